@@ -1,0 +1,72 @@
+import { resolve } from 'node:path';
+import { gapsOptionsSchema } from '../config/gaps-options.ts';
+import { findConfig, resolveOptions } from '../config/load-config.ts';
+import { EXIT } from '../errors.ts';
+import { findGaps } from '../gaps/find-gaps.ts';
+import type { CliIO } from './io.ts';
+import { parseFormats, useColor, writeOutputs } from './output.ts';
+import { helpText, parseFlags } from './parse-flags.ts';
+
+const SUMMARY =
+  'Report the changed lines, branches and functions of a change that no test runs (diff coverage).';
+const EXIT_CODES = '0 clean, 1 diff coverage below --fail-under, 2 usage or input error';
+
+export async function gapsCommand(argv: string[], io: CliIO): Promise<number> {
+  const flags = parseFlags(gapsOptionsSchema, argv, 'gaps');
+  if (flags.common.help) {
+    io.stdout(helpText(gapsOptionsSchema, 'gaps', SUMMARY, EXIT_CODES));
+    return EXIT.ok;
+  }
+  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
+  const config = await findConfig(cwd, flags.common.config);
+  const options = resolveOptions(gapsOptionsSchema, 'gaps', config, io.env, flags.values);
+  const targets = parseFormats(options.format, io.env);
+
+  const result = await findGaps({
+    cwd,
+    env: io.env,
+    readStdin: io.readStdin,
+    ...(options.base === undefined ? {} : { base: options.base }),
+    ...(options.diffFile === undefined ? {} : { diffFile: options.diffFile }),
+    ...(options.coverage === undefined ? {} : { coverage: options.coverage }),
+    ...(options.include === undefined ? {} : { include: options.include }),
+    ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
+    ...(options.srcRoots === undefined ? {} : { srcRoots: options.srcRoots }),
+    ...(options.allowEmpty === undefined ? {} : { allowEmpty: options.allowEmpty }),
+    ...(options.maxDiffMb === undefined ? {} : { maxDiffBytes: options.maxDiffMb * 1024 * 1024 }),
+  });
+  // The text report lists warnings itself; other formats keep stdout clean, so warnings go to stderr.
+  if (!targets.some((t) => t.kind === 'text' && t.path === undefined)) {
+    for (const warning of result.warnings) io.stderr(`testloop: warning: ${warning}\n`);
+  }
+
+  const repositoryUrl =
+    io.env.GITHUB_SERVER_URL && io.env.GITHUB_REPOSITORY
+      ? `${io.env.GITHUB_SERVER_URL}/${io.env.GITHUB_REPOSITORY}`
+      : undefined;
+  await writeOutputs(
+    result,
+    targets,
+    {
+      color: useColor(io.env, io.isTTY),
+      ...(options.failUnder === undefined ? {} : { failUnder: options.failUnder }),
+      ...(repositoryUrl === undefined ? {} : { repositoryUrl, commit: result.head }),
+      toolVersion: io.version,
+    },
+    cwd,
+    io.env,
+    io.stdout,
+  );
+  if (options.failUnder !== undefined && belowThreshold(result.totals, options.failUnder))
+    return EXIT.findings;
+  return EXIT.ok;
+}
+
+/** Compared on the exact ratio, not the rounded percent, so 79.999% never passes --fail-under 80. */
+function belowThreshold(
+  totals: { coverableLines: number; uncoveredLines: number },
+  failUnder: number,
+): boolean {
+  if (totals.coverableLines === 0) return false;
+  return ((totals.coverableLines - totals.uncoveredLines) / totals.coverableLines) * 100 < failUnder;
+}

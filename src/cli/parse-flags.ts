@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import type { ZodObject, z } from 'zod';
+import { baseType, envName, flagName } from '../config/load-config.ts';
+import { TestloopError } from '../errors.ts';
+
+/** Flags every command takes besides its own options. */
+const COMMON = {
+  help: { type: 'boolean', short: 'h' },
+  config: { type: 'string' },
+  cwd: { type: 'string', short: 'C' },
+} as const;
+
+export interface ParsedFlags {
+  values: Record<string, unknown>;
+  common: { help: boolean; config?: string; cwd?: string };
+  positionals: string[];
+}
+
+/** Builds the parser from the command's option schema, so flags cannot drift from config keys. */
+export function parseFlags(schema: ZodObject, argv: string[], command: string): ParsedFlags {
+  const spec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
+    ...COMMON,
+  };
+  const keyOfFlag = new Map<string, string>();
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const type = baseType(field as z.ZodType);
+    const flag = flagName(key);
+    keyOfFlag.set(flag, key);
+    spec[flag] =
+      type === 'boolean'
+        ? { type: 'boolean' }
+        : { type: 'string', ...(type === 'array' ? { multiple: true } : {}) };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: true });
+  } catch (error) {
+    const detail = String((error as Error).message)
+      .split('\n')[0]!
+      .replace(/\. To specify.*$/, '');
+    throw new TestloopError('TESTLOOP_USAGE', `${detail}. Run testloop ${command} --help`);
+  }
+  const values: Record<string, unknown> = {};
+  for (const [flag, raw] of Object.entries(parsed.values)) {
+    const key = keyOfFlag.get(flag);
+    if (!key) continue;
+    const type = baseType(schema.shape[key] as z.ZodType);
+    if (type === 'number') {
+      const n = Number(raw);
+      if (raw === '' || !Number.isFinite(n)) {
+        throw new TestloopError(
+          'TESTLOOP_USAGE',
+          `--${flag} expects a number, got "${raw}". Run testloop ${command} --help`,
+        );
+      }
+      values[key] = n;
+    } else if (type === 'array') {
+      // Repeated flags and comma lists both work: --format json --format sarif:out.sarif, --exclude a,b
+      values[key] = (raw as string[])
+        .flatMap((v) => (key === 'format' || key === 'coverage' ? [v] : v.split(',')))
+        .filter(Boolean);
+    } else values[key] = raw;
+  }
+  const v = parsed.values as Record<string, unknown>;
+  return {
+    values,
+    common: {
+      help: v.help === true,
+      ...(typeof v.config === 'string' ? { config: v.config } : {}),
+      ...(typeof v.cwd === 'string' ? { cwd: v.cwd } : {}),
+    },
+    positionals: parsed.positionals,
+  };
+}
+
+export function helpText(schema: ZodObject, command: string, summary: string, exitCodes: string): string {
+  const rows = Object.entries(schema.shape).map(([key, field]) => {
+    const type = baseType(field as z.ZodType);
+    const flag = `--${flagName(key)}${type === 'boolean' ? '' : type === 'number' ? ' <n>' : ' <value>'}`;
+    return `  ${flag.padEnd(26)} ${(field as z.ZodType).description ?? ''}\n  ${''.padEnd(26)} env ${envName(key)}${type === 'array' ? ' (comma-separated)' : ''}`;
+  });
+  return `Usage: testloop ${command} [options]\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n  --config <file>            config file (default: testloop.config.{json,js,mjs,cjs} or package.json#testloop)\n  -C, --cwd <dir>            run as if started in <dir>\n  -h, --help                 this help\n\nExit status: ${exitCodes}\n`;
+}

@@ -1,0 +1,50 @@
+import { EXIT, isTestloopError } from '../errors.ts';
+import type { CliIO } from './io.ts';
+
+type Command = (argv: string[], io: CliIO) => Promise<number>;
+
+/** Commands load lazily so that one command never pays for another's dependencies. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  gaps: {
+    summary: 'changed lines, branches and functions no test runs (diff coverage)',
+    load: async () => (await import('./gaps.ts')).gapsCommand,
+  },
+};
+
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v') {
+    io.stdout(`${io.version}\n`);
+    return EXIT.ok;
+  }
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage(io.version));
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(
+      `testloop: error TESTLOOP_USAGE: unknown command "${name}". Run testloop --help for the list\n`,
+    );
+    return EXIT.usage;
+  }
+  try {
+    return await (await command.load())(rest, io);
+  } catch (error) {
+    if (isTestloopError(error)) {
+      io.stderr(`testloop: error ${error.code}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    // A bug of ours, not the user's input: say so, with the stack only when asked for.
+    io.stderr(
+      `testloop: internal error: ${(error as Error)?.message ?? error}. Please report it with TESTLOOP_DEBUG=1 output\n`,
+    );
+    if (io.env.TESTLOOP_DEBUG) io.stderr(`${(error as Error)?.stack}\n`);
+    return EXIT.usage;
+  }
+}
+
+function usage(version: string): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `testloop ${version}: fast AI-assisted testing inside CI pipelines\n\nUsage: testloop <command> [options]\n\nCommands:\n${rows.join('\n')}\n\nRun testloop <command> --help for its options.\n`;
+}

@@ -1,0 +1,333 @@
+import { readFile } from 'node:fs/promises';
+import { CoverageParseError } from '../../errors.ts';
+import { decodeUtf8 } from '../../util/text.ts';
+import {
+  addLineHits,
+  type CoverageReader,
+  type CoverageReport,
+  emptyFile,
+  type FileCoverage,
+} from '../types.ts';
+
+interface PendingFunction {
+  name: string;
+  line: number;
+  endLine?: number;
+  hits: number;
+}
+
+/** Per-record state: lcov lists a function's location and its hits in separate records. */
+interface RecordState {
+  file: FileCoverage;
+  functions: Map<string, PendingFunction>;
+  /** FNL index → function, for the lcov 2.3 FNL/FNA pair; indexes are local to one record. */
+  functionsByIndex: Map<string, PendingFunction>;
+  /** line → branch id → taken, per file across all its records, so each branch counts once. */
+  branches: Map<number, Map<string, number>>;
+}
+
+const NON_NEGATIVE_INT = /^\d+$/;
+
+/** lcov tracefiles (geninfo, istanbul, c8, vitest, jest, llvm-cov export -format=lcov). */
+export const lcovReader: CoverageReader = {
+  name: 'lcov',
+  detect(path, head, isDirectory) {
+    if (isDirectory) return false;
+    if (/\.(info|lcov)$/i.test(path)) return true;
+    return /^(TN:|SF:|VER:)/m.test(head.slice(0, 4096));
+  },
+  async read(path) {
+    return parseLcov(decodeUtf8(await readFile(path), path), path);
+  },
+};
+
+export function parseLcov(text: string, source: string): CoverageReport {
+  const byPath = new Map<string, FileCoverage>();
+  const branchesByPath = new Map<string, Map<number, Map<string, number>>>();
+  const functionsByPath = new Map<string, Map<string, PendingFunction>>();
+  let record: RecordState | undefined;
+  let lastContentLine = 0;
+
+  const fail = (lineNo: number, detail: string): never => {
+    throw new CoverageParseError(source, lineNo, detail);
+  };
+  const int = (value: string | undefined, lineNo: number, what: string): number => {
+    if (value === undefined || !NON_NEGATIVE_INT.test(value))
+      fail(lineNo, `${what} is not a non-negative integer`);
+    return Number(value);
+  };
+  const lineNumber = (value: string | undefined, lineNo: number, what: string): number => {
+    const n = int(value, lineNo, what);
+    if (n === 0) fail(lineNo, `${what} must be at least 1`);
+    return n;
+  };
+  /** Hit counts: gcov can write very large or, through overflow, negative numbers; clamp like lcov does. */
+  const hits = (value: string | undefined, lineNo: number, what: string): number => {
+    if (value === undefined || !/^-?\d+(\.\d+)?(e\+?\d+)?$/i.test(value))
+      fail(lineNo, `${what} is not a number`);
+    const n = Number(value);
+    if (!Number.isFinite(n)) fail(lineNo, `${what} is out of range`);
+    return Math.max(0, n);
+  };
+
+  // Lines are walked in place rather than split: reports run to millions of lines, most of them plain DA.
+  let lineNo = 0;
+  for (let pos = 0; pos < text.length; ) {
+    const start = pos;
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    pos = end + 1;
+    lineNo++;
+    if (record && readPlainRecord(text, start, end, record)) {
+      lastContentLine = lineNo;
+      continue;
+    }
+    const line = text.slice(start, end).trim();
+    if (line === '') continue;
+    lastContentLine = lineNo;
+    if (line === 'end_of_record') {
+      if (!record) fail(lineNo, 'end_of_record without a preceding SF record');
+      record = undefined;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) fail(lineNo, `unexpected line "${line.slice(0, 40)}", expected a KEY:value record`);
+    const key = line.slice(0, colon);
+    const value = line.slice(colon + 1);
+    if (key === 'TN' || key === 'VER') continue;
+    if (key === 'SF') {
+      if (record) fail(lineNo, 'SF record before the previous record reached end_of_record');
+      if (value === '') fail(lineNo, 'SF record without a path');
+      let file = byPath.get(value);
+      if (!file) {
+        file = emptyFile(value);
+        byPath.set(value, file);
+      }
+      let branches = branchesByPath.get(value);
+      if (!branches) {
+        branches = new Map();
+        branchesByPath.set(value, branches);
+      }
+      let functions = functionsByPath.get(value);
+      if (!functions) {
+        functions = new Map();
+        functionsByPath.set(value, functions);
+      }
+      record = { file, functions, functionsByIndex: new Map(), branches };
+      continue;
+    }
+    if (!/^[A-Z]+$/.test(key))
+      fail(lineNo, `unexpected line "${line.slice(0, 40)}", expected a KEY:value record`);
+    if (!record) {
+      // Summary records may precede SF in some writers; anything else outside a record is corruption.
+      if (key === 'LF' || key === 'LH' || key === 'FNF' || key === 'FNH' || key === 'BRF' || key === 'BRH')
+        continue;
+      fail(lineNo, `${key} record outside an SF … end_of_record block`);
+    }
+    const state = record!;
+    const parts = value.split(',');
+    switch (key) {
+      case 'DA': {
+        if (parts.length < 2) fail(lineNo, 'DA expects "DA:<line>,<hits>"');
+        const at = lineNumber(parts[0], lineNo, 'DA line number');
+        addLineHits(state.file, at, hits(parts[1], lineNo, 'DA hit count'));
+        break;
+      }
+      case 'FN': {
+        // FN:<start>,<name> or lcov 2.x FN:<start>,<end>,<name>; names may contain commas.
+        if (parts.length < 2) fail(lineNo, 'FN expects "FN:<line>,<name>"');
+        const start = lineNumber(parts[0], lineNo, 'FN line number');
+        let endLine: number | undefined;
+        let name = parts.slice(1).join(',');
+        if (parts.length >= 3 && NON_NEGATIVE_INT.test(parts[1]!)) {
+          endLine = Number(parts[1]);
+          name = parts.slice(2).join(',');
+        }
+        addFunctionLocation(state, start, endLine, name);
+        break;
+      }
+      case 'FNDA': {
+        if (parts.length < 2) fail(lineNo, 'FNDA expects "FNDA:<hits>,<name>"');
+        const count = hits(parts[0], lineNo, 'FNDA hit count');
+        addFunctionHits(state, count, parts.slice(1).join(','));
+        break;
+      }
+      case 'FNL': {
+        // lcov 2.3: FNL:<index>,<start>[,<end>]
+        if (parts.length < 2) fail(lineNo, 'FNL expects "FNL:<index>,<start>[,<end>]"');
+        const index = parts[0]!;
+        const fn: PendingFunction = {
+          name: '',
+          line: lineNumber(parts[1], lineNo, 'FNL start line'),
+          hits: 0,
+        };
+        if (parts[2] !== undefined && parts[2] !== '') fn.endLine = int(parts[2], lineNo, 'FNL end line');
+        state.functionsByIndex.set(index, fn);
+        break;
+      }
+      case 'FNA': {
+        // lcov 2.3: FNA:<index>,<hits>,<name>; aliases of one function share an index.
+        if (parts.length < 3) fail(lineNo, 'FNA expects "FNA:<index>,<hits>,<name>"');
+        const fn = state.functionsByIndex.get(parts[0]!);
+        if (!fn) fail(lineNo, `FNA refers to function index ${parts[0]} with no FNL record`);
+        const count = hits(parts[1], lineNo, 'FNA hit count');
+        const name = parts.slice(2).join(',');
+        if (fn!.name === '') {
+          // The first alias names the function; later aliases of the same index only add hits.
+          fn!.name = name;
+          const existing = state.functions.get(name);
+          if (existing) {
+            existing.hits += count;
+            state.functionsByIndex.set(parts[0]!, existing);
+          } else state.functions.set(name, fn!);
+        } else fn!.hits += count;
+        break;
+      }
+      case 'BRDA': {
+        // BRDA:<line>,[e]<block>,<branch>,<taken|->; the branch id may itself contain commas.
+        if (parts.length < 4) fail(lineNo, 'BRDA expects "BRDA:<line>,<block>,<branch>,<taken>"');
+        const at = lineNumber(parts[0], lineNo, 'BRDA line number');
+        const takenText = parts[parts.length - 1]!;
+        const taken = takenText === '-' ? 0 : hits(takenText, lineNo, 'BRDA taken count');
+        addBranchOutcome(state, at, parts.slice(1, -1).join(','), taken);
+        break;
+      }
+      case 'LF':
+      case 'LH':
+      case 'FNF':
+      case 'FNH':
+      case 'BRF':
+      case 'BRH':
+      case 'MCDC':
+        // Summaries are derived data; records are what we count.
+        break;
+      default:
+        // Newer lcov versions add record types; skipping an unknown one loses nothing we report.
+        break;
+    }
+  }
+  if (record) {
+    fail(lastContentLine, `truncated report: SF ${record.file.path} has no end_of_record`);
+  }
+  for (const [path, functions] of functionsByPath) {
+    const file = byPath.get(path)!;
+    for (const fn of functions.values()) if (fn.line > 0 && fn.name !== '') file.functions.push({ ...fn });
+  }
+  for (const [path, branches] of branchesByPath) {
+    const file = byPath.get(path)!;
+    for (const [line, outcomes] of branches) {
+      let taken = 0;
+      for (const count of outcomes.values()) if (count > 0) taken++;
+      file.branches.set(line, { taken, total: outcomes.size });
+    }
+  }
+  return { source, format: 'lcov', roots: [], files: [...byPath.values()] };
+}
+
+function addFunctionLocation(
+  state: RecordState,
+  start: number,
+  endLine: number | undefined,
+  name: string,
+): void {
+  const fn: PendingFunction = state.functions.get(name) ?? { name, line: start, hits: 0 };
+  fn.line = start;
+  if (endLine !== undefined) fn.endLine = endLine;
+  state.functions.set(name, fn);
+}
+
+function addFunctionHits(state: RecordState, count: number, name: string): void {
+  const fn = state.functions.get(name) ?? { name, line: 0, hits: 0 };
+  fn.hits += count;
+  state.functions.set(name, fn);
+}
+
+function addBranchOutcome(state: RecordState, at: number, id: string, taken: number): void {
+  let onLine = state.branches.get(at);
+  if (!onLine) {
+    onLine = new Map();
+    state.branches.set(at, onLine);
+  }
+  onLine.set(id, (onLine.get(id) ?? 0) + taken);
+}
+
+/** Set by readDigits: parsing the bulk of a report allocates nothing. */
+let digitsValue = 0;
+
+/** Plain decimal digits at i, at most 15 so the value is exact: the index after them, or -1. */
+function readDigits(text: string, i: number): number {
+  const from = i;
+  let value = 0;
+  let c = text.charCodeAt(i);
+  while (c >= 48 && c <= 57) {
+    value = value * 10 + c - 48;
+    c = text.charCodeAt(++i);
+  }
+  if (i === from || i - from > 15) return -1;
+  digitsValue = value;
+  return i;
+}
+
+/**
+ * Fast path for the records that make up nearly all of a report, in their plain form: DA:<line>,<hits>,
+ * BRDA:<line>,<block>,<branch>,<taken|->, FN:<line>[,<end>],<name> and FNDA:<hits>,<name>. Anything else
+ * (checksums, signs, exponents, stray spaces, errors) returns false and goes through the full parser.
+ */
+function readPlainRecord(text: string, start: number, lineEnd: number, state: RecordState): boolean {
+  const end = text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+  const last = text.charCodeAt(end - 1);
+  if (last <= 32 || last > 126) return false; // trailing space or non-ASCII: let trim() decide
+  const c0 = text.charCodeAt(start);
+  const c1 = text.charCodeAt(start + 1);
+  if (c0 === 68 && c1 === 65 && text.charCodeAt(start + 2) === 58) {
+    // DA:
+    const i = readDigits(text, start + 3);
+    if (i < 0 || text.charCodeAt(i) !== 44 || digitsValue === 0) return false;
+    const line = digitsValue;
+    if (readDigits(text, i + 1) !== end) return false;
+    addLineHits(state.file, line, digitsValue);
+    return true;
+  }
+  if (c0 === 66 && c1 === 82 && text.startsWith('DA:', start + 2)) {
+    // BRDA:
+    const i = readDigits(text, start + 5);
+    if (i < 0 || text.charCodeAt(i) !== 44 || digitsValue === 0) return false;
+    const line = digitsValue;
+    const lastComma = text.lastIndexOf(',', end - 1);
+    if (text.indexOf(',', i + 1) >= lastComma) return false; // fewer than four fields
+    let taken = 0;
+    if (!(lastComma + 2 === end && text.charCodeAt(end - 1) === 45)) {
+      if (readDigits(text, lastComma + 1) !== end) return false;
+      taken = digitsValue;
+    }
+    addBranchOutcome(state, line, text.slice(i + 1, lastComma), taken);
+    return true;
+  }
+  if (c0 !== 70 || c1 !== 78) return false;
+  if (text.charCodeAt(start + 2) === 58) {
+    // FN:
+    let i = readDigits(text, start + 3);
+    if (i < 0 || text.charCodeAt(i) !== 44 || digitsValue === 0) return false;
+    const line = digitsValue;
+    let endLine: number | undefined;
+    const j = readDigits(text, i + 1);
+    if (j >= 0 && text.charCodeAt(j) === 44) {
+      endLine = digitsValue;
+      i = j;
+    } else if (j < 0 && isDigit(text.charCodeAt(i + 1))) return false; // over 15 digits
+    addFunctionLocation(state, line, endLine, text.slice(i + 1, end));
+    return true;
+  }
+  if (text.startsWith('DA:', start + 2)) {
+    // FNDA:
+    const i = readDigits(text, start + 5);
+    if (i < 0 || text.charCodeAt(i) !== 44) return false;
+    addFunctionHits(state, digitsValue, text.slice(i + 1, end));
+    return true;
+  }
+  return false;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}

@@ -1,0 +1,53 @@
+/**
+ * Every failure a user can cause or fix carries a stable `code` (their CI scripts match on it) and a
+ * one-line message that names the input and says what to do.
+ */
+export type ErrorCode =
+  | 'TESTLOOP_USAGE'
+  | 'TESTLOOP_CONFIG'
+  | 'TESTLOOP_NOT_A_GIT_REPO'
+  | 'TESTLOOP_UNKNOWN_REF'
+  | 'TESTLOOP_NO_MERGE_BASE'
+  | 'TESTLOOP_NO_BASE'
+  | 'TESTLOOP_EMPTY_DIFF'
+  | 'TESTLOOP_BAD_DIFF'
+  | 'TESTLOOP_DIFF_TOO_LARGE'
+  | 'TESTLOOP_GIT_FAILED'
+  | 'TESTLOOP_NO_COVERAGE'
+  | 'TESTLOOP_COVERAGE_FORMAT'
+  | 'TESTLOOP_COVERAGE_PARSE'
+  | 'TESTLOOP_INVALID_UTF8'
+  | 'TESTLOOP_OUTPUT';
+
+export const EXIT = {
+  ok: 0,
+  findings: 1,
+  usage: 2,
+} as const;
+
+export class TestloopError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; exitCode?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TestloopError';
+    this.code = code;
+    this.exitCode = options?.exitCode ?? EXIT.usage;
+  }
+}
+
+/** A report that cannot be read: names the file and, where known, the line. */
+export class CoverageParseError extends TestloopError {
+  constructor(file: string, line: number | undefined, detail: string) {
+    const where = line === undefined ? file : `${file}:${line}`;
+    super(
+      'TESTLOOP_COVERAGE_PARSE',
+      `${where}: ${detail}. Regenerate the coverage report, or leave this file out of --coverage`,
+    );
+  }
+}
+
+export function isTestloopError(error: unknown): error is TestloopError {
+  return error instanceof TestloopError;
+}

@@ -1,0 +1,113 @@
+import { resolve } from 'node:path';
+import picomatch from 'picomatch';
+import { loadCoverage, parseCoverageArg } from '../coverage/load.ts';
+import { mapCoverageToRepository } from '../coverage/paths.ts';
+import { TestloopError } from '../errors.ts';
+import { repositoryRoot, resolveRevisions } from '../git/base.ts';
+import { diffAgainst, readDiffFile, trackedFiles } from '../git/diff.ts';
+import type { ChangedFile } from '../git/types.ts';
+import { readStdin } from '../util/stdin.ts';
+import { fileGaps, gapsOf, totalsOf } from './compute.ts';
+import type { GapsResult } from './types.ts';
+
+export interface FindGapsOptions {
+  cwd?: string;
+  /** Base ref; default: the CI's pull-request base, else the remote default branch. */
+  base?: string;
+  /** A unified diff file, or "-" for standard input, instead of asking git. */
+  diffFile?: string;
+  /** Coverage reports, each "path" or "format:path"; default: the usual locations. */
+  coverage?: string[];
+  include?: string[];
+  exclude?: string[];
+  /** Source roots for package-relative report paths (JaCoCo). */
+  srcRoots?: string[];
+  /** An empty diff is an error unless this is set (a rerun on the base branch itself, say). */
+  allowEmpty?: boolean;
+  maxDiffBytes?: number;
+  env?: NodeJS.ProcessEnv;
+  readStdin?: () => Promise<Buffer>;
+}
+
+const SOURCE_EXTENSIONS =
+  /\.(?:[cm]?[jt]sx?|vue|svelte|astro|py|java|kt|kts|scala|groovy|go|rs|rb|php|cs|fs|swift|m|mm|c|cc|cpp|cxx|h|hpp|dart|ex|exs|erl|lua)$/i;
+
+/** `testloop gaps` as a library call: the changed lines, branches and functions no test runs. */
+export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResult> {
+  const started = performance.now();
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+
+  let root: string;
+  let base: string;
+  let head: string;
+  let baseRef: string | undefined;
+  let changes: ChangedFile[];
+  if (options.diffFile !== undefined) {
+    root = await repositoryRoot(cwd).catch(() => cwd);
+    const diffPath = options.diffFile === '-' ? '-' : resolve(cwd, options.diffFile);
+    changes = await readDiffFile(diffPath, options.readStdin ?? readStdin, options.maxDiffBytes);
+    base = options.diffFile === '-' ? 'stdin' : options.diffFile;
+    head = 'working tree';
+  } else {
+    const revisions = await resolveRevisions(cwd, options.base, env);
+    ({ root, base, head, baseRef } = revisions);
+    changes = await diffAgainst(root, base, options.maxDiffBytes);
+  }
+  if (changes.length === 0 && !options.allowEmpty) {
+    throw new TestloopError(
+      'TESTLOOP_EMPTY_DIFF',
+      `no changes between ${baseRef ?? base} and ${head}. Check --base (is this the base branch itself?), or pass --allow-empty`,
+    );
+  }
+
+  const selected = changes
+    .filter(filterFor(options.include, options.exclude))
+    .filter((c) => c.status !== 'deleted' && !c.binary);
+  const reports = await loadCoverage((options.coverage ?? []).map(parseCoverageArg), {
+    cwd,
+    srcRoots: options.srcRoots ?? [],
+  });
+  const repoFiles = new Set(await trackedFiles(root).catch(() => []));
+  for (const change of selected) repoFiles.add(change.path);
+  const mapped = mapCoverageToRepository(reports, root, cwd, repoFiles);
+
+  const files = selected.map((change) => fileGaps(change, mapped.files.get(change.path)));
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const warnings = files
+    .filter((f) => !f.measured && f.changedLines > 0 && SOURCE_EXTENSIONS.test(f.path))
+    .map(
+      (f) =>
+        `${f.path}: changed, but no coverage report mentions it; make your runner report all source files (vitest coverage.include, jest collectCoverageFrom)`,
+    );
+  if (mapped.unmatched.length > 0) {
+    warnings.push(
+      `${mapped.unmatched.length} coverage path(s) match no file in this repository (first: ${mapped.unmatched[0]}); generate the report from this checkout or pass --src-roots`,
+    );
+  }
+  return {
+    base,
+    head,
+    ...(baseRef === undefined ? {} : { baseRef }),
+    files,
+    totals: totalsOf(files),
+    gaps: files.flatMap(gapsOf),
+    warnings,
+    unmatchedCoveragePaths: mapped.unmatched,
+    stats: {
+      ms: Math.round(performance.now() - started),
+      changedFiles: selected.length,
+      reports: reports.length,
+      coveredFiles: files.filter((f) => f.measured).length,
+    },
+  };
+}
+
+function filterFor(
+  include: string[] | undefined,
+  exclude: string[] | undefined,
+): (change: ChangedFile) => boolean {
+  const included = include && include.length > 0 ? picomatch(include, { dot: true }) : () => true;
+  const excluded = exclude && exclude.length > 0 ? picomatch(exclude, { dot: true }) : () => false;
+  return (change) => included(change.path) && !excluded(change.path);
+}

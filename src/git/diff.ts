@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import { TestloopError } from '../errors.ts';
+import { firstLine, git } from './git.ts';
+import { parseUnifiedDiff } from './parse-diff.ts';
+import type { ChangedFile } from './types.ts';
+
+/** Above this a diff is almost certainly generated or vendored content; the user can raise it. */
+export const DEFAULT_MAX_DIFF_BYTES = 512 * 1024 * 1024;
+
+/** Changes from the merge base to the working tree: committed, staged and unstaged, as diff-cover counts them. */
+export async function diffAgainst(
+  root: string,
+  base: string,
+  maxBytes = DEFAULT_MAX_DIFF_BYTES,
+): Promise<ChangedFile[]> {
+  const result = await git(root, [
+    'diff',
+    '--no-color',
+    '--no-ext-diff',
+    '--no-textconv',
+    '--find-renames',
+    '--ignore-submodules',
+    '--unified=0',
+    base,
+  ]);
+  if (result.code !== 0) {
+    throw new TestloopError('TESTLOOP_GIT_FAILED', `git diff ${base} failed: ${firstLine(result.stderr)}`);
+  }
+  checkSize(result.stdout.length, `git diff ${base}`, maxBytes);
+  return parseUnifiedDiff(result.stdout, `git diff ${base}`);
+}
+
+/** A unified diff from a file, or from standard input with "-". */
+export async function readDiffFile(
+  path: string,
+  stdin: () => Promise<Buffer>,
+  maxBytes = DEFAULT_MAX_DIFF_BYTES,
+): Promise<ChangedFile[]> {
+  let bytes: Buffer;
+  try {
+    bytes = path === '-' ? await stdin() : await readFile(path);
+  } catch (error) {
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      `--diff-file ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? error}). Check the path`,
+    );
+  }
+  checkSize(bytes.length, path === '-' ? 'the diff on stdin' : path, maxBytes);
+  return parseUnifiedDiff(bytes, path === '-' ? '<stdin>' : path);
+}
+
+function checkSize(bytes: number, what: string, maxBytes: number): void {
+  if (bytes > maxBytes) {
+    throw new TestloopError(
+      'TESTLOOP_DIFF_TOO_LARGE',
+      `${what} is ${Math.round(bytes / 1048576)} MiB, over the ${Math.round(maxBytes / 1048576)} MiB limit. Diff a narrower range, or raise --max-diff-mb`,
+    );
+  }
+}
+
+export async function trackedFiles(root: string): Promise<string[]> {
+  const result = await git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
+  if (result.code !== 0) return [];
+  return result.stdout.toString('utf8').split('\0').filter(Boolean);
+}

@@ -1,0 +1,43 @@
+import { TestloopError } from '../errors.ts';
+import { type ExecResult, exec } from '../util/exec.ts';
+
+/** Git with settings that make its output stable whatever the user's config says. */
+const STABLE = ['-c', 'core.quotePath=false', '-c', 'diff.noprefix=false', '-c', 'diff.mnemonicPrefix=false'];
+
+export async function git(cwd: string, args: readonly string[]): Promise<ExecResult> {
+  try {
+    return await exec('git', [...STABLE, ...args], {
+      cwd,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' },
+    });
+  } catch (error) {
+    throw new TestloopError(
+      'TESTLOOP_GIT_FAILED',
+      `cannot run git in ${cwd} (${(error as Error).message}). Install git and put it on PATH`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Runs git and returns trimmed stdout, or throws a one-line error with git's own first line. */
+export async function gitText(cwd: string, args: readonly string[]): Promise<string> {
+  const result = await git(cwd, args);
+  if (result.code !== 0) {
+    throw new TestloopError(
+      'TESTLOOP_GIT_FAILED',
+      `git ${args.join(' ')} failed in ${cwd}: ${firstLine(result.stderr)}`,
+    );
+  }
+  return result.stdout.toString('utf8').trim();
+}
+
+export function firstLine(text: string): string {
+  return (
+    text
+      .trim()
+      .split('\n')[0]
+      ?.replace(/^(fatal|error): /, '') ?? ''
+  );
+}

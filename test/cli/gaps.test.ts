@@ -1,0 +1,181 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTestloop } from '../helpers/cli.ts';
+import { numberedLines, TempRepo } from '../helpers/git-repo.ts';
+
+let repo: TempRepo;
+
+beforeAll(() => {
+  repo = new TempRepo();
+  repo.write('src/calc.ts', numberedLines(4));
+  repo.commit('base');
+  repo.git('checkout', '--quiet', '-b', 'feature');
+  repo.write('src/calc.ts', numberedLines(10));
+  repo.commit('grow calc');
+  // Lines 5-10 are new: 5, 6, 8 run; 7 and 9 do not; 10 is not executable.
+  repo.write(
+    'coverage/lcov.info',
+    'SF:src/calc.ts\nDA:1,1\nDA:5,1\nDA:6,3\nDA:7,0\nDA:8,1\nDA:9,0\nend_of_record\n',
+  );
+});
+afterAll(() => repo.remove());
+
+describe('testloop gaps', () => {
+  it('prints only the JSON contract on stdout with --format json', () => {
+    const run = runTestloop(['gaps', '--base', 'main', '--format', 'json'], { cwd: repo.dir });
+    expect(run.status).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json).toMatchObject({
+      base: repo.git('merge-base', 'main', 'HEAD'),
+      head: repo.git('rev-parse', 'HEAD'),
+      files: [
+        {
+          path: 'src/calc.ts',
+          changedLines: 6,
+          coverableLines: 5,
+          uncoveredLines: [7, 9],
+          uncoveredBranches: [],
+          uncoveredFunctions: [],
+          percent: 60,
+        },
+      ],
+      totals: { changedLines: 6, coverableLines: 5, uncoveredLines: 2, percent: 60 },
+      stats: { ms: expect.any(Number) },
+    });
+  });
+
+  it('exits 1 below --fail-under and 0 at or above it', () => {
+    expect(runTestloop(['gaps', '--base', 'main', '--fail-under', '60.01'], { cwd: repo.dir }).status).toBe(
+      1,
+    );
+    const pass = runTestloop(['gaps', '--base', 'main', '--fail-under', '60'], { cwd: repo.dir });
+    expect(pass.status).toBe(0);
+    expect(pass.stdout).toContain('src/calc.ts');
+  });
+
+  it('takes options from TESTLOOP_* variables and the config file, flags first', () => {
+    writeFileSync(join(repo.dir, 'testloop.config.json'), JSON.stringify({ gaps: { failUnder: 90 } }));
+    try {
+      expect(runTestloop(['gaps', '--base', 'main'], { cwd: repo.dir }).status).toBe(1);
+      expect(
+        runTestloop(['gaps', '--base', 'main'], { cwd: repo.dir, env: { TESTLOOP_FAIL_UNDER: '50' } }).status,
+      ).toBe(0);
+      expect(
+        runTestloop(['gaps', '--base', 'main', '--fail-under', '95'], {
+          cwd: repo.dir,
+          env: { TESTLOOP_FAIL_UNDER: '50' },
+        }).status,
+      ).toBe(1);
+      writeFileSync(join(repo.dir, 'testloop.config.json'), JSON.stringify({ gaps: { failUnder: 'high' } }));
+      const bad = runTestloop(['gaps', '--base', 'main'], { cwd: repo.dir });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(
+        /^testloop: error TESTLOOP_CONFIG: testloop\.config\.json: .*\(location: failUnder\)\. Fix the value/,
+      );
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      writeFileSync(join(repo.dir, 'testloop.config.json'), '{}');
+    }
+  });
+
+  it('writes several formats in one run, one of them to stdout', () => {
+    const run = runTestloop(
+      [
+        'gaps',
+        '--base',
+        'main',
+        '--format',
+        'json:out/gaps.json',
+        '--format',
+        'sarif:out/gaps.sarif',
+        '--format',
+        'markdown',
+      ],
+      { cwd: repo.dir },
+    );
+    expect(run.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(repo.dir, 'out/gaps.json'), 'utf8')).totals.uncoveredLines).toBe(2);
+    expect(JSON.parse(readFileSync(join(repo.dir, 'out/gaps.sarif'), 'utf8')).version).toBe('2.1.0');
+    expect(run.stdout).toContain('<!-- testloop:gaps -->');
+    const twoToStdout = runTestloop(['gaps', '--base', 'main', '--format', 'json', '--format', 'text'], {
+      cwd: repo.dir,
+    });
+    expect(twoToStdout.status).toBe(2);
+    expect(twoToStdout.stderr).toContain('TESTLOOP_USAGE');
+  });
+
+  it('fails with a one-line error, exit 2 and no output file on a malformed report', () => {
+    repo.write('broken.info', 'SF:src/calc.ts\nDA:5,1\nDA:six,0\nend_of_record\n');
+    const run = runTestloop(
+      ['gaps', '--base', 'main', '--coverage', 'broken.info', '--format', 'json:bad/out.json'],
+      {
+        cwd: repo.dir,
+      },
+    );
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      'testloop: error TESTLOOP_COVERAGE_PARSE: broken.info:3: DA line number is not a non-negative integer. Regenerate the coverage report, or leave this file out of --coverage\n'.replace(
+        'broken.info',
+        join(repo.dir, 'broken.info'),
+      ),
+    );
+    expect(existsSync(join(repo.dir, 'bad'))).toBe(false);
+  });
+
+  it('reads the diff from stdin', () => {
+    const diff = repo.git('diff', 'main...feature');
+    const run = runTestloop(['gaps', '--diff-file', '-', '--format', 'json'], {
+      cwd: repo.dir,
+      input: `${diff}\n`,
+    });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout).files[0].uncoveredLines).toEqual([7, 9]);
+  });
+
+  it('adds annotations and a job summary on GitHub Actions', () => {
+    const summary = join(repo.dir, 'summary.md');
+    writeFileSync(summary, '');
+    const run = runTestloop(['gaps', '--base', 'main'], {
+      cwd: repo.dir,
+      env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary },
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^::warning file=src\/calc\.ts,line=7,endLine=7/m);
+    expect(readFileSync(summary, 'utf8')).toContain('src/calc.ts');
+  });
+
+  it('rejects unknown flags, unknown formats and unknown commands with exit 2', () => {
+    expect(runTestloop(['gaps', '--bogus'], { cwd: repo.dir })).toMatchObject({
+      status: 2,
+      stderr: expect.stringMatching(/TESTLOOP_USAGE: Unknown option '--bogus'\. Run testloop gaps --help/),
+    });
+    expect(runTestloop(['gaps', '--base', 'main', '--format', 'pdf'], { cwd: repo.dir })).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining('unknown format "pdf"'),
+    });
+    expect(runTestloop(['frobnicate'], { cwd: repo.dir }).status).toBe(2);
+    expect(runTestloop(['gaps', '--help'], { cwd: repo.dir })).toMatchObject({
+      status: 0,
+      stdout: expect.stringContaining('--fail-under'),
+    });
+  });
+
+  it('explains a missing base in a shallow clone', () => {
+    const clone = new TempRepo('testloop-shallow-cli-');
+    clone.remove();
+    const source = `file://${repo.dir}`;
+    execFileSync('git', ['clone', '--quiet', '--depth=1', '--branch=feature', source, clone.dir]);
+    // As on a pull_request run of actions/checkout with its default fetch-depth: 1.
+    const run = runTestloop(['gaps', '--coverage', join(repo.dir, 'coverage/lcov.info')], {
+      cwd: clone.dir,
+      env: { GITHUB_BASE_REF: 'main' },
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/TESTLOOP_NO_MERGE_BASE: .*fetch-depth: 0/);
+    expect(readdirSync(clone.dir)).not.toContain('out');
+    clone.remove();
+  });
+});

@@ -1,0 +1,86 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { gapsOptionsSchema } from '../../src/config/gaps-options.ts';
+import { envName, findConfig, flagName, resolveOptions } from '../../src/config/load-config.ts';
+
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'testloop-config-'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  return dir;
+}
+
+describe('config', () => {
+  it('derives flag and variable names from the option keys', () => {
+    expect(flagName('failUnder')).toBe('fail-under');
+    expect(envName('failUnder')).toBe('TESTLOOP_FAIL_UNDER');
+    expect(envName('srcRoots')).toBe('TESTLOOP_SRC_ROOTS');
+  });
+
+  it('layers file < command section < environment < flags', async () => {
+    const dir = folder({
+      'testloop.config.json': JSON.stringify({
+        failUnder: 10,
+        exclude: ['dist/**'],
+        gaps: { failUnder: 20, base: 'develop' },
+      }),
+    });
+    const config = await findConfig(dir);
+    expect(config.file).toBe('testloop.config.json');
+    expect(resolveOptions(gapsOptionsSchema, 'gaps', config, {}, {})).toEqual({
+      failUnder: 20,
+      base: 'develop',
+      exclude: ['dist/**'],
+    });
+    const env = { TESTLOOP_FAIL_UNDER: '30', TESTLOOP_EXCLUDE: 'a/**, b/**', TESTLOOP_ALLOW_EMPTY: 'false' };
+    expect(resolveOptions(gapsOptionsSchema, 'gaps', config, env, { base: 'main' })).toEqual({
+      failUnder: 30,
+      base: 'main',
+      exclude: ['a/**', 'b/**'],
+      allowEmpty: false,
+    });
+  });
+
+  it('reads package.json#testloop and an ESM config that exports a function', async () => {
+    const pkg = folder({
+      'package.json': JSON.stringify({ name: 'x', testloop: { gaps: { failUnder: 75 } } }),
+    });
+    expect(resolveOptions(gapsOptionsSchema, 'gaps', await findConfig(pkg), {}, {}).failUnder).toBe(75);
+    const esm = folder({ 'testloop.config.mjs': 'export default () => ({ coverage: ["c/lcov.info"] });' });
+    expect(resolveOptions(gapsOptionsSchema, 'gaps', await findConfig(esm), {}, {}).coverage).toEqual([
+      'c/lcov.info',
+    ]);
+  });
+
+  it('reports a bad value, an unknown key and a broken file in one line with the location', async () => {
+    const bad = folder({ 'testloop.config.json': JSON.stringify({ gaps: { failUnder: 150 } }) });
+    expect(() =>
+      resolveOptions(
+        gapsOptionsSchema,
+        'gaps',
+        { file: 'testloop.config.json', values: { gaps: { failUnder: 150 } } },
+        {},
+        {},
+      ),
+    ).toThrow(/^testloop\.config\.json: .*\(location: failUnder\)/);
+    await expect(findConfig(bad)).resolves.toMatchObject({ file: 'testloop.config.json' });
+    expect(() =>
+      resolveOptions(
+        gapsOptionsSchema,
+        'gaps',
+        { file: 'f.json', values: { gaps: { failUnderr: 1 } } },
+        {},
+        {},
+      ),
+    ).toThrow(/location: gaps\.failUnderr\).*$/);
+    expect(() =>
+      resolveOptions(gapsOptionsSchema, 'gaps', { values: {} }, { TESTLOOP_FAIL_UNDER: 'lots' }, {}),
+    ).toThrow(/^TESTLOOP_FAIL_UNDER: .*\(location: failUnder\)/);
+    const broken = folder({ 'testloop.config.json': '{ "gaps": ' });
+    await expect(findConfig(broken)).rejects.toMatchObject({
+      code: 'TESTLOOP_CONFIG',
+      message: expect.stringMatching(/^testloop\.config\.json: cannot load/),
+    });
+  });
+});
