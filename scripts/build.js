@@ -1,4 +1,5 @@
 // Bundles the library and CLI entry points into dist/ so the bin shim starts without a TypeScript loader.
+// Code splitting keeps each command's dependencies in its own chunk, loaded only when that command runs.
 import { build } from 'esbuild';
 
 await build({
@@ -10,7 +11,17 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  // Pure-JS dependencies are bundled (one file to load instead of hundreds); native and WebAssembly
+  // packages stay external because they locate their binaries relative to their own folder.
+  external: [
+    'oxc-parser',
+    'oxc-resolver',
+    'es-module-lexer',
+    'openai',
+    'better-sqlite3',
+    'pg',
+    'playwright-core',
+  ],
   sourcemap: true,
   logLevel: 'warning',
 });

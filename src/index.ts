@@ -6,3 +6,5 @@ export type { FileGaps, Gap, GapsResult, GapsTotals } from './gaps/types.ts';
 export { parseUnifiedDiff } from './git/parse-diff.ts';
 export type { ChangedFile } from './git/types.ts';
 export { gapsReporters, reporterByName } from './report/index.ts';
+export { type SelectOptions, selectTests } from './select/select-tests.ts';
+export type { SelectedTest, SelectResult } from './select/types.ts';

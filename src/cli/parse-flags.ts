@@ -30,6 +30,11 @@ export function parseFlags(schema: ZodObject, argv: string[], command: string): 
       type === 'boolean'
         ? { type: 'boolean' }
         : { type: 'string', ...(type === 'array' ? { multiple: true } : {}) };
+    if (type === 'boolean') {
+      // Node 20's parseArgs has no negation: --no-cache is declared on its own and means cache=false.
+      spec[`no-${flag}`] = { type: 'boolean' };
+      keyOfFlag.set(`no-${flag}`, key);
+    }
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -45,7 +50,9 @@ export function parseFlags(schema: ZodObject, argv: string[], command: string): 
     const key = keyOfFlag.get(flag);
     if (!key) continue;
     const type = baseType(schema.shape[key] as z.ZodType);
-    if (type === 'number') {
+    if (type === 'boolean' && flag.startsWith('no-')) {
+      values[key] = !raw;
+    } else if (type === 'number') {
       const n = Number(raw);
       if (raw === '' || !Number.isFinite(n)) {
         throw new TestloopError(

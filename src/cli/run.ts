@@ -9,6 +9,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'changed lines, branches and functions no test runs (diff coverage)',
     load: async () => (await import('./gaps.ts')).gapsCommand,
   },
+  select: {
+    summary: 'the tests a change can affect, most relevant first (test impact analysis)',
+    load: async () => (await import('./select.ts')).selectCommand,
+  },
 };
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {

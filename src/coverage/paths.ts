@@ -20,6 +20,8 @@ export function mapCoverageToRepository(
   repoFiles: ReadonlySet<string>,
 ): MappedCoverage {
   const files = new Map<string, FileCoverage>();
+  /** Merged copies made here; anything else in `files` is a report's own object, seen through a view. */
+  const merged = new WeakSet<FileCoverage>();
   const unmatched: string[] = [];
   const suffixIndex = new SuffixIndex(repoFiles);
   for (const report of reports) {
@@ -31,11 +33,52 @@ export function mapCoverageToRepository(
         continue;
       }
       const existing = files.get(repoPath);
-      if (existing) mergeFileCoverage(existing, file);
-      else files.set(repoPath, { ...file, path: repoPath, functions: [...file.functions] });
+      if (!existing) files.set(repoPath, new FileView(repoPath, file));
+      else {
+        let into = existing;
+        if (!merged.has(into)) {
+          into = copyAt(existing, repoPath);
+          merged.add(into);
+          files.set(repoPath, into);
+        }
+        mergeFileCoverage(into, file);
+      }
     }
   }
   return { files, unmatched };
+}
+
+/**
+ * A report's file under its repository path, read through rather than copied: readers may build a file's
+ * data on first access (lcov does), and only the changed files are ever looked at.
+ */
+class FileView implements FileCoverage {
+  constructor(
+    public path: string,
+    private readonly file: FileCoverage,
+  ) {}
+
+  get lines(): FileCoverage['lines'] {
+    return this.file.lines;
+  }
+
+  get branches(): FileCoverage['branches'] {
+    return this.file.branches;
+  }
+
+  get functions(): FileCoverage['functions'] {
+    return this.file.functions;
+  }
+}
+
+/** A copy to merge other reports into, so that merging never changes a report's own data. */
+function copyAt(file: FileCoverage, path: string): FileCoverage {
+  return {
+    path,
+    lines: new Map(file.lines),
+    branches: new Map([...file.branches].map(([line, b]) => [line, { ...b }])),
+    functions: file.functions.map((fn) => ({ ...fn })),
+  };
 }
 
 function resolveOne(
@@ -51,14 +94,37 @@ function resolveOne(
   if (isAbsolute(path)) candidates.push(path);
   else {
     for (const root of roots)
-      candidates.push(isAbsolute(root) ? posix.join(root, path) : resolve(cwd, root, path));
-    candidates.push(resolve(cwd, path), resolve(repoRoot, path));
+      candidates.push(isAbsolute(root) ? joinClean(root, path) : resolve(cwd, root, path));
+    candidates.push(joinClean(cwd, path), joinClean(repoRoot, path));
   }
   for (const candidate of candidates) {
-    const rel = relative(repoRoot, candidate).split('\\').join('/');
+    const rel = repoRelative(repoRoot, candidate);
     if (!rel.startsWith('..') && !isAbsolute(rel) && repoFiles.has(rel)) return rel;
   }
   return suffixIndex.longestMatch(path);
+}
+
+/** A path with `.`/`..` segments, doubled or trailing slashes or backslashes: one for path.resolve. */
+const UNCLEAN = /(?:^|\/)\.\.?(?:\/|$)|\/\/|\/$|\\/;
+
+/**
+ * resolve(dir, path) for an absolute dir, by concatenation when both are clean: a report lists thousands of
+ * files, and path.resolve/relative are most of the cost of mapping them.
+ */
+function joinClean(dir: string, path: string): string {
+  return dir === '/' || UNCLEAN.test(dir) || UNCLEAN.test(path) ? resolve(dir, path) : `${dir}/${path}`;
+}
+
+/** relative(repoRoot, candidate) with POSIX separators; a slice when candidate is clean and inside. */
+function repoRelative(repoRoot: string, candidate: string): string {
+  if (
+    candidate.length > repoRoot.length + 1 &&
+    candidate.charCodeAt(repoRoot.length) === 47 &&
+    candidate.startsWith(repoRoot) &&
+    !UNCLEAN.test(candidate)
+  )
+    return candidate.slice(repoRoot.length + 1);
+  return relative(repoRoot, candidate).split('\\').join('/');
 }
 
 /** POSIX separators, no file:// scheme, no Windows drive letter. */
@@ -69,22 +135,28 @@ function normalize(path: string): string {
   return p;
 }
 
+/** Built on first use: when every report path resolves exactly, it is never needed. */
 class SuffixIndex {
-  private readonly byBasename = new Map<string, string[]>();
+  private byBasename: Map<string, string[]> | undefined;
 
-  constructor(repoFiles: ReadonlySet<string>) {
-    for (const file of repoFiles) {
+  constructor(private readonly repoFiles: ReadonlySet<string>) {}
+
+  private index(): Map<string, string[]> {
+    if (this.byBasename) return this.byBasename;
+    this.byBasename = new Map();
+    for (const file of this.repoFiles) {
       const name = posix.basename(file);
       const list = this.byBasename.get(name);
       if (list) list.push(file);
       else this.byBasename.set(name, [file]);
     }
+    return this.byBasename;
   }
 
   /** The repository file sharing the most trailing path segments; ties or a bare basename must be unique. */
   longestMatch(path: string): string | undefined {
     const segments = path.split('/').filter((s) => s !== '' && s !== '.');
-    const candidates = this.byBasename.get(segments[segments.length - 1] ?? '');
+    const candidates = this.index().get(segments[segments.length - 1] ?? '');
     if (!candidates) return undefined;
     let best: string | undefined;
     let bestScore = 0;

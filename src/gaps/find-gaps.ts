@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import picomatch from 'picomatch';
 import { loadCoverage, parseCoverageArg } from '../coverage/load.ts';
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import { TestloopError } from '../errors.ts';
@@ -42,18 +41,26 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   let base: string;
   let head: string;
   let baseRef: string | undefined;
-  let changes: ChangedFile[];
+  let diffing: Promise<ChangedFile[]>;
   if (options.diffFile !== undefined) {
     root = await repositoryRoot(cwd).catch(() => cwd);
     const diffPath = options.diffFile === '-' ? '-' : resolve(cwd, options.diffFile);
-    changes = await readDiffFile(diffPath, options.readStdin ?? readStdin, options.maxDiffBytes);
+    diffing = readDiffFile(diffPath, options.readStdin ?? readStdin, options.maxDiffBytes);
     base = options.diffFile === '-' ? 'stdin' : options.diffFile;
     head = 'working tree';
   } else {
     const revisions = await resolveRevisions(cwd, options.base, env);
     ({ root, base, head, baseRef } = revisions);
-    changes = await diffAgainst(root, base, options.maxDiffBytes);
+    diffing = diffAgainst(root, base, options.maxDiffBytes);
   }
+  // Reports are read while git diffs and lists files: on a large change each takes a while.
+  const listing = trackedFiles(root).catch(() => []);
+  const loading = loadCoverage((options.coverage ?? []).map(parseCoverageArg), {
+    cwd,
+    srcRoots: options.srcRoots ?? [],
+  });
+  loading.catch(() => {}); // its error is reported when awaited below, after any diff error
+  const changes = await diffing;
   if (changes.length === 0 && !options.allowEmpty) {
     throw new TestloopError(
       'TESTLOOP_EMPTY_DIFF',
@@ -62,13 +69,10 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   }
 
   const selected = changes
-    .filter(filterFor(options.include, options.exclude))
+    .filter(await filterFor(options.include, options.exclude))
     .filter((c) => c.status !== 'deleted' && !c.binary);
-  const reports = await loadCoverage((options.coverage ?? []).map(parseCoverageArg), {
-    cwd,
-    srcRoots: options.srcRoots ?? [],
-  });
-  const repoFiles = new Set(await trackedFiles(root).catch(() => []));
+  const reports = await loading;
+  const repoFiles = new Set(await listing);
   for (const change of selected) repoFiles.add(change.path);
   const mapped = mapCoverageToRepository(reports, root, cwd, repoFiles);
 
@@ -103,10 +107,13 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   };
 }
 
-function filterFor(
+/** picomatch loads only when a glob is given. */
+async function filterFor(
   include: string[] | undefined,
   exclude: string[] | undefined,
-): (change: ChangedFile) => boolean {
+): Promise<(change: ChangedFile) => boolean> {
+  if (!include?.length && !exclude?.length) return () => true;
+  const { default: picomatch } = await import('picomatch');
   const included = include && include.length > 0 ? picomatch(include, { dot: true }) : () => true;
   const excluded = exclude && exclude.length > 0 ? picomatch(exclude, { dot: true }) : () => false;
   return (change) => included(change.path) && !excluded(change.path);

@@ -30,6 +30,17 @@ export async function resolveRevisions(
   baseRef: string | undefined,
   env: NodeJS.ProcessEnv,
 ): Promise<Revisions> {
+  if (baseRef !== undefined && !baseRef.startsWith('-')) {
+    // The usual case in two git calls instead of four; anything unusual takes the long way, for its exact error.
+    const quick = await git(cwd, ['rev-parse', '--show-toplevel', 'HEAD^{commit}', `${baseRef}^{commit}`]);
+    const [root, head, baseCommit] = quick.stdout.toString('utf8').trim().split('\n');
+    if (quick.code === 0 && root && head && baseCommit) {
+      const mergeBase = await git(root, ['merge-base', baseCommit, head]);
+      if (mergeBase.code === 0) {
+        return { root, baseRef, base: mergeBase.stdout.toString('utf8').trim(), head };
+      }
+    }
+  }
   const root = await repositoryRoot(cwd);
   const head = await verifyCommit(root, 'HEAD');
   if (!head) {

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TestloopError } from '../errors.ts';
 import { firstLine, git } from './git.ts';
 import { parseUnifiedDiff } from './parse-diff.ts';
@@ -7,27 +9,43 @@ import type { ChangedFile } from './types.ts';
 /** Above this a diff is almost certainly generated or vendored content; the user can raise it. */
 export const DEFAULT_MAX_DIFF_BYTES = 512 * 1024 * 1024;
 
-/** Changes from the merge base to the working tree: committed, staged and unstaged, as diff-cover counts them. */
+const DIFF_ARGS = [
+  'diff',
+  '--no-color',
+  '--no-ext-diff',
+  '--no-textconv',
+  '--find-renames',
+  '--ignore-submodules',
+  '--unified=0',
+];
+
+/**
+ * Changes from the merge base to the working tree: committed, staged and unstaged, as diff-cover counts them.
+ * git writes the diff to a temporary file rather than a pipe, so it never waits for this process: the caller
+ * reads coverage reports meanwhile, and a diff over the size limit is refused without being read.
+ */
 export async function diffAgainst(
   root: string,
   base: string,
   maxBytes = DEFAULT_MAX_DIFF_BYTES,
 ): Promise<ChangedFile[]> {
-  const result = await git(root, [
-    'diff',
-    '--no-color',
-    '--no-ext-diff',
-    '--no-textconv',
-    '--find-renames',
-    '--ignore-submodules',
-    '--unified=0',
-    base,
-  ]);
-  if (result.code !== 0) {
-    throw new TestloopError('TESTLOOP_GIT_FAILED', `git diff ${base} failed: ${firstLine(result.stderr)}`);
+  const dir = await mkdtemp(join(tmpdir(), 'testloop-diff-')).catch(() => undefined);
+  try {
+    const output = dir === undefined ? undefined : join(dir, 'changes.diff');
+    const result = await git(root, [...DIFF_ARGS, ...(output ? [`--output=${output}`] : []), base]);
+    if (result.code !== 0) {
+      throw new TestloopError('TESTLOOP_GIT_FAILED', `git diff ${base} failed: ${firstLine(result.stderr)}`);
+    }
+    if (output === undefined) {
+      // No writable temporary folder: the diff came through the pipe instead.
+      checkSize(result.stdout.length, `git diff ${base}`, maxBytes);
+      return parseUnifiedDiff(result.stdout, `git diff ${base}`);
+    }
+    checkSize((await stat(output)).size, `git diff ${base}`, maxBytes);
+    return parseUnifiedDiff(await readFile(output), `git diff ${base}`);
+  } finally {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   }
-  checkSize(result.stdout.length, `git diff ${base}`, maxBytes);
-  return parseUnifiedDiff(result.stdout, `git diff ${base}`);
 }
 
 /** A unified diff from a file, or from standard input with "-". */

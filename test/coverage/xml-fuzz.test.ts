@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fromClover } from '../../src/coverage/readers/clover.ts';
 import { fromCobertura } from '../../src/coverage/readers/cobertura.ts';
 import { fromJacoco } from '../../src/coverage/readers/jacoco.ts';
-import { parseXmlReport, type XmlReport } from '../../src/coverage/readers/xml.ts';
+import { loadXmlParser, parseXmlReport, type XmlReport } from '../../src/coverage/readers/xml.ts';
 import type { CoverageReport } from '../../src/coverage/types.ts';
 import { isTestloopError } from '../../src/errors.ts';
 import { mutate, seededRandom } from '../helpers/mutate.ts';
@@ -87,6 +87,8 @@ function fuzz(fixture: string, read: (xml: XmlReport) => CoverageReport, seed: n
   expect(outcomes.parsed).toBeGreaterThan(0);
   expect(outcomes.rejected).toBeGreaterThan(0);
 }
+
+beforeAll(() => loadXmlParser());
 
 describe(`XML coverage readers survive ${MUTATIONS} random mutations of each fixture`, () => {
   it.each([

@@ -3,10 +3,12 @@ import { CoverageParseError } from '../../errors.ts';
 import { decodeUtf8 } from '../../util/text.ts';
 import {
   addLineHits,
+  type BranchHits,
   type CoverageReader,
   type CoverageReport,
   emptyFile,
   type FileCoverage,
+  type FunctionHits,
 } from '../types.ts';
 
 interface PendingFunction {
@@ -22,8 +24,13 @@ interface RecordState {
   functions: Map<string, PendingFunction>;
   /** FNL index → function, for the lcov 2.3 FNL/FNA pair; indexes are local to one record. */
   functionsByIndex: Map<string, PendingFunction>;
-  /** line → branch id → taken, per file across all its records, so each branch counts once. */
-  branches: Map<number, Map<string, number>>;
+  /**
+   * line → [branch id, taken, branch id, taken, …], per file across all its records, so each branch counts
+   * once. A line has a handful of branches: a flat list is cheaper to build than a Map per line.
+   */
+  branches: Map<number, (string | number)[]>;
+  /** False while the first pass only checks the records: the fast path then stores nothing. */
+  keep: boolean;
 }
 
 const NON_NEGATIVE_INT = /^\d+$/;
@@ -41,11 +48,81 @@ export const lcovReader: CoverageReader = {
   },
 };
 
+/**
+ * Reads a tracefile in two passes. The first checks every line, so a malformed report fails as a whole with
+ * the line at fault, and notes where each file's records are; the second builds a file's lines, branches and
+ * functions when they are first looked at. A change touches few of a report's files, and building them is
+ * most of the cost.
+ */
 export function parseLcov(text: string, source: string): CoverageReport {
-  const byPath = new Map<string, FileCoverage>();
-  const branchesByPath = new Map<string, Map<number, Map<string, number>>>();
-  const functionsByPath = new Map<string, Map<string, PendingFunction>>();
-  let record: RecordState | undefined;
+  const records = new Map<string, number[]>();
+  scan(text, source, 0, text.length, undefined, records);
+  const files = [...records].map(([path, ranges]) => new LcovFile(path, text, source, ranges));
+  return { source, format: 'lcov', roots: [], files };
+}
+
+/** One source file of a tracefile: `ranges` are [start, end) offsets of its records' bodies, in order. */
+class LcovFile implements FileCoverage {
+  private built: FileCoverage | undefined;
+
+  constructor(
+    public path: string,
+    private readonly text: string,
+    private readonly source: string,
+    private readonly ranges: readonly number[],
+  ) {}
+
+  get lines(): Map<number, number> {
+    return this.build().lines;
+  }
+
+  get branches(): Map<number, BranchHits> {
+    return this.build().branches;
+  }
+
+  get functions(): FunctionHits[] {
+    return this.build().functions;
+  }
+
+  private build(): FileCoverage {
+    if (this.built) return this.built;
+    const file = emptyFile(this.path);
+    const state: RecordState = {
+      file,
+      functions: new Map(),
+      functionsByIndex: new Map(),
+      branches: new Map(),
+      keep: true,
+    };
+    for (let i = 0; i < this.ranges.length; i += 2) {
+      state.functionsByIndex = new Map();
+      scan(this.text, this.source, this.ranges[i]!, this.ranges[i + 1]!, state, undefined);
+    }
+    for (const fn of state.functions.values())
+      if (fn.line > 0 && fn.name !== '') file.functions.push({ ...fn });
+    for (const [line, outcomes] of state.branches) {
+      let taken = 0;
+      for (let i = 1; i < outcomes.length; i += 2) if ((outcomes[i] as number) > 0) taken++;
+      file.branches.set(line, { taken, total: outcomes.length / 2 });
+    }
+    this.built = file;
+    return file;
+  }
+}
+
+/**
+ * Parses text[from, to). First pass (`records` given): every line is checked and each SF record's body
+ * range is noted. Second pass (`preset` given): one record body, already checked, builds `preset`.
+ */
+function scan(
+  text: string,
+  source: string,
+  from: number,
+  to: number,
+  preset: RecordState | undefined,
+  records: Map<string, number[]> | undefined,
+): void {
+  let record = preset;
   let lastContentLine = 0;
 
   const fail = (lineNo: number, detail: string): never => {
@@ -72,10 +149,10 @@ export function parseLcov(text: string, source: string): CoverageReport {
 
   // Lines are walked in place rather than split: reports run to millions of lines, most of them plain DA.
   let lineNo = 0;
-  for (let pos = 0; pos < text.length; ) {
+  for (let pos = from; pos < to; ) {
     const start = pos;
     let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
+    if (end === -1 || end > to) end = to;
     pos = end + 1;
     lineNo++;
     if (record && readPlainRecord(text, start, end, record)) {
@@ -87,6 +164,7 @@ export function parseLcov(text: string, source: string): CoverageReport {
     lastContentLine = lineNo;
     if (line === 'end_of_record') {
       if (!record) fail(lineNo, 'end_of_record without a preceding SF record');
+      records?.get(record!.file.path)?.push(start);
       record = undefined;
       continue;
     }
@@ -98,22 +176,17 @@ export function parseLcov(text: string, source: string): CoverageReport {
     if (key === 'SF') {
       if (record) fail(lineNo, 'SF record before the previous record reached end_of_record');
       if (value === '') fail(lineNo, 'SF record without a path');
-      let file = byPath.get(value);
-      if (!file) {
-        file = emptyFile(value);
-        byPath.set(value, file);
-      }
-      let branches = branchesByPath.get(value);
-      if (!branches) {
-        branches = new Map();
-        branchesByPath.set(value, branches);
-      }
-      let functions = functionsByPath.get(value);
-      if (!functions) {
-        functions = new Map();
-        functionsByPath.set(value, functions);
-      }
-      record = { file, functions, functionsByIndex: new Map(), branches };
+      // First pass only: a throwaway state that checks the record; LcovFile builds the real one later.
+      record = {
+        file: emptyFile(value),
+        functions: new Map(),
+        functionsByIndex: new Map(),
+        branches: new Map(),
+        keep: false,
+      };
+      const ranges = records?.get(value);
+      if (ranges) ranges.push(pos);
+      else records?.set(value, [pos]);
       continue;
     }
     if (!/^[A-Z]+$/.test(key))
@@ -206,22 +279,9 @@ export function parseLcov(text: string, source: string): CoverageReport {
         break;
     }
   }
-  if (record) {
+  if (record && !preset) {
     fail(lastContentLine, `truncated report: SF ${record.file.path} has no end_of_record`);
   }
-  for (const [path, functions] of functionsByPath) {
-    const file = byPath.get(path)!;
-    for (const fn of functions.values()) if (fn.line > 0 && fn.name !== '') file.functions.push({ ...fn });
-  }
-  for (const [path, branches] of branchesByPath) {
-    const file = byPath.get(path)!;
-    for (const [line, outcomes] of branches) {
-      let taken = 0;
-      for (const count of outcomes.values()) if (count > 0) taken++;
-      file.branches.set(line, { taken, total: outcomes.size });
-    }
-  }
-  return { source, format: 'lcov', roots: [], files: [...byPath.values()] };
 }
 
 function addFunctionLocation(
@@ -243,12 +303,18 @@ function addFunctionHits(state: RecordState, count: number, name: string): void 
 }
 
 function addBranchOutcome(state: RecordState, at: number, id: string, taken: number): void {
-  let onLine = state.branches.get(at);
+  const onLine = state.branches.get(at);
   if (!onLine) {
-    onLine = new Map();
-    state.branches.set(at, onLine);
+    state.branches.set(at, [id, taken]);
+    return;
   }
-  onLine.set(id, (onLine.get(id) ?? 0) + taken);
+  for (let i = 0; i < onLine.length; i += 2) {
+    if (onLine[i] === id) {
+      onLine[i + 1] = (onLine[i + 1] as number) + taken;
+      return;
+    }
+  }
+  onLine.push(id, taken);
 }
 
 /** Set by readDigits: parsing the bulk of a report allocates nothing. */
@@ -285,7 +351,7 @@ function readPlainRecord(text: string, start: number, lineEnd: number, state: Re
     if (i < 0 || text.charCodeAt(i) !== 44 || digitsValue === 0) return false;
     const line = digitsValue;
     if (readDigits(text, i + 1) !== end) return false;
-    addLineHits(state.file, line, digitsValue);
+    if (state.keep) addLineHits(state.file, line, digitsValue);
     return true;
   }
   if (c0 === 66 && c1 === 82 && text.startsWith('DA:', start + 2)) {
@@ -300,7 +366,7 @@ function readPlainRecord(text: string, start: number, lineEnd: number, state: Re
       if (readDigits(text, lastComma + 1) !== end) return false;
       taken = digitsValue;
     }
-    addBranchOutcome(state, line, text.slice(i + 1, lastComma), taken);
+    if (state.keep) addBranchOutcome(state, line, text.slice(i + 1, lastComma), taken);
     return true;
   }
   if (c0 !== 70 || c1 !== 78) return false;
@@ -315,14 +381,14 @@ function readPlainRecord(text: string, start: number, lineEnd: number, state: Re
       endLine = digitsValue;
       i = j;
     } else if (j < 0 && isDigit(text.charCodeAt(i + 1))) return false; // over 15 digits
-    addFunctionLocation(state, line, endLine, text.slice(i + 1, end));
+    if (state.keep) addFunctionLocation(state, line, endLine, text.slice(i + 1, end));
     return true;
   }
   if (text.startsWith('DA:', start + 2)) {
     // FNDA:
     const i = readDigits(text, start + 5);
     if (i < 0 || text.charCodeAt(i) !== 44) return false;
-    addFunctionHits(state, digitsValue, text.slice(i + 1, end));
+    if (state.keep) addFunctionHits(state, digitsValue, text.slice(i + 1, end));
     return true;
   }
   return false;

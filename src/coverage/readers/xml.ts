@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { CoverageParseError } from '../../errors.ts';
 import { decodeUtf8 } from '../../util/text.ts';
 import type { FileCoverage, FunctionHits } from '../types.ts';
@@ -14,27 +13,39 @@ export interface XmlElement {
   offset: number | undefined;
 }
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  // Entities are decoded below instead: a DOCTYPE's own entity declarations are then never expanded.
-  processEntities: false,
-  captureMetaData: true,
-});
-const METADATA = XMLParser.getMetaDataSymbol();
+type FastXml = typeof import('fast-xml-parser');
+let xml: { module: FastXml; parser: InstanceType<FastXml['XMLParser']>; metadata: symbol } | undefined;
+
+/** The XML parser loads on first use, so lcov and JSON runs never pay for it. */
+export async function loadXmlParser(): Promise<void> {
+  if (xml) return;
+  const module = await import('fast-xml-parser');
+  const parser = new module.XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    parseTagValue: false,
+    parseAttributeValue: false,
+    // Entities are decoded below instead: a DOCTYPE's own entity declarations are then never expanded.
+    processEntities: false,
+    captureMetaData: true,
+  });
+  xml = { module, parser, metadata: module.XMLParser.getMetaDataSymbol() as symbol };
+}
 const NAMED_ENTITIES = new Map(Object.entries({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }));
 const NON_NEGATIVE_INT = /^\d+$/;
 
 export async function readXmlReport(path: string): Promise<XmlReport> {
+  await loadXmlParser();
   return parseXmlReport(await readFile(path), path);
 }
 
+/** Synchronous once `loadXmlParser()` has resolved. */
 export function parseXmlReport(bytes: Uint8Array, source: string): XmlReport {
+  if (!xml) throw new Error('parseXmlReport before loadXmlParser()');
+  const { module, parser } = xml;
   const text = decodeXml(bytes, source);
-  const validation = XMLValidator.validate(text);
+  const validation = module.XMLValidator.validate(text);
   if (validation !== true) {
     const { msg, line, col } = validation.err;
     const detail = `malformed or truncated XML (${shown(msg, 120)})${columnNote(text, line, col)}`;
@@ -185,7 +196,7 @@ function toElements(nodes: unknown): XmlElement[] {
     }
     const content = Array.isArray(node[name]) ? (node[name] as Record<string, unknown>[]) : [];
     const text = content.map((child) => (typeof child['#text'] === 'string' ? child['#text'] : '')).join('');
-    const metadata = node[METADATA as symbol] as { startIndex?: number } | undefined;
+    const metadata = node[xml!.metadata] as { startIndex?: number } | undefined;
     elements.push({
       name,
       attributes,

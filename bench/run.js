@@ -1,0 +1,87 @@
+// `npm run bench`: builds dist/ first (see package.json), then times testloop against its anchors.
+// Flags: --runs=N (testloop, default 7), --anchor-runs=N (diff-cover, default 3), --fresh (regenerate inputs).
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ensureRepository, measure, PARAMS } from './gaps.js';
+
+const TARGET_SPEEDUP = 10;
+const TARGET_MS = 200;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = fileURLToPath(new URL('./.work/', import.meta.url));
+const flags = Object.fromEntries(
+  process.argv.slice(2).map((arg) => {
+    const [key, value] = arg.replace(/^--/, '').split('=');
+    return [key, value ?? 'true'];
+  }),
+);
+const runs = Math.max(5, Number(flags.runs ?? process.env.BENCH_RUNS ?? 7));
+const anchorRuns = Math.max(3, Number(flags['anchor-runs'] ?? process.env.BENCH_ANCHOR_RUNS ?? 3));
+const log = (message) => process.stderr.write(`bench: ${message}\n`);
+
+if (flags.fresh === 'true') rmSync(work, { recursive: true, force: true });
+const repo = ensureRepository(work, PARAMS, log);
+const result = measure({
+  dir: repo.dir,
+  bin: `${root}bin/testloop.js`,
+  runs,
+  anchorRuns,
+  diffCover: process.env.DIFF_COVER ?? 'diff-cover',
+  log,
+});
+
+const ms = (value) => `${value.toFixed(0).padStart(7)} ms`;
+const int = (value) => value.toLocaleString('en-US');
+const row = (cells) => `| ${cells[0].padEnd(30)} | ${cells[1].padStart(4)} | ${cells.slice(2).join(' | ')} |`;
+
+console.log('');
+console.log(
+  `gaps: ${int(PARAMS.files)} files, ${int(repo.changedFiles ?? PARAMS.changedFiles)} changed, lcov ${(repo.lcovBytes / 1048576).toFixed(1)} MiB` +
+    ` (${repo.cached ? 'cached inputs' : `generated in ${(repo.generatedMs / 1000).toFixed(1)} s`}: ${repo.key})`,
+);
+console.log(
+  `diff: ${int(result.totals.changedLines)} changed lines, ${int(result.totals.coverableLines)} coverable, ${int(result.totals.uncoveredLines)} uncovered`,
+);
+console.log('');
+console.log(row(['tool', 'runs', ' median   ', '   min     ', '   max     ']));
+console.log(row(['-'.repeat(30), '----', '----------', '----------', '----------']));
+const line = (name, timing) =>
+  console.log(
+    row([
+      name,
+      String(timing.runs.length),
+      ms(timing.median),
+      ms(Math.min(...timing.runs)),
+      ms(Math.max(...timing.runs)),
+    ]),
+  );
+line('testloop gaps (CLI, wall)', result.testloop);
+if (result.anchor) line(result.anchor.name, result.anchor);
+console.log('');
+if (result.testloop.internalMs !== undefined)
+  console.log(
+    `testloop's own stats.ms (inside the process, after startup): ${result.testloop.internalMs} ms`,
+  );
+
+const underTarget = result.testloop.median < TARGET_MS;
+if (!result.anchor) {
+  console.log(
+    `diff-cover not found: no comparison. testloop < ${TARGET_MS} ms: ${underTarget ? 'PASS' : 'MISS'}`,
+  );
+  process.exit(0);
+}
+const speedup = result.anchor.median / result.testloop.median;
+console.log(
+  `speed-up: ${speedup.toFixed(1)}x  (target ≥ ${TARGET_SPEEDUP}x: ${speedup >= TARGET_SPEEDUP ? 'PASS' : 'MISS'};` +
+    ` testloop < ${TARGET_MS} ms: ${underTarget ? 'PASS' : 'MISS'})`,
+);
+if (result.disagreements.length > 0) {
+  console.log(
+    `\nDISAGREE: testloop and ${result.anchor.name} differ in ${result.disagreements.length} place(s):`,
+  );
+  for (const problem of result.disagreements.slice(0, 20)) console.log(`  ${problem}`);
+  process.exit(1);
+}
+console.log(
+  `agree: both report ${int(result.anchorTotals.coverableLines)} coverable and ${int(result.anchorTotals.uncoveredLines)} uncovered changed lines, file by file`,
+);

@@ -1,0 +1,56 @@
+import { resolve } from 'node:path';
+import { findConfig, resolveOptions } from '../config/load-config.ts';
+import { selectOptionsSchema } from '../config/select-options.ts';
+import { EXIT, TestloopError } from '../errors.ts';
+import type { Alias } from '../graph/types.ts';
+import { renderSelection } from '../report/select.ts';
+import { planSelection } from '../select/select-tests.ts';
+import type { CliIO } from './io.ts';
+import { helpText, parseFlags } from './parse-flags.ts';
+
+const SUMMARY = 'Print the test files a change can affect, most relevant first (test impact analysis).';
+const EXIT_CODES = "0 done, 2 usage or input error; with --run, the runners' own exit status";
+
+export async function selectCommand(argv: string[], io: CliIO): Promise<number> {
+  const flags = parseFlags(selectOptionsSchema, argv, 'select');
+  if (flags.common.help) {
+    io.stdout(helpText(selectOptionsSchema, 'select', SUMMARY, EXIT_CODES));
+    return EXIT.ok;
+  }
+  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
+  const config = await findConfig(cwd, flags.common.config);
+  const options = resolveOptions(selectOptionsSchema, 'select', config, io.env, {
+    ...flags.values,
+    // Positional paths are changed files too: `testloop select src/a.ts src/b.ts`.
+    ...(flags.positionals.length > 0
+      ? { changed: [...((flags.values.changed as string[] | undefined) ?? []), ...flags.positionals] }
+      : {}),
+  });
+  const { result, projects } = await planSelection({
+    cwd,
+    env: io.env,
+    readStdin: io.readStdin,
+    ...(options.base === undefined ? {} : { base: options.base }),
+    ...(options.changed === undefined ? {} : { changed: options.changed }),
+    ...(options.diffFile === undefined ? {} : { diffFile: options.diffFile }),
+    ...(options.typeImports === undefined ? {} : { typeImports: options.typeImports }),
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+    ...(options.alias === undefined ? {} : { aliases: parseAliases(options.alias, cwd) }),
+  });
+  if (result.all) io.stderr(`testloop: selecting all ${result.tests.length} tests: ${result.reason}\n`);
+  if (options.run) {
+    const { runSelection } = await import('../select/run-selection.ts');
+    return runSelection(result, projects, { log: io.stderr });
+  }
+  io.stdout(renderSelection(result, options.format ?? 'list'));
+  return EXIT.ok;
+}
+
+function parseAliases(values: readonly string[], cwd: string): Alias[] {
+  return values.map((value) => {
+    const eq = value.indexOf('=');
+    if (eq <= 0)
+      throw new TestloopError('TESTLOOP_USAGE', `--alias ${value}: expected find=replacement, e.g. @=src`);
+    return { find: value.slice(0, eq), replacement: resolve(cwd, value.slice(eq + 1)) };
+  });
+}

@@ -1,0 +1,251 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { type NapiResolveOptions, type ResolveResult, ResolverFactory } from 'oxc-resolver';
+import type { Alias, ModuleResolver } from './types.ts';
+import {
+  createFileExists,
+  createPackageReader,
+  exportsTarget,
+  findWorkspacePackages,
+  isBuildOutput,
+  type PackageInfo,
+  sourceCandidates,
+} from './workspaces.ts';
+
+export interface ResolverOptions {
+  /**
+   * Repository root: results inside it (and outside node_modules) are returned as absolute paths that
+   * start with this root as given, even when it is reached through a symlink.
+   */
+  root: string;
+  /** vite `resolve.alias` / jest `moduleNameMapper`, tried in order before normal resolution. */
+  aliases?: Alias[];
+  /** package.json `exports`/`imports` conditions; `types` is always tried last, as a fallback. */
+  conditions?: string[];
+  /** 'auto' (default): the nearest tsconfig.json of each importing file; or one tsconfig path. */
+  tsconfig?: 'auto' | string;
+}
+
+export const DEFAULT_CONDITIONS = ['source', 'development', 'import', 'require', 'node', 'default'];
+
+const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.json', '.node', '.d.ts'];
+const EXTENSION_ALIAS = {
+  '.js': ['.ts', '.tsx', '.js', '.d.ts'],
+  '.jsx': ['.tsx', '.jsx'],
+  '.mjs': ['.mts', '.mjs', '.d.mts'],
+  '.cjs': ['.cts', '.cjs', '.d.cts'],
+};
+/** `node:fs`, `bun:test`, `virtual:x`, `https://…`: never a repository file. */
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/**
+ * Resolves import specifiers the way the project's tools do: tsconfig paths (per file, following
+ * `extends` and project references), package `exports`/`imports`, workspaces mapped to their source,
+ * and vite/jest aliases. Results are cached per (directory, specifier).
+ */
+export function createResolver(options: ResolverOptions): ModuleResolver {
+  // Work on real paths (oxc resolves symlinks); answer in the caller's spelling of the root.
+  const givenRoot = resolvePath(options.root);
+  const root = realpathSync(givenRoot);
+  const answer = (path: string) => (givenRoot === root ? path : givenRoot + path.slice(root.length));
+  const real = (path: string) =>
+    givenRoot !== root && path.startsWith(`${givenRoot}/`) ? root + path.slice(givenRoot.length) : path;
+  const conditions = options.conditions ?? DEFAULT_CONDITIONS;
+  const auto = (options.tsconfig ?? 'auto') === 'auto';
+  const base: NapiResolveOptions = {
+    extensions: EXTENSIONS,
+    extensionAlias: EXTENSION_ALIAS,
+    conditionNames: conditions,
+    mainFields: ['main', 'module'],
+    builtinModules: true,
+    nodePath: false,
+    roots: [root],
+    tsconfig: auto ? 'auto' : { configFile: resolvePath(root, options.tsconfig!), references: 'auto' },
+  };
+  const oxc = new ResolverFactory(base);
+  const oxcTypes = oxc.cloneWithOptions({ ...base, conditionNames: [...conditions, 'types'] });
+  const conditionSets = [new Set(conditions), new Set([...conditions, 'types'])];
+  const readPackage = createPackageReader();
+  const fileExists = createFileExists();
+  const workspaces = findWorkspacePackages(root, readPackage);
+  const aliases = (options.aliases ?? []).map((a) => compileAlias(a, givenRoot));
+  const cache = new Map<string, Map<string, string | null>>();
+  const workspaceCache = new Map<string, string | null>();
+  const realDirs = new Map<string, string>();
+
+  const call = (factory: ResolverFactory, fromFile: string, request: string): ResolveResult =>
+    auto ? factory.resolveFileSync(fromFile, request) : factory.sync(dirname(fromFile), request);
+
+  const inside = (path: string) =>
+    path.startsWith(`${root}/`) && !path.includes('/node_modules/', root.length);
+
+  /** A file a workspace (or symlinked) package's build would write is replaced by its source. */
+  function preferSource(pkg: PackageInfo, path: string, isRoot: boolean): string | undefined {
+    const exists = fileExists(path);
+    const rel = path.slice(pkg.dir.length + 1);
+    if (exists && !isBuildOutput(pkg, rel)) return path;
+    for (const candidate of sourceCandidates(pkg, rel, isRoot)) {
+      const abs = join(pkg.dir, candidate);
+      if (abs !== path && fileExists(abs)) return abs;
+    }
+    return exists ? path : undefined;
+  }
+
+  function resolveWorkspace(pkg: PackageInfo, request: string, name: string): string | undefined {
+    const subpath = `.${request.slice(name.length)}`;
+    let target: string | undefined;
+    if (pkg.exports !== undefined) {
+      // Self-reference from inside the package applies its `exports`, with or without node_modules.
+      target = call(oxc, join(pkg.dir, 'package.json'), request).path;
+      for (const set of target === undefined ? conditionSets : []) {
+        const rel = exportsTarget(pkg.exports, subpath, set);
+        if (rel === null) return undefined;
+        if (rel !== undefined) {
+          target = join(pkg.dir, rel);
+          break;
+        }
+      }
+    } else {
+      const rel = subpath === '.' ? (pkg.main ?? pkg.module ?? 'index.js') : subpath;
+      target = oxc.sync(pkg.dir, rel.startsWith('.') ? rel : `./${rel}`).path ?? join(pkg.dir, rel);
+    }
+    const path = target && preferSource(pkg, target, subpath === '.');
+    return path && inside(path) ? path : undefined;
+  }
+
+  function classify(result: ResolveResult, bare: boolean): string | 'external' {
+    const path = result.path!;
+    if (!inside(path)) return 'external';
+    if (!bare || !result.packageJsonPath) return path;
+    // A package import that landed on build output (a symlinked package, a paths alias into dist/).
+    const pkg = readPackage(realDir(result.packageJsonPath));
+    if (!pkg || !path.startsWith(`${pkg.dir}/`) || !isBuildOutput(pkg, path.slice(pkg.dir.length + 1)))
+      return path;
+    return preferSource(pkg, path, false) ?? path;
+  }
+
+  /** The real folder of a package.json that oxc may report through a node_modules symlink. */
+  function realDir(packageJsonPath: string): string {
+    const dir = dirname(packageJsonPath);
+    let real = realDirs.get(dir);
+    if (real === undefined) {
+      real = realpathSync(dir);
+      realDirs.set(dir, real);
+    }
+    return real;
+  }
+
+  /** A bare specifier nothing resolves: a package when declared or installed, else a broken local alias. */
+  function isPackage(fromFile: string, name: string): boolean {
+    for (let dir = dirname(fromFile); ; dir = dirname(dir)) {
+      if (readPackage(dir)?.deps.has(name) || existsSync(join(dir, 'node_modules', name))) return true;
+      if (dir === root || !dir.startsWith(`${root}/`)) return false;
+    }
+  }
+
+  /** node_modules/<name> linked to a folder of the repository that is not a declared workspace. */
+  function linkedPackage(fromFile: string, name: string): PackageInfo | undefined {
+    for (let dir = dirname(fromFile); dir.startsWith(`${root}/`) || dir === root; dir = dirname(dir)) {
+      const link = join(dir, 'node_modules', name);
+      if (!existsSync(link)) continue;
+      const real = realpathSync(link);
+      return inside(real) ? readPackage(real) : undefined;
+    }
+    return undefined;
+  }
+
+  function resolveRequest(
+    fromFile: string,
+    request: string,
+    viaAlias: boolean,
+  ): string | 'external' | undefined {
+    if (SCHEME.test(request)) return 'external';
+    const bare = !/^[./#]/.test(request);
+    const name = bare ? packageName(request) : '';
+    const workspace = bare ? workspaces.get(name) : undefined;
+    if (workspace) {
+      let hit = workspaceCache.get(request);
+      if (hit === undefined) {
+        hit = resolveWorkspace(workspace, request, name) ?? null;
+        workspaceCache.set(request, hit);
+      }
+      return hit ?? undefined;
+    }
+    const result = call(oxc, fromFile, request);
+    if (result.path) return classify(result, bare);
+    if (result.builtin) return 'external';
+    if (bare || request.startsWith('#')) {
+      const typed = call(oxcTypes, fromFile, request);
+      if (typed.path) return classify(typed, bare);
+    }
+    const linked = bare ? linkedPackage(fromFile, name) : undefined;
+    if (linked) return resolveWorkspace(linked, request, name);
+    return bare && (viaAlias || isPackage(fromFile, name)) ? 'external' : undefined;
+  }
+
+  function compute(fromFile: string, specifier: string): string | 'external' | undefined {
+    const q = specifier.indexOf('?');
+    const request = q > 0 ? specifier.slice(0, q) : specifier;
+    let matched = false;
+    for (const alias of aliases) {
+      const replaced = alias(request);
+      if (replaced === undefined) continue;
+      matched = true;
+      const result = resolveRequest(fromFile, replaced, true);
+      if (result !== undefined) return result;
+    }
+    return matched ? undefined : resolveRequest(fromFile, request, false);
+  }
+
+  return {
+    resolve(fromFile, specifier) {
+      const dir = dirname(fromFile);
+      let perDir = cache.get(dir);
+      if (perDir === undefined) {
+        perDir = new Map();
+        cache.set(dir, perDir);
+      }
+      let hit = perDir.get(specifier);
+      if (hit === undefined) {
+        const result = compute(real(fromFile), specifier);
+        hit = result === undefined ? null : result === 'external' ? result : answer(result);
+        perDir.set(specifier, hit);
+      }
+      return hit ?? undefined;
+    },
+  };
+}
+
+/** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
+function packageName(specifier: string): string {
+  const first = specifier.indexOf('/');
+  if (!specifier.startsWith('@') || first < 0) return first < 0 ? specifier : specifier.slice(0, first);
+  const second = specifier.indexOf('/', first + 1);
+  return second < 0 ? specifier : specifier.slice(0, second);
+}
+
+/**
+ * vite: `find` matches the specifier itself or as a prefix followed by `/`. `regex: true` is jest's
+ * moduleNameMapper: the whole specifier becomes the replacement, `$1`… taken from the match (a vite
+ * regex alias that matches a prefix and has no `$n` replaces only that prefix). `<rootDir>` is the root.
+ */
+function compileAlias(alias: Alias, root: string): (request: string) => string | undefined {
+  const replacement = alias.replacement.replaceAll('<rootDir>', root);
+  if (alias.regex) {
+    const re = new RegExp(alias.find);
+    const hasGroups = /\$\d/.test(replacement);
+    return (request) => {
+      const m = re.exec(request);
+      if (!m) return undefined;
+      // vite (`/^~\//` → '/abs/src/'): a prefix match without $n replaces just the prefix.
+      if (!hasGroups && m.index === 0 && m[0].length < request.length)
+        return replacement + request.slice(m[0].length);
+      // jest: the whole name becomes the replacement, with $1… taken from the match.
+      return replacement.replace(/\$(\d+)/g, (_, n: string) => m[Number(n)] ?? '');
+    };
+  }
+  const { find } = alias;
+  const prefix = find.endsWith('/') ? find : `${find}/`;
+  return (request) =>
+    request === find || request.startsWith(prefix) ? replacement + request.slice(find.length) : undefined;
+}

@@ -1,0 +1,34 @@
+// A new test runner: copy this folder, add the name to RunnerName in ../types.ts, fill in the three
+// functions, add the adapter to ../registry.ts, and give it a fixture under test/fixtures/runners/.
+// - detect: score from package.json (dependencies, the test script via ../scripts.ts) and config files;
+//   the obvious runner of a package must win. 0 means "not this runner".
+// - discover: read the config with ../static-config.ts (never execute it), match the `files` list with
+//   picomatch (never walk the disk), and report what could not be read through ConfigReader warnings.
+// - commandLine: the package's own binary (localBin), paths relative to project.dir, and an argv that
+//   runs exactly the given files: check how the runner reads file arguments (filters? globs? paths?).
+import { localBin } from '../project-files.ts';
+import type { RunnerAdapter, RunnerName } from '../types.ts';
+
+export const templateRunner: RunnerAdapter = {
+  name: 'template' as RunnerName,
+
+  detect(_project) {
+    return 0;
+  },
+
+  async discover(_project) {
+    return {
+      runner: 'template' as RunnerName,
+      tests: [],
+      configFiles: [],
+      setupFiles: [],
+      aliases: [],
+      warnings: [],
+    };
+  },
+
+  commandLine(project, tests) {
+    if (tests !== 'all' && tests.length === 0) throw new Error('template: no test files to run');
+    return { argv: [...localBin(project.dir, 'template'), ...(tests === 'all' ? [] : tests)] };
+  },
+};

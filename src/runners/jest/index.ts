@@ -1,0 +1,48 @@
+import { join, relative, resolve, sep } from 'node:path';
+import { localBin, ProjectFiles } from '../project-files.ts';
+import { envOf, hasDependency, testInvocations } from '../scripts.ts';
+import type { RunnerAdapter } from '../types.ts';
+import { discoverJest, findJestConfig, jestInvocation, scriptConfig } from './discover.ts';
+
+export const jestRunner: RunnerAdapter = {
+  name: 'jest',
+
+  detect(project) {
+    let score = 0;
+    if (hasDependency(project.packageJson, 'jest')) score += 30;
+    const programs = testInvocations(project.packageJson).map((inv) => `${inv.program} ${inv.args[0] ?? ''}`);
+    if (programs.some((program) => program.startsWith('jest '))) score += 60;
+    else if (programs.some((program) => program === 'react-scripts test')) score += 40;
+    if (findJestConfig(project, new ProjectFiles(project)) !== undefined) score += 50;
+    return score;
+  },
+
+  async discover(project) {
+    return discoverJest(project);
+  },
+
+  commandLine(project, tests, options) {
+    const argv = [...localBin(project.dir, 'jest')];
+    const config = scriptConfig(project);
+    if (config !== undefined) argv.push('--config', config);
+    argv.push('--ci');
+    if (options?.coverage) {
+      argv.push(
+        '--coverage',
+        '--coverageReporters=lcov',
+        '--coverageReporters=json',
+        `--coverageDirectory=${resolve(project.dir, options.coverageDir ?? 'coverage')}`,
+      );
+    }
+    if (tests !== 'all') {
+      if (tests.length === 0) throw new Error('jest: no test files to run (pass "all" for the whole suite)');
+      // Exact paths, not patterns; jest still drops a path that its testMatch/testRegex does not accept.
+      argv.push(
+        '--runTestsByPath',
+        ...tests.map((test) => relative(project.dir, join(project.root, test)).split(sep).join('/')),
+      );
+    }
+    const env = envOf(jestInvocation(project)?.env);
+    return env ? { argv, env } : { argv };
+  },
+};

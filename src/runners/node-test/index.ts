@@ -1,0 +1,174 @@
+import { join, relative, resolve, sep } from 'node:path';
+import picomatch from 'picomatch';
+import { escapeGlob, isPathLike, localBin, ProjectFiles, uniqueSorted } from '../project-files.ts';
+import { envOf, testInvocations } from '../scripts.ts';
+import type { ProjectInfo, RunnerAdapter } from '../types.ts';
+
+/** Node flags that take their value as the next word (`--import tsx`). */
+const VALUE_FLAGS = new Set([
+  '--import',
+  '--require',
+  '-r',
+  '--loader',
+  '--experimental-loader',
+  '--conditions',
+  '-C',
+  '--env-file',
+  '--input-type',
+  '--test-reporter',
+  '--test-reporter-destination',
+  '--test-name-pattern',
+  '--test-skip-pattern',
+  '--test-concurrency',
+  '--test-timeout',
+  '--test-shard',
+  '--test-coverage-include',
+  '--test-coverage-exclude',
+  '--test-global-setup',
+  '--watch-path',
+]);
+const SETUP_FLAGS = new Set([
+  '--import',
+  '--require',
+  '-r',
+  '--loader',
+  '--experimental-loader',
+  '--test-global-setup',
+]);
+/** Loaders that make `node --test` pick up .ts files. */
+const TS_LOADER = /(^|\/)(tsx|ts-node|@swc-node|esbuild-register|@esbuild-kit)/;
+
+interface NodeScript {
+  program: 'node' | 'tsx';
+  /** Flags as written, with their values, in order; `--watch` dropped. */
+  flags: string[];
+  /** Files, folders or globs named in the script. */
+  paths: string[];
+  /** [flag, value] pairs, for setup files and TypeScript loaders. */
+  values: [string, string][];
+  env: Record<string, string>;
+}
+
+/** `node [flags] --test [flags] [paths]` (or `tsx --test …`) from the package's test script. */
+function nodeScript(project: ProjectInfo): NodeScript | undefined {
+  const invocation = testInvocations(project.packageJson).find(
+    (inv) => (inv.program === 'node' || inv.program === 'tsx') && inv.args.includes('--test'),
+  );
+  if (invocation === undefined) return undefined;
+  const script: NodeScript = {
+    program: invocation.program as 'node' | 'tsx',
+    flags: [],
+    paths: [],
+    values: [],
+    env: invocation.env,
+  };
+  const { args } = invocation;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const name = arg.split('=')[0]!;
+    if (arg === '--') {
+      script.paths.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg === '--watch' || name === '--watch-path') {
+      if (arg === '--watch-path') i++; // watching is for people, not for CI
+    } else if (VALUE_FLAGS.has(arg) && i + 1 < args.length) {
+      script.flags.push(arg, args[i + 1]!);
+      script.values.push([arg, args[++i]!]);
+    } else if (arg.startsWith('-')) {
+      script.flags.push(arg);
+      if (arg.includes('=')) script.values.push([name, arg.slice(name.length + 1)]);
+    } else {
+      script.paths.push(arg);
+    }
+  }
+  return script;
+}
+
+/** True when the run loads TypeScript: a TS loader, --experimental-strip-types, tsx, or a Node that strips types. */
+function runsTypeScript(script: NodeScript | undefined): boolean {
+  if (script?.program === 'tsx') return true;
+  if (script?.flags.some((flag) => /^--experimental-(strip|transform)-types$/.test(flag))) return true;
+  if (script?.values.some(([flag, value]) => SETUP_FLAGS.has(flag) && TS_LOADER.test(value))) return true;
+  const stripsByDefault = Boolean((process.features as { typescript?: unknown }).typescript);
+  return stripsByDefault && !script?.flags.includes('--no-experimental-strip-types');
+}
+
+/** Node's own default patterns (`node --test` with no paths), with the .ts variants under a TS loader. */
+function defaultPatterns(typescript: boolean): string[] {
+  const ext = typescript ? '{cjs,mjs,js,cts,mts,ts}' : '{cjs,mjs,js}';
+  return ['**/*.test', '**/*-test', '**/*_test', '**/test-*', '**/test', '**/test/**/*'].map(
+    (p) => `${p}.${ext}`,
+  );
+}
+
+function discoverNode(project: ProjectInfo) {
+  const files = new ProjectFiles(project);
+  const script = nodeScript(project);
+  const warnings: string[] = [];
+  const isDefault = picomatch(defaultPatterns(runsTypeScript(script)), { dot: true });
+  const visible = (file: string): boolean => !file.split(sep).includes('node_modules');
+  const relToDir = (file: string): string => relative(project.dir, file).split(sep).join('/');
+  const tests: string[] = [];
+  if (script === undefined || script.paths.length === 0) {
+    tests.push(...files.under(project.dir).filter((file) => visible(file) && isDefault(relToDir(file))));
+  }
+  for (const path of script?.paths ?? []) {
+    const absolute = resolve(project.dir, path);
+    if (files.has(absolute)) tests.push(absolute);
+    else if (files.isDir(absolute)) {
+      tests.push(...files.under(absolute).filter((file) => visible(file) && isDefault(relToDir(file))));
+    } else if (picomatch.scan(path).isGlob) {
+      const isMatch = picomatch(path.replace(/^\.\//, ''), { dot: true });
+      tests.push(...files.under(project.dir).filter((file) => visible(file) && isMatch(relToDir(file))));
+    } else warnings.push(`package.json: the test script names ${path}, which is not in the repository`);
+  }
+  const setupFiles = (script?.values ?? []).flatMap(([flag, value]) => {
+    if (!SETUP_FLAGS.has(flag) || !isPathLike(value)) return [];
+    return files.resolveFile(resolve(project.dir, value)) ?? [];
+  });
+  const packageJson = join(project.dir, 'package.json');
+  const rel = (paths: string[]): string[] => uniqueSorted(paths.flatMap((path) => files.rel(path) ?? []));
+  return {
+    runner: 'node' as const,
+    tests: rel(tests),
+    configFiles: rel(files.has(packageJson) ? [packageJson] : []),
+    setupFiles: rel(setupFiles),
+    aliases: [],
+    warnings,
+  };
+}
+
+export const nodeTestRunner: RunnerAdapter = {
+  name: 'node',
+
+  detect(project) {
+    return nodeScript(project) === undefined ? 0 : 60;
+  },
+
+  async discover(project) {
+    return discoverNode(project);
+  },
+
+  commandLine(project, tests, options) {
+    const script = nodeScript(project);
+    const program = script?.program === 'tsx' ? localBin(project.dir, 'tsx') : [process.execPath];
+    const argv = [...program, ...(script?.flags ?? ['--test'])];
+    if (tests === 'all') argv.push(...(script?.paths ?? []));
+    else {
+      if (tests.length === 0)
+        throw new Error('node --test: no test files to run (pass "all" for the whole suite)');
+      // Node 21+ reads every path argument as a glob: escape so `[id].test.js` names only itself.
+      const globs = Number(process.versions.node.split('.')[0]) >= 21;
+      for (const test of tests) {
+        const path = relative(project.dir, join(project.root, test)).split(sep).join('/');
+        argv.push(globs ? escapeGlob(path) : path);
+      }
+    }
+    const coverage = options?.coverage
+      ? { NODE_V8_COVERAGE: resolve(project.dir, options.coverageDir ?? 'coverage') }
+      : undefined;
+    const env = envOf(script?.env, coverage);
+    return env ? { argv, env } : { argv };
+  },
+};

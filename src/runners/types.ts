@@ -1,0 +1,54 @@
+import type { Alias } from '../graph/types.ts';
+
+/** A test runner testloop can list tests for, select from and run. One object per runner, one folder each. */
+export interface RunnerAdapter {
+  name: RunnerName;
+  /** How sure we are that `packageDir` uses this runner: 0 not at all; highest wins. */
+  detect(project: ProjectInfo): number;
+  /** The test files and the files that configure the run (configs, setup files), read statically. */
+  discover(project: ProjectInfo): Promise<TestDiscovery>;
+  /**
+   * argv (program first, run from `project.dir`) that runs exactly these tests (repository-relative), or
+   * the whole suite for 'all', plus environment variables to set. Throws on an empty list: every runner
+   * reads "no files" as "run everything".
+   */
+  commandLine(project: ProjectInfo, tests: readonly string[] | 'all', options?: RunOptions): CommandLine;
+}
+
+export interface CommandLine {
+  argv: string[];
+  /** Added to the environment (node:test coverage goes through NODE_V8_COVERAGE). */
+  env?: Record<string, string>;
+}
+
+export type RunnerName = 'vitest' | 'jest' | 'node';
+
+export interface ProjectInfo {
+  /** Repository root, absolute. */
+  root: string;
+  /** The package's folder, absolute (the root itself outside a monorepo). */
+  dir: string;
+  /** Parsed package.json of that folder ({} when there is none). */
+  packageJson: Record<string, unknown>;
+  /** Every file of the package, relative to `root`, POSIX separators (from git ls-files). */
+  files: readonly string[];
+}
+
+export interface TestDiscovery {
+  runner: RunnerName;
+  /** Test files, relative to the repository root. */
+  tests: string[];
+  /** Config and setup files: a change to one of them may affect every test of the package. */
+  configFiles: string[];
+  setupFiles: string[];
+  /** Aliases read statically from the runner config (vite resolve.alias, jest moduleNameMapper). */
+  aliases: Alias[];
+  /** What could not be read statically, for the user: the defaults were used instead. */
+  warnings: string[];
+}
+
+export interface RunOptions {
+  coverage?: boolean;
+  /** Where coverage reports go, relative to the package folder (default `coverage`). */
+  coverageDir?: string;
+}

@@ -1,0 +1,63 @@
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { escapeGlob, localBin, ProjectFiles } from '../project-files.ts';
+import { envOf, hasDependency, testInvocations } from '../scripts.ts';
+import type { ProjectInfo, RunnerAdapter } from '../types.ts';
+import { discoverVitest, findVitestConfig, scriptFlags, vitestInvocation } from './discover.ts';
+
+export const vitestRunner: RunnerAdapter = {
+  name: 'vitest',
+
+  detect(project) {
+    let score = 0;
+    if (hasDependency(project.packageJson, 'vitest')) score += 30;
+    if (testInvocations(project.packageJson).some((inv) => inv.program === 'vitest')) score += 60;
+    const config = findVitestConfig(project, new ProjectFiles(project));
+    if (config !== undefined) score += basename(config).startsWith('vitest.') ? 50 : score > 0 ? 10 : 0;
+    return score;
+  },
+
+  async discover(project) {
+    return discoverVitest(project);
+  },
+
+  commandLine(project, tests, options) {
+    const argv = [...localBin(project.dir, 'vitest'), 'run'];
+    const flags = scriptFlags(project);
+    if (flags.config !== undefined) argv.push('--config', flags.config);
+    if (flags.root !== undefined) argv.push('--root', flags.root);
+    if (flags.dir !== undefined) argv.push('--dir', flags.dir);
+    if (tests !== 'all') {
+      if (tests.length === 0)
+        throw new Error('vitest: no test files to run (pass "all" for the whole suite)');
+      argv.push(...tests.map((test) => relative(project.dir, join(project.root, test)).split(sep).join('/')));
+      for (const file of overMatched(project, tests)) argv.push('--exclude', escapeGlob(file));
+    }
+    if (options?.coverage) {
+      argv.push(
+        '--coverage.enabled',
+        '--coverage.reporter=lcov',
+        '--coverage.reporter=json',
+        `--coverage.reportsDirectory=${resolve(project.dir, options.coverageDir ?? 'coverage')}`,
+      );
+    }
+    const env = envOf(vitestInvocation(project)?.env);
+    return env ? { argv, env } : { argv };
+  },
+};
+
+/**
+ * vitest reads file arguments as filters: a test runs when its path relative to the project contains
+ * the argument (`a.test.ts` also runs `src/a.test.ts` and `ba.test.ts`; absolute paths are no better).
+ * Every other listed module file whose path contains a selected file's name is excluded by its exact,
+ * escaped absolute path, which never matches a selected file.
+ */
+function overMatched(project: ProjectInfo, tests: readonly string[]): string[] {
+  const files = new ProjectFiles(project);
+  const selected = new Set(tests.map((test) => join(project.root, test)));
+  const names = [...selected].map((file) => basename(file).toLowerCase());
+  return files.absolute.filter((file) => {
+    if (selected.has(file) || !/\.[cm]?[jt]sx?$/.test(file)) return false;
+    const lower = file.toLowerCase();
+    return names.some((name) => lower.includes(name));
+  });
+}

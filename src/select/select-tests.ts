@@ -1,0 +1,261 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { repositoryRoot, resolveRevisions } from '../git/base.ts';
+import { type ChangedPath, changedPathsSince } from '../git/changed-paths.ts';
+import { readDiffFile, trackedFiles } from '../git/diff.ts';
+import { buildGraph, CODE_FILE } from '../graph/build-graph.ts';
+import { parseImports } from '../graph/parse-imports.ts';
+import type { Alias, ModuleGraph } from '../graph/types.ts';
+import { readStdin } from '../util/stdin.ts';
+import { discoverProjects, type Project, projectOf } from './projects.ts';
+import { isInert, isOpaqueToGraph, snapshotOwner } from './safety.ts';
+import type { SelectedTest, SelectResult } from './types.ts';
+import { walkToTests } from './walk.ts';
+
+export interface SelectOptions {
+  cwd?: string;
+  /** Base ref: the change is everything since its merge base with HEAD, plus uncommitted work. */
+  base?: string;
+  /** Changed files, relative to cwd, instead of asking git. */
+  changed?: string[];
+  /** A unified diff file, or "-" for stdin. */
+  diffFile?: string;
+  /** Follow `import type` edges: set when type checking is part of the test run. */
+  typeImports?: boolean;
+  aliases?: Alias[];
+  cache?: boolean;
+  env?: NodeJS.ProcessEnv;
+  readStdin?: () => Promise<Buffer>;
+}
+
+/** Seeds for the reverse walk, and the tests chosen by rule rather than by the graph. */
+export interface Impact {
+  seeds: Map<string, string>;
+  ruleTests: Map<string, string>;
+  all?: string;
+  ignored: { file: string; reason: string }[];
+}
+
+/** `testloop select` as a library call: the tests a change can affect, most relevant first. */
+export async function selectTests(options: SelectOptions = {}): Promise<SelectResult> {
+  return (await planSelection(options)).result;
+}
+
+export interface SelectionPlan {
+  result: SelectResult;
+  /** The packages and their runners, for running the selection. */
+  projects: Project[];
+}
+
+export async function planSelection(options: SelectOptions): Promise<SelectionPlan> {
+  const started = performance.now();
+  const cwd = options.cwd ?? process.cwd();
+  const root = await repositoryRoot(cwd);
+  const changes = await changesOf(root, cwd, options);
+  // A file deleted in the working tree but still in the index is gone: leaving it in would keep its
+  // importers' cached edges (the file list, part of the cache key, would not change) and its tests listed.
+  const deleted = new Set(
+    changes.filter((c) => c.status === 'deleted' && !existsSync(join(root, c.path))).map((c) => c.path),
+  );
+  const files = (await trackedFiles(root)).filter((f) => !deleted.has(f));
+  const projects = await discoverProjects(root, files);
+  const tests = testOwners(projects);
+  const aliases = [...(options.aliases ?? []), ...projects.flatMap((p) => p.discovery?.aliases ?? [])];
+  const graph = await buildGraph({
+    root,
+    files,
+    aliases,
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+  });
+
+  checkChangedSyntax(root, changes, graph);
+  const impact = classifyChanges(changes, graph, projects, tests);
+  let selected: SelectedTest[];
+  if (impact.all !== undefined) {
+    selected = [...tests.keys()]
+      .sort()
+      .map((file) => withOwner({ file, score: 0.01, reasons: [impact.all!] }, tests));
+  } else {
+    const reached = walkToTests(graph, impact.seeds, new Set(tests.keys()), options.typeImports === true);
+    for (const [file, reason] of impact.ruleTests) {
+      const hit = reached.get(file);
+      if (hit) {
+        if (!hit.reasons.includes(reason)) hit.reasons.push(reason);
+      } else reached.set(file, { file, score: 0.05, reasons: [reason] });
+    }
+    selected = [...reached.values()]
+      .map((t) => withOwner(t, tests))
+      .sort((a, b) => b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  }
+  const result: SelectResult = {
+    all: impact.all !== undefined,
+    ...(impact.all === undefined ? {} : { reason: impact.all }),
+    tests: selected,
+    ignored: impact.ignored,
+    stats: {
+      files: graph.stats.files,
+      parsed: graph.stats.parsed,
+      cached: graph.stats.cached,
+      ms: Math.round(performance.now() - started),
+      changedFiles: changes.length,
+      totalTests: tests.size,
+      graphMs: graph.stats.ms,
+    },
+  };
+  return { result, projects };
+}
+
+async function changesOf(root: string, cwd: string, options: SelectOptions): Promise<ChangedPath[]> {
+  if (options.changed && options.changed.length > 0) {
+    return options.changed.map((file) => {
+      const absolute = resolve(cwd, file);
+      const path = relative(root, absolute).split('\\').join('/');
+      return existsSync(absolute)
+        ? { path, status: 'modified' as const }
+        : { path, status: 'deleted' as const };
+    });
+  }
+  if (options.diffFile !== undefined) {
+    const diffPath = options.diffFile === '-' ? '-' : resolve(cwd, options.diffFile);
+    const parsed = await readDiffFile(diffPath, options.readStdin ?? readStdin);
+    return parsed.map((c) => ({
+      path: c.path,
+      status: c.status,
+      ...(c.oldPath ? { oldPath: c.oldPath } : {}),
+    }));
+  }
+  const revisions = await resolveRevisions(cwd, options.base, options.env ?? process.env);
+  return changedPathsSince(root, revisions.base);
+}
+
+/**
+ * The graph reads most files with a lexer that does not validate syntax; a changed file gets the full
+ * parser, because a change that does not parse must select every test.
+ */
+function checkChangedSyntax(root: string, changes: readonly ChangedPath[], graph: ModuleGraph): void {
+  for (const change of changes) {
+    if (change.status === 'deleted' || !graph.edges.has(change.path) || graph.parseErrors.has(change.path))
+      continue;
+    const source = readFileSync(join(root, change.path), 'utf8');
+    const error = parseImports(change.path, source).parseError;
+    if (error !== undefined) graph.parseErrors.set(change.path, error);
+  }
+}
+
+/** test file → the project whose runner runs it; the innermost package wins. */
+function testOwners(projects: readonly Project[]): Map<string, Project> {
+  const owners = new Map<string, Project>();
+  for (const project of [...projects].sort((a, b) => a.dir.length - b.dir.length)) {
+    for (const test of project.discovery?.tests ?? []) owners.set(test, project);
+  }
+  return owners;
+}
+
+function withOwner(test: SelectedTest, owners: Map<string, Project>): SelectedTest {
+  const owner = owners.get(test.file);
+  if (!owner?.runner) return test;
+  return { ...test, runner: owner.runner.name, project: owner.dir };
+}
+
+/** Applies the safety rules: what the graph can follow becomes a seed, what it cannot widens the set. */
+export function classifyChanges(
+  changes: readonly ChangedPath[],
+  graph: ModuleGraph,
+  projects: readonly Project[],
+  tests: Map<string, Project>,
+): Impact {
+  const impact: Impact = { seeds: new Map(), ruleTests: new Map(), ignored: [] };
+  const inGraph = new Set(graph.files);
+  const widen = (file: string, why: string) => {
+    const project = projectOf(projects, file);
+    if (project.dir === '') {
+      impact.all ??= why;
+      return;
+    }
+    // A package-level change: the package's own tests, and every test that reaches any of its files.
+    for (const [test, owner] of tests)
+      if (owner === project || test.startsWith(`${project.dir}/`)) impact.ruleTests.set(test, why);
+    for (const file of graph.files)
+      if (file.startsWith(`${project.dir}/`) && !impact.seeds.has(file)) impact.seeds.set(file, why);
+  };
+  const removed: string[] = [];
+  for (const change of changes) {
+    if (change.status === 'deleted' || change.status === 'renamed') {
+      const gone = change.status === 'deleted' ? change.path : change.oldPath!;
+      if (!isInert(gone)) removed.push(gone);
+      if (!CODE_FILE.test(gone) && !isInert(gone) && !tests.has(gone))
+        widen(gone, `${gone} was removed; the graph cannot tell who read it`);
+      if (isOpaqueToGraph(gone)) widen(gone, `${gone} was removed`);
+      if (change.status === 'deleted') continue;
+    }
+    const file = change.path;
+    const setupOf = projects.find(
+      (p) => p.discovery?.setupFiles.includes(file) || p.discovery?.configFiles.includes(file),
+    );
+    if (setupOf) {
+      const why = `${file} configures the ${setupOf.runner!.name} run of ${setupOf.dir || 'the repository'}`;
+      if (setupOf.dir === '') impact.all ??= why;
+      else widen(`${setupOf.dir}/package.json`, why);
+      continue;
+    }
+    if (isOpaqueToGraph(file)) {
+      widen(file, `${file} changed and the module graph cannot see through it`);
+      continue;
+    }
+    if (tests.has(file)) impact.seeds.set(file, 'changed test file');
+    if (inGraph.has(file)) {
+      const parseError = graph.parseErrors.get(file);
+      if (parseError !== undefined) impact.all ??= `${file} does not parse (${parseError})`;
+      impact.seeds.set(file, 'changed');
+      continue;
+    }
+    if (tests.has(file)) continue;
+    const owner = snapshotOwner(file);
+    if (owner !== undefined) {
+      if (tests.has(owner)) impact.ruleTests.set(owner, `its snapshot ${file} changed`);
+      else widen(file, `snapshot ${file} changed and its test file was not found`);
+      continue;
+    }
+    if (graph.importers.has(file)) {
+      impact.seeds.set(file, 'changed');
+      continue;
+    }
+    if (isInert(file)) {
+      impact.ignored.push({ file, reason: 'documentation or tooling file: no test reads it' });
+      continue;
+    }
+    widen(file, `${file} changed and no module imports it (a fixture or data file read by path?)`);
+  }
+  addHiddenDependencies(impact, graph, projects, removed);
+  return impact;
+}
+
+/**
+ * Files whose imports the graph cannot fully see: unparsable files, computed import()/require(), and
+ * (when something was deleted or renamed) imports that no longer resolve. A removal alone seeds nothing
+ * (its importers no longer have an edge to it), so it counts as a change of its package here.
+ */
+function addHiddenDependencies(
+  impact: Impact,
+  graph: ModuleGraph,
+  projects: readonly Project[],
+  removed: readonly string[],
+): void {
+  if (impact.seeds.size === 0 && impact.ruleTests.size === 0 && removed.length === 0) return;
+  for (const [file, error] of graph.parseErrors) {
+    if (!impact.seeds.has(file))
+      impact.seeds.set(file, `${file} does not parse (${error}): its imports are unknown`);
+  }
+  const seededProjects = new Set([...impact.seeds.keys(), ...removed].map((f) => projectOf(projects, f).dir));
+  for (const file of graph.opaque) {
+    if (!impact.seeds.has(file) && seededProjects.has(projectOf(projects, file).dir)) {
+      impact.seeds.set(file, `${file} imports a computed path that may load the changed code`);
+    }
+  }
+  if (removed.length > 0) {
+    for (const [file, specifiers] of graph.unresolved) {
+      if (!impact.seeds.has(file))
+        impact.seeds.set(file, `${file} imports ${specifiers[0]}, which no longer resolves`);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import type { RunnerName } from '../runners/types.ts';
+
+export interface SelectedTest {
+  /** Repository-relative path of the test file. */
+  file: string;
+  /** Higher runs earlier: 1 for a changed test, 1/d for a test d imports away from a change. */
+  score: number;
+  reasons: string[];
+  runner?: RunnerName;
+  /** The package folder the runner runs in, repository-relative ('' for the root). */
+  project?: string;
+}
+
+export interface SelectResult {
+  /** True when a change cannot be seen through: every test is selected, and `reason` says why. */
+  all: boolean;
+  reason?: string;
+  tests: SelectedTest[];
+  /** Changed files that affect no test, each with why (documentation, lint config, …). */
+  ignored: { file: string; reason: string }[];
+  stats: {
+    files: number;
+    parsed: number;
+    cached: number;
+    ms: number;
+    changedFiles: number;
+    totalTests: number;
+    graphMs: number;
+  };
+}

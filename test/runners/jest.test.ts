@@ -1,0 +1,129 @@
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { jestRunner } from '../../src/runners/jest/index.ts';
+import { detectRunner } from '../../src/runners/registry.ts';
+import { runTests } from '../../src/runners/run.ts';
+import { copyFixture, FIXTURES, fixtureProject } from './fixture.ts';
+
+const JEST_BIN = join(FIXTURES, '../../../node_modules/.bin/jest');
+
+describe('jest discovery', () => {
+  test('jest-basic: roots, testMatch with <rootDir>, testPathIgnorePatterns, setup files, moduleNameMapper', async () => {
+    const dir = join(FIXTURES, 'jest-basic');
+    expect(await jestRunner.discover(fixtureProject('jest-basic'))).toEqual({
+      runner: 'jest',
+      // lib/outside.test.js is outside `roots`; test/fixtures/ is ignored.
+      tests: ['src/advanced-math.test.js', 'src/failing.test.js', 'src/math.test.js', 'test/api.check.js'],
+      configFiles: ['jest.config.js', 'package.json'],
+      setupFiles: ['test/setup-after-env.js', 'test/setup.js'],
+      aliases: [
+        { find: '^@/(.*)$', regex: true, replacement: join(dir, 'src/$1') },
+        // Not anchored: wrapped so that replacing the match replaces the whole specifier, as jest does.
+        { find: '^(?:.*?)(?:\\.css$)(?:.*)$', regex: true, replacement: join(dir, 'test/style-mock.js') },
+      ],
+      warnings: [],
+    });
+  });
+
+  test('jest-regex: package.json#jest with a testRegex array replaces the default testMatch', async () => {
+    const dir = join(FIXTURES, 'jest-regex');
+    expect(await jestRunner.discover(fixtureProject('jest-regex'))).toEqual({
+      runner: 'jest',
+      tests: ['__checks__/a.js', 'src/b.unit.js', 'src/broken.unit.js'],
+      configFiles: ['package.json'],
+      setupFiles: ['setup.js'],
+      aliases: [{ find: '^lib$', regex: true, replacement: join(dir, 'lib/index.js') }],
+      warnings: [],
+    });
+  });
+
+  test('testRegex is matched against the absolute path, as jest does', async () => {
+    const project = fixtureProject('jest-regex', { root: FIXTURES });
+    const discovery = await jestRunner.discover({
+      ...project,
+      packageJson: { jest: { testRegex: 'jest-regex/src/.*\\.js$' } },
+    });
+    expect(discovery.tests).toEqual([
+      'jest-regex/src/b.unit.js',
+      'jest-regex/src/broken.unit.js',
+      'jest-regex/src/d.test.js',
+    ]);
+  });
+
+  test('a computed setting and an unknown preset produce warnings', async () => {
+    const project = fixtureProject('jest-regex');
+    const discovery = await jestRunner.discover({
+      ...project,
+      packageJson: { jest: { preset: 'react-native', testMatch: 5 } },
+    });
+    expect(discovery.tests).toEqual(['src/d.test.js']);
+    expect(discovery.warnings).toEqual([
+      'package.json: cannot read testMatch statically (is not a string or a list of strings); using the default',
+      'package.json: preset "react-native" is not read; its testMatch, roots and setup files are not seen',
+    ]);
+  });
+});
+
+describe('jest detection and command line', () => {
+  test('detects both jest fixtures', () => {
+    expect(detectRunner(fixtureProject('jest-basic'))?.name).toBe('jest');
+    expect(detectRunner(fixtureProject('jest-regex'))?.name).toBe('jest');
+  });
+
+  test('runs exact paths with --runTestsByPath --ci; coverage flags', () => {
+    const project = fixtureProject('jest-basic');
+    expect(jestRunner.commandLine(project, ['src/math.test.js', 'test/api.check.js'])).toEqual({
+      argv: [JEST_BIN, '--ci', '--runTestsByPath', 'src/math.test.js', 'test/api.check.js'],
+    });
+    expect(jestRunner.commandLine(project, 'all', { coverage: true })).toEqual({
+      argv: [
+        JEST_BIN,
+        '--ci',
+        '--coverage',
+        '--coverageReporters=lcov',
+        '--coverageReporters=json',
+        `--coverageDirectory=${join(project.dir, 'coverage')}`,
+      ],
+    });
+    expect(() => jestRunner.commandLine(project, [])).toThrow(/no test files/);
+  });
+
+  test('carries --config and NODE_OPTIONS over from the test script', () => {
+    const project = {
+      ...fixtureProject('jest-basic'),
+      packageJson: { scripts: { test: 'NODE_OPTIONS=--experimental-vm-modules npx jest -c jest.config.js' } },
+    };
+    expect(jestRunner.commandLine(project, ['src/math.test.js'])).toEqual({
+      argv: [JEST_BIN, '--config', 'jest.config.js', '--ci', '--runTestsByPath', 'src/math.test.js'],
+      env: { NODE_OPTIONS: '--experimental-vm-modules' },
+    });
+  });
+});
+
+describe('jest run (end to end)', () => {
+  let fixture: ReturnType<typeof copyFixture>;
+  beforeAll(() => {
+    fixture = copyFixture('jest-basic');
+  });
+  afterAll(() => fixture.remove());
+
+  test('runs exactly the selected file, through moduleNameMapper and setup files', async () => {
+    const result = await runTests(fixture.project, jestRunner, ['src/math.test.js'], { output: 'capture' });
+    const output = stripVTControlCharacters(result.output ?? '');
+    expect(result.exitCode, output).toBe(0);
+    expect(output).toContain('PASS src/math.test.js');
+    expect(output).not.toContain('advanced-math');
+    expect(output).toMatch(/Tests:\s+1 passed, 1 total/);
+  });
+
+  test('the exit code follows a failing file', async () => {
+    const result = await runTests(fixture.project, jestRunner, ['src/failing.test.js'], {
+      output: 'capture',
+    });
+    const output = stripVTControlCharacters(result.output ?? '');
+    expect(result.exitCode, output).toBe(1);
+    expect(output).toContain('FAIL src/failing.test.js');
+    expect(output).toMatch(/Tests:\s+1 failed, 1 total/);
+  });
+});

@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { nodeTestRunner } from '../../src/runners/node-test/index.ts';
+import { detectRunner } from '../../src/runners/registry.ts';
+import { runTests } from '../../src/runners/run.ts';
+import { copyFixture, fixtureProject } from './fixture.ts';
+
+/** Node 22.18+ strips types by default, and its default patterns then take .ts files too. */
+const stripsTypes = Boolean((process.features as { typescript?: unknown }).typescript);
+/** Node 21+ reads `node --test` path arguments as globs. */
+const globArgs = Number(process.versions.node.split('.')[0]) >= 21;
+
+describe('node:test discovery', () => {
+  test("node-test: Node's default patterns over the package files", async () => {
+    expect(await nodeTestRunner.discover(fixtureProject('node-test'))).toEqual({
+      runner: 'node',
+      tests: [
+        'src/b.test.mjs',
+        'src/c-test.cjs',
+        'src/d_test.js',
+        'src/failing.test.js',
+        ...(stripsTypes ? ['src/f.test.ts'] : []),
+        'test-e.js',
+        'test/a.js',
+      ],
+      configFiles: ['package.json'],
+      setupFiles: [],
+      aliases: [],
+      warnings: [],
+    });
+  });
+
+  test('node-test-args: folders and globs from the script, .ts under --experimental-strip-types, --import setup', async () => {
+    expect(await nodeTestRunner.discover(fixtureProject('node-test-args'))).toEqual({
+      runner: 'node',
+      tests: ['test/integration/x.spec.mjs', 'test/unit/a.test.ts', 'test/unit/helpers.js'],
+      configFiles: ['package.json'],
+      setupFiles: ['test/setup.mjs'],
+      aliases: [],
+      warnings: [],
+    });
+  });
+
+  test('a script path that is not in the repository is a warning', async () => {
+    const project = {
+      ...fixtureProject('node-test'),
+      packageJson: { scripts: { test: 'node --test spec/' } },
+    };
+    expect((await nodeTestRunner.discover(project)).warnings).toEqual([
+      'package.json: the test script names spec/, which is not in the repository',
+    ]);
+  });
+});
+
+describe('node:test detection and command line', () => {
+  test('detects node --test, through npm run and cross-env', () => {
+    expect(detectRunner(fixtureProject('node-test'))?.name).toBe('node');
+    expect(detectRunner(fixtureProject('node-test-args'))?.name).toBe('node');
+  });
+
+  test('keeps the script flags (without --watch) and its environment, then the files', () => {
+    const project = fixtureProject('node-test-args');
+    expect(nodeTestRunner.commandLine(project, ['test/unit/a.test.ts'])).toEqual({
+      argv: [
+        process.execPath,
+        '--experimental-strip-types',
+        '--import',
+        './test/setup.mjs',
+        '--test',
+        'test/unit/a.test.ts',
+      ],
+      env: { NODE_ENV: 'test' },
+    });
+    expect(nodeTestRunner.commandLine(project, 'all').argv.slice(-3)).toEqual([
+      '--test',
+      'test/unit/',
+      'test/integration/*.spec.mjs',
+    ]);
+  });
+
+  test('coverage goes through NODE_V8_COVERAGE; file names are glob-escaped where Node reads globs', () => {
+    const project = fixtureProject('node-test');
+    expect(
+      nodeTestRunner.commandLine(project, ['src/[id].test.js'], { coverage: true, coverageDir: 'cov' }),
+    ).toEqual({
+      argv: [process.execPath, '--test', globArgs ? 'src/\\[id\\].test.js' : 'src/[id].test.js'],
+      env: { NODE_V8_COVERAGE: join(project.dir, 'cov') },
+    });
+    expect(() => nodeTestRunner.commandLine(project, [])).toThrow(/no test files/);
+  });
+});
+
+describe('node --test run (end to end)', () => {
+  let fixture: ReturnType<typeof copyFixture>;
+  beforeAll(() => {
+    fixture = copyFixture('node-test');
+  });
+  afterAll(() => fixture.remove());
+
+  test('runs exactly the selected file', async () => {
+    const result = await runTests(fixture.project, nodeTestRunner, ['src/b.test.mjs'], { output: 'capture' });
+    const output = result.output ?? '';
+    expect(result.exitCode, output).toBe(0);
+    expect(output).toContain('b.test.mjs');
+    expect(output).not.toContain('c-test.cjs');
+    expect(output).toMatch(/[#ℹ] tests 1\n/); // TAP when piped on Node 20-22, spec on 23+
+    expect(output).toMatch(/[#ℹ] pass 1\n/);
+  });
+
+  test('the exit code follows a failing file', async () => {
+    const result = await runTests(fixture.project, nodeTestRunner, ['src/failing.test.js'], {
+      output: 'capture',
+    });
+    const output = result.output ?? '';
+    expect(result.exitCode, output).toBe(1);
+    expect(output).toContain('failing on purpose');
+    expect(output).toMatch(/[#ℹ] fail 1\n/);
+  });
+});

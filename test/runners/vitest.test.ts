@@ -1,0 +1,152 @@
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { detectRunner } from '../../src/runners/registry.ts';
+import { runTests } from '../../src/runners/run.ts';
+import { vitestRunner } from '../../src/runners/vitest/index.ts';
+import { copyFixture, FIXTURES, fixtureProject } from './fixture.ts';
+
+const VITEST_BIN = join(FIXTURES, '../../../node_modules/.bin/vitest');
+
+describe('vitest discovery', () => {
+  test('vitest-basic: include, exclude, setupFiles, globalSetup and both alias forms', async () => {
+    const dir = join(FIXTURES, 'vitest-basic');
+    expect(await vitestRunner.discover(fixtureProject('vitest-basic'))).toEqual({
+      runner: 'vitest',
+      tests: [
+        'src/advanced-math.test.ts',
+        'src/failing.test.ts',
+        'src/legacy/src/math.test.ts',
+        'src/math.test.ts',
+        'src/utils/strings.test.ts',
+        'tests/api.spec.ts',
+      ],
+      configFiles: ['package.json', 'vitest.config.ts'],
+      setupFiles: ['tests/global-setup.ts', 'tests/setup.ts'],
+      aliases: [
+        { find: '@', replacement: join(dir, 'src') },
+        { find: '~utils', replacement: join(dir, 'src/utils') },
+      ],
+      warnings: [],
+    });
+  });
+
+  test('paths are relative to the repository when the package is one folder of it', async () => {
+    const project = fixtureProject('vitest-basic', { root: FIXTURES });
+    const discovery = await vitestRunner.discover(project);
+    expect(discovery.tests[0]).toBe('vitest-basic/src/advanced-math.test.ts');
+    expect(discovery.configFiles).toEqual(['vitest-basic/package.json', 'vitest-basic/vitest.config.ts']);
+    expect(discovery.setupFiles).toEqual([
+      'vitest-basic/tests/global-setup.ts',
+      'vitest-basic/tests/setup.ts',
+    ]);
+  });
+
+  test('vitest-projects: folder globs, project config files, inline projects with and without extends', async () => {
+    const dir = join(FIXTURES, 'vitest-projects');
+    expect(await vitestRunner.discover(fixtureProject('vitest-projects'))).toEqual({
+      runner: 'vitest',
+      // root.test.ts is not run: with test.projects the root config is no project of its own.
+      tests: [
+        'packages/a/test/a.test.ts',
+        'packages/b/src/b.test.ts',
+        'packages/b/src/c.spec.js',
+        'scripts/build.test.mjs',
+        'tools/lint.check.ts',
+      ],
+      configFiles: ['package.json', 'packages/a/vitest.config.ts', 'vitest.config.mts'],
+      // setup.root.ts reaches the `extends: true` project only.
+      setupFiles: ['packages/a/setup.ts', 'setup.root.ts'],
+      aliases: [{ find: '^#a\\/(.*)$', regex: true, replacement: join(dir, 'packages/a/src/$1') }],
+      warnings: [],
+    });
+  });
+
+  test('vitest-computed: computed values fall back to the defaults with a warning naming file and line', async () => {
+    expect(await vitestRunner.discover(fixtureProject('vitest-computed'))).toEqual({
+      runner: 'vitest',
+      // The default include (test.include is computed), minus the literal exclude of vitest.config.ts.
+      tests: ['src/x.test.ts', 'src/y.spec.tsx'],
+      configFiles: ['aliases.ts', 'package.json', 'vite.config.ts', 'vitest.config.ts'],
+      setupFiles: ['src/setup.ts'],
+      aliases: [],
+      warnings: [
+        'vite.config.ts:4: cannot read test.include statically (reads process.env); using the default',
+        'aliases.ts:5: cannot read resolve.alias statically ("aliases" is changed after it is declared (line 2)); using the default',
+      ],
+    });
+  });
+});
+
+describe('vitest detection and command line', () => {
+  test('detects every vitest fixture', () => {
+    for (const name of ['vitest-basic', 'vitest-projects', 'vitest-computed']) {
+      expect(detectRunner(fixtureProject(name))?.name, name).toBe('vitest');
+    }
+  });
+
+  test('runs files by path and excludes the other files a substring filter would also run', () => {
+    const project = fixtureProject('vitest-basic');
+    expect(vitestRunner.commandLine(project, ['src/math.test.ts'])).toEqual({
+      argv: [
+        VITEST_BIN,
+        'run',
+        'src/math.test.ts',
+        '--exclude',
+        join(project.dir, 'src/advanced-math.test.ts'),
+        '--exclude',
+        join(project.dir, 'src/legacy/src/math.test.ts'),
+      ],
+    });
+    expect(vitestRunner.commandLine(project, 'all', { coverage: true, coverageDir: 'out/cov' })).toEqual({
+      argv: [
+        VITEST_BIN,
+        'run',
+        '--coverage.enabled',
+        '--coverage.reporter=lcov',
+        '--coverage.reporter=json',
+        `--coverage.reportsDirectory=${join(project.dir, 'out/cov')}`,
+      ],
+    });
+    expect(() => vitestRunner.commandLine(project, [])).toThrow(/no test files/);
+  });
+
+  test('carries --config and environment assignments over from the test script', () => {
+    const project = {
+      ...fixtureProject('vitest-basic'),
+      packageJson: { scripts: { test: 'TZ=UTC vitest run --config ./vitest.config.ts' } },
+    };
+    expect(vitestRunner.commandLine(project, 'all')).toEqual({
+      argv: [VITEST_BIN, 'run', '--config', './vitest.config.ts'],
+      env: { TZ: 'UTC' },
+    });
+  });
+});
+
+describe('vitest run (end to end)', () => {
+  let fixture: ReturnType<typeof copyFixture>;
+  beforeAll(() => {
+    fixture = copyFixture('vitest-basic');
+  });
+  afterAll(() => fixture.remove());
+
+  test('runs exactly the selected file, through its alias and setup files', async () => {
+    const result = await runTests(fixture.project, vitestRunner, ['src/math.test.ts'], { output: 'capture' });
+    const output = stripVTControlCharacters(result.output ?? '');
+    expect(result.exitCode, output).toBe(0);
+    expect(output).toContain('src/math.test.ts (1 test)');
+    expect(output).not.toContain('legacy');
+    expect(output).not.toContain('advanced-math');
+    expect(output).toMatch(/Test Files\s+1 passed \(1\)/);
+  });
+
+  test('the exit code follows a failing file', async () => {
+    const result = await runTests(fixture.project, vitestRunner, ['src/failing.test.ts'], {
+      output: 'capture',
+    });
+    const output = stripVTControlCharacters(result.output ?? '');
+    expect(result.exitCode, output).toBe(1);
+    expect(output).toContain('failing on purpose');
+    expect(output).toMatch(/Test Files\s+1 failed \(1\)/);
+  });
+});
