@@ -83,7 +83,8 @@ export function parseFlags(schema: ZodObject, argv: string[], command: string): 
 export function helpText(schema: ZodObject, command: string, summary: string, exitCodes: string): string {
   const rows = Object.entries(schema.shape).map(([key, field]) => {
     const type = baseType(field as z.ZodType);
-    const flag = `--${flagName(key)}${type === 'boolean' ? '' : type === 'number' ? ' <n>' : ' <value>'}`;
+    const name = type === 'boolean' ? `[no-]${flagName(key)}` : flagName(key);
+    const flag = `--${name}${type === 'boolean' ? '' : type === 'number' ? ' <n>' : ' <value>'}`;
     return `  ${flag.padEnd(26)} ${(field as z.ZodType).description ?? ''}\n  ${''.padEnd(26)} env ${envName(key)}${type === 'array' ? ' (comma-separated)' : ''}`;
   });
   return `Usage: testloop ${command} [options]\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n  --config <file>            config file (default: testloop.config.{json,js,mjs,cjs} or package.json#testloop)\n  -C, --cwd <dir>            run as if started in <dir>\n  -h, --help                 this help\n\nExit status: ${exitCodes}\n`;

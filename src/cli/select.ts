@@ -3,7 +3,7 @@ import { findConfig, resolveOptions } from '../config/load-config.ts';
 import { selectOptionsSchema } from '../config/select-options.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import type { Alias } from '../graph/types.ts';
-import { renderSelection } from '../report/select.ts';
+import { otherRunners, renderSelection } from '../report/select.ts';
 import { planSelection } from '../select/select-tests.ts';
 import type { CliIO } from './io.ts';
 import { helpText, parseFlags } from './parse-flags.ts';
@@ -42,7 +42,14 @@ export async function selectCommand(argv: string[], io: CliIO): Promise<number> 
     const { runSelection } = await import('../select/run-selection.ts');
     return runSelection(result, projects, { log: io.stderr });
   }
-  io.stdout(renderSelection(result, options.format ?? 'list'));
+  const format = options.format ?? 'list';
+  const mismatched = otherRunners(result, format);
+  if (mismatched.length > 0) {
+    io.stderr(
+      `testloop: ${mismatched.length} selected test file(s) use another runner than ${format}, e.g. ${mismatched[0]}\n`,
+    );
+  }
+  io.stdout(renderSelection(result, format));
   return EXIT.ok;
 }
 

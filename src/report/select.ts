@@ -1,16 +1,18 @@
+import { posix } from 'node:path';
 import type { SelectResult } from '../select/types.ts';
 
 export type SelectFormat = 'list' | 'json' | 'vitest' | 'jest' | 'node';
+type RunnerFormat = Exclude<SelectFormat, 'list' | 'json'>;
 
-const COMMAND: Record<'vitest' | 'jest' | 'node', { all: string[]; some: string[] }> = {
+const COMMAND: Record<RunnerFormat, { all: string[]; some: string[] }> = {
   vitest: { all: ['npx', 'vitest', 'run'], some: ['npx', 'vitest', 'run'] },
   jest: { all: ['npx', 'jest', '--ci'], some: ['npx', 'jest', '--ci', '--runTestsByPath'] },
   node: { all: ['node', '--test'], some: ['node', '--test'] },
 };
 
 /**
- * Renders a selection. Command lines run from the repository root with POSIX-quoted paths; an empty
- * selection prints `true`, a command that runs nothing and succeeds.
+ * Renders a selection. A command line runs each package's tests from that package's folder (its runner
+ * config lives there), with POSIX-quoted paths; an empty selection prints `true`, which runs nothing.
  */
 export function renderSelection(result: SelectResult, format: SelectFormat): string {
   const files = result.tests.map((t) => t.file);
@@ -18,7 +20,23 @@ export function renderSelection(result: SelectResult, format: SelectFormat): str
   if (format === 'list') return files.length > 0 ? `${files.join('\n')}\n` : '';
   if (result.all) return `${COMMAND[format].all.join(' ')}\n`;
   if (files.length === 0) return 'true\n';
-  return `${[...COMMAND[format].some, ...files].map(shellQuote).join(' ')}\n`;
+  const byProject = new Map<string, string[]>();
+  for (const test of result.tests) {
+    const project = test.project ?? '';
+    const local = project === '' ? test.file : posix.relative(project, test.file);
+    byProject.set(project, [...(byProject.get(project) ?? []), local]);
+  }
+  const commands = [...byProject].map(([project, tests]) => {
+    const command = [...COMMAND[format].some, ...tests].map(shellQuote).join(' ');
+    return project === '' ? command : `(cd ${shellQuote(project)} && ${command})`;
+  });
+  return `${commands.join(' && ')}\n`;
+}
+
+/** Selected tests that another runner runs: the caller warns, since `format` was the user's choice. */
+export function otherRunners(result: SelectResult, format: SelectFormat): string[] {
+  if (format === 'list' || format === 'json' || result.all) return [];
+  return result.tests.filter((t) => t.runner !== undefined && t.runner !== format).map((t) => t.file);
 }
 
 export function shellQuote(word: string): string {
