@@ -22,6 +22,10 @@ await build({
     'pg',
     'playwright-core',
   ],
+  // Bundled CommonJS packages (v8-to-istanbul, picomatch) require Node built-ins at run time.
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   sourcemap: true,
   logLevel: 'warning',
 });

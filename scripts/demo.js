@@ -1,12 +1,21 @@
-// The main job on this repository's own history: run the test suite with coverage, then report
-// which lines of the last few commits no test runs. Extra arguments go to `testloop gaps`.
+// The main job on this repository's own history: select the tests the last few commits can affect,
+// run them with coverage, then report which changed lines no test runs. Extra arguments go to `gaps`.
 import { spawnSync } from 'node:child_process';
 
-const run = (command, args) => spawnSync(command, args, { stdio: 'inherit' }).status ?? 1;
-const commits = spawnSync('git', ['rev-list', '--count', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
-const depth = Math.max(1, Math.min(5, Number(commits) - 1));
+const run = (command, args, options = {}) => spawnSync(command, args, { stdio: 'inherit', ...options });
+const commits = Number(spawnSync('git', ['rev-list', '--count', 'HEAD'], { encoding: 'utf8' }).stdout.trim());
+const base = `HEAD~${Math.max(1, Math.min(3, commits - 1))}`;
 
-const tests = run(process.execPath, [
+console.error(`testloop demo: changes since ${base}`);
+const selection = run(process.execPath, ['bin/testloop.js', 'select', '--base', base], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  encoding: 'utf8',
+});
+if (selection.status !== 0) process.exit(selection.status ?? 2);
+const tests = selection.stdout.split('\n').filter(Boolean);
+console.error(`testloop demo: select chose ${tests.length} test file(s); running them with coverage`);
+
+const vitest = run(process.execPath, [
   'node_modules/vitest/vitest.mjs',
   'run',
   '--coverage.enabled',
@@ -14,14 +23,18 @@ const tests = run(process.execPath, [
   '--coverage.reporter=lcov',
   '--coverage.include=src/**',
   '--reporter=dot',
+  ...tests,
 ]);
-if (tests !== 0) console.error(`tests exited ${tests}; reporting gaps from the coverage they wrote`);
-process.exitCode = run(process.execPath, [
+if (vitest.status !== 0)
+  console.error(`testloop demo: tests exited ${vitest.status}; reporting gaps from the coverage they wrote`);
+
+const gaps = run(process.execPath, [
   'bin/testloop.js',
   'gaps',
   '--base',
-  `HEAD~${depth}`,
+  base,
   '--coverage',
   'coverage/lcov.info',
   ...process.argv.slice(2),
 ]);
+process.exitCode = gaps.status ?? 2;

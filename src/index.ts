@@ -3,6 +3,16 @@ export type { CoverageMap, CoverageReader, CoverageReport, FileCoverage } from '
 export { type ErrorCode, EXIT, TestloopError } from './errors.ts';
 export { type FindGapsOptions, findGaps } from './gaps/find-gaps.ts';
 export type { FileGaps, Gap, GapsResult, GapsTotals } from './gaps/types.ts';
+export { type GenerateOptions, generateTests } from './generate/pipeline.ts';
+export type {
+  CandidateValidator,
+  GenerateResult,
+  GenerateTarget,
+  Stage,
+  TestContext,
+  TestEngine,
+  Validation,
+} from './generate/types.ts';
 export { parseUnifiedDiff } from './git/parse-diff.ts';
 export type { ChangedFile } from './git/types.ts';
 export { gapsReporters, reporterByName } from './report/index.ts';

@@ -9,6 +9,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'changed lines, branches and functions no test runs (diff coverage)',
     load: async () => (await import('./gaps.ts')).gapsCommand,
   },
+  generate: {
+    summary:
+      'unit tests for the gaps of a change, kept only when they compile, pass repeatedly and cover new lines',
+    load: async () => (await import('./generate.ts')).generateCommand,
+  },
   select: {
     summary: 'the tests a change can affect, most relevant first (test impact analysis)',
     load: async () => (await import('./select.ts')).selectCommand,

@@ -8,6 +8,8 @@ export interface RunTestsOptions extends RunOptions {
   timeoutMs?: number;
   /** Added to the environment, over the adapter's own variables. */
   env?: Record<string, string>;
+  /** The environment to start from instead of `process.env` (generated tests run with a scrubbed one). */
+  baseEnv?: Record<string, string | undefined>;
   /**
    * - 'stream' (default): the runner's stdout and stderr both go to our stderr, live, so stdout stays
    *   free for testloop's own output (json stays parseable).
@@ -59,7 +61,7 @@ export function runTests(
   const group = process.platform !== 'win32';
   const child = spawn(command, args, {
     cwd: project.dir,
-    env: { ...process.env, ...env, ...options.env },
+    env: { ...(options.baseEnv ?? process.env), ...env, ...options.env },
     stdio: [
       'ignore',
       ...(mode === 'inherit'

@@ -125,6 +125,30 @@ describe('testloop gaps', () => {
     expect(existsSync(join(repo.dir, 'bad'))).toBe(false);
   });
 
+  it('reads raw V8 coverage from the bundled CLI', () => {
+    const dir = new TempRepo('testloop-v8-cli-');
+    try {
+      dir.write('m.mjs', 'export function f(a) {\n  return a;\n}\n');
+      dir.commit('base');
+      dir.write('m.mjs', 'export function f(a) {\n  return a;\n}\nexport function g() {\n  return 3;\n}\n');
+      dir.write('t.mjs', 'import { f } from "./m.mjs";\nf(1);\n');
+      dir.commit('add g');
+      execFileSync(process.execPath, ['t.mjs'], {
+        cwd: dir.dir,
+        env: { ...process.env, NODE_V8_COVERAGE: join(dir.dir, 'v8') },
+      });
+      const run = runTestloop(['gaps', '--base', 'HEAD~1', '--coverage', 'v8', '--format', 'json'], {
+        cwd: dir.dir,
+      });
+      expect(run.stderr).toBe('');
+      const file = JSON.parse(run.stdout).files.find((f: { path: string }) => f.path === 'm.mjs');
+      // V8 counts the closing brace of a block that never ran as uncovered too.
+      expect(file).toMatchObject({ uncoveredLines: [5, 6], uncoveredFunctions: [{ name: 'g', line: 4 }] });
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('reads the diff from stdin', () => {
     const diff = repo.git('diff', 'main...feature');
     const run = runTestloop(['gaps', '--diff-file', '-', '--format', 'json'], {

@@ -1,0 +1,131 @@
+import { resolve } from 'node:path';
+import { DEFAULT_BUDGET, generateOptionsSchema, LLM_ENV, parseDuration } from '../config/generate-options.ts';
+import { findConfig, resolveOptions } from '../config/load-config.ts';
+import { EXIT, TestloopError } from '../errors.ts';
+import { generateTests } from '../generate/pipeline.ts';
+import { GENERATE_FORMATS, type GenerateFormat, renderGenerate } from '../report/generate.ts';
+import { writeFileAtomic } from '../util/fs.ts';
+import type { CliIO } from './io.ts';
+import { useColor } from './output.ts';
+import { helpText, parseFlags } from './parse-flags.ts';
+
+/** --strict and the model endpoint failed for good. */
+export const EXIT_LLM_OUTAGE = 3;
+
+const SUMMARY =
+  'Write unit tests for the gaps of a change (or for --target functions); keep only those that compile, pass repeatedly and cover new lines.';
+const EXIT_CODES = `0 done (also when nothing was accepted, and when the model endpoint failed: that is reported on stderr), 2 usage or input error, ${EXIT_LLM_OUTAGE} the model endpoint failed and --strict is set`;
+
+export async function generateCommand(argv: string[], io: CliIO): Promise<number> {
+  const flags = parseFlags(generateOptionsSchema, argv, 'generate');
+  if (flags.common.help) {
+    let help = helpText(generateOptionsSchema, 'generate', SUMMARY, EXIT_CODES);
+    for (const [generic, documented] of Object.entries(LLM_ENV))
+      help = help.replace(`env ${generic}\n`, `env ${documented}\n`);
+    io.stdout(`${help}\nThe API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.\n`);
+    return EXIT.ok;
+  }
+  if (flags.positionals.length > 0) {
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      `unexpected argument "${flags.positionals[0]}". Name targets with --target file:symbol`,
+    );
+  }
+  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
+  const config = await findConfig(cwd, flags.common.config);
+  // TESTLOOP_LLM_BASE_URL and friends are the documented names; the generic TESTLOOP_BASE_URL works too.
+  const env = { ...io.env };
+  for (const [generic, documented] of Object.entries(LLM_ENV)) env[generic] ??= io.env[documented];
+  const options = resolveOptions(generateOptionsSchema, 'generate', config, env, flags.values);
+  const formats = parseGenerateFormats(options.format);
+  if (options.engine === 'llm' && !options.baseUrl) {
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      '--engine llm needs an endpoint: set --base-url or TESTLOOP_LLM_BASE_URL (and --model or TESTLOOP_LLM_MODEL)',
+    );
+  }
+  const engine = options.engine ?? (options.baseUrl ? 'llm' : 'stub');
+  if (engine === 'llm' && !options.model)
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      'the llm engine needs a model: set --model or TESTLOOP_LLM_MODEL',
+    );
+
+  const result = await generateTests({
+    cwd,
+    env: io.env,
+    engine,
+    budgetMs: parseDuration(options.budget ?? DEFAULT_BUDGET)!,
+    log: (line) => io.stderr(`${line}\n`),
+    ...(engine === 'llm'
+      ? {
+          llm: {
+            baseUrl: options.baseUrl!,
+            model: options.model!,
+            ...(options.api ? { api: options.api } : {}),
+            ...(options.llmTimeout ? { requestTimeoutMs: parseDuration(options.llmTimeout)! } : {}),
+          },
+        }
+      : {}),
+    ...(options.base === undefined ? {} : { base: options.base }),
+    ...(options.coverage === undefined ? {} : { coverage: options.coverage }),
+    ...(options.target === undefined ? {} : { targets: options.target }),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.reruns === undefined ? {} : { reruns: options.reruns }),
+    ...(options.repairs === undefined ? {} : { repairs: options.repairs }),
+    ...(options.maxTokensTotal === undefined ? {} : { maxTokensTotal: options.maxTokensTotal }),
+    ...(options.cacheDir === undefined ? {} : { cacheDir: resolve(cwd, options.cacheDir) }),
+    ...(options.write === undefined ? {} : { write: options.write }),
+    ...(options.patch === undefined ? {} : { patch: options.patch }),
+  });
+
+  const context = {
+    color: useColor(io.env, io.isTTY),
+    engine,
+    ...(engine === 'llm' && options.model ? { model: options.model } : {}),
+  };
+  const rendered = formats.map((f) => ({
+    ...f,
+    text: renderGenerate(result, f.kind, { ...context, color: f.path === undefined && context.color }),
+  }));
+  for (const { path, text } of rendered) {
+    if (path === undefined) io.stdout(text);
+    else await writeFileAtomic(resolve(cwd, path), text);
+  }
+  // The text report lists these itself; other formats keep stdout clean, so they go to stderr.
+  if (!formats.some((f) => f.kind === 'text' && f.path === undefined)) {
+    for (const warning of result.warnings ?? []) io.stderr(`testloop: warning: ${warning}\n`);
+  }
+  if (result.llmError) {
+    io.stderr(
+      `testloop: the model endpoint failed (${result.llmError.code}): ${result.llmError.message}${options.strict ? '' : '. Continuing without it (fail open); pass --strict to fail the step instead'}\n`,
+    );
+    if (options.strict) return EXIT_LLM_OUTAGE;
+  }
+  return EXIT.ok;
+}
+
+function parseGenerateFormats(
+  formats: readonly string[] | undefined,
+): { kind: GenerateFormat; path?: string }[] {
+  const list = formats && formats.length > 0 ? formats : ['text'];
+  const targets = list.map((value) => {
+    const colon = value.indexOf(':');
+    const kind = (colon === -1 ? value : value.slice(0, colon)) as GenerateFormat;
+    const path = colon === -1 ? undefined : value.slice(colon + 1);
+    if (!GENERATE_FORMATS.includes(kind))
+      throw new TestloopError(
+        'TESTLOOP_USAGE',
+        `--format ${value}: unknown format "${kind}". Use one of ${GENERATE_FORMATS.join(', ')}, optionally as kind:path`,
+      );
+    if (path === '')
+      throw new TestloopError('TESTLOOP_USAGE', `--format ${value}: empty path. Write ${kind}:<file>`);
+    return path === undefined ? { kind } : { kind, path };
+  });
+  if (targets.filter((t) => t.path === undefined).length > 1)
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      '--format: only one format can go to stdout; send the others to a file with kind:path',
+    );
+  return targets;
+}

@@ -1,0 +1,359 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { TestloopError } from '../errors.ts';
+import { repositoryRoot } from '../git/base.ts';
+import { trackedFiles } from '../git/diff.ts';
+import type { LlmApi, LlmClient } from '../llm/types.ts';
+import { discoverProjects, projectOf } from '../select/projects.ts';
+import { writeFileAtomic } from '../util/fs.ts';
+import { Estimator, funnelOf, nextStage, StageClock, stageIndex } from './accounting.ts';
+import { parseSource } from './ast.ts';
+import { buildContext } from './context.ts';
+import { newFilesPatch, writeNewFiles } from './output.ts';
+import { createEngine, createValidatorFor, targetsOf } from './setup.ts';
+import type { CandidateValidator, GenerateResult, Stage, TestContext, TestEngine } from './types.ts';
+import type { ValidatorOptions } from './validate.ts';
+
+/** What a validator is made from: one per package, with its runner (see ./validate.ts). */
+export type ValidatorFactory = (args: ValidatorOptions) => CandidateValidator | Promise<CandidateValidator>;
+
+export interface GenerateOptions {
+  cwd?: string;
+  /** Base ref: targets are the gaps of everything changed since its merge base (as `testloop gaps`). */
+  base?: string;
+  /** Coverage reports ("path" or "format:path"); for --target they give the uncovered lines. */
+  coverage?: string[];
+  /** `file:symbol` (file relative to cwd) instead of the gaps of a change. */
+  targets?: string[];
+  /** Default: 'llm' when `llm.baseUrl` is set, else 'stub'. */
+  engine?: 'llm' | 'stub';
+  llm?: {
+    baseUrl?: string;
+    model?: string;
+    api?: LlmApi;
+    /** Longest time one request may take (default 300 000); a stalled stream is cut at min(60 s, this). */
+    requestTimeoutMs?: number;
+  };
+  /** Targets worked on at once (default 4). */
+  concurrency?: number;
+  /** Wall-clock budget: no target starts that the observed pace says cannot finish in time. */
+  budgetMs?: number;
+  /** Passing runs in a row, each in a fresh runner process, for a candidate to count as stable (default 3). */
+  reruns?: number;
+  /** Rounds a rejected candidate is sent back with its failure (default 2). */
+  repairs?: number;
+  maxTokensTotal?: number;
+  cacheDir?: string;
+  /** Write accepted tests (and stubs) next to the repository's tests. */
+  write?: boolean;
+  /** Write accepted tests as a unified diff (new files only) to this path, relative to cwd. */
+  patch?: string;
+  /** Longest single runner process (default 120 000, or the budget when smaller). */
+  runTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Progress lines (the CLI sends them to stderr). */
+  log?: (line: string) => void;
+  /** Seams: the validator (default: ./validate.ts), a ready engine, a ready LLM client. */
+  createValidator?: ValidatorFactory;
+  testEngine?: TestEngine;
+  client?: LlmClient;
+}
+
+/** LLM failures that mean the endpoint is not usable now: stop asking, report, fail open. */
+const OUTAGE = new Set(['unreachable', 'server', 'auth', 'rate-limited', 'rejected', 'timeout', 'idle']);
+
+interface TargetState {
+  context: TestContext;
+  furthest?: Stage;
+  /** The reason of the candidate that got furthest (the last one among equals). */
+  reason?: string;
+  promptTokens: number;
+}
+
+/** `testloop generate` as a library call: tests for the gaps of a change (or named targets), validated. */
+export async function generateTests(options: GenerateOptions = {}): Promise<GenerateResult> {
+  const started = performance.now();
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => {});
+  const deadline = options.budgetMs === undefined ? undefined : Date.now() + options.budgetMs;
+  const repairs = options.repairs ?? 2;
+  const reruns = options.reruns ?? 3;
+  const engineName = options.testEngine?.name ?? options.engine ?? (options.llm?.baseUrl ? 'llm' : 'stub');
+
+  const root = await repositoryRoot(cwd);
+  const files = await trackedFiles(root);
+  const fileSet = new Set(files);
+  const projects = await discoverProjects(root, files);
+  const warnings: string[] = [];
+  const collected = await targetsOf(options, cwd, root, fileSet, projects, env, warnings);
+  warnings.push(...collected.warnings);
+  const skipped = [...collected.skipped];
+
+  const sources = new Map<string, string>();
+  const readSource = (file: string): string | undefined => {
+    if (!sources.has(file)) {
+      try {
+        sources.set(file, readFileSync(join(root, file), 'utf8'));
+      } catch {
+        return undefined;
+      }
+    }
+    return sources.get(file);
+  };
+  const reserved = new Set<string>();
+  const states: TargetState[] = collected.targets.map((target) => {
+    const project = projectOf(projects, target.file);
+    const parsed = parseSource(target.file, readSource(target.file) ?? '');
+    return {
+      context: buildContext({ root, project, target, parsed, files: fileSet, reserved }),
+      promptTokens: 0,
+    };
+  });
+
+  const { engine, client } = await createEngine(options, engineName, env, deadline, readSource);
+  const result: GenerateResult = {
+    accepted: [],
+    discarded: [],
+    stubs: [],
+    funnel: funnelOf([]),
+    usage: { requests: 0, promptTokens: 0, completionTokens: 0 },
+    stats: {
+      ms: 0,
+      targets: states.length,
+      llmMs: 0,
+      runnerMs: 0,
+      overheadMs: 0,
+      repairs: 0,
+      uncoveredLines: states.reduce((n, s) => n + s.context.target.uncoveredLines.length, 0),
+      candidates: 0,
+    },
+  };
+  const accepted = new Map<TargetState, { code: string; lines: number[]; repairs: number }>();
+  const stubs = new Map<TargetState, { code: string; todos: number }>();
+  const discarded = new Set<TargetState>();
+  const notStarted = new Map<TargetState, string>();
+  const clock = new StageClock();
+  const perTarget = new Estimator();
+  const perAttempt = new Estimator();
+  let stopReason: string | undefined;
+  const validators = new Map<string, Promise<CandidateValidator>>();
+  const validatorFor = (context: TestContext): Promise<CandidateValidator> => {
+    const project = projectOf(projects, context.target.file);
+    let validator = validators.get(project.dir);
+    if (!validator) {
+      validator = createValidatorFor(options, root, project, reruns, env, deadline);
+      validators.set(project.dir, validator);
+    }
+    return validator;
+  };
+  const timeLeft = (): number => (deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now());
+  const budgetRefusal = (estimate: number | undefined, what: string): string | undefined => {
+    const left = timeLeft();
+    if (left <= 0) return `budget spent before ${what} could start`;
+    if (estimate !== undefined && estimate > left)
+      return `budget: ${what} takes ~${seconds(estimate)} s and ${seconds(left)} s are left`;
+    return undefined;
+  };
+
+  async function runTarget(state: TargetState): Promise<void> {
+    const { context } = state;
+    const id = context.target.id;
+    let repair: { code: string; failure: string } | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const attemptStarted = performance.now();
+      let code: string;
+      try {
+        const stage = engine.name === 'llm' ? 'llm' : 'other';
+        const output = await clock.time(stage, () => engine.generate(context, repair));
+        state.promptTokens += output.usage?.promptTokens ?? 0;
+        if (!client && output.usage) {
+          result.usage.requests++;
+          result.usage.promptTokens += output.usage.promptTokens;
+          result.usage.completionTokens += output.usage.completionTokens;
+        }
+        if (output.stub) {
+          stubs.set(state, { code: output.code, todos: (output.code.match(/\.todo\(/g) ?? []).length });
+          log(`testloop: ${id}: stub with ${stubs.get(state)!.todos} todo(s) → ${context.testFile}`);
+          return;
+        }
+        code = output.code;
+      } catch (error) {
+        const kind = (error as { kind?: string }).kind;
+        const message = (error as Error).message ?? String(error);
+        note(state, undefined, message);
+        if (kind !== undefined && OUTAGE.has(kind)) {
+          result.llmError ??= { code: (error as TestloopError).code ?? 'TESTLOOP_LLM_UNREACHABLE', message };
+          stopReason ??= 'not started: the model endpoint failed (see llmError)';
+        } else if (kind === 'budget')
+          stopReason ??= 'not started: the token budget (--max-tokens-total) is spent';
+        else if (kind === 'deadline') stopReason ??= 'not started: the time budget is spent';
+        else if (kind === undefined && !(error instanceof TestloopError)) throw error;
+        const retry = kind === 'bad-output' && attempt < repairs && !stopReason;
+        if (retry && !budgetRefusal(perAttempt.estimate(), 'another attempt')) {
+          result.stats.repairs++;
+          repair = undefined;
+          log(`testloop: ${id}: unusable model output, asking again`);
+          continue;
+        }
+        discarded.add(state);
+        log(`testloop: ${id}: discarded (${message})`);
+        return;
+      }
+      result.stats.candidates = (result.stats.candidates ?? 0) + 1;
+      note(state, 'generated', 'generated');
+      let validation: Awaited<ReturnType<CandidateValidator['validate']>>;
+      try {
+        const validator = await validatorFor(context);
+        validation = await validator.validate(context, code);
+      } catch (error) {
+        if (isUsageError(error)) throw error;
+        const message = `the validator failed: ${(error as Error).message ?? String(error)}`;
+        if (!warnings.some((w) => w.endsWith(message))) warnings.push(`${id}: ${message}`);
+        note(state, 'generated', message);
+        discarded.add(state);
+        return;
+      }
+      clock.runner += validation.runnerMs;
+      perAttempt.observe(performance.now() - attemptStarted);
+      if (validation.accepted) {
+        note(state, 'addedCoverage', 'accepted');
+        accepted.set(state, { code, lines: validation.newlyCoveredLines, repairs: attempt });
+        log(`testloop: ${id}: accepted, covers line(s) ${validation.newlyCoveredLines.join(', ')}`);
+        return;
+      }
+      const reason = summarize(validation.reached, validation.failure);
+      note(state, validation.reached, reason);
+      const refusal = budgetRefusal(perAttempt.estimate(), 'a repair');
+      if (attempt >= repairs || stopReason || refusal) {
+        if (attempt < repairs && refusal) state.reason = `${state.reason}; ${refusal}`;
+        discarded.add(state);
+        log(`testloop: ${id}: discarded at ${nextStage(state.furthest)} (${state.reason})`);
+        return;
+      }
+      result.stats.repairs++;
+      log(`testloop: ${id}: ${reason}; repairing`);
+      repair = { code, failure: validation.failure ?? reason };
+    }
+  }
+
+  const poolStarted = performance.now();
+  const queue = [...states];
+  const worker = async (): Promise<void> => {
+    for (let state = queue.shift(); state !== undefined; state = queue.shift()) {
+      const refusal = stopReason ?? budgetRefusal(perTarget.estimate(), 'a target');
+      if (refusal) {
+        notStarted.set(state, refusal);
+        continue;
+      }
+      const targetStarted = performance.now();
+      await runTarget(state);
+      const took = performance.now() - targetStarted;
+      clock.worker += took;
+      perTarget.observe(took);
+    }
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, states.length)) }, worker),
+    );
+  } finally {
+    await client?.close();
+  }
+  const poolMs = performance.now() - poolStarted;
+
+  // Results in target order, whatever order the workers finished in.
+  for (const state of states) {
+    const id = state.context.target.id;
+    const ok = accepted.get(state);
+    const stub = stubs.get(state);
+    if (ok) {
+      result.accepted.push({
+        target: id,
+        testFile: state.context.testFile,
+        newlyCoveredLines: ok.lines,
+        promptTokens: state.promptTokens,
+        repairs: ok.repairs,
+      });
+    } else if (stub) result.stubs.push({ target: id, testFile: state.context.testFile, todos: stub.todos });
+    else if (discarded.has(state))
+      result.discarded.push({
+        target: id,
+        stage: nextStage(state.furthest),
+        reason: state.reason ?? 'rejected',
+      });
+    else if (notStarted.has(state)) skipped.push({ target: id, reason: notStarted.get(state)! });
+  }
+  result.funnel = funnelOf(states.filter((s) => !stubs.has(s)).map((s) => s.furthest));
+  if (client) {
+    const totals = client.usage();
+    result.usage = {
+      requests: totals.requests,
+      promptTokens: totals.promptTokens,
+      completionTokens: totals.completionTokens,
+    };
+  }
+  if (result.accepted.length > 0 && result.usage.promptTokens > 0)
+    result.stats.promptTokensPerAccepted = Math.round(result.usage.promptTokens / result.accepted.length);
+
+  const newFiles = states.flatMap((state) => {
+    const code = accepted.get(state)?.code;
+    return code === undefined ? [] : [{ path: state.context.testFile, content: code }];
+  });
+  if (options.patch !== undefined) {
+    const patchPath = resolve(cwd, options.patch);
+    await writeFileAtomic(patchPath, newFilesPatch(root, newFiles));
+    const rel = relative(root, patchPath);
+    result.patch = rel.startsWith('..') || isAbsolute(rel) ? patchPath : rel.split(sep).join('/');
+  }
+  if (options.write) {
+    const stubFiles = states.flatMap((state) => {
+      const code = stubs.get(state)?.code;
+      return code === undefined ? [] : [{ path: state.context.testFile, content: code }];
+    });
+    result.written = await writeNewFiles(root, [...newFiles, ...stubFiles]);
+  }
+  if (skipped.length > 0) result.skipped = skipped;
+  if (warnings.length > 0) result.warnings = warnings;
+  result.stats.ms = Math.round(performance.now() - started);
+  Object.assign(result.stats, clock.split(result.stats.ms, poolMs));
+  return result;
+
+  function note(state: TargetState, reached: Stage | undefined, reason: string): void {
+    if (stageIndex(reached) >= stageIndex(state.furthest)) {
+      if (reached !== undefined) state.furthest = reached;
+      state.reason = reason;
+    }
+  }
+}
+
+/** A line that says what went wrong, rather than which test it was. */
+const TELLING =
+  /\b(?:\w*Error|expected|assert\w*|Cannot|timed out|flaky|adds no coverage|no test passed|not ok)\b|syntax error/i;
+
+/** The one line a discarded candidate is reported with. */
+function summarize(reached: Stage, failure: string | undefined): string {
+  const what: Record<Stage, string> = {
+    generated: 'does not compile or load',
+    compiled: 'fails',
+    passed: 'flaky: failed on a rerun',
+    stable: 'covers none of the uncovered lines',
+    addedCoverage: 'accepted',
+  };
+  const lines = (failure ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const first = lines.find((line) => TELLING.test(line)) ?? lines[0];
+  return first
+    ? `${what[reached]}: ${first.length > 160 ? `${first.slice(0, 159)}…` : first}`
+    : what[reached];
+}
+
+function isUsageError(error: unknown): boolean {
+  return (
+    error instanceof TestloopError && (error.code === 'TESTLOOP_USAGE' || error.code === 'TESTLOOP_CONFIG')
+  );
+}
+
+const seconds = (ms: number): string => (ms / 1000).toFixed(1);

@@ -1,0 +1,114 @@
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { loadCoverage, parseCoverageArg } from '../coverage/load.ts';
+import { mapCoverageToRepository } from '../coverage/paths.ts';
+import type { FileCoverage } from '../coverage/types.ts';
+import { TestloopError } from '../errors.ts';
+import { findGaps } from '../gaps/find-gaps.ts';
+import type { LlmClient } from '../llm/types.ts';
+import type { Project } from '../select/projects.ts';
+import type { GenerateOptions, ValidatorFactory } from './pipeline.ts';
+import { type CollectedTargets, collectTargets } from './targets.ts';
+import type { CandidateValidator, TestEngine } from './types.ts';
+
+// What a run is made of, before any target starts: the targets, the engine, one validator per package.
+
+export async function targetsOf(
+  options: GenerateOptions,
+  cwd: string,
+  root: string,
+  files: ReadonlySet<string>,
+  projects: Project[],
+  env: NodeJS.ProcessEnv,
+  warnings: string[],
+): Promise<CollectedTargets> {
+  if (options.targets && options.targets.length > 0) {
+    const specs = options.targets.map((spec) => {
+      const colon = spec.lastIndexOf(':');
+      if (colon <= 0) return spec;
+      const absolute = resolve(cwd, spec.slice(0, colon));
+      const rel = relative(root, absolute);
+      if (rel.startsWith('..') || isAbsolute(rel))
+        throw new TestloopError('TESTLOOP_USAGE', `--target ${spec}: the file is outside the repository`);
+      return `${rel.split(sep).join('/')}${spec.slice(colon)}`;
+    });
+    let coverage: Map<string, FileCoverage> | undefined;
+    if (options.coverage && options.coverage.length > 0) {
+      const reports = await loadCoverage(options.coverage.map(parseCoverageArg), { cwd, srcRoots: [] });
+      const mapped = mapCoverageToRepository(reports, root, cwd, new Set(files));
+      coverage = mapped.files;
+    }
+    return collectTargets({ root, projects, specs, ...(coverage ? { coverage } : {}) });
+  }
+  const gaps = await findGaps({
+    cwd,
+    env,
+    allowEmpty: true,
+    ...(options.base === undefined ? {} : { base: options.base }),
+    ...(options.coverage === undefined ? {} : { coverage: options.coverage }),
+  });
+  warnings.push(...gaps.warnings);
+  return collectTargets({ root, projects, gaps });
+}
+
+export async function createEngine(
+  options: GenerateOptions,
+  name: 'llm' | 'stub',
+  env: NodeJS.ProcessEnv,
+  deadline: number | undefined,
+  readSource: (file: string) => string | undefined,
+): Promise<{ engine: TestEngine; client?: LlmClient }> {
+  if (options.testEngine)
+    return { engine: options.testEngine, ...(options.client ? { client: options.client } : {}) };
+  if (name === 'stub') {
+    const { createStubEngine } = await import('./engines/stub/index.ts');
+    return { engine: createStubEngine({ readSource }) };
+  }
+  const { createLlmEngine } = await import('./engines/llm/index.ts');
+  let client = options.client;
+  if (!client) {
+    const { baseUrl, model } = options.llm ?? {};
+    if (!baseUrl)
+      throw new TestloopError(
+        'TESTLOOP_USAGE',
+        'the llm engine needs a base URL: set --base-url or TESTLOOP_LLM_BASE_URL, or use --engine stub',
+      );
+    if (!model)
+      throw new TestloopError(
+        'TESTLOOP_USAGE',
+        'the llm engine needs a model: set --model or TESTLOOP_LLM_MODEL',
+      );
+    const { createLlmClient } = await import('../llm/index.ts');
+    client = createLlmClient({
+      baseUrl,
+      model,
+      env,
+      concurrency: options.concurrency ?? 4,
+      ...(options.llm?.api ? { api: options.llm.api } : {}),
+      ...(options.llm?.requestTimeoutMs === undefined
+        ? {}
+        : { requestTimeoutMs: options.llm.requestTimeoutMs }),
+      ...(options.maxTokensTotal === undefined ? {} : { tokenBudget: options.maxTokensTotal }),
+      ...(deadline === undefined ? {} : { deadline }),
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    });
+  }
+  return { engine: createLlmEngine({ client }), client };
+}
+
+export async function createValidatorFor(
+  options: GenerateOptions,
+  root: string,
+  project: Project,
+  reruns: number,
+  env: NodeJS.ProcessEnv,
+  deadline: number | undefined,
+): Promise<CandidateValidator> {
+  const factory = options.createValidator ?? (await defaultValidatorFactory());
+  const cap = options.runTimeoutMs ?? 120_000;
+  const timeoutMs = deadline === undefined ? cap : Math.max(5_000, Math.min(cap, deadline - Date.now()));
+  return factory({ root, project: project.info, adapter: project.runner!, reruns, timeoutMs, env });
+}
+
+async function defaultValidatorFactory(): Promise<ValidatorFactory> {
+  return (await import('./validate.ts')).createValidator;
+}

@@ -1,0 +1,113 @@
+import type { RunnerName } from '../runners/types.ts';
+
+/** Code to write tests for: a function (or a stretch of top-level code) with its uncovered lines. */
+export interface GenerateTarget {
+  /** Stable id, `file:symbol` or `file:start-end`, as users pass it to --target. */
+  id: string;
+  /** Repository-relative source file. */
+  file: string;
+  symbol?: string;
+  startLine: number;
+  endLine: number;
+  /** Lines of the target no test runs today (the lines a generated test must reach). */
+  uncoveredLines: number[];
+}
+
+/** Everything an engine sees for one target; kept small (tokens per accepted test are measured). */
+export interface TestContext {
+  target: GenerateTarget;
+  runner: RunnerName;
+  /** Repository-relative path the accepted test will be written to. */
+  testFile: string;
+  /** The import specifier of the source file as seen from `testFile`. */
+  importPath: string;
+  /** The target's source, each uncovered line marked. */
+  source: string;
+  /** Exported names and signatures of the source file (what the test can import). */
+  exports: string[];
+  /** The nearest existing test file, as a style example (framework, imports, helpers); truncated. */
+  example?: { file: string; content: string };
+  /** How the test imports: ESM `import` or CommonJS `require` (as the example test does). */
+  moduleStyle?: 'esm' | 'cjs';
+  /** The name `target.symbol` (or its class/object) is exported as; undefined when it is not exported. */
+  importName?: string;
+}
+
+export interface EngineOutput {
+  /** The whole candidate test file. */
+  code: string;
+  /** True for an offline skeleton (it.todo entries): reported as a stub, never counted as coverage. */
+  stub?: boolean;
+  /** Tokens the engine spent on this output (LLM engines). */
+  usage?: { promptTokens: number; completionTokens: number };
+}
+
+/** Writes a candidate test for one target; `repair` carries the previous attempt and why it failed. */
+export interface TestEngine {
+  name: 'llm' | 'stub';
+  generate(context: TestContext, repair?: { code: string; failure: string }): Promise<EngineOutput>;
+}
+
+export type Stage = 'generated' | 'compiled' | 'passed' | 'stable' | 'addedCoverage';
+
+export interface Validation {
+  /** The last funnel stage the candidate reached. */
+  reached: Stage;
+  accepted: boolean;
+  /** For a rejected candidate: the runner's output, trimmed to what a repair prompt needs. */
+  failure?: string;
+  /** Target lines the candidate newly covers (empty unless it reached addedCoverage). */
+  newlyCoveredLines: number[];
+  /** Time inside the test runner's own processes. */
+  runnerMs: number;
+}
+
+/** Runs a candidate in the repository's runner, in isolation, and says how far down the funnel it got. */
+export interface CandidateValidator {
+  validate(context: TestContext, code: string): Promise<Validation>;
+}
+
+export interface GenerateResult {
+  accepted: {
+    target: string;
+    testFile: string;
+    newlyCoveredLines: number[];
+    /** Prompt tokens spent on this target, repairs included. */
+    promptTokens?: number;
+    /** Repair rounds it took (0: the first candidate was accepted). */
+    repairs?: number;
+  }[];
+  /**
+   * Targets whose last candidate was thrown away; `stage` is the funnel stage it failed to reach
+   * ('generated' when the engine produced nothing usable).
+   */
+  discarded: { target: string; stage: Stage; reason: string }[];
+  /** Targets never tried: not a source file, no runner, already covered, or no budget left. */
+  skipped?: { target: string; reason: string }[];
+  /** Offline skeletons (stub engine): written only with --write, never counted as coverage. */
+  stubs: { target: string; testFile: string; todos: number }[];
+  /** TestGen-LLM's funnel over targets: each counts at every stage up to the furthest its candidates got. */
+  funnel: Record<Stage, number>;
+  usage: { requests: number; promptTokens: number; completionTokens: number };
+  stats: {
+    ms: number;
+    targets: number;
+    /** Wall time waiting on the model, inside the runner, and the rest (testloop's own overhead). */
+    llmMs: number;
+    runnerMs: number;
+    overheadMs: number;
+    repairs: number;
+    /** Prompt tokens over every request divided by the accepted tests (undefined when none was accepted). */
+    promptTokensPerAccepted?: number;
+    /** Uncovered lines over all targets (what newly covered lines are out of). */
+    uncoveredLines?: number;
+    /** Candidates validated, repairs included. */
+    candidates?: number;
+  };
+  /** Written files (with write), repository-relative; the patch path (with patch), repository-relative inside it. */
+  written?: string[];
+  patch?: string;
+  /** Set when the model endpoint failed for good (unreachable, auth, rate limits after retries, …). */
+  llmError?: { code: string; message: string };
+  warnings?: string[];
+}

@@ -1,0 +1,369 @@
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { join, posix, relative, resolve, sep } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { parseSync } from 'oxc-parser';
+import { type CoverageInput, loadCoverage } from '../coverage/load.ts';
+import { mapCoverageToRepository } from '../coverage/paths.ts';
+import { TestloopError } from '../errors.ts';
+import { parseImports } from '../graph/parse-imports.ts';
+import { MODULE_EXTENSIONS } from '../runners/project-files.ts';
+import { type RunResult, runTests } from '../runners/run.ts';
+import type { ProjectInfo, RunnerAdapter, RunnerName } from '../runners/types.ts';
+import { checkTestPath, makeTempDir, placeScratch, scrubEnv, writeScratch } from './sandbox.ts';
+import type { CandidateValidator, Stage, TestContext, Validation } from './types.ts';
+
+export interface ValidatorOptions {
+  /** Repository root, absolute. */
+  root: string;
+  project: ProjectInfo;
+  adapter: RunnerAdapter;
+  /** Passing runs required in total, each in a fresh runner process (default 3). */
+  reruns?: number;
+  /** Per runner process; the whole process group is killed after it (default 60 000). */
+  timeoutMs?: number;
+  /** The environment to scrub and run with (default process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+/** How many lines of runner output a failure keeps for the repair prompt. */
+const FAILURE_LINES = 60;
+
+/**
+ * Runs a candidate in the project's own runner and says how far down the funnel it got: it parses and its
+ * relative imports exist (generated → compiled once the runner loads it), it passes, it passes every
+ * rerun, and it runs target lines no test ran before. The first run also records coverage.
+ */
+export function createValidator(options: ValidatorOptions): CandidateValidator {
+  const { root, project, adapter } = options;
+  const reruns = Math.max(1, options.reruns ?? 3);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  // CI: runners then never write snapshots, and a snapshot a generated test invents is no evidence.
+  const env = { ...scrubEnv(options.env ?? process.env), CI: 'true' };
+  const realRoot = realpathSync(root);
+
+  return {
+    async validate(context, code) {
+      const testFile = checkTestPath(root, context.testFile);
+      const early = precheck(root, testFile, code, context.importPath);
+      if (early !== undefined) return reject('generated', early, 0);
+
+      const scratchRel = await placeScratch(project, adapter, testFile);
+      const source = rebaseImports(code, testFile, scratchRel);
+      const scratch = writeScratch(root, scratchRel, source);
+      const coverageDir = makeTempDir('testloop-cov-');
+      // An empty home: the candidate cannot read ~/.npmrc, ~/.aws or ~/.ssh through $HOME.
+      const home = makeTempDir('testloop-home-');
+      const names = { scratch: scratchRel, testFile, root, realRoot, dir: project.dir };
+      let runnerMs = 0;
+      const run = async (coverage: boolean): Promise<Outcome> => {
+        const result = await runTests(project, adapter, [scratchRel], {
+          output: 'capture',
+          timeoutMs,
+          baseEnv: { ...env, HOME: home.path, USERPROFILE: home.path },
+          ...(coverage ? { coverage: true, coverageDir: coverageDir.path } : {}),
+        });
+        runnerMs += result.durationMs;
+        return classify(adapter.name, result, join(root, scratchRel), names, timeoutMs);
+      };
+      try {
+        const first = await run(true);
+        if (first.kind === 'loadError') return reject('generated', first.failure, runnerMs);
+        if (first.kind !== 'passed') return reject('compiled', first.failure, runnerMs);
+        const covered = await newlyCovered(coverageDir.path, project, context);
+        for (let attempt = 2; attempt <= reruns; attempt++) {
+          const again = await run(false);
+          if (again.kind !== 'passed') {
+            const why = `flaky: passed on run 1, failed on run ${attempt} of ${reruns} (each in a fresh process)`;
+            return reject('passed', `${why}\n${again.failure}`, runnerMs);
+          }
+        }
+        if (covered.length === 0) {
+          const lines = context.target.uncoveredLines.join(', ');
+          return reject(
+            'stable',
+            `adds no coverage: none of ${context.target.file} lines ${lines} ran`,
+            runnerMs,
+          );
+        }
+        return { reached: 'addedCoverage', accepted: true, newlyCoveredLines: covered, runnerMs };
+      } finally {
+        scratch.remove();
+        coverageDir.remove();
+        home.remove();
+      }
+    },
+  };
+}
+
+function reject(reached: Stage, failure: string, runnerMs: number): Validation {
+  return { reached, accepted: false, failure, newlyCoveredLines: [], runnerMs };
+}
+
+/** Syntax (oxc) and relative imports that name no file: caught before any process starts. */
+function precheck(root: string, testFile: string, code: string, importPath: string): string | undefined {
+  const parsed = parseSync(posix.basename(testFile), code);
+  const errors = parsed.errors.filter((error) => error.severity === 'Error');
+  if (errors.length > 0) {
+    return `${testFile}: syntax error\n${errors
+      .slice(0, 3)
+      .map((error) => error.codeframe ?? error.message)
+      .join('\n')}`;
+  }
+  const dir = posix.dirname(testFile);
+  const missing = parseImports(testFile, code)
+    .imports.filter((imp) => ['static', 'dynamic', 'require'].includes(imp.kind) && isRelative(imp.specifier))
+    .map((imp) => imp.specifier)
+    .filter((spec) => !existsOnDisk(resolve(root, dir, spec.replace(/[?#].*$/, ''))));
+  if (missing.length === 0) return undefined;
+  return `${testFile}: cannot resolve ${missing.map((spec) => `'${spec}'`).join(', ')}: no such file (the source under test is '${importPath}')`;
+}
+
+function isRelative(specifier: string): boolean {
+  return specifier.startsWith('./') || specifier.startsWith('../');
+}
+
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+/** The file, or with an extension, or `.js` written for a `.ts` source (nodenext style), or an index file. */
+function existsOnDisk(path: string): boolean {
+  if (isFile(path) || MODULE_EXTENSIONS.some((ext) => isFile(path + ext))) return true;
+  const js = /\.([cm]?)js(x?)$/.exec(path);
+  if (js) {
+    const stem = `${path.slice(0, js.index)}.${js[1]}`;
+    if ((js[2] ? ['tsx'] : ['ts', 'tsx']).some((ts) => isFile(stem + ts))) return true;
+  }
+  return MODULE_EXTENSIONS.some((ext) => isFile(join(path, `index${ext}`)));
+}
+
+/** Relative imports were written for `testFile`: point them at the same files from where the scratch is. */
+function rebaseImports(code: string, testFile: string, scratch: string): string {
+  const from = posix.dirname(testFile);
+  const to = posix.dirname(scratch);
+  if (from === to) return code;
+  let out = code;
+  const specs = new Set(
+    parseImports(testFile, code)
+      .imports.map((imp) => imp.specifier)
+      .filter(isRelative),
+  );
+  for (const spec of specs) {
+    let moved = posix.relative(to, posix.join(from, spec));
+    if (!moved.startsWith('.')) moved = `./${moved}`;
+    if (spec.endsWith('/')) moved += '/';
+    for (const quote of ["'", '"', '`'])
+      out = out.split(`${quote}${spec}${quote}`).join(`${quote}${moved}${quote}`);
+  }
+  return out;
+}
+
+/** Target lines with hits in the coverage the first run wrote. */
+async function newlyCovered(dir: string, project: ProjectInfo, context: TestContext): Promise<number[]> {
+  const inputs = coverageInputs(dir);
+  if (inputs.length === 0) {
+    throw new TestloopError(
+      'TESTLOOP_NO_COVERAGE',
+      `the runner's coverage run wrote no report to ${dir}. Check that coverage works in this project (for vitest: npm i -D @vitest/coverage-v8)`,
+    );
+  }
+  const reports = await loadCoverage(inputs, { cwd: project.dir, srcRoots: [] });
+  const files = new Set([...project.files, context.target.file]);
+  const mapped = mapCoverageToRepository(reports, project.root, project.dir, files);
+  const lines = mapped.files.get(context.target.file)?.lines;
+  return context.target.uncoveredLines.filter((line) => (lines?.get(line) ?? 0) > 0).sort((a, b) => a - b);
+}
+
+function coverageInputs(dir: string): CoverageInput[] {
+  if (existsSync(join(dir, 'coverage-final.json')))
+    return [{ path: join(dir, 'coverage-final.json'), format: 'istanbul' }];
+  if (existsSync(join(dir, 'lcov.info'))) return [{ path: join(dir, 'lcov.info'), format: 'lcov' }];
+  const raw = existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.json'));
+  return raw ? [{ path: dir, format: 'v8' }] : [];
+}
+
+// ---- Reading the runner's output -------------------------------------------------------------------
+
+interface Outcome {
+  kind: 'passed' | 'loadError' | 'failed';
+  failure: string;
+}
+
+interface Names {
+  /** Repository-relative scratch file and the test file it stands for. */
+  scratch: string;
+  testFile: string;
+  root: string;
+  /** The root with symlinks resolved, as runners often print it. */
+  realRoot: string;
+  /** The package folder the runner ran in. */
+  dir: string;
+}
+
+interface Counts {
+  passed: number;
+  failed: number;
+  /** Skipped and todo. */
+  skipped: number;
+}
+
+const NOT_PICKED_UP = /No test files found|No tests found, exiting|Could not find '/;
+const COVERAGE_PROVIDER = /Cannot find dependency '(@vitest\/coverage-[\w-]+)'/;
+/** vitest `does not meet global threshold`, jest `does not meet "global" threshold` (older: `coverage threshold … not met`). */
+const COVERAGE_THRESHOLD = /coverage threshold|does not meet (?:\S+ )?threshold/i;
+
+function classify(
+  runner: RunnerName,
+  result: RunResult,
+  scratchAbs: string,
+  names: Names,
+  timeoutMs: number,
+): Outcome {
+  const text = stripVTControlCharacters(result.output ?? '');
+  const failure = (): string => trimOutput(text, names);
+  if (result.timedOut) {
+    return {
+      kind: 'failed',
+      failure: `timed out after ${timeoutMs} ms: the runner was killed (an endless loop, or a promise that never settles?)\n${failure()}`,
+    };
+  }
+  const provider = COVERAGE_PROVIDER.exec(text)?.[1];
+  if (provider !== undefined) {
+    throw new TestloopError(
+      'TESTLOOP_RUNNER_FAILED',
+      `vitest needs ${provider} to measure what a generated test covers. Install it (npm i -D ${provider}) and retry`,
+    );
+  }
+  const counts = countTests(runner, text, scratchAbs);
+  if (
+    result.exitCode !== 0 &&
+    NOT_PICKED_UP.test(text) &&
+    (counts?.passed ?? 0) + (counts?.failed ?? 0) === 0
+  ) {
+    throw new TestloopError(
+      'TESTLOOP_RUNNER_FAILED',
+      `${runner} did not run ${names.scratch} although its configuration matches it. Please report this with your runner config`,
+    );
+  }
+  if (result.exitCode !== 0 && isLoadError(runner, text, counts, scratchAbs))
+    return { kind: 'loadError', failure: failure() };
+  const thresholdOnly =
+    result.exitCode !== 0 && counts !== undefined && counts.failed === 0 && COVERAGE_THRESHOLD.test(text);
+  if (result.exitCode !== 0 && !thresholdOnly) return { kind: 'failed', failure: failure() };
+  if (counts !== undefined && counts.passed === 0) {
+    return {
+      kind: 'failed',
+      failure: `no test passed: the file has only skipped or todo tests\n${failure()}`,
+    };
+  }
+  // Exit 0 with a summary we cannot read (a custom reporter): the exit code is all there is.
+  return { kind: 'passed', failure: '' };
+}
+
+/**
+ * The runner could not load the file (syntax, a missing import, a throw at the top level):
+ * - vitest: the file failed with no test collected ("Tests  no tests");
+ * - jest: "Test suite failed to run";
+ * - node:test: the file itself is reported as a failed test and no test of it ran.
+ */
+function isLoadError(
+  runner: RunnerName,
+  text: string,
+  counts: Counts | undefined,
+  scratchAbs: string,
+): boolean {
+  if (runner === 'jest') return /Test suite failed to run/.test(text);
+  if (runner === 'vitest') {
+    const none = counts === undefined || counts.passed + counts.failed + counts.skipped === 0;
+    return none && /Failed Suites|Failed to load|Transform failed|Cannot find (?:module|package)/.test(text);
+  }
+  const points = nodeTestPoints(text);
+  const file = points.filter((point) => isFilePoint(point.name, scratchAbs));
+  return file.some((point) => !point.ok) && file.length === points.length;
+}
+
+function countTests(runner: RunnerName, text: string, scratchAbs: string): Counts | undefined {
+  const count = (summary: string, word: RegExp): number =>
+    [...summary.matchAll(word)].reduce((sum, m) => sum + Number(m[1]), 0);
+  if (runner === 'vitest' || runner === 'jest') {
+    const summary = (runner === 'vitest' ? /^\s*Tests\s{2,}(.+)$/m : /^Tests:\s+(.+)$/m).exec(text)?.[1];
+    if (summary === undefined) return undefined;
+    return {
+      passed: count(summary, /(\d+) passed/g),
+      failed: count(summary, /(\d+) failed/g),
+      skipped: count(summary, /(\d+) (?:skipped|todo)/g),
+    };
+  }
+  // node:test: TAP (`# pass 1`) or spec (`ℹ pass 1`) summary; the file itself counts as a test when
+  // it reported none, so its own point is taken off.
+  const stat = (word: string): number | undefined => {
+    const m = new RegExp(`^[#ℹ] ${word} (\\d+)\\s*$`, 'm').exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  const pass = stat('pass');
+  if (pass === undefined) return undefined;
+  const fileOk = nodeTestPoints(text).some((point) => point.ok && isFilePoint(point.name, scratchAbs));
+  return {
+    passed: pass - (fileOk ? 1 : 0),
+    failed: (stat('fail') ?? 0) + (stat('cancelled') ?? 0),
+    skipped: (stat('skipped') ?? 0) + (stat('todo') ?? 0),
+  };
+}
+
+/** Top-level and nested results of node:test, TAP (`not ok 1 - name`) or spec (`✖ name (1ms)`). */
+function nodeTestPoints(text: string): { ok: boolean; name: string }[] {
+  const points: { ok: boolean; name: string }[] = [];
+  for (const m of text.matchAll(/^\s*(not ok|ok) \d+ - (.*?)(?:\s+#\s+(?:SKIP|TODO)\b.*)?$/gm))
+    points.push({ ok: m[1] === 'ok', name: m[2]! });
+  if (points.length > 0) return points;
+  for (const m of text.matchAll(/^\s*([✔✖﹣]) (.*?)(?: \([\d.]+m?s\))?(?: # .*)?$/gm)) {
+    if (m[2] !== 'failing tests:') points.push({ ok: m[1] !== '✖', name: m[2]! });
+  }
+  return points;
+}
+
+function isFilePoint(name: string, scratchAbs: string): boolean {
+  const posixName = name.replace(/\\/g, '/');
+  const file = scratchAbs.split(sep).join('/');
+  return posixName === file || (posixName.length > 0 && file.endsWith(`/${posixName}`));
+}
+
+const NOISE = [
+  // Stack frames outside the project: `at f (node:internal/…)`, `#     at …`, `❯ f ../node_modules/…`,
+  // and node:test's bare `Test.run (node:internal/…)` lines.
+  /^\s*(?:#\s+)?(?:at\s+|❯\s+)?(?:[^()]*?\s\(?)?(?:node:|<anonymous>|[^()\s]*node_modules\/)[^()\s]*\)?\s*\{?\s*$/,
+  /^\s*⎯+/,
+  /^\s*(?:RUN|Start at|Duration|Snapshots:|Time:|Ran all test suites|Coverage enabled)\b/,
+  /^\s*(?:# )?(?:duration_ms|suites|cancelled)\b/,
+  /^(?:# )?Node\.js v\d/,
+  /^TAP version/,
+];
+const ERROR_MARK = /FAIL|●|not ok|✖|×|Error|error:|Cannot find|timed out|failed/;
+
+/**
+ * The runner's output as a repair prompt needs it: colors gone, the scratch file named as the test
+ * file, paths repository-relative, library stack frames and banners dropped, from just before the first
+ * error, at most FAILURE_LINES lines.
+ */
+function trimOutput(text: string, names: Names): string {
+  const fromDir = (file: string): string => relative(names.dir, join(names.root, file)).split(sep).join('/');
+  let out = text;
+  for (const root of new Set([names.root, names.realRoot])) {
+    out = out.split(`file://${root}/`).join('').split(`${root}${sep}`).join('');
+  }
+  out = out.split(names.scratch).join(names.testFile);
+  out = out.split(fromDir(names.scratch)).join(fromDir(names.testFile));
+  out = out.split(posix.basename(names.scratch)).join(posix.basename(names.testFile));
+  const lines: string[] = [];
+  for (const line of out.split(/\r?\n/)) {
+    if (NOISE.some((noise) => noise.test(line))) continue;
+    if (line.trim() === '' && (lines.length === 0 || lines.at(-1)!.trim() === '')) continue;
+    lines.push(line.trimEnd());
+  }
+  const first = lines.findIndex((line) => ERROR_MARK.test(line));
+  const start = first < 0 ? 0 : Math.max(0, first - 2);
+  return lines
+    .slice(start, start + FAILURE_LINES)
+    .join('\n')
+    .trim();
+}
