@@ -26,7 +26,13 @@ export type ErrorCode =
   | 'TESTLOOP_LLM_BAD_OUTPUT'
   | 'TESTLOOP_LLM_BUDGET'
   | 'TESTLOOP_LLM_DEADLINE'
-  | 'TESTLOOP_LLM_REJECTED';
+  | 'TESTLOOP_LLM_REJECTED'
+  /** The history store cannot be opened, migrated or written (path, permissions, connection, input). */
+  | 'TESTLOOP_STORE'
+  /** The history database was migrated by a newer testloop than this one. */
+  | 'TESTLOOP_STORE_SCHEMA'
+  | 'TESTLOOP_JUNIT_PARSE'
+  | 'TESTLOOP_JUNIT_FORMAT';
 
 export const EXIT = {
   ok: 0,

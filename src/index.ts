@@ -18,3 +18,14 @@ export type { ChangedFile } from './git/types.ts';
 export { gapsReporters, reporterByName } from './report/index.ts';
 export { type SelectOptions, selectTests } from './select/select-tests.ts';
 export type { SelectedTest, SelectResult } from './select/types.ts';
+export { type IngestReportsOptions, type IngestReportsResult, ingestReports } from './triage/ingest.ts';
+export {
+  findQuarantined,
+  type QuarantineEntry,
+  type QuarantineFile,
+  quarantineGlobals,
+  readQuarantine,
+  skipQuarantined,
+} from './triage/quarantine.ts';
+export { type TriageOptions, triage } from './triage/triage.ts';
+export type { Cause, CauseName, Finding, TriageResult, Verdict } from './triage/types.ts';

@@ -18,6 +18,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'the tests a change can affect, most relevant first (test impact analysis)',
     load: async () => (await import('./select.ts')).selectCommand,
   },
+  ingest: {
+    summary: 'record JUnit reports and CI logs of a run in the test history',
+    load: async () => (await import('./ingest.ts')).ingestCommand,
+  },
+  triage: {
+    summary: 'flaky, broken and healthy tests across CI runs, with probable causes and fixes',
+    load: async () => (await import('./triage.ts')).triageCommand,
+  },
 };
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {

@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import { findConfig, resolveOptions } from '../config/load-config.ts';
+import { ingestOptionsSchema } from '../config/triage-options.ts';
+import { EXIT } from '../errors.ts';
+import type { RunInfo } from '../junit/types.ts';
+import { ingestReports } from '../triage/ingest.ts';
+import type { CliIO } from './io.ts';
+import { helpText, parseFlags } from './parse-flags.ts';
+
+const SUMMARY =
+  'Record the test reports of one CI run (JUnit XML of any dialect, CI logs) in the test history that testloop triage reads. Usage: testloop ingest <report|folder…> [options]';
+const EXIT_CODES = '0 stored (a report stored twice is counted as duplicates), 2 usage or input error';
+
+export async function ingestCommand(argv: string[], io: CliIO): Promise<number> {
+  const flags = parseFlags(ingestOptionsSchema, argv, 'ingest');
+  if (flags.common.help) {
+    io.stdout(helpText(ingestOptionsSchema, 'ingest', SUMMARY, EXIT_CODES));
+    return EXIT.ok;
+  }
+  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
+  const config = await findConfig(cwd, flags.common.config);
+  const options = resolveOptions(ingestOptionsSchema, 'ingest', config, io.env, flags.values);
+  const run: Partial<RunInfo> = {
+    ...(options.commit === undefined ? {} : { commit: options.commit }),
+    ...(options.branch === undefined ? {} : { branch: options.branch }),
+    ...(options.runId === undefined ? {} : { runId: options.runId }),
+    ...(options.attempt === undefined ? {} : { attempt: options.attempt }),
+    ...(options.job === undefined ? {} : { job: options.job }),
+    ...(options.startedAt === undefined ? {} : { startedAt: options.startedAt }),
+    ...(options.environment === undefined
+      ? {}
+      : {
+          environment: Object.fromEntries(
+            options.environment.map((pair) => [
+              pair.slice(0, pair.indexOf('=')),
+              pair.slice(pair.indexOf('=') + 1),
+            ]),
+          ),
+        }),
+  };
+  const result = await ingestReports({
+    cwd,
+    env: io.env,
+    reports: flags.positionals,
+    run,
+    ...(options.history === undefined ? {} : { history: options.history }),
+  });
+  for (const warning of result.warnings) io.stderr(`testloop: warning: ${warning}\n`);
+  if (options.json) {
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    const r = result.run;
+    const where = `run ${r.runId} attempt ${r.attempt}${r.job ? ` job ${r.job}` : ''}, commit ${r.commit.slice(0, 12)}`;
+    io.stdout(
+      `testloop ingest: ${result.attempts} attempts from ${result.reports.length} report(s) (${where}): ${result.inserted} stored, ${result.duplicates} already in the history\n`,
+    );
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { findConfig, resolveOptions } from '../config/load-config.ts';
+import { triageOptionsSchema } from '../config/triage-options.ts';
+import { EXIT, TestloopError } from '../errors.ts';
+import {
+  buildQuarantine,
+  renderTriage,
+  slackMessage,
+  TRIAGE_FORMATS,
+  type TriageFormat,
+} from '../report/triage.ts';
+import { postWebhook } from '../triage/notify.ts';
+import { parseQuarantine, type QuarantineFile } from '../triage/quarantine.ts';
+import { triage } from '../triage/triage.ts';
+import type { TriageResult } from '../triage/types.ts';
+import { writeFileAtomic } from '../util/fs.ts';
+import type { CliIO } from './io.ts';
+import { useColor } from './output.ts';
+import { helpText, parseFlags } from './parse-flags.ts';
+
+const SUMMARY =
+  'Tell flaky tests from broken and healthy ones across the CI runs in the history (see testloop ingest), with probable causes, evidence and fixes, ranked by impact.';
+const EXIT_CODES =
+  '0 done (also when tests are flaky or broken, and when --notify fails: reported on stderr), 1 a test is flaky or broken and --fail-on names that verdict, 2 usage or input error';
+
+export async function triageCommand(argv: string[], io: CliIO): Promise<number> {
+  const flags = parseFlags(triageOptionsSchema, argv, 'triage');
+  if (flags.common.help) {
+    io.stdout(helpText(triageOptionsSchema, 'triage', SUMMARY, EXIT_CODES));
+    return EXIT.ok;
+  }
+  if (flags.positionals.length > 0) {
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      `unexpected argument "${flags.positionals[0]}". Reports go into the history with testloop ingest first`,
+    );
+  }
+  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
+  const config = await findConfig(cwd, flags.common.config);
+  const options = resolveOptions(triageOptionsSchema, 'triage', config, io.env, flags.values);
+  const formats = parseTriageFormats(options.format);
+  const previous = options.quarantine ? await readPrevious(resolve(cwd, options.quarantine)) : undefined;
+
+  const result = await triage({
+    cwd,
+    env: io.env,
+    log: (line) => io.stderr(`${line}\n`),
+    ...(options.runs === undefined ? {} : { runs: options.runs }),
+    ...(options.branch === undefined ? {} : { branch: options.branch }),
+    ...(options.rerun === undefined ? {} : { rerun: options.rerun }),
+    ...(options.codeowners === undefined ? {} : { codeowners: options.codeowners }),
+    ...(options.history === undefined ? {} : { history: options.history }),
+  });
+  if (result.stats.runs === 0) {
+    io.stderr(
+      'testloop: the history has no runs yet: record some with testloop ingest <reports…> after each CI run\n',
+    );
+  }
+
+  const color = useColor(io.env, io.isTTY);
+  const rendered = formats.map((f) => ({
+    ...f,
+    text: renderTriage(result, f.kind, { color: f.path === undefined && color }),
+  }));
+  for (const { path, text } of rendered) {
+    if (path === undefined) io.stdout(text);
+    else await writeFileAtomic(resolve(cwd, path), text);
+  }
+  if (options.quarantine) {
+    const list = buildQuarantine(result, previous, { now: new Date() });
+    await writeFileAtomic(resolve(cwd, options.quarantine), `${JSON.stringify(list, null, 2)}\n`);
+    io.stderr(`testloop: ${options.quarantine}: ${list.tests.length} quarantined test(s)\n`);
+  }
+  if (options.notify) await notify(options.notify, result, io);
+  return failed(result, options.failOn ?? []) ? EXIT.findings : EXIT.ok;
+}
+
+function failed(result: TriageResult, failOn: readonly string[]): boolean {
+  return result.findings.some((f) => failOn.includes(f.verdict));
+}
+
+async function notify(url: string, result: TriageResult, io: CliIO): Promise<void> {
+  const outcome = await postWebhook(url, slackMessage(result));
+  if (!outcome.ok) {
+    io.stderr(`testloop: warning: --notify failed (${outcome.error}); the exit status is not affected\n`);
+  }
+}
+
+async function readPrevious(path: string): Promise<QuarantineFile | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return parseQuarantine(text, path);
+  } catch (error) {
+    throw new TestloopError('TESTLOOP_USAGE', `--quarantine ${(error as Error).message}`);
+  }
+}
+
+function parseTriageFormats(formats: readonly string[] | undefined): { kind: TriageFormat; path?: string }[] {
+  const list = formats && formats.length > 0 ? formats : ['text'];
+  const targets = list.map((value) => {
+    const colon = value.indexOf(':');
+    const kind = (colon === -1 ? value : value.slice(0, colon)) as TriageFormat;
+    const path = colon === -1 ? undefined : value.slice(colon + 1);
+    if (!TRIAGE_FORMATS.includes(kind))
+      throw new TestloopError(
+        'TESTLOOP_USAGE',
+        `--format ${value}: unknown format "${kind}". Use one of ${TRIAGE_FORMATS.join(', ')}, optionally as kind:path`,
+      );
+    if (path === '')
+      throw new TestloopError('TESTLOOP_USAGE', `--format ${value}: empty path. Write ${kind}:<file>`);
+    return path === undefined ? { kind } : { kind, path };
+  });
+  if (targets.filter((t) => t.path === undefined).length > 1)
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      '--format: only one format can go to stdout; send the others to a file with kind:path',
+    );
+  return targets;
+}

@@ -1,0 +1,182 @@
+import { short } from '../triage/detect.ts';
+import type { QuarantineEntry, QuarantineFile } from '../triage/quarantine.ts';
+import type { Finding, TriageResult } from '../triage/types.ts';
+
+export type TriageFormat = 'text' | 'json' | 'markdown';
+export const TRIAGE_FORMATS: readonly TriageFormat[] = ['text', 'json', 'markdown'];
+
+export interface TriageReportContext {
+  color: boolean;
+  /** Findings listed in text and markdown per verdict (healthy tests are only counted). */
+  limit?: number;
+}
+
+export function renderTriage(
+  result: TriageResult,
+  format: TriageFormat,
+  context: TriageReportContext,
+): string {
+  if (format === 'json') return `${JSON.stringify(result, null, 2)}\n`;
+  if (format === 'markdown') return markdown(result, context);
+  return text(result, context);
+}
+
+function counts(result: TriageResult): { flaky: number; broken: number; healthy: number } {
+  const of = (v: Finding['verdict']) => result.findings.filter((f) => f.verdict === v).length;
+  return { flaky: of('flaky'), broken: of('broken'), healthy: of('healthy') };
+}
+
+export function summaryLine(result: TriageResult): string {
+  const c = counts(result);
+  const { runs, tests, outageRuns } = result.stats;
+  const outages = outageRuns > 0 ? ` (${outageRuns} outage run${outageRuns === 1 ? '' : 's'} set aside)` : '';
+  return `${c.flaky} flaky, ${c.broken} broken, ${c.healthy} healthy of ${tests} tests over ${runs} runs${outages}`;
+}
+
+function percent(rate: number): string {
+  return `${(rate * 100).toFixed(1)}%`;
+}
+
+function impactLine(f: Finding): string {
+  const pipelines = `${f.impact.failedPipelines} failed pipeline${f.impact.failedPipelines === 1 ? '' : 's'}`;
+  return `failed ${f.failures} of ${f.runs} runs (${percent(f.impact.failureRate)}), flip rate ${f.flipRate}; ${pipelines}, ${f.impact.minutesLost} min lost`;
+}
+
+function text(result: TriageResult, context: TriageReportContext): string {
+  const paint = (code: number, value: string) => (context.color ? `\u001b[${code}m${value}\u001b[0m` : value);
+  const out = [`testloop triage: ${summaryLine(result)}`];
+  const limit = context.limit ?? 50;
+  for (const verdict of ['flaky', 'broken'] as const) {
+    const list = result.findings.filter((f) => f.verdict === verdict);
+    for (const f of list.slice(0, limit)) {
+      const label = verdict === 'flaky' ? paint(33, 'flaky ') : paint(31, 'broken');
+      out.push('', `${label} ${paint(1, f.testId)}  confidence ${f.confidence}`);
+      out.push(`       ${impactLine(f)}`);
+      if (verdict === 'broken' && f.since) out.push(`       since  commit ${short(f.since)}`);
+      for (const line of f.evidence ?? []) out.push(`       seen   ${line}`);
+      if (f.owners) out.push(`       owners ${f.owners.join(' ')}`);
+      for (const cause of f.causes.slice(0, 2)) {
+        out.push(`       cause  ${cause.cause} ${cause.score}`);
+        for (const line of cause.evidence.slice(0, 3)) out.push(paint(2, `              > ${line}`));
+        out.push(`              fix: ${cause.fix}`);
+      }
+      if (f.cluster) out.push(`       fails together with ${f.cluster.join(', ')}`);
+    }
+    if (list.length > limit)
+      out.push('', `… ${list.length - limit} more ${verdict} tests (use --format json)`);
+  }
+  const c = counts(result);
+  if (c.healthy > 0) out.push('', paint(32, `${c.healthy} healthy: no flake seen in their runs`));
+  return `${out.join('\n')}\n`;
+}
+
+function cell(value: string): string {
+  return value.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function markdown(result: TriageResult, context: TriageReportContext): string {
+  const limit = context.limit ?? 50;
+  const out = ['## testloop triage', '', summaryLine(result)];
+  const listed = result.findings.filter((f) => f.verdict !== 'healthy').slice(0, limit * 2);
+  if (listed.length > 0) {
+    out.push(
+      '',
+      '| Verdict | Test | Failed runs | Flip rate | Confidence | Failed pipelines | Minutes lost | Probable cause | Owners |',
+      '|---|---|---|---|---|---|---|---|---|',
+    );
+    for (const f of listed) {
+      const cause = f.causes[0] ? `${f.causes[0].cause} (${f.causes[0].score})` : '';
+      out.push(
+        `| ${f.verdict} | \`${cell(f.testId)}\` | ${f.failures}/${f.runs} | ${f.flipRate} | ${f.confidence} | ${f.impact.failedPipelines} | ${f.impact.minutesLost} | ${cell(cause)} | ${cell((f.owners ?? []).join(' '))} |`,
+      );
+    }
+    for (const f of listed) {
+      out.push('', `<details><summary>${f.verdict}: <code>${escapeHtml(f.testId)}</code></summary>`, '');
+      for (const line of f.evidence ?? []) out.push(`- ${line}`);
+      if (f.cluster) out.push(`- fails together with ${f.cluster.map((id) => `\`${id}\``).join(', ')}`);
+      for (const cause of f.causes) {
+        out.push('', `**${cause.cause}** (${cause.score}): ${cause.fix}`);
+        if (cause.evidence.length > 0) out.push('', '```', ...cause.evidence, '```');
+      }
+      out.push('', '</details>');
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * The quarantine list after this triage: flaky tests with confidence ≥ minConfidence are listed (a
+ * test already listed keeps its `since`); listed tests found healthy or broken are dropped (broken
+ * needs a fix, not a quarantine); listed tests this triage did not see stay.
+ */
+export function buildQuarantine(
+  result: TriageResult,
+  previous: QuarantineFile | undefined,
+  options: { now: Date; minConfidence?: number },
+): QuarantineFile {
+  const min = options.minConfidence ?? 0.5;
+  const seen = new Map(result.findings.map((f) => [f.testId, f]));
+  const before = new Map((previous?.tests ?? []).map((t) => [t.testId, t]));
+  const tests: QuarantineEntry[] = (previous?.tests ?? []).filter((t) => !seen.has(t.testId));
+  for (const f of result.findings) {
+    if (f.verdict !== 'flaky' || f.confidence < min) continue;
+    const cause = f.causes[0];
+    tests.push({
+      testId: f.testId,
+      file: f.file ?? '',
+      name: f.name ?? f.testId,
+      reason: `flaky: failed ${f.failures} of ${f.runs} runs (flip rate ${f.flipRate}, confidence ${f.confidence})${cause ? `; probable cause ${cause.cause}` : ''}`,
+      since: before.get(f.testId)?.since ?? options.now.toISOString().slice(0, 10),
+    });
+  }
+  tests.sort((a, b) => (a.testId < b.testId ? -1 : a.testId > b.testId ? 1 : 0));
+  return { version: 1, tests };
+}
+
+export interface SlackMessage {
+  text: string;
+  blocks: unknown[];
+}
+
+/** A Slack incoming-webhook payload (also read by Mattermost and Rocket.Chat): summary plus the top findings. */
+export function slackMessage(
+  result: TriageResult,
+  options: { title?: string; limit?: number } = {},
+): SlackMessage {
+  const title = options.title ?? 'testloop triage';
+  const summary = summaryLine(result);
+  const listed = result.findings.filter((f) => f.verdict !== 'healthy');
+  const limit = options.limit ?? 10;
+  const blocks: unknown[] = [
+    { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
+    { type: 'section', text: { type: 'mrkdwn', text: slackEscape(summary) } },
+  ];
+  for (const f of listed.slice(0, limit)) {
+    const cause = f.causes[0];
+    const lines = [
+      `*${f.verdict}* \`${slackEscape(f.testId)}\` (confidence ${f.confidence})`,
+      slackEscape(impactLine(f)),
+    ];
+    if (cause) {
+      lines.push(`probable cause: *${cause.cause}* (${cause.score}): ${slackEscape(cause.fix)}`);
+      if (cause.evidence[0]) lines.push(`> ${slackEscape(cause.evidence[0])}`);
+    }
+    if (f.owners) lines.push(`owners: ${slackEscape(f.owners.join(' '))}`);
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } });
+  }
+  if (listed.length > limit) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `${listed.length - limit} more in the full report` }],
+    });
+  }
+  return { text: `${title}: ${summary}`, blocks };
+}
+
+function slackEscape(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -1,0 +1,127 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { TestloopError } from '../errors.ts';
+import { gitText } from '../git/git.ts';
+import type { HistoryStore } from '../history/types.ts';
+import type { RunInfo, TestAttempt } from '../junit/types.ts';
+import { runInfoFromEnv } from './ci-env.ts';
+
+export interface IngestReportsOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Report files, or folders to search for *.xml, *.log and *.txt reports. */
+  reports: readonly string[];
+  /** Run fields; unset ones come from the CI variables, then git HEAD and the clock. */
+  run?: Partial<RunInfo>;
+  /** The store to write (default: openHistoryStore({ cwd, env, path: history }), closed afterwards). */
+  store?: HistoryStore;
+  history?: string;
+  now?: Date;
+}
+
+export interface IngestReportsResult {
+  run: RunInfo;
+  /** The report files read, relative to cwd. */
+  reports: string[];
+  attempts: number;
+  inserted: number;
+  duplicates: number;
+  /** What the readers could not tell (missing retries, file names), one line each. */
+  warnings: string[];
+}
+
+const REPORT_FILE = /\.(?:xml|log|txt)$/i;
+
+/** `testloop ingest` as a library call: reads every report as a stream and stores it as one run. */
+export async function ingestReports(options: IngestReportsOptions): Promise<IngestReportsResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const now = options.now ?? new Date();
+  const files = await expandReports(cwd, options.reports);
+  const run = await runInfo(cwd, env, now, options.run ?? {});
+  const { readReport } = await import('../junit/registry.ts');
+  const warnings: string[] = [];
+  let attempts = 0;
+  async function* all(): AsyncGenerator<TestAttempt> {
+    for (const file of files) {
+      const stream = readReport(file);
+      for await (const attempt of stream) {
+        attempts++;
+        yield attempt;
+      }
+      warnings.push(...(stream.warnings ?? []));
+    }
+  }
+  const { openHistoryStore } = await import('../history/open.ts');
+  const store =
+    options.store ??
+    (await openHistoryStore({
+      cwd,
+      env,
+      ...(options.history === undefined ? {} : { path: options.history }),
+    }));
+  try {
+    const stored = await store.ingest(run, all());
+    return {
+      run,
+      reports: files.map((f) => relative(cwd, f) || f),
+      attempts,
+      inserted: stored.inserted,
+      duplicates: stored.duplicates,
+      warnings,
+    };
+  } finally {
+    if (!options.store) await store.close();
+  }
+}
+
+async function expandReports(cwd: string, reports: readonly string[]): Promise<string[]> {
+  if (reports.length === 0)
+    throw new TestloopError('TESTLOOP_USAGE', 'no reports named. Run testloop ingest <junit.xml|folder…>');
+  const files: string[] = [];
+  for (const report of reports) {
+    const path = resolve(cwd, report);
+    const info = await stat(path).catch(() => undefined);
+    if (!info)
+      throw new TestloopError(
+        'TESTLOOP_USAGE',
+        `${report}: no such report. Check the path (the test step may have failed before writing it)`,
+      );
+    if (!info.isDirectory()) {
+      files.push(path);
+      continue;
+    }
+    const found = (await readdir(path, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile() && REPORT_FILE.test(e.name))
+      .map((e) => join(e.parentPath, e.name))
+      .filter((f) => !f.includes('/node_modules/'))
+      .sort();
+    if (found.length === 0)
+      throw new TestloopError('TESTLOOP_USAGE', `${report}: no *.xml, *.log or *.txt reports in this folder`);
+    files.push(...found);
+  }
+  return files;
+}
+
+async function runInfo(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  now: Date,
+  explicit: Partial<RunInfo>,
+): Promise<RunInfo> {
+  const merged: Partial<RunInfo> = { attempt: 1, ...runInfoFromEnv(env, now) };
+  const fromEnv = merged.environment;
+  for (const [key, value] of Object.entries(explicit)) {
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+  }
+  if (fromEnv && explicit.environment) merged.environment = { ...fromEnv, ...explicit.environment };
+  merged.commit ??= await gitText(cwd, ['rev-parse', 'HEAD']).catch(() => undefined);
+  if (!merged.commit)
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      'no commit for this run: pass --commit, or run in CI (GITHUB_SHA, CI_COMMIT_SHA, BUILDKITE_COMMIT) or a git repository',
+    );
+  merged.runId ??= `local-${now.toISOString()}`;
+  merged.startedAt ??= now.toISOString();
+  return merged as RunInfo;
+}

@@ -1,0 +1,122 @@
+import { repositoryRoot } from '../git/base.ts';
+import type { HistoryStore } from '../history/types.ts';
+import { analyze } from './analyze.ts';
+import { loadCodeowners } from './codeowners.ts';
+import type { ExplainHook } from './explain.ts';
+import { isFailure, type TestHistory, type TriageAttempt, type TriageThresholds } from './model.ts';
+import type { Finding, TriageResult } from './types.ts';
+
+export interface TriageOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Judge these attempts instead of reading the history store. */
+  attempts?: Iterable<TriageAttempt> | AsyncIterable<TriageAttempt>;
+  /** The store to read (default: openHistoryStore({ cwd, env, path: history }), closed afterwards). */
+  store?: HistoryStore;
+  /** SQLite history file relative to cwd (default .testloop/history.db). */
+  history?: string;
+  /** The most recent runs to read (default 200). */
+  runs?: number;
+  branch?: string;
+  /** Rerun each suspect this many times alone and this many times shuffled with its file. */
+  rerun?: number;
+  maxSuspects?: number;
+  /** CODEOWNERS path relative to the repository root (default: .github/, root, docs/), or false. */
+  codeowners?: string | false;
+  thresholds?: Partial<TriageThresholds>;
+  /** Optional explanation per finding (e.g. an LLM); see explain.ts. */
+  explain?: ExplainHook;
+  maxExplained?: number;
+  /** Progress and warnings, one line each. */
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_TRIAGE_RUNS = 200;
+
+/**
+ * `testloop triage` as a library call: reads the latest runs from the history store (or takes attempts),
+ * sets outage runs aside, calls each test flaky, broken or healthy with evidence and ranked causes,
+ * ranks by impact, adds owners from CODEOWNERS, and optionally confirms suspects by rerunning them.
+ */
+export async function triage(options: TriageOptions = {}): Promise<TriageResult> {
+  const started = performance.now();
+  const cwd = options.cwd ?? process.cwd();
+  const log = options.log ?? (() => {});
+  const attempts = await collect(options, cwd);
+  const root = await repositoryRoot(cwd).catch(() => cwd);
+  const owners = options.codeowners === false ? [] : await loadCodeowners(root, options.codeowners);
+  const { result, histories } = analyze(attempts, {
+    owners,
+    ...(options.thresholds ? { thresholds: options.thresholds } : {}),
+  });
+  let final = result;
+  if (options.rerun !== undefined && options.rerun > 0) {
+    const { rerunSuspects } = await import('./rerun.ts');
+    final = await rerunSuspects(final, {
+      cwd,
+      times: options.rerun,
+      log,
+      ...(options.maxSuspects === undefined ? {} : { maxSuspects: options.maxSuspects }),
+    });
+  }
+  if (options.explain)
+    final = await explainAll(final, histories, options.explain, options.maxExplained ?? 10, log);
+  return { ...final, stats: { ...final.stats, ms: Math.round(performance.now() - started) } };
+}
+
+async function collect(options: TriageOptions, cwd: string): Promise<TriageAttempt[]> {
+  const out: TriageAttempt[] = [];
+  if (options.attempts) {
+    for await (const attempt of options.attempts) out.push(attempt);
+    return out;
+  }
+  const { openHistoryStore } = await import('../history/open.ts');
+  const store =
+    options.store ??
+    (await openHistoryStore({
+      cwd,
+      env: options.env ?? process.env,
+      ...(options.history === undefined ? {} : { path: options.history }),
+    }));
+  try {
+    const query = {
+      runs: options.runs ?? DEFAULT_TRIAGE_RUNS,
+      ...(options.branch === undefined ? {} : { branch: options.branch }),
+    };
+    for await (const attempt of store.recentAttempts(query)) out.push(attempt);
+  } finally {
+    if (!options.store) await store.close();
+  }
+  return out;
+}
+
+async function explainAll(
+  result: TriageResult,
+  histories: ReadonlyMap<string, TestHistory>,
+  explain: ExplainHook,
+  max: number,
+  log: (line: string) => void,
+): Promise<TriageResult> {
+  const findings: Finding[] = [];
+  let asked = 0;
+  for (const finding of result.findings) {
+    if (finding.verdict === 'healthy' || asked >= max) {
+      findings.push(finding);
+      continue;
+    }
+    asked++;
+    const failures = (histories.get(finding.testId)?.executions ?? [])
+      .flatMap((e) => e.attempts.filter((a) => isFailure(a.status)))
+      .slice(-5);
+    try {
+      const explanation = await explain(finding, { failures });
+      findings.push(explanation ? { ...finding, explanation } : finding);
+    } catch (error) {
+      log(
+        `testloop: warning: explain hook failed for ${finding.testId}: ${(error as Error)?.message ?? error}`,
+      );
+      findings.push(finding);
+    }
+  }
+  return { ...result, findings };
+}
