@@ -6,7 +6,7 @@ import { generateTests } from '../generate/pipeline.ts';
 import { GENERATE_FORMATS, type GenerateFormat, renderGenerate } from '../report/generate.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import type { CliIO } from './io.ts';
-import { useColor } from './output.ts';
+import { parseFormatTargets, useColor } from './output.ts';
 import { helpText, parseFlags } from './parse-flags.ts';
 
 /** --strict and the model endpoint failed for good. */
@@ -37,7 +37,10 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
   const env = { ...io.env };
   for (const [generic, documented] of Object.entries(LLM_ENV)) env[generic] ??= io.env[documented];
   const options = resolveOptions(generateOptionsSchema, 'generate', config, env, flags.values);
-  const formats = parseGenerateFormats(options.format);
+  const formats = parseFormatTargets(
+    options.format && options.format.length > 0 ? options.format : ['text'],
+    GENERATE_FORMATS,
+  );
   if (options.engine === 'llm' && !options.baseUrl) {
     throw new TestloopError(
       'TESTLOOP_USAGE',
@@ -103,29 +106,4 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
     if (options.strict) return EXIT_LLM_OUTAGE;
   }
   return EXIT.ok;
-}
-
-function parseGenerateFormats(
-  formats: readonly string[] | undefined,
-): { kind: GenerateFormat; path?: string }[] {
-  const list = formats && formats.length > 0 ? formats : ['text'];
-  const targets = list.map((value) => {
-    const colon = value.indexOf(':');
-    const kind = (colon === -1 ? value : value.slice(0, colon)) as GenerateFormat;
-    const path = colon === -1 ? undefined : value.slice(colon + 1);
-    if (!GENERATE_FORMATS.includes(kind))
-      throw new TestloopError(
-        'TESTLOOP_USAGE',
-        `--format ${value}: unknown format "${kind}". Use one of ${GENERATE_FORMATS.join(', ')}, optionally as kind:path`,
-      );
-    if (path === '')
-      throw new TestloopError('TESTLOOP_USAGE', `--format ${value}: empty path. Write ${kind}:<file>`);
-    return path === undefined ? { kind } : { kind, path };
-  });
-  if (targets.filter((t) => t.path === undefined).length > 1)
-    throw new TestloopError(
-      'TESTLOOP_USAGE',
-      '--format: only one format can go to stdout; send the others to a file with kind:path',
-    );
-  return targets;
 }

@@ -13,25 +13,30 @@ export interface OutputTarget {
   path?: string;
 }
 
-/** "json", "sarif:out/gaps.sarif" → targets; at most one may go to stdout, so stdout stays parseable. */
-export function parseFormats(formats: readonly string[] | undefined, env: NodeJS.ProcessEnv): OutputTarget[] {
-  const list =
-    formats && formats.length > 0 ? formats : env.GITHUB_ACTIONS === 'true' ? ['text', 'github'] : ['text'];
-  const targets = list.map((value) => {
+/**
+ * "json", "sarif:out/gaps.sarif" → targets, for any command's formats. At most one goes to stdout, so
+ * stdout stays parseable; `sideChannels` (GitHub workflow commands) may share it.
+ */
+export function parseFormatTargets<K extends string>(
+  formats: readonly string[],
+  known: readonly K[],
+  sideChannels: readonly string[] = [],
+): { kind: K; path?: string }[] {
+  const targets = formats.map((value) => {
     const colon = value.indexOf(':');
-    const kind = colon === -1 ? value : value.slice(0, colon);
+    const kind = (colon === -1 ? value : value.slice(0, colon)) as K;
     const path = colon === -1 ? undefined : value.slice(colon + 1);
-    if (!reporterByName(kind)) {
+    if (!known.includes(kind)) {
       throw new TestloopError(
         'TESTLOOP_USAGE',
-        `--format ${value}: unknown format "${kind}". Use one of ${gapsReporters.map((r) => r.name).join(', ')}, optionally as kind:path`,
+        `--format ${value}: unknown format "${kind}". Use one of ${known.join(', ')}, optionally as kind:path`,
       );
     }
     if (path === '')
       throw new TestloopError('TESTLOOP_USAGE', `--format ${value}: empty path. Write ${kind}:<file>`);
     return path === undefined ? { kind } : { kind, path };
   });
-  const toStdout = targets.filter((t) => t.path === undefined && t.kind !== 'github');
+  const toStdout = targets.filter((t) => t.path === undefined && !sideChannels.includes(t.kind));
   if (toStdout.length > 1) {
     throw new TestloopError(
       'TESTLOOP_USAGE',
@@ -39,6 +44,17 @@ export function parseFormats(formats: readonly string[] | undefined, env: NodeJS
     );
   }
   return targets;
+}
+
+/** gaps: text by default, plus GitHub annotations when running on GitHub Actions. */
+export function parseFormats(formats: readonly string[] | undefined, env: NodeJS.ProcessEnv): OutputTarget[] {
+  const list =
+    formats && formats.length > 0 ? formats : env.GITHUB_ACTIONS === 'true' ? ['text', 'github'] : ['text'];
+  return parseFormatTargets(
+    list,
+    gapsReporters.map((r) => r.name),
+    ['github'],
+  );
 }
 
 /** Renders every output first and writes only when all rendered, so a failure leaves no partial set. */

@@ -16,7 +16,7 @@ import { triage } from '../triage/triage.ts';
 import type { TriageResult } from '../triage/types.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import type { CliIO } from './io.ts';
-import { useColor } from './output.ts';
+import { parseFormatTargets, useColor } from './output.ts';
 import { helpText, parseFlags } from './parse-flags.ts';
 
 const SUMMARY =
@@ -39,7 +39,10 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
   const options = resolveOptions(triageOptionsSchema, 'triage', config, io.env, flags.values);
-  const formats = parseTriageFormats(options.format);
+  const formats = parseFormatTargets(
+    options.format && options.format.length > 0 ? options.format : ['text'],
+    TRIAGE_FORMATS,
+  );
   const previous = options.quarantine ? await readPrevious(resolve(cwd, options.quarantine)) : undefined;
 
   const result = await triage({
@@ -95,27 +98,4 @@ async function readPrevious(path: string): Promise<QuarantineFile | undefined> {
   } catch (error) {
     throw new TestloopError('TESTLOOP_USAGE', `--quarantine ${(error as Error).message}`);
   }
-}
-
-function parseTriageFormats(formats: readonly string[] | undefined): { kind: TriageFormat; path?: string }[] {
-  const list = formats && formats.length > 0 ? formats : ['text'];
-  const targets = list.map((value) => {
-    const colon = value.indexOf(':');
-    const kind = (colon === -1 ? value : value.slice(0, colon)) as TriageFormat;
-    const path = colon === -1 ? undefined : value.slice(colon + 1);
-    if (!TRIAGE_FORMATS.includes(kind))
-      throw new TestloopError(
-        'TESTLOOP_USAGE',
-        `--format ${value}: unknown format "${kind}". Use one of ${TRIAGE_FORMATS.join(', ')}, optionally as kind:path`,
-      );
-    if (path === '')
-      throw new TestloopError('TESTLOOP_USAGE', `--format ${value}: empty path. Write ${kind}:<file>`);
-    return path === undefined ? { kind } : { kind, path };
-  });
-  if (targets.filter((t) => t.path === undefined).length > 1)
-    throw new TestloopError(
-      'TESTLOOP_USAGE',
-      '--format: only one format can go to stdout; send the others to a file with kind:path',
-    );
-  return targets;
 }

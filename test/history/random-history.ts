@@ -1,20 +1,9 @@
 import { type AttemptStatus, type RunInfo, type TestAttempt, testIdOf } from '../../src/junit/types.ts';
+import { seededRandom as seeded } from '../helpers/mutate.ts';
 
 export interface Report {
   run: RunInfo;
   attempts: TestAttempt[];
-}
-
-/** mulberry32: small, seeded, the same sequence on every machine. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Text that trips up storage: quoting, array literals, NUL, unpaired surrogates, astral characters. */

@@ -1,18 +1,7 @@
 import type { StoredAttempt } from '../../src/history/types.ts';
 import type { AttemptStatus } from '../../src/junit/types.ts';
 import type { CauseName } from '../../src/triage/types.ts';
-
-/** mulberry32: a small seeded PRNG, so the simulation is the same on every machine. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as seeded } from '../helpers/mutate.ts';
 
 export type Kind = 'stable' | 'flaky' | 'cluster' | 'regression';
 
