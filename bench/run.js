@@ -20,6 +20,7 @@ const anchorRuns = Math.max(3, Number(flags['anchor-runs'] ?? process.env.BENCH_
 const log = (message) => process.stderr.write(`bench: ${message}\n`);
 
 if (flags.fresh === 'true') rmSync(work, { recursive: true, force: true });
+await (await import('./select.js')).main({ flags, log }); // testloop select vs jest/vitest first: see README
 const repo = ensureRepository(work, PARAMS, log);
 const result = measure({
   dir: repo.dir,

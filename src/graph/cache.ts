@@ -1,10 +1,10 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import type { ParsedModule, ResolvedEdge } from './types.ts';
+import type { ImportKind, ImportSpecifier, ParsedModule, ResolvedEdge } from './types.ts';
 
 /** Bumped whenever what is stored, or how it is computed, changes: old caches are then ignored. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 export interface CachedFile {
   mtimeMs: number;
@@ -24,6 +24,57 @@ export interface GraphCache {
   files: Map<string, CachedFile>;
 }
 
+/**
+ * On disk the cache is columnar: typed arrays and flat string lists, which V8 deserializes an order of
+ * magnitude faster than one object per file and per edge (12,000 files: ~10 ms instead of ~80 ms).
+ * Edge targets are indexes into `names`; a file's imports stay JSON until something needs them.
+ */
+interface StoredCache {
+  version: number;
+  resolutionKey: string;
+  /** The cached files first, then any other edge target (assets, glob matches). */
+  names: string[];
+  count: number;
+  mtimeMs: Float64Array;
+  size: Float64Array;
+  hashes: string[];
+  /** JSON of each file's `parsed.imports`. */
+  imports: string[];
+  opaque: Uint8Array;
+  /** `parseError` per file, '' for none. */
+  parseErrors: string[];
+  /** The edges of file i are edgeTo[k], edgeKind[k] for edgeStart[i] ≤ k < edgeStart[i + 1]. */
+  edgeStart: Uint32Array;
+  edgeTo: Uint32Array;
+  edgeKind: Uint8Array;
+  /** Files without resolution results (edges undefined). */
+  unresolvedAbsent: Uint8Array;
+  /** file index → its unresolved specifiers, for the files that have any. */
+  unresolved: [number, string[]][];
+}
+
+const KINDS: ImportKind[] = ['static', 'type', 'dynamic', 'require', 'mock', 'asset', 'glob'];
+const KIND_CODE = new Map(KINDS.map((kind, i) => [kind, i]));
+
+/** A cached ParsedModule whose import list is decoded from JSON on first use (most runs never read it). */
+class StoredParse implements ParsedModule {
+  readonly opaqueDynamicImport: boolean;
+  readonly parseError?: string;
+  readonly json: string;
+  #imports: ImportSpecifier[] | undefined;
+
+  constructor(json: string, opaque: boolean, parseError: string) {
+    this.json = json;
+    this.opaqueDynamicImport = opaque;
+    if (parseError !== '') this.parseError = parseError;
+  }
+
+  get imports(): ImportSpecifier[] {
+    this.#imports ??= JSON.parse(this.json) as ImportSpecifier[];
+    return this.#imports;
+  }
+}
+
 export function emptyCache(): GraphCache {
   return { version: CACHE_VERSION, resolutionKey: '', files: new Map() };
 }
@@ -35,8 +86,8 @@ export function cacheDir(root: string): string {
 /** A missing, stale or corrupt cache is simply a cold start. */
 export function loadGraphCache(root: string): GraphCache {
   try {
-    const cache = deserialize(readFileSync(join(cacheDir(root), 'graph.bin'))) as GraphCache;
-    if (cache?.version === CACHE_VERSION && cache.files instanceof Map) return cache;
+    const stored = deserialize(readFileSync(join(cacheDir(root), 'graph.bin'))) as StoredCache;
+    if (stored?.version === CACHE_VERSION && Array.isArray(stored.names)) return fromStored(stored);
   } catch {
     // cold start
   }
@@ -49,9 +100,83 @@ export function saveGraphCache(root: string, cache: GraphCache): void {
     const dir = cacheDir(root);
     mkdirSync(dir, { recursive: true });
     const temp = join(dir, `graph.bin.${process.pid}.tmp`);
-    writeFileSync(temp, serialize(cache));
+    writeFileSync(temp, serialize(toStored(cache)));
     renameSync(temp, join(dir, 'graph.bin'));
   } catch {
     // read-only checkout or full disk: the next run is cold, nothing worse
   }
+}
+
+function fromStored(stored: StoredCache): GraphCache {
+  const files = new Map<string, CachedFile>();
+  const unresolved = new Map(stored.unresolved);
+  const { names, edgeStart, edgeTo, edgeKind } = stored;
+  for (let i = 0; i < stored.count; i++) {
+    const entry: CachedFile = {
+      mtimeMs: stored.mtimeMs[i]!,
+      size: stored.size[i]!,
+      hash: stored.hashes[i]!,
+      parsed: new StoredParse(stored.imports[i]!, stored.opaque[i] === 1, stored.parseErrors[i]!),
+    };
+    if (stored.unresolvedAbsent[i] === 0) {
+      const edges: ResolvedEdge[] = [];
+      for (let e = edgeStart[i]!; e < edgeStart[i + 1]!; e++)
+        edges.push({ to: names[edgeTo[e]!]!, kind: KINDS[edgeKind[e]!]! });
+      entry.edges = edges;
+      entry.unresolved = unresolved.get(i) ?? [];
+    }
+    files.set(names[i]!, entry);
+  }
+  return { version: stored.version, resolutionKey: stored.resolutionKey, files };
+}
+
+function toStored(cache: GraphCache): StoredCache {
+  const names = [...cache.files.keys()];
+  const count = names.length;
+  const index = new Map(names.map((name, i) => [name, i]));
+  const entries = [...cache.files.values()];
+  const edgeCount = entries.reduce((n, entry) => n + (entry.edges?.length ?? 0), 0);
+  const stored: StoredCache = {
+    version: cache.version,
+    resolutionKey: cache.resolutionKey,
+    names,
+    count,
+    mtimeMs: new Float64Array(count),
+    size: new Float64Array(count),
+    hashes: new Array<string>(count),
+    imports: new Array<string>(count),
+    opaque: new Uint8Array(count),
+    parseErrors: new Array<string>(count),
+    edgeStart: new Uint32Array(count + 1),
+    edgeTo: new Uint32Array(edgeCount),
+    edgeKind: new Uint8Array(edgeCount),
+    unresolvedAbsent: new Uint8Array(count),
+    unresolved: [],
+  };
+  let e = 0;
+  entries.forEach((entry, i) => {
+    stored.mtimeMs[i] = entry.mtimeMs;
+    stored.size[i] = entry.size;
+    stored.hashes[i] = entry.hash;
+    stored.imports[i] =
+      entry.parsed instanceof StoredParse ? entry.parsed.json : JSON.stringify(entry.parsed.imports);
+    stored.opaque[i] = entry.parsed.opaqueDynamicImport ? 1 : 0;
+    stored.parseErrors[i] = entry.parsed.parseError ?? '';
+    stored.edgeStart[i] = e;
+    if (entry.edges === undefined) stored.unresolvedAbsent[i] = 1;
+    for (const edge of entry.edges ?? []) {
+      let to = index.get(edge.to);
+      if (to === undefined) {
+        to = names.length;
+        names.push(edge.to);
+        index.set(edge.to, to);
+      }
+      stored.edgeTo[e] = to;
+      stored.edgeKind[e] = KIND_CODE.get(edge.kind)!;
+      e++;
+    }
+    if (entry.unresolved && entry.unresolved.length > 0) stored.unresolved.push([i, entry.unresolved]);
+  });
+  stored.edgeStart[count] = e;
+  return stored;
 }
