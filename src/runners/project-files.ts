@@ -5,6 +5,8 @@ import type { ProjectInfo } from './types.ts';
 /** Extensions tried, in order, for a setup file or config import written without one. */
 export const MODULE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.json'];
 
+const cache = new WeakMap<ProjectInfo, ProjectFiles>();
+
 /**
  * The package's files as git lists them, answered without touching the disk: absolute paths in,
  * repository-relative POSIX paths out.
@@ -16,9 +18,24 @@ export class ProjectFiles {
   private readonly set: Set<string>;
   private dirs: Set<string> | undefined;
 
-  constructor(project: ProjectInfo) {
+  /** One instance per project: detection and discovery of every runner share it. */
+  static of(project: ProjectInfo): ProjectFiles {
+    let files = cache.get(project);
+    if (!files) {
+      files = new ProjectFiles(project);
+      cache.set(project, files);
+    }
+    return files;
+  }
+
+  private constructor(project: ProjectInfo) {
     this.root = project.root;
-    this.absolute = project.files.map((file) => join(project.root, file));
+    // Listed paths are already clean and relative: a plain concatenation is join() without the cost.
+    const prefix = project.root.endsWith(sep) ? project.root : project.root + sep;
+    this.absolute =
+      sep === '/'
+        ? project.files.map((file) => prefix + file)
+        : project.files.map((file) => join(project.root, file));
     this.set = new Set(this.absolute);
   }
 
@@ -53,6 +70,8 @@ export class ProjectFiles {
 
   /** Repository-relative POSIX path, or undefined outside the repository. */
   rel(path: string): string | undefined {
+    const prefix = this.root.endsWith(sep) ? this.root : this.root + sep;
+    if (sep === '/' && path.startsWith(prefix) && !path.includes('/.')) return path.slice(prefix.length);
     const rel = relative(this.root, path);
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
     return rel.split(sep).join('/');

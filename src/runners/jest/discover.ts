@@ -65,7 +65,7 @@ function configIn(
 }
 
 export function discoverJest(project: ProjectInfo): TestDiscovery {
-  const files = new ProjectFiles(project);
+  const files = ProjectFiles.of(project);
   const reader = new ConfigReader(project.root);
   const configFiles = new Set<string>();
   const packageJson = join(project.dir, 'package.json');

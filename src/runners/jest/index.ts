@@ -13,7 +13,7 @@ export const jestRunner: RunnerAdapter = {
     const programs = testInvocations(project.packageJson).map((inv) => `${inv.program} ${inv.args[0] ?? ''}`);
     if (programs.some((program) => program.startsWith('jest '))) score += 60;
     else if (programs.some((program) => program === 'react-scripts test')) score += 40;
-    if (findJestConfig(project, new ProjectFiles(project)) !== undefined) score += 50;
+    if (findJestConfig(project, ProjectFiles.of(project)) !== undefined) score += 50;
     return score;
   },
 

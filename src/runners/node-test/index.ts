@@ -103,7 +103,7 @@ function defaultPatterns(typescript: boolean): string[] {
 }
 
 function discoverNode(project: ProjectInfo) {
-  const files = new ProjectFiles(project);
+  const files = ProjectFiles.of(project);
   const script = nodeScript(project);
   const warnings: string[] = [];
   const isDefault = picomatch(defaultPatterns(runsTypeScript(script)), { dot: true });

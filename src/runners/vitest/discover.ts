@@ -91,7 +91,7 @@ export function findVitestConfig(project: ProjectInfo, files: ProjectFiles): str
 }
 
 export function discoverVitest(project: ProjectInfo): TestDiscovery {
-  const files = new ProjectFiles(project);
+  const files = ProjectFiles.of(project);
   const reader = new ConfigReader(project.root);
   const major = vitestMajor(project);
   const exclude = major >= 4 ? DEFAULT_EXCLUDE_V4 : DEFAULT_EXCLUDE_V3;

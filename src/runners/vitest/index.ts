@@ -11,7 +11,7 @@ export const vitestRunner: RunnerAdapter = {
     let score = 0;
     if (hasDependency(project.packageJson, 'vitest')) score += 30;
     if (testInvocations(project.packageJson).some((inv) => inv.program === 'vitest')) score += 60;
-    const config = findVitestConfig(project, new ProjectFiles(project));
+    const config = findVitestConfig(project, ProjectFiles.of(project));
     if (config !== undefined) score += basename(config).startsWith('vitest.') ? 50 : score > 0 ? 10 : 0;
     return score;
   },
@@ -32,6 +32,7 @@ export const vitestRunner: RunnerAdapter = {
       argv.push(...tests.map((test) => relative(project.dir, join(project.root, test)).split(sep).join('/')));
       for (const file of overMatched(project, tests)) argv.push('--exclude', escapeGlob(file));
     }
+    if (options?.isolated) argv.push('--isolate', '--no-file-parallelism');
     if (options?.coverage) {
       argv.push(
         '--coverage.enabled',
@@ -52,7 +53,7 @@ export const vitestRunner: RunnerAdapter = {
  * escaped absolute path, which never matches a selected file.
  */
 function overMatched(project: ProjectInfo, tests: readonly string[]): string[] {
-  const files = new ProjectFiles(project);
+  const files = ProjectFiles.of(project);
   const selected = new Set(tests.map((test) => join(project.root, test)));
   const names = [...selected].map((file) => basename(file).toLowerCase());
   return files.absolute.filter((file) => {
