@@ -51,4 +51,6 @@ export interface RunOptions {
   coverage?: boolean;
   /** Where coverage reports go, relative to the package folder (default `coverage`). */
   coverageDir?: string;
+  /** Each listed file in its own fresh worker, one file after another (vitest only; others ignore it). */
+  isolated?: boolean;
 }
