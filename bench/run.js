@@ -21,6 +21,7 @@ const log = (message) => process.stderr.write(`bench: ${message}\n`);
 
 if (flags.fresh === 'true') rmSync(work, { recursive: true, force: true });
 await (await import('./select.js')).main({ flags, log }); // testloop select vs jest/vitest first: see README
+await (await import('./triage.js')).main({ flags, log }); // ingest + triage: simulation accuracy and ~1 GB scale, see README
 const repo = ensureRepository(work, PARAMS, log);
 const result = measure({
   dir: repo.dir,
