@@ -38,7 +38,7 @@ export interface GenerateOptions {
   concurrency?: number;
   /** Wall-clock budget: no target starts that the observed pace says cannot finish in time. */
   budgetMs?: number;
-  /** Passing runs in a row, each in a fresh runner process, for a candidate to count as stable (default 3). */
+  /** Passing runs in a row, each in a fresh process, for a candidate to count as stable (default 3). */
   reruns?: number;
   /** Rounds a rejected candidate is sent back with its failure (default 2). */
   repairs?: number;

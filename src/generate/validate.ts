@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -9,7 +10,15 @@ import { parseImports } from '../graph/parse-imports.ts';
 import { MODULE_EXTENSIONS } from '../runners/project-files.ts';
 import { type RunResult, runTests } from '../runners/run.ts';
 import type { ProjectInfo, RunnerAdapter, RunnerName } from '../runners/types.ts';
-import { checkTestPath, makeTempDir, placeScratch, scrubEnv, writeScratch } from './sandbox.ts';
+import { type BatchMember, type BatchRun, RerunBatcher, vitestVerdicts } from './rerun-batch.ts';
+import {
+  checkTestPath,
+  makeTempDir,
+  placeScratch,
+  scrubEnv,
+  type TempPath,
+  writeScratch,
+} from './sandbox.ts';
 import type { CandidateValidator, Stage, TestContext, Validation } from './types.ts';
 
 export interface ValidatorOptions {
@@ -17,7 +26,7 @@ export interface ValidatorOptions {
   root: string;
   project: ProjectInfo;
   adapter: RunnerAdapter;
-  /** Passing runs required in total, each in a fresh runner process (default 3). */
+  /** Passing runs required in total, each in a fresh process (default 3); see ./rerun-batch.ts for 2… */
   reruns?: number;
   /** Per runner process; the whole process group is killed after it (default 60 000). */
   timeoutMs?: number;
@@ -40,6 +49,31 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
   // CI: runners then never write snapshots, and a snapshot a generated test invents is no evidence.
   const env = { ...scrubEnv(options.env ?? process.env), CI: 'true' };
   const realRoot = realpathSync(root);
+  // Reruns share runner processes (./rerun-batch.ts); vitest only, whose result lines name failing files.
+  const batcher = adapter.name === 'vitest' ? new RerunBatcher(runBatch) : undefined;
+
+  async function runBatch(members: BatchMember[]): Promise<BatchRun> {
+    const home = makeTempDir('testloop-home-');
+    try {
+      const result = await runTests(
+        project,
+        adapter,
+        members.flatMap((m) => m.files),
+        {
+          output: 'capture',
+          timeoutMs,
+          isolated: true,
+          baseEnv: { ...env, HOME: home.path, USERPROFILE: home.path },
+        },
+      );
+      const text = stripVTControlCharacters(result.output ?? '');
+      const counts = countTests(adapter.name, text, '');
+      const verdicts = vitestVerdicts(members, text, result.exitCode, result.timedOut, counts);
+      return { verdicts, runnerMs: result.durationMs };
+    } finally {
+      home.remove();
+    }
+  }
 
   return {
     async validate(context, code) {
@@ -56,26 +90,57 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
       const names = { scratch: scratchRel, testFile, root, realRoot, dir: project.dir };
       let runnerMs = 0;
       const run = async (coverage: boolean): Promise<Outcome> => {
-        const result = await runTests(project, adapter, [scratchRel], {
-          output: 'capture',
-          timeoutMs,
-          baseEnv: { ...env, HOME: home.path, USERPROFILE: home.path },
-          ...(coverage ? { coverage: true, coverageDir: coverageDir.path } : {}),
-        });
+        const start = () =>
+          runTests(project, adapter, [scratchRel], {
+            output: 'capture',
+            timeoutMs,
+            baseEnv: { ...env, HOME: home.path, USERPROFILE: home.path },
+            ...(coverage ? { coverage: true, coverageDir: coverageDir.path } : {}),
+          });
+        const result = await (batcher ? batcher.track(start) : start());
         runnerMs += result.durationMs;
         return classify(adapter.name, result, join(root, scratchRel), names, timeoutMs);
+      };
+      const copies: TempPath[] = [];
+      /**
+       * Runs 2…reruns, each in a fresh process: the scratch file and copies of it in one batch (shared with
+       * other candidates' reruns), or one by one when the batch cannot tell. The first that failed, if any.
+       */
+      const rerunAll = async (passed: number | undefined) => {
+        if (batcher !== undefined && passed !== undefined && passed > 0 && reruns >= 2) {
+          const files = [scratchRel];
+          for (let n = 3; n <= reruns; n++) {
+            const copy = scratchRel.replace(TOKEN, `.testloop-${randomBytes(4).toString('hex')}.`);
+            if (copy === scratchRel) break;
+            copies.push(writeScratch(root, copy, source));
+            files.push(copy);
+          }
+          if (files.length === reruns - 1) {
+            const batch = await batcher.rerun({ files, passed });
+            runnerMs += batch.runnerMs;
+            const { verdict } = batch;
+            if (verdict.kind === 'passed') return undefined;
+            if (verdict.kind === 'failed') {
+              const failure = trimOutput(verdict.output, { ...names, scratch: verdict.file });
+              return { attempt: verdict.run + 2, failure };
+            }
+          }
+        }
+        for (let attempt = 2; attempt <= reruns; attempt++) {
+          const again = await run(false);
+          if (again.kind !== 'passed') return { attempt, failure: again.failure };
+        }
+        return undefined;
       };
       try {
         const first = await run(true);
         if (first.kind === 'loadError') return reject('generated', first.failure, runnerMs);
         if (first.kind !== 'passed') return reject('compiled', first.failure, runnerMs);
         const covered = await newlyCovered(coverageDir.path, project, context);
-        for (let attempt = 2; attempt <= reruns; attempt++) {
-          const again = await run(false);
-          if (again.kind !== 'passed') {
-            const why = `flaky: passed on run 1, failed on run ${attempt} of ${reruns} (each in a fresh process)`;
-            return reject('passed', `${why}\n${again.failure}`, runnerMs);
-          }
+        const failed = await rerunAll(first.counts?.passed);
+        if (failed !== undefined) {
+          const why = `flaky: passed on run 1, failed on run ${failed.attempt} of ${reruns} (each in a fresh process)`;
+          return reject('passed', `${why}\n${failed.failure}`, runnerMs);
         }
         if (covered.length === 0) {
           const lines = context.target.uncoveredLines.join(', ');
@@ -87,6 +152,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         }
         return { reached: 'addedCoverage', accepted: true, newlyCoveredLines: covered, runnerMs };
       } finally {
+        for (const copy of copies) copy.remove();
         scratch.remove();
         coverageDir.remove();
         home.remove();
@@ -94,6 +160,9 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
     },
   };
 }
+
+/** The random part of a scratch file's name (see placeScratch). */
+const TOKEN = /\.testloop-[0-9a-f]{8}\./;
 
 function reject(reached: Stage, failure: string, runnerMs: number): Validation {
   return { reached, accepted: false, failure, newlyCoveredLines: [], runnerMs };
@@ -187,6 +256,8 @@ function coverageInputs(dir: string): CoverageInput[] {
 interface Outcome {
   kind: 'passed' | 'loadError' | 'failed';
   failure: string;
+  /** The runner's summary, when it could be read. */
+  counts?: Counts;
 }
 
 interface Names {
@@ -257,7 +328,7 @@ function classify(
     };
   }
   // Exit 0 with a summary we cannot read (a custom reporter): the exit code is all there is.
-  return { kind: 'passed', failure: '' };
+  return { kind: 'passed', failure: '', ...(counts === undefined ? {} : { counts }) };
 }
 
 /**

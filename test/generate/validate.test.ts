@@ -241,6 +241,22 @@ describe.each(dialects)('$runner', (d) => {
     expect(readFileSync(counter, 'utf8')).toBe('2');
   });
 
+  test('a test that fails only on its third run is rejected as flaky, run 3 named', async () => {
+    // vitest runs 2 and 3 as two copies of the file in one batch (each in a fresh worker, in order).
+    const counter = join(scratch, `${d.runner}-counter-3`);
+    const body = [
+      `const counter = ${JSON.stringify(counter)};`,
+      "const run = (existsSync(counter) ? Number(readFileSync(counter, 'utf8')) : 0) + 1;",
+      'writeFileSync(counter, String(run));',
+      `test('third time unlucky', () => { ${d.eq("discount(100, 'HALF')", 'run < 3 ? 50 : 0')} });`,
+    ].join('\n');
+    const result = await check('flaky on run 3', candidate(body), { reruns: 3 });
+    expect(result).toMatchObject({ reached: 'passed', accepted: false });
+    expect(result.failure).toMatch(/^flaky: passed on run 1, failed on run 3 of 3/);
+    expect(result.failure).not.toMatch(/testloop-[0-9a-f]{8}/);
+    expect(readFileSync(counter, 'utf8')).toBe('3');
+  });
+
   test('a stable test that covers nothing new is rejected at stable', async () => {
     const result = await check(
       'no new coverage',
