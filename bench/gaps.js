@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { rng } from './random.js';
 
 /** Bump `version` whenever the generator's output changes: it names the cached repository. */
 export const PARAMS = {
@@ -37,20 +38,6 @@ const WORDS = [
   'kind',
 ];
 const DIRS = ['core', 'api', 'ui/components', 'ui/hooks', 'server/routes', 'server/db', 'util', 'lib/parse'];
-
-/** mulberry32: deterministic on every platform, so a cache key names exactly one repository. */
-function rng(seed) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (min, max) => min + Math.floor(next() * (max - min + 1));
-  return { next, int, pick: (items) => items[int(0, items.length - 1)], chance: (p) => next() < p };
-}
 
 function git(cwd, args, input) {
   const result = spawnSync('git', args, {

@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { answerFromPrompt, startLlmServer } from './llm-server.js';
+import { rng } from './random.js';
 
 /** Bump `version` whenever the generator's output changes: it names the cached project. */
 export const PARAMS = { version: 1, seed: 20260301, files: 10, gapsPerFile: 2 };
@@ -34,20 +35,6 @@ const GIT_ENV = {
 };
 const DIRS = ['src/billing', 'src/catalog', 'src/util'];
 const WORDS = ['price', 'stock', 'order', 'label', 'score', 'quota', 'batch', 'route', 'token', 'cache'];
-
-/** mulberry32, as in bench/gaps.js. */
-function rng(seed) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (min, max) => min + Math.floor(next() * (max - min + 1));
-  return { next, int, pick: (items) => items[int(0, items.length - 1)] };
-}
 
 function git(cwd, args) {
   const result = spawnSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' });

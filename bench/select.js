@@ -41,20 +41,6 @@ const GIT_ENV = {
   GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
 };
 
-/** mulberry32, as in bench/gaps.js and test/helpers/mutate.ts. */
-function rng(seed) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (min, max) => min + Math.floor(next() * (max - min + 1));
-  return { next, int, pick: (items) => items[int(0, items.length - 1)], chance: (p) => next() < p };
-}
-
 const pad = (n, width) => String(n).padStart(width, '0');
 
 // ---------------------------------------------------------------------------------------------------------
@@ -401,6 +387,7 @@ function jest(dir, files, cacheDirectory, cold) {
 const VITEST_SCRIPT = `
 import { resolve } from 'node:path';
 import { createVitest } from 'vitest/node';
+import { rng } from './random.js';
 const changes = JSON.parse(process.argv[2]).map((files) => files.map((f) => resolve(f)));
 const answer = (ms, files) => process.stdout.write(JSON.stringify({ ms, files }) + '\\n');
 const vitest = await createVitest('test', { watch: false, run: true, passWithNoTests: true, related: changes[0] });

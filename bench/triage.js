@@ -14,22 +14,12 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seeded } from './random.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = fileURLToPath(new URL('./.work/', import.meta.url));
 export const PARAMS = { version: 1, files: 10, fileMb: 100, seed: 20260101 };
 const TARGET_S = 20;
-
-function seeded(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- 1. simulation (a compact port of test/triage/simulate.ts) ----
 const FLAKES = [
