@@ -35,6 +35,8 @@ const gaps = run(process.execPath, [
   base,
   '--coverage',
   'coverage/lcov.info',
+  '--include',
+  'src/**',
   ...process.argv.slice(2),
 ]);
 process.exitCode = gaps.status ?? 2;

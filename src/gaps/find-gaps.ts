@@ -31,6 +31,9 @@ export interface FindGapsOptions {
 const SOURCE_EXTENSIONS =
   /\.(?:[cm]?[jt]sx?|vue|svelte|astro|py|java|kt|kts|scala|groovy|go|rs|rb|php|cs|fs|swift|m|mm|c|cc|cpp|cxx|h|hpp|dart|ex|exs|erl|lua)$/i;
 
+/** Test files are rarely in coverage reports, and nobody asks for their coverage: no warning for them. */
+const TEST_FILE = /(?:^|\/)(?:__tests__\/|.*[._-](?:test|spec)\.[cm]?[jt]sx?$)/;
+
 /** `testloop gaps` as a library call: the changed lines, branches and functions no test runs. */
 export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResult> {
   const started = performance.now();
@@ -79,7 +82,9 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   const files = selected.map((change) => fileGaps(change, mapped.files.get(change.path)));
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const warnings = files
-    .filter((f) => !f.measured && f.changedLines > 0 && SOURCE_EXTENSIONS.test(f.path))
+    .filter(
+      (f) => !f.measured && f.changedLines > 0 && SOURCE_EXTENSIONS.test(f.path) && !TEST_FILE.test(f.path),
+    )
     .map(
       (f) =>
         `${f.path}: changed, but no coverage report mentions it; make your runner report all source files (vitest coverage.include, jest collectCoverageFrom)`,

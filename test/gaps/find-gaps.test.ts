@@ -162,6 +162,19 @@ describe('findGaps', () => {
     expect(result.files.find((f) => f.path === 'src/a.js')?.uncoveredLines).toEqual([3]);
   });
 
+  it('warns about unmeasured source files but not about test files', async () => {
+    const r = featureRepo();
+    r.write('src/a.test.js', numberedLines(2));
+    r.write('__tests__/b.js', numberedLines(2));
+    r.commit('tests');
+    r.write('lcov.info', 'SF:src/a.js\nDA:3,1\nend_of_record\n');
+    const result = await findGaps({ cwd: r.dir, base: 'main', coverage: ['lcov.info'] });
+    expect(result.files.map((f) => f.path)).toContain('src/a.test.js');
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/^src\/c\.js: changed, but no coverage report mentions it/),
+    ]);
+  });
+
   it('refuses an empty diff unless allowed', async () => {
     const r = featureRepo();
     r.write('lcov.info', 'SF:src/a.js\nDA:3,0\nend_of_record\n');
