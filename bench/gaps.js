@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { rng } from './random.js';
+import { GIT_ENV, rng } from './common.js';
 
 /** Bump `version` whenever the generator's output changes: it names the cached repository. */
 export const PARAMS = {
@@ -15,14 +15,6 @@ export const PARAMS = {
   maxLines: 300,
 };
 
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
-  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
-};
 const MARKER = '.bench-complete';
 const WORDS = [
   'alpha',

@@ -17,22 +17,14 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
+import { GIT_ENV, rng } from './common.js';
 import { answerFromPrompt, startLlmServer } from './llm-server.js';
-import { rng } from './random.js';
 
 /** Bump `version` whenever the generator's output changes: it names the cached project. */
 export const PARAMS = { version: 1, seed: 20260301, files: 10, gapsPerFile: 2 };
 const TOKENS_PER_SECOND = 1000;
 const TARGETS = { overheadShare: 0.15, speedup: 2.5 };
 const MARKER = '.bench-complete';
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
-  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
-};
 const DIRS = ['src/billing', 'src/catalog', 'src/util'];
 const WORDS = ['price', 'stock', 'order', 'label', 'score', 'quota', 'batch', 'route', 'token', 'cache'];
 

@@ -16,6 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { GIT_ENV, rng } from './common.js';
 
 /** Bump `version` whenever the generator's output changes: the cached monorepo is then regenerated. */
 export const PARAMS = {
@@ -32,14 +33,6 @@ export const PARAMS = {
 
 const TARGETS = { coldMs: 1000, warmMs: 150, speedup: 10 };
 const MARKER = '.bench-complete';
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
-  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
-};
 
 const pad = (n, width) => String(n).padStart(width, '0');
 
@@ -387,7 +380,6 @@ function jest(dir, files, cacheDirectory, cold) {
 const VITEST_SCRIPT = `
 import { resolve } from 'node:path';
 import { createVitest } from 'vitest/node';
-import { rng } from './random.js';
 const changes = JSON.parse(process.argv[2]).map((files) => files.map((f) => resolve(f)));
 const answer = (ms, files) => process.stdout.write(JSON.stringify({ ms, files }) + '\\n');
 const vitest = await createVitest('test', { watch: false, run: true, passWithNoTests: true, related: changes[0] });
