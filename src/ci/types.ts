@@ -1,0 +1,131 @@
+import type { GapsResult } from '../gaps/types.ts';
+import type { GenerateResult } from '../generate/types.ts';
+import type { SelectResult } from '../select/types.ts';
+import type { TriageResult } from '../triage/types.ts';
+
+/** The steps of `testloop ci`, in the order they run. */
+export type CiStepName = 'select' | 'run' | 'gaps' | 'generate' | 'ingest' | 'triage';
+
+export const CI_STEPS: readonly CiStepName[] = ['select', 'run', 'gaps', 'generate', 'ingest', 'triage'];
+
+/**
+ * - ok: the step ran to the end.
+ * - off: switched off by the user, or nothing to do (no endpoint for generate, no reports to ingest).
+ * - skipped: not run because an earlier step it needs did not produce its input, or no budget was left.
+ * - failed: testloop itself failed (never the user's tests: failing tests are `ok` with failures).
+ * - timedOut: the step ran out of its share of `--budget`.
+ */
+export type CiStepStatus = 'ok' | 'off' | 'skipped' | 'failed' | 'timedOut';
+
+export interface CiStep {
+  name: CiStepName;
+  status: CiStepStatus;
+  ms: number;
+  /** Why it was off, skipped, failed or timed out; a one-line summary when ok. */
+  detail?: string;
+  /** For failed: the stable error code (TESTLOOP_…) when testloop raised one. */
+  code?: string;
+}
+
+/** The run of the selected tests with coverage. */
+export interface CiTestRun {
+  /** Test files run, and how many the repository has. */
+  testFiles: number;
+  totalTestFiles: number;
+  /** True when every test ran (a safety rule, or selection was off). */
+  all: boolean;
+  /** Worst exit status over the packages' runners (0: every test passed). */
+  exitCode: number;
+  durationMs: number;
+  /** Tests counted from the runners' JUnit reports. */
+  tests: { passed: number; failed: number; skipped: number };
+  /** Canonical TestIds (`file › suite › name`) that failed, sorted. */
+  failedTests: string[];
+  /** Estimated runner time saved by not running the other test files (from history or per-file means). */
+  savedMs?: number;
+  /** Repository-relative JUnit reports the runners wrote (what the ingest step reads). */
+  reports: string[];
+  /** Repository-relative coverage reports the runners wrote (what the gaps step reads). */
+  coverageReports: string[];
+  timedOut: boolean;
+}
+
+/** Outcome of one test in one recorded run, oldest first: what the trend charts draw. */
+export interface TrendPoint {
+  runId: string;
+  commit: string;
+  startedAt?: string;
+  status: 'passed' | 'failed' | 'flaky' | 'skipped';
+  durationMs: number;
+}
+
+export interface CiTrend {
+  testId: string;
+  points: TrendPoint[];
+}
+
+/** Why `testloop ci` exits the way it does. */
+export interface CiGate {
+  name: 'tests' | 'fail-under' | 'flaky' | 'strict';
+  passed: boolean;
+  detail: string;
+}
+
+export interface CiResult {
+  /** Repository-relative paths everywhere; base and head commits of the change. */
+  base?: string;
+  head?: string;
+  steps: CiStep[];
+  selection?: SelectResult;
+  run?: CiTestRun;
+  gaps?: GapsResult;
+  generate?: GenerateResult;
+  triage?: TriageResult;
+  /** Recent history of the tests triage found flaky or broken (at most a few dozen points each). */
+  trends?: CiTrend[];
+  gates: CiGate[];
+  /** 0 when the tests passed and every gate holds; 1 otherwise; 2 for a usage or input error. */
+  exitCode: number;
+  stats: { ms: number; budgetMs?: number };
+}
+
+/**
+ * The source of a changed file as the reports show it (HTML report, comment links): read once by the
+ * caller so that reporters stay pure functions of their input.
+ */
+export interface SourceFile {
+  path: string;
+  /** Undefined when the file is binary, too large, or gone. */
+  text?: string;
+}
+
+/** `testloop ci` as a library call; every field has a CLI flag, a TESTLOOP_* variable and an Action input. */
+export interface CiOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Base ref of the change (default: the CI's pull-request base, else origin/HEAD's branch). */
+  base?: string;
+  /** Steps switched off (`--no-generate`, …); `run` off means gaps read `coverage` reports instead. */
+  skip?: CiStepName[];
+  /** Whole wall-clock budget in ms; steps that cannot start in time are skipped. */
+  budgetMs?: number;
+  /** Fail closed: testloop's own failures and timeouts fail the build too. */
+  strict?: boolean;
+  /** Diff coverage gate, percent. */
+  failUnder?: number;
+  /** Flaky policy: 'fail' makes newly found flaky tests fail the build; 'report' (default) does not. */
+  flaky?: 'report' | 'fail';
+  /** Coverage reports to read when the run step is off. */
+  coverage?: string[];
+  /** JUnit reports or logs to ingest besides the run's own. */
+  reports?: string[];
+  /** Generation: LLM endpoint and model (else the offline stub engine), and where accepted tests go. */
+  llm?: { baseUrl?: string; model?: string; apiKey?: string };
+  generateEngine?: 'llm' | 'stub' | 'off';
+  /** Write a patch of the accepted tests here (repository-relative). */
+  patch?: string;
+  /** History store path or PostgreSQL URL (else TESTLOOP_DATABASE_URL or .testloop/history.db). */
+  history?: string;
+  /** Progress lines (one per step); the CLI passes stderr. */
+  log?: (line: string) => void;
+}
