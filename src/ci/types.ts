@@ -11,9 +11,9 @@ export const CI_STEPS: readonly CiStepName[] = ['select', 'run', 'gaps', 'genera
 /**
  * - ok: the step ran to the end.
  * - off: switched off by the user, or nothing to do (no endpoint for generate, no reports to ingest).
- * - skipped: not run because an earlier step it needs did not produce its input, or no budget was left.
+ * - skipped: not run because an earlier step it needs did not produce its input.
  * - failed: testloop itself failed (never the user's tests: failing tests are `ok` with failures).
- * - timedOut: the step ran out of its share of `--budget`.
+ * - timedOut: the step ran out of `--budget`, or none was left to start it.
  */
 export type CiStepStatus = 'ok' | 'off' | 'skipped' | 'failed' | 'timedOut';
 
@@ -41,8 +41,13 @@ export interface CiTestRun {
   tests: { passed: number; failed: number; skipped: number };
   /** Canonical TestIds (`file › suite › name`) that failed, sorted. */
   failedTests: string[];
-  /** Estimated runner time saved by not running the other test files (from history or per-file means). */
+  /** Estimated test time saved by not running the other test files (this run's mean test time per file). */
   savedMs?: number;
+  /**
+   * Test files run only so that coverage lists a package's changed files that no selected test reaches
+   * (at 0%): runners measure unloaded files only in a run.
+   */
+  measuringTests?: string[];
   /** Repository-relative JUnit reports the runners wrote (what the ingest step reads). */
   reports: string[];
   /** Repository-relative coverage reports the runners wrote (what the gaps step reads). */
@@ -126,6 +131,9 @@ export interface CiOptions {
   patch?: string;
   /** History store path or PostgreSQL URL (else TESTLOOP_DATABASE_URL or .testloop/history.db). */
   history?: string;
-  /** Progress lines (one per step); the CLI passes stderr. */
+  /** Lines from inside the steps (which runner runs what, generation progress); the CLI passes stderr. */
   log?: (line: string) => void;
+  /** Each step as it starts and as it ends (the CLI prints one progress line per step). */
+  onStepStart?: (name: CiStepName) => void;
+  onStep?: (step: CiStep) => void;
 }

@@ -22,6 +22,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'record JUnit reports and CI logs of a run in the test history',
     load: async () => (await import('./ingest.ts')).ingestCommand,
   },
+  ci: {
+    summary: 'the whole loop in one CI step: select, run with coverage, gaps, generate, ingest, triage',
+    load: async () => (await import('./ci.ts')).ciCommand,
+  },
   triage: {
     summary: 'flaky, broken and healthy tests across CI runs, with probable causes and fixes',
     load: async () => (await import('./triage.ts')).triageCommand,

@@ -16,7 +16,8 @@ export function parseDuration(text: string): number | undefined {
   return value === '' ? undefined : total;
 }
 
-const duration = z.string().refine((value) => parseDuration(value) !== undefined, {
+/** A duration flag (`90s`, `2m`); read it with parseDuration. */
+export const duration = z.string().refine((value) => parseDuration(value) !== undefined, {
   message: 'expected a duration such as 90s, 2m, 1m30s or 500ms',
 });
 

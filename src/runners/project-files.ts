@@ -114,3 +114,8 @@ export function escapeGlob(path: string): string {
 export function uniqueSorted(values: Iterable<string>): string[] {
   return [...new Set(values)].sort();
 }
+
+/** A repository-relative path as the package's runner sees it: relative to the package folder, POSIX. */
+export function projectRelative(project: ProjectInfo, path: string): string {
+  return relative(project.dir, join(project.root, path)).split(sep).join('/');
+}

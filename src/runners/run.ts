@@ -145,9 +145,23 @@ export function runTests(
         }
       }
     });
-    child.on('close', (code, signal) => {
+    child.on('close', async (code, signal) => {
       cleanup();
       const exitCode = timedOut ? 124 : (code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+      if (options.junit !== undefined && adapter.collectJUnit !== undefined) {
+        try {
+          await adapter.collectJUnit(project, options.junit);
+        } catch (error) {
+          reject(
+            new TestloopError(
+              'TESTLOOP_RUNNER_FAILED',
+              `${adapter.name}: cannot read its results for ${options.junit} (${(error as Error).message}). Rerun with the runner's own output to see what it wrote`,
+              { cause: error },
+            ),
+          );
+          return;
+        }
+      }
       resolve({
         exitCode,
         durationMs: Math.round(performance.now() - started),

@@ -13,6 +13,11 @@ export interface RunnerAdapter {
    * reads "no files" as "run everything".
    */
   commandLine(project: ProjectInfo, tests: readonly string[] | 'all', options?: RunOptions): CommandLine;
+  /**
+   * After the run: turn the runner's own result file into the JUnit report at `options.junit`, for
+   * runners that cannot write JUnit without a plugin the project may not have (jest).
+   */
+  collectJUnit?(project: ProjectInfo, junit: string): Promise<void>;
 }
 
 export interface CommandLine {
@@ -51,6 +56,13 @@ export interface RunOptions {
   coverage?: boolean;
   /** Where coverage reports go, relative to the package folder (default `coverage`). */
   coverageDir?: string;
+  /**
+   * Source files (repository-relative) the coverage report must list even when no test loads them, at
+   * 0%: a change's files, so that an untested one reads as uncovered rather than not measured.
+   */
+  coverageInclude?: readonly string[];
+  /** Absolute path of a JUnit XML report the run leaves behind (per-test outcomes). */
+  junit?: string;
   /** Each listed file in its own fresh worker, one file after another (vitest only; others ignore it). */
   isolated?: boolean;
 }

@@ -1,8 +1,9 @@
-import { join, relative, resolve, sep } from 'node:path';
-import { localBin, ProjectFiles } from '../project-files.ts';
+import { resolve } from 'node:path';
+import { escapeGlob, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
 import type { RunnerAdapter } from '../types.ts';
 import { discoverJest, findJestConfig, jestInvocation, scriptConfig } from './discover.ts';
+import { jestJsonToJUnit } from './json-results.ts';
 
 export const jestRunner: RunnerAdapter = {
   name: 'jest',
@@ -33,16 +34,26 @@ export const jestRunner: RunnerAdapter = {
         '--coverageReporters=json',
         `--coverageDirectory=${resolve(project.dir, options.coverageDir ?? 'coverage')}`,
       );
+      for (const file of options.coverageInclude ?? []) {
+        argv.push(`--collectCoverageFrom=${escapeGlob(projectRelative(project, file))}`);
+      }
     }
+    // jest writes JUnit only through the jest-junit plugin; its own JSON results are converted after the run.
+    if (options?.junit !== undefined) argv.push('--json', `--outputFile=${jestResultsPath(options.junit)}`);
     if (tests !== 'all') {
       if (tests.length === 0) throw new Error('jest: no test files to run (pass "all" for the whole suite)');
       // Exact paths, not patterns; jest still drops a path that its testMatch/testRegex does not accept.
-      argv.push(
-        '--runTestsByPath',
-        ...tests.map((test) => relative(project.dir, join(project.root, test)).split(sep).join('/')),
-      );
+      argv.push('--runTestsByPath', ...tests.map((test) => projectRelative(project, test)));
     }
     const env = envOf(jestInvocation(project)?.env);
     return env ? { argv, env } : { argv };
   },
+
+  async collectJUnit(project, junit) {
+    await jestJsonToJUnit(jestResultsPath(junit), junit, project);
+  },
 };
+
+function jestResultsPath(junit: string): string {
+  return `${junit}.jest.json`;
+}

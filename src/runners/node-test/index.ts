@@ -165,6 +165,15 @@ export const nodeTestRunner: RunnerAdapter = {
         argv.push(globs ? escapeGlob(path) : path);
       }
     }
+    if (options?.junit !== undefined) {
+      // Reporters pair with destinations in order; the spec reporter keeps the log readable.
+      const count = (flag: string) => argv.filter((arg) => arg === flag || arg.startsWith(`${flag}=`)).length;
+      const reporters = count('--test-reporter');
+      const destinations = count('--test-reporter-destination');
+      if (reporters === 0) argv.push('--test-reporter=spec', '--test-reporter-destination=stderr');
+      for (let i = destinations; i < reporters; i++) argv.push('--test-reporter-destination=stdout');
+      argv.push('--test-reporter=junit', `--test-reporter-destination=${options.junit}`);
+    }
     const coverage = options?.coverage
       ? { NODE_V8_COVERAGE: resolve(project.dir, options.coverageDir ?? 'coverage') }
       : undefined;

@@ -1,5 +1,5 @@
-import { basename, join, relative, resolve, sep } from 'node:path';
-import { escapeGlob, localBin, ProjectFiles } from '../project-files.ts';
+import { basename, join, resolve } from 'node:path';
+import { escapeGlob, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
 import type { ProjectInfo, RunnerAdapter } from '../types.ts';
 import { discoverVitest, findVitestConfig, scriptFlags, vitestInvocation } from './discover.ts';
@@ -29,7 +29,7 @@ export const vitestRunner: RunnerAdapter = {
     if (tests !== 'all') {
       if (tests.length === 0)
         throw new Error('vitest: no test files to run (pass "all" for the whole suite)');
-      argv.push(...tests.map((test) => relative(project.dir, join(project.root, test)).split(sep).join('/')));
+      argv.push(...tests.map((test) => projectRelative(project, test)));
       for (const file of overMatched(project, tests)) argv.push('--exclude', escapeGlob(file));
     }
     if (options?.isolated) argv.push('--isolate', '--no-file-parallelism');
@@ -40,6 +40,13 @@ export const vitestRunner: RunnerAdapter = {
         '--coverage.reporter=json',
         `--coverage.reportsDirectory=${resolve(project.dir, options.coverageDir ?? 'coverage')}`,
       );
+      for (const file of options.coverageInclude ?? []) {
+        argv.push(`--coverage.include=${escapeGlob(projectRelative(project, file))}`);
+      }
+    }
+    if (options?.junit !== undefined) {
+      // Reporters given on the command line replace the configured ones: keep the default one for the log.
+      argv.push('--reporter=default', '--reporter=junit', `--outputFile.junit=${options.junit}`);
     }
     const env = envOf(vitestInvocation(project)?.env);
     return env ? { argv, env } : { argv };

@@ -1,0 +1,212 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GapsResult } from '../gaps/types.ts';
+import { type Revisions, repositoryRoot, resolveRevisions } from '../git/base.ts';
+import type { Project } from '../select/projects.ts';
+import type { TriageResult } from '../triage/types.ts';
+import { evaluateGates } from './gates.ts';
+import { runSelected } from './run-tests.ts';
+import { StepNotRun, StepRunner } from './steps.ts';
+import type { CiOptions, CiResult, CiStepName, CiTestRun, CiTrend } from './types.ts';
+
+/** Where `testloop ci` leaves its JUnit and coverage reports and the patch, relative to the repository. */
+export const CI_OUT_DIR = '.testloop/ci';
+/** Kept for ingest and triage when generation has a budget to share. */
+const RESERVE_MS = 15_000;
+/** Flaky and broken tests whose history is charted. */
+const MAX_TRENDS = 20;
+
+/**
+ * `testloop ci` as a library call: select → run with coverage → gaps → generate → ingest → triage, each
+ * fenced (a step that fails in testloop or runs out of budget is reported and skipped), then the gates.
+ * The tests themselves are never cut short by the budget: their time counts against it, and the steps
+ * after them get what is left.
+ */
+export async function runCi(options: CiOptions = {}): Promise<CiResult> {
+  const started = performance.now();
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => {});
+  const skip = new Set<CiStepName>(options.skip ?? []);
+  const steps = new StepRunner({
+    skip,
+    ...(options.budgetMs === undefined ? {} : { deadline: Date.now() + options.budgetMs }),
+    onStep: options.onStep ?? (() => {}),
+    ...(options.onStepStart ? { onStart: options.onStepStart } : {}),
+  });
+
+  let revisions: Revisions | undefined;
+  let revisionError: unknown;
+  try {
+    revisions = await resolveRevisions(cwd, options.base, env);
+  } catch (error) {
+    revisionError = error;
+  }
+  const root = revisions?.root ?? (await repositoryRoot(cwd));
+  const outDir = join(root, CI_OUT_DIR);
+  await rm(outDir, { recursive: true, force: true });
+  const needBase = (): Revisions => {
+    if (revisions === undefined) throw revisionError;
+    return revisions;
+  };
+
+  let projects: Project[] | undefined;
+  let changedFiles: string[] = [];
+  const selection = await steps.run('select', async () => {
+    const { planSelection } = await import('../select/select-tests.ts');
+    const plan = await planSelection({ cwd: root, base: needBase().base, env });
+    projects = plan.projects;
+    const { result } = plan;
+    changedFiles = await changedPaths(root, needBase().base);
+    return {
+      value: result,
+      detail: result.all
+        ? `all ${result.stats.totalTests} test files: ${result.reason ?? ''}`
+        : `${result.tests.length} of ${result.stats.totalTests} test files for ${result.stats.changedFiles} changed file(s)`,
+    };
+  });
+
+  const run = await steps.run(
+    'run',
+    async () => {
+      projects ??= await allProjects(root);
+      if (changedFiles.length === 0 && revisions !== undefined)
+        changedFiles = await changedPaths(root, revisions.base);
+      const value = await runSelected(skip.has('select') ? undefined : selection, projects, {
+        root,
+        outDir,
+        changedSources: changedFiles,
+        log,
+      });
+      return { value, detail: describeRun(value) };
+    },
+    { timed: false },
+  );
+
+  const coverage = run ? run.coverageReports : (options.coverage ?? []);
+  const gaps = await steps.run('gaps', async () => {
+    if (coverage.length === 0 && run !== undefined)
+      throw new StepNotRun('skipped', 'the test run wrote no coverage report');
+    const { findGaps } = await import('../gaps/find-gaps.ts');
+    const value = await findGaps({
+      cwd: root,
+      base: needBase().base,
+      ...(coverage.length > 0 ? { coverage } : {}),
+      allowEmpty: true,
+      env,
+    });
+    return { value, detail: describeGaps(value) };
+  });
+
+  const generate = await steps.run('generate', async () => {
+    const engine = options.generateEngine ?? (options.llm?.baseUrl ? 'llm' : 'stub');
+    if (engine === 'off') throw new StepNotRun('off', 'switched off');
+    if (!gaps) throw new StepNotRun('skipped', 'no gaps result to generate for');
+    if (gaps.gaps.length === 0) throw new StepNotRun('off', 'no gaps: every changed line is covered');
+    const { generateTests } = await import('../generate/pipeline.ts');
+    const budget = steps.remaining();
+    const value = await generateTests({
+      cwd: root,
+      base: needBase().base,
+      coverage,
+      engine,
+      ...(options.llm ? { llm: { ...options.llm } } : {}),
+      ...(Number.isFinite(budget)
+        ? { budgetMs: Math.max(1_000, budget - Math.min(RESERVE_MS, budget / 4)) }
+        : {}),
+      patch: options.patch ?? `${CI_OUT_DIR}/generated-tests.patch`,
+      env: options.llm?.apiKey ? { ...env, TESTLOOP_LLM_API_KEY: options.llm.apiKey } : env,
+      log: (line) => log(line),
+    });
+    return {
+      value,
+      detail:
+        engine === 'stub'
+          ? `${value.stubs.length} test skeleton(s) (offline, no endpoint configured)`
+          : `${value.accepted.length} accepted of ${value.stats.targets} target(s)${value.llmError ? `; model endpoint failed: ${value.llmError.message}` : ''}`,
+    };
+  });
+
+  const reports = [...(run?.reports ?? []), ...(options.reports ?? [])];
+  await steps.run('ingest', async () => {
+    if (reports.length === 0) throw new StepNotRun('off', 'no test reports to record');
+    const { ingestReports } = await import('../triage/ingest.ts');
+    const value = await ingestReports({
+      cwd: root,
+      env,
+      reports,
+      ...(options.history ? { history: options.history } : {}),
+      ...(revisions ? { run: { commit: revisions.head } } : {}),
+    });
+    return { value, detail: `${value.inserted} attempt(s) recorded from ${value.reports.length} report(s)` };
+  });
+
+  let trends: CiTrend[] | undefined;
+  const triage = await steps.run('triage', async () => {
+    const { openHistoryStore } = await import('../history/open.ts');
+    const store = await openHistoryStore({
+      cwd: root,
+      env,
+      ...(options.history ? { path: options.history } : {}),
+    });
+    try {
+      const { triage: triageRuns } = await import('../triage/triage.ts');
+      const value: TriageResult = await triageRuns({ cwd: root, env, store });
+      const suspects = value.findings.filter((f) => f.verdict !== 'healthy').slice(0, MAX_TRENDS);
+      const { trendsOf } = await import('./trends.ts');
+      trends = await trendsOf(
+        store,
+        suspects.map((f) => f.testId),
+      );
+      const count = (verdict: string) => value.findings.filter((f) => f.verdict === verdict).length;
+      return {
+        value,
+        detail: `${count('flaky')} flaky, ${count('broken')} broken over ${value.stats.runs} recorded run(s)`,
+      };
+    } finally {
+      await store.close();
+    }
+  });
+
+  const partial = {
+    ...(revisions ? { base: revisions.base, head: revisions.head } : {}),
+    steps: steps.steps,
+    ...(selection ? { selection } : {}),
+    ...(run ? { run } : {}),
+    ...(gaps ? { gaps } : {}),
+    ...(generate ? { generate } : {}),
+    ...(triage ? { triage } : {}),
+    ...(trends && trends.length > 0 ? { trends } : {}),
+    stats: {
+      ms: Math.round(performance.now() - started),
+      ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+    },
+  };
+  const gates = evaluateGates(partial, options);
+  return { ...partial, gates, exitCode: gates.every((g) => g.passed) ? 0 : 1 };
+}
+
+async function allProjects(root: string): Promise<Project[]> {
+  const [{ trackedFiles }, { discoverProjects }] = await Promise.all([
+    import('../git/diff.ts'),
+    import('../select/projects.ts'),
+  ]);
+  return discoverProjects(root, await trackedFiles(root));
+}
+
+async function changedPaths(root: string, base: string): Promise<string[]> {
+  const { changedPathsSince } = await import('../git/changed-paths.ts');
+  return (await changedPathsSince(root, base)).filter((c) => c.status !== 'deleted').map((c) => c.path);
+}
+
+function describeRun(run: CiTestRun): string {
+  const { passed, failed, skipped } = run.tests;
+  const counts = `${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`;
+  return `${run.testFiles} of ${run.totalTestFiles} test files: ${counts}`;
+}
+
+function describeGaps(gaps: GapsResult): string {
+  const { totals } = gaps;
+  if (totals.coverableLines === 0) return 'no measured changed lines';
+  return `diff coverage ${totals.percent.toFixed(1)}%, ${totals.uncoveredLines} uncovered changed line(s)`;
+}

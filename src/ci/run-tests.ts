@@ -1,0 +1,137 @@
+import { existsSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { readReport } from '../junit/registry.ts';
+import { runTests } from '../runners/run.ts';
+import { type Project, projectOf } from '../select/projects.ts';
+import type { SelectResult } from '../select/types.ts';
+import type { CiTestRun } from './types.ts';
+
+const CODE = /\.[cm]?[jt]sx?$/;
+const TEST_FILE = /(?:^|\/)(?:__tests__\/|.*[._-](?:test|spec)\.[cm]?[jt]sx?$)/;
+
+export interface RunSelectedOptions {
+  root: string;
+  /** Absolute folder for the JUnit and coverage reports of this run. */
+  outDir: string;
+  /** Repository-relative changed source files, listed in coverage even when no test loads them. */
+  changedSources: readonly string[];
+  log(text: string): void;
+}
+
+/**
+ * Runs the selected tests (or every test when `selection` is undefined or says all) package by package
+ * with coverage and a JUnit report, and reads the outcome of every test from those reports.
+ */
+export async function runSelected(
+  selection: SelectResult | undefined,
+  projects: readonly Project[],
+  options: RunSelectedOptions,
+): Promise<CiTestRun> {
+  const runnable = projects.filter((p) => p.runner !== undefined && p.discovery !== undefined);
+  const totalTestFiles = runnable.reduce((n, p) => n + p.discovery!.tests.length, 0);
+  const all = selection === undefined || selection.all;
+  const groups: { project: Project; tests: string[] | 'all' }[] = [];
+  const measuring: string[] = [];
+  for (const project of runnable) {
+    if (all) {
+      if (project.discovery!.tests.length > 0) groups.push({ project, tests: 'all' });
+      continue;
+    }
+    const tests = selection.tests
+      .filter((t) => t.project === project.dir && t.runner === project.runner!.name)
+      .map((t) => t.file);
+    if (tests.length === 0 && sourcesOf(project, projects, options.changedSources).length > 0) {
+      // No test reaches the package's changed files, so they are uncovered; a runner that lists unloaded
+      // files at 0% needs one run to say which of their lines are code. The smallest test file is the cheapest.
+      const smallest = smallestTest(options.root, project);
+      if (smallest !== undefined && project.runner!.name !== 'node') {
+        tests.push(smallest);
+        measuring.push(smallest);
+      }
+    }
+    if (tests.length > 0) groups.push({ project, tests });
+  }
+
+  await mkdir(options.outDir, { recursive: true });
+  const run: CiTestRun = {
+    testFiles: 0,
+    totalTestFiles,
+    all,
+    exitCode: 0,
+    durationMs: 0,
+    tests: { passed: 0, failed: 0, skipped: 0 },
+    failedTests: [],
+    reports: [],
+    coverageReports: [],
+    timedOut: false,
+  };
+  const failed = new Set<string>();
+  let testMs = 0;
+  for (const [index, { project, tests }] of groups.entries()) {
+    const adapter = project.runner!;
+    const count = tests === 'all' ? project.discovery!.tests.length : tests.length;
+    run.testFiles += count;
+    const where = project.dir === '' ? '.' : project.dir;
+    options.log(
+      `testloop ci: running ${count} of ${totalTestFiles} test file(s) with ${adapter.name} in ${where}\n`,
+    );
+    const junit = join(options.outDir, `junit-${index + 1}.xml`);
+    const coverageDir = join(options.outDir, `coverage-${index + 1}`);
+    const result = await runTests(project.info, adapter, tests, {
+      coverage: true,
+      coverageDir,
+      coverageInclude: sourcesOf(project, projects, options.changedSources),
+      junit,
+    });
+    run.exitCode = Math.max(run.exitCode, result.exitCode);
+    run.durationMs += result.durationMs;
+    run.timedOut ||= result.timedOut;
+    if (existsSync(junit)) {
+      run.reports.push(repoPath(options.root, junit));
+      for await (const attempt of readReport(junit)) {
+        testMs += attempt.durationMs;
+        if (attempt.status === 'passed') run.tests.passed++;
+        else if (attempt.status === 'skipped') run.tests.skipped++;
+        else {
+          run.tests.failed++;
+          failed.add(attempt.testId);
+        }
+      }
+    }
+    const lcov = join(coverageDir, 'lcov.info');
+    if (existsSync(lcov)) run.coverageReports.push(`lcov:${repoPath(options.root, lcov)}`);
+    else if (adapter.name === 'node' && existsSync(coverageDir))
+      run.coverageReports.push(`v8:${repoPath(options.root, coverageDir)}`);
+  }
+  run.failedTests = [...failed].sort();
+  if (measuring.length > 0) run.measuringTests = measuring;
+  if (!all && run.testFiles > 0 && totalTestFiles > run.testFiles) {
+    // The files not run would have taken about as long as the ones that ran, on average; counted from the
+    // tests' own times, not the runner's start-up, so the estimate stays on the low side.
+    run.savedMs = Math.round((testMs / run.testFiles) * (totalTestFiles - run.testFiles));
+  }
+  return run;
+}
+
+/** The changed source files that belong to the package (not to a package nested inside it). */
+function sourcesOf(project: Project, projects: readonly Project[], changed: readonly string[]): string[] {
+  return changed.filter((f) => isSource(f) && projectOf(projects, f) === project);
+}
+
+function smallestTest(root: string, project: Project): string | undefined {
+  let best: { file: string; size: number } | undefined;
+  for (const file of project.discovery!.tests) {
+    const size = statSync(join(root, file), { throwIfNoEntry: false })?.size;
+    if (size !== undefined && (best === undefined || size < best.size)) best = { file, size };
+  }
+  return best?.file;
+}
+
+function isSource(file: string): boolean {
+  return CODE.test(file) && !TEST_FILE.test(file) && !file.endsWith('.d.ts');
+}
+
+function repoPath(root: string, path: string): string {
+  return relative(root, path).split(sep).join('/');
+}

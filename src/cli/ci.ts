@@ -1,0 +1,85 @@
+import { resolve } from 'node:path';
+import { progressLines } from '../ci/progress.ts';
+import { runCi } from '../ci/run-ci.ts';
+import type { CiResult, CiStepName } from '../ci/types.ts';
+import { ciOptionsSchema } from '../config/ci-options.ts';
+import { LLM_ENV, parseDuration } from '../config/generate-options.ts';
+import { findConfig, resolveOptions } from '../config/load-config.ts';
+import { EXIT, TestloopError } from '../errors.ts';
+import { CI_FORMATS, type CiFormat, renderCiText } from '../report/ci.ts';
+import { writeFileAtomic } from '../util/fs.ts';
+import type { CliIO } from './io.ts';
+import { parseFormatTargets } from './output.ts';
+import { helpText, parseFlags } from './parse-flags.ts';
+
+const SUMMARY =
+  'The whole loop in one CI step: select the tests a change can affect, run them with coverage, find the gaps of the change, generate tests for them, record the results and triage flaky tests, inside --budget.';
+const EXIT_CODES =
+  "0 the tests passed and every gate holds, 1 a test failed or a gate (--fail-under, --flaky fail, --strict) does not hold, 2 usage or input error. testloop's own failures are reported and do not change the status unless --strict";
+
+export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
+  const flags = parseFlags(ciOptionsSchema, argv, 'ci');
+  if (flags.common.help) {
+    io.stdout(helpText(ciOptionsSchema, 'ci', SUMMARY, EXIT_CODES));
+    return EXIT.ok;
+  }
+  if (flags.positionals.length > 0) {
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      `unexpected argument "${flags.positionals[0]}". See testloop ci --help`,
+    );
+  }
+  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
+  const config = await findConfig(cwd, flags.common.config);
+  const env = { ...io.env };
+  for (const [generic, documented] of Object.entries(LLM_ENV)) env[generic] ??= io.env[documented];
+  const options = resolveOptions(ciOptionsSchema, 'ci', config, env, flags.values);
+  const formats = parseFormatTargets<CiFormat>(
+    options.format && options.format.length > 0 ? options.format : ['text'],
+    CI_FORMATS,
+  );
+  if (options.generate === 'llm' && !options.baseUrl) {
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      '--generate llm needs an endpoint: set --base-url or TESTLOOP_LLM_BASE_URL (and --model or TESTLOOP_LLM_MODEL)',
+    );
+  }
+
+  // On a terminal the steps read as a short list; in CI logs each line carries a timestamp.
+  const progress = progressLines({ tty: io.isTTY && !io.env.CI });
+  const result = await runCi({
+    cwd,
+    env: io.env,
+    ...(options.base === undefined ? {} : { base: options.base }),
+    ...(options.skip === undefined ? {} : { skip: options.skip as CiStepName[] }),
+    ...(options.budget === undefined ? {} : { budgetMs: parseDuration(options.budget)! }),
+    ...(options.strict === undefined ? {} : { strict: options.strict }),
+    ...(options.failUnder === undefined ? {} : { failUnder: options.failUnder }),
+    ...(options.flaky === undefined ? {} : { flaky: options.flaky }),
+    ...(options.coverage === undefined ? {} : { coverage: options.coverage }),
+    ...(options.reports === undefined ? {} : { reports: options.reports }),
+    ...(options.generate === undefined ? {} : { generateEngine: options.generate }),
+    ...(options.baseUrl === undefined
+      ? {}
+      : { llm: { baseUrl: options.baseUrl, ...(options.model ? { model: options.model } : {}) } }),
+    ...(options.patch === undefined ? {} : { patch: options.patch }),
+    ...(options.history === undefined ? {} : { history: options.history }),
+    log: (line) => io.stderr(line.endsWith('\n') ? line : `${line}\n`),
+    onStepStart: (name) => {
+      if (name === 'run' || name === 'generate') io.stderr(progress.start(name));
+    },
+    onStep: (step) => io.stderr(progress.end(step)),
+  });
+
+  for (const { kind, path } of formats) {
+    const text = render(result, kind);
+    if (path === undefined) io.stdout(text);
+    else await writeFileAtomic(resolve(cwd, path), text);
+  }
+  return result.exitCode;
+}
+
+function render(result: CiResult, kind: CiFormat): string {
+  if (kind === 'json') return `${JSON.stringify(result, null, 2)}\n`;
+  return renderCiText(result);
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { CI_STEPS } from '../ci/types.ts';
+import { duration } from './generate-options.ts';
+
+/**
+ * `testloop ci` options: each is a --flag, a TESTLOOP_* variable and a config key (top level or "ci"), and
+ * an input of the GitHub Action. The model endpoint and key come as for generate (TESTLOOP_LLM_*).
+ */
+export const ciOptionsSchema = z.object({
+  base: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("base ref of the change (default: the CI's pull-request base, else the remote default branch)"),
+  skip: z
+    .array(z.enum(CI_STEPS as [string, ...string[]]))
+    .optional()
+    .describe(`steps to switch off, repeatable: ${CI_STEPS.join(', ')}`),
+  budget: duration
+    .optional()
+    .describe('wall-clock budget for the whole step, e.g. 5m: steps that cannot start in time are skipped'),
+  strict: z
+    .boolean()
+    .optional()
+    .describe("fail closed: testloop's own failures and timeouts fail the build (default: reported only)"),
+  failUnder: z
+    .number()
+    .min(0)
+    .max(100)
+    .optional()
+    .describe('exit 1 when diff coverage is below this percent'),
+  flaky: z
+    .enum(['report', 'fail'])
+    .optional()
+    .describe('report (default) flaky tests, or fail the build when triage finds any'),
+  coverage: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('coverage reports to read when the run step is off ("path" or "format:path"), repeatable'),
+  reports: z
+    .array(z.string().min(1))
+    .optional()
+    .describe("more JUnit reports or CI logs to record besides the run's own, repeatable"),
+  generate: z
+    .enum(['llm', 'stub', 'off'])
+    .optional()
+    .describe(
+      'test generation: llm (default when TESTLOOP_LLM_BASE_URL is set), stub (offline skeletons), off',
+    ),
+  baseUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe('OpenAI-compatible endpoint for generate (or TESTLOOP_LLM_BASE_URL)'),
+  model: z.string().min(1).optional().describe('model name as the endpoint knows it'),
+  patch: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('write accepted generated tests as a patch here (default .testloop/ci/generated-tests.patch)'),
+  history: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('SQLite history file (default .testloop/history.db); TESTLOOP_DATABASE_URL selects PostgreSQL'),
+  format: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('text (default), json, markdown, html:<folder>; kind:path writes to a file, repeatable'),
+});
+
+export type CiOptionsInput = z.infer<typeof ciOptionsSchema>;
