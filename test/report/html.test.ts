@@ -13,7 +13,12 @@ import { COVERAGE_FILES_LIMIT } from '../../src/report/html/views/coverage.ts';
 import { FINDINGS_LIMIT, TREND_POINTS_LIMIT } from '../../src/report/html/views/flaky.ts';
 import { GENERATED_LIST_LIMIT } from '../../src/report/html/views/generation.ts';
 import { SELECTED_TESTS_LIMIT } from '../../src/report/html/views/selection.ts';
-import { CONTEXT_LINES, FULL_FILE_LINES, LISTED_LINES_LIMIT } from '../../src/report/html/views/source.ts';
+import {
+  CONTEXT_LINES,
+  FULL_FILE_LINES,
+  LISTED_LINES_LIMIT,
+  REPORT_LINES_LIMIT,
+} from '../../src/report/html/views/source.ts';
 import type { Finding } from '../../src/triage/types.ts';
 import { HOSTILE, hostileFixture, loadFixture } from './html-fixture.ts';
 
@@ -77,12 +82,14 @@ describe('renderHtmlReport', () => {
       '<td>13-16, 18</td><td class="num">16.66%</td><td><span class="pbar" role="img" aria-label="16.66% covered"><span class="pbar-fill bad" style="width:16.66%"></span></span></td>',
     );
     expect(coverage).toMatch(
-      /<tr class="changed uncovered" data-line="36" title="changed, not covered by any test">/,
+      /<tr class="changed uncovered" data-line="36"><td class="ln">36<\/td><td class="mk">✗<\/td>/,
     );
     expect(coverage).toMatch(
-      /<tr class="changed partial" data-line="35" title="changed, partly covered: 1 of 2 branches taken">/,
+      /<tr class="changed partial" data-line="35" title="partly covered: 1 of 2 branches taken">/,
     );
-    expect(coverage).toMatch(/<tr class="changed" data-line="37" title="changed">/);
+    expect(coverage).toMatch(
+      /<tr class="changed" data-line="37"><td class="ln">37<\/td><td class="mk">\+<\/td>/,
+    );
     expect(coverage).toMatch(/<tr data-line="34"><td class="ln">34<\/td><td class="mk"><\/td>/);
     // Short files are shown whole: all 44 lines of cart.ts and 29 of discount.ts, none of the binary table.
     expect(count(coverage, 'data-line=')).toBe(44 + 29);
@@ -297,6 +304,21 @@ describe('renderHtmlReport', () => {
     );
     expect(count(capped, 'data-line=')).toBe(LISTED_LINES_LIMIT);
     expect(capped).toContain(`… ${10_000 - LISTED_LINES_LIMIT} more lines not shown`);
+
+    // And many such files together stop at the report's limit.
+    const many = Array.from({ length: 12 }, (_, i) => `src/generated/t${i}.ts`);
+    result.gaps!.files = many.map((p) => ({ ...result.gaps!.files[0]!, path: p }));
+    const listings = section(
+      renderHtmlReport(
+        result,
+        many.map((p) => ({ path: p, text: lines.join('\n'), hunks: everywhere })),
+      ),
+      'coverage',
+    );
+    expect(count(listings, 'data-line=')).toBe(REPORT_LINES_LIMIT);
+    expect(count(listings, 'source not shown: the report already lists as many lines as it holds.')).toBe(
+      12 - Math.ceil(REPORT_LINES_LIMIT / LISTED_LINES_LIMIT),
+    );
   });
 
   it('says when a source is missing, binary, or has no diff ranges', () => {

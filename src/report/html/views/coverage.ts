@@ -3,7 +3,7 @@ import type { FileGaps } from '../../../gaps/types.ts';
 import { esc, text } from '../escape.ts';
 import { capped, lineRanges, moreItem, moreRow, num, percent, shortCommit } from '../format.ts';
 import { notRunPanel, stepWarning } from '../steps.ts';
-import { sourceListing } from './source.ts';
+import { REPORT_LINES_LIMIT, sourceListing } from './source.ts';
 
 /** Rows of the per-file table, and files whose source is listed below it. */
 export const COVERAGE_FILES_LIMIT = 200;
@@ -46,10 +46,11 @@ export function coverageView(result: CiResult, sources: readonly SourceFile[]): 
         )}</ul>`
       : '';
   const listed = gaps.files.filter((file) => file.changedLines > 0 || file.uncoveredLines.length > 0);
+  const budget = { left: REPORT_LINES_LIMIT };
   const files = capped(
     listed,
     SOURCE_FILES_LIMIT,
-    (file) => fileSource(file, gaps.files.indexOf(file), byPath.get(file.path)),
+    (file) => fileSource(file, gaps.files.indexOf(file), byPath.get(file.path), budget),
     (rest) => `<p class="more">${esc(`… ${rest} more changed files not listed (see the table above)`)}</p>`,
   );
   const legend =
@@ -84,12 +85,17 @@ export function bar(value: number): string {
   return `<span class="pbar" role="img" aria-label="${esc(percent(width))} covered"><span class="pbar-fill ${tone}" style="width:${width.toFixed(2)}%"></span></span>`;
 }
 
-function fileSource(file: FileGaps, index: number, source: SourceFile | undefined): string {
+function fileSource(
+  file: FileGaps,
+  index: number,
+  source: SourceFile | undefined,
+  budget: { left: number },
+): string {
   const open = file.uncoveredLines.length > 0 || file.uncoveredBranches.length > 0 ? ' open' : '';
   const state = file.measured ? `${percent(file.percent)} covered` : 'not measured';
   const uncovered = file.uncoveredLines.length > 0 ? `, uncovered ${lineRanges(file.uncoveredLines)}` : '';
   return (
     `<details class="file" id="file-${index}"${open}><summary><code>${text(file.path)}</code> ` +
-    `<span class="muted">${text(`${state}${uncovered}`, 300)}</span></summary>${sourceListing(file, source)}</details>`
+    `<span class="muted">${text(`${state}${uncovered}`, 300)}</span></summary>${sourceListing(file, source, budget)}</details>`
   );
 }

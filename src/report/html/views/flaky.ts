@@ -5,7 +5,7 @@ import { capped, duration, moreItem, moreRow, plural, shortCommit } from '../for
 import { notRunPanel, statusBadge, stepWarning } from '../steps.ts';
 import { statusClass, trendChart } from '../svg.ts';
 
-export const FINDINGS_LIMIT = 50;
+export const FINDINGS_LIMIT = 30;
 /** Most recent runs drawn per trend chart. */
 export const TREND_POINTS_LIMIT = 60;
 const CAUSES_LIMIT = 3;
@@ -23,8 +23,9 @@ export function flakyView(result: CiResult): string {
     (finding) => findingCard(finding, trends.get(finding.testId)),
     (rest) => `<p class="more">${esc(`… ${rest} more findings not shown (see the JSON output)`)}</p>`,
   );
-  const seen = new Set(listed.slice(0, FINDINGS_LIMIT).map((f) => f.testId));
-  const otherTrends = (result.trends ?? []).filter((trend) => !seen.has(trend.testId));
+  // Trends of tests with a finding are drawn in its card (or left out with it when the list is capped).
+  const found = new Set(triage.findings.map((f) => f.testId));
+  const otherTrends = (result.trends ?? []).filter((trend) => !found.has(trend.testId));
   return [
     stepWarning(result, 'ingest'),
     stepWarning(result, 'triage'),

@@ -9,6 +9,8 @@ export const FULL_FILE_LINES = 400;
 export const CONTEXT_LINES = 3;
 /** Rows one file's listing may have; the rest is one "N more lines" row. */
 export const LISTED_LINES_LIMIT = 1500;
+/** Rows all listings of one report may have together, so many changed files cannot make a huge page. */
+export const REPORT_LINES_LIMIT = 5000;
 /** Characters of one source line (a minified bundle is one huge line). */
 export const LINE_CHARS = 400;
 
@@ -54,7 +56,12 @@ export function windowsOf(changed: ReadonlySet<number>, lineCount: number, conte
   return windows;
 }
 
-export function sourceListing(file: FileGaps, source: SourceFile | undefined): string {
+/** What is left of REPORT_LINES_LIMIT; each listing takes its rows from it. */
+export interface LineBudget {
+  left: number;
+}
+
+export function sourceListing(file: FileGaps, source: SourceFile | undefined, budget: LineBudget): string {
   if (!source) {
     return '<p class="panel missing">source not available: this file was not passed to the report.</p>';
   }
@@ -80,15 +87,20 @@ export function sourceListing(file: FileGaps, source: SourceFile | undefined): s
   if (windows.length === 0) {
     return `${noteHtml}<p class="panel missing">no changed lines known in this file's ${lines.length} lines.</p>`;
   }
+  if (budget.left <= 0) {
+    return '<p class="panel missing">source not shown: the report already lists as many lines as it holds.</p>';
+  }
+  const limit = Math.min(LISTED_LINES_LIMIT, budget.left);
   const rows: string[] = [];
   let listed = 0;
   let previousEnd = 0;
   for (const window of windows) {
     if (window.start > previousEnd + 1) rows.push(skipRow(previousEnd + 1, window.start - 1));
     for (let line = window.start; line <= window.end; line++) {
-      if (listed === LISTED_LINES_LIMIT) {
+      if (listed === limit) {
         const rest = countRemaining(windows, line);
         rows.push(`<tr class="skip"><td colspan="3">${esc(`… ${rest} more lines not shown`)}</td></tr>`);
+        budget.left -= listed;
         return `${noteHtml}${table(rows)}`;
       }
       rows.push(lineRow(line, lines[line - 1] ?? '', marks));
@@ -97,6 +109,7 @@ export function sourceListing(file: FileGaps, source: SourceFile | undefined): s
     previousEnd = window.end;
   }
   if (previousEnd < lines.length) rows.push(skipRow(previousEnd + 1, lines.length));
+  budget.left -= listed;
   return `${noteHtml}${table(rows)}`;
 }
 
@@ -118,6 +131,7 @@ function skipRow(start: number, end: number): string {
   return `<tr class="skip"><td colspan="3">${esc(`⋯ ${what} unchanged, not shown`)}</td></tr>`;
 }
 
+/** Kept lean (thousands of rows): the legend above the listings says what the marks mean. */
 function lineRow(line: number, content: string, marks: Marks): string {
   const classes: string[] = [];
   let mark = '';
@@ -125,18 +139,16 @@ function lineRow(line: number, content: string, marks: Marks): string {
   if (marks.changed.has(line)) {
     classes.push('changed');
     mark = '+';
-    title = 'changed';
   }
   const partial = marks.partial.get(line);
   if (marks.uncovered.has(line)) {
     classes.push('uncovered');
     mark = '✗';
-    title = 'changed, not covered by any test';
   } else if (partial) {
     classes.push('partial');
     mark = '◐';
-    title = `changed, partly covered: ${partial}`;
+    title = ` title="${text(`partly covered: ${partial}`)}"`;
   }
-  const titleAttr = title ? ` title="${text(title)}"` : '';
-  return `<tr${classes.length ? ` class="${classes.join(' ')}"` : ''} data-line="${line}"${titleAttr}><td class="ln">${line}</td><td class="mk">${mark}</td><td class="src-line">${text(content, LINE_CHARS)}</td></tr>`;
+  const classAttr = classes.length > 0 ? ` class="${classes.join(' ')}"` : '';
+  return `<tr${classAttr} data-line="${line}"${title}><td class="ln">${line}</td><td class="mk">${mark}</td><td class="src-line">${text(content, LINE_CHARS)}</td></tr>`;
 }
