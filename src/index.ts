@@ -15,6 +15,7 @@ export type {
 } from './generate/types.ts';
 export { parseUnifiedDiff } from './git/parse-diff.ts';
 export type { ChangedFile } from './git/types.ts';
+export { type HtmlReportOptions, renderHtmlReport, writeHtmlReport } from './report/html/index.ts';
 export { gapsReporters, reporterByName } from './report/index.ts';
 export { type SelectOptions, selectTests } from './select/select-tests.ts';
 export type { SelectedTest, SelectResult } from './select/types.ts';

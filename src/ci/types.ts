@@ -102,6 +102,8 @@ export interface SourceFile {
   path: string;
   /** Undefined when the file is binary, too large, or gone. */
   text?: string;
+  /** The diff's ranges of added or changed lines (`ChangedFile.hunks`): what the report marks as changed. */
+  hunks?: { start: number; end: number }[];
 }
 
 /** `testloop ci` as a library call; every field has a CLI flag, a TESTLOOP_* variable and an Action input. */
