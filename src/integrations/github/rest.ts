@@ -213,7 +213,8 @@ function parseBody(text: string): unknown {
 function unreachable(endpoint: string, baseUrl: string, timeoutMs: number, attempts: number, error: unknown) {
   const name = (error as Error | undefined)?.name;
   const code = ((error as { cause?: { code?: string } } | undefined)?.cause?.code ?? name) || 'network error';
-  const why = name === 'TimeoutError' ? `no answer within ${Math.round(timeoutMs / 1000)} s` : code;
+  const within = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
+  const why = name === 'TimeoutError' ? `no answer within ${within}` : code;
   return new TestloopError(
     'TESTLOOP_GITHUB_UNAVAILABLE',
     `cannot reach GitHub at ${baseUrl} for ${endpoint} (${why}, ${attempts} attempts): check GITHUB_API_URL and the runner's network, or retry the job`,
