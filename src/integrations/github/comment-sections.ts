@@ -41,6 +41,11 @@ export interface Detail {
   failedTests: number;
   rows: number;
   tests: number;
+  /**
+   * The body's byte limit: a section stops rendering items once it alone is past it (the body cannot fit
+   * then anyway), so that trying a level of detail costs O(limit), not O(result).
+   */
+  budget: number;
 }
 
 const STEP_ICONS: Record<CiStep['status'], string> = {
@@ -157,8 +162,8 @@ function triageFact(result: CiResult): string | undefined {
 export function failedTestsSection(result: CiResult, detail: Detail): string[] {
   const failed = result.run?.failedTests ?? [];
   if (failed.length === 0) return [];
-  const shown = failed.slice(0, detail.failedTests).map((id) => `- ${codeSpan(id)}`);
-  return ['#### Failing tests', '', ...shown, ...more(failed.length - shown.length, 'failing test')];
+  const shown = within(failed.slice(0, detail.failedTests), detail.budget, (id) => [`- ${codeSpan(id)}`]);
+  return ['#### Failing tests', '', ...shown, ...more(failed.length - detail.failedTests, 'failing test')];
 }
 
 /** Files worst first, so that dropping rows from the end drops the best-covered files. */
@@ -180,14 +185,14 @@ export function coverageSection(
   detail: Detail,
 ): string[] {
   if (rows.length === 0) return [];
-  const lines = rows.slice(0, detail.rows).map((file) => {
+  const lines = within(rows.slice(0, detail.rows), detail.budget, (file) => {
     const path = escapeText(file.path);
-    if (!file.measured) return `| ${path} | not measured | no coverage report mentions this file |`;
+    if (!file.measured) return [`| ${path} | not measured | no coverage report mentions this file |`];
     const ranges = lineRanges([...file.uncoveredLines].sort((a, b) => a - b));
     const links = ranges.slice(0, detail.rangeCap).map((r) => lineLink(file.path, r.start, r.end, context));
     const hidden = ranges.slice(detail.rangeCap).reduce((sum, r) => sum + r.end - r.start + 1, 0);
     if (hidden > 0) links.push(`… ${count(hidden)} more`);
-    return `| ${path} | ${formatPercent(file.percent)} | ${links.join(', ') || '–'} |`;
+    return [`| ${path} | ${formatPercent(file.percent)} | ${links.join(', ') || '–'} |`];
   });
   return [
     '#### Diff coverage by file',
@@ -195,7 +200,7 @@ export function coverageSection(
     '| File | Coverage | Uncovered lines |',
     '| --- | ---: | --- |',
     ...lines,
-    ...(rows.length > lines.length ? ['', ...more(rows.length - lines.length, 'file')] : []),
+    ...(rows.length > detail.rows ? ['', ...more(rows.length - detail.rows, 'file')] : []),
   ];
 }
 
@@ -270,19 +275,20 @@ export function patchSection(result: CiResult, context: CommentContext, detail: 
 export function findingsSection(findings: readonly Finding[], detail: Detail): string[] {
   if (findings.length === 0) return [];
   const out = ['#### Flaky and broken tests', ''];
-  for (const finding of findings.slice(0, detail.findings)) {
+  const listed = within(findings.slice(0, detail.findings), detail.budget, (finding) => {
     const rate = `${(finding.impact.failureRate * 100).toFixed(1)}%`;
     const head = `- **${finding.verdict}** ${codeSpan(finding.testId)}: failed ${count(finding.failures)} of ${plural(finding.runs, 'run')} (${rate})`;
     const cause = finding.causes[0];
-    if (!cause) {
-      out.push(head);
-      continue;
-    }
-    out.push(`${head}; likely cause ${codeSpan(cause.cause)}. Fix: ${escapeText(short(cause.fix))}`);
-    if (detail.evidence) {
-      for (const line of cause.evidence.slice(0, 3)) out.push(`  > ${escapeText(short(line))}`);
-    }
-  }
+    if (!cause) return [head];
+    const evidence = detail.evidence
+      ? cause.evidence.slice(0, 3).map((line) => `  > ${escapeText(short(line))}`)
+      : [];
+    return [
+      `${head}; likely cause ${codeSpan(cause.cause)}. Fix: ${escapeText(short(cause.fix))}`,
+      ...evidence,
+    ];
+  });
+  out.push(...listed);
   out.push(...more(findings.length - Math.min(findings.length, detail.findings), 'flaky or broken test'));
   return out;
 }
@@ -298,6 +304,19 @@ export function rankedFindings(result: CiResult): Finding[] {
         b.confidence - a.confidence ||
         (a.testId < b.testId ? -1 : a.testId > b.testId ? 1 : 0),
     );
+}
+
+/** Each item's lines, until they pass `budget` bytes (the item that passes it is kept: the body is too long). */
+function within<T>(items: readonly T[], budget: number, render: (item: T) => string[]): string[] {
+  const out: string[] = [];
+  let used = 0;
+  for (const item of items) {
+    const lines = render(item);
+    out.push(...lines);
+    for (const line of lines) used += Buffer.byteLength(line, 'utf8') + 1;
+    if (used > budget) break;
+  }
+  return out;
 }
 
 function more(n: number, noun: string): string[] {

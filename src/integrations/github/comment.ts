@@ -24,19 +24,19 @@ export const COMMENT_LIMIT = MARKDOWN_LIMIT;
 /**
  * What goes first when the body is too long, in this order: the whole-patch diff block (the patch file and
  * artifact still have it), the code of generated tests (last first), evidence lines under findings, line
- * ranges past five per file, findings (least costly first), failing test names, coverage rows (best
- * covered first), and finally the list of generated tests. The headline, steps and gates always stay.
- * Every cut says "… N more" in its section; nothing is cut in the middle of markdown.
+ * ranges past five per file; then the list of generated tests, findings (least costly first), coverage rows
+ * (best covered first) and failing test names, each down to ten; then the same four down to none. The
+ * headline, steps and gates always stay. Every cut says "… N more" in its section; nothing is cut in the
+ * middle of markdown.
  */
-const SHORTENING: readonly { key: keyof Detail; to?: boolean | number }[] = [
+const LISTS = ['tests', 'findings', 'rows', 'failedTests'] as const;
+const SHORTENING: readonly { key: keyof Detail; to?: boolean | number; floor?: number }[] = [
   { key: 'patch', to: false },
   { key: 'codeBlocks' },
   { key: 'evidence', to: false },
   { key: 'rangeCap', to: 5 },
-  { key: 'findings' },
-  { key: 'failedTests' },
-  { key: 'rows' },
-  { key: 'tests' },
+  ...LISTS.map((key) => ({ key, floor: 10 })),
+  ...LISTS.map((key) => ({ key })),
 ];
 
 /** The comment body, at most `limit` UTF-8 bytes (so never more characters either). */
@@ -53,6 +53,7 @@ export function renderCiComment(result: CiResult, context: CommentContext, limit
     failedTests: result.run?.failedTests.length ?? 0,
     rows: rows.length,
     tests: accepted,
+    budget: limit,
   };
   const render = (d: Detail, shortened: boolean) => {
     const sections = [
@@ -78,17 +79,16 @@ export function renderCiComment(result: CiResult, context: CommentContext, limit
       detail = { ...detail, [step.key]: step.to };
       continue;
     }
-    detail = {
-      ...detail,
-      [step.key]: largestFitting(current as number, (n) => fits({ ...detail, [step.key]: n })),
-    };
+    const floor = Math.min(step.floor ?? 0, current as number);
+    const keep = largestFitting(floor, current as number, (n) => fits({ ...detail, [step.key]: n }));
+    detail = { ...detail, [step.key]: keep };
   }
   return render(detail, true);
 }
 
-/** The largest n in 0..max for which `fits(n)` holds (fewer items never make a longer body); 0 if none. */
-function largestFitting(max: number, fits: (n: number) => boolean): number {
-  let low = 0;
+/** The largest n in min..max for which `fits(n)` holds (fewer items never make a longer body); min if none. */
+function largestFitting(min: number, max: number, fits: (n: number) => boolean): number {
+  let low = min;
   let high = max;
   while (low < high) {
     const middle = Math.ceil((low + high) / 2);
