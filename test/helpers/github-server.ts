@@ -63,8 +63,8 @@ export interface GitHubServer {
   refs: Map<string, string>;
   protectedBranches: Set<string>;
   addComment(issue: number, body: string, login?: string): Comment;
-  /** A commit whose tree holds exactly `files`; returns its sha. */
-  addCommit(files: Record<string, string>, parents?: string[]): string;
+  /** A commit whose tree holds exactly `files` (under `sha` when given, e.g. an event payload's); returns its sha. */
+  addCommit(files: Record<string, string>, parents?: string[], sha?: string): string;
   /** Every file of a commit's tree, with its content. */
   filesAt(commit: string): Record<string, string>;
   close(): Promise<void>;
@@ -108,8 +108,8 @@ export async function startGitHubServer(
     trees.set(key, entries);
     return key;
   };
-  const putCommit = (commit: Commit) => {
-    const key = sha('commit', `${JSON.stringify(commit)}${clock++}`);
+  const putCommit = (commit: Commit, given?: string) => {
+    const key = given ?? sha('commit', `${JSON.stringify(commit)}${clock++}`);
     commits.set(key, commit);
     return key;
   };
@@ -129,7 +129,7 @@ export async function startGitHubServer(
     return comment;
   };
 
-  const addCommit = (files: Record<string, string>, parents: string[] = []) => {
+  const addCommit = (files: Record<string, string>, parents: string[] = [], given?: string) => {
     const entries = new Map<string, string>();
     for (const [path, content] of Object.entries(files)) {
       const data = Buffer.from(content, 'utf8');
@@ -137,7 +137,7 @@ export async function startGitHubServer(
       blobs.set(key, data);
       entries.set(path, key);
     }
-    return putCommit({ tree: putTree(entries), parents, message: 'seed' });
+    return putCommit({ tree: putTree(entries), parents, message: 'seed' }, given);
   };
 
   const filesAt = (commit: string) => {
