@@ -29,6 +29,13 @@ export interface ActionDeps {
   stderr?: (text: string) => void;
 }
 
+/** Inputs holding credentials: read once, then kept from the test runners and generated tests runCi starts. */
+const SECRET_INPUTS = ['INPUT_GITHUB-TOKEN', 'INPUT_LLM-API-KEY'];
+
+/**
+ * Runs the Action. `env` is the step's environment (process.env in dist/action.js); the token and API-key
+ * inputs are deleted from it once read, so that no child process (the user's tests, generated tests) sees them.
+ */
 export async function runAction(env: NodeJS.ProcessEnv, deps: ActionDeps): Promise<number> {
   const stdout = deps.stdout ?? ((text: string) => void process.stdout.write(text));
   const stderr = deps.stderr ?? ((text: string) => void process.stderr.write(text));
@@ -40,6 +47,7 @@ export async function runAction(env: NodeJS.ProcessEnv, deps: ActionDeps): Promi
   try {
     context = readGitHubContext(env);
     settings = readInputs(env, context.workspace ?? process.cwd());
+    withholdSecrets(env);
     settings.options.log = (line) => stderr(`${line}\n`);
     result = await deps.runCi(settings.options);
   } catch (error) {
@@ -189,6 +197,10 @@ function writeSarif(path: string, result: CiResult): void {
   };
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, sarifReporter.render(gaps, { color: false }), 'utf8');
+}
+
+function withholdSecrets(env: NodeJS.ProcessEnv): void {
+  for (const name of SECRET_INPUTS) delete env[name];
 }
 
 function describe(error: unknown): string {

@@ -88,6 +88,9 @@ describe('runAction', () => {
     expect(status).toBe(1);
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ cwd: workspace, failUnder: 80, patch: '.testloop/tests.patch' });
+    // The token reached the API but not the environment the tests run in.
+    expect(calls[0]!.env!['INPUT_GITHUB-TOKEN']).toBeUndefined();
+    expect(server.requests.every((r) => r.headers.authorization === `Bearer ${server.token}`)).toBe(true);
 
     expect(outputs()).toBe(
       [
