@@ -32,7 +32,18 @@ export type ErrorCode =
   /** The history database was migrated by a newer testloop than this one. */
   | 'TESTLOOP_STORE_SCHEMA'
   | 'TESTLOOP_JUNIT_PARSE'
-  | 'TESTLOOP_JUNIT_FORMAT';
+  | 'TESTLOOP_JUNIT_FORMAT'
+  /** GitHub rejected the token (401) or refused the request (403): the workflow lacks a permission. */
+  | 'TESTLOOP_GITHUB_AUTH'
+  | 'TESTLOOP_GITHUB_NOT_FOUND'
+  /** GitHub refused the request's content (422 and other 4xx), with GitHub's own reasons. */
+  | 'TESTLOOP_GITHUB_INVALID'
+  /** The rate limit is spent and resets later than testloop is willing to wait. */
+  | 'TESTLOOP_GITHUB_RATE_LIMITED'
+  /** GitHub answered 5xx after retries, did not answer in time, or could not be reached. */
+  | 'TESTLOOP_GITHUB_UNAVAILABLE'
+  /** The GitHub Actions event payload ($GITHUB_EVENT_PATH) cannot be read. */
+  | 'TESTLOOP_GITHUB_EVENT';
 
 export const EXIT = {
   ok: 0,

@@ -1,0 +1,209 @@
+/**
+ * The GitHub Action: inputs → `testloop ci` → outputs, job summary, annotations, the sticky comment and the
+ * optional proposal pull request. Publishing fails open: a GitHub API failure is a warning and leaves the
+ * exit status to the tests and gates, unless `strict` is on.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { CiOptions, CiResult } from '../../ci/types.ts';
+import { EXIT, isTestloopError } from '../../errors.ts';
+import type { GapsResult } from '../../gaps/types.ts';
+import { escapeData, githubReporter, JOB_SUMMARY_LIMIT } from '../../report/github.ts';
+import { sarifReporter } from '../../report/sarif.ts';
+import { CI_COMMENT_MARKER, type CommentContext, renderCiComment } from './comment.ts';
+import { type GitHubContext, readGitHubContext } from './context.ts';
+import { appendOutputs, appendSummary } from './files.ts';
+import { type ActionSettings, readInputs } from './inputs.ts';
+import { filesOfPatch } from './patch-files.ts';
+import { proposeTests } from './propose.ts';
+import { GitHubClient } from './rest.ts';
+import { upsertStickyComment } from './sticky.ts';
+
+export interface ActionDeps {
+  runCi: (options: CiOptions) => Promise<CiResult>;
+  fetch?: typeof fetch;
+  now?: () => Date;
+  /** Workflow commands (default: process.stdout); the runner reads them from the step's output. */
+  stdout?: (text: string) => void;
+  /** Progress lines (default: process.stderr). */
+  stderr?: (text: string) => void;
+}
+
+/** Inputs holding credentials: read once, then kept from the test runners and generated tests runCi starts. */
+const SECRET_INPUTS = ['INPUT_GITHUB-TOKEN', 'INPUT_LLM-API-KEY'];
+
+/**
+ * Runs the Action. `env` is the step's environment (process.env in dist/action.js); the token and API-key
+ * inputs are deleted from it once read, so that no child process (the user's tests, generated tests) sees them.
+ */
+export async function runAction(env: NodeJS.ProcessEnv, deps: ActionDeps): Promise<number> {
+  const stdout = deps.stdout ?? ((text: string) => void process.stdout.write(text));
+  const stderr = deps.stderr ?? ((text: string) => void process.stderr.write(text));
+  const command = (name: string, message: string) => stdout(`::${name}::${escapeData(message)}\n`);
+
+  let context: GitHubContext;
+  let settings: ActionSettings;
+  let result: CiResult;
+  try {
+    context = readGitHubContext(env);
+    settings = readInputs(env, context.workspace ?? process.cwd());
+    withholdSecrets(env);
+    settings.options.log = (line) => stderr(`${line}\n`);
+    result = await deps.runCi(settings.options);
+  } catch (error) {
+    command('error', describe(error));
+    return isTestloopError(error) ? error.exitCode : EXIT.usage;
+  }
+
+  const cwd = settings.options.cwd ?? process.cwd();
+  let publishFailed = false;
+  const attempt = async (what: string, run: () => unknown) => {
+    try {
+      await run();
+    } catch (error) {
+      publishFailed = true;
+      command('warning', `testloop could not ${what}: ${describe(error)}`);
+    }
+  };
+
+  const patchPath = result.generate?.patch ?? settings.patch;
+  const patch =
+    patchPath && existsSync(resolve(cwd, patchPath)) ? readFileSync(resolve(cwd, patchPath), 'utf8') : '';
+  const testFiles = filesOfPatch(patch);
+  const pr = context.pullRequest;
+  const commentContext: CommentContext = {
+    serverUrl: context.serverUrl,
+    repository: context.repository ?? '',
+    headSha: pr?.headSha ?? context.sha ?? '',
+    testFiles,
+    ...(patch ? { patch, patchPath } : {}),
+    ...(settings.patchArtifact ? { artifactName: settings.patchArtifact } : {}),
+    ...(context.runUrl ? { runUrl: context.runUrl } : {}),
+    ...(settings.options.failUnder === undefined ? {} : { failUnder: settings.options.failUnder }),
+  };
+
+  if (result.gaps) stdout(githubReporter.render(result.gaps, { color: false }));
+  if (settings.sarif) {
+    await attempt(`write the SARIF file ${settings.sarif}`, () =>
+      writeSarif(resolve(cwd, settings.sarif), result),
+    );
+  }
+
+  const client = context.token
+    ? new GitHubClient({
+        token: context.token,
+        baseUrl: context.apiUrl,
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        now: () => (deps.now?.() ?? new Date()).getTime(),
+      })
+    : undefined;
+  const wantsApi = pr !== undefined && (settings.comment || settings.proposeTests);
+  if (wantsApi && client === undefined) {
+    publishFailed = true;
+    command(
+      'warning',
+      'testloop has no GitHub token: set the github-token input (default: github.token) to comment',
+    );
+  }
+  if (pr && client && context.owner && context.repo) {
+    const { owner, repo } = context;
+    if (settings.proposeTests) {
+      await attempt('propose the generated tests', async () => {
+        const accepted = new Set(result.generate?.accepted.map((test) => test.testFile));
+        const files = testFiles.filter((file) => accepted.has(file.path));
+        const proposal = await proposeTests(client, {
+          owner,
+          repo,
+          pullRequest: pr,
+          files,
+          ...(context.eventName ? { eventName: context.eventName } : {}),
+        });
+        if (proposal.status === 'refused') return command('notice', `Tests not proposed: ${proposal.reason}`);
+        commentContext.proposal = proposal.pullRequest;
+        command('notice', `Generated tests proposed in ${proposal.pullRequest.url}`);
+      });
+    }
+    if (settings.comment && pr.headIsFork && context.eventName === 'pull_request') {
+      command(
+        'notice',
+        'No pull-request comment: a fork’s pull_request workflow has a read-only token; see the job summary',
+      );
+    } else if (settings.comment) {
+      await attempt('comment on the pull request', async () => {
+        const body = renderCiComment(result, commentContext);
+        const posted = await upsertStickyComment(client, {
+          owner,
+          repo,
+          issueNumber: pr.number,
+          body,
+          marker: CI_COMMENT_MARKER,
+        });
+        stderr(`testloop: pull-request comment ${posted.action}: ${posted.url}\n`);
+      });
+    }
+  }
+
+  if (context.summaryPath) {
+    const summaryPath = context.summaryPath;
+    await attempt('write the job summary', () =>
+      appendSummary(summaryPath, renderCiComment(result, commentContext, JOB_SUMMARY_LIMIT)),
+    );
+  }
+  if (context.outputPath) {
+    const outputPath = context.outputPath;
+    await attempt('write the step outputs', () =>
+      appendOutputs(outputPath, outputsOf(result, patch ? patchPath : '')),
+    );
+  }
+
+  if (publishFailed && settings.strict) return Math.max(result.exitCode, EXIT.findings);
+  return result.exitCode;
+}
+
+export function outputsOf(result: CiResult, patchPath: string): Record<string, string> {
+  const selection = result.selection;
+  const selected =
+    result.run?.testFiles ??
+    (selection ? (selection.all ? selection.stats.totalTests : selection.tests.length) : 0);
+  return {
+    'selected-count': String(selected),
+    'diff-coverage': result.gaps ? result.gaps.totals.percent.toFixed(2) : '',
+    'accepted-tests': String(result.generate?.accepted.length ?? 0),
+    'flaky-count': String(
+      result.triage?.findings.filter((finding) => finding.verdict === 'flaky').length ?? 0,
+    ),
+    patch: patchPath,
+  };
+}
+
+/** A SARIF file even without gaps (an empty run), so that a later upload-sarif step always finds one. */
+function writeSarif(path: string, result: CiResult): void {
+  const gaps: GapsResult = result.gaps ?? {
+    base: result.base ?? '',
+    head: result.head ?? '',
+    files: [],
+    totals: {
+      changedLines: 0,
+      coverableLines: 0,
+      uncoveredLines: 0,
+      percent: 100,
+      uncoveredBranches: 0,
+      uncoveredFunctions: 0,
+    },
+    gaps: [],
+    warnings: [],
+    unmatchedCoveragePaths: [],
+    stats: { ms: 0, changedFiles: 0, reports: 0, coveredFiles: 0 },
+  };
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, sarifReporter.render(gaps, { color: false }), 'utf8');
+}
+
+function withholdSecrets(env: NodeJS.ProcessEnv): void {
+  for (const name of SECRET_INPUTS) delete env[name];
+}
+
+function describe(error: unknown): string {
+  if (isTestloopError(error)) return `${error.code}: ${error.message}`;
+  return `internal error: ${(error as Error)?.message ?? String(error)}`;
+}

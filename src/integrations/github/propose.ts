@@ -1,0 +1,196 @@
+/**
+ * Offers the accepted tests as a branch and a pull request against the author's branch, written with the
+ * git data API (no checkout, no push credentials): blobs → tree on the head commit → commit → ref → PR.
+ */
+import { isTestloopError } from '../../errors.ts';
+import type { NewFile } from '../../generate/output.ts';
+import type { PullRequestContext } from './context.ts';
+import { type GitHubClient, pathOf, refPath } from './rest.ts';
+
+export interface ProposeOptions {
+  owner: string;
+  repo: string;
+  eventName?: string;
+  pullRequest: PullRequestContext;
+  /** The accepted tests, with their full content. */
+  files: readonly NewFile[];
+}
+
+export type ProposeResult =
+  | {
+      status: 'proposed';
+      branch: string;
+      commitSha: string;
+      pullRequest: { number: number; url: string };
+      /** 'found': a pull request from the branch was already open; the branch was moved to the new commit. */
+      action: 'created' | 'found';
+    }
+  | { status: 'refused'; reason: string };
+
+const CONTENTS = 'give the workflow `contents: write` permission';
+const PULLS =
+  'give the workflow `pull-requests: write` permission and allow GitHub Actions to create pull requests (Settings → Actions → General)';
+
+export function proposalBranch(pullNumber: number): string {
+  return `testloop/tests-for-${pullNumber}`;
+}
+
+/** Why the tests cannot be proposed, decided from the event alone (no API call); undefined when they can. */
+export function refusalOf(options: ProposeOptions): string | undefined {
+  const pr = options.pullRequest;
+  if (options.files.length === 0) return 'no generated test was accepted: nothing to propose';
+  if (options.eventName === 'pull_request_target' && pr.headIsFork) {
+    return `pull_request_target runs with a write token next to code from the fork ${pr.headRepository ?? '(deleted)'}; testloop does not write to the repository from it`;
+  }
+  if (pr.headIsFork) {
+    return `the pull request's branch is in the fork ${pr.headRepository ?? '(deleted)'}: this workflow's token cannot push there`;
+  }
+  if (pr.headRef === proposalBranch(pr.number)) {
+    return `the pull request's own branch is ${pr.headRef}: testloop never pushes to it`;
+  }
+  return undefined;
+}
+
+export async function proposeTests(client: GitHubClient, options: ProposeOptions): Promise<ProposeResult> {
+  const refused = refusalOf(options);
+  if (refused) return { status: 'refused', reason: refused };
+  const { owner, repo, pullRequest: pr } = options;
+  const branch = proposalBranch(pr.number);
+  const repoPath = pathOf('repos', owner, repo);
+
+  // Reads first: nothing is written unless both branches are open to it.
+  for (const [name, role] of [
+    [pr.headRef, 'the pull request branch the tests would go into'],
+    [branch, 'the branch testloop would push'],
+  ] as const) {
+    const protection = await branchProtection(client, repoPath, name);
+    if (protection === 'protected') {
+      return {
+        status: 'refused',
+        reason: `${name} (${role}) is protected: testloop does not push to protected branches`,
+      };
+    }
+    if (protection === 'missing' && name === pr.headRef) {
+      return { status: 'refused', reason: `the pull request branch ${name} no longer exists` };
+    }
+  }
+
+  const { data: head } = await client.request<{ tree: { sha: string } }>(
+    'GET',
+    `${repoPath}/git/commits/${encodeURIComponent(pr.headSha)}`,
+    { permission: CONTENTS },
+  );
+  const entries = [];
+  for (const file of options.files) {
+    const { data: blob } = await client.request<{ sha: string }>('POST', `${repoPath}/git/blobs`, {
+      body: { content: Buffer.from(file.content, 'utf8').toString('base64'), encoding: 'base64' },
+      permission: CONTENTS,
+    });
+    entries.push({ path: file.path, mode: '100644', type: 'blob', sha: blob.sha });
+  }
+  const { data: tree } = await client.request<{ sha: string }>('POST', `${repoPath}/git/trees`, {
+    body: { base_tree: head.tree.sha, tree: entries },
+    permission: CONTENTS,
+  });
+  const { data: commit } = await client.request<{ sha: string }>('POST', `${repoPath}/git/commits`, {
+    body: { message: commitMessage(pr, options.files), tree: tree.sha, parents: [pr.headSha] },
+    permission: CONTENTS,
+  });
+  await moveBranch(client, repoPath, branch, commit.sha);
+
+  const { data: open } = await client.request<{ number: number; html_url: string }[]>(
+    'GET',
+    `${repoPath}/pulls`,
+    {
+      query: { head: `${owner}:${branch}`, base: pr.headRef, state: 'open' },
+      permission: PULLS,
+    },
+  );
+  const existing = open[0];
+  if (existing) {
+    return {
+      status: 'proposed',
+      branch,
+      commitSha: commit.sha,
+      pullRequest: pullOf(existing),
+      action: 'found',
+    };
+  }
+  const { data: created } = await client.request<{ number: number; html_url: string }>(
+    'POST',
+    `${repoPath}/pulls`,
+    {
+      body: {
+        title: `Tests for #${pr.number}: ${options.files.length} generated by testloop`,
+        head: branch,
+        base: pr.headRef,
+        body: pullBody(pr, options.files),
+      },
+      permission: PULLS,
+    },
+  );
+  return {
+    status: 'proposed',
+    branch,
+    commitSha: commit.sha,
+    pullRequest: pullOf(created),
+    action: 'created',
+  };
+}
+
+async function branchProtection(client: GitHubClient, repoPath: string, branch: string) {
+  try {
+    const { data } = await client.request<{ protected?: boolean }>(
+      'GET',
+      `${repoPath}/branches/${encodeURIComponent(branch)}`,
+      {
+        permission: CONTENTS,
+      },
+    );
+    return data.protected === true ? 'protected' : 'open';
+  } catch (error) {
+    if (isTestloopError(error) && error.code === 'TESTLOOP_GITHUB_NOT_FOUND') return 'missing';
+    throw error;
+  }
+}
+
+/** Creates the branch, or force-moves it: it only ever holds testloop's latest proposal. */
+async function moveBranch(
+  client: GitHubClient,
+  repoPath: string,
+  branch: string,
+  sha: string,
+): Promise<void> {
+  try {
+    await client.request('GET', `${repoPath}/git/ref${refPath(`heads/${branch}`)}`, { permission: CONTENTS });
+  } catch (error) {
+    if (!isTestloopError(error) || error.code !== 'TESTLOOP_GITHUB_NOT_FOUND') throw error;
+    await client.request('POST', `${repoPath}/git/refs`, {
+      body: { ref: `refs/heads/${branch}`, sha },
+      permission: CONTENTS,
+    });
+    return;
+  }
+  await client.request('PATCH', `${repoPath}/git/refs${refPath(`heads/${branch}`)}`, {
+    body: { sha, force: true },
+    permission: CONTENTS,
+  });
+}
+
+function commitMessage(pr: PullRequestContext, files: readonly NewFile[]): string {
+  return `Add ${files.length} generated test${files.length === 1 ? '' : 's'} for #${pr.number}\n\n${files.map((f) => `- ${f.path}`).join('\n')}\n`;
+}
+
+function pullBody(pr: PullRequestContext, files: readonly NewFile[]): string {
+  return [
+    `testloop generated these tests for #${pr.number}. Each one ran in CI, passed repeatedly and covers changed lines no other test covered.`,
+    '',
+    ...files.map((file) => `- \`${file.path.replace(/`/g, '')}\``),
+    '',
+    `Merge this pull request into \`${pr.headRef.replace(/`/g, '')}\` to add them; testloop updates the branch on every push and never writes to \`${pr.headRef.replace(/`/g, '')}\` itself.`,
+  ].join('\n');
+}
+
+function pullOf(pull: { number: number; html_url: string }) {
+  return { number: pull.number, url: pull.html_url };
+}
