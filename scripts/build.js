@@ -1,9 +1,14 @@
 // Bundles the library and CLI entry points into dist/ so the bin shim starts without a TypeScript loader.
 // Code splitting keeps each command's dependencies in its own chunk, loaded only when that command runs.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+// Chunk names carry content hashes: start clean so that dist/ holds only this build.
+rmSync('dist', { recursive: true, force: true });
+
 await build({
-  entryPoints: ['src/index.ts', 'src/cli/main.ts'],
+  // dist/action.js is the GitHub Action's entry (action.yml).
+  entryPoints: { index: 'src/index.ts', 'cli/main': 'src/cli/main.ts', action: 'src/integrations/github/main.ts' },
   outdir: 'dist',
   outbase: 'src',
   bundle: true,

@@ -76,6 +76,7 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
         root,
         outDir,
         changedSources: changedFiles,
+        env,
         log,
       });
       return { value, detail: describeRun(value) };

@@ -16,6 +16,8 @@ export interface RunSelectedOptions {
   outDir: string;
   /** Repository-relative changed source files, listed in coverage even when no test loads them. */
   changedSources: readonly string[];
+  /** The environment the runners start from (the Action's, without its credentials). */
+  env: NodeJS.ProcessEnv;
   log(text: string): void;
 }
 
@@ -83,6 +85,7 @@ export async function runSelected(
       coverageDir,
       coverageInclude: sourcesOf(project, projects, options.changedSources),
       junit,
+      baseEnv: options.env,
     });
     run.exitCode = Math.max(run.exitCode, result.exitCode);
     run.durationMs += result.durationMs;

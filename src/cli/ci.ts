@@ -38,6 +38,13 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
     options.format && options.format.length > 0 ? options.format : ['text'],
     CI_FORMATS,
   );
+  for (const f of formats) {
+    if (f.kind === 'html' && f.path === undefined)
+      throw new TestloopError(
+        'TESTLOOP_USAGE',
+        '--format html writes a folder: name it, e.g. --format html:testloop-report',
+      );
+  }
   if (options.generate === 'llm' && !options.baseUrl) {
     throw new TestloopError(
       'TESTLOOP_USAGE',
@@ -72,14 +79,38 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   });
 
   for (const { kind, path } of formats) {
-    const text = render(result, kind);
+    if (kind === 'html') {
+      const [{ writeHtmlReport }, { readChangedSources }, { repositoryRoot }] = await Promise.all([
+        import('../report/html/index.ts'),
+        import('../ci/sources.ts'),
+        import('../git/base.ts'),
+      ]);
+      const root = await repositoryRoot(cwd);
+      const written = await writeHtmlReport(
+        resolve(cwd, path!),
+        result,
+        await readChangedSources(root, result),
+      );
+      io.stderr(`testloop: HTML report written to ${written}\n`);
+      continue;
+    }
+    const text = await render(result, kind, cwd, io.env);
     if (path === undefined) io.stdout(text);
     else await writeFileAtomic(resolve(cwd, path), text);
   }
   return result.exitCode;
 }
 
-function render(result: CiResult, kind: CiFormat): string {
+async function render(
+  result: CiResult,
+  kind: Exclude<CiFormat, 'html'>,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+) {
   if (kind === 'json') return `${JSON.stringify(result, null, 2)}\n`;
+  if (kind === 'markdown') {
+    const { renderCiComment, commentContextOf } = await import('../integrations/github/comment.ts');
+    return renderCiComment(result, commentContextOf(result, cwd, env));
+  }
   return renderCiText(result);
 }

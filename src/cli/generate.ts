@@ -3,7 +3,7 @@ import { DEFAULT_BUDGET, generateOptionsSchema, LLM_ENV, parseDuration } from '.
 import { findConfig, resolveOptions } from '../config/load-config.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import { generateTests } from '../generate/pipeline.ts';
-import { GENERATE_FORMATS, type GenerateFormat, renderGenerate } from '../report/generate.ts';
+import { GENERATE_FORMATS, renderGenerate } from '../report/generate.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import type { CliIO } from './io.ts';
 import { parseFormatTargets, useColor } from './output.ts';

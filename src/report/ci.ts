@@ -1,7 +1,7 @@
 import { seconds } from '../ci/progress.ts';
 import type { CiResult } from '../ci/types.ts';
 
-export const CI_FORMATS = ['text', 'json'] as const;
+export const CI_FORMATS = ['text', 'json', 'markdown', 'html'] as const;
 export type CiFormat = (typeof CI_FORMATS)[number];
 
 /** The end-of-step summary: what ran, what it found, and why the exit status is what it is. */

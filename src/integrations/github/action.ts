@@ -3,18 +3,18 @@
  * optional proposal pull request. Publishing fails open: a GitHub API failure is a warning and leaves the
  * exit status to the tests and gates, unless `strict` is on.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { progressLines } from '../../ci/progress.ts';
 import type { CiOptions, CiResult } from '../../ci/types.ts';
 import { EXIT, isTestloopError } from '../../errors.ts';
 import type { GapsResult } from '../../gaps/types.ts';
 import { escapeData, githubReporter, JOB_SUMMARY_LIMIT } from '../../report/github.ts';
 import { sarifReporter } from '../../report/sarif.ts';
-import { CI_COMMENT_MARKER, type CommentContext, renderCiComment } from './comment.ts';
+import { CI_COMMENT_MARKER, commentContextOf, renderCiComment } from './comment.ts';
 import { type GitHubContext, readGitHubContext } from './context.ts';
 import { appendOutputs, appendSummary } from './files.ts';
 import { type ActionSettings, readInputs } from './inputs.ts';
-import { filesOfPatch } from './patch-files.ts';
 import { proposeTests } from './propose.ts';
 import { GitHubClient } from './rest.ts';
 import { upsertStickyComment } from './sticky.ts';
@@ -48,7 +48,11 @@ export async function runAction(env: NodeJS.ProcessEnv, deps: ActionDeps): Promi
     context = readGitHubContext(env);
     settings = readInputs(env, context.workspace ?? process.cwd());
     withholdSecrets(env);
-    settings.options.log = (line) => stderr(`${line}\n`);
+    settings.options.log = (line) => stderr(line.endsWith('\n') ? line : `${line}\n`);
+    // GitHub's log viewer timestamps lines itself; one line per step keeps the log scannable.
+    const progress = progressLines({ tty: false });
+    settings.options.onStepStart = (name) => stderr(progress.start(name));
+    settings.options.onStep = (step) => stderr(progress.end(step));
     result = await deps.runCi(settings.options);
   } catch (error) {
     command('error', describe(error));
@@ -67,20 +71,13 @@ export async function runAction(env: NodeJS.ProcessEnv, deps: ActionDeps): Promi
   };
 
   const patchPath = result.generate?.patch ?? settings.patch;
-  const patch =
-    patchPath && existsSync(resolve(cwd, patchPath)) ? readFileSync(resolve(cwd, patchPath), 'utf8') : '';
-  const testFiles = filesOfPatch(patch);
-  const pr = context.pullRequest;
-  const commentContext: CommentContext = {
-    serverUrl: context.serverUrl,
-    repository: context.repository ?? '',
-    headSha: pr?.headSha ?? context.sha ?? '',
-    testFiles,
-    ...(patch ? { patch, patchPath } : {}),
+  const commentContext = commentContextOf(result, cwd, env, {
+    ...(patchPath ? { patchPath } : {}),
     ...(settings.patchArtifact ? { artifactName: settings.patchArtifact } : {}),
-    ...(context.runUrl ? { runUrl: context.runUrl } : {}),
     ...(settings.options.failUnder === undefined ? {} : { failUnder: settings.options.failUnder }),
-  };
+  });
+  const { patch, testFiles = [] } = commentContext;
+  const pr = context.pullRequest;
 
   if (result.gaps) stdout(githubReporter.render(result.gaps, { color: false }));
   if (settings.sarif) {

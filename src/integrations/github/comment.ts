@@ -1,4 +1,6 @@
 /** The sticky pull-request comment of `testloop ci`: one markdown body, kept under GitHub's limit. */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { CiResult } from '../../ci/types.ts';
 import { MARKDOWN_LIMIT } from '../../report/markdown.ts';
 import {
@@ -13,6 +15,8 @@ import {
   rankedFindings,
   testsSection,
 } from './comment-sections.ts';
+import { readGitHubContext } from './context.ts';
+import { filesOfPatch } from './patch-files.ts';
 
 export type { CommentContext } from './comment-sections.ts';
 
@@ -110,3 +114,28 @@ function footer(context: CommentContext, shortenedTo: number | undefined): strin
 }
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+
+/**
+ * The comment's context from the environment: links when GITHUB_* variables name the repository and
+ * commit (plain line numbers elsewhere), and the generated tests read back from the patch file.
+ */
+export function commentContextOf(
+  result: CiResult,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  extra: Partial<CommentContext> & { patchPath?: string } = {},
+): CommentContext {
+  const github = readGitHubContext(env);
+  const patchPath = extra.patchPath ?? result.generate?.patch;
+  const file = patchPath === undefined ? undefined : resolve(cwd, patchPath);
+  const patch = file !== undefined && existsSync(file) ? readFileSync(file, 'utf8') : '';
+  return {
+    serverUrl: github.serverUrl,
+    repository: github.repository ?? '',
+    headSha: github.pullRequest?.headSha ?? github.sha ?? result.head ?? '',
+    testFiles: filesOfPatch(patch),
+    ...(patch && patchPath ? { patch, patchPath } : {}),
+    ...(github.runUrl ? { runUrl: github.runUrl } : {}),
+    ...extra,
+  };
+}
