@@ -7,8 +7,10 @@ import { build } from 'esbuild';
 rmSync('dist', { recursive: true, force: true });
 
 await build({
-  // dist/action.js is the GitHub Action's entry (action.yml).
-  entryPoints: { index: 'src/index.ts', 'cli/main': 'src/cli/main.ts', action: 'src/integrations/github/main.ts' },
+  // dist/action.js and dist/action-setup.js are the GitHub Action's entries (action.yml).
+  entryPoints: { index: 'src/index.ts', 'cli/main': 'src/cli/main.ts', action: 'src/integrations/github/main.ts',
+    'action-setup': 'src/integrations/github/setup-main.ts',
+  },
   outdir: 'dist',
   outbase: 'src',
   bundle: true,
