@@ -8,7 +8,10 @@ rmSync('dist', { recursive: true, force: true });
 
 await build({
   // dist/action.js and dist/action-setup.js are the GitHub Action's entries (action.yml).
-  entryPoints: { index: 'src/index.ts', 'cli/main': 'src/cli/main.ts', action: 'src/integrations/github/main.ts',
+  entryPoints: {
+    index: 'src/index.ts',
+    'cli/main': 'src/cli/main.ts',
+    action: 'src/integrations/github/main.ts',
     'action-setup': 'src/integrations/github/setup-main.ts',
   },
   outdir: 'dist',

@@ -1,42 +1,27 @@
-// The main job on this repository's own history: select the tests the last few commits can affect,
-// run them with coverage, then report which changed lines no test runs. Extra arguments go to `gaps`.
+// The main job on this repository's own history: `testloop ci` on the last few commits. It selects the
+// tests they can affect, runs them with coverage, reports the changed lines no test runs, writes offline
+// test skeletons for them (a model endpoint in TESTLOOP_LLM_BASE_URL makes them real tests), records the
+// run and triages the history, then writes the HTML report. Extra arguments go to `testloop ci`.
 import { spawnSync } from 'node:child_process';
 
-const run = (command, args, options = {}) => spawnSync(command, args, { stdio: 'inherit', ...options });
 const commits = Number(spawnSync('git', ['rev-list', '--count', 'HEAD'], { encoding: 'utf8' }).stdout.trim());
 const base = `HEAD~${Math.max(1, Math.min(3, commits - 1))}`;
 
-console.error(`testloop demo: changes since ${base}`);
-const selection = run(process.execPath, ['bin/testloop.js', 'select', '--base', base], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-  encoding: 'utf8',
-});
-if (selection.status !== 0) process.exit(selection.status ?? 2);
-const tests = selection.stdout.split('\n').filter(Boolean);
-console.error(`testloop demo: select chose ${tests.length} test file(s); running them with coverage`);
-
-const vitest = run(process.execPath, [
-  'node_modules/vitest/vitest.mjs',
-  'run',
-  '--coverage.enabled',
-  '--coverage.provider=v8',
-  '--coverage.reporter=lcov',
-  '--coverage.include=src/**',
-  '--reporter=dot',
-  ...tests,
-]);
-if (vitest.status !== 0)
-  console.error(`testloop demo: tests exited ${vitest.status}; reporting gaps from the coverage they wrote`);
-
-const gaps = run(process.execPath, [
-  'bin/testloop.js',
-  'gaps',
-  '--base',
-  base,
-  '--coverage',
-  'coverage/lcov.info',
-  '--include',
-  'src/**',
-  ...process.argv.slice(2),
-]);
-process.exitCode = gaps.status ?? 2;
+console.error(`testloop demo: testloop ci for the changes since ${base}`);
+const ci = spawnSync(
+  process.execPath,
+  [
+    'bin/testloop.js',
+    'ci',
+    '--base',
+    base,
+    '--format',
+    'text',
+    '--format',
+    'html:.testloop/report',
+    ...process.argv.slice(2),
+  ],
+  { stdio: 'inherit' },
+);
+console.error('testloop demo: HTML report in .testloop/report/index.html');
+process.exitCode = ci.status ?? 2;

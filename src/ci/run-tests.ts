@@ -69,7 +69,7 @@ export async function runSelected(
     timedOut: false,
   };
   const failed = new Set<string>();
-  let testMs = 0;
+  const fileMs = new Map<string, number>();
   for (const [index, { project, tests }] of groups.entries()) {
     const adapter = project.runner!;
     const count = tests === 'all' ? project.discovery!.tests.length : tests.length;
@@ -93,7 +93,7 @@ export async function runSelected(
     if (existsSync(junit)) {
       run.reports.push(repoPath(options.root, junit));
       for await (const attempt of readReport(junit)) {
-        testMs += attempt.durationMs;
+        fileMs.set(attempt.file, (fileMs.get(attempt.file) ?? 0) + attempt.durationMs);
         if (attempt.status === 'passed') run.tests.passed++;
         else if (attempt.status === 'skipped') run.tests.skipped++;
         else {
@@ -110,9 +110,11 @@ export async function runSelected(
   run.failedTests = [...failed].sort();
   if (measuring.length > 0) run.measuringTests = measuring;
   if (!all && run.testFiles > 0 && totalTestFiles > run.testFiles) {
-    // The files not run would have taken about as long as the ones that ran, on average; counted from the
-    // tests' own times, not the runner's start-up, so the estimate stays on the low side.
-    run.savedMs = Math.round((testMs / run.testFiles) * (totalTestFiles - run.testFiles));
+    // Each file not run would have taken about as long as the median file that ran: the tests' own times,
+    // not the runner's start-up, and a median so that one slow end-to-end file does not inflate it.
+    const times = [...fileMs.values()].sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)] ?? 0;
+    run.savedMs = Math.round(median * (totalTestFiles - run.testFiles));
   }
   return run;
 }

@@ -41,7 +41,7 @@ export interface CiTestRun {
   tests: { passed: number; failed: number; skipped: number };
   /** Canonical TestIds (`file › suite › name`) that failed, sorted. */
   failedTests: string[];
-  /** Estimated test time saved by not running the other test files (this run's mean test time per file). */
+  /** Estimated test time saved by not running the other test files (this run's median test time per file). */
   savedMs?: number;
   /**
    * Test files run only so that coverage lists a package's changed files that no selected test reaches

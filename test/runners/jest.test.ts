@@ -86,6 +86,16 @@ describe('jest detection and command line', () => {
         `--coverageDirectory=${join(project.dir, 'coverage')}`,
       ],
     });
+    // jest writes JUnit only through a plugin: its JSON results are written for conversion after the run.
+    expect(
+      jestRunner
+        .commandLine(project, 'all', {
+          coverage: true,
+          coverageInclude: ['src/math.js'],
+          junit: '/tmp/out/junit.xml',
+        })
+        .argv.slice(-3),
+    ).toEqual(['--collectCoverageFrom=src/math.js', '--json', '--outputFile=/tmp/out/junit.xml.jest.json']);
     expect(() => jestRunner.commandLine(project, [])).toThrow(/no test files/);
   });
 

@@ -86,6 +86,15 @@ describe('node:test detection and command line', () => {
       argv: [process.execPath, '--test', globArgs ? 'src/\\[id\\].test.js' : 'src/[id].test.js'],
       env: { NODE_V8_COVERAGE: join(project.dir, 'cov') },
     });
+    // The junit reporter beside a readable one; reporters pair with destinations in order.
+    expect(
+      nodeTestRunner.commandLine(project, 'all', { junit: '/tmp/out/junit.xml' }).argv.slice(-4),
+    ).toEqual([
+      '--test-reporter=spec',
+      '--test-reporter-destination=stderr',
+      '--test-reporter=junit',
+      '--test-reporter-destination=/tmp/out/junit.xml',
+    ]);
     expect(() => nodeTestRunner.commandLine(project, [])).toThrow(/no test files/);
   });
 });

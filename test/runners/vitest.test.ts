@@ -106,8 +106,26 @@ describe('vitest detection and command line', () => {
         '--coverage.reporter=lcov',
         '--coverage.reporter=json',
         `--coverage.reportsDirectory=${join(project.dir, 'out/cov')}`,
+        '--coverage.reportOnFailure',
       ],
     });
+    // A change's files listed in coverage even when unloaded (glob-escaped), and a JUnit report beside the log.
+    expect(
+      vitestRunner
+        .commandLine(project, 'all', {
+          coverage: true,
+          coverageDir: 'cov',
+          coverageInclude: ['src/[slug].ts'],
+          junit: '/tmp/out/junit.xml',
+        })
+        .argv.slice(-5),
+    ).toEqual([
+      '--coverage.reportOnFailure',
+      '--coverage.include=src/\\[slug\\].ts',
+      '--reporter=default',
+      '--reporter=junit',
+      '--outputFile.junit=/tmp/out/junit.xml',
+    ]);
     expect(() => vitestRunner.commandLine(project, [])).toThrow(/no test files/);
   });
 

@@ -39,6 +39,8 @@ export const vitestRunner: RunnerAdapter = {
         '--coverage.reporter=lcov',
         '--coverage.reporter=json',
         `--coverage.reportsDirectory=${resolve(project.dir, options.coverageDir ?? 'coverage')}`,
+        // vitest writes no coverage when a test fails unless told to: the gaps of a red run still matter.
+        '--coverage.reportOnFailure',
       );
       for (const file of options.coverageInclude ?? []) {
         argv.push(`--coverage.include=${escapeGlob(projectRelative(project, file))}`);
