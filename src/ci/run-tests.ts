@@ -83,6 +83,7 @@ export async function runSelected(
     const result = await runTests(project.info, adapter, tests, {
       coverage: true,
       coverageDir,
+      cobertura: true,
       coverageInclude: sourcesOf(project, projects, options.changedSources),
       junit,
       baseEnv: options.env,

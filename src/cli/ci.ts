@@ -6,7 +6,7 @@ import { ciOptionsSchema } from '../config/ci-options.ts';
 import { LLM_ENV, parseDuration } from '../config/generate-options.ts';
 import { findConfig, resolveOptions } from '../config/load-config.ts';
 import { EXIT, TestloopError } from '../errors.ts';
-import { CI_FORMATS, type CiFormat, renderCiText } from '../report/ci.ts';
+import { CI_FORMATS, type CiFormat, renderCiGaps, renderCiText } from '../report/ci.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import type { CliIO } from './io.ts';
 import { parseFormatTargets } from './output.ts';
@@ -37,6 +37,7 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   const formats = parseFormatTargets<CiFormat>(
     options.format && options.format.length > 0 ? options.format : ['text'],
     CI_FORMATS,
+    ['github'],
   );
   for (const f of formats) {
     if (f.kind === 'html' && f.path === undefined)
@@ -108,6 +109,7 @@ async function render(
   env: NodeJS.ProcessEnv,
 ) {
   if (kind === 'json') return `${JSON.stringify(result, null, 2)}\n`;
+  if (kind === 'github' || kind === 'gitlab' || kind === 'sarif') return renderCiGaps(result, kind);
   if (kind === 'markdown') {
     const { renderCiComment, commentContextOf } = await import('../integrations/github/comment.ts');
     return renderCiComment(result, commentContextOf(result, cwd, env));

@@ -66,7 +66,9 @@ export const ciOptionsSchema = z.object({
   format: z
     .array(z.string().min(1))
     .optional()
-    .describe('text (default), json, markdown, html:<folder>; kind:path writes to a file, repeatable'),
+    .describe(
+      'text (default), json, markdown, html:<folder>, and the gaps as github (annotations), gitlab (Code Quality) or sarif; kind:path writes to a file, repeatable',
+    ),
 });
 
 export type CiOptionsInput = z.infer<typeof ciOptionsSchema>;

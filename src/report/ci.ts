@@ -1,7 +1,11 @@
 import { seconds } from '../ci/progress.ts';
 import type { CiResult } from '../ci/types.ts';
+import type { GapsResult } from '../gaps/types.ts';
+import { reporterByName } from './index.ts';
 
-export const CI_FORMATS = ['text', 'json', 'markdown', 'html'] as const;
+export const CI_FORMATS = ['text', 'json', 'markdown', 'html', 'github', 'gitlab', 'sarif'] as const;
+/** Formats that report the gaps of the change with the `gaps` command's reporters. */
+export const CI_GAPS_FORMATS = ['github', 'gitlab', 'sarif'] as const;
 export type CiFormat = (typeof CI_FORMATS)[number];
 
 /** The end-of-step summary: what ran, what it found, and why the exit status is what it is. */
@@ -51,4 +55,33 @@ export function renderCiText(result: CiResult): string {
     lines.push(`  ${gate.passed ? 'pass' : 'FAIL'} ${gate.name}: ${gate.detail}`);
   lines.push(`  exit ${result.exitCode} after ${seconds(result.stats.ms)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The gaps of the change in a `gaps` format (GitLab Code Quality, SARIF, GitHub annotations); a run whose
+ * gaps step did not finish reports no findings rather than a broken file.
+ */
+export function renderCiGaps(result: CiResult, format: (typeof CI_GAPS_FORMATS)[number]): string {
+  return reporterByName(format)!.render(result.gaps ?? noGaps(result), { color: false });
+}
+
+function noGaps(result: CiResult): GapsResult {
+  const totals = {
+    changedLines: 0,
+    coverableLines: 0,
+    uncoveredLines: 0,
+    percent: 100,
+    uncoveredBranches: 0,
+    uncoveredFunctions: 0,
+  };
+  return {
+    base: result.base ?? '',
+    head: result.head ?? '',
+    files: [],
+    totals,
+    gaps: [],
+    warnings: [],
+    unmatchedCoveragePaths: [],
+    stats: { ms: 0, changedFiles: 0, reports: 0, coveredFiles: 0 },
+  };
 }

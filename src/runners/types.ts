@@ -61,6 +61,8 @@ export interface RunOptions {
    * 0%: a change's files, so that an untested one reads as uncovered rather than not measured.
    */
   coverageInclude?: readonly string[];
+  /** Also write cobertura-coverage.xml (GitLab's merge-request coverage view reads it). */
+  cobertura?: boolean;
   /** Absolute path of a JUnit XML report the run leaves behind (per-test outcomes). */
   junit?: string;
   /** Each listed file in its own fresh worker, one file after another (vitest only; others ignore it). */

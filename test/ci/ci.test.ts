@@ -113,6 +113,33 @@ describe('testloop ci on a vitest repository', () => {
     expect(full.result!.run!.failedTests).toEqual(selected.result!.run!.failedTests);
   });
 
+  it('writes every report format from one run', () => {
+    const app = featureBranch('vitest-app', { 'src/pricing.ts': pricing() + BULK });
+    const out = mkdtempSync(join(tmpdir(), 'testloop-ci-formats-'));
+    const { status, result } = ci(app, [
+      '--skip',
+      'generate',
+      ...['gitlab:gl-code-quality.json', 'sarif:gaps.sarif', 'markdown:comment.md', 'html:report'].flatMap(
+        (format) => ['--format', format.replace(':', `:${out}/`)],
+      ),
+    ]);
+    expect(status).toBe(0);
+    const codeQuality = JSON.parse(readFileSync(join(out, 'gl-code-quality.json'), 'utf8'));
+    expect(codeQuality.map((issue: { location: { path: string } }) => issue.location.path)).toEqual(
+      result!.gaps!.gaps.map((gap) => gap.file),
+    );
+    const sarif = JSON.parse(readFileSync(join(out, 'gaps.sarif'), 'utf8'));
+    expect(sarif.runs[0].results).toHaveLength(result!.gaps!.gaps.length);
+    const comment = readFileSync(join(out, 'comment.md'), 'utf8');
+    expect(comment.startsWith('<!-- testloop:ci -->')).toBe(true);
+    expect(comment).toContain('src/pricing.ts');
+    const html = readFileSync(join(out, 'report/index.html'), 'utf8');
+    expect(html).toContain('bulkPrice');
+    // GitLab's merge-request coverage view reads Cobertura: the run writes it beside lcov.
+    expect(existsSync(join(app.dir, '.testloop/ci/coverage-1/cobertura-coverage.xml'))).toBe(true);
+    rmSync(out, { recursive: true, force: true });
+  });
+
   it('holds the coverage gate', () => {
     const app = featureBranch('vitest-app', { 'src/pricing.ts': pricing() + BULK });
     const { status, result } = ci(app, ['--fail-under', '80', '--skip', 'generate']);
@@ -123,7 +150,7 @@ describe('testloop ci on a vitest repository', () => {
 
   it('fails open when testloop cannot do its part, and closed with --strict', () => {
     const app = featureBranch('vitest-app', {
-      'src/text.ts': readFileSync(join(FIXTURES, 'vitest-app/src/text.ts'), 'utf8') + '\n',
+      'src/text.ts': `${readFileSync(join(FIXTURES, 'vitest-app/src/text.ts'), 'utf8')}\n`,
     });
     const open = ci(app, ['--base', 'no-such-branch']);
     expect(open.stderr).toMatch(/testloop ci: select failed in .* unknown base ref no-such-branch/);

@@ -34,6 +34,7 @@ export const jestRunner: RunnerAdapter = {
         '--coverageReporters=json',
         `--coverageDirectory=${resolve(project.dir, options.coverageDir ?? 'coverage')}`,
       );
+      if (options.cobertura) argv.push('--coverageReporters=cobertura');
       for (const file of options.coverageInclude ?? []) {
         argv.push(`--collectCoverageFrom=${escapeGlob(projectRelative(project, file))}`);
       }

@@ -42,6 +42,7 @@ export const vitestRunner: RunnerAdapter = {
         // vitest writes no coverage when a test fails unless told to: the gaps of a red run still matter.
         '--coverage.reportOnFailure',
       );
+      if (options.cobertura) argv.push('--coverage.reporter=cobertura');
       for (const file of options.coverageInclude ?? []) {
         argv.push(`--coverage.include=${escapeGlob(projectRelative(project, file))}`);
       }
