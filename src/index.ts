@@ -1,3 +1,16 @@
+export { CI_OUT_DIR, runCi } from './ci/run-ci.ts';
+export type {
+  CiGate,
+  CiOptions,
+  CiResult,
+  CiStep,
+  CiStepName,
+  CiStepStatus,
+  CiTestRun,
+  CiTrend,
+  SourceFile,
+  TrendPoint,
+} from './ci/types.ts';
 export { loadCoverage } from './coverage/load.ts';
 export type { CoverageMap, CoverageReader, CoverageReport, FileCoverage } from './coverage/types.ts';
 export { type ErrorCode, EXIT, TestloopError } from './errors.ts';
