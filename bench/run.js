@@ -23,6 +23,7 @@ if (flags.fresh === 'true') rmSync(work, { recursive: true, force: true });
 await (await import('./select.js')).main({ flags, log }); // testloop select vs jest/vitest first: see README
 await (await import('./triage.js')).main({ flags, log }); // ingest + triage: simulation accuracy and ~1 GB scale, see README
 await (await import('./generate.js')).main({ flags, log }); // generate at --concurrency 1 and 4 vs a local model, see README
+await (await import('./ci.js')).main({ flags, log }); // testloop ci vs the full suite on 500 test files, see README
 const repo = ensureRepository(work, PARAMS, log);
 const result = measure({
   dir: repo.dir,
