@@ -2,12 +2,12 @@
  * The GitHub Action end to end: the bundled dist/action.js in a child process, as a runner starts it, on
  * fixture repositories, with a local GitHub REST server and a local OpenAI-protocol server.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runNodeAsync } from '../helpers/cli.ts';
 import { type App, copyFixtureApp } from '../helpers/fixture-app.ts';
 import { type GitHubServer, startGitHubServer } from '../helpers/github-server.ts';
 import { type OpenAiServer, startOpenAiServer } from '../helpers/openai-server.ts';
@@ -99,19 +99,7 @@ function action(app: App, event: string, inputs: Record<string, string>) {
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
   };
   mkdirSync(runner, { recursive: true });
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [ACTION], { cwd: app.dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runNodeAsync(ACTION, [], { cwd: app.dir, env });
 }
 
 const outputs = () =>

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTests } from '../../src/generate/pipeline.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
-import { BIN } from '../helpers/cli.ts';
+import { runTestloopAsync } from '../helpers/cli.ts';
 import {
   type OpenAiServer,
   type RecordedRequest,
@@ -27,22 +27,7 @@ interface Run {
 
 /** The CLI in a child process, asynchronously: the scripted server lives in this process. */
 function testloop(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'generate', ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TMPDIR: privateTmp, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runTestloopAsync(['generate', ...args], { cwd, env: { TMPDIR: privateTmp, ...env } });
 }
 
 const userText = (request: RecordedRequest): string =>

@@ -29,18 +29,16 @@ export function runTestloop(
 }
 
 /**
- * The CLI in a child process without blocking this one: for tests whose local servers (LLM, GitHub) live
- * in the test process.
+ * A Node.js script in a child process without blocking this one: for tests whose local servers (LLM,
+ * GitHub) live in the test process. `env` is the child's whole environment.
  */
-export function runTestloopAsync(
+export function runNodeAsync(
+  script: string,
   args: string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: { cwd: string; env: Record<string, string> },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
-    });
+    const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd, env: options.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -51,5 +49,16 @@ export function runTestloopAsync(
     });
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** The CLI as runTestloop runs it, asynchronously (see runNodeAsync). */
+export function runTestloopAsync(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CliRun> {
+  return runNodeAsync(BIN, args, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
   });
 }

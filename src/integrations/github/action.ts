@@ -8,9 +8,8 @@ import { dirname, resolve } from 'node:path';
 import { progressLines } from '../../ci/progress.ts';
 import type { CiOptions, CiResult } from '../../ci/types.ts';
 import { EXIT, isTestloopError } from '../../errors.ts';
-import type { GapsResult } from '../../gaps/types.ts';
+import { renderCiGaps } from '../../report/ci.ts';
 import { escapeData, githubReporter, JOB_SUMMARY_LIMIT } from '../../report/github.ts';
-import { sarifReporter } from '../../report/sarif.ts';
 import { CI_COMMENT_MARKER, commentContextOf, renderCiComment } from './comment.ts';
 import { type GitHubContext, readGitHubContext } from './context.ts';
 import { appendOutputs, appendSummary } from './files.ts';
@@ -175,25 +174,8 @@ export function outputsOf(result: CiResult, patchPath: string): Record<string, s
 
 /** A SARIF file even without gaps (an empty run), so that a later upload-sarif step always finds one. */
 function writeSarif(path: string, result: CiResult): void {
-  const gaps: GapsResult = result.gaps ?? {
-    base: result.base ?? '',
-    head: result.head ?? '',
-    files: [],
-    totals: {
-      changedLines: 0,
-      coverableLines: 0,
-      uncoveredLines: 0,
-      percent: 100,
-      uncoveredBranches: 0,
-      uncoveredFunctions: 0,
-    },
-    gaps: [],
-    warnings: [],
-    unmatchedCoveragePaths: [],
-    stats: { ms: 0, changedFiles: 0, reports: 0, coveredFiles: 0 },
-  };
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, sarifReporter.render(gaps, { color: false }), 'utf8');
+  writeFileSync(path, renderCiGaps(result, 'sarif'), 'utf8');
 }
 
 function withholdSecrets(env: NodeJS.ProcessEnv): void {

@@ -1,8 +1,9 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { FILE_ERROR_NAME } from '../../junit/dialects.ts';
+import { makeAttempt } from '../../junit/logs/attempt.ts';
 import { stripAnsi } from '../../junit/text.ts';
-import { type TestAttempt, testIdOf } from '../../junit/types.ts';
+import type { TestAttempt } from '../../junit/types.ts';
 import { writeJUnit } from '../../junit/write-junit.ts';
 import type { ProjectInfo } from '../types.ts';
 
@@ -73,17 +74,15 @@ function attempt(
   message?: string,
   stack?: string,
 ): TestAttempt {
-  return {
-    testId: testIdOf(file, suite, name),
+  return makeAttempt(
     file,
     suite,
     name,
     status,
     durationMs,
-    retry: 0,
-    ...(message === undefined ? {} : { message }),
-    ...(stack === undefined ? {} : { stack }),
-  };
+    0,
+    message === undefined ? undefined : { message, stack },
+  );
 }
 
 function firstLine(text: string): string {
