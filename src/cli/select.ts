@@ -35,8 +35,10 @@ export async function selectCommand(argv: string[], io: CliIO): Promise<number> 
     ...(options.diffFile === undefined ? {} : { diffFile: options.diffFile }),
     ...(options.typeImports === undefined ? {} : { typeImports: options.typeImports }),
     ...(options.cache === undefined ? {} : { cache: options.cache }),
+    ...(options.history === undefined ? {} : { history: options.history }),
     ...(options.alias === undefined ? {} : { aliases: parseAliases(options.alias, cwd) }),
   });
+  for (const warning of result.warnings ?? []) io.stderr(`testloop: ${warning}\n`);
   if (result.all) io.stderr(`testloop: selecting all ${result.tests.length} tests: ${result.reason}\n`);
   if (options.run) {
     const { runSelection } = await import('../select/run-selection.ts');

@@ -25,6 +25,13 @@ export const selectOptionsSchema = z.object({
     .array(z.string().min(1))
     .optional()
     .describe('extra path alias find=replacement (replacement relative to the repository root), repeatable'),
+  history: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'SQLite test history ordering each tier by recent failures, then speed (default .testloop/history.db, read when present); TESTLOOP_DATABASE_URL selects PostgreSQL',
+    ),
   cache: z
     .boolean()
     .optional()

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import picomatch from 'picomatch';
+import { blobId } from '../git/working-tree.ts';
 import { type CachedFile, emptyCache, loadGraphCache, saveGraphCache } from './cache.ts';
-import { parseImports } from './parse-imports.ts';
-import { createResolver } from './resolve.ts';
+import type { createResolver } from './resolve.ts';
 import { lexerReady, scanImports } from './scan-imports.ts';
-import type { Alias, ImportKind, ModuleGraph, ResolvedEdge } from './types.ts';
+import type { Alias, ImportKind, ModuleGraph, ParsedModule, ResolvedEdge } from './types.ts';
 
 export const CODE_FILE = /\.(?:[cm]?[jt]sx?|vue|svelte)$/;
 /** Files whose content steers how every specifier resolves. */
@@ -17,26 +17,38 @@ export interface BuildGraphOptions {
   root: string;
   /** Every file of the repository, relative to root (git ls-files). */
   files: readonly string[];
+  /** Blob ids of the files whose content git vouches for (see workingTree): these are never read. */
+  blobIds?: ReadonlyMap<string, string>;
+  /** Files the full parser must check (the lexer does not validate syntax): the changed ones. */
+  validate?: readonly string[];
   aliases?: Alias[];
   conditions?: string[];
   cache?: boolean;
 }
 
+type Parse = (fileName: string, source: string) => ParsedModule;
+
 /**
  * Parses every code file (or takes it from the cache when its content is unchanged), resolves its
  * imports to repository files, and indexes the reverse edges for walking from a change to its tests.
+ * The full parser and the resolver are native modules loaded only when something is not cached.
  */
 export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGraph> {
   const started = performance.now();
   await lexerReady();
   const { root } = options;
+  const blobIds = options.blobIds ?? new Map<string, string>();
   const useCache = options.cache !== false;
   const cache = useCache ? loadGraphCache(root) : emptyCache();
   const codeFiles = options.files.filter((f) => CODE_FILE.test(f) && !f.includes('node_modules/'));
-  const resolutionKey = resolutionKeyOf(root, options);
+  const resolutionKey = resolutionKeyOf(root, options, blobIds);
   const resolutionValid = cache.resolutionKey === resolutionKey;
   const fileSet = new Set(options.files);
+  const validate = new Set(options.validate ?? []);
   let resolver: ReturnType<typeof createResolver> | undefined;
+  let fullParse: Parse | undefined;
+  const parser = async (): Promise<Parse> =>
+    (fullParse ??= (await import('./parse-imports.ts')).parseImports);
   const nextFiles = new Map<string, CachedFile>();
   let parsedCount = 0;
   let changed = !resolutionValid;
@@ -48,27 +60,51 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
 
   for (const file of codeFiles) {
     const absolute = join(root, file);
-    let stat: { mtimeMs: number; size: number };
-    try {
-      stat = statSync(absolute);
-    } catch {
-      continue; // listed by git but deleted in the working tree
-    }
     let entry = cache.files.get(file);
-    if (!entry || entry.mtimeMs !== stat.mtimeMs || entry.size !== stat.size) {
-      const source = readFileSync(absolute, 'utf8');
-      const hash = createHash('sha1').update(source).digest('base64');
-      if (entry && entry.hash === hash) entry = { ...entry, mtimeMs: stat.mtimeMs, size: stat.size };
+    let blob = blobIds.get(file);
+    let source: Buffer | undefined;
+    let stat = { mtimeMs: 0, size: 0 };
+    if (blob === undefined) {
+      // Modified, untracked or a symlink: its stat, then its content, tell whether the cache holds it.
+      const info = statSync(absolute, { throwIfNoEntry: false });
+      if (!info?.isFile()) continue; // listed by git but deleted in the working tree
+      stat = { mtimeMs: info.mtimeMs, size: info.size };
+      if (entry && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size && entry.mtimeMs !== 0)
+        blob = entry.blob;
       else {
-        const parsed = scanImports(file, source) ?? parseImports(file, source);
-        entry = { mtimeMs: stat.mtimeMs, size: stat.size, hash, parsed };
-        parsedCount++;
+        source = readSource(absolute);
+        if (source === undefined) continue;
+        blob = blobId(source);
       }
+    }
+    if (!entry || entry.blob !== blob) {
+      source ??= readSource(absolute);
+      if (source === undefined) continue;
+      const text = source.toString('utf8');
+      const scanned = scanImports(file, text);
+      const parsed = scanned ?? (await parser())(file, text);
+      entry = { blob, ...stat, parsed, checked: scanned === undefined };
+      parsedCount++;
+      changed = true;
+    } else if (entry.mtimeMs !== stat.mtimeMs || entry.size !== stat.size) {
+      entry = { ...entry, ...stat };
+      changed = true;
+    }
+    if (validate.has(file) && !entry.checked) {
+      source ??= readSource(absolute);
+      const error = source && (await parser())(file, source.toString('utf8')).parseError;
+      const parsed: ParsedModule = {
+        imports: entry.parsed.imports,
+        opaqueDynamicImport: entry.parsed.opaqueDynamicImport,
+        ...(error === undefined ? {} : { parseError: error }),
+      };
+      entry = { ...entry, parsed, checked: true };
       changed = true;
     }
     if (!resolutionValid || entry.edges === undefined) {
-      resolver ??= createResolver({
+      resolver ??= (await import('./resolve.ts')).createResolver({
         root,
+        files: fileSet,
         ...(options.aliases ? { aliases: options.aliases } : {}),
         ...(options.conditions ? { conditions: options.conditions } : {}),
       });
@@ -147,19 +183,35 @@ function resolveImports(
   return { edges, unresolved };
 }
 
-function resolutionKeyOf(root: string, options: BuildGraphOptions): string {
+function resolutionKeyOf(
+  root: string,
+  options: BuildGraphOptions,
+  blobIds: ReadonlyMap<string, string>,
+): string {
   const hash = createHash('sha1');
   hash.update(JSON.stringify([options.aliases ?? [], options.conditions ?? []]));
   for (const file of options.files) {
     hash.update(file);
     hash.update('\0');
     if (RESOLUTION_INPUT.test(file) && !file.includes('node_modules/')) {
-      try {
-        hash.update(readFileSync(join(root, file)));
-      } catch {
-        hash.update('missing');
+      const blob = blobIds.get(file);
+      if (blob !== undefined) hash.update(blob);
+      else {
+        try {
+          hash.update(readFileSync(join(root, file)));
+        } catch {
+          hash.update('missing');
+        }
       }
     }
   }
   return hash.digest('base64');
+}
+
+function readSource(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined; // deleted, or a folder, since git listed it
+  }
 }

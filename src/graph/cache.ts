@@ -4,14 +4,20 @@ import { deserialize, serialize } from 'node:v8';
 import type { ImportKind, ImportSpecifier, ParsedModule, ResolvedEdge } from './types.ts';
 
 /** Bumped whenever what is stored, or how it is computed, changes: old caches are then ignored. */
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3;
 
 export interface CachedFile {
+  /**
+   * Git's blob id of the content: an edit that restores the old bytes, or a fresh checkout, still hits
+   * the cache, and a file git vouches for is matched without reading it.
+   */
+  blob: string;
+  /** Stat of a file git does not vouch for (0 for one it does): unchanged stat, unchanged content. */
   mtimeMs: number;
   size: number;
-  /** Content hash: an edit that restores the old bytes, or a fresh checkout, still hits the cache. */
-  hash: string;
   parsed: ParsedModule;
+  /** The full parser has read this content, so `parsed.parseError` is known (the lexer does not validate). */
+  checked: boolean;
   /** Resolution results, valid while `GraphCache.resolutionKey` is unchanged. */
   edges?: ResolvedEdge[];
   unresolved?: string[];
@@ -37,7 +43,8 @@ interface StoredCache {
   count: number;
   mtimeMs: Float64Array;
   size: Float64Array;
-  hashes: string[];
+  blobs: string[];
+  checked: Uint8Array;
   /** JSON of each file's `parsed.imports`. */
   imports: string[];
   opaque: Uint8Array;
@@ -113,9 +120,10 @@ function fromStored(stored: StoredCache): GraphCache {
   const { names, edgeStart, edgeTo, edgeKind } = stored;
   for (let i = 0; i < stored.count; i++) {
     const entry: CachedFile = {
+      blob: stored.blobs[i]!,
       mtimeMs: stored.mtimeMs[i]!,
       size: stored.size[i]!,
-      hash: stored.hashes[i]!,
+      checked: stored.checked[i] === 1,
       parsed: new StoredParse(stored.imports[i]!, stored.opaque[i] === 1, stored.parseErrors[i]!),
     };
     if (stored.unresolvedAbsent[i] === 0) {
@@ -143,7 +151,8 @@ function toStored(cache: GraphCache): StoredCache {
     count,
     mtimeMs: new Float64Array(count),
     size: new Float64Array(count),
-    hashes: new Array<string>(count),
+    blobs: new Array<string>(count),
+    checked: new Uint8Array(count),
     imports: new Array<string>(count),
     opaque: new Uint8Array(count),
     parseErrors: new Array<string>(count),
@@ -157,7 +166,8 @@ function toStored(cache: GraphCache): StoredCache {
   entries.forEach((entry, i) => {
     stored.mtimeMs[i] = entry.mtimeMs;
     stored.size[i] = entry.size;
-    stored.hashes[i] = entry.hash;
+    stored.blobs[i] = entry.blob;
+    stored.checked[i] = entry.checked ? 1 : 0;
     stored.imports[i] =
       entry.parsed instanceof StoredParse ? entry.parsed.json : JSON.stringify(entry.parsed.imports);
     stored.opaque[i] = entry.parsed.opaqueDynamicImport ? 1 : 0;

@@ -1,5 +1,5 @@
-import { existsSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
 import { type NapiResolveOptions, type ResolveResult, ResolverFactory } from 'oxc-resolver';
 import type { Alias, ModuleResolver } from './types.ts';
 import {
@@ -24,6 +24,11 @@ export interface ResolverOptions {
   conditions?: string[];
   /** 'auto' (default): the nearest tsconfig.json of each importing file; or one tsconfig path. */
   tsconfig?: 'auto' | string;
+  /**
+   * The repository's files (git ls-files), relative to root: a relative specifier that names one of
+   * them, with no other candidate before it on disk, is answered without asking oxc.
+   */
+  files?: ReadonlySet<string>;
 }
 
 export const DEFAULT_CONDITIONS = ['source', 'development', 'import', 'require', 'node', 'default'];
@@ -72,6 +77,7 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
   const cache = new Map<string, Map<string, string | null>>();
   const workspaceCache = new Map<string, string | null>();
   const realDirs = new Map<string, string>();
+  const listedFile = options.files ? createListedFileLookup(root, options.files) : () => undefined;
 
   const call = (factory: ResolverFactory, fromFile: string, request: string): ResolveResult =>
     auto ? factory.resolveFileSync(fromFile, request) : factory.sync(dirname(fromFile), request);
@@ -171,6 +177,8 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
       }
       return hit ?? undefined;
     }
+    const listed = bare ? undefined : listedFile(fromFile, request);
+    if (listed !== undefined) return listed;
     const result = call(oxc, fromFile, request);
     if (result.path) return classify(result, bare);
     if (result.builtin) return 'external';
@@ -213,6 +221,54 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
       }
       return hit ?? undefined;
     },
+  };
+}
+
+/** A relative specifier without `.`/`..` segments past its leading ones: `./a/b`, `../../a`. */
+const PLAIN_RELATIVE = /^(?:\.\/|(?:\.\.\/)+)(?!\.{1,2}(?:\/|$))(?:[^/]+\/)*[^/]+$/;
+
+/**
+ * The fast path for `./x` and `../x`: oxc tries the path itself, then each extension in order, before
+ * any folder (index, package.json). Reading each folder once tells which of those candidates exist, so
+ * the first one that exists is the answer when it is a regular file git lists (git never lists a path
+ * through a symlinked folder, so the folder is real and oxc's answer, a real path, is the same).
+ * Anything else (a folder or symlink first, a name that exists only in another case on a
+ * case-insensitive disk, a `.js` specifier that maps to `.ts`) returns undefined, for oxc to decide.
+ */
+function createListedFileLookup(
+  root: string,
+  files: ReadonlySet<string>,
+): (fromFile: string, request: string) => string | undefined {
+  const folders = new Map<string, { files: Set<string>; lower: Set<string> } | null>();
+  const folder = (dir: string) => {
+    let found = folders.get(dir);
+    if (found === undefined) {
+      try {
+        const entries = readdirSync(dir, { withFileTypes: true });
+        found = {
+          files: new Set(entries.filter((e) => e.isFile()).map((e) => e.name)),
+          lower: new Set(entries.map((e) => e.name.toLowerCase())),
+        };
+      } catch {
+        found = null;
+      }
+      folders.set(dir, found);
+    }
+    return found;
+  };
+  return (fromFile, request) => {
+    if (!PLAIN_RELATIVE.test(request) || Object.hasOwn(EXTENSION_ALIAS, extname(request))) return undefined;
+    const target = resolvePath(dirname(fromFile), request);
+    if (!target.startsWith(`${root}/`) || target.includes('/node_modules/', root.length)) return undefined;
+    const listing = folder(dirname(target));
+    if (!listing) return undefined;
+    const name = basename(target);
+    for (const candidate of [name, ...EXTENSIONS.map((ext) => name + ext)]) {
+      if (!listing.lower.has(candidate.toLowerCase())) continue;
+      const path = join(dirname(target), candidate);
+      return listing.files.has(candidate) && files.has(path.slice(root.length + 1)) ? path : undefined;
+    }
+    return undefined;
   };
 }
 

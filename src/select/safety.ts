@@ -68,6 +68,8 @@ const INERT = picomatch(
     '**/commitlint.config.*',
     // Tool caches, testloop's own graph cache among them: untracked when node_modules is not ignored.
     '**/node_modules/.cache/**',
+    // testloop's own test history (SQLite), untracked when .testloop/ is not ignored.
+    '**/.testloop/**',
   ],
   { dot: true },
 );

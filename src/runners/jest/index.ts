@@ -2,7 +2,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { localBin, ProjectFiles } from '../project-files.ts';
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
 import type { RunnerAdapter } from '../types.ts';
-import { discoverJest, findJestConfig, jestInvocation, scriptConfig } from './discover.ts';
+import { findJestConfig, jestInvocation, scriptConfig } from './config-files.ts';
 
 export const jestRunner: RunnerAdapter = {
   name: 'jest',
@@ -18,7 +18,7 @@ export const jestRunner: RunnerAdapter = {
   },
 
   async discover(project) {
-    return discoverJest(project);
+    return (await import('./discover.ts')).discoverJest(project);
   },
 
   commandLine(project, tests, options) {
