@@ -3,7 +3,14 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import picomatch from 'picomatch';
 import { blobId } from '../git/working-tree.ts';
-import { type CachedFile, emptyCache, loadGraphCache, saveGraphCache } from './cache.ts';
+import {
+  type CachedFile,
+  emptyCache,
+  forEachEdge,
+  importsKnown,
+  loadGraphCache,
+  saveGraphCache,
+} from './cache.ts';
 import type { createResolver } from './resolve.ts';
 import { lexerReady, scanImports } from './scan-imports.ts';
 import type { Alias, ImportKind, ModuleGraph, ParsedModule, ResolvedEdge } from './types.ts';
@@ -53,7 +60,7 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   let parsedCount = 0;
   let changed = !resolutionValid;
 
-  const edges = new Map<string, ResolvedEdge[]>();
+  const importers = new Map<string, Importer[]>();
   const unresolved = new Map<string, string[]>();
   const parseErrors = new Map<string, string>();
   const opaque = new Set<string>();
@@ -77,7 +84,8 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
         blob = blobId(source);
       }
     }
-    if (!entry || entry.blob !== blob) {
+    const needsResolution = !resolutionValid || entry?.unresolved === undefined;
+    if (!entry || entry.blob !== blob || (needsResolution && !importsKnown(entry.parsed))) {
       source ??= readSource(absolute);
       if (source === undefined) continue;
       const text = source.toString('utf8');
@@ -87,21 +95,17 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
       parsedCount++;
       changed = true;
     } else if (entry.mtimeMs !== stat.mtimeMs || entry.size !== stat.size) {
-      entry = { ...entry, ...stat };
+      entry = copy(entry, stat);
       changed = true;
     }
     if (validate.has(file) && !entry.checked) {
       source ??= readSource(absolute);
-      const error = source && (await parser())(file, source.toString('utf8')).parseError;
-      const parsed: ParsedModule = {
-        imports: entry.parsed.imports,
-        opaqueDynamicImport: entry.parsed.opaqueDynamicImport,
-        ...(error === undefined ? {} : { parseError: error }),
-      };
-      entry = { ...entry, parsed, checked: true };
+      if (source === undefined) continue;
+      // The full parser's reading of the same content: the same imports, and whether it parses.
+      entry = copy(entry, { parsed: (await parser())(file, source.toString('utf8')), checked: true });
       changed = true;
     }
-    if (!resolutionValid || entry.edges === undefined) {
+    if (needsResolution || entry.unresolved === undefined) {
       resolver ??= (await import('./resolve.ts')).createResolver({
         root,
         files: fileSet,
@@ -109,11 +113,11 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
         ...(options.conditions ? { conditions: options.conditions } : {}),
       });
       const resolved = resolveImports(root, file, entry, resolver, fileSet);
-      entry = { ...entry, edges: resolved.edges, unresolved: resolved.unresolved };
+      entry = copy(entry, resolved);
       changed = true;
     }
     nextFiles.set(file, entry);
-    edges.set(file, entry.edges!);
+    addImporters(importers, file, entry);
     if (entry.unresolved!.length > 0) unresolved.set(file, entry.unresolved!);
     if (entry.parsed.parseError !== undefined) parseErrors.set(file, entry.parsed.parseError);
     if (entry.parsed.opaqueDynamicImport) opaque.add(file);
@@ -121,18 +125,9 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   if (nextFiles.size !== cache.files.size) changed = true;
   if (useCache && changed) saveGraphCache(root, { version: cache.version, resolutionKey, files: nextFiles });
 
-  const importers = new Map<string, { from: string; kind: ImportKind }[]>();
-  for (const [from, list] of edges) {
-    for (const edge of list) {
-      const entry = importers.get(edge.to);
-      if (entry) entry.push({ from, kind: edge.kind });
-      else importers.set(edge.to, [{ from, kind: edge.kind }]);
-    }
-  }
   return {
     root,
     files: [...nextFiles.keys()],
-    edges,
     importers,
     parseErrors,
     opaque,
@@ -144,6 +139,36 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
       ms: Math.round(performance.now() - started),
     },
   };
+}
+
+type Importer = { from: string; kind: ImportKind };
+
+/** Indexes `file`'s edges by target; one importer object per (file, kind), shared by all its targets. */
+function addImporters(importers: Map<string, Importer[]>, file: string, entry: CachedFile): void {
+  const byKind = new Map<ImportKind, Importer>();
+  forEachEdge(entry, (to, kind) => {
+    let importer = byKind.get(kind);
+    if (importer === undefined) {
+      importer = { from: file, kind };
+      byKind.set(kind, importer);
+    }
+    const list = importers.get(to);
+    if (list) list.push(importer);
+    else importers.set(to, [importer]);
+  });
+}
+
+/** A cache entry with some fields replaced (entries read from the cache are not plain objects). */
+function copy(entry: CachedFile, patch: Partial<CachedFile>): CachedFile {
+  const base: CachedFile = {
+    blob: entry.blob,
+    mtimeMs: entry.mtimeMs,
+    size: entry.size,
+    parsed: entry.parsed,
+    checked: entry.checked,
+    ...(entry.unresolved === undefined ? {} : { edges: entry.edges!, unresolved: entry.unresolved }),
+  };
+  return { ...base, ...patch };
 }
 
 function resolveImports(
@@ -190,18 +215,18 @@ function resolutionKeyOf(
 ): string {
   const hash = createHash('sha1');
   hash.update(JSON.stringify([options.aliases ?? [], options.conditions ?? []]));
+  // One update for the whole list: a call per file costs more than the hashing.
+  hash.update(options.files.join('\0'));
   for (const file of options.files) {
-    hash.update(file);
-    hash.update('\0');
-    if (RESOLUTION_INPUT.test(file) && !file.includes('node_modules/')) {
-      const blob = blobIds.get(file);
-      if (blob !== undefined) hash.update(blob);
-      else {
-        try {
-          hash.update(readFileSync(join(root, file)));
-        } catch {
-          hash.update('missing');
-        }
+    if (!RESOLUTION_INPUT.test(file) || file.includes('node_modules/')) continue;
+    hash.update(`\0${file}\0`);
+    const blob = blobIds.get(file);
+    if (blob !== undefined) hash.update(blob);
+    else {
+      try {
+        hash.update(readFileSync(join(root, file)));
+      } catch {
+        hash.update('missing');
       }
     }
   }

@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { ImportKind, ImportSpecifier, ParsedModule, ResolvedEdge } from './types.ts';
 
 /** Bumped whenever what is stored, or how it is computed, changes: old caches are then ignored. */
-const CACHE_VERSION = 3;
+const CACHE_VERSION = 4;
 
 export interface CachedFile {
   /**
@@ -33,10 +34,13 @@ export interface GraphCache {
 /**
  * On disk the cache is columnar: typed arrays and flat string lists, which V8 deserializes an order of
  * magnitude faster than one object per file and per edge (12,000 files: ~10 ms instead of ~80 ms).
- * Edge targets are indexes into `names`; a file's imports stay JSON until something needs them.
+ * Edge targets are indexes into `names`. The files' imports, needed only to resolve again, live in a
+ * second file (imports.bin) read on first need: most runs never read it.
  */
 interface StoredCache {
   version: number;
+  /** Stamped on both files of one write: imports.bin of another write is never mixed in. */
+  generation: string;
   resolutionKey: string;
   /** The cached files first, then any other edge target (assets, glob matches). */
   names: string[];
@@ -45,8 +49,6 @@ interface StoredCache {
   size: Float64Array;
   blobs: string[];
   checked: Uint8Array;
-  /** JSON of each file's `parsed.imports`. */
-  imports: string[];
   opaque: Uint8Array;
   /** `parseError` per file, '' for none. */
   parseErrors: string[];
@@ -63,24 +65,74 @@ interface StoredCache {
 const KINDS: ImportKind[] = ['static', 'type', 'dynamic', 'require', 'mock', 'asset', 'glob'];
 const KIND_CODE = new Map(KINDS.map((kind, i) => [kind, i]));
 
-/** A cached ParsedModule whose import list is decoded from JSON on first use (most runs never read it). */
+interface StoredImports {
+  generation: string;
+  /** JSON of each file's `parsed.imports`, by file index; '' when not known. */
+  imports: string[];
+}
+
+/** imports.bin of one cache, read on first need; no file's imports when it is another write's. */
+class ImportsFile {
+  readonly #root: string;
+  readonly #generation: string;
+  #imports: string[] | null | undefined;
+
+  constructor(root: string, generation: string) {
+    this.#root = root;
+    this.#generation = generation;
+  }
+
+  json(index: number): string | undefined {
+    if (this.#imports === undefined) {
+      try {
+        const stored = deserialize(readFileSync(join(cacheDir(this.#root), IMPORTS))) as StoredImports;
+        this.#imports = stored?.generation === this.#generation ? stored.imports : null;
+      } catch {
+        this.#imports = null;
+      }
+    }
+    const json = this.#imports?.[index];
+    return json === '' ? undefined : json;
+  }
+}
+
+/** A cached ParsedModule whose import list is read and decoded on first use (most runs never read it). */
 class StoredParse implements ParsedModule {
   readonly opaqueDynamicImport: boolean;
   readonly parseError?: string;
-  readonly json: string;
+  readonly #file: ImportsFile;
+  readonly #index: number;
   #imports: ImportSpecifier[] | undefined;
 
-  constructor(json: string, opaque: boolean, parseError: string) {
-    this.json = json;
+  constructor(file: ImportsFile, index: number, opaque: boolean, parseError: string) {
+    this.#file = file;
+    this.#index = index;
     this.opaqueDynamicImport = opaque;
     if (parseError !== '') this.parseError = parseError;
   }
 
+  get json(): string | undefined {
+    return this.#file.json(this.#index);
+  }
+
   get imports(): ImportSpecifier[] {
-    this.#imports ??= JSON.parse(this.json) as ImportSpecifier[];
+    if (this.#imports === undefined) {
+      const json = this.json;
+      // Callers check importsKnown() first: reaching this is a bug, not a stale cache.
+      if (json === undefined) throw new Error('the graph cache holds no imports for this file');
+      this.#imports = JSON.parse(json) as ImportSpecifier[];
+    }
     return this.#imports;
   }
 }
+
+/** False for a cached file whose imports are lost (imports.bin missing, or another write's): parse it again. */
+export function importsKnown(parsed: ParsedModule): boolean {
+  return !(parsed instanceof StoredParse) || parsed.json !== undefined;
+}
+
+const GRAPH = 'graph.bin';
+const IMPORTS = 'imports.bin';
 
 export function emptyCache(): GraphCache {
   return { version: CACHE_VERSION, resolutionKey: '', files: new Map() };
@@ -93,8 +145,9 @@ export function cacheDir(root: string): string {
 /** A missing, stale or corrupt cache is simply a cold start. */
 export function loadGraphCache(root: string): GraphCache {
   try {
-    const stored = deserialize(readFileSync(join(cacheDir(root), 'graph.bin'))) as StoredCache;
-    if (stored?.version === CACHE_VERSION && Array.isArray(stored.names)) return fromStored(stored);
+    const stored = deserialize(readFileSync(join(cacheDir(root), GRAPH))) as StoredCache;
+    if (stored?.version === CACHE_VERSION && Array.isArray(stored.names))
+      return fromStored(stored, new ImportsFile(root, stored.generation));
   } catch {
     // cold start
   }
@@ -106,46 +159,90 @@ export function saveGraphCache(root: string, cache: GraphCache): void {
   try {
     const dir = cacheDir(root);
     mkdirSync(dir, { recursive: true });
-    const temp = join(dir, `graph.bin.${process.pid}.tmp`);
-    writeFileSync(temp, serialize(toStored(cache)));
-    renameSync(temp, join(dir, 'graph.bin'));
+    const { graph, imports } = toStored(cache);
+    // imports.bin first: a reader that already has the new graph.bin finds its imports.
+    for (const [name, value] of [
+      [IMPORTS, imports],
+      [GRAPH, graph],
+    ] as const) {
+      const temp = join(dir, `${name}.${process.pid}.tmp`);
+      writeFileSync(temp, serialize(value));
+      renameSync(temp, join(dir, name));
+    }
   } catch {
     // read-only checkout or full disk: the next run is cold, nothing worse
   }
 }
 
-function fromStored(stored: StoredCache): GraphCache {
+/**
+ * A cached file read back: its edges stay in the cache's typed arrays until something asks for them as
+ * objects; building the reverse index walks them in place (forEachEdge).
+ */
+class StoredFile implements CachedFile {
+  readonly blob: string;
+  readonly mtimeMs: number;
+  readonly size: number;
+  readonly checked: boolean;
+  readonly parsed: ParsedModule;
+  readonly unresolved?: string[];
+  readonly #stored: StoredCache;
+  readonly #index: number;
+  #edges: ResolvedEdge[] | undefined;
+
+  constructor(stored: StoredCache, index: number, unresolved: string[] | undefined, imports: ImportsFile) {
+    this.#stored = stored;
+    this.#index = index;
+    this.blob = stored.blobs[index]!;
+    this.mtimeMs = stored.mtimeMs[index]!;
+    this.size = stored.size[index]!;
+    this.checked = stored.checked[index] === 1;
+    this.parsed = new StoredParse(imports, index, stored.opaque[index] === 1, stored.parseErrors[index]!);
+    if (stored.unresolvedAbsent[index] === 0) this.unresolved = unresolved ?? [];
+  }
+
+  get edges(): ResolvedEdge[] | undefined {
+    if (this.unresolved === undefined) return undefined;
+    if (this.#edges === undefined) {
+      const edges: ResolvedEdge[] = [];
+      this.forEachEdge((to, kind) => edges.push({ to, kind }));
+      this.#edges = edges;
+    }
+    return this.#edges;
+  }
+
+  forEachEdge(visit: (to: string, kind: ImportKind) => void): void {
+    const { names, edgeStart, edgeTo, edgeKind } = this.#stored;
+    for (let e = edgeStart[this.#index]!; e < edgeStart[this.#index + 1]!; e++)
+      visit(names[edgeTo[e]!]!, KINDS[edgeKind[e]!]!);
+  }
+}
+
+/** Calls `visit` for each resolved edge of `entry`, without building edge objects for a cached one. */
+export function forEachEdge(entry: CachedFile, visit: (to: string, kind: ImportKind) => void): void {
+  if (entry instanceof StoredFile) entry.forEachEdge(visit);
+  else for (const edge of entry.edges ?? []) visit(edge.to, edge.kind);
+}
+
+function fromStored(stored: StoredCache, imports: ImportsFile): GraphCache {
   const files = new Map<string, CachedFile>();
   const unresolved = new Map(stored.unresolved);
-  const { names, edgeStart, edgeTo, edgeKind } = stored;
-  for (let i = 0; i < stored.count; i++) {
-    const entry: CachedFile = {
-      blob: stored.blobs[i]!,
-      mtimeMs: stored.mtimeMs[i]!,
-      size: stored.size[i]!,
-      checked: stored.checked[i] === 1,
-      parsed: new StoredParse(stored.imports[i]!, stored.opaque[i] === 1, stored.parseErrors[i]!),
-    };
-    if (stored.unresolvedAbsent[i] === 0) {
-      const edges: ResolvedEdge[] = [];
-      for (let e = edgeStart[i]!; e < edgeStart[i + 1]!; e++)
-        edges.push({ to: names[edgeTo[e]!]!, kind: KINDS[edgeKind[e]!]! });
-      entry.edges = edges;
-      entry.unresolved = unresolved.get(i) ?? [];
-    }
-    files.set(names[i]!, entry);
-  }
+  for (let i = 0; i < stored.count; i++)
+    files.set(stored.names[i]!, new StoredFile(stored, i, unresolved.get(i), imports));
   return { version: stored.version, resolutionKey: stored.resolutionKey, files };
 }
 
-function toStored(cache: GraphCache): StoredCache {
+function toStored(cache: GraphCache): { graph: StoredCache; imports: StoredImports } {
   const names = [...cache.files.keys()];
   const count = names.length;
   const index = new Map(names.map((name, i) => [name, i]));
   const entries = [...cache.files.values()];
-  const edgeCount = entries.reduce((n, entry) => n + (entry.edges?.length ?? 0), 0);
+  let edgeCount = 0;
+  for (const entry of entries) forEachEdge(entry, () => edgeCount++);
+  const generation = randomBytes(8).toString('hex');
+  const imports: StoredImports = { generation, imports: new Array<string>(count) };
   const stored: StoredCache = {
     version: cache.version,
+    generation,
     resolutionKey: cache.resolutionKey,
     names,
     count,
@@ -153,7 +250,6 @@ function toStored(cache: GraphCache): StoredCache {
     size: new Float64Array(count),
     blobs: new Array<string>(count),
     checked: new Uint8Array(count),
-    imports: new Array<string>(count),
     opaque: new Uint8Array(count),
     parseErrors: new Array<string>(count),
     edgeStart: new Uint32Array(count + 1),
@@ -168,25 +264,25 @@ function toStored(cache: GraphCache): StoredCache {
     stored.size[i] = entry.size;
     stored.blobs[i] = entry.blob;
     stored.checked[i] = entry.checked ? 1 : 0;
-    stored.imports[i] =
-      entry.parsed instanceof StoredParse ? entry.parsed.json : JSON.stringify(entry.parsed.imports);
+    imports.imports[i] =
+      entry.parsed instanceof StoredParse ? (entry.parsed.json ?? '') : JSON.stringify(entry.parsed.imports);
     stored.opaque[i] = entry.parsed.opaqueDynamicImport ? 1 : 0;
     stored.parseErrors[i] = entry.parsed.parseError ?? '';
     stored.edgeStart[i] = e;
-    if (entry.edges === undefined) stored.unresolvedAbsent[i] = 1;
-    for (const edge of entry.edges ?? []) {
-      let to = index.get(edge.to);
+    if (entry.unresolved === undefined) stored.unresolvedAbsent[i] = 1;
+    forEachEdge(entry, (target, kind) => {
+      let to = index.get(target);
       if (to === undefined) {
         to = names.length;
-        names.push(edge.to);
-        index.set(edge.to, to);
+        names.push(target);
+        index.set(target, to);
       }
       stored.edgeTo[e] = to;
-      stored.edgeKind[e] = KIND_CODE.get(edge.kind)!;
+      stored.edgeKind[e] = KIND_CODE.get(kind)!;
       e++;
-    }
+    });
     if (entry.unresolved && entry.unresolved.length > 0) stored.unresolved.push([i, entry.unresolved]);
   });
   stored.edgeStart[count] = e;
-  return stored;
+  return { graph: stored, imports };
 }

@@ -35,8 +35,6 @@ export interface ModuleGraph {
   root: string;
   /** Every source and test file in the graph, repository-relative. */
   files: string[];
-  /** file → the repository files it imports (packages and Node built-ins are left out). */
-  edges: Map<string, ResolvedEdge[]>;
   /** file → files importing it: the reverse of `edges`, for walking from a change to its tests. */
   importers: Map<string, { from: string; kind: ImportKind }[]>;
   /** Files that failed to parse, with the parser's message. */

@@ -32,11 +32,10 @@ export function discoveryKey(
   blobIds: ReadonlyMap<string, string>,
 ): string {
   const hash = createHash('sha1').update(`${VERSION}\0`);
+  hash.update(files.join('\0'));
   for (const file of files) {
-    hash.update(file);
-    hash.update('\0');
     if (file === 'package.json' || file.endsWith('/package.json'))
-      hash.update(fingerprint(root, join(root, file), blobIds));
+      hash.update(`\0${file}\0${fingerprint(root, join(root, file), blobIds)}`);
   }
   return hash.digest('base64');
 }

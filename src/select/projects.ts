@@ -62,11 +62,16 @@ function projectInfo(
   packageJson: Record<string, unknown>,
 ): ProjectInfo {
   const prefix = dir === '' ? '' : `${dir}/`;
+  let own: readonly string[] | undefined;
   return {
     root,
     dir: join(root, dir),
     packageJson,
-    files: prefix === '' ? files : files.filter((f) => f.startsWith(prefix)),
+    // Listed on first use: a cached discovery never needs a package's files unless its tests run.
+    get files() {
+      own ??= prefix === '' ? files : files.filter((f) => f.startsWith(prefix));
+      return own;
+    },
   };
 }
 

@@ -61,13 +61,17 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
   const root = await repositoryRoot(cwd);
+  // Listing the working tree does not depend on the change: both git calls run at once.
+  const listing = workingTree(root);
+  // Awaited below; meanwhile a failure must not count as unhandled.
+  listing.catch(() => undefined);
   const changes = await changesOf(root, cwd, options);
   // A file deleted in the working tree but still in the index is gone: leaving it in would keep its
   // importers' cached edges (the file list, part of the cache key, would not change) and its tests listed.
   const deleted = new Set(
     changes.filter((c) => c.status === 'deleted' && !existsSync(join(root, c.path))).map((c) => c.path),
   );
-  const tree = await workingTree(root);
+  const tree = await listing;
   const files = tree.files.filter((f) => !deleted.has(f) && !TOOL_DATA.test(f));
   const projects = await discoverProjects(root, files, {
     blobIds: tree.blobIds,

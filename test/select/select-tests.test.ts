@@ -443,6 +443,10 @@ describe('selectTests: safety rules (import-forms fixture)', () => {
             reason: 'documentation or tooling file: no test reads it',
           },
           {
+            file: 'node_modules/.cache/testloop/imports.bin',
+            reason: 'documentation or tooling file: no test reads it',
+          },
+          {
             file: 'node_modules/.cache/testloop/projects.bin',
             reason: 'documentation or tooling file: no test reads it',
           },
