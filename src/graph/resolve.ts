@@ -8,6 +8,7 @@ import {
   exportsTarget,
   findWorkspacePackages,
   isBuildOutput,
+  mapsPaths,
   type PackageInfo,
   sourceCandidates,
 } from './workspaces.ts';
@@ -77,7 +78,24 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
   const cache = new Map<string, Map<string, string | null>>();
   const workspaceCache = new Map<string, string | null>();
   const realDirs = new Map<string, string>();
-  const listedFile = options.files ? createListedFileLookup(root, options.files) : () => undefined;
+  const listed = options.files ? createListedFiles(root, options.files) : undefined;
+  const listedFile = listed?.relative ?? (() => undefined);
+  // A workspace's `exports` are read here only when no tsconfig can map a bare specifier elsewhere first.
+  const plainWorkspaces = listed !== undefined && auto && !anyPathMapping(root, options.files!);
+  const plainExports = new Map<PackageInfo, boolean>();
+  /** The listed regular file `exports` names for a subpath, when the map has neither arrays nor nulls. */
+  const listedExport = (pkg: PackageInfo, subpath: string): string | undefined => {
+    if (!plainWorkspaces) return undefined;
+    let plain = plainExports.get(pkg);
+    if (plain === undefined) {
+      plain = isPlainExports(pkg.exports);
+      plainExports.set(pkg, plain);
+    }
+    const rel = plain ? exportsTarget(pkg.exports, subpath, conditionSets[0]!) : undefined;
+    if (typeof rel !== 'string' || !isValidTarget(rel)) return undefined;
+    const path = join(pkg.dir, rel);
+    return listed!.isRegularFile(path) ? path : undefined;
+  };
 
   const call = (factory: ResolverFactory, fromFile: string, request: string): ResolveResult =>
     auto ? factory.resolveFileSync(fromFile, request) : factory.sync(dirname(fromFile), request);
@@ -102,7 +120,7 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
     let target: string | undefined;
     if (pkg.exports !== undefined) {
       // Self-reference from inside the package applies its `exports`, with or without node_modules.
-      target = call(oxc, join(pkg.dir, 'package.json'), request).path;
+      target = listedExport(pkg, subpath) ?? call(oxc, join(pkg.dir, 'package.json'), request).path;
       for (const set of target === undefined ? conditionSets : []) {
         const rel = exportsTarget(pkg.exports, subpath, set);
         if (rel === null) return undefined;
@@ -235,17 +253,21 @@ const PLAIN_RELATIVE = /^(?:\.\/|(?:\.\.\/)+)(?!\.{1,2}(?:\/|$))(?:[^/]+\/)*[^/]
  * Anything else (a folder or symlink first, a name that exists only in another case on a
  * case-insensitive disk, a `.js` specifier that maps to `.ts`) returns undefined, for oxc to decide.
  */
-function createListedFileLookup(
+function createListedFiles(
   root: string,
   files: ReadonlySet<string>,
-): (fromFile: string, request: string) => string | undefined {
-  const folders = new Map<string, { files: Set<string>; lower: Set<string> } | null>();
+): {
+  relative: (fromFile: string, request: string) => string | undefined;
+  isRegularFile: (path: string) => boolean;
+} {
+  const folders = new Map<string, { names: Set<string>; files: Set<string>; lower: Set<string> } | null>();
   const folder = (dir: string) => {
     let found = folders.get(dir);
     if (found === undefined) {
       try {
         const entries = readdirSync(dir, { withFileTypes: true });
         found = {
+          names: new Set(entries.map((e) => e.name)),
           files: new Set(entries.filter((e) => e.isFile()).map((e) => e.name)),
           lower: new Set(entries.map((e) => e.name.toLowerCase())),
         };
@@ -256,20 +278,63 @@ function createListedFileLookup(
     }
     return found;
   };
-  return (fromFile, request) => {
+  const isRegularFile = (path: string): boolean =>
+    path.startsWith(`${root}/`) &&
+    files.has(path.slice(root.length + 1)) &&
+    folder(dirname(path))?.files.has(basename(path)) === true;
+  const relative = (fromFile: string, request: string): string | undefined => {
     if (!PLAIN_RELATIVE.test(request) || Object.hasOwn(EXTENSION_ALIAS, extname(request))) return undefined;
     const target = resolvePath(dirname(fromFile), request);
     if (!target.startsWith(`${root}/`) || target.includes('/node_modules/', root.length)) return undefined;
-    const listing = folder(dirname(target));
+    const dir = dirname(target);
+    const listing = folder(dir);
     if (!listing) return undefined;
     const name = basename(target);
-    for (const candidate of [name, ...EXTENSIONS.map((ext) => name + ext)]) {
-      if (!listing.lower.has(candidate.toLowerCase())) continue;
-      const path = join(dirname(target), candidate);
+    for (let i = -1; i < EXTENSIONS.length; i++) {
+      const candidate = i < 0 ? name : name + EXTENSIONS[i];
+      if (!listing.names.has(candidate)) {
+        // Absent here, unless a case-insensitive disk would find it under another case: oxc decides then.
+        if (listing.lower.has(candidate.toLowerCase())) return undefined;
+        continue;
+      }
+      const path = `${dir}/${candidate}`;
       return listing.files.has(candidate) && files.has(path.slice(root.length + 1)) ? path : undefined;
     }
     return undefined;
   };
+  return { relative, isRegularFile };
+}
+
+/** An `exports` target Node accepts: `./` and then no empty, `.`, `..` or node_modules segment. */
+function isValidTarget(rel: string): boolean {
+  return (
+    rel.startsWith('./') &&
+    rel
+      .slice(2)
+      .split('/')
+      .every((segment) => segment !== '' && segment !== '.' && segment !== '..' && segment !== 'node_modules')
+  );
+}
+
+/** Strings and condition objects only: arrays (fallback lists) and nulls are left to oxc. */
+function isPlainExports(value: unknown): boolean {
+  if (typeof value === 'string') return true;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every(isPlainExports);
+}
+
+/**
+ * Whether some tsconfig or jsconfig of the repository (or one it extends) sets `paths` or `baseUrl`,
+ * which oxc applies to a bare specifier before any package; unreadable or non-relative `extends` count
+ * as yes.
+ */
+function anyPathMapping(root: string, files: ReadonlySet<string>): boolean {
+  for (const file of files) {
+    if (/(?:^|\/)[tj]sconfig[^/]*\.json$/.test(file) && !file.includes('node_modules/')) {
+      if (mapsPaths(join(root, file), 0)) return true;
+    }
+  }
+  return false;
 }
 
 /** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */

@@ -139,9 +139,19 @@ function testFiles(
   const isExcluded = exclude.length > 0 ? picomatch(exclude, { dot: true }) : () => false;
   const isSource = includeSource.length > 0 ? picomatch(includeSource, { dot: true }) : () => false;
   const out: string[] = [];
+  // Listed paths are clean, so on POSIX the path below `dir` is a slice: relative() per file is the
+  // slowest part of discovery in a large repository.
+  const prefix = dir.endsWith(sep) ? dir : dir + sep;
   for (const file of files.absolute) {
-    const rel = relative(dir, file).split(sep).join('/');
-    if (rel.startsWith('../') || isAbsolute(rel) || isExcluded(rel)) continue;
+    let rel: string;
+    if (sep === '/') {
+      if (!file.startsWith(prefix)) continue;
+      rel = file.slice(prefix.length);
+    } else {
+      rel = relative(dir, file).split(sep).join('/');
+      if (rel.startsWith('../') || isAbsolute(rel)) continue;
+    }
+    if (isExcluded(rel)) continue;
     if (isIncluded(rel)) out.push(file);
     else if (isSource(rel) && inSourceTests(file)) out.push(file);
   }
