@@ -7,6 +7,7 @@ import {
   type CachedFile,
   emptyCache,
   forEachEdge,
+  type GraphCache,
   importsKnown,
   loadGraphCache,
   saveGraphCache,
@@ -42,7 +43,6 @@ type Parse = (fileName: string, source: string) => ParsedModule;
  */
 export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGraph> {
   const started = performance.now();
-  await lexerReady();
   const { root } = options;
   const blobIds = options.blobIds ?? new Map<string, string>();
   const useCache = options.cache !== false;
@@ -50,46 +50,50 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   const codeFiles = options.files.filter((f) => CODE_FILE.test(f) && !f.includes('node_modules/'));
   const resolutionKey = resolutionKeyOf(root, options, blobIds);
   const resolutionValid = cache.resolutionKey === resolutionKey;
-  const fileSet = new Set(options.files);
   const validate = new Set(options.validate ?? []);
+  const current = currentFiles(root, codeFiles, blobIds, cache);
+  const snapshot = snapshotKey(resolutionKey, current);
+
+  // Nothing changed since the cache was written: its graph is this tree's, read in place.
+  const stored = useCache && resolutionValid && snapshot === cache.snapshot ? cache.graph() : undefined;
+  if (stored && codeFiles.every((file) => !validate.has(file) || stored.checked(file))) {
+    return {
+      root,
+      ...stored,
+      stats: {
+        files: stored.files.length,
+        parsed: 0,
+        cached: stored.files.length,
+        ms: Math.round(performance.now() - started),
+      },
+    };
+  }
+
   let resolver: ReturnType<typeof createResolver> | undefined;
+  let fileSet: Set<string> | undefined;
   let fullParse: Parse | undefined;
   const parser = async (): Promise<Parse> =>
     (fullParse ??= (await import('./parse-imports.ts')).parseImports);
+  let lexer: Promise<void> | undefined;
   const nextFiles = new Map<string, CachedFile>();
   let parsedCount = 0;
-  let changed = !resolutionValid;
+  let changed = !resolutionValid || snapshot !== cache.snapshot;
 
   const importers = new Map<string, Importer[]>();
   const unresolved = new Map<string, string[]>();
   const parseErrors = new Map<string, string>();
   const opaque = new Set<string>();
 
-  for (const file of codeFiles) {
-    // Listed paths are clean: concatenation is join() without its cost, for the files that are read.
-    const absolute = `${root}/${file}`;
-    let entry = cache.files.get(file);
-    let blob = blobIds.get(file);
-    let source: Buffer | undefined;
-    let stat = { mtimeMs: 0, size: 0 };
-    if (blob === undefined) {
-      // Modified, untracked or a symlink: its stat, then its content, tell whether the cache holds it.
-      const info = statSync(absolute, { throwIfNoEntry: false });
-      if (!info?.isFile()) continue; // listed by git but deleted in the working tree
-      stat = { mtimeMs: info.mtimeMs, size: info.size };
-      if (entry && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size && entry.mtimeMs !== 0)
-        blob = entry.blob;
-      else {
-        source = readSource(absolute);
-        if (source === undefined) continue;
-        blob = blobId(source);
-      }
-    }
+  for (const { file, absolute, blob, stat, source: read } of current) {
+    let source = read;
+    let entry = cache.entry(file);
     const needsResolution = !resolutionValid || entry?.unresolved === undefined;
     if (!entry || entry.blob !== blob || (needsResolution && !importsKnown(entry.parsed))) {
       source ??= readSource(absolute);
       if (source === undefined) continue;
       const text = source.toString('utf8');
+      lexer ??= lexerReady();
+      await lexer;
       const scanned = scanImports(file, text);
       const parsed = scanned ?? (await parser())(file, text);
       entry = { blob, ...stat, parsed, checked: scanned === undefined };
@@ -107,6 +111,7 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
       changed = true;
     }
     if (needsResolution || entry.unresolved === undefined) {
+      fileSet ??= new Set(options.files);
       resolver ??= (await import('./resolve.ts')).createResolver({
         root,
         files: fileSet,
@@ -123,8 +128,18 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
     if (entry.parsed.parseError !== undefined) parseErrors.set(file, entry.parsed.parseError);
     if (entry.parsed.opaqueDynamicImport) opaque.add(file);
   }
-  if (nextFiles.size !== cache.files.size) changed = true;
-  if (useCache && changed) saveGraphCache(root, { version: cache.version, resolutionKey, files: nextFiles });
+  if (nextFiles.size !== cache.size) changed = true;
+  if (useCache && changed) {
+    // Files that vanished between listing and reading are not in the graph, so not in its key either.
+    const written =
+      nextFiles.size === current.length
+        ? snapshot
+        : snapshotKey(
+            resolutionKey,
+            current.filter((c) => nextFiles.has(c.file)),
+          );
+    saveGraphCache(root, { version: cache.version, resolutionKey, snapshot: written, files: nextFiles });
+  }
 
   return {
     root,
@@ -142,6 +157,56 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   };
 }
 
+/** A code file as it is now: its blob id, and the stat and bytes when they had to be read to know it. */
+interface CurrentFile {
+  file: string;
+  absolute: string;
+  blob: string;
+  stat: { mtimeMs: number; size: number };
+  source?: Buffer;
+}
+
+/**
+ * Git vouches for most files' content; the others (modified, untracked, symlinks) are known by an
+ * unchanged stat since the cache was written, or else by reading them. Files gone from disk are left out.
+ */
+function currentFiles(
+  root: string,
+  codeFiles: readonly string[],
+  blobIds: ReadonlyMap<string, string>,
+  cache: GraphCache,
+): CurrentFile[] {
+  const out: CurrentFile[] = [];
+  const unstat = { mtimeMs: 0, size: 0 };
+  for (const file of codeFiles) {
+    // Listed paths are clean: concatenation is join() without its cost.
+    const absolute = `${root}/${file}`;
+    const blob = blobIds.get(file);
+    if (blob !== undefined) {
+      out.push({ file, absolute, blob, stat: unstat });
+      continue;
+    }
+    const info = statSync(absolute, { throwIfNoEntry: false });
+    if (!info?.isFile()) continue; // listed by git but deleted in the working tree
+    const stat = { mtimeMs: info.mtimeMs, size: info.size };
+    const entry = cache.entry(file);
+    if (entry && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size && entry.mtimeMs !== 0) {
+      out.push({ file, absolute, blob: entry.blob, stat });
+      continue;
+    }
+    const source = readSource(absolute);
+    if (source !== undefined) out.push({ file, absolute, blob: blobId(source), stat, source });
+  }
+  return out;
+}
+
+/** One key for the whole graph: the resolution inputs and every code file's name and content. */
+function snapshotKey(resolutionKey: string, files: readonly CurrentFile[]): string {
+  const hash = createHash('sha1').update(resolutionKey);
+  hash.update(files.map((f) => `${f.file}\0${f.blob}`).join('\n'));
+  return hash.digest('base64');
+}
+
 type Importer = { from: string; kind: ImportKind };
 
 /** Indexes `file`'s edges by target; one importer object per (file, kind), shared by all its targets. */
@@ -153,7 +218,10 @@ function addImporters(importers: Map<string, Importer[]>, file: string, entry: C
     if (importer === undefined) {
       importer = { from: file, kind };
       if (first === undefined) first = importer;
-      else (others ??= []).push(importer);
+      else {
+        others ??= [];
+        others.push(importer);
+      }
     }
     const list = importers.get(to);
     if (list) list.push(importer);

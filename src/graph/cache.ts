@@ -2,10 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import type { ImportKind, ImportSpecifier, ParsedModule, ResolvedEdge } from './types.ts';
+import type {
+  Importer,
+  ImporterIndex,
+  ImportKind,
+  ImportSpecifier,
+  ParsedModule,
+  ResolvedEdge,
+} from './types.ts';
 
 /** Bumped whenever what is stored, or how it is computed, changes: old caches are then ignored. */
-const CACHE_VERSION = 4;
+const CACHE_VERSION = 5;
 
 export interface CachedFile {
   /**
@@ -24,11 +31,35 @@ export interface CachedFile {
   unresolved?: string[];
 }
 
-export interface GraphCache {
+/** What a run writes: every code file's entry, and the keys they were computed under. */
+export interface GraphCacheData {
   version: number;
   /** Hash of the file list and of every file that steers resolution (tsconfig, package.json, aliases). */
   resolutionKey: string;
+  /** Hash of the resolution key and every code file's name and blob id (see snapshotKey). */
+  snapshot: string;
   files: Map<string, CachedFile>;
+}
+
+/** A cache as read back: entries by name on demand, and the stored graph itself for an unchanged tree. */
+export interface GraphCache {
+  version: number;
+  resolutionKey: string;
+  snapshot: string;
+  size: number;
+  entry(file: string): CachedFile | undefined;
+  /** The graph as stored, without a per-file pass: only for a tree whose snapshot key matches. */
+  graph(): StoredGraph | undefined;
+}
+
+export interface StoredGraph {
+  files: string[];
+  importers: ImporterIndex;
+  parseErrors: Map<string, string>;
+  opaque: Set<string>;
+  unresolved: Map<string, string[]>;
+  /** Whether the full parser has checked the file's content (see CachedFile.checked). */
+  checked(file: string): boolean;
 }
 
 /**
@@ -60,6 +91,11 @@ interface StoredCache {
   unresolvedAbsent: Uint8Array;
   /** file index → its unresolved specifiers, for the files that have any. */
   unresolved: [number, string[]][];
+  snapshot: string;
+  /** The reverse edges over `names`: name j is imported by importerFrom[k] (kind importerKind[k]) for importerStart[j] ≤ k < importerStart[j + 1]. */
+  importerStart: Uint32Array;
+  importerFrom: Uint32Array;
+  importerKind: Uint8Array;
 }
 
 const KINDS: ImportKind[] = ['static', 'type', 'dynamic', 'require', 'mock', 'asset', 'glob'];
@@ -135,7 +171,14 @@ const GRAPH = 'graph.bin';
 const IMPORTS = 'imports.bin';
 
 export function emptyCache(): GraphCache {
-  return { version: CACHE_VERSION, resolutionKey: '', files: new Map() };
+  return {
+    version: CACHE_VERSION,
+    resolutionKey: '',
+    snapshot: '',
+    size: 0,
+    entry: () => undefined,
+    graph: () => undefined,
+  };
 }
 
 export function cacheDir(root: string): string {
@@ -155,7 +198,7 @@ export function loadGraphCache(root: string): GraphCache {
 }
 
 /** Written through a rename so a concurrent run never reads half a cache. Failure to write is not an error. */
-export function saveGraphCache(root: string, cache: GraphCache): void {
+export function saveGraphCache(root: string, cache: GraphCacheData): void {
   try {
     const dir = cacheDir(root);
     mkdirSync(dir, { recursive: true });
@@ -224,14 +267,69 @@ export function forEachEdge(entry: CachedFile, visit: (to: string, kind: ImportK
 }
 
 function fromStored(stored: StoredCache, imports: ImportsFile): GraphCache {
-  const files = new Map<string, CachedFile>();
-  const unresolved = new Map(stored.unresolved);
-  for (let i = 0; i < stored.count; i++)
-    files.set(stored.names[i]!, new StoredFile(stored, i, unresolved.get(i), imports));
-  return { version: stored.version, resolutionKey: stored.resolutionKey, files };
+  let index: Map<string, number> | undefined;
+  const indexOf = (file: string): number | undefined => {
+    index ??= new Map(stored.names.map((name, i) => [name, i]));
+    return index.get(file);
+  };
+  let unresolved: Map<number, string[]> | undefined;
+  const entries = new Map<number, CachedFile>();
+  return {
+    version: stored.version,
+    resolutionKey: stored.resolutionKey,
+    snapshot: stored.snapshot,
+    size: stored.count,
+    entry(file) {
+      const i = indexOf(file);
+      if (i === undefined || i >= stored.count) return undefined;
+      let entry = entries.get(i);
+      if (entry === undefined) {
+        unresolved ??= new Map(stored.unresolved);
+        entry = new StoredFile(stored, i, unresolved.get(i), imports);
+        entries.set(i, entry);
+      }
+      return entry;
+    },
+    graph: () => storedGraph(stored, indexOf),
+  };
 }
 
-function toStored(cache: GraphCache): { graph: StoredCache; imports: StoredImports } {
+function storedGraph(stored: StoredCache, indexOf: (file: string) => number | undefined): StoredGraph {
+  const { names, count, importerStart, importerFrom, importerKind } = stored;
+  const parseErrors = new Map<string, string>();
+  const opaque = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    if (stored.parseErrors[i] !== '') parseErrors.set(names[i]!, stored.parseErrors[i]!);
+    if (stored.opaque[i] === 1) opaque.add(names[i]!);
+  }
+  const importers: ImporterIndex = {
+    get(file) {
+      const j = indexOf(file);
+      if (j === undefined || importerStart[j] === importerStart[j + 1]) return undefined;
+      const list: Importer[] = [];
+      for (let k = importerStart[j]!; k < importerStart[j + 1]!; k++)
+        list.push({ from: names[importerFrom[k]!]!, kind: KINDS[importerKind[k]!]! });
+      return list;
+    },
+    has(file) {
+      const j = indexOf(file);
+      return j !== undefined && importerStart[j] !== importerStart[j + 1];
+    },
+  };
+  return {
+    files: names.slice(0, count),
+    importers,
+    parseErrors,
+    opaque,
+    unresolved: new Map(stored.unresolved.map(([i, specifiers]) => [names[i]!, specifiers])),
+    checked: (file) => {
+      const i = indexOf(file);
+      return i !== undefined && i < count && stored.checked[i] === 1;
+    },
+  };
+}
+
+function toStored(cache: GraphCacheData): { graph: StoredCache; imports: StoredImports } {
   const names = [...cache.files.keys()];
   const count = names.length;
   const index = new Map(names.map((name, i) => [name, i]));
@@ -257,6 +355,10 @@ function toStored(cache: GraphCache): { graph: StoredCache; imports: StoredImpor
     edgeKind: new Uint8Array(edgeCount),
     unresolvedAbsent: new Uint8Array(count),
     unresolved: [],
+    snapshot: cache.snapshot,
+    importerStart: new Uint32Array(0),
+    importerFrom: new Uint32Array(edgeCount),
+    importerKind: new Uint8Array(edgeCount),
   };
   let e = 0;
   entries.forEach((entry, i) => {
@@ -284,5 +386,23 @@ function toStored(cache: GraphCache): { graph: StoredCache; imports: StoredImpor
     if (entry.unresolved && entry.unresolved.length > 0) stored.unresolved.push([i, entry.unresolved]);
   });
   stored.edgeStart[count] = e;
+  reverseEdges(stored);
   return { graph: stored, imports };
+}
+
+/** Fills the importer arrays from the edge arrays: a counting sort of the edges by target. */
+function reverseEdges(stored: StoredCache): void {
+  const { edgeStart, edgeTo, edgeKind, importerFrom, importerKind } = stored;
+  const start = new Uint32Array(stored.names.length + 1);
+  for (const to of edgeTo) start[to + 1]!++;
+  for (let j = 0; j < stored.names.length; j++) start[j + 1]! += start[j]!;
+  const next = start.slice(0, stored.names.length);
+  for (let i = 0; i < stored.count; i++) {
+    for (let e = edgeStart[i]!; e < edgeStart[i + 1]!; e++) {
+      const k = next[edgeTo[e]!]!++;
+      importerFrom[k] = i;
+      importerKind[k] = edgeKind[e]!;
+    }
+  }
+  stored.importerStart = start;
 }

@@ -31,12 +31,23 @@ export interface ResolvedEdge {
   kind: ImportKind;
 }
 
+export interface Importer {
+  from: string;
+  kind: ImportKind;
+}
+
+/** A file's importers: a Map, or a view over the cache's arrays. */
+export interface ImporterIndex {
+  get(file: string): readonly Importer[] | undefined;
+  has(file: string): boolean;
+}
+
 export interface ModuleGraph {
   root: string;
   /** Every source and test file in the graph, repository-relative. */
   files: string[];
-  /** file → files importing it: the reverse of `edges`, for walking from a change to its tests. */
-  importers: Map<string, { from: string; kind: ImportKind }[]>;
+  /** file → files importing it, for walking from a change to its tests. */
+  importers: ImporterIndex;
   /** Files that failed to parse, with the parser's message. */
   parseErrors: Map<string, string>;
   /** Files with a computed import()/require(): anything in their package may be loaded. */
