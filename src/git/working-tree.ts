@@ -18,10 +18,23 @@ const REGULAR = /^100(?:644|755)$/;
 /**
  * One `git ls-files` call for the file list and what each file holds. Git checks the working tree
  * against the index's stat data in C (re-reading racily clean files itself), which costs a fraction of
- * one statSync per file from JavaScript.
+ * one statSync per file from JavaScript. Any folder of the repository will do as `cwd` (`:/` and
+ * --full-name list the whole tree from the root), so this can run before the root is known.
  */
-export async function workingTree(root: string): Promise<WorkingTree> {
-  const result = await git(root, ['ls-files', '-z', '-v', '-s', '-c', '-o', '-m', '--exclude-standard']);
+export async function workingTree(cwd: string): Promise<WorkingTree> {
+  const result = await git(cwd, [
+    'ls-files',
+    '-z',
+    '-v',
+    '-s',
+    '-c',
+    '-o',
+    '-m',
+    '--exclude-standard',
+    '--full-name',
+    '--',
+    ':/',
+  ]);
   if (result.code !== 0) return { files: [], blobIds: new Map() };
   return parseLsFiles(result.stdout.toString('utf8'));
 }
@@ -43,9 +56,9 @@ export function parseLsFiles(output: string): WorkingTree {
       files.push(path);
     }
     if (tab < 0) continue;
-    const [mode, blob, stage] = record.slice(2, tab).split(' ');
-    if (tag === 'H' && stage === '0' && blob !== undefined && REGULAR.test(mode ?? ''))
-      trusted.set(path, blob);
+    // `<mode> <blob> <stage>`: the mode is six octal digits, the stage one digit before the tab.
+    if (tag === 'H' && record[tab - 1] === '0' && REGULAR.test(record.slice(2, 8)))
+      trusted.set(path, record.slice(9, tab - 2));
     else untrusted.add(path);
   }
   for (const path of untrusted) trusted.delete(path);

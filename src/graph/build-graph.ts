@@ -13,7 +13,6 @@ import {
   saveGraphCache,
 } from './cache.ts';
 import type { createResolver } from './resolve.ts';
-import { lexerReady, scanImports } from './scan-imports.ts';
 import type { Alias, ImportKind, ModuleGraph, ParsedModule, ResolvedEdge } from './types.ts';
 
 export const CODE_FILE = /\.(?:[cm]?[jt]sx?|vue|svelte)$/;
@@ -74,7 +73,7 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   let fullParse: Parse | undefined;
   const parser = async (): Promise<Parse> =>
     (fullParse ??= (await import('./parse-imports.ts')).parseImports);
-  let lexer: Promise<void> | undefined;
+  let lexer: Promise<(fileName: string, source: string) => ParsedModule | undefined> | undefined;
   const nextFiles = new Map<string, CachedFile>();
   let parsedCount = 0;
   let changed = !resolutionValid || snapshot !== cache.snapshot;
@@ -84,7 +83,11 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   const parseErrors = new Map<string, string>();
   const opaque = new Set<string>();
 
-  for (const { file, absolute, blob, stat, source: read } of current) {
+  for (let i = 0; i < current.files.length; i++) {
+    const file = current.files[i]!;
+    const blob = current.blobs[i]!;
+    const absolute = `${root}/${file}`;
+    const { stat, source: read } = current.read.get(file) ?? UNREAD;
     let source = read;
     let entry = cache.entry(file);
     const needsResolution = !resolutionValid || entry?.unresolved === undefined;
@@ -92,9 +95,11 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
       source ??= readSource(absolute);
       if (source === undefined) continue;
       const text = source.toString('utf8');
-      lexer ??= lexerReady();
-      await lexer;
-      const scanned = scanImports(file, text);
+      lexer ??= import('./scan-imports.ts').then(async (module) => {
+        await module.lexerReady();
+        return module.scanImports;
+      });
+      const scanned = (await lexer)(file, text);
       const parsed = scanned ?? (await parser())(file, text);
       entry = { blob, ...stat, parsed, checked: scanned === undefined };
       parsedCount++;
@@ -132,11 +137,11 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   if (useCache && changed) {
     // Files that vanished between listing and reading are not in the graph, so not in its key either.
     const written =
-      nextFiles.size === current.length
+      nextFiles.size === current.files.length
         ? snapshot
         : snapshotKey(
             resolutionKey,
-            current.filter((c) => nextFiles.has(c.file)),
+            keep(current, (file) => nextFiles.has(file)),
           );
     saveGraphCache(root, { version: cache.version, resolutionKey, snapshot: written, files: nextFiles });
   }
@@ -157,14 +162,16 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   };
 }
 
-/** A code file as it is now: its blob id, and the stat and bytes when they had to be read to know it. */
-interface CurrentFile {
-  file: string;
-  absolute: string;
-  blob: string;
-  stat: { mtimeMs: number; size: number };
-  source?: Buffer;
+/** The code files as they are now, in order, with their blob ids; stat and bytes of those that were read. */
+interface CurrentFiles {
+  files: string[];
+  blobs: string[];
+  read: Map<string, { stat: { mtimeMs: number; size: number }; source?: Buffer }>;
 }
+
+const UNREAD: { stat: { mtimeMs: number; size: number }; source?: Buffer } = {
+  stat: { mtimeMs: 0, size: 0 },
+};
 
 /**
  * Git vouches for most files' content; the others (modified, untracked, symlinks) are known by an
@@ -175,35 +182,51 @@ function currentFiles(
   codeFiles: readonly string[],
   blobIds: ReadonlyMap<string, string>,
   cache: GraphCache,
-): CurrentFile[] {
-  const out: CurrentFile[] = [];
-  const unstat = { mtimeMs: 0, size: 0 };
+): CurrentFiles {
+  const out: CurrentFiles = { files: [], blobs: [], read: new Map() };
   for (const file of codeFiles) {
-    // Listed paths are clean: concatenation is join() without its cost.
-    const absolute = `${root}/${file}`;
     const blob = blobIds.get(file);
     if (blob !== undefined) {
-      out.push({ file, absolute, blob, stat: unstat });
+      out.files.push(file);
+      out.blobs.push(blob);
       continue;
     }
+    // Listed paths are clean: concatenation is join() without its cost.
+    const absolute = `${root}/${file}`;
     const info = statSync(absolute, { throwIfNoEntry: false });
     if (!info?.isFile()) continue; // listed by git but deleted in the working tree
     const stat = { mtimeMs: info.mtimeMs, size: info.size };
     const entry = cache.entry(file);
     if (entry && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size && entry.mtimeMs !== 0) {
-      out.push({ file, absolute, blob: entry.blob, stat });
+      out.files.push(file);
+      out.blobs.push(entry.blob);
+      out.read.set(file, { stat });
       continue;
     }
     const source = readSource(absolute);
-    if (source !== undefined) out.push({ file, absolute, blob: blobId(source), stat, source });
+    if (source === undefined) continue;
+    out.files.push(file);
+    out.blobs.push(blobId(source));
+    out.read.set(file, { stat, source });
   }
   return out;
 }
 
+function keep(current: CurrentFiles, wanted: (file: string) => boolean): CurrentFiles {
+  const out: CurrentFiles = { files: [], blobs: [], read: current.read };
+  current.files.forEach((file, i) => {
+    if (!wanted(file)) return;
+    out.files.push(file);
+    out.blobs.push(current.blobs[i]!);
+  });
+  return out;
+}
+
 /** One key for the whole graph: the resolution inputs and every code file's name and content. */
-function snapshotKey(resolutionKey: string, files: readonly CurrentFile[]): string {
+function snapshotKey(resolutionKey: string, current: CurrentFiles): string {
   const hash = createHash('sha1').update(resolutionKey);
-  hash.update(files.map((f) => `${f.file}\0${f.blob}`).join('\n'));
+  hash.update(current.files.join('\0'));
+  hash.update(current.blobs.join('\0'));
   return hash.digest('base64');
 }
 

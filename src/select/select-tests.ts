@@ -60,11 +60,11 @@ export interface SelectionPlan {
 export async function planSelection(options: SelectOptions): Promise<SelectionPlan> {
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
-  const root = await repositoryRoot(cwd);
-  // Listing the working tree does not depend on the change: both git calls run at once.
-  const listing = workingTree(root);
+  // Listing the working tree depends on neither the root nor the change: the git calls run at once.
+  const listing = workingTree(cwd);
   // Awaited below; meanwhile a failure must not count as unhandled.
   listing.catch(() => undefined);
+  const root = await repositoryRoot(cwd);
   const changes = await changesOf(root, cwd, options);
   // A file deleted in the working tree but still in the index is gone: leaving it in would keep its
   // importers' cached edges (the file list, part of the cache key, would not change) and its tests listed.
@@ -191,7 +191,9 @@ export function classifyChanges(
   tests: Map<string, Project>,
 ): Impact {
   const impact: Impact = { seeds: new Map(), ruleTests: new Map(), ignored: [] };
-  const inGraph = new Set(graph.files);
+  // A few changed files are looked up directly; a set of every file pays only for many.
+  const inGraph =
+    changes.length > 16 ? new Set(graph.files) : { has: (file: string) => graph.files.includes(file) };
   const widen = (file: string, why: string) => {
     const project = projectOf(projects, file);
     if (project.dir === '') {
