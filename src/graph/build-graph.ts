@@ -149,7 +149,13 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   return {
     root,
     files: [...nextFiles.keys()],
-    importers,
+    importers: {
+      get: (file) => importers.get(file),
+      has: (file) => importers.has(file),
+      forEach: (file, visit) => {
+        for (const importer of importers.get(file) ?? []) visit(importer.from, importer.kind);
+      },
+    },
     parseErrors,
     opaque,
     unresolved,

@@ -315,6 +315,12 @@ function storedGraph(stored: StoredCache, indexOf: (file: string) => number | un
       const j = indexOf(file);
       return j !== undefined && importerStart[j] !== importerStart[j + 1];
     },
+    forEach(file, visit) {
+      const j = indexOf(file);
+      if (j === undefined) return;
+      for (let k = importerStart[j]!; k < importerStart[j + 1]!; k++)
+        visit(names[importerFrom[k]!]!, KINDS[importerKind[k]!]!);
+    },
   };
   return {
     files: names.slice(0, count),

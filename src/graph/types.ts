@@ -36,10 +36,12 @@ export interface Importer {
   kind: ImportKind;
 }
 
-/** A file's importers: a Map, or a view over the cache's arrays. */
+/** A file's importers, from a map or from a view over the cache's arrays. */
 export interface ImporterIndex {
   get(file: string): readonly Importer[] | undefined;
   has(file: string): boolean;
+  /** Each importer of `file`, without building a list (the walk calls this for every file it reaches). */
+  forEach(file: string, visit: (from: string, kind: ImportKind) => void): void;
 }
 
 export interface ModuleGraph {
