@@ -87,21 +87,23 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
     const file = current.files[i]!;
     const blob = current.blobs[i]!;
     const absolute = `${root}/${file}`;
-    const { stat, source: read } = current.read.get(file) ?? UNREAD;
-    let source = read;
+    const { stat, text: read } = current.read.get(file) ?? UNREAD;
+    let text = read;
     let entry = cache.entry(file);
+    // An entry made in this run is ours to complete in place; a cached one is copied when it changes.
+    let fresh = false;
     const needsResolution = !resolutionValid || entry?.unresolved === undefined;
     if (!entry || entry.blob !== blob || (needsResolution && !importsKnown(entry.parsed))) {
-      source ??= readSource(absolute);
-      if (source === undefined) continue;
-      const text = source.toString('utf8');
+      text ??= readText(absolute)?.text;
+      if (text === undefined) continue;
       lexer ??= import('./scan-imports.ts').then(async (module) => {
         await module.lexerReady();
         return module.scanImports;
       });
       const scanned = (await lexer)(file, text);
       const parsed = scanned ?? (await parser())(file, text);
-      entry = { blob, ...stat, parsed, checked: scanned === undefined };
+      entry = { blob, mtimeMs: stat.mtimeMs, size: stat.size, parsed, checked: scanned === undefined };
+      fresh = true;
       parsedCount++;
       changed = true;
     } else if (entry.mtimeMs !== stat.mtimeMs || entry.size !== stat.size) {
@@ -109,10 +111,10 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
       changed = true;
     }
     if (validate.has(file) && !entry.checked) {
-      source ??= readSource(absolute);
-      if (source === undefined) continue;
+      text ??= readText(absolute)?.text;
+      if (text === undefined) continue;
       // The full parser's reading of the same content: the same imports, and whether it parses.
-      entry = copy(entry, { parsed: (await parser())(file, source.toString('utf8')), checked: true });
+      entry = copy(entry, { parsed: (await parser())(file, text), checked: true });
       changed = true;
     }
     if (needsResolution || entry.unresolved === undefined) {
@@ -124,7 +126,8 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
         ...(options.conditions ? { conditions: options.conditions } : {}),
       });
       const resolved = resolveImports(root, file, entry, resolver, fileSet);
-      entry = copy(entry, resolved);
+      if (fresh) Object.assign(entry, resolved);
+      else entry = copy(entry, resolved);
       changed = true;
     }
     nextFiles.set(file, entry);
@@ -172,10 +175,10 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
 interface CurrentFiles {
   files: string[];
   blobs: string[];
-  read: Map<string, { stat: { mtimeMs: number; size: number }; source?: Buffer }>;
+  read: Map<string, { stat: { mtimeMs: number; size: number }; text?: string }>;
 }
 
-const UNREAD: { stat: { mtimeMs: number; size: number }; source?: Buffer } = {
+const UNREAD: { stat: { mtimeMs: number; size: number }; text?: string } = {
   stat: { mtimeMs: 0, size: 0 },
 };
 
@@ -209,11 +212,11 @@ function currentFiles(
       out.read.set(file, { stat });
       continue;
     }
-    const source = readSource(absolute);
-    if (source === undefined) continue;
+    const read = readText(absolute, true);
+    if (read === undefined) continue;
     out.files.push(file);
-    out.blobs.push(blobId(source));
-    out.read.set(file, { stat, source });
+    out.blobs.push(read.blob!);
+    out.read.set(file, { stat, text: read.text });
   }
   return out;
 }
@@ -336,12 +339,15 @@ function resolutionKeyOf(
 /** One buffer for every source file that fits: readFileSync would also fstat each file to size it. */
 const scratch = Buffer.allocUnsafe(1 << 20);
 
-function readSource(path: string): Buffer | undefined {
+/** A file's text, and its blob id when asked (hashed from the bytes, before decoding). */
+function readText(path: string, withBlob = false): { text: string; blob?: string } | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
     const length = readSync(fd, scratch, 0, scratch.length, 0);
-    return length < scratch.length ? Buffer.from(scratch.subarray(0, length)) : readFileSync(path);
+    const bytes = length < scratch.length ? scratch.subarray(0, length) : readFileSync(path);
+    const text = bytes.toString('utf8');
+    return withBlob ? { text, blob: blobId(bytes) } : { text };
   } catch {
     return undefined; // deleted, or a folder, since git listed it
   } finally {

@@ -105,7 +105,7 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
 
   /** A file a workspace (or symlinked) package's build would write is replaced by its source. */
   function preferSource(pkg: PackageInfo, path: string, isRoot: boolean): string | undefined {
-    const exists = fileExists(path);
+    const exists = listed?.isRegularFile(path) === true || fileExists(path);
     const rel = path.slice(pkg.dir.length + 1);
     if (exists && !isBuildOutput(pkg, rel)) return path;
     for (const candidate of sourceCandidates(pkg, rel, isRoot)) {
@@ -284,7 +284,16 @@ function createListedFiles(
     folder(dirname(path))?.files.has(basename(path)) === true;
   const relative = (fromFile: string, request: string): string | undefined => {
     if (!PLAIN_RELATIVE.test(request) || Object.hasOwn(EXTENSION_ALIAS, extname(request))) return undefined;
-    const target = resolvePath(dirname(fromFile), request);
+    // The request is plain (see PLAIN_RELATIVE): joining it is string work, without path.resolve's scan.
+    let base = fromFile.slice(0, fromFile.lastIndexOf('/'));
+    let rest = request;
+    if (rest.startsWith('./')) rest = rest.slice(2);
+    else
+      while (rest.startsWith('../')) {
+        base = base.slice(0, Math.max(0, base.lastIndexOf('/')));
+        rest = rest.slice(3);
+      }
+    const target = `${base}/${rest}`;
     if (!target.startsWith(`${root}/`) || target.includes('/node_modules/', root.length)) return undefined;
     const dir = dirname(target);
     const listing = folder(dir);
