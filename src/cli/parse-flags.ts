@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ZodObject, z } from 'zod';
 import { baseType, envName, flagName } from '../config/load-config.ts';
+import type { OptionTable } from '../config/option-table.ts';
 import { TestloopError } from '../errors.ts';
 
 /** Flags every command takes besides its own options. */
@@ -16,14 +17,24 @@ export interface ParsedFlags {
   positionals: string[];
 }
 
+/** A command's options as a zod schema or as a plain table: either way, each key's type and description. */
+function tableOf(options: ZodObject | OptionTable): OptionTable {
+  if (!('shape' in options && typeof options.shape === 'object')) return options as OptionTable;
+  const table: Record<string, { type: ReturnType<typeof baseType>; description: string }> = {};
+  for (const [key, field] of Object.entries((options as ZodObject).shape)) {
+    table[key] = { type: baseType(field as z.ZodType), description: (field as z.ZodType).description ?? '' };
+  }
+  return table as OptionTable;
+}
+
 /** Builds the parser from the command's option schema, so flags cannot drift from config keys. */
-export function parseFlags(schema: ZodObject, argv: string[], command: string): ParsedFlags {
+export function parseFlags(options: ZodObject | OptionTable, argv: string[], command: string): ParsedFlags {
+  const table = tableOf(options);
   const spec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
     ...COMMON,
   };
   const keyOfFlag = new Map<string, string>();
-  for (const [key, field] of Object.entries(schema.shape)) {
-    const type = baseType(field as z.ZodType);
+  for (const [key, { type }] of Object.entries(table)) {
     const flag = flagName(key);
     keyOfFlag.set(flag, key);
     spec[flag] =
@@ -49,7 +60,7 @@ export function parseFlags(schema: ZodObject, argv: string[], command: string): 
   for (const [flag, raw] of Object.entries(parsed.values)) {
     const key = keyOfFlag.get(flag);
     if (!key) continue;
-    const type = baseType(schema.shape[key] as z.ZodType);
+    const type = table[key]!.type;
     if (type === 'boolean' && flag.startsWith('no-')) {
       values[key] = !raw;
     } else if (type === 'number') {
@@ -80,12 +91,16 @@ export function parseFlags(schema: ZodObject, argv: string[], command: string): 
   };
 }
 
-export function helpText(schema: ZodObject, command: string, summary: string, exitCodes: string): string {
-  const rows = Object.entries(schema.shape).map(([key, field]) => {
-    const type = baseType(field as z.ZodType);
+export function helpText(
+  options: ZodObject | OptionTable,
+  command: string,
+  summary: string,
+  exitCodes: string,
+): string {
+  const rows = Object.entries(tableOf(options)).map(([key, { type, description }]) => {
     const name = type === 'boolean' ? `[no-]${flagName(key)}` : flagName(key);
     const flag = `--${name}${type === 'boolean' ? '' : type === 'number' ? ' <n>' : ' <value>'}`;
-    return `  ${flag.padEnd(26)} ${(field as z.ZodType).description ?? ''}\n  ${''.padEnd(26)} env ${envName(key)}${type === 'array' ? ' (comma-separated)' : ''}`;
+    return `  ${flag.padEnd(26)} ${description}\n  ${''.padEnd(26)} env ${envName(key)}${type === 'array' ? ' (comma-separated)' : ''}`;
   });
   return `Usage: testloop ${command} [options]\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n  --config <file>            config file (default: testloop.config.{json,js,mjs,cjs} or package.json#testloop)\n  -C, --cwd <dir>            run as if started in <dir>\n  -h, --help                 this help\n\nExit status: ${exitCodes}\n`;
 }

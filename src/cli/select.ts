@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { findConfig, resolveOptions } from '../config/load-config.ts';
-import { selectOptionsSchema } from '../config/select-options.ts';
+import { acceptsAsIs, hasEnvOptions } from '../config/option-table.ts';
+import { SELECT_OPTIONS, type SelectOptionsInput } from '../config/select-options.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import type { Alias } from '../graph/types.ts';
 import { otherRunners, renderSelection } from '../report/select.ts';
@@ -12,20 +13,31 @@ const SUMMARY = 'Print the test files a change can affect, most relevant first (
 const EXIT_CODES = "0 done, 2 usage or input error; with --run, the runners' own exit status";
 
 export async function selectCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(selectOptionsSchema, argv, 'select');
+  const flags = parseFlags(SELECT_OPTIONS, argv, 'select');
   if (flags.common.help) {
-    io.stdout(helpText(selectOptionsSchema, 'select', SUMMARY, EXIT_CODES));
+    io.stdout(helpText(SELECT_OPTIONS, 'select', SUMMARY, EXIT_CODES));
     return EXIT.ok;
   }
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
-  const options = resolveOptions(selectOptionsSchema, 'select', config, io.env, {
+  const values = {
     ...flags.values,
     // Positional paths are changed files too: `testloop select src/a.ts src/b.ts`.
     ...(flags.positionals.length > 0
       ? { changed: [...((flags.values.changed as string[] | undefined) ?? []), ...flags.positionals] }
       : {}),
-  });
+  };
+  // Flags alone that zod would accept unchanged skip loading zod (tens of ms of a warm run).
+  const options: SelectOptionsInput =
+    config.file === undefined && !hasEnvOptions(SELECT_OPTIONS, io.env) && acceptsAsIs(SELECT_OPTIONS, values)
+      ? values
+      : resolveOptions(
+          (await import('../config/select-schema.ts')).selectOptionsSchema,
+          'select',
+          config,
+          io.env,
+          values,
+        );
   const { result, projects } = await planSelection({
     cwd,
     env: io.env,
@@ -35,8 +47,10 @@ export async function selectCommand(argv: string[], io: CliIO): Promise<number> 
     ...(options.diffFile === undefined ? {} : { diffFile: options.diffFile }),
     ...(options.typeImports === undefined ? {} : { typeImports: options.typeImports }),
     ...(options.cache === undefined ? {} : { cache: options.cache }),
+    ...(options.history === undefined ? {} : { history: options.history }),
     ...(options.alias === undefined ? {} : { aliases: parseAliases(options.alias, cwd) }),
   });
+  for (const warning of result.warnings ?? []) io.stderr(`testloop: ${warning}\n`);
   if (result.all) io.stderr(`testloop: selecting all ${result.tests.length} tests: ${result.reason}\n`);
   if (options.run) {
     const { runSelection } = await import('../select/run-selection.ts');

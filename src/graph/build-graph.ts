@@ -1,12 +1,19 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import picomatch from 'picomatch';
-import { type CachedFile, emptyCache, loadGraphCache, saveGraphCache } from './cache.ts';
-import { parseImports } from './parse-imports.ts';
-import { createResolver } from './resolve.ts';
-import { lexerReady, scanImports } from './scan-imports.ts';
-import type { Alias, ImportKind, ModuleGraph, ResolvedEdge } from './types.ts';
+import { blobId } from '../git/working-tree.ts';
+import {
+  type CachedFile,
+  emptyCache,
+  forEachEdge,
+  type GraphCache,
+  importsKnown,
+  loadGraphCache,
+  saveGraphCache,
+} from './cache.ts';
+import type { createResolver } from './resolve.ts';
+import type { Alias, ImportKind, ModuleGraph, ParsedModule, ResolvedEdge } from './types.ts';
 
 export const CODE_FILE = /\.(?:[cm]?[jt]sx?|vue|svelte)$/;
 /** Files whose content steers how every specifier resolves. */
@@ -17,87 +24,141 @@ export interface BuildGraphOptions {
   root: string;
   /** Every file of the repository, relative to root (git ls-files). */
   files: readonly string[];
+  /** Blob ids of the files whose content git vouches for (see workingTree): these are never read. */
+  blobIds?: ReadonlyMap<string, string>;
+  /** Files the full parser must check (the lexer does not validate syntax): the changed ones. */
+  validate?: readonly string[];
   aliases?: Alias[];
   conditions?: string[];
   cache?: boolean;
 }
 
+type Parse = (fileName: string, source: string) => ParsedModule;
+
 /**
  * Parses every code file (or takes it from the cache when its content is unchanged), resolves its
  * imports to repository files, and indexes the reverse edges for walking from a change to its tests.
+ * The full parser and the resolver are native modules loaded only when something is not cached.
  */
 export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGraph> {
   const started = performance.now();
-  await lexerReady();
   const { root } = options;
+  const blobIds = options.blobIds ?? new Map<string, string>();
   const useCache = options.cache !== false;
   const cache = useCache ? loadGraphCache(root) : emptyCache();
   const codeFiles = options.files.filter((f) => CODE_FILE.test(f) && !f.includes('node_modules/'));
-  const resolutionKey = resolutionKeyOf(root, options);
+  const resolutionKey = resolutionKeyOf(root, options, blobIds);
   const resolutionValid = cache.resolutionKey === resolutionKey;
-  const fileSet = new Set(options.files);
+  const validate = new Set(options.validate ?? []);
+  const current = currentFiles(root, codeFiles, blobIds, cache);
+  const snapshot = snapshotKey(resolutionKey, current);
+
+  // Nothing changed since the cache was written: its graph is this tree's, read in place.
+  const stored = useCache && resolutionValid && snapshot === cache.snapshot ? cache.graph() : undefined;
+  if (stored && codeFiles.every((file) => !validate.has(file) || stored.checked(file))) {
+    return {
+      root,
+      ...stored,
+      stats: {
+        files: stored.files.length,
+        parsed: 0,
+        cached: stored.files.length,
+        ms: Math.round(performance.now() - started),
+      },
+    };
+  }
+
   let resolver: ReturnType<typeof createResolver> | undefined;
+  let fileSet: Set<string> | undefined;
+  let fullParse: Parse | undefined;
+  const parser = async (): Promise<Parse> =>
+    (fullParse ??= (await import('./parse-imports.ts')).parseImports);
+  let lexer: Promise<(fileName: string, source: string) => ParsedModule | undefined> | undefined;
   const nextFiles = new Map<string, CachedFile>();
   let parsedCount = 0;
-  let changed = !resolutionValid;
+  let changed = !resolutionValid || snapshot !== cache.snapshot;
 
-  const edges = new Map<string, ResolvedEdge[]>();
+  const importers = new Map<string, Importer[]>();
   const unresolved = new Map<string, string[]>();
   const parseErrors = new Map<string, string>();
   const opaque = new Set<string>();
 
-  for (const file of codeFiles) {
-    const absolute = join(root, file);
-    let stat: { mtimeMs: number; size: number };
-    try {
-      stat = statSync(absolute);
-    } catch {
-      continue; // listed by git but deleted in the working tree
-    }
-    let entry = cache.files.get(file);
-    if (!entry || entry.mtimeMs !== stat.mtimeMs || entry.size !== stat.size) {
-      const source = readFileSync(absolute, 'utf8');
-      const hash = createHash('sha1').update(source).digest('base64');
-      if (entry && entry.hash === hash) entry = { ...entry, mtimeMs: stat.mtimeMs, size: stat.size };
-      else {
-        const parsed = scanImports(file, source) ?? parseImports(file, source);
-        entry = { mtimeMs: stat.mtimeMs, size: stat.size, hash, parsed };
-        parsedCount++;
-      }
+  for (let i = 0; i < current.files.length; i++) {
+    const file = current.files[i]!;
+    const blob = current.blobs[i]!;
+    const absolute = `${root}/${file}`;
+    const { stat, text: read } = current.read.get(file) ?? UNREAD;
+    let text = read;
+    let entry = cache.entry(file);
+    // An entry made in this run is ours to complete in place; a cached one is copied when it changes.
+    let fresh = false;
+    const needsResolution = !resolutionValid || entry?.unresolved === undefined;
+    if (!entry || entry.blob !== blob || (needsResolution && !importsKnown(entry.parsed))) {
+      text ??= readText(absolute)?.text;
+      if (text === undefined) continue;
+      lexer ??= import('./scan-imports.ts').then(async (module) => {
+        await module.lexerReady();
+        return module.scanImports;
+      });
+      const scanned = (await lexer)(file, text);
+      const parsed = scanned ?? (await parser())(file, text);
+      entry = { blob, mtimeMs: stat.mtimeMs, size: stat.size, parsed, checked: scanned === undefined };
+      fresh = true;
+      parsedCount++;
+      changed = true;
+    } else if (entry.mtimeMs !== stat.mtimeMs || entry.size !== stat.size) {
+      entry = copy(entry, stat);
       changed = true;
     }
-    if (!resolutionValid || entry.edges === undefined) {
-      resolver ??= createResolver({
+    if (validate.has(file) && !entry.checked) {
+      text ??= readText(absolute)?.text;
+      if (text === undefined) continue;
+      // The full parser's reading of the same content: the same imports, and whether it parses.
+      entry = copy(entry, { parsed: (await parser())(file, text), checked: true });
+      changed = true;
+    }
+    if (needsResolution || entry.unresolved === undefined) {
+      fileSet ??= new Set(options.files);
+      resolver ??= (await import('./resolve.ts')).createResolver({
         root,
+        files: fileSet,
         ...(options.aliases ? { aliases: options.aliases } : {}),
         ...(options.conditions ? { conditions: options.conditions } : {}),
       });
       const resolved = resolveImports(root, file, entry, resolver, fileSet);
-      entry = { ...entry, edges: resolved.edges, unresolved: resolved.unresolved };
+      if (fresh) Object.assign(entry, resolved);
+      else entry = copy(entry, resolved);
       changed = true;
     }
     nextFiles.set(file, entry);
-    edges.set(file, entry.edges!);
+    addImporters(importers, file, entry);
     if (entry.unresolved!.length > 0) unresolved.set(file, entry.unresolved!);
     if (entry.parsed.parseError !== undefined) parseErrors.set(file, entry.parsed.parseError);
     if (entry.parsed.opaqueDynamicImport) opaque.add(file);
   }
-  if (nextFiles.size !== cache.files.size) changed = true;
-  if (useCache && changed) saveGraphCache(root, { version: cache.version, resolutionKey, files: nextFiles });
-
-  const importers = new Map<string, { from: string; kind: ImportKind }[]>();
-  for (const [from, list] of edges) {
-    for (const edge of list) {
-      const entry = importers.get(edge.to);
-      if (entry) entry.push({ from, kind: edge.kind });
-      else importers.set(edge.to, [{ from, kind: edge.kind }]);
-    }
+  if (nextFiles.size !== cache.size) changed = true;
+  if (useCache && changed) {
+    // Files that vanished between listing and reading are not in the graph, so not in its key either.
+    const written =
+      nextFiles.size === current.files.length
+        ? snapshot
+        : snapshotKey(
+            resolutionKey,
+            keep(current, (file) => nextFiles.has(file)),
+          );
+    saveGraphCache(root, { version: cache.version, resolutionKey, snapshot: written, files: nextFiles });
   }
+
   return {
     root,
     files: [...nextFiles.keys()],
-    edges,
-    importers,
+    importers: {
+      get: (file) => importers.get(file),
+      has: (file) => importers.has(file),
+      forEach: (file, visit) => {
+        for (const importer of importers.get(file) ?? []) visit(importer.from, importer.kind);
+      },
+    },
     parseErrors,
     opaque,
     unresolved,
@@ -108,6 +169,109 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
       ms: Math.round(performance.now() - started),
     },
   };
+}
+
+/** The code files as they are now, in order, with their blob ids; stat and bytes of those that were read. */
+interface CurrentFiles {
+  files: string[];
+  blobs: string[];
+  read: Map<string, { stat: { mtimeMs: number; size: number }; text?: string }>;
+}
+
+const UNREAD: { stat: { mtimeMs: number; size: number }; text?: string } = {
+  stat: { mtimeMs: 0, size: 0 },
+};
+
+/**
+ * Git vouches for most files' content; the others (modified, untracked, symlinks) are known by an
+ * unchanged stat since the cache was written, or else by reading them. Files gone from disk are left out.
+ */
+function currentFiles(
+  root: string,
+  codeFiles: readonly string[],
+  blobIds: ReadonlyMap<string, string>,
+  cache: GraphCache,
+): CurrentFiles {
+  const out: CurrentFiles = { files: [], blobs: [], read: new Map() };
+  for (const file of codeFiles) {
+    const blob = blobIds.get(file);
+    if (blob !== undefined) {
+      out.files.push(file);
+      out.blobs.push(blob);
+      continue;
+    }
+    // Listed paths are clean: concatenation is join() without its cost.
+    const absolute = `${root}/${file}`;
+    const info = statSync(absolute, { throwIfNoEntry: false });
+    if (!info?.isFile()) continue; // listed by git but deleted in the working tree
+    const stat = { mtimeMs: info.mtimeMs, size: info.size };
+    const entry = cache.entry(file);
+    if (entry && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size && entry.mtimeMs !== 0) {
+      out.files.push(file);
+      out.blobs.push(entry.blob);
+      out.read.set(file, { stat });
+      continue;
+    }
+    const read = readText(absolute, true);
+    if (read === undefined) continue;
+    out.files.push(file);
+    out.blobs.push(read.blob!);
+    out.read.set(file, { stat, text: read.text });
+  }
+  return out;
+}
+
+function keep(current: CurrentFiles, wanted: (file: string) => boolean): CurrentFiles {
+  const out: CurrentFiles = { files: [], blobs: [], read: current.read };
+  current.files.forEach((file, i) => {
+    if (!wanted(file)) return;
+    out.files.push(file);
+    out.blobs.push(current.blobs[i]!);
+  });
+  return out;
+}
+
+/** One key for the whole graph: the resolution inputs and every code file's name and content. */
+function snapshotKey(resolutionKey: string, current: CurrentFiles): string {
+  const hash = createHash('sha1').update(resolutionKey);
+  hash.update(current.files.join('\0'));
+  hash.update(current.blobs.join('\0'));
+  return hash.digest('base64');
+}
+
+type Importer = { from: string; kind: ImportKind };
+
+/** Indexes `file`'s edges by target; one importer object per (file, kind), shared by all its targets. */
+function addImporters(importers: Map<string, Importer[]>, file: string, entry: CachedFile): void {
+  let first: Importer | undefined;
+  let others: Importer[] | undefined;
+  forEachEdge(entry, (to, kind) => {
+    let importer = first?.kind === kind ? first : others?.find((i) => i.kind === kind);
+    if (importer === undefined) {
+      importer = { from: file, kind };
+      if (first === undefined) first = importer;
+      else {
+        others ??= [];
+        others.push(importer);
+      }
+    }
+    const list = importers.get(to);
+    if (list) list.push(importer);
+    else importers.set(to, [importer]);
+  });
+}
+
+/** A cache entry with some fields replaced (entries read from the cache are not plain objects). */
+function copy(entry: CachedFile, patch: Partial<CachedFile>): CachedFile {
+  const base: CachedFile = {
+    blob: entry.blob,
+    mtimeMs: entry.mtimeMs,
+    size: entry.size,
+    parsed: entry.parsed,
+    checked: entry.checked,
+    ...(entry.unresolved === undefined ? {} : { edges: entry.edges!, unresolved: entry.unresolved }),
+  };
+  return { ...base, ...patch };
 }
 
 function resolveImports(
@@ -147,13 +311,21 @@ function resolveImports(
   return { edges, unresolved };
 }
 
-function resolutionKeyOf(root: string, options: BuildGraphOptions): string {
+function resolutionKeyOf(
+  root: string,
+  options: BuildGraphOptions,
+  blobIds: ReadonlyMap<string, string>,
+): string {
   const hash = createHash('sha1');
   hash.update(JSON.stringify([options.aliases ?? [], options.conditions ?? []]));
+  // One update for the whole list: a call per file costs more than the hashing.
+  hash.update(options.files.join('\0'));
   for (const file of options.files) {
-    hash.update(file);
-    hash.update('\0');
-    if (RESOLUTION_INPUT.test(file) && !file.includes('node_modules/')) {
+    if (!RESOLUTION_INPUT.test(file) || file.includes('node_modules/')) continue;
+    hash.update(`\0${file}\0`);
+    const blob = blobIds.get(file);
+    if (blob !== undefined) hash.update(blob);
+    else {
       try {
         hash.update(readFileSync(join(root, file)));
       } catch {
@@ -162,4 +334,23 @@ function resolutionKeyOf(root: string, options: BuildGraphOptions): string {
     }
   }
   return hash.digest('base64');
+}
+
+/** One buffer for every source file that fits: readFileSync would also fstat each file to size it. */
+const scratch = Buffer.allocUnsafe(1 << 20);
+
+/** A file's text, and its blob id when asked (hashed from the bytes, before decoding). */
+function readText(path: string, withBlob = false): { text: string; blob?: string } | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const length = readSync(fd, scratch, 0, scratch.length, 0);
+    const bytes = length < scratch.length ? scratch.subarray(0, length) : readFileSync(path);
+    const text = bytes.toString('utf8');
+    return withBlob ? { text, blob: blobId(bytes) } : { text };
+  } catch {
+    return undefined; // deleted, or a folder, since git listed it
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -1,82 +1,84 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import type { ImportKind, ImportSpecifier, ParsedModule, ResolvedEdge } from './types.ts';
+import {
+  forEachEdge,
+  ImportsFile,
+  KIND_CODE,
+  type StoredCache,
+  StoredFile,
+  type StoredImports,
+  StoredParse,
+  storedGraph,
+} from './cache-format.ts';
+import type { ImporterIndex, ParsedModule, ResolvedEdge } from './types.ts';
+
+export { forEachEdge, importsKnown } from './cache-format.ts';
 
 /** Bumped whenever what is stored, or how it is computed, changes: old caches are then ignored. */
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 5;
 
 export interface CachedFile {
+  /**
+   * Git's blob id of the content: an edit that restores the old bytes, or a fresh checkout, still hits
+   * the cache, and a file git vouches for is matched without reading it.
+   */
+  blob: string;
+  /** Stat of a file git does not vouch for (0 for one it does): unchanged stat, unchanged content. */
   mtimeMs: number;
   size: number;
-  /** Content hash: an edit that restores the old bytes, or a fresh checkout, still hits the cache. */
-  hash: string;
   parsed: ParsedModule;
+  /** The full parser has read this content, so `parsed.parseError` is known (the lexer does not validate). */
+  checked: boolean;
   /** Resolution results, valid while `GraphCache.resolutionKey` is unchanged. */
   edges?: ResolvedEdge[];
   unresolved?: string[];
 }
 
-export interface GraphCache {
+/** What a run writes: every code file's entry, and the keys they were computed under. */
+export interface GraphCacheData {
   version: number;
   /** Hash of the file list and of every file that steers resolution (tsconfig, package.json, aliases). */
   resolutionKey: string;
+  /** Hash of the resolution key and every code file's name and blob id (see snapshotKey). */
+  snapshot: string;
   files: Map<string, CachedFile>;
 }
 
-/**
- * On disk the cache is columnar: typed arrays and flat string lists, which V8 deserializes an order of
- * magnitude faster than one object per file and per edge (12,000 files: ~10 ms instead of ~80 ms).
- * Edge targets are indexes into `names`; a file's imports stay JSON until something needs them.
- */
-interface StoredCache {
+/** A cache as read back: entries by name on demand, and the stored graph itself for an unchanged tree. */
+export interface GraphCache {
   version: number;
   resolutionKey: string;
-  /** The cached files first, then any other edge target (assets, glob matches). */
-  names: string[];
-  count: number;
-  mtimeMs: Float64Array;
-  size: Float64Array;
-  hashes: string[];
-  /** JSON of each file's `parsed.imports`. */
-  imports: string[];
-  opaque: Uint8Array;
-  /** `parseError` per file, '' for none. */
-  parseErrors: string[];
-  /** The edges of file i are edgeTo[k], edgeKind[k] for edgeStart[i] ≤ k < edgeStart[i + 1]. */
-  edgeStart: Uint32Array;
-  edgeTo: Uint32Array;
-  edgeKind: Uint8Array;
-  /** Files without resolution results (edges undefined). */
-  unresolvedAbsent: Uint8Array;
-  /** file index → its unresolved specifiers, for the files that have any. */
-  unresolved: [number, string[]][];
+  snapshot: string;
+  size: number;
+  entry(file: string): CachedFile | undefined;
+  /** The graph as stored, without a per-file pass: only for a tree whose snapshot key matches. */
+  graph(): StoredGraph | undefined;
 }
 
-const KINDS: ImportKind[] = ['static', 'type', 'dynamic', 'require', 'mock', 'asset', 'glob'];
-const KIND_CODE = new Map(KINDS.map((kind, i) => [kind, i]));
-
-/** A cached ParsedModule whose import list is decoded from JSON on first use (most runs never read it). */
-class StoredParse implements ParsedModule {
-  readonly opaqueDynamicImport: boolean;
-  readonly parseError?: string;
-  readonly json: string;
-  #imports: ImportSpecifier[] | undefined;
-
-  constructor(json: string, opaque: boolean, parseError: string) {
-    this.json = json;
-    this.opaqueDynamicImport = opaque;
-    if (parseError !== '') this.parseError = parseError;
-  }
-
-  get imports(): ImportSpecifier[] {
-    this.#imports ??= JSON.parse(this.json) as ImportSpecifier[];
-    return this.#imports;
-  }
+export interface StoredGraph {
+  files: string[];
+  importers: ImporterIndex;
+  parseErrors: Map<string, string>;
+  opaque: Set<string>;
+  unresolved: Map<string, string[]>;
+  /** Whether the full parser has checked the file's content (see CachedFile.checked). */
+  checked(file: string): boolean;
 }
+
+const GRAPH = 'graph.bin';
+const IMPORTS = 'imports.bin';
 
 export function emptyCache(): GraphCache {
-  return { version: CACHE_VERSION, resolutionKey: '', files: new Map() };
+  return {
+    version: CACHE_VERSION,
+    resolutionKey: '',
+    snapshot: '',
+    size: 0,
+    entry: () => undefined,
+    graph: () => undefined,
+  };
 }
 
 export function cacheDir(root: string): string {
@@ -86,8 +88,9 @@ export function cacheDir(root: string): string {
 /** A missing, stale or corrupt cache is simply a cold start. */
 export function loadGraphCache(root: string): GraphCache {
   try {
-    const stored = deserialize(readFileSync(join(cacheDir(root), 'graph.bin'))) as StoredCache;
-    if (stored?.version === CACHE_VERSION && Array.isArray(stored.names)) return fromStored(stored);
+    const stored = deserialize(readFileSync(join(cacheDir(root), GRAPH))) as StoredCache;
+    if (stored?.version === CACHE_VERSION && Array.isArray(stored.names))
+      return fromStored(stored, new ImportsFile(join(cacheDir(root), IMPORTS), stored.generation));
   } catch {
     // cold start
   }
@@ -95,56 +98,72 @@ export function loadGraphCache(root: string): GraphCache {
 }
 
 /** Written through a rename so a concurrent run never reads half a cache. Failure to write is not an error. */
-export function saveGraphCache(root: string, cache: GraphCache): void {
+export function saveGraphCache(root: string, cache: GraphCacheData): void {
   try {
     const dir = cacheDir(root);
     mkdirSync(dir, { recursive: true });
-    const temp = join(dir, `graph.bin.${process.pid}.tmp`);
-    writeFileSync(temp, serialize(toStored(cache)));
-    renameSync(temp, join(dir, 'graph.bin'));
+    const { graph, imports } = toStored(cache);
+    // imports.bin first: a reader that already has the new graph.bin finds its imports.
+    for (const [name, value] of [
+      [IMPORTS, imports],
+      [GRAPH, graph],
+    ] as const) {
+      const temp = join(dir, `${name}.${process.pid}.tmp`);
+      writeFileSync(temp, serialize(value));
+      renameSync(temp, join(dir, name));
+    }
   } catch {
     // read-only checkout or full disk: the next run is cold, nothing worse
   }
 }
 
-function fromStored(stored: StoredCache): GraphCache {
-  const files = new Map<string, CachedFile>();
-  const unresolved = new Map(stored.unresolved);
-  const { names, edgeStart, edgeTo, edgeKind } = stored;
-  for (let i = 0; i < stored.count; i++) {
-    const entry: CachedFile = {
-      mtimeMs: stored.mtimeMs[i]!,
-      size: stored.size[i]!,
-      hash: stored.hashes[i]!,
-      parsed: new StoredParse(stored.imports[i]!, stored.opaque[i] === 1, stored.parseErrors[i]!),
-    };
-    if (stored.unresolvedAbsent[i] === 0) {
-      const edges: ResolvedEdge[] = [];
-      for (let e = edgeStart[i]!; e < edgeStart[i + 1]!; e++)
-        edges.push({ to: names[edgeTo[e]!]!, kind: KINDS[edgeKind[e]!]! });
-      entry.edges = edges;
-      entry.unresolved = unresolved.get(i) ?? [];
-    }
-    files.set(names[i]!, entry);
-  }
-  return { version: stored.version, resolutionKey: stored.resolutionKey, files };
+function fromStored(stored: StoredCache, imports: ImportsFile): GraphCache {
+  let index: Map<string, number> | undefined;
+  const indexOf = (file: string): number | undefined => {
+    index ??= new Map(stored.names.map((name, i) => [name, i]));
+    return index.get(file);
+  };
+  let unresolved: Map<number, string[]> | undefined;
+  const entries = new Map<number, CachedFile>();
+  return {
+    version: stored.version,
+    resolutionKey: stored.resolutionKey,
+    snapshot: stored.snapshot,
+    size: stored.count,
+    entry(file) {
+      const i = indexOf(file);
+      if (i === undefined || i >= stored.count) return undefined;
+      let entry = entries.get(i);
+      if (entry === undefined) {
+        unresolved ??= new Map(stored.unresolved);
+        entry = new StoredFile(stored, i, unresolved.get(i), imports);
+        entries.set(i, entry);
+      }
+      return entry;
+    },
+    graph: () => storedGraph(stored, indexOf),
+  };
 }
 
-function toStored(cache: GraphCache): StoredCache {
+function toStored(cache: GraphCacheData): { graph: StoredCache; imports: StoredImports } {
   const names = [...cache.files.keys()];
   const count = names.length;
   const index = new Map(names.map((name, i) => [name, i]));
   const entries = [...cache.files.values()];
-  const edgeCount = entries.reduce((n, entry) => n + (entry.edges?.length ?? 0), 0);
+  let edgeCount = 0;
+  for (const entry of entries) forEachEdge(entry, () => edgeCount++);
+  const generation = randomBytes(8).toString('hex');
+  const imports: StoredImports = { generation, imports: new Array<string>(count) };
   const stored: StoredCache = {
     version: cache.version,
+    generation,
     resolutionKey: cache.resolutionKey,
     names,
     count,
     mtimeMs: new Float64Array(count),
     size: new Float64Array(count),
-    hashes: new Array<string>(count),
-    imports: new Array<string>(count),
+    blobs: new Array<string>(count),
+    checked: new Uint8Array(count),
     opaque: new Uint8Array(count),
     parseErrors: new Array<string>(count),
     edgeStart: new Uint32Array(count + 1),
@@ -152,31 +171,54 @@ function toStored(cache: GraphCache): StoredCache {
     edgeKind: new Uint8Array(edgeCount),
     unresolvedAbsent: new Uint8Array(count),
     unresolved: [],
+    snapshot: cache.snapshot,
+    importerStart: new Uint32Array(0),
+    importerFrom: new Uint32Array(edgeCount),
+    importerKind: new Uint8Array(edgeCount),
   };
   let e = 0;
   entries.forEach((entry, i) => {
     stored.mtimeMs[i] = entry.mtimeMs;
     stored.size[i] = entry.size;
-    stored.hashes[i] = entry.hash;
-    stored.imports[i] =
-      entry.parsed instanceof StoredParse ? entry.parsed.json : JSON.stringify(entry.parsed.imports);
+    stored.blobs[i] = entry.blob;
+    stored.checked[i] = entry.checked ? 1 : 0;
+    imports.imports[i] =
+      entry.parsed instanceof StoredParse ? (entry.parsed.json ?? '') : JSON.stringify(entry.parsed.imports);
     stored.opaque[i] = entry.parsed.opaqueDynamicImport ? 1 : 0;
     stored.parseErrors[i] = entry.parsed.parseError ?? '';
     stored.edgeStart[i] = e;
-    if (entry.edges === undefined) stored.unresolvedAbsent[i] = 1;
-    for (const edge of entry.edges ?? []) {
-      let to = index.get(edge.to);
+    if (entry.unresolved === undefined) stored.unresolvedAbsent[i] = 1;
+    forEachEdge(entry, (target, kind) => {
+      let to = index.get(target);
       if (to === undefined) {
         to = names.length;
-        names.push(edge.to);
-        index.set(edge.to, to);
+        names.push(target);
+        index.set(target, to);
       }
       stored.edgeTo[e] = to;
-      stored.edgeKind[e] = KIND_CODE.get(edge.kind)!;
+      stored.edgeKind[e] = KIND_CODE.get(kind)!;
       e++;
-    }
+    });
     if (entry.unresolved && entry.unresolved.length > 0) stored.unresolved.push([i, entry.unresolved]);
   });
   stored.edgeStart[count] = e;
-  return stored;
+  reverseEdges(stored);
+  return { graph: stored, imports };
+}
+
+/** Fills the importer arrays from the edge arrays: a counting sort of the edges by target. */
+function reverseEdges(stored: StoredCache): void {
+  const { edgeStart, edgeTo, edgeKind, importerFrom, importerKind } = stored;
+  const start = new Uint32Array(stored.names.length + 1);
+  for (const to of edgeTo) start[to + 1]!++;
+  for (let j = 0; j < stored.names.length; j++) start[j + 1]! += start[j]!;
+  const next = start.slice(0, stored.names.length);
+  for (let i = 0; i < stored.count; i++) {
+    for (let e = edgeStart[i]!; e < edgeStart[i + 1]!; e++) {
+      const k = next[edgeTo[e]!]!++;
+      importerFrom[k] = i;
+      importerKind[k] = edgeKind[e]!;
+    }
+  }
+  stored.importerStart = start;
 }

@@ -1,5 +1,8 @@
 import { type Comment, parseSync } from 'oxc-parser';
+import { staticKind } from './import-kind.ts';
 import type { ImportKind, ImportSpecifier, ParsedModule } from './types.ts';
+
+export { staticKind } from './import-kind.ts';
 
 /**
  * Lists what one file imports, as written. Reads only oxc's module record, comments and errors:
@@ -319,24 +322,6 @@ function escapeGlob(text: string): string {
 /** A pattern the graph can follow starts with a fixed prefix, not with the computed part. */
 function isFollowable(pattern: string): boolean {
   return !pattern.startsWith('*');
-}
-
-const ASSET_EXT = new Set(
-  (
-    'json json5 jsonc css scss sass less styl stylus pcss postcss sss svg png jpg jpeg gif webp avif ico bmp ' +
-    'tif tiff apng woff woff2 ttf otf eot mp3 mp4 webm ogg wav flac aac m4a mov txt md mdx html htm xml ' +
-    'yaml yml toml csv tsv graphql gql wasm pdf glsl vert frag wgsl hbs ejs pug'
-  ).split(' '),
-);
-
-export function staticKind(specifier: string): ImportKind {
-  const q = specifier.indexOf('?');
-  if (q >= 0 && /[?&](?:raw|url|inline)\b/.test(specifier.slice(q))) return 'asset';
-  const path = q >= 0 ? specifier.slice(0, q) : specifier;
-  const slash = path.lastIndexOf('/');
-  const dot = path.lastIndexOf('.');
-  if (dot <= slash + 1 || dot === path.length - 1) return 'static';
-  return ASSET_EXT.has(path.slice(dot + 1).toLowerCase()) ? 'asset' : 'static';
 }
 
 function finish(parts: Found[]): ParsedModule {

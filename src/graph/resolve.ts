@@ -1,5 +1,5 @@
-import { existsSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
 import { type NapiResolveOptions, type ResolveResult, ResolverFactory } from 'oxc-resolver';
 import type { Alias, ModuleResolver } from './types.ts';
 import {
@@ -8,6 +8,7 @@ import {
   exportsTarget,
   findWorkspacePackages,
   isBuildOutput,
+  mapsPaths,
   type PackageInfo,
   sourceCandidates,
 } from './workspaces.ts';
@@ -24,6 +25,11 @@ export interface ResolverOptions {
   conditions?: string[];
   /** 'auto' (default): the nearest tsconfig.json of each importing file; or one tsconfig path. */
   tsconfig?: 'auto' | string;
+  /**
+   * The repository's files (git ls-files), relative to root: a relative specifier that names one of
+   * them, with no other candidate before it on disk, is answered without asking oxc.
+   */
+  files?: ReadonlySet<string>;
 }
 
 export const DEFAULT_CONDITIONS = ['source', 'development', 'import', 'require', 'node', 'default'];
@@ -72,6 +78,24 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
   const cache = new Map<string, Map<string, string | null>>();
   const workspaceCache = new Map<string, string | null>();
   const realDirs = new Map<string, string>();
+  const listed = options.files ? createListedFiles(root, options.files) : undefined;
+  const listedFile = listed?.relative ?? (() => undefined);
+  // A workspace's `exports` are read here only when no tsconfig can map a bare specifier elsewhere first.
+  const plainWorkspaces = listed !== undefined && auto && !anyPathMapping(root, options.files!);
+  const plainExports = new Map<PackageInfo, boolean>();
+  /** The listed regular file `exports` names for a subpath, when the map has neither arrays nor nulls. */
+  const listedExport = (pkg: PackageInfo, subpath: string): string | undefined => {
+    if (!plainWorkspaces) return undefined;
+    let plain = plainExports.get(pkg);
+    if (plain === undefined) {
+      plain = isPlainExports(pkg.exports);
+      plainExports.set(pkg, plain);
+    }
+    const rel = plain ? exportsTarget(pkg.exports, subpath, conditionSets[0]!) : undefined;
+    if (typeof rel !== 'string' || !isValidTarget(rel)) return undefined;
+    const path = join(pkg.dir, rel);
+    return listed!.isRegularFile(path) ? path : undefined;
+  };
 
   const call = (factory: ResolverFactory, fromFile: string, request: string): ResolveResult =>
     auto ? factory.resolveFileSync(fromFile, request) : factory.sync(dirname(fromFile), request);
@@ -81,7 +105,7 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
 
   /** A file a workspace (or symlinked) package's build would write is replaced by its source. */
   function preferSource(pkg: PackageInfo, path: string, isRoot: boolean): string | undefined {
-    const exists = fileExists(path);
+    const exists = listed?.isRegularFile(path) === true || fileExists(path);
     const rel = path.slice(pkg.dir.length + 1);
     if (exists && !isBuildOutput(pkg, rel)) return path;
     for (const candidate of sourceCandidates(pkg, rel, isRoot)) {
@@ -96,7 +120,7 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
     let target: string | undefined;
     if (pkg.exports !== undefined) {
       // Self-reference from inside the package applies its `exports`, with or without node_modules.
-      target = call(oxc, join(pkg.dir, 'package.json'), request).path;
+      target = listedExport(pkg, subpath) ?? call(oxc, join(pkg.dir, 'package.json'), request).path;
       for (const set of target === undefined ? conditionSets : []) {
         const rel = exportsTarget(pkg.exports, subpath, set);
         if (rel === null) return undefined;
@@ -171,6 +195,8 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
       }
       return hit ?? undefined;
     }
+    const listed = bare ? undefined : listedFile(fromFile, request);
+    if (listed !== undefined) return listed;
     const result = call(oxc, fromFile, request);
     if (result.path) return classify(result, bare);
     if (result.builtin) return 'external';
@@ -214,6 +240,110 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
       return hit ?? undefined;
     },
   };
+}
+
+/** A relative specifier without `.`/`..` segments past its leading ones: `./a/b`, `../../a`. */
+const PLAIN_RELATIVE = /^(?:\.\/|(?:\.\.\/)+)(?!\.{1,2}(?:\/|$))(?:[^/]+\/)*[^/]+$/;
+
+/**
+ * The fast path for `./x` and `../x`: oxc tries the path itself, then each extension in order, before
+ * any folder (index, package.json). Reading each folder once tells which of those candidates exist, so
+ * the first one that exists is the answer when it is a regular file git lists (git never lists a path
+ * through a symlinked folder, so the folder is real and oxc's answer, a real path, is the same).
+ * Anything else (a folder or symlink first, a name that exists only in another case on a
+ * case-insensitive disk, a `.js` specifier that maps to `.ts`) returns undefined, for oxc to decide.
+ */
+function createListedFiles(
+  root: string,
+  files: ReadonlySet<string>,
+): {
+  relative: (fromFile: string, request: string) => string | undefined;
+  isRegularFile: (path: string) => boolean;
+} {
+  const folders = new Map<string, { names: Set<string>; files: Set<string>; lower: Set<string> } | null>();
+  const folder = (dir: string) => {
+    let found = folders.get(dir);
+    if (found === undefined) {
+      try {
+        const entries = readdirSync(dir, { withFileTypes: true });
+        found = {
+          names: new Set(entries.map((e) => e.name)),
+          files: new Set(entries.filter((e) => e.isFile()).map((e) => e.name)),
+          lower: new Set(entries.map((e) => e.name.toLowerCase())),
+        };
+      } catch {
+        found = null;
+      }
+      folders.set(dir, found);
+    }
+    return found;
+  };
+  const isRegularFile = (path: string): boolean =>
+    path.startsWith(`${root}/`) &&
+    files.has(path.slice(root.length + 1)) &&
+    folder(dirname(path))?.files.has(basename(path)) === true;
+  const relative = (fromFile: string, request: string): string | undefined => {
+    if (!PLAIN_RELATIVE.test(request) || Object.hasOwn(EXTENSION_ALIAS, extname(request))) return undefined;
+    // The request is plain (see PLAIN_RELATIVE): joining it is string work, without path.resolve's scan.
+    let base = fromFile.slice(0, fromFile.lastIndexOf('/'));
+    let rest = request;
+    if (rest.startsWith('./')) rest = rest.slice(2);
+    else
+      while (rest.startsWith('../')) {
+        base = base.slice(0, Math.max(0, base.lastIndexOf('/')));
+        rest = rest.slice(3);
+      }
+    const target = `${base}/${rest}`;
+    if (!target.startsWith(`${root}/`) || target.includes('/node_modules/', root.length)) return undefined;
+    const dir = dirname(target);
+    const listing = folder(dir);
+    if (!listing) return undefined;
+    const name = basename(target);
+    for (let i = -1; i < EXTENSIONS.length; i++) {
+      const candidate = i < 0 ? name : name + EXTENSIONS[i];
+      if (!listing.names.has(candidate)) {
+        // Absent here, unless a case-insensitive disk would find it under another case: oxc decides then.
+        if (listing.lower.has(candidate.toLowerCase())) return undefined;
+        continue;
+      }
+      const path = `${dir}/${candidate}`;
+      return listing.files.has(candidate) && files.has(path.slice(root.length + 1)) ? path : undefined;
+    }
+    return undefined;
+  };
+  return { relative, isRegularFile };
+}
+
+/** An `exports` target Node accepts: `./` and then no empty, `.`, `..` or node_modules segment. */
+function isValidTarget(rel: string): boolean {
+  return (
+    rel.startsWith('./') &&
+    rel
+      .slice(2)
+      .split('/')
+      .every((segment) => segment !== '' && segment !== '.' && segment !== '..' && segment !== 'node_modules')
+  );
+}
+
+/** Strings and condition objects only: arrays (fallback lists) and nulls are left to oxc. */
+function isPlainExports(value: unknown): boolean {
+  if (typeof value === 'string') return true;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every(isPlainExports);
+}
+
+/**
+ * Whether some tsconfig or jsconfig of the repository (or one it extends) sets `paths` or `baseUrl`,
+ * which oxc applies to a bare specifier before any package; unreadable or non-relative `extends` count
+ * as yes.
+ */
+function anyPathMapping(root: string, files: ReadonlySet<string>): boolean {
+  for (const file of files) {
+    if (/(?:^|\/)[tj]sconfig[^/]*\.json$/.test(file) && !file.includes('node_modules/')) {
+      if (mapsPaths(join(root, file), 0)) return true;
+    }
+  }
+  return false;
 }
 
 /** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */

@@ -1,5 +1,5 @@
 import { init, parse } from 'es-module-lexer';
-import { staticKind } from './parse-imports.ts';
+import { staticKind } from './import-kind.ts';
 import type { ImportSpecifier, ParsedModule } from './types.ts';
 
 /** Call forms only the full parser's scan follows: CommonJS, runner mocks, globs, asset URLs, references. */

@@ -31,14 +31,25 @@ export interface ResolvedEdge {
   kind: ImportKind;
 }
 
+export interface Importer {
+  from: string;
+  kind: ImportKind;
+}
+
+/** A file's importers, from a map or from a view over the cache's arrays. */
+export interface ImporterIndex {
+  get(file: string): readonly Importer[] | undefined;
+  has(file: string): boolean;
+  /** Each importer of `file`, without building a list (the walk calls this for every file it reaches). */
+  forEach(file: string, visit: (from: string, kind: ImportKind) => void): void;
+}
+
 export interface ModuleGraph {
   root: string;
   /** Every source and test file in the graph, repository-relative. */
   files: string[];
-  /** file → the repository files it imports (packages and Node built-ins are left out). */
-  edges: Map<string, ResolvedEdge[]>;
-  /** file → files importing it: the reverse of `edges`, for walking from a change to its tests. */
-  importers: Map<string, { from: string; kind: ImportKind }[]>;
+  /** file → files importing it, for walking from a change to its tests. */
+  importers: ImporterIndex;
   /** Files that failed to parse, with the parser's message. */
   parseErrors: Map<string, string>;
   /** Files with a computed import()/require(): anything in their package may be loaded. */

@@ -178,6 +178,28 @@ function compilerOptions(file: string, depth: number): { outDir?: string; rootDi
   return { outDir: own.outDir ?? parent.outDir, rootDir: own.rootDir ?? parent.rootDir };
 }
 
+/**
+ * Whether a tsconfig, or one it extends, sets `paths` or `baseUrl` (which steer bare specifiers before
+ * any package). What cannot be followed (unreadable, a package's config, too deep) counts as yes.
+ */
+export function mapsPaths(file: string, depth = 0): boolean {
+  const config = readJson(file);
+  if (!config || depth > 5) return true;
+  const options = isObject(config.compilerOptions) ? config.compilerOptions : {};
+  if (Object.hasOwn(options, 'paths') || Object.hasOwn(options, 'baseUrl')) return true;
+  if (config.extends === undefined) return false;
+  const parents = Array.isArray(config.extends) ? config.extends : [config.extends];
+  return parents.some(
+    (ext) =>
+      typeof ext !== 'string' ||
+      !ext.startsWith('.') ||
+      mapsPaths(
+        ext.endsWith('.json') ? join(dirname(file), ext) : `${join(dirname(file), ext)}.json`,
+        depth + 1,
+      ),
+  );
+}
+
 function relativeTo(dir: string, abs: string): string | undefined {
   if (abs === dir || !abs.startsWith(`${dir}/`)) return undefined;
   return abs.slice(dir.length + 1);

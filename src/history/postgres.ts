@@ -11,7 +11,7 @@ import {
   runLimit,
   runRow,
 } from './rows.ts';
-import type { HistoryStore, IngestResult, StoredAttempt } from './types.ts';
+import type { FileStats, HistoryStore, IngestResult, StoredAttempt } from './types.ts';
 
 export interface PostgresStoreOptions {
   /** Schema for the tables (created when missing); the connection's search_path. */
@@ -21,6 +21,29 @@ export interface PostgresStoreOptions {
   /** Attempts per INSERT. */
   batchSize?: number;
 }
+
+/** The SQLite store's FILE_STATS_SQL. */
+const FILE_STATS_SQL = `
+  WITH picked AS (
+    SELECT run_id FROM runs
+    WHERE $1::text IS NULL OR branch = $1
+    GROUP BY run_id
+    ORDER BY min(started_at) DESC, run_id DESC
+    LIMIT $2
+  ), per_run AS (
+    SELECT t.file AS file, r.run_id AS run_id,
+           max(CASE WHEN a.status IN ('failed', 'error') THEN 1 ELSE 0 END) AS failed,
+           sum(CASE WHEN a.retry = 0 THEN a.duration_ms ELSE 0 END) AS ms
+    FROM picked p
+    JOIN runs r ON r.run_id = p.run_id AND ($1::text IS NULL OR r.branch = $1)
+    JOIN attempts a ON a.run = r.id
+    JOIN tests t ON t.id = a.test
+    WHERE t.file <> ''
+    GROUP BY t.file, r.run_id
+  )
+  SELECT file COLLATE "C" AS file, count(*)::int AS runs, sum(failed)::int AS "failedRuns",
+         avg(ms)::float8 AS "meanMs"
+  FROM per_run GROUP BY file ORDER BY file COLLATE "C"`;
 
 /** Same selection and order as the SQLite store: COLLATE "C" columns sort as SQLite's BINARY does. */
 const RECENT_SQL = `
@@ -220,6 +243,18 @@ class PostgresHistoryStore implements HistoryStore {
         [options.branch ?? null],
       );
       return rows[0]?.n ?? 0;
+    } catch (error) {
+      throw storeError(this.#where, error);
+    }
+  }
+
+  async fileStats(options: { runs: number; branch?: string }): Promise<FileStats[]> {
+    try {
+      const { rows } = await this.#pool.query<FileStats>(FILE_STATS_SQL, [
+        options.branch ?? null,
+        runLimit(options.runs),
+      ]);
+      return rows;
     } catch (error) {
       throw storeError(this.#where, error);
     }

@@ -5,7 +5,7 @@ import { TestloopError } from '../errors.ts';
 import type { RunInfo, TestAttempt } from '../junit/types.ts';
 import { migrateSqlite } from './migrations.ts';
 import { AttemptMapper, type AttemptRow, attemptRow, type ReadRow, runLimit, runRow } from './rows.ts';
-import type { HistoryStore, IngestResult, StoredAttempt } from './types.ts';
+import type { FileStats, HistoryStore, IngestResult, StoredAttempt } from './types.ts';
 
 export interface SqliteStoreOptions {
   /** Attempts per write transaction. */
@@ -31,6 +31,28 @@ const RECENT_SQL = `
   JOIN attempts a ON a.run = r.id
   JOIN tests t ON t.id = a.test
   ORDER BY r.started_at, r.run_id, r.attempt, r.job, t.test_id, a.retry`;
+
+/** Per file, then per run: whether any attempt failed, and the first attempts' time. */
+const FILE_STATS_SQL = `
+  WITH picked AS (
+    SELECT run_id FROM runs
+    WHERE @branch IS NULL OR branch = @branch
+    GROUP BY run_id
+    ORDER BY min(started_at) DESC, run_id DESC
+    LIMIT @limit
+  ), per_run AS (
+    SELECT t.file AS file, r.run_id AS run_id,
+           max(CASE WHEN a.status IN ('failed', 'error') THEN 1 ELSE 0 END) AS failed,
+           sum(CASE WHEN a.retry = 0 THEN a.duration_ms ELSE 0 END) AS ms
+    FROM picked p
+    JOIN runs r ON r.run_id = p.run_id AND (@branch IS NULL OR r.branch = @branch)
+    JOIN attempts a ON a.run = r.id
+    JOIN tests t ON t.id = a.test
+    WHERE t.file <> ''
+    GROUP BY t.file, r.run_id
+  )
+  SELECT file, count(*) AS runs, sum(failed) AS failedRuns, avg(ms) AS meanMs
+  FROM per_run GROUP BY file ORDER BY file`;
 
 type SqliteRow = Omit<ReadRow, 'environment' | 'suite'> & { environment: string | null; suite: string };
 
@@ -201,6 +223,16 @@ class SqliteHistoryStore implements HistoryStore {
 
   async runCount(options: { branch?: string } = {}): Promise<number> {
     return this.#runCount.get({ branch: options.branch ?? null }) as number;
+  }
+
+  async fileStats(options: { runs: number; branch?: string }): Promise<FileStats[]> {
+    try {
+      return this.#db
+        .prepare(FILE_STATS_SQL)
+        .all({ branch: options.branch ?? null, limit: runLimit(options.runs) ?? -1 }) as FileStats[];
+    } catch (error) {
+      throw storeError(this.#path, error);
+    }
   }
 
   async close(): Promise<void> {

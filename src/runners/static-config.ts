@@ -5,7 +5,8 @@ import { relative, sep } from 'node:path';
 import { Loader, type LoadOptions } from './static/evaluate.ts';
 import { isObject, type StaticValue, UNKNOWN_KEYS, Unknown } from './static/values.ts';
 
-export { type LoadOptions, loadJson } from './static/evaluate.ts';
+export type { LoadOptions } from './static/evaluate.ts';
+export { loadJson } from './static/json.ts';
 export {
   isObject,
   mergeConfig,

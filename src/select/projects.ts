@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { detectRunner } from '../runners/registry.ts';
+import { readInput, recordInputs } from '../runners/inputs.ts';
+import { detectRunner, runnerByName } from '../runners/registry.ts';
 import type { ProjectInfo, RunnerAdapter, TestDiscovery } from '../runners/types.ts';
+import { discoveryKey, loadProjects, type StoredProject, saveProjects } from './project-cache.ts';
 
 export interface Project {
   /** Package folder relative to the repository root, '' for the root. */
@@ -11,8 +12,30 @@ export interface Project {
   discovery?: TestDiscovery;
 }
 
+export interface DiscoverOptions {
+  /** Blob ids of the files git vouches for: with them, the discovery is cached (see project-cache.ts). */
+  blobIds?: ReadonlyMap<string, string>;
+  cache?: boolean;
+}
+
 /** Every folder with a package.json is a package; its runner and tests are read from its own config. */
-export async function discoverProjects(root: string, files: readonly string[]): Promise<Project[]> {
+export async function discoverProjects(
+  root: string,
+  files: readonly string[],
+  options: DiscoverOptions = {},
+): Promise<Project[]> {
+  const blobIds = options.blobIds ?? new Map<string, string>();
+  const useCache = options.cache !== false && options.blobIds !== undefined;
+  const key = useCache ? discoveryKey(root, files, blobIds) : '';
+  const cached = useCache ? loadProjects(root, key, blobIds) : undefined;
+  if (cached) return cached.map((stored) => fromStored(root, files, stored));
+
+  const { value: projects, inputs } = await recordInputs(() => discoverAll(root, files));
+  if (useCache) saveProjects(root, key, inputs, blobIds, projects.map(toStored));
+  return projects;
+}
+
+async function discoverAll(root: string, files: readonly string[]): Promise<Project[]> {
   const dirs = files
     .filter((f) => (f === 'package.json' || f.endsWith('/package.json')) && !f.includes('node_modules/'))
     .map((f) => posix.dirname(f))
@@ -20,13 +43,7 @@ export async function discoverProjects(root: string, files: readonly string[]): 
   if (!dirs.includes('')) dirs.push('');
   const projects: Project[] = [];
   for (const dir of dirs.sort()) {
-    const prefix = dir === '' ? '' : `${dir}/`;
-    const info: ProjectInfo = {
-      root,
-      dir: join(root, dir),
-      packageJson: readPackageJson(join(root, dir, 'package.json')),
-      files: prefix === '' ? files : files.filter((f) => f.startsWith(prefix)),
-    };
+    const info = projectInfo(root, files, dir, readPackageJson(join(root, dir, 'package.json')));
     const runner = detectRunner(info);
     const project: Project = { dir, info };
     if (runner) {
@@ -36,6 +53,48 @@ export async function discoverProjects(root: string, files: readonly string[]): 
     projects.push(project);
   }
   return projects;
+}
+
+function projectInfo(
+  root: string,
+  files: readonly string[],
+  dir: string,
+  packageJson: Record<string, unknown>,
+): ProjectInfo {
+  const prefix = dir === '' ? '' : `${dir}/`;
+  let own: readonly string[] | undefined;
+  return {
+    root,
+    dir: join(root, dir),
+    packageJson,
+    // Listed on first use: a cached discovery never needs a package's files unless its tests run.
+    get files() {
+      own ??= prefix === '' ? files : files.filter((f) => f.startsWith(prefix));
+      return own;
+    },
+  };
+}
+
+function toStored(project: Project): StoredProject {
+  return {
+    dir: project.dir,
+    packageJson: project.info.packageJson,
+    ...(project.runner ? { runner: project.runner.name } : {}),
+    ...(project.discovery ? { discovery: project.discovery } : {}),
+  };
+}
+
+function fromStored(root: string, files: readonly string[], stored: StoredProject): Project {
+  const project: Project = {
+    dir: stored.dir,
+    info: projectInfo(root, files, stored.dir, stored.packageJson),
+  };
+  const runner = stored.runner && runnerByName(stored.runner);
+  if (runner && stored.discovery) {
+    project.runner = runner;
+    project.discovery = stored.discovery;
+  }
+  return project;
 }
 
 /** The innermost package containing `file`. */
@@ -50,7 +109,7 @@ export function projectOf(projects: readonly Project[], file: string): Project {
 
 function readPackageJson(path: string): Record<string, unknown> {
   try {
-    const value = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    const value = JSON.parse(readInput(path)) as unknown;
     return typeof value === 'object' && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
       : {};

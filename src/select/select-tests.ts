@@ -1,16 +1,24 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { repositoryRoot, resolveRevisions } from '../git/base.ts';
 import { type ChangedPath, changedPathsSince } from '../git/changed-paths.ts';
-import { readDiffFile, trackedFiles } from '../git/diff.ts';
+import { readDiffFile } from '../git/diff.ts';
+import { workingTree } from '../git/working-tree.ts';
 import { buildGraph, CODE_FILE } from '../graph/build-graph.ts';
-import { parseImports } from '../graph/parse-imports.ts';
 import type { Alias, ModuleGraph } from '../graph/types.ts';
 import { readStdin } from '../util/stdin.ts';
+import { applyHistory, readHistory } from './history-priors.ts';
 import { discoverProjects, type Project, projectOf } from './projects.ts';
 import { isInert, isOpaqueToGraph, snapshotOwner } from './safety.ts';
 import type { SelectedTest, SelectResult } from './types.ts';
 import { walkToTests } from './walk.ts';
+
+/**
+ * testloop's own files, listed by git when not ignored: the history database (with its journal files
+ * coming and going) and the graph cache. No test reads them, and keeping them out keeps the file list,
+ * and so the caches keyed by it, stable.
+ */
+const TOOL_DATA = /(?:^|\/)(?:\.testloop|node_modules\/\.cache\/testloop)\//;
 
 export interface SelectOptions {
   cwd?: string;
@@ -24,6 +32,8 @@ export interface SelectOptions {
   typeImports?: boolean;
   aliases?: Alias[];
   cache?: boolean;
+  /** SQLite history file relative to cwd (default .testloop/history.db), read when it exists. */
+  history?: string;
   env?: NodeJS.ProcessEnv;
   readStdin?: () => Promise<Buffer>;
 }
@@ -50,6 +60,10 @@ export interface SelectionPlan {
 export async function planSelection(options: SelectOptions): Promise<SelectionPlan> {
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
+  // Listing the working tree depends on neither the root nor the change: the git calls run at once.
+  const listing = workingTree(cwd);
+  // Awaited below; meanwhile a failure must not count as unhandled.
+  listing.catch(() => undefined);
   const root = await repositoryRoot(cwd);
   const changes = await changesOf(root, cwd, options);
   // A file deleted in the working tree but still in the index is gone: leaving it in would keep its
@@ -57,18 +71,24 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
   const deleted = new Set(
     changes.filter((c) => c.status === 'deleted' && !existsSync(join(root, c.path))).map((c) => c.path),
   );
-  const files = (await trackedFiles(root)).filter((f) => !deleted.has(f));
-  const projects = await discoverProjects(root, files);
+  const tree = await listing;
+  const files = tree.files.filter((f) => !deleted.has(f) && !TOOL_DATA.test(f));
+  const projects = await discoverProjects(root, files, {
+    blobIds: tree.blobIds,
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+  });
   const tests = testOwners(projects);
   const aliases = [...(options.aliases ?? []), ...projects.flatMap((p) => p.discovery?.aliases ?? [])];
   const graph = await buildGraph({
     root,
     files,
+    blobIds: tree.blobIds,
+    // The lexer does not validate syntax, and a change that does not parse must select every test.
+    validate: changes.filter((c) => c.status !== 'deleted').map((c) => c.path),
     aliases,
     ...(options.cache === undefined ? {} : { cache: options.cache }),
   });
 
-  checkChangedSyntax(root, changes, graph);
   const impact = classifyChanges(changes, graph, projects, tests);
   let selected: SelectedTest[];
   if (impact.all !== undefined) {
@@ -87,11 +107,30 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
       .map((t) => withOwner(t, tests))
       .sort((a, b) => b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   }
+  const warnings: string[] = [];
+  let historyFiles: number | undefined;
+  if (selected.length > 0) {
+    try {
+      const history = await readHistory({
+        cwd,
+        env: options.env ?? process.env,
+        ...(options.history === undefined ? {} : { path: options.history }),
+      });
+      if (history) {
+        selected = applyHistory(selected, history);
+        historyFiles = history.size;
+      }
+    } catch (error) {
+      // History only orders the selection; without it the selection is the same, so it never fails the run.
+      warnings.push(`test history not used: ${(error as Error).message}`);
+    }
+  }
   const result: SelectResult = {
     all: impact.all !== undefined,
     ...(impact.all === undefined ? {} : { reason: impact.all }),
     tests: selected,
     ignored: impact.ignored,
+    ...(warnings.length > 0 ? { warnings } : {}),
     stats: {
       files: graph.stats.files,
       parsed: graph.stats.parsed,
@@ -100,6 +139,7 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
       changedFiles: changes.length,
       totalTests: tests.size,
       graphMs: graph.stats.ms,
+      ...(historyFiles === undefined ? {} : { historyFiles }),
     },
   };
   return { result, projects };
@@ -128,20 +168,6 @@ async function changesOf(root: string, cwd: string, options: SelectOptions): Pro
   return changedPathsSince(root, revisions.base);
 }
 
-/**
- * The graph reads most files with a lexer that does not validate syntax; a changed file gets the full
- * parser, because a change that does not parse must select every test.
- */
-function checkChangedSyntax(root: string, changes: readonly ChangedPath[], graph: ModuleGraph): void {
-  for (const change of changes) {
-    if (change.status === 'deleted' || !graph.edges.has(change.path) || graph.parseErrors.has(change.path))
-      continue;
-    const source = readFileSync(join(root, change.path), 'utf8');
-    const error = parseImports(change.path, source).parseError;
-    if (error !== undefined) graph.parseErrors.set(change.path, error);
-  }
-}
-
 /** test file → the project whose runner runs it; the innermost package wins. */
 function testOwners(projects: readonly Project[]): Map<string, Project> {
   const owners = new Map<string, Project>();
@@ -165,7 +191,9 @@ export function classifyChanges(
   tests: Map<string, Project>,
 ): Impact {
   const impact: Impact = { seeds: new Map(), ruleTests: new Map(), ignored: [] };
-  const inGraph = new Set(graph.files);
+  // A few changed files are looked up directly; a set of every file pays only for many.
+  const inGraph =
+    changes.length > 16 ? new Set(graph.files) : { has: (file: string) => graph.files.includes(file) };
   const widen = (file: string, why: string) => {
     const project = projectOf(projects, file);
     if (project.dir === '') {

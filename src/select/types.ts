@@ -18,6 +18,8 @@ export interface SelectResult {
   tests: SelectedTest[];
   /** Changed files that affect no test, each with why (documentation, lint config, …). */
   ignored: { file: string; reason: string }[];
+  /** What the selection could not use (a test history that would not open), for stderr. */
+  warnings?: string[];
   stats: {
     files: number;
     parsed: number;
@@ -26,5 +28,7 @@ export interface SelectResult {
     changedFiles: number;
     totalTests: number;
     graphMs: number;
+    /** Test files the history had records for, when a history was read. */
+    historyFiles?: number;
   };
 }

@@ -30,17 +30,12 @@ export function walkToTests(
     const next: string[] = [];
     for (const file of frontier) {
       const visit = visits.get(file)!;
-      for (const importer of graph.importers.get(file) ?? []) {
-        if (importer.kind === 'type' && !followTypeImports) continue;
-        if (visits.has(importer.from)) continue;
-        visits.set(importer.from, {
-          distance: visit.distance + 1,
-          seed: visit.seed,
-          why: visit.why,
-          via: file,
-        });
-        next.push(importer.from);
-      }
+      graph.importers.forEach(file, (from, kind) => {
+        if (kind === 'type' && !followTypeImports) return;
+        if (visits.has(from)) return;
+        visits.set(from, { distance: visit.distance + 1, seed: visit.seed, why: visit.why, via: file });
+        next.push(from);
+      });
     }
     frontier = next;
   }

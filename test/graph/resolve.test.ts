@@ -1,4 +1,13 @@
-import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,6 +36,16 @@ function resolveAll(
   );
 }
 
+/** Every file under root outside node_modules and .git, as git would list a checkout. */
+function listFiles(root: string, dir = ''): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const rel = dir === '' ? entry.name : `${dir}/${entry.name}`;
+    if (entry.name === 'node_modules' || entry.name === '.git') return [];
+    return entry.isDirectory() ? listFiles(root, rel) : [rel];
+  });
+}
+
+/** Both ways give the same answers: oxc alone, and with the file list's fast paths. */
 function expectResolved(
   root: string,
   fromFile: string,
@@ -34,6 +53,8 @@ function expectResolved(
   options?: Partial<ResolverOptions>,
 ): void {
   expect(resolveAll(root, fromFile, Object.keys(expected), options)).toEqual(expected);
+  const files = new Set(listFiles(root));
+  expect(resolveAll(root, fromFile, Object.keys(expected), { ...options, files })).toEqual(expected);
 }
 
 const temps: string[] = [];

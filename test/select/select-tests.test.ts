@@ -442,6 +442,14 @@ describe('selectTests: safety rules (import-forms fixture)', () => {
             file: 'node_modules/.cache/testloop/graph.bin',
             reason: 'documentation or tooling file: no test reads it',
           },
+          {
+            file: 'node_modules/.cache/testloop/imports.bin',
+            reason: 'documentation or tooling file: no test reads it',
+          },
+          {
+            file: 'node_modules/.cache/testloop/projects.bin',
+            reason: 'documentation or tooling file: no test reads it',
+          },
         ],
       ),
     );

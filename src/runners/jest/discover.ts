@@ -2,7 +2,6 @@ import { basename, dirname, extname, isAbsolute, join, normalize, resolve, sep }
 import picomatch from 'picomatch';
 import type { Alias } from '../../graph/types.ts';
 import { isPathLike, ProjectFiles, uniqueSorted } from '../project-files.ts';
-import { flagValue, type Invocation, testInvocations } from '../scripts.ts';
 import {
   ConfigReader,
   getPath,
@@ -13,11 +12,9 @@ import {
   Unknown,
 } from '../static-config.ts';
 import type { ProjectInfo, TestDiscovery } from '../types.ts';
+import { configIn, findJestConfig, JEST_CONFIG_FILES } from './config-files.ts';
 
 /** jest-config's JEST_CONFIG_EXT_ORDER. */
-export const JEST_CONFIG_FILES = ['.js', '.ts', '.mjs', '.mts', '.cjs', '.cts', '.json'].map(
-  (ext) => `jest.config${ext}`,
-);
 const DEFAULT_TEST_MATCH = ['**/__tests__/**/*.?([mc])[jt]s?(x)', '**/?(*.)+(spec|test).?([mc])[jt]s?(x)'];
 const DEFAULT_EXTENSIONS = ['js', 'mjs', 'cjs', 'jsx', 'ts', 'mts', 'cts', 'tsx', 'json', 'node'];
 /** Presets known to leave test discovery alone (they only set transforms). */
@@ -28,40 +25,6 @@ interface JestProject {
   /** The config file, or the package.json holding `jest`, for messages. */
   file: string;
   rootDir: string;
-}
-
-/** The jest command of the package's test script, if any. */
-export function jestInvocation(project: ProjectInfo): Invocation | undefined {
-  return testInvocations(project.packageJson).find((inv) => inv.program === 'jest');
-}
-
-/** `--config <file>` of the package's jest script: carried into commandLine too. */
-export function scriptConfig(project: ProjectInfo): string | undefined {
-  const invocation = jestInvocation(project);
-  const config = invocation && flagValue(invocation.args, ['--config', '-c']);
-  return config === undefined || config.trim().startsWith('{') ? undefined : config;
-}
-
-/** Where the package's jest config lives: --config, jest.config.*, or package.json#jest. */
-export function findJestConfig(project: ProjectInfo, files: ProjectFiles): string | undefined {
-  const flag = scriptConfig(project);
-  if (flag !== undefined) return resolve(project.dir, flag);
-  return configIn(project.dir, files, project.packageJson);
-}
-
-function configIn(
-  dir: string,
-  files: ProjectFiles,
-  packageJson?: Record<string, unknown>,
-): string | undefined {
-  const file = JEST_CONFIG_FILES.map((name) => join(dir, name)).find((path) => files.has(path));
-  if (file !== undefined) return file;
-  const manifest = join(dir, 'package.json');
-  const pkg =
-    packageJson ?? (files.has(manifest) ? (loadJson(manifest) as Record<string, unknown>) : undefined);
-  const jest = isObject(pkg as StaticValue) ? pkg?.jest : undefined;
-  if (typeof jest === 'string') return resolve(dir, jest);
-  return jest !== undefined ? manifest : undefined;
 }
 
 export function discoverJest(project: ProjectInfo): TestDiscovery {

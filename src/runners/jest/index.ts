@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { escapeGlob, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
 import type { RunnerAdapter } from '../types.ts';
-import { discoverJest, findJestConfig, jestInvocation, scriptConfig } from './discover.ts';
+import { findJestConfig, jestInvocation, scriptConfig } from './config-files.ts';
 import { jestJsonToJUnit } from './json-results.ts';
 
 export const jestRunner: RunnerAdapter = {
@@ -19,7 +19,7 @@ export const jestRunner: RunnerAdapter = {
   },
 
   async discover(project) {
-    return discoverJest(project);
+    return (await import('./discover.ts')).discoverJest(project);
   },
 
   commandLine(project, tests, options) {

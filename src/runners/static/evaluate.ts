@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import type { Expression, Function as FunctionNode, ObjectExpression } from 'oxc-parser';
 import { parseSync } from 'oxc-parser';
+import { readInput } from '../inputs.ts';
 import { isPathLike } from '../project-files.ts';
 import { callBuiltin, importedBuiltin, member, moduleValue } from './builtins.ts';
+import { loadJson } from './json.ts';
 import {
   type Binding,
   buildModule,
@@ -38,15 +39,6 @@ export interface LoadOptions {
 
 const MAX_DEPTH = 4;
 const MAX_CALLS = 16;
-
-/** Parses JSON config: package.json#jest, jest.config.json, vitest.workspace.json. */
-export function loadJson(file: string): StaticValue {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as StaticValue;
-  } catch (error) {
-    return new Unknown(`is not valid JSON (${(error as Error).message})`, file, 1);
-  }
-}
 
 export class Loader {
   readonly files = new Set<string>();
@@ -90,7 +82,7 @@ export class Loader {
     if (cached !== undefined) return cached;
     let source: string;
     try {
-      source = readFileSync(file, 'utf8');
+      source = readInput(file);
     } catch (error) {
       const result = new Unknown(`cannot be read (${(error as NodeJS.ErrnoException).code})`, file, 1);
       this.modules.set(file, result);

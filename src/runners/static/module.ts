@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Expression, Program, Statement } from 'oxc-parser';
+import { inputExists } from '../inputs.ts';
 import { MODULE_EXTENSIONS } from '../project-files.ts';
 import { StaticFunction, type StaticValue } from './values.ts';
 
@@ -33,11 +33,11 @@ export interface Module {
 }
 
 export function resolveImport(base: string): string | undefined {
-  if (existsSync(base) && extname(base) !== '') return base;
-  for (const ext of MODULE_EXTENSIONS) if (existsSync(base + ext)) return base + ext;
+  if (inputExists(base) && extname(base) !== '') return base;
+  for (const ext of MODULE_EXTENSIONS) if (inputExists(base + ext)) return base + ext;
   // `./base.js` written for a `./base.ts` source (TypeScript's nodenext convention).
   const stem = base.replace(/\.[cm]?js$/, '');
-  for (const ext of ['.ts', '.mts', '.cts']) if (stem !== base && existsSync(stem + ext)) return stem + ext;
+  for (const ext of ['.ts', '.mts', '.cts']) if (stem !== base && inputExists(stem + ext)) return stem + ext;
   return undefined;
 }
 

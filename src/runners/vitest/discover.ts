@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Alias } from '../../graph/types.ts';
+import { inputExists, readInput } from '../inputs.ts';
 import { isPathLike, ProjectFiles, uniqueSorted } from '../project-files.ts';
-import { flagValue, type Invocation, testInvocations } from '../scripts.ts';
 import {
   ConfigReader,
   getPath,
@@ -16,10 +15,8 @@ import {
   Unknown,
 } from '../static-config.ts';
 import type { ProjectInfo, TestDiscovery } from '../types.ts';
+import { CONFIG_EXTENSIONS, findVitestConfig, scriptFlags, VITEST_CONFIG_FILES } from './config-files.ts';
 
-const CONFIG_NAMES = ['vitest.config', 'vite.config'];
-const CONFIG_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
-export const VITEST_CONFIG_FILES = CONFIG_NAMES.flatMap((name) => CONFIG_EXTENSIONS.map((ext) => name + ext));
 const WORKSPACE_FILES = ['vitest.workspace', 'vitest.projects'].flatMap((name) =>
   [...CONFIG_EXTENSIONS, '.json'].map((ext) => name + ext),
 );
@@ -45,30 +42,12 @@ interface VitestProject {
   file: string;
 }
 
-/** The vitest command of the package's test script, if any: its flags are carried into commandLine. */
-export function vitestInvocation(project: ProjectInfo): Invocation | undefined {
-  return testInvocations(project.packageJson).find((inv) => inv.program === 'vitest');
-}
-
-/** The CLI flags of the package's test script that change what vitest runs. */
-export function scriptFlags(project: ProjectInfo): { config?: string; root?: string; dir?: string } {
-  const args = vitestInvocation(project)?.args ?? [];
-  const flags: { config?: string; root?: string; dir?: string } = {};
-  const config = flagValue(args, ['--config', '-c']);
-  const root = flagValue(args, ['--root', '-r']);
-  const dir = flagValue(args, ['--dir']);
-  if (config !== undefined) flags.config = config;
-  if (root !== undefined) flags.root = root;
-  if (dir !== undefined) flags.dir = dir;
-  return flags;
-}
-
 /** The installed vitest's major version (package.json of node_modules/vitest, else the declared range). */
 export function vitestMajor(project: ProjectInfo): number {
   for (let dir = project.dir; ; dir = dirname(dir)) {
     const manifest = join(dir, 'node_modules', 'vitest', 'package.json');
-    if (existsSync(manifest)) {
-      const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version;
+    if (inputExists(manifest)) {
+      const version = (JSON.parse(readInput(manifest)) as { version?: string }).version;
       const major = Number(version?.split('.')[0]);
       if (Number.isInteger(major)) return major;
     }
@@ -81,13 +60,6 @@ export function vitestMajor(project: ProjectInfo): number {
   const range = (deps as Record<string, unknown>).vitest;
   const major = typeof range === 'string' ? Number(/\d+/.exec(range)?.[0]) : Number.NaN;
   return Number.isInteger(major) ? major : 4;
-}
-
-export function findVitestConfig(project: ProjectInfo, files: ProjectFiles): string | undefined {
-  const flags = scriptFlags(project);
-  if (flags.config !== undefined) return resolve(project.dir, flags.config);
-  const root = resolve(project.dir, flags.root ?? '.');
-  return VITEST_CONFIG_FILES.map((name) => join(root, name)).find((file) => files.has(file));
 }
 
 export function discoverVitest(project: ProjectInfo): TestDiscovery {
@@ -167,9 +139,19 @@ function testFiles(
   const isExcluded = exclude.length > 0 ? picomatch(exclude, { dot: true }) : () => false;
   const isSource = includeSource.length > 0 ? picomatch(includeSource, { dot: true }) : () => false;
   const out: string[] = [];
+  // Listed paths are clean, so on POSIX the path below `dir` is a slice: relative() per file is the
+  // slowest part of discovery in a large repository.
+  const prefix = dir.endsWith(sep) ? dir : dir + sep;
   for (const file of files.absolute) {
-    const rel = relative(dir, file).split(sep).join('/');
-    if (rel.startsWith('../') || isAbsolute(rel) || isExcluded(rel)) continue;
+    let rel: string;
+    if (sep === '/') {
+      if (!file.startsWith(prefix)) continue;
+      rel = file.slice(prefix.length);
+    } else {
+      rel = relative(dir, file).split(sep).join('/');
+      if (rel.startsWith('../') || isAbsolute(rel)) continue;
+    }
+    if (isExcluded(rel)) continue;
     if (isIncluded(rel)) out.push(file);
     else if (isSource(rel) && inSourceTests(file)) out.push(file);
   }
@@ -179,7 +161,7 @@ function testFiles(
 /** `test.includeSource` files are tests when they contain `import.meta.vitest` (vitest's own check). */
 function inSourceTests(file: string): boolean {
   try {
-    return readFileSync(file, 'utf8').includes('import.meta.vitest');
+    return readInput(file).includes('import.meta.vitest');
   } catch {
     return false; // listed by git but deleted in the working tree
   }

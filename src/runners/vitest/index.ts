@@ -2,7 +2,7 @@ import { basename, join, resolve } from 'node:path';
 import { escapeGlob, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
 import type { ProjectInfo, RunnerAdapter } from '../types.ts';
-import { discoverVitest, findVitestConfig, scriptFlags, vitestInvocation } from './discover.ts';
+import { findVitestConfig, scriptFlags, vitestInvocation } from './config-files.ts';
 
 export const vitestRunner: RunnerAdapter = {
   name: 'vitest',
@@ -17,7 +17,7 @@ export const vitestRunner: RunnerAdapter = {
   },
 
   async discover(project) {
-    return discoverVitest(project);
+    return (await import('./discover.ts')).discoverVitest(project);
   },
 
   commandLine(project, tests, options) {

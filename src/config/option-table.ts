@@ -1,0 +1,51 @@
+import { envName } from './load-config.ts';
+
+export type OptionType = 'string' | 'boolean' | 'array' | 'number';
+
+/**
+ * One option as plain data: a command whose start-up time matters declares its options this way and
+ * builds its zod schema from the table (see schemaOf), so flags parse without loading zod.
+ */
+export interface OptionSpec {
+  type: OptionType;
+  description: string;
+  /** The only values a string option accepts. */
+  choices?: readonly string[];
+}
+
+export type OptionTable = Readonly<Record<string, OptionSpec>>;
+
+type ValueOf<S extends OptionSpec> = S['type'] extends 'boolean'
+  ? boolean
+  : S['type'] extends 'number'
+    ? number
+    : S['type'] extends 'array'
+      ? string[]
+      : S extends { choices: readonly (infer C)[] }
+        ? C
+        : string;
+
+/** The validated options of a table: every key optional, as the zod schema built from it gives them. */
+export type OptionsOf<T extends OptionTable> = { [K in keyof T]?: ValueOf<T[K]> };
+
+/** True when some TESTLOOP_* variable sets one of the table's options. */
+export function hasEnvOptions(table: OptionTable, env: NodeJS.ProcessEnv): boolean {
+  return Object.keys(table).some((key) => (env[envName(key)] ?? '') !== '');
+}
+
+/**
+ * Whether the schema built from `table` would accept these flag values as they are: strings non-empty
+ * (and among the choices), lists of non-empty strings, booleans, finite numbers. When it would not, the
+ * caller validates with zod for its exact message.
+ */
+export function acceptsAsIs(table: OptionTable, values: Record<string, unknown>): boolean {
+  return Object.entries(values).every(([key, value]) => {
+    const spec = table[key];
+    if (spec === undefined) return false;
+    if (spec.type === 'boolean') return typeof value === 'boolean';
+    if (spec.type === 'number') return typeof value === 'number' && Number.isFinite(value);
+    if (spec.type === 'array')
+      return Array.isArray(value) && value.every((item) => typeof item === 'string' && item !== '');
+    return typeof value === 'string' && value !== '' && (spec.choices?.includes(value) ?? true);
+  });
+}

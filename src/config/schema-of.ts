@@ -1,0 +1,18 @@
+import { type ZodObject, type ZodOptional, type ZodType, z } from 'zod';
+import type { OptionSpec, OptionTable } from './option-table.ts';
+
+/** The zod schema of an option table: the same rules `acceptsAsIs` checks, with zod's messages. */
+export function schemaOf(table: OptionTable): ZodObject<Record<string, ZodOptional<ZodType>>> {
+  const shape: Record<string, ZodOptional<ZodType>> = {};
+  for (const [key, spec] of Object.entries(table))
+    shape[key] = fieldOf(spec).optional().describe(spec.description);
+  return z.object(shape);
+}
+
+function fieldOf(spec: OptionSpec): ZodType {
+  if (spec.type === 'boolean') return z.boolean();
+  if (spec.type === 'number') return z.number();
+  if (spec.type === 'array') return z.array(z.string().min(1));
+  if (spec.choices) return z.enum(spec.choices as [string, ...string[]]);
+  return z.string().min(1);
+}

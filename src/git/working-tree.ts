@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { git } from './git.ts';
+
+export interface WorkingTree {
+  /** Tracked and untracked (not ignored) files, repository-relative, as `git ls-files -co` lists them. */
+  files: string[];
+  /**
+   * The blob id of each file whose working-tree content git vouches for: a regular tracked file with no
+   * unstaged change. Any other file (modified, untracked, a symlink, assume-unchanged or skip-worktree,
+   * in a merge conflict) is absent and must be read to know its content.
+   */
+  blobIds: Map<string, string>;
+}
+
+/** Regular files only: a symlink's blob is its target path, a gitlink's a commit. */
+const REGULAR = /^100(?:644|755)$/;
+
+/**
+ * One `git ls-files` call for the file list and what each file holds. Git checks the working tree
+ * against the index's stat data in C (re-reading racily clean files itself), which costs a fraction of
+ * one statSync per file from JavaScript. Any folder of the repository will do as `cwd` (`:/` and
+ * --full-name list the whole tree from the root), so this can run before the root is known.
+ */
+export async function workingTree(cwd: string): Promise<WorkingTree> {
+  const result = await git(cwd, [
+    'ls-files',
+    '-z',
+    '-v',
+    '-s',
+    '-c',
+    '-o',
+    '-m',
+    '--exclude-standard',
+    '--full-name',
+    '--',
+    ':/',
+  ]);
+  if (result.code !== 0) return { files: [], blobIds: new Map() };
+  return parseLsFiles(result.stdout.toString('utf8'));
+}
+
+/** Parses `git ls-files -z -v -s -c -o -m` output: `<tag> [<mode> <blob> <stage>\t]<path>` records. */
+export function parseLsFiles(output: string): WorkingTree {
+  const seen = new Set<string>();
+  const files: string[] = [];
+  const trusted = new Map<string, string>();
+  const untrusted = new Set<string>();
+  for (const record of output.split('\0')) {
+    if (record.length < 3) continue;
+    const tag = record[0];
+    const tab = record.indexOf('\t');
+    // Untracked files come without the stage fields: `? path`.
+    const path = tab < 0 ? record.slice(2) : record.slice(tab + 1);
+    if (!seen.has(path)) {
+      seen.add(path);
+      files.push(path);
+    }
+    if (tab < 0) continue;
+    // `<mode> <blob> <stage>`: the mode is six octal digits, the stage one digit before the tab.
+    if (tag === 'H' && record[tab - 1] === '0' && REGULAR.test(record.slice(2, 8)))
+      trusted.set(path, record.slice(9, tab - 2));
+    else untrusted.add(path);
+  }
+  for (const path of untrusted) trusted.delete(path);
+  return { files, blobIds: trusted };
+}
+
+/** Git's blob id of some content, so a file read here and one git vouches for share one cache key. */
+export function blobId(content: Buffer): string {
+  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+}
