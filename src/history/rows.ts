@@ -1,6 +1,6 @@
 import { TestloopError } from '../errors.ts';
 import type { AttemptStatus, RunInfo, TestAttempt } from '../junit/types.ts';
-import type { StoredAttempt } from './types.ts';
+import type { StoredAttempt, WindowRun } from './types.ts';
 
 /**
  * What both stores write and read, normalized once here so that SQLite and PostgreSQL store the same
@@ -177,4 +177,34 @@ export class AttemptMapper {
     if (this.#environment) stored.environment = { ...this.#environment };
     return stored;
   }
+}
+
+/** A run of a window as both stores read it; `environment` is decoded by the store. */
+export interface WindowRow {
+  key: number | string;
+  run_id: string;
+  attempt: number;
+  job: string;
+  commit: string;
+  branch: string | null;
+  started_at: string;
+  environment: Record<string, string> | null;
+  attempts: number | string;
+  tests: number | string;
+}
+
+export function windowRun(row: WindowRow): WindowRun {
+  const run: WindowRun = {
+    key: Number(row.key),
+    runId: row.run_id,
+    attempt: row.attempt,
+    commit: row.commit,
+    startedAt: row.started_at,
+    attempts: Number(row.attempts),
+    tests: Number(row.tests),
+  };
+  if (row.job !== '') run.job = row.job;
+  if (row.branch !== null) run.branch = row.branch;
+  if (row.environment) run.environment = sortedEnvironment(row.environment);
+  return run;
 }
