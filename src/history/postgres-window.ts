@@ -136,10 +136,11 @@ export async function openPostgresWindow(
       }
     },
     async close() {
-      if (!broken) broken = await client.query('COMMIT').then(
-        () => false,
-        () => true,
-      );
+      if (!broken)
+        broken = await client.query('COMMIT').then(
+          () => false,
+          () => true,
+        );
       client.release(broken);
     },
   };

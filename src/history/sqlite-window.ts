@@ -48,7 +48,8 @@ const BY_TEST_SQL = `
   WHERE a.test = t.id AND ${IN_WINDOW}
   ORDER BY t.test_id`;
 
-const TESTS_SQL = 'SELECT id, test_id, file, suite, name FROM tests WHERE id IN (SELECT value FROM json_each(?))';
+const TESTS_SQL =
+  'SELECT id, test_id, file, suite, name FROM tests WHERE id IN (SELECT value FROM json_each(?))';
 
 /** SQLite's own errors become TESTLOOP_STORE; anything else (a reader's error, say) passes through. */
 export function storeError(path: string, error: unknown): unknown {

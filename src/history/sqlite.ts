@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RunInfo, TestAttempt } from '../junit/types.ts';
-import { migrateSqlite } from './migrations.ts';
 import { KeyCache, TEST_CACHE, TEXT_CACHE, textHash } from './keys.ts';
+import { migrateSqlite } from './migrations.ts';
 import { AttemptMapper, type AttemptRow, attemptRow, type ReadRow, runLimit, runRow } from './rows.ts';
 import { openSqliteWindow, PICKED_RUNS, storeError } from './sqlite-window.ts';
 import type { HistoryStore, HistoryWindow, IngestResult, StoredAttempt } from './types.ts';
@@ -59,7 +59,6 @@ export async function openSqliteStore(
     throw storeError(path, error);
   }
 }
-
 
 /** Rows per multi-row statement: 8 parameters a row stays far below SQLite's 32,766. */
 const ROWS_PER_STATEMENT = 200;
@@ -197,7 +196,8 @@ class SqliteHistoryStore implements HistoryStore {
     let key = cache.get(text);
     if (key === undefined) {
       const hash = textHash(text);
-      key = (this.#selectText.get(hash) as number | undefined) ?? (this.#insertText.get(hash, text) as number);
+      key =
+        (this.#selectText.get(hash) as number | undefined) ?? (this.#insertText.get(hash, text) as number);
       cache.set(text, key);
     }
     return key;

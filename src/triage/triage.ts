@@ -4,7 +4,9 @@ import { analyze } from './analyze.ts';
 import { loadCodeowners } from './codeowners.ts';
 import type { ExplainHook } from './explain.ts';
 import { isFailure, type TestHistory, type TriageAttempt, type TriageThresholds } from './model.ts';
+import { compareFindings } from './rank.ts';
 import type { Finding, TriageResult } from './types.ts';
+import { analyzeWindow, type TriageReport } from './window.ts';
 
 export interface TriageOptions {
   cwd?: string;
@@ -37,31 +39,135 @@ export const DEFAULT_TRIAGE_RUNS = 200;
  * `testloop triage` as a library call: reads the latest runs from the history store (or takes attempts),
  * sets outage runs aside, calls each test flaky, broken or healthy with evidence and ranked causes,
  * ranks by impact, adds owners from CODEOWNERS, and optionally confirms suspects by rerunning them.
+ * Every finding is in memory at the end; openTriage lists them one at a time.
  */
 export async function triage(options: TriageOptions = {}): Promise<TriageResult> {
   const started = performance.now();
+  const report = await openTriage(options);
+  try {
+    const findings: Finding[] = [];
+    for await (const finding of report.findings()) findings.push(finding);
+    return { findings, stats: { ...report.result.stats, ms: Math.round(performance.now() - started) } };
+  } finally {
+    await report.close();
+  }
+}
+
+/**
+ * triage() for histories of any size: a store is read in passes (window.ts) and the findings of quiet
+ * tests stay in the store until listed, so memory follows the failures, not the history. With `attempts`
+ * or an `explain` hook, everything is read into memory first (the hook looks at each test's failures).
+ */
+export async function openTriage(options: TriageOptions = {}): Promise<TriageReport> {
+  const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
   const log = options.log ?? (() => {});
-  const attempts = await collect(options, cwd);
   const root = await repositoryRoot(cwd).catch(() => cwd);
   const owners = options.codeowners === false ? [] : await loadCodeowners(root, options.codeowners);
-  const { result, histories } = analyze(attempts, {
-    owners,
-    ...(options.thresholds ? { thresholds: options.thresholds } : {}),
-  });
-  let final = result;
+  const analyzeOptions = { owners, ...(options.thresholds ? { thresholds: options.thresholds } : {}) };
+  let report: TriageReport;
+  let histories: Map<string, TestHistory> | undefined;
+  if (options.attempts || options.explain) {
+    const analysis = analyze(await collect(options, cwd), analyzeOptions);
+    histories = analysis.histories;
+    report = inMemory(analysis.result);
+  } else {
+    report = await withStore(options, cwd, async (store) => {
+      const window = await store.openWindow(windowQuery(options));
+      try {
+        return await analyzeWindow(window, analyzeOptions);
+      } catch (error) {
+        await window.close();
+        throw error;
+      }
+    });
+  }
+  let result = report.result;
   if (options.rerun !== undefined && options.rerun > 0) {
     const { rerunSuspects } = await import('./rerun.ts');
-    final = await rerunSuspects(final, {
+    result = await rerunSuspects(result, {
       cwd,
       times: options.rerun,
       log,
       ...(options.maxSuspects === undefined ? {} : { maxSuspects: options.maxSuspects }),
     });
   }
-  if (options.explain)
-    final = await explainAll(final, histories, options.explain, options.maxExplained ?? 10, log);
-  return { ...final, stats: { ...final.stats, ms: Math.round(performance.now() - started) } };
+  if (options.explain && histories)
+    result = await explainAll(result, histories, options.explain, options.maxExplained ?? 10, log);
+  const stats = { ...result.stats, ms: Math.round(performance.now() - started) };
+  return { ...reportWith(report, result.findings), result: { ...result, stats } };
+}
+
+function windowQuery(options: TriageOptions): { runs: number; branch?: string } {
+  return {
+    runs: options.runs ?? DEFAULT_TRIAGE_RUNS,
+    ...(options.branch === undefined ? {} : { branch: options.branch }),
+  };
+}
+
+/**
+ * Runs `work` on the given store, or on one opened here: that one is closed when the report is, as the
+ * report reads from it until then.
+ */
+async function withStore(
+  options: TriageOptions,
+  cwd: string,
+  work: (store: HistoryStore) => Promise<TriageReport>,
+): Promise<TriageReport> {
+  if (options.store) return work(options.store);
+  const { openHistoryStore } = await import('../history/open.ts');
+  const store = await openHistoryStore({
+    cwd,
+    env: options.env ?? process.env,
+    ...(options.history === undefined ? {} : { path: options.history }),
+  });
+  try {
+    const report = await work(store);
+    return {
+      ...report,
+      async close() {
+        try {
+          await report.close();
+        } finally {
+          await store.close();
+        }
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+function inMemory(result: TriageResult): TriageReport {
+  return {
+    result,
+    quiet: 0,
+    async *findings() {
+      yield* result.findings;
+    },
+    close: async () => undefined,
+  };
+}
+
+/** The report with its non-quiet findings replaced (reruns update and re-rank them). */
+function reportWith(report: TriageReport, findings: Finding[]): TriageReport {
+  if (findings === report.result.findings) return report;
+  const quiet = report.findings.bind(report);
+  const known = new Set(report.result.findings.map((f) => f.testId));
+  return {
+    ...report,
+    async *findings() {
+      // The quiet findings, in order, merged with the updated others.
+      let next = 0;
+      for await (const f of quiet()) {
+        if (known.has(f.testId)) continue;
+        while (next < findings.length && compareFindings(findings[next]!, f) < 0) yield findings[next++]!;
+        yield f;
+      }
+      while (next < findings.length) yield findings[next++]!;
+    },
+  };
 }
 
 async function collect(options: TriageOptions, cwd: string): Promise<TriageAttempt[]> {
@@ -79,11 +185,7 @@ async function collect(options: TriageOptions, cwd: string): Promise<TriageAttem
       ...(options.history === undefined ? {} : { path: options.history }),
     }));
   try {
-    const query = {
-      runs: options.runs ?? DEFAULT_TRIAGE_RUNS,
-      ...(options.branch === undefined ? {} : { branch: options.branch }),
-    };
-    for await (const attempt of store.recentAttempts(query)) out.push(attempt);
+    for await (const attempt of store.recentAttempts(windowQuery(options))) out.push(attempt);
   } finally {
     if (!options.store) await store.close();
   }
