@@ -3,13 +3,7 @@ import { resolve } from 'node:path';
 import { findConfig, resolveOptions } from '../config/load-config.ts';
 import { triageOptionsSchema } from '../config/triage-options.ts';
 import { EXIT, TestloopError } from '../errors.ts';
-import {
-  buildQuarantine,
-  renderTriage,
-  slackMessage,
-  TRIAGE_FORMATS,
-  triageJson,
-} from '../report/triage.ts';
+import { buildQuarantine, renderTriage, slackMessage, TRIAGE_FORMATS, triageJson } from '../report/triage.ts';
 import { postWebhook } from '../triage/notify.ts';
 import { parseQuarantine, type QuarantineFile } from '../triage/quarantine.ts';
 import { openTriage } from '../triage/triage.ts';
