@@ -6,9 +6,9 @@ import { EXIT, TestloopError } from '../errors.ts';
 import { buildQuarantine, renderTriage, slackMessage, TRIAGE_FORMATS, triageJson } from '../report/triage.ts';
 import { postWebhook } from '../triage/notify.ts';
 import { parseQuarantine, type QuarantineFile } from '../triage/quarantine.ts';
+import type { TriageReport } from '../triage/report.ts';
 import { openTriage } from '../triage/triage.ts';
 import type { Finding, TriageResult } from '../triage/types.ts';
-import type { TriageReport } from '../triage/window.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import type { CliIO } from './io.ts';
 import { parseFormatTargets, useColor } from './output.ts';
@@ -61,7 +61,7 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
     for (const { kind, path } of formats) {
       if (kind === 'json') {
         // Every finding, the quiet ones read back from the store as they are written.
-        const chunks = triageJson(result.stats, report.findings());
+        const chunks = triageJson(result.stats, report.jsonBatches());
         if (path !== undefined) await writeFileAtomic(resolve(cwd, path), chunks);
         else for await (const chunk of chunks) io.stdout(chunk);
         continue;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { type WindowRow, windowRun } from './rows.ts';
-import type { HistoryWindow, WindowAttempt, WindowFailure, WindowTest } from './types.ts';
+import { TextReader, type WindowRow, windowRun } from './rows.ts';
+import type { HistoryWindow, WindowAttempt, WindowFailure } from './types.ts';
 
 /** The window's runs: same selection as the SQLite store. */
 export const PICKED_RUNS = `
@@ -22,25 +22,22 @@ const RUNS_SQL = `${PICKED_RUNS}
 
 const FAILED = "a.status IN ('failed', 'error')";
 
+/** Text of failures only; texts stored once come as ids, resolved through a cache (see TextReader). */
+const TEXT_COLUMNS = `
+  CASE WHEN ${FAILED} THEN a.message END, CASE WHEN ${FAILED} THEN a.stack END,
+  CASE WHEN ${FAILED} THEN a.output END, CASE WHEN ${FAILED} THEN a.message_text END,
+  CASE WHEN ${FAILED} THEN a.stack_text END, CASE WHEN ${FAILED} THEN a.output_text END`;
+
 const FAILURES_SQL = `
-  SELECT a.run, a.test, coalesce(a.message, m.body), coalesce(a.stack, s.body), coalesce(a.output, o.body)
+  SELECT a.run, a.test, ${TEXT_COLUMNS}
   FROM attempts a
-  LEFT JOIN texts m ON m.id = a.message_text
-  LEFT JOIN texts s ON s.id = a.stack_text
-  LEFT JOIN texts o ON o.id = a.output_text
   WHERE a.run = ANY($1::int8[]) AND ${FAILED}`;
 
 /** test_id is COLLATE "C": tests come in the byte order SQLite's BINARY gives. */
 const BY_TEST_SQL = `
-  SELECT a.run, t.id, t.test_id, t.file, t.suite, t.name, a.retry, a.status, a.duration_ms,
-         CASE WHEN ${FAILED} THEN coalesce(a.message, m.body) END,
-         CASE WHEN ${FAILED} THEN coalesce(a.stack, s.body) END,
-         CASE WHEN ${FAILED} THEN coalesce(a.output, o.body) END
+  SELECT a.run, t.id, t.test_id, t.file, t.suite, t.name, a.retry, a.status, a.duration_ms, ${TEXT_COLUMNS}
   FROM attempts a
   JOIN tests t ON t.id = a.test
-  LEFT JOIN texts m ON m.id = a.message_text AND ${FAILED}
-  LEFT JOIN texts s ON s.id = a.stack_text AND ${FAILED}
-  LEFT JOIN texts o ON o.id = a.output_text AND ${FAILED}
   WHERE a.run = ANY($1::int8[])
   ORDER BY t.test_id`;
 
@@ -65,7 +62,16 @@ export async function openPostgresWindow(
   const keys = runs.map((run) => run.key);
   let cursors = 0;
   let broken = false;
-  const read = async function* <T>(sql: string, map: (row: unknown[]) => T): AsyncGenerator<T> {
+  const texts = new TextReader();
+  const fetchTexts = async (ids: number[]) => {
+    const { rows } = await client.query<{ id: string; body: string }>(
+      'SELECT id, body FROM texts WHERE id = ANY($1::int8[])',
+      [ids],
+    );
+    return new Map(rows.map((row) => [Number(row.id), row.body]));
+  };
+  /** Streams `sql` through a cursor; `at` is where the text columns of its rows start. */
+  const read = async function* <T>(sql: string, at: number, map: (row: unknown[]) => T): AsyncGenerator<T> {
     const cursor = `testloop_window_${++cursors}`;
     let open = false;
     try {
@@ -76,6 +82,7 @@ export async function openPostgresWindow(
           text: `FETCH ${FETCH_ROWS} FROM ${cursor}`,
           rowMode: 'array',
         });
+        await texts.load(rows, at, fetchTexts);
         for (const row of rows) yield map(row);
         if (rows.length < FETCH_ROWS) break;
       }
@@ -86,19 +93,16 @@ export async function openPostgresWindow(
       if (open && !broken) await client.query(`CLOSE ${cursor}`).catch(() => (broken = true));
     }
   };
-  const text = (value: unknown): string | undefined => (value === null ? undefined : (value as string));
   return {
     runs,
     failures: () =>
-      read(FAILURES_SQL, (row): WindowFailure => {
+      read(FAILURES_SQL, 2, (row): WindowFailure => {
         const failure: WindowFailure = { run: Number(row[0]), test: Number(row[1]) };
-        if (row[2] !== null) failure.message = text(row[2])!;
-        if (row[3] !== null) failure.stack = text(row[3])!;
-        if (row[4] !== null) failure.output = text(row[4])!;
+        texts.fill(failure, row, 2);
         return failure;
       }),
     attemptsByTest: () =>
-      read(BY_TEST_SQL, (row): WindowAttempt => {
+      read(BY_TEST_SQL, 9, (row): WindowAttempt => {
         const attempt: WindowAttempt = {
           run: Number(row[0]),
           test: Number(row[1]),
@@ -110,31 +114,9 @@ export async function openPostgresWindow(
           status: row[7] as WindowAttempt['status'],
           durationMs: row[8] as number,
         };
-        if (row[9] !== null) attempt.message = text(row[9])!;
-        if (row[10] !== null) attempt.stack = text(row[10])!;
-        if (row[11] !== null) attempt.output = text(row[11])!;
+        texts.fill(attempt, row, 9);
         return attempt;
       }),
-    async tests(testKeys) {
-      try {
-        const { rows } = await client.query<{
-          id: string;
-          test_id: string;
-          file: string;
-          suite: string[];
-          name: string;
-        }>('SELECT id, test_id, file, suite, name FROM tests WHERE id = ANY($1::int8[])', [testKeys]);
-        const byKey = new Map<number, WindowTest>();
-        for (const row of rows) {
-          const key = Number(row.id);
-          byKey.set(key, { key, testId: row.test_id, file: row.file, suite: row.suite, name: row.name });
-        }
-        return testKeys.map((key) => byKey.get(key)!);
-      } catch (error) {
-        broken = true;
-        throw storeError(error);
-      }
-    },
     async close() {
       if (!broken)
         broken = await client.query('COMMIT').then(

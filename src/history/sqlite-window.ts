@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { TestloopError } from '../errors.ts';
-import { type WindowRow, windowRun } from './rows.ts';
-import type { HistoryWindow, WindowAttempt, WindowFailure, WindowTest } from './types.ts';
+import { TextReader, type WindowRow, windowRun } from './rows.ts';
+import type { HistoryWindow, WindowAttempt, WindowFailure } from './types.ts';
 
 export const PICKED_RUNS = `
   WITH picked AS (
@@ -24,32 +24,26 @@ const RUNS_SQL = `${PICKED_RUNS}
 const IN_WINDOW = 'a.run IN (SELECT value FROM json_each(@runs))';
 const FAILED = "a.status IN ('failed', 'error')";
 
+/** Text of failures only; texts stored once come as ids, resolved through a cache (see TextReader). */
+const TEXT_COLUMNS = `
+  CASE WHEN ${FAILED} THEN a.message END, CASE WHEN ${FAILED} THEN a.stack END,
+  CASE WHEN ${FAILED} THEN a.output END, CASE WHEN ${FAILED} THEN a.message_text END,
+  CASE WHEN ${FAILED} THEN a.stack_text END, CASE WHEN ${FAILED} THEN a.output_text END`;
+
 const FAILURES_SQL = `
-  SELECT a.run, a.test, coalesce(a.message, m.body), coalesce(a.stack, s.body), coalesce(a.output, o.body)
+  SELECT a.run, a.test, ${TEXT_COLUMNS}
   FROM attempts a
-  LEFT JOIN texts m ON m.id = a.message_text
-  LEFT JOIN texts s ON s.id = a.stack_text
-  LEFT JOIN texts o ON o.id = a.output_text
   WHERE ${IN_WINDOW} AND ${FAILED}`;
 
 /**
- * Tests in test_id order (its unique index, so nothing is sorted) and each one's attempts through
- * attempts_test: CROSS JOIN keeps SQLite from choosing the other order. Text is read for failures only.
+ * Tests in test_id order (its unique index, so nothing is sorted) and each one's attempts: CROSS JOIN
+ * keeps SQLite from choosing the other order.
  */
 const BY_TEST_SQL = `
-  SELECT a.run, t.id, t.test_id, t.file, t.suite, t.name, a.retry, a.status, a.duration_ms,
-         CASE WHEN ${FAILED} THEN coalesce(a.message, m.body) END,
-         CASE WHEN ${FAILED} THEN coalesce(a.stack, s.body) END,
-         CASE WHEN ${FAILED} THEN coalesce(a.output, o.body) END
+  SELECT a.run, t.id, t.test_id, t.file, t.suite, t.name, a.retry, a.status, a.duration_ms, ${TEXT_COLUMNS}
   FROM tests t CROSS JOIN attempts a
-  LEFT JOIN texts m ON m.id = a.message_text AND ${FAILED}
-  LEFT JOIN texts s ON s.id = a.stack_text AND ${FAILED}
-  LEFT JOIN texts o ON o.id = a.output_text AND ${FAILED}
   WHERE a.test = t.id AND ${IN_WINDOW}
   ORDER BY t.test_id`;
-
-const TESTS_SQL =
-  'SELECT id, test_id, file, suite, name FROM tests WHERE id IN (SELECT value FROM json_each(?))';
 
 /** SQLite's own errors become TESTLOOP_STORE; anything else (a reader's error, say) passes through. */
 export function storeError(path: string, error: unknown): unknown {
@@ -68,7 +62,6 @@ export function storeError(path: string, error: unknown): unknown {
   });
 }
 
-type Text = string | null;
 type SqliteWindowRow = Omit<WindowRow, 'environment' | 'attempts'> & {
   environment: string | null;
   attempts: number;
@@ -103,14 +96,14 @@ export function openSqliteWindow(
         rows?.return?.();
       }
     };
+    const body = db.prepare('SELECT body FROM texts WHERE id = ?').pluck();
+    const texts = new TextReader((id) => body.get(id) as string);
     return {
       runs,
       failures: () =>
         read(FAILURES_SQL, (row): WindowFailure => {
           const failure: WindowFailure = { run: row[0] as number, test: row[1] as number };
-          if (row[2] !== null) failure.message = row[2] as string;
-          if (row[3] !== null) failure.stack = row[3] as string;
-          if (row[4] !== null) failure.output = row[4] as string;
+          texts.fill(failure, row, 2);
           return failure;
         }),
       attemptsByTest: () => {
@@ -133,29 +126,9 @@ export function openSqliteWindow(
             status: row[7] as WindowAttempt['status'],
             durationMs: row[8] as number,
           };
-          if ((row[9] as Text) !== null) attempt.message = row[9] as string;
-          if ((row[10] as Text) !== null) attempt.stack = row[10] as string;
-          if ((row[11] as Text) !== null) attempt.output = row[11] as string;
+          texts.fill(attempt, row, 9);
           return attempt;
         });
-      },
-      async tests(keys) {
-        try {
-          const rows = db.prepare(TESTS_SQL).raw().all(JSON.stringify(keys)) as unknown[][];
-          const byKey = new Map<number, WindowTest>();
-          for (const row of rows) {
-            byKey.set(row[0] as number, {
-              key: row[0] as number,
-              testId: row[1] as string,
-              file: row[2] as string,
-              suite: JSON.parse(row[3] as string),
-              name: row[4] as string,
-            });
-          }
-          return keys.map((key) => byKey.get(key)!);
-        } catch (error) {
-          throw storeError(path, error);
-        }
       },
       async close() {
         if (own && db.open) db.close();

@@ -70,20 +70,10 @@ export interface WindowAttempt extends TestAttempt {
   test: number;
 }
 
-export interface WindowTest {
-  key: number;
-  testId: string;
-  file: string;
-  suite: string[];
-  name: string;
-}
-
 export interface HistoryWindow {
   readonly runs: readonly WindowRun[];
   failures(): AsyncIterable<WindowFailure>;
   /** Every attempt, those of one test together, tests in test id order (code points, as both stores sort). */
   attemptsByTest(): AsyncIterable<WindowAttempt>;
-  /** The tests with these keys, in the order of the keys. */
-  tests(keys: readonly number[]): Promise<WindowTest[]>;
   close(): Promise<void>;
 }

@@ -35,22 +35,22 @@ export function summaryLine(result: TriageResult, quiet = 0): string {
   return `${c.flaky} flaky, ${c.broken} broken, ${c.healthy} healthy of ${tests} tests over ${runs} runs${outages}`;
 }
 
-/** Chunks of output written at once by triageJson. */
+/** Output written at once by triageJson. */
 const JSON_CHUNK = 1 << 20;
 
 /**
- * The json format of a result whose findings come one at a time: the same text as
- * renderTriage(result, 'json'), in chunks, so a triage of millions of tests is never one string.
+ * The json format of a result whose findings come in rendered batches (TriageReport.jsonBatches): the
+ * same text as renderTriage(result, 'json'), in chunks, so a triage of millions of tests is never one
+ * string.
  */
 export async function* triageJson(
   stats: TriageResult['stats'],
-  findings: AsyncIterable<Finding> | Iterable<Finding>,
+  batches: AsyncIterable<string> | Iterable<string>,
 ): AsyncGenerator<string> {
   let chunk = '{\n  "findings": [';
   let first = true;
-  for await (const finding of findings) {
-    // JSON.stringify never puts a line break inside a value, so indenting every line is exact.
-    chunk += `${first ? '\n' : ',\n'}    ${JSON.stringify(finding, null, 2).replaceAll('\n', '\n    ')}`;
+  for await (const batch of batches) {
+    chunk += `${first ? '\n' : ',\n'}${batch}`;
     first = false;
     if (chunk.length >= JSON_CHUNK) {
       yield chunk;

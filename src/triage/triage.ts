@@ -4,9 +4,11 @@ import { analyze } from './analyze.ts';
 import { loadCodeowners } from './codeowners.ts';
 import type { ExplainHook } from './explain.ts';
 import { isFailure, type TestHistory, type TriageAttempt, type TriageThresholds } from './model.ts';
+import type { QuietFindings } from './quiet.ts';
 import { compareFindings } from './rank.ts';
+import { type TriageReport, triageReport } from './report.ts';
 import type { Finding, TriageResult } from './types.ts';
-import { analyzeWindow, type TriageReport } from './window.ts';
+import { analyzeWindow } from './window.ts';
 
 export interface TriageOptions {
   cwd?: string;
@@ -65,37 +67,43 @@ export async function openTriage(options: TriageOptions = {}): Promise<TriageRep
   const root = await repositoryRoot(cwd).catch(() => cwd);
   const owners = options.codeowners === false ? [] : await loadCodeowners(root, options.codeowners);
   const analyzeOptions = { owners, ...(options.thresholds ? { thresholds: options.thresholds } : {}) };
-  let report: TriageReport;
+  let result: TriageResult;
+  let quiet: QuietFindings | undefined;
   let histories: Map<string, TestHistory> | undefined;
   if (options.attempts || options.explain) {
     const analysis = analyze(await collect(options, cwd), analyzeOptions);
     histories = analysis.histories;
-    report = inMemory(analysis.result);
+    result = analysis.result;
   } else {
-    report = await withStore(options, cwd, async (store) => {
+    ({ result, quiet } = await withStore(options, cwd, async (store) => {
       const window = await store.openWindow(windowQuery(options));
       try {
         return await analyzeWindow(window, analyzeOptions);
-      } catch (error) {
+      } finally {
         await window.close();
-        throw error;
       }
-    });
+    }));
   }
-  let result = report.result;
-  if (options.rerun !== undefined && options.rerun > 0) {
-    const { rerunSuspects } = await import('./rerun.ts');
-    result = await rerunSuspects(result, {
-      cwd,
-      times: options.rerun,
-      log,
-      ...(options.maxSuspects === undefined ? {} : { maxSuspects: options.maxSuspects }),
-    });
+  try {
+    if (options.rerun !== undefined && options.rerun > 0) {
+      const { rerunSuspects } = await import('./rerun.ts');
+      result = await rerunSuspects(result, {
+        cwd,
+        times: options.rerun,
+        log,
+        ...(options.maxSuspects === undefined ? {} : { maxSuspects: options.maxSuspects }),
+      });
+    }
+    if (options.explain && histories)
+      result = await explainAll(result, histories, options.explain, options.maxExplained ?? 10, log);
+  } catch (error) {
+    quiet?.close();
+    throw error;
   }
-  if (options.explain && histories)
-    result = await explainAll(result, histories, options.explain, options.maxExplained ?? 10, log);
-  const stats = { ...result.stats, ms: Math.round(performance.now() - started) };
-  return { ...reportWith(report, result.findings), result: { ...result, stats } };
+  return triageReport(
+    { ...result, stats: { ...result.stats, ms: Math.round(performance.now() - started) } },
+    quiet,
+  );
 }
 
 function windowQuery(options: TriageOptions): { runs: number; branch?: string } {
@@ -105,15 +113,12 @@ function windowQuery(options: TriageOptions): { runs: number; branch?: string } 
   };
 }
 
-/**
- * Runs `work` on the given store, or on one opened here: that one is closed when the report is, as the
- * report reads from it until then.
- */
-async function withStore(
+/** Runs `work` on the given store, or on one opened (and closed) here. */
+async function withStore<T>(
   options: TriageOptions,
   cwd: string,
-  work: (store: HistoryStore) => Promise<TriageReport>,
-): Promise<TriageReport> {
+  work: (store: HistoryStore) => Promise<T>,
+): Promise<T> {
   if (options.store) return work(options.store);
   const { openHistoryStore } = await import('../history/open.ts');
   const store = await openHistoryStore({
@@ -122,52 +127,10 @@ async function withStore(
     ...(options.history === undefined ? {} : { path: options.history }),
   });
   try {
-    const report = await work(store);
-    return {
-      ...report,
-      async close() {
-        try {
-          await report.close();
-        } finally {
-          await store.close();
-        }
-      },
-    };
-  } catch (error) {
+    return await work(store);
+  } finally {
     await store.close();
-    throw error;
   }
-}
-
-function inMemory(result: TriageResult): TriageReport {
-  return {
-    result,
-    quiet: 0,
-    async *findings() {
-      yield* result.findings;
-    },
-    close: async () => undefined,
-  };
-}
-
-/** The report with its non-quiet findings replaced (reruns update and re-rank them). */
-function reportWith(report: TriageReport, findings: Finding[]): TriageReport {
-  if (findings === report.result.findings) return report;
-  const quiet = report.findings.bind(report);
-  const known = new Set(report.result.findings.map((f) => f.testId));
-  return {
-    ...report,
-    async *findings() {
-      // The quiet findings, in order, merged with the updated others.
-      let next = 0;
-      for await (const f of quiet()) {
-        if (known.has(f.testId)) continue;
-        while (next < findings.length && compareFindings(findings[next]!, f) < 0) yield findings[next++]!;
-        yield f;
-      }
-      while (next < findings.length) yield findings[next++]!;
-    },
-  };
 }
 
 async function collect(options: TriageOptions, cwd: string): Promise<TriageAttempt[]> {

@@ -5,25 +5,9 @@ import { quietDetection } from './detect.ts';
 import { compareRuns, type RawTest, runKeyOf } from './group.ts';
 import { DEFAULT_THRESHOLDS, type RunRef, type TriageAttempt, type TriageThresholds } from './model.ts';
 import { isInfrastructure, outagesOf } from './outage.ts';
+import { QuietFindings } from './quiet.ts';
 import { compareFindings, impactOf } from './rank.ts';
 import type { Finding, TriageResult } from './types.ts';
-
-/** A triage whose quiet findings stay in the store until they are read. */
-export interface TriageReport {
-  /**
-   * Every finding except the quiet ones (healthy, never failed, no impact), ranked, and the stats of the
-   * whole triage. The quiet ones all rank after the others, bar healthy tests of zero impact that did fail.
-   */
-  result: TriageResult;
-  /** How many quiet findings `findings()` adds to `result.findings`. */
-  quiet: number;
-  /** Every finding in rank order; the quiet ones are read back from the store in batches. */
-  findings(): AsyncIterable<Finding>;
-  close(): Promise<void>;
-}
-
-/** Tests read back per store call while the quiet findings are listed. */
-const QUIET_BATCH = 1_000;
 
 interface Run {
   ref: RunRef;
@@ -33,27 +17,45 @@ interface Run {
 /**
  * The analysis of analyze.ts over a history window, in memory bounded by the failures rather than the
  * history: the first pass reads the failures (outages need each run's failing tests), the second reads
- * one test at a time and keeps its finding only when it is not quiet; a quiet test keeps its key and run
- * count, and its finding is rebuilt when listed. Gives the same findings in the same order as analyze().
+ * one test at a time and keeps its finding only when it is not quiet; quiet findings go to files (see
+ * QuietFindings). Gives the same findings in the same order as analyze(), listed through triageReport.
  */
 export async function analyzeWindow(
   window: HistoryWindow,
   options: AnalyzeOptions = {},
-): Promise<TriageReport> {
+): Promise<{ result: TriageResult; quiet: QuietFindings }> {
   const started = performance.now();
   const t: TriageThresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
   const runs = windowRuns(window.runs);
   const refs = new Map([...runs.values()].map((run) => [run.ref.key, run.ref]));
   const ordered = [...refs.values()];
   const outages = outagesOf(ordered, await runFailures(window, runs), t);
+  const outageRuns = new Set(
+    [...runs.values()].filter((run) => outages.has(run.ref.key)).map((r) => r.stored.key),
+  );
 
   const head: Finding[] = [];
   const failing = new Map<string, Set<string>>();
-  /** Quiet tests by confidence: store keys and run counts, in test id order. */
-  const quiet = new Map<number, { keys: number[]; runs: number[] }>();
+  const quiet = new QuietFindings();
   let tests = 0;
-  let quietCount = 0;
+  const addQuiet = (test: WindowAttempt, runCount: number) => {
+    quiet.add(finding(test, quietDetection(runCount), [], zeroImpact(), options.owners, undefined));
+  };
   const judge = (attempts: readonly WindowAttempt[]) => {
+    const first = attempts[0]!;
+    // Most tests only ever passed: one attempt per run, nothing to diagnose.
+    let plain = true;
+    let counted = 0;
+    let executed = false;
+    for (const attempt of attempts) {
+      if (attempt.status === 'skipped') continue;
+      executed = true;
+      if (attempt.status !== 'passed' || attempt.retry > 0) plain = false;
+      if (!outageRuns.has(attempt.run)) counted++;
+    }
+    if (!executed) return;
+    tests++;
+    if (plain) return addQuiet(first, counted);
     const byRun = new Map<string, TriageAttempt[]>();
     for (const attempt of attempts) {
       if (attempt.status === 'skipped') continue;
@@ -62,9 +64,6 @@ export async function analyzeWindow(
       if (list) list.push(triageAttempt(attempt, run.stored));
       else byRun.set(run.ref.key, [triageAttempt(attempt, run.stored)]);
     }
-    if (byRun.size === 0) return;
-    tests++;
-    const first = attempts[0]!;
     const test: RawTest = {
       testId: first.testId,
       file: first.file,
@@ -74,30 +73,27 @@ export async function analyzeWindow(
     };
     const history = historyOf(test, refs, outages);
     if (history.executions.every((e) => !e.failed) && isZero(impactOf(history))) {
-      const confidence = quietDetection(history.executions.length).confidence;
-      let bucket = quiet.get(confidence);
-      if (!bucket) {
-        bucket = { keys: [], runs: [] };
-        quiet.set(confidence, bucket);
-      }
-      bucket.keys.push(first.test);
-      bucket.runs.push(history.executions.length);
-      quietCount++;
-      return;
+      return addQuiet(first, history.executions.length);
     }
     const runsFailed = failingRuns(history, t);
     if (runsFailed) failing.set(history.testId, runsFailed);
     head.push(findingOf(history, t, options.owners, undefined));
   };
-  let current: WindowAttempt[] = [];
-  for await (const attempt of window.attemptsByTest()) {
-    if (current.length > 0 && attempt.test !== current[0]!.test) {
-      judge(current);
-      current = [];
+  try {
+    let current: WindowAttempt[] = [];
+    for await (const attempt of window.attemptsByTest()) {
+      if (current.length > 0 && attempt.test !== current[0]!.test) {
+        judge(current);
+        current = [];
+      }
+      current.push(attempt);
     }
-    current.push(attempt);
+    if (current.length > 0) judge(current);
+    quiet.finish();
+  } catch (error) {
+    quiet.close();
+    throw error;
   }
-  if (current.length > 0) judge(current);
 
   const clusters = clustersOf(failing, t);
   const findings = head.map((f) => withCluster(f, clusters.get(f.testId))).sort(compareFindings);
@@ -112,7 +108,7 @@ export async function analyzeWindow(
       ms: Math.round(performance.now() - started),
       flaky: count('flaky'),
       broken: count('broken'),
-      healthy: count('healthy') + quietCount,
+      healthy: count('healthy') + quiet.count,
       outages: [...outages.values()].map((o) => {
         const run = refs.get(o.runKey)!;
         return {
@@ -124,33 +120,7 @@ export async function analyzeWindow(
       }),
     },
   };
-
-  async function* quietFindings(): AsyncGenerator<Finding> {
-    for (const confidence of [...quiet.keys()].sort((a, b) => b - a)) {
-      const bucket = quiet.get(confidence)!;
-      for (let at = 0; at < bucket.keys.length; at += QUIET_BATCH) {
-        const stored = await window.tests(bucket.keys.slice(at, at + QUIET_BATCH));
-        for (const [i, test] of stored.entries()) {
-          const detection = quietDetection(bucket.runs[at + i]!);
-          yield finding(test, detection, [], zeroImpact(), options.owners, undefined);
-        }
-      }
-    }
-  }
-  return {
-    result,
-    quiet: quietCount,
-    async *findings() {
-      let next = 0;
-      for await (const quietFinding of quietFindings()) {
-        while (next < findings.length && compareFindings(findings[next]!, quietFinding) < 0)
-          yield findings[next++]!;
-        yield quietFinding;
-      }
-      while (next < findings.length) yield findings[next++]!;
-    },
-    close: () => window.close(),
-  };
+  return { result, quiet };
 }
 
 function windowRuns(stored: readonly WindowRun[]): Map<number, Run> {
