@@ -5,6 +5,8 @@ export interface CliIO {
   isTTY: boolean;
   version: string;
   stdout(text: string): void;
+  /** Bytes as they are (UTF-8 text read back from a file); without it they go through stdout(). */
+  stdoutBytes?(bytes: Uint8Array): void;
   stderr(text: string): void;
   readStdin(): Promise<Buffer>;
 }

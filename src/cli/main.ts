@@ -12,6 +12,7 @@ const exitCode = await runCli(process.argv.slice(2), {
   isTTY: process.stdout.isTTY === true,
   version,
   stdout: (text) => process.stdout.write(text),
+  stdoutBytes: (bytes) => process.stdout.write(bytes),
   stderr: (text) => process.stderr.write(text),
   readStdin,
 });

@@ -63,7 +63,13 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
         // Every finding, the quiet ones read back from the store as they are written.
         const chunks = triageJson(result.stats, report.jsonBatches());
         if (path !== undefined) await writeFileAtomic(resolve(cwd, path), chunks);
-        else for await (const chunk of chunks) io.stdout(chunk);
+        else {
+          for await (const chunk of chunks) {
+            if (typeof chunk === 'string') io.stdout(chunk);
+            else if (io.stdoutBytes) io.stdoutBytes(chunk);
+            else io.stdout(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8'));
+          }
+        }
         continue;
       }
       const text = renderTriage(result, kind, { color: path === undefined && color, quiet });

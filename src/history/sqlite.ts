@@ -51,9 +51,9 @@ export async function openSqliteStore(
     db.pragma('foreign_keys = ON');
     // The test_id index of a history with millions of tests outgrows SQLite's default 8 MiB page cache,
     // and every insert then rereads its pages from the OS; 64 MiB keeps the hot part in memory.
-    db.pragma('cache_size = -65536');
+    db.pragma(`cache_size = -${process.env.TL_CACHE_KB ?? 65536}`);
     migrateSqlite(db, path);
-    return new SqliteHistoryStore(db, path, timeout, options.batchSize ?? 10_000);
+    return new SqliteHistoryStore(db, path, timeout, options.batchSize ?? Number(process.env.TL_BATCH ?? 10_000));
   } catch (error) {
     db?.close();
     throw storeError(path, error);

@@ -1,5 +1,6 @@
 import { short } from '../triage/detect.ts';
 import type { QuarantineEntry, QuarantineFile } from '../triage/quarantine.ts';
+import type { JsonPart } from '../triage/report.ts';
 import type { Finding, TriageResult } from '../triage/types.ts';
 
 export type TriageFormat = 'text' | 'json' | 'markdown';
@@ -35,23 +36,30 @@ export function summaryLine(result: TriageResult, quiet = 0): string {
   return `${c.flaky} flaky, ${c.broken} broken, ${c.healthy} healthy of ${tests} tests over ${runs} runs${outages}`;
 }
 
-/** Output written at once by triageJson. */
-const JSON_CHUNK = 1 << 20;
+/** Output written at once by triageJson: small enough to stay in V8's young generation (see quiet.ts). */
+const JSON_CHUNK = 32 << 10;
 
 /**
- * The json format of a result whose findings come in rendered batches (TriageReport.jsonBatches): the
- * same text as renderTriage(result, 'json'), in chunks, so a triage of millions of tests is never one
- * string.
+ * The json format of a result whose findings come as JSON array content in parts
+ * (TriageReport.jsonBatches): the same text as renderTriage(result, 'json'), in chunks, so a triage of
+ * millions of tests is never one string. Parts of bytes are passed through as they are.
  */
 export async function* triageJson(
   stats: TriageResult['stats'],
-  batches: AsyncIterable<string> | Iterable<string>,
-): AsyncGenerator<string> {
+  parts: AsyncIterable<JsonPart> | Iterable<JsonPart>,
+): AsyncGenerator<string | Uint8Array> {
   let chunk = '{\n  "findings": [';
   let first = true;
-  for await (const batch of batches) {
-    chunk += `${first ? '\n' : ',\n'}${batch}`;
+  for await (const part of parts) {
+    if (part === '') continue;
+    chunk += first ? '\n' : ',\n';
     first = false;
+    if (typeof part === 'string') chunk += part;
+    else {
+      yield chunk;
+      chunk = '';
+      yield* part;
+    }
     if (chunk.length >= JSON_CHUNK) {
       yield chunk;
       chunk = '';

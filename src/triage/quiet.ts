@@ -1,16 +1,19 @@
-import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Finding } from './types.ts';
 
-/** Findings rendered and written together; a batch is a few hundred KiB of JSON. */
-const BATCH = 256;
-const SEPARATOR = '\u0000';
+/**
+ * Findings rendered and written together: about 30 KiB of JSON, so the strings stay in V8's young
+ * generation and die there (larger ones go straight to the old generation, which is collected rarely
+ * and lets the process grow by the size of the whole output).
+ */
+export const BATCH = 64;
 
 /**
  * Findings rendered as JSON array content: the text between `[` and `]` of
- * `JSON.stringify({ findings }, null, 2)`, each finding indented as it is inside a triage result. The
- * json format joins batches with `,\n`; `JSON.parse(`[${batch}]`)` gives the findings back.
+ * `JSON.stringify({ findings }, null, 2)`, each finding indented as it is inside a triage result. Batches
+ * joined with `,\n` are array content too; `JSON.parse(`[${batch}]`)` gives the findings back.
  */
 export function renderBatch(findings: readonly Finding[]): string {
   const text = JSON.stringify({ findings }, null, 2);
@@ -21,15 +24,25 @@ export function parseBatch(batch: string): Finding[] {
   return JSON.parse(`[${batch}]`);
 }
 
+interface Bucket {
+  fd: number;
+  path: string;
+  pending: Finding[];
+  /** Byte range of each batch in the file. */
+  starts: number[];
+  ends: number[];
+  bytes: number;
+}
+
 /**
  * The quiet findings of a triage (healthy, never failed, no impact), kept out of memory: they rank by
  * confidence, then test id, and arrive in test id order, so each confidence gets a temporary file that
- * they are appended to, rendered, in batches. Listing reads the files back, highest confidence first.
- * NUL separates batches: JSON never contains one unescaped.
+ * they are appended to, rendered, in batches joined by `,\n`. Listing reads the files back, highest
+ * confidence first: as bytes for the json format, or batch by batch.
  */
 export class QuietFindings {
   #dir: string | undefined;
-  readonly #buckets = new Map<number, { fd: number; path: string; pending: Finding[] }>();
+  readonly #buckets = new Map<number, Bucket>();
   count = 0;
 
   add(finding: Finding): void {
@@ -37,7 +50,7 @@ export class QuietFindings {
     if (!bucket) {
       this.#dir ??= mkdtempSync(join(tmpdir(), 'testloop-triage-'));
       const path = join(this.#dir, `${this.#buckets.size}.json`);
-      bucket = { fd: openSync(path, 'w'), path, pending: [] };
+      bucket = { fd: openSync(path, 'w+'), path, pending: [], starts: [], ends: [], bytes: 0 };
       this.#buckets.set(finding.confidence, bucket);
     }
     bucket.pending.push(finding);
@@ -47,39 +60,45 @@ export class QuietFindings {
 
   /** Writes what is pending; call once every finding is added. */
   finish(): void {
-    for (const bucket of this.#buckets.values()) {
-      if (bucket.pending.length > 0) this.#flush(bucket);
-      closeSync(bucket.fd);
-      bucket.fd = -1;
+    for (const bucket of this.#buckets.values()) if (bucket.pending.length > 0) this.#flush(bucket);
+  }
+
+  /** The files in rank order, each as the bytes of JSON array content (in chunks). */
+  *files(): Generator<AsyncIterable<Uint8Array>> {
+    for (const bucket of this.#ordered()) {
+      yield createReadStream('', { fd: bucket.fd, start: 0, autoClose: false, highWaterMark: 1 << 20 });
     }
   }
 
   /** Rendered batches (see renderBatch), in rank order. */
-  async *batches(): AsyncGenerator<string> {
-    const order = [...this.#buckets.keys()].sort((a, b) => b - a);
-    for (const confidence of order) {
-      let rest = '';
-      const stream = createReadStream(this.#buckets.get(confidence)!.path, {
-        encoding: 'utf8',
-        highWaterMark: 1 << 20,
-      });
-      for await (const chunk of stream) {
-        const parts = (rest + chunk).split(SEPARATOR);
-        rest = parts.pop()!;
-        yield* parts;
+  *batches(): Generator<string> {
+    for (const bucket of this.#ordered()) {
+      for (const [i, start] of bucket.starts.entries()) {
+        const buffer = Buffer.allocUnsafe(bucket.ends[i]! - start);
+        readSync(bucket.fd, buffer, 0, buffer.length, start);
+        yield buffer.toString('utf8');
       }
     }
   }
 
   close(): void {
-    for (const bucket of this.#buckets.values()) if (bucket.fd >= 0) closeSync(bucket.fd);
+    for (const bucket of this.#buckets.values()) closeSync(bucket.fd);
     this.#buckets.clear();
     if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
     this.#dir = undefined;
   }
 
-  #flush(bucket: { fd: number; pending: Finding[] }): void {
-    writeSync(bucket.fd, renderBatch(bucket.pending) + SEPARATOR);
+  #ordered(): Bucket[] {
+    return [...this.#buckets].sort((a, b) => b[0] - a[0]).map(([, bucket]) => bucket);
+  }
+
+  #flush(bucket: Bucket): void {
+    const joint = bucket.bytes === 0 ? 0 : 2;
+    const data = Buffer.from(`${joint === 0 ? '' : ',\n'}${renderBatch(bucket.pending)}`);
+    writeSync(bucket.fd, data, 0, data.length, bucket.bytes);
+    bucket.starts.push(bucket.bytes + joint);
+    bucket.bytes += data.length;
+    bucket.ends.push(bucket.bytes);
     bucket.pending = [];
   }
 }

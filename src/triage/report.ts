@@ -1,6 +1,9 @@
-import { parseBatch, type QuietFindings, renderBatch } from './quiet.ts';
+import { BATCH, parseBatch, type QuietFindings, renderBatch } from './quiet.ts';
 import { compareFindings } from './rank.ts';
 import type { Finding, TriageResult } from './types.ts';
+
+/** JSON array content: text, or UTF-8 bytes read in chunks. */
+export type JsonPart = string | AsyncIterable<Uint8Array>;
 
 /** A triage whose quiet findings (see QuietFindings) stay out of memory until they are listed. */
 export interface TriageReport {
@@ -10,13 +13,14 @@ export interface TriageReport {
   quiet: number;
   /** Every finding in rank order. */
   findings(): AsyncIterable<Finding>;
-  /** Every finding in rank order, rendered in batches (see renderBatch): what the json format writes. */
-  jsonBatches(): AsyncIterable<string>;
+  /**
+   * Every finding in rank order as JSON array content (see renderBatch), in parts to be joined by
+   * `,\n`: what the json format writes. Quiet findings come as the bytes of their files, one part each.
+   */
+  jsonBatches(): AsyncIterable<JsonPart>;
   /** Deletes the quiet findings' files. */
   close(): Promise<void>;
 }
-
-const BATCH = 256;
 
 /**
  * Lists `result.findings` and the quiet ones in rank order. Quiet findings rank after every finding
@@ -34,7 +38,7 @@ export function triageReport(result: TriageResult, quiet?: QuietFindings): Triag
   async function* merged(): AsyncGenerator<Finding[]> {
     let next = 0;
     if (quiet) {
-      for await (const batch of quiet.batches()) {
+      for (const batch of quiet.batches()) {
         const out: Finding[] = [];
         for (const f of parseBatch(batch)) {
           while (next < mixed.length && compareFindings(mixed[next]!, f) < 0) out.push(mixed[next++]!);
@@ -56,7 +60,7 @@ export function triageReport(result: TriageResult, quiet?: QuietFindings): Triag
       for (let at = 0; at < lead.length; at += BATCH) yield renderBatch(lead.slice(at, at + BATCH));
       // Without findings to merge in, the quiet batches are written as they were rendered.
       if (mixed.length === 0) {
-        if (quiet) yield* quiet.batches();
+        if (quiet) yield* quiet.files();
         return;
       }
       for await (const batch of merged()) if (batch.length > 0) yield renderBatch(batch);

@@ -4,7 +4,10 @@ import { dirname } from 'node:path';
 import { TestloopError } from '../errors.ts';
 
 /** Writes through a temp file and a rename, so a failed run never leaves a half-written report behind. */
-export async function writeFileAtomic(path: string, content: string | AsyncIterable<string>): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | AsyncIterable<string | Uint8Array>,
+): Promise<void> {
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await mkdir(dirname(path), { recursive: true });
