@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RunInfo, TestAttempt } from '../junit/types.ts';
-import { KeyCache, TEST_CACHE, TEXT_CACHE, textHash } from './keys.ts';
+import { KeyCache, TEXT_CACHE, textHash } from './keys.ts';
 import { migrateSqlite } from './migrations.ts';
 import { AttemptMapper, type AttemptRow, attemptRow, type ReadRow, runLimit, runRow } from './rows.ts';
 import { openSqliteWindow, PICKED_RUNS, storeError } from './sqlite-window.ts';
@@ -51,9 +51,9 @@ export async function openSqliteStore(
     db.pragma('foreign_keys = ON');
     // The test_id index of a history with millions of tests outgrows SQLite's default 8 MiB page cache,
     // and every insert then rereads its pages from the OS; 64 MiB keeps the hot part in memory.
-    db.pragma(`cache_size = -${process.env.TL_CACHE_KB ?? 65536}`);
+    db.pragma('cache_size = -65536');
     migrateSqlite(db, path);
-    return new SqliteHistoryStore(db, path, timeout, options.batchSize ?? Number(process.env.TL_BATCH ?? 10_000));
+    return new SqliteHistoryStore(db, path, timeout, options.batchSize ?? 10_000);
   } catch (error) {
     db?.close();
     throw storeError(path, error);
@@ -99,7 +99,7 @@ class SqliteHistoryStore implements HistoryStore {
       return this.#selectRun.get(run.runId, run.attempt, run.job) as number;
     }).immediate;
     this.#storeBatch = db.transaction((runKey: number, batch: AttemptRow[], keys: IngestKeys) => {
-      const tests = this.#testKeys(batch, keys.tests);
+      const tests = this.#testKeys(batch);
       const values: unknown[] = [];
       for (const row of batch) {
         values.push(
@@ -159,21 +159,17 @@ class SqliteHistoryStore implements HistoryStore {
     }
   }
 
-  /** Keys of the batch's tests, storing the new ones; in the batch's own map, as the cache may drop keys. */
-  #testKeys(batch: readonly AttemptRow[], cache: KeyCache<number>): Map<string, number> {
+  /**
+   * Keys of the batch's tests, storing the new ones. Not cached across batches: a report names each test
+   * once (its retries next to it), so a cache would nearly never hit.
+   */
+  #testKeys(batch: readonly AttemptRow[]): Map<string, number> {
     const keys = new Map<string, number>();
     const unknown = new Map<string, AttemptRow>();
-    for (const row of batch) {
-      if (keys.has(row.testId) || unknown.has(row.testId)) continue;
-      const key = cache.get(row.testId);
-      if (key === undefined) unknown.set(row.testId, row);
-      else keys.set(row.testId, key);
-    }
-    if (unknown.size === 0) return keys;
+    for (const row of batch) if (!unknown.has(row.testId)) unknown.set(row.testId, row);
     const found = (rows: unknown[][]) => {
       for (const [id, testId] of rows as [number, string][]) {
         keys.set(testId, id);
-        cache.set(testId, id);
         unknown.delete(testId);
       }
     };
@@ -210,10 +206,7 @@ class SqliteHistoryStore implements HistoryStore {
     try {
       const runKey = this.#storeRun(runRow(run));
       // Keys of this call; a batch that fails aborts the whole call, so none outlives a rollback.
-      const keys: IngestKeys = {
-        tests: new KeyCache(TEST_CACHE.entries, TEST_CACHE.chars),
-        texts: new KeyCache(TEXT_CACHE.entries, TEXT_CACHE.chars),
-      };
+      const keys: IngestKeys = { texts: new KeyCache(TEXT_CACHE.entries, TEXT_CACHE.chars) };
       const result: IngestResult = { inserted: 0, duplicates: 0 };
       let batch: AttemptRow[] = [];
       const flush = () => {
@@ -289,6 +282,5 @@ class SqliteHistoryStore implements HistoryStore {
 }
 
 interface IngestKeys {
-  tests: KeyCache<number>;
   texts: KeyCache<number>;
 }
