@@ -1,6 +1,7 @@
 import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { quietDetection } from './detect.ts';
 import type { Finding } from './types.ts';
 
 /**
@@ -27,11 +28,50 @@ export function parseBatch(batch: string): Finding[] {
 interface Bucket {
   fd: number;
   path: string;
-  pending: Finding[];
+  /** Rendered findings not written yet. */
+  pending: string[];
   /** Byte range of each batch in the file. */
   starts: number[];
   ends: number[];
   bytes: number;
+}
+
+/** A quiet test: what its finding is built from. */
+export interface QuietTest {
+  testId: string;
+  file: string;
+  suite: string[];
+  name: string;
+}
+
+/**
+ * renderBatch([finding]) for the finding analyze.ts gives a quiet test that ran `runs` times
+ * (quietDetection, no causes, zero impact), written out directly: millions of quiet findings are most of
+ * a large triage's output, and JSON.stringify with indentation is its slowest part.
+ */
+export function renderQuiet(test: QuietTest, runs: number, owners: string[]): string {
+  const detection = quietDetection(runs);
+  const q = JSON.stringify;
+  const list = (items: readonly string[]) =>
+    items.length === 0 ? '[]' : `[\n${items.map((item) => `        ${q(item)}`).join(',\n')}\n      ]`;
+  return `    {
+      "testId": ${q(test.testId)},
+      "verdict": "healthy",
+      "runs": ${runs},
+      "failures": 0,
+      "flipRate": 0,
+      "confidence": ${q(detection.confidence)},
+      "causes": [],
+      "impact": {
+        "failedPipelines": 0,
+        "minutesLost": 0,
+        "failureRate": 0
+      },${owners.length > 0 ? `\n      "owners": ${list(owners)},` : ''}
+      "note": ${q(detection.note)},
+      "file": ${q(test.file)},
+      "suite": ${list(test.suite)},
+      "name": ${q(test.name)}
+    }`;
 }
 
 /**
@@ -45,15 +85,16 @@ export class QuietFindings {
   readonly #buckets = new Map<number, Bucket>();
   count = 0;
 
-  add(finding: Finding): void {
-    let bucket = this.#buckets.get(finding.confidence);
+  add(test: QuietTest, runs: number, owners: string[]): void {
+    const confidence = quietDetection(runs).confidence;
+    let bucket = this.#buckets.get(confidence);
     if (!bucket) {
       this.#dir ??= mkdtempSync(join(tmpdir(), 'testloop-triage-'));
       const path = join(this.#dir, `${this.#buckets.size}.json`);
       bucket = { fd: openSync(path, 'w+'), path, pending: [], starts: [], ends: [], bytes: 0 };
-      this.#buckets.set(finding.confidence, bucket);
+      this.#buckets.set(confidence, bucket);
     }
-    bucket.pending.push(finding);
+    bucket.pending.push(renderQuiet(test, runs, owners));
     this.count++;
     if (bucket.pending.length >= BATCH) this.#flush(bucket);
   }
@@ -94,7 +135,7 @@ export class QuietFindings {
 
   #flush(bucket: Bucket): void {
     const joint = bucket.bytes === 0 ? 0 : 2;
-    const data = Buffer.from(`${joint === 0 ? '' : ',\n'}${renderBatch(bucket.pending)}`);
+    const data = Buffer.from(`${joint === 0 ? '' : ',\n'}${bucket.pending.join(',\n')}`);
     writeSync(bucket.fd, data, 0, data.length, bucket.bytes);
     bucket.starts.push(bucket.bytes + joint);
     bucket.bytes += data.length;

@@ -1,7 +1,7 @@
 import type { HistoryWindow, StoredAttempt, WindowAttempt, WindowRun } from '../history/types.ts';
-import { type AnalyzeOptions, finding, findingOf, historyOf } from './analyze.ts';
+import { type AnalyzeOptions, findingOf, historyOf } from './analyze.ts';
 import { clustersOf, failingRuns } from './cluster.ts';
-import { quietDetection } from './detect.ts';
+import { ownersOf } from './codeowners.ts';
 import { compareRuns, type RawTest, runKeyOf } from './group.ts';
 import { DEFAULT_THRESHOLDS, type RunRef, type TriageAttempt, type TriageThresholds } from './model.ts';
 import { isInfrastructure, outagesOf } from './outage.ts';
@@ -39,7 +39,8 @@ export async function analyzeWindow(
   const quiet = new QuietFindings();
   let tests = 0;
   const addQuiet = (test: WindowAttempt, runCount: number) => {
-    quiet.add(finding(test, quietDetection(runCount), [], zeroImpact(), options.owners, undefined));
+    const owners = options.owners && test.file !== '' ? ownersOf(options.owners, test.file) : [];
+    quiet.add(test, runCount, owners);
   };
   const judge = (attempts: readonly WindowAttempt[]) => {
     const first = attempts[0]!;
@@ -186,10 +187,6 @@ function triageAttempt(attempt: WindowAttempt, run: WindowRun): TriageAttempt {
 
 function isZero(impact: Finding['impact']): boolean {
   return impact.failedPipelines === 0 && impact.minutesLost === 0 && impact.failureRate === 0;
-}
-
-function zeroImpact(): Finding['impact'] {
-  return { failedPipelines: 0, minutesLost: 0, failureRate: 0 };
 }
 
 /** The cluster goes right after impact, where analyze() puts it. */

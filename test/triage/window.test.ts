@@ -5,8 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { HistoryStore, StoredAttempt } from '../../src/history/types.ts';
 import type { RunInfo, TestAttempt } from '../../src/junit/types.ts';
 import { renderTriage, triageJson } from '../../src/report/triage.ts';
-import { analyzeAttempts } from '../../src/triage/analyze.ts';
-import type { OwnerRule } from '../../src/triage/codeowners.ts';
+import { analyzeAttempts, finding } from '../../src/triage/analyze.ts';
+import { type OwnerRule, parseCodeowners } from '../../src/triage/codeowners.ts';
+import { quietDetection } from '../../src/triage/detect.ts';
+import { renderBatch, renderQuiet } from '../../src/triage/quiet.ts';
 import { openTriage, triage } from '../../src/triage/triage.ts';
 import type { TriageResult } from '../../src/triage/types.ts';
 import { type Backend, postgresBackend, sqliteBackend } from '../history/backends.ts';
@@ -56,6 +58,33 @@ function byRun(attempts: readonly StoredAttempt[]): { run: RunInfo; attempts: Te
 const withoutMs = (result: TriageResult) => ({ ...result, stats: { ...result.stats, ms: 0 } });
 
 describe('triage reads a store in passes', () => {
+  it('writes a quiet finding exactly as JSON.stringify writes the finding analyze.ts builds', () => {
+    const rules = parseCodeowners('*.ts @team\nweird/ @"quoted" @üser\n');
+    const tests = [
+      { testId: 'a.test.ts › adds', file: 'a.test.ts', suite: [], name: 'adds' },
+      {
+        testId: 'weird/x.ts › S › "q" \\ \u2028 🧪',
+        file: 'weird/x.ts',
+        suite: ['S', 'T'],
+        name: '"q" \\ \u2028 🧪',
+      },
+      { testId: 'no file', file: '', suite: ['only'], name: 'no file' },
+    ];
+    for (const test of tests) {
+      for (const runs of [0, 1, 7, 30, 200, 1e6]) {
+        const built = finding(
+          test,
+          quietDetection(runs),
+          [],
+          { failedPipelines: 0, minutesLost: 0, failureRate: 0 },
+          rules,
+          undefined,
+        );
+        expect(renderQuiet(test, runs, built.owners ?? [])).toBe(renderBatch([built]));
+      }
+    }
+  });
+
   it('holds one test at a time: 500,000 attempts made up as they are read fit in a 40 MiB heap', () => {
     // Reading every attempt first, as triage once did, needs several times that heap.
     const child = spawnSync(process.execPath, ['--max-old-space-size=40', LAZY, LIBRARY, '200', '2500'], {
