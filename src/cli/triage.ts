@@ -68,6 +68,8 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
             if (typeof chunk === 'string') io.stdout(chunk);
             else if (io.stdoutBytes) io.stdoutBytes(chunk);
             else io.stdout(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8'));
+            // Writes to a pipe queue up in memory until the reader takes them: wait for it.
+            await io.stdoutDrained?.();
           }
         }
         continue;
