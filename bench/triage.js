@@ -470,7 +470,7 @@ async function scaleTable(flags, log) {
     ['load average (1 min), triage', (c) => load(c.tri)],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
-  console.log(`\ntriage scale (${large.key}${small ? `, ${small.key}` : ''}; ${cpus().length} cores)`);
+  console.log(`\ntriage scale (${columns.map((c) => c.key).join(', ')}; ${cpus().length} cores)`);
   console.log(`| ${'measure'.padEnd(width)} | ${columns.map((c) => gib(c).padStart(16)).join(' | ')} |`);
   console.log(`| ${'-'.repeat(width)} | ${columns.map(() => '-'.repeat(16)).join(' | ')} |`);
   for (const [name, cell] of rows)
