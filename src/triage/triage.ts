@@ -5,7 +5,6 @@ import { loadCodeowners } from './codeowners.ts';
 import type { ExplainHook } from './explain.ts';
 import { isFailure, type TestHistory, type TriageAttempt, type TriageThresholds } from './model.ts';
 import type { QuietFindings } from './quiet.ts';
-import { compareFindings } from './rank.ts';
 import { type TriageReport, triageReport } from './report.ts';
 import type { Finding, TriageResult } from './types.ts';
 import { analyzeWindow } from './window.ts';
