@@ -9,9 +9,11 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seeded } from './common.js';
@@ -293,17 +295,20 @@ function generate(dir, { files, fileMb, seed }, log) {
   return { paths, testcases };
 }
 
-function timed(args, cwd) {
+/** Wall and CPU seconds, peak RSS (MiB) and the 1-minute load average before and after, via GNU time. */
+function timed(args, cwd, stdout = 'ignore') {
   const timeFile = join(cwd, '.time');
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, process.execPath, ...args], {
+  const before = loadavg()[0];
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, process.execPath, ...args], {
     cwd,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', stdout, 'pipe'],
     env: { ...process.env, TESTLOOP_DATABASE_URL: '' },
   });
-  const [s, kb] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+  const after = loadavg()[0];
+  const [s, user, sys, kb] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
   const oom = /heap out of memory/.test(r.stderr);
   const failed = r.status === 0 ? '' : ` FAILED: exit ${r.status ?? r.signal}${oom ? ', heap OOM' : ''}`;
-  return { s, mb: kb / 1024, failed };
+  return { s, cpu: user + sys, mb: kb / 1024, failed, load: [before, after] };
 }
 
 function profile(dir, file, log) {
@@ -344,8 +349,9 @@ function profile(dir, file, log) {
     );
 }
 
-async function scale(flags, log) {
-  const params = { ...PARAMS, fileMb: Number(flags['scale-mb'] ?? PARAMS.fileMb) };
+/** Generates (or reuses) the input of `fileMb` MiB files, then times ingest into a fresh history and triage. */
+async function scale(flags, fileMb, log) {
+  const params = { ...PARAMS, fileMb };
   const key = `triage-scale-v${params.version}-${params.files}x${params.fileMb}-${params.seed}`;
   const dir = join(work, key);
   let gen;
@@ -356,30 +362,41 @@ async function scale(flags, log) {
     gen = generate(dir, params, log);
     writeFileSync(join(dir, '.complete'), JSON.stringify(gen));
   }
-  rmSync(join(dir, 'history.db'), { force: true });
-  rmSync(join(dir, 'history.db-wal'), { force: true });
-  rmSync(join(dir, 'history.db-shm'), { force: true });
   const bin = `${root}bin/testloop.js`;
-  const ingest = timed(
-    [
-      bin,
-      'ingest',
-      ...gen.paths,
-      '--run-id',
-      'scale-1',
-      '--commit',
-      'a'.repeat(40),
-      '--history',
-      'history.db',
-    ],
-    dir,
-  );
-  const tri = timed([bin, 'triage', '--format', 'json', '--history', 'history.db'], dir);
-  return { key, dir, params, gen, ingest, tri };
+  const bytes = gen.paths.reduce((sum, path) => sum + statSync(path).size, 0);
+  // --no-ingest times triage alone on the history the last run left (while working on triage).
+  const reuse = flags['no-ingest'] === 'true' && existsSync(join(dir, 'history.db'));
+  let ingest = { s: Number.NaN, cpu: Number.NaN, mb: Number.NaN, failed: ' (not run)', load: [] };
+  if (!reuse) {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `history.db${suffix}`), { force: true });
+    log(`scale: ingesting ${(bytes / 2 ** 30).toFixed(2)} GiB`);
+    ingest = timed(
+      [
+        bin,
+        'ingest',
+        ...gen.paths,
+        '--run-id',
+        'scale-1',
+        '--commit',
+        'a'.repeat(40),
+        '--history',
+        'history.db',
+      ],
+      dir,
+    );
+  }
+  log(`scale: triage of ${(bytes / 2 ** 30).toFixed(2)} GiB`);
+  const out = openSync(join(dir, 'triage.json'), 'w');
+  const tri = timed([bin, 'triage', '--format', 'json', '--history', 'history.db'], dir, out);
+  closeSync(out);
+  const output = statSync(join(dir, 'triage.json')).size;
+  rmSync(join(dir, 'triage.json'), { force: true });
+  return { key, dir, params, gen, bytes, ingest, tri, output };
 }
 
 export async function main({ flags = {}, log = (m) => process.stderr.write(`bench: ${m}\n`) } = {}) {
   mkdirSync(work, { recursive: true });
+  if (flags['scale-only'] === 'true') return scaleTable(flags, log);
   const s = await simulation(log);
   const pct = (x) => `${(100 * x).toFixed(1)}%`;
   console.log(
@@ -420,32 +437,58 @@ export async function main({ flags = {}, log = (m) => process.stderr.write(`benc
   };
   table(rows);
   if (flags['no-scale'] === 'true') return;
-  const sc = await scale(flags, log);
-  const total = sc.ingest.failed || sc.tri.failed ? Number.POSITIVE_INFINITY : sc.ingest.s + sc.tri.s;
-  const gb = (sc.params.files * sc.params.fileMb) / 1024;
-  console.log(
-    `\ntriage scale: ${sc.params.files} × ${sc.params.fileMb} MiB Surefire XML (${gb.toFixed(2)} GiB, ${sc.gen.testcases.toLocaleString('en-US')} testcases; ${sc.key})`,
-  );
-  table([
-    [
-      'testloop ingest (wall)',
-      `${sc.ingest.s.toFixed(1)} s${sc.ingest.failed}`,
-      sc.ingest.failed ? 'MISS' : '',
-    ],
-    ['testloop ingest (peak RSS)', `${sc.ingest.mb.toFixed(0)} MiB`, sc.ingest.mb < 1024 ? 'PASS' : 'MISS'],
-    [
-      'testloop triage --format json',
-      `${sc.tri.s.toFixed(1)} s${sc.tri.failed}`,
-      sc.tri.failed ? 'MISS' : '',
-    ],
-    ['testloop triage (peak RSS)', `${sc.tri.mb.toFixed(0)} MiB`, sc.tri.mb < 1024 ? 'PASS' : 'MISS'],
-    [
-      `ingest + triage < ${TARGET_S} s`,
-      `${(sc.ingest.s + sc.tri.s).toFixed(1)} s${total === Number.POSITIVE_INFINITY ? ' (did not finish)' : ''}`,
-      total < TARGET_S ? 'PASS' : 'MISS',
-    ],
-  ]);
-  if (total >= TARGET_S && flags['no-profile'] !== 'true') profile(sc.dir, sc.gen.paths[0], log);
+  await scaleTable(flags, log);
+}
+
+/**
+ * ~1 GiB, and ~0.25 GiB next to it: peak RSS about the same at both sizes shows memory is bounded. The
+ * CPU seconds and load averages say how busy the machine was: wall times on a shared machine are noisy.
+ */
+async function scaleTable(flags, log) {
+  const large = await scale(flags, Number(flags['scale-mb'] ?? PARAMS.fileMb), log);
+  const small =
+    flags['compare-mb'] === '0' ? undefined : await scale(flags, Number(flags['compare-mb'] ?? 25), log);
+  const columns = small ? [small, large] : [large];
+  const gib = (c) => `${(c.bytes / 2 ** 30).toFixed(2)} GiB`;
+  const sec = (t) => (Number.isNaN(t.s) ? '-' : `${t.s.toFixed(1)} s${t.failed}`);
+  const cpu = (t) => (Number.isNaN(t.cpu) ? '-' : `${t.cpu.toFixed(1)} s`);
+  const mib = (t) => (Number.isNaN(t.mb) ? '-' : `${t.mb.toFixed(0)} MiB`);
+  const load = (t) => (t.load.length === 0 ? '-' : t.load.map((l) => l.toFixed(1)).join(' → '));
+  const total = (c) => (c.ingest.failed || c.tri.failed ? Number.POSITIVE_INFINITY : c.ingest.s + c.tri.s);
+  const rows = [
+    ['input (Surefire XML, 10 files, one run)', gib],
+    ['testcases', (c) => c.gen.testcases.toLocaleString('en-US')],
+    ['testloop ingest (wall)', (c) => sec(c.ingest)],
+    ['testloop ingest (CPU, user + sys)', (c) => cpu(c.ingest)],
+    ['testloop ingest (peak RSS)', (c) => mib(c.ingest)],
+    ['testloop triage --format json (wall)', (c) => sec(c.tri)],
+    ['testloop triage (CPU, user + sys)', (c) => cpu(c.tri)],
+    ['testloop triage (peak RSS)', (c) => mib(c.tri)],
+    ['triage output', (c) => `${(c.output / 2 ** 20).toFixed(0)} MiB`],
+    [`ingest + triage (target < ${TARGET_S} s)`, (c) => `${total(c).toFixed(1)} s`],
+    ['load average (1 min), ingest', (c) => load(c.ingest)],
+    ['load average (1 min), triage', (c) => load(c.tri)],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  console.log(`\ntriage scale (${columns.map((c) => c.key).join(', ')}; ${cpus().length} cores)`);
+  console.log(`| ${'measure'.padEnd(width)} | ${columns.map((c) => gib(c).padStart(16)).join(' | ')} |`);
+  console.log(`| ${'-'.repeat(width)} | ${columns.map(() => '-'.repeat(16)).join(' | ')} |`);
+  for (const [name, cell] of rows)
+    console.log(`| ${name.padEnd(width)} | ${columns.map((c) => cell(c).padStart(16)).join(' | ')} |`);
+  const checks = [
+    [`${gib(large)}: ingest + triage < ${TARGET_S} s`, total(large) < TARGET_S],
+    [`${gib(large)}: peak RSS < 1 GiB (ingest, triage)`, !(large.ingest.mb >= 1024) && large.tri.mb < 1024],
+  ];
+  if (small) {
+    // Bounded: four times the input may cost the fixed part again, not four times the memory.
+    const bounded = (a, b) => Number.isNaN(a) || Number.isNaN(b) || b <= 1.5 * a + 64;
+    checks.push([
+      `peak RSS at ${gib(large)} within 1.5x + 64 MiB of ${gib(small)} (ingest, triage)`,
+      bounded(small.ingest.mb, large.ingest.mb) && bounded(small.tri.mb, large.tri.mb),
+    ]);
+  }
+  for (const [name, ok] of checks) console.log(`${ok ? 'PASS' : 'MISS'}  ${name}`);
+  if (total(large) >= TARGET_S && flags['no-profile'] !== 'true') profile(large.dir, large.gen.paths[0], log);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

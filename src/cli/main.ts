@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { readStdin } from '../util/stdin.ts';
 import { runCli } from './run.ts';
@@ -12,6 +13,11 @@ const exitCode = await runCli(process.argv.slice(2), {
   isTTY: process.stdout.isTTY === true,
   version,
   stdout: (text) => process.stdout.write(text),
+  stdoutBytes: (bytes) => process.stdout.write(bytes),
+  stdoutDrained: () =>
+    process.stdout.writableNeedDrain
+      ? once(process.stdout, 'drain').then(() => undefined)
+      : Promise.resolve(),
   stderr: (text) => process.stderr.write(text),
   readStdin,
 });

@@ -3,11 +3,12 @@ import { resolve } from 'node:path';
 import { findConfig, resolveOptions } from '../config/load-config.ts';
 import { triageOptionsSchema } from '../config/triage-options.ts';
 import { EXIT, TestloopError } from '../errors.ts';
-import { buildQuarantine, renderTriage, slackMessage, TRIAGE_FORMATS } from '../report/triage.ts';
+import { buildQuarantine, renderTriage, slackMessage, TRIAGE_FORMATS, triageJson } from '../report/triage.ts';
 import { postWebhook } from '../triage/notify.ts';
 import { parseQuarantine, type QuarantineFile } from '../triage/quarantine.ts';
-import { triage } from '../triage/triage.ts';
-import type { TriageResult } from '../triage/types.ts';
+import type { TriageReport } from '../triage/report.ts';
+import { openTriage } from '../triage/triage.ts';
+import type { Finding, TriageResult } from '../triage/types.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import type { CliIO } from './io.ts';
 import { parseFormatTargets, useColor } from './output.ts';
@@ -39,7 +40,7 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
   );
   const previous = options.quarantine ? await readPrevious(resolve(cwd, options.quarantine)) : undefined;
 
-  const result = await triage({
+  const report = await openTriage({
     cwd,
     env: io.env,
     log: (line) => io.stderr(`${line}\n`),
@@ -49,36 +50,65 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
     ...(options.codeowners === undefined ? {} : { codeowners: options.codeowners }),
     ...(options.history === undefined ? {} : { history: options.history }),
   });
-  if (result.stats.runs === 0) {
-    io.stderr(
-      'testloop: the history has no runs yet: record some with testloop ingest <reports…> after each CI run\n',
-    );
+  try {
+    const { result, quiet } = report;
+    if (result.stats.runs === 0) {
+      io.stderr(
+        'testloop: the history has no runs yet: record some with testloop ingest <reports…> after each CI run\n',
+      );
+    }
+    const color = useColor(io.env, io.isTTY);
+    for (const { kind, path } of formats) {
+      if (kind === 'json') {
+        // Every finding, the quiet ones read back from the store as they are written.
+        const chunks = triageJson(result.stats, report.jsonBatches());
+        if (path !== undefined) await writeFileAtomic(resolve(cwd, path), chunks);
+        else {
+          for await (const chunk of chunks) {
+            if (typeof chunk === 'string') io.stdout(chunk);
+            else if (io.stdoutBytes) io.stdoutBytes(chunk);
+            else io.stdout(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8'));
+            // Writes to a pipe queue up in memory until the reader takes them: wait for it.
+            await io.stdoutDrained?.();
+          }
+        }
+        continue;
+      }
+      const text = renderTriage(result, kind, { color: path === undefined && color, quiet });
+      if (path === undefined) io.stdout(text);
+      else await writeFileAtomic(resolve(cwd, path), text);
+    }
+    if (options.quarantine) {
+      const seen = await quietListed(report, previous);
+      const list = buildQuarantine({ ...result, findings: [...result.findings, ...seen] }, previous, {
+        now: new Date(),
+      });
+      await writeFileAtomic(resolve(cwd, options.quarantine), `${JSON.stringify(list, null, 2)}\n`);
+      io.stderr(`testloop: ${options.quarantine}: ${list.tests.length} quarantined test(s)\n`);
+    }
+    if (options.notify) await notify(options.notify, result, quiet, io);
+    return failed(result, options.failOn ?? []) ? EXIT.findings : EXIT.ok;
+  } finally {
+    await report.close();
   }
+}
 
-  const color = useColor(io.env, io.isTTY);
-  const rendered = formats.map((f) => ({
-    ...f,
-    text: renderTriage(result, f.kind, { color: f.path === undefined && color }),
-  }));
-  for (const { path, text } of rendered) {
-    if (path === undefined) io.stdout(text);
-    else await writeFileAtomic(resolve(cwd, path), text);
-  }
-  if (options.quarantine) {
-    const list = buildQuarantine(result, previous, { now: new Date() });
-    await writeFileAtomic(resolve(cwd, options.quarantine), `${JSON.stringify(list, null, 2)}\n`);
-    io.stderr(`testloop: ${options.quarantine}: ${list.tests.length} quarantined test(s)\n`);
-  }
-  if (options.notify) await notify(options.notify, result, io);
-  return failed(result, options.failOn ?? []) ? EXIT.findings : EXIT.ok;
+/** Quiet findings of tests the previous quarantine list names: they are healthy now, so they leave it. */
+async function quietListed(report: TriageReport, previous: QuarantineFile | undefined): Promise<Finding[]> {
+  const known = new Set(report.result.findings.map((f) => f.testId));
+  const wanted = new Set((previous?.tests ?? []).map((t) => t.testId).filter((id) => !known.has(id)));
+  const seen: Finding[] = [];
+  if (wanted.size === 0 || report.quiet === 0) return seen;
+  for await (const finding of report.findings()) if (wanted.has(finding.testId)) seen.push(finding);
+  return seen;
 }
 
 function failed(result: TriageResult, failOn: readonly string[]): boolean {
   return result.findings.some((f) => failOn.includes(f.verdict));
 }
 
-async function notify(url: string, result: TriageResult, io: CliIO): Promise<void> {
-  const outcome = await postWebhook(url, slackMessage(result));
+async function notify(url: string, result: TriageResult, quiet: number, io: CliIO): Promise<void> {
+  const outcome = await postWebhook(url, slackMessage(result, { quiet }));
   if (!outcome.ok) {
     io.stderr(`testloop: warning: --notify failed (${outcome.error}); the exit status is not affected\n`);
   }

@@ -1,7 +1,9 @@
 import pg from 'pg';
 import { TestloopError } from '../errors.ts';
 import type { RunInfo, TestAttempt } from '../junit/types.ts';
+import { KeyCache, TEXT_CACHE, textHash } from './keys.ts';
 import { migratePostgres } from './migrations.ts';
+import { openPostgresWindow, PICKED_RUNS } from './postgres-window.ts';
 import {
   AttemptMapper,
   type AttemptRow,
@@ -11,7 +13,7 @@ import {
   runLimit,
   runRow,
 } from './rows.ts';
-import type { FileStats, HistoryStore, IngestResult, StoredAttempt } from './types.ts';
+import type { FileStats, HistoryStore, HistoryWindow, IngestResult, StoredAttempt } from './types.ts';
 
 export interface PostgresStoreOptions {
   /** Schema for the tables (created when missing); the connection's search_path. */
@@ -23,14 +25,7 @@ export interface PostgresStoreOptions {
 }
 
 /** The SQLite store's FILE_STATS_SQL. */
-const FILE_STATS_SQL = `
-  WITH picked AS (
-    SELECT run_id FROM runs
-    WHERE $1::text IS NULL OR branch = $1
-    GROUP BY run_id
-    ORDER BY min(started_at) DESC, run_id DESC
-    LIMIT $2
-  ), per_run AS (
+const FILE_STATS_SQL = `${PICKED_RUNS}, per_run AS (
     SELECT t.file AS file, r.run_id AS run_id,
            max(CASE WHEN a.status IN ('failed', 'error') THEN 1 ELSE 0 END) AS failed,
            sum(CASE WHEN a.retry = 0 THEN a.duration_ms ELSE 0 END) AS ms
@@ -45,21 +40,19 @@ const FILE_STATS_SQL = `
          avg(ms)::float8 AS "meanMs"
   FROM per_run GROUP BY file ORDER BY file COLLATE "C"`;
 
-/** Same selection and order as the SQLite store: COLLATE "C" columns sort as SQLite's BINARY does. */
-const RECENT_SQL = `
-  WITH picked AS (
-    SELECT run_id FROM runs
-    WHERE $1::text IS NULL OR branch = $1
-    GROUP BY run_id
-    ORDER BY min(started_at) DESC, run_id DESC
-    LIMIT $2
-  )
+/** Same order as the SQLite store: COLLATE "C" columns sort as SQLite's BINARY does. */
+const RECENT_SQL = `${PICKED_RUNS}
   SELECT r.id AS "runKey", r.run_id, r.attempt, r.job, r."commit", r.branch, r.started_at, r.environment,
-         t.test_id, t.file, t.suite, t.name, a.retry, a.status, a.duration_ms, a.message, a.stack, a.output
+         t.test_id, t.file, t.suite, t.name, a.retry, a.status, a.duration_ms,
+         coalesce(a.message, m.body) AS message, coalesce(a.stack, s.body) AS stack,
+         coalesce(a.output, o.body) AS output
   FROM picked p
   JOIN runs r ON r.run_id = p.run_id AND ($1::text IS NULL OR r.branch = $1)
   JOIN attempts a ON a.run = r.id
   JOIN tests t ON t.id = a.test
+  LEFT JOIN texts m ON m.id = a.message_text
+  LEFT JOIN texts s ON s.id = a.stack_text
+  LEFT JOIN texts o ON o.id = a.output_text
   ORDER BY r.started_at, r.run_id, r.attempt, r.job, t.test_id, a.retry`;
 
 /** Only tests not stored yet, in one order for every writer, so concurrent ingests cannot deadlock. */
@@ -72,13 +65,21 @@ const INSERT_TESTS = `
   ON CONFLICT (test_id) DO NOTHING`;
 
 const INSERT_ATTEMPTS = `
-  INSERT INTO attempts (run, test, retry, status, duration_ms, message, stack, output)
-  SELECT $1, t.id, u.retry, u.status, u.duration_ms, u.message, u.stack, u.output
-  FROM unnest($2::text[], $3::int[], $4::text[], $5::float8[], $6::text[], $7::text[], $8::text[])
-    AS u (test_id, retry, status, duration_ms, message, stack, output)
+  INSERT INTO attempts (run, test, retry, status, duration_ms, message_text, stack_text, output_text)
+  SELECT $1, t.id, u.retry, u.status, u.duration_ms, u.message_text, u.stack_text, u.output_text
+  FROM unnest($2::text[], $3::int[], $4::text[], $5::float8[], $6::int8[], $7::int8[], $8::int8[])
+    AS u (test_id, retry, status, duration_ms, message_text, stack_text, output_text)
   JOIN tests t ON t.test_id = u.test_id
   ORDER BY t.id, u.retry
   ON CONFLICT (run, test, retry) DO NOTHING`;
+
+/** Texts not stored yet, in one order for every writer (see INSERT_TESTS). */
+const INSERT_TEXTS = `
+  INSERT INTO texts (hash, body)
+  SELECT u.hash, u.body FROM unnest($1::bytea[], $2::text[]) AS u (hash, body)
+  WHERE NOT EXISTS (SELECT 1 FROM texts t WHERE t.hash = u.hash)
+  ORDER BY u.hash
+  ON CONFLICT (hash) DO NOTHING`;
 
 const FETCH_ROWS = 2_000;
 
@@ -96,7 +97,7 @@ export function redactUrl(url: string): string {
 }
 
 /** Errors of a database call (server, connection, driver) become TESTLOOP_STORE. */
-function storeError(where: string, error: unknown): unknown {
+export function storeError(where: string, error: unknown): unknown {
   if (!(error instanceof Error) || error instanceof TestloopError) return error;
   const hint =
     error instanceof pg.DatabaseError
@@ -188,14 +189,16 @@ class PostgresHistoryStore implements HistoryStore {
     try {
       const runKey = await database(() => storeRun(client, row));
       const result: IngestResult = { inserted: 0, duplicates: 0 };
+      // Text keys stay valid once looked up: every statement commits, and texts are never deleted.
+      const texts = new KeyCache<string>(TEXT_CACHE.entries, TEXT_CACHE.chars);
       let batch: AttemptRow[] = [];
       for await (const attempt of attempts) {
         batch.push(attemptRow(attempt));
         if (batch.length < this.#batchSize) continue;
-        await database(() => storeBatch(client, runKey, batch, result));
+        await database(() => storeBatch(client, runKey, batch, result, texts));
         batch = [];
       }
-      if (batch.length > 0) await database(() => storeBatch(client, runKey, batch, result));
+      if (batch.length > 0) await database(() => storeBatch(client, runKey, batch, result, texts));
       return result;
     } finally {
       // Every statement here commits on its own, so only a failed call can leave the connection unusable.
@@ -233,6 +236,20 @@ class PostgresHistoryStore implements HistoryStore {
           () => false,
         );
       client?.release(!healthy);
+    }
+  }
+
+  async openWindow(options: { runs: number; branch?: string }): Promise<HistoryWindow> {
+    const limit = runLimit(options.runs);
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.#pool.connect();
+      return await openPostgresWindow(client, { branch: options.branch ?? null, limit }, (error) =>
+        storeError(this.#where, error),
+      );
+    } catch (error) {
+      client?.release(true);
+      throw storeError(this.#where, error);
     }
   }
 
@@ -283,7 +300,13 @@ async function storeRun(client: pg.PoolClient, run: RunRow): Promise<string> {
   return existing.rows[0]!.id;
 }
 
-async function storeBatch(client: pg.PoolClient, runKey: string, batch: AttemptRow[], result: IngestResult) {
+async function storeBatch(
+  client: pg.PoolClient,
+  runKey: string,
+  batch: AttemptRow[],
+  result: IngestResult,
+  texts: KeyCache<string>,
+) {
   const tests = new Map<string, AttemptRow>();
   for (const row of batch) if (!tests.has(row.testId)) tests.set(row.testId, row);
   const testRows = [...tests.values()];
@@ -296,6 +319,8 @@ async function storeBatch(client: pg.PoolClient, runKey: string, batch: AttemptR
       testRows.map((row) => row.name),
     ]),
   );
+  const textKeys = await storeTexts(client, batch, texts);
+  const key = (text: string | null) => (text === null ? null : textKeys.get(text)!);
   const stored = await retrying(() =>
     client.query(INSERT_ATTEMPTS, [
       runKey,
@@ -303,12 +328,45 @@ async function storeBatch(client: pg.PoolClient, runKey: string, batch: AttemptR
       batch.map((row) => row.retry),
       batch.map((row) => row.status),
       batch.map((row) => row.durationMs),
-      batch.map((row) => row.message),
-      batch.map((row) => row.stack),
-      batch.map((row) => row.output),
+      batch.map((row) => key(row.message)),
+      batch.map((row) => key(row.stack)),
+      batch.map((row) => key(row.output)),
     ]),
   );
   const inserted = stored.rowCount ?? 0;
   result.inserted += inserted;
   result.duplicates += batch.length - inserted;
+}
+
+/** Keys of the batch's texts, storing the new ones; in the batch's own map, as the cache may drop keys. */
+async function storeTexts(
+  client: pg.PoolClient,
+  batch: readonly AttemptRow[],
+  cache: KeyCache<string>,
+): Promise<Map<string, string>> {
+  const keys = new Map<string, string>();
+  const unknown = new Map<string, Buffer>();
+  for (const row of batch) {
+    for (const text of [row.message, row.stack, row.output]) {
+      if (text === null || keys.has(text) || unknown.has(text)) continue;
+      const key = cache.get(text);
+      if (key === undefined) unknown.set(text, textHash(text));
+      else keys.set(text, key);
+    }
+  }
+  if (unknown.size === 0) return keys;
+  const bodies = [...unknown.keys()];
+  const hashes = [...unknown.values()];
+  await retrying(() => client.query(INSERT_TEXTS, [hashes, bodies]));
+  const { rows } = await client.query<{ id: string; hash: Buffer }>(
+    'SELECT id, hash FROM texts WHERE hash = ANY($1::bytea[])',
+    [hashes],
+  );
+  const byHash = new Map(rows.map((row) => [row.hash.toString('hex'), row.id]));
+  bodies.forEach((body, i) => {
+    const id = byHash.get(hashes[i]!.toString('hex'))!;
+    keys.set(body, id);
+    cache.set(body, id);
+  });
+  return keys;
 }

@@ -1,6 +1,6 @@
 import { TestloopError } from '../errors.ts';
 import type { AttemptStatus, RunInfo, TestAttempt } from '../junit/types.ts';
-import type { StoredAttempt } from './types.ts';
+import type { StoredAttempt, WindowRun } from './types.ts';
 
 /**
  * What both stores write and read, normalized once here so that SQLite and PostgreSQL store the same
@@ -176,5 +176,107 @@ export class AttemptMapper {
     if (row.branch !== null) stored.branch = row.branch;
     if (this.#environment) stored.environment = { ...this.#environment };
     return stored;
+  }
+}
+
+/** A run of a window as both stores read it; `environment` is decoded by the store. */
+export interface WindowRow {
+  key: number | string;
+  run_id: string;
+  attempt: number;
+  job: string;
+  commit: string;
+  branch: string | null;
+  started_at: string;
+  environment: Record<string, string> | null;
+  attempts: number | string;
+  tests: number | string;
+}
+
+export function windowRun(row: WindowRow): WindowRun {
+  const run: WindowRun = {
+    key: Number(row.key),
+    runId: row.run_id,
+    attempt: row.attempt,
+    commit: row.commit,
+    startedAt: row.started_at,
+    attempts: Number(row.attempts),
+    tests: Number(row.tests),
+  };
+  if (row.job !== '') run.job = row.job;
+  if (row.branch !== null) run.branch = row.branch;
+  if (row.environment) run.environment = sortedEnvironment(row.environment);
+  return run;
+}
+
+/**
+ * Texts of a window read by id: the same failure text repeats across tests and runs, so a bounded cache
+ * reads each from the store about once, and equal texts come back as one string.
+ */
+export class TextReader {
+  readonly #cache = new Map<number, string>();
+  #chars = 0;
+
+  /** `read` fetches one text; without it, load() must have fetched every text fill() asks for. */
+  constructor(private readonly read?: (id: number) => string) {}
+
+  text(id: number): string {
+    let text = this.#cache.get(id);
+    if (text === undefined) {
+      if (!this.read) throw new Error(`text ${id} was not loaded`);
+      text = this.read(id);
+      this.#evict();
+      this.#add(id, text);
+    }
+    return text;
+  }
+
+  /** Fetches, in one call, the texts of these rows (as fill() reads them) that are not cached. */
+  async load(
+    rows: readonly unknown[][],
+    at: number,
+    fetch: (ids: number[]) => Promise<Map<number, string>>,
+  ): Promise<void> {
+    const missing = new Set<number>();
+    for (const row of rows) {
+      for (let k = 3; k < 6; k++) {
+        const id = row[at + k];
+        if (id !== null && id !== undefined && !this.#cache.has(Number(id))) missing.add(Number(id));
+      }
+    }
+    if (missing.size === 0) return;
+    // Evicting before adding keeps every text of these rows until they are filled.
+    this.#evict();
+    for (const [id, text] of await fetch([...missing])) this.#add(id, text);
+  }
+
+  #evict(): void {
+    if (this.#cache.size < 10_000 && this.#chars < 64 << 20) return;
+    this.#cache.clear();
+    this.#chars = 0;
+  }
+
+  #add(id: number, text: string): void {
+    this.#cache.set(id, text);
+    this.#chars += text.length;
+  }
+
+  /**
+   * Sets message, stack and output from `row[at..at+5]`: the three texts stored in the attempt (before
+   * schema 2) and the three ids of texts stored once.
+   */
+  fill(target: { message?: string; stack?: string; output?: string }, row: readonly unknown[], at: number) {
+    const pick = (k: number): string | undefined => {
+      const inline = row[at + k];
+      if (inline !== null && inline !== undefined) return inline as string;
+      const id = row[at + 3 + k];
+      return id === null || id === undefined ? undefined : this.text(Number(id));
+    };
+    const message = pick(0);
+    const stack = pick(1);
+    const output = pick(2);
+    if (message !== undefined) target.message = message;
+    if (stack !== undefined) target.stack = stack;
+    if (output !== undefined) target.output = output;
   }
 }

@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { TestloopError } from '../errors.ts';
 import type { RunInfo, TestAttempt } from '../junit/types.ts';
+import { KeyCache, TEXT_CACHE, textHash } from './keys.ts';
 import { migrateSqlite } from './migrations.ts';
 import { AttemptMapper, type AttemptRow, attemptRow, type ReadRow, runLimit, runRow } from './rows.ts';
-import type { FileStats, HistoryStore, IngestResult, StoredAttempt } from './types.ts';
+import { openSqliteWindow, PICKED_RUNS, storeError } from './sqlite-window.ts';
+import type { FileStats, HistoryStore, HistoryWindow, IngestResult, StoredAttempt } from './types.ts';
 
 export interface SqliteStoreOptions {
   /** Attempts per write transaction. */
@@ -15,32 +16,22 @@ export interface SqliteStoreOptions {
 }
 
 /** Both stores select the same runs and order rows the same way; see postgres.ts. */
-const RECENT_SQL = `
-  WITH picked AS (
-    SELECT run_id FROM runs
-    WHERE @branch IS NULL OR branch = @branch
-    GROUP BY run_id
-    ORDER BY min(started_at) DESC, run_id DESC
-    LIMIT @limit
-  )
+const RECENT_SQL = `${PICKED_RUNS}
   SELECT r.id AS runKey, r.run_id, r.attempt, r.job, r."commit" AS "commit", r.branch, r.started_at,
          r.environment, t.test_id, t.file, t.suite, t.name, a.retry, a.status, a.duration_ms,
-         a.message, a.stack, a.output
+         coalesce(a.message, m.body) AS message, coalesce(a.stack, s.body) AS stack,
+         coalesce(a.output, o.body) AS output
   FROM picked p
   JOIN runs r ON r.run_id = p.run_id AND (@branch IS NULL OR r.branch = @branch)
   JOIN attempts a ON a.run = r.id
   JOIN tests t ON t.id = a.test
+  LEFT JOIN texts m ON m.id = a.message_text
+  LEFT JOIN texts s ON s.id = a.stack_text
+  LEFT JOIN texts o ON o.id = a.output_text
   ORDER BY r.started_at, r.run_id, r.attempt, r.job, t.test_id, a.retry`;
 
 /** Per file, then per run: whether any attempt failed, and the first attempts' time. */
-const FILE_STATS_SQL = `
-  WITH picked AS (
-    SELECT run_id FROM runs
-    WHERE @branch IS NULL OR branch = @branch
-    GROUP BY run_id
-    ORDER BY min(started_at) DESC, run_id DESC
-    LIMIT @limit
-  ), per_run AS (
+const FILE_STATS_SQL = `${PICKED_RUNS}, per_run AS (
     SELECT t.file AS file, r.run_id AS run_id,
            max(CASE WHEN a.status IN ('failed', 'error') THEN 1 ELSE 0 END) AS failed,
            sum(CASE WHEN a.retry = 0 THEN a.duration_ms ELSE 0 END) AS ms
@@ -56,27 +47,10 @@ const FILE_STATS_SQL = `
 
 type SqliteRow = Omit<ReadRow, 'environment' | 'suite'> & { environment: string | null; suite: string };
 
-/** SQLite's own errors become TESTLOOP_STORE; anything else (a reader's error, say) passes through. */
-function storeError(path: string, error: unknown): unknown {
-  if (!(error instanceof Database.SqliteError)) return error;
-  const code = error.code;
-  const hint =
-    code === 'SQLITE_BUSY'
-      ? 'another process held the write lock too long; retry, or raise busyTimeoutMs'
-      : code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT'
-        ? 'move the file away to start a new history, or set TESTLOOP_DATABASE_URL'
-        : code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY'
-          ? 'check that the directory exists and is writable'
-          : 'see the cause';
-  return new TestloopError('TESTLOOP_STORE', `history database ${path}: ${error.message} (${hint})`, {
-    cause: error,
-  });
-}
-
 /**
  * The embedded store: one SQLite file (WAL, synchronous=NORMAL), safe for several processes. Writes go
- * through prepared statements, one IMMEDIATE transaction per batch; reads stream with `iterate()` on
- * their own connection, so ingesting while a read is in progress works.
+ * through prepared multi-row statements, one IMMEDIATE transaction per batch; reads stream with
+ * `iterate()` on their own connection, so ingesting while a read is in progress works.
  */
 export async function openSqliteStore(
   path = '.testloop/history.db',
@@ -90,6 +64,9 @@ export async function openSqliteStore(
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // The test_id index of a history with millions of tests outgrows SQLite's default 8 MiB page cache,
+    // and every insert then rereads its pages from the OS; 64 MiB keeps the hot part in memory.
+    db.pragma('cache_size = -65536');
     migrateSqlite(db, path);
     return new SqliteHistoryStore(db, path, timeout, options.batchSize ?? 10_000);
   } catch (error) {
@@ -98,6 +75,9 @@ export async function openSqliteStore(
   }
 }
 
+/** Rows per multi-row statement: 8 parameters a row stays far below SQLite's 32,766. */
+const ROWS_PER_STATEMENT = 200;
+
 class SqliteHistoryStore implements HistoryStore {
   readonly #db: Database.Database;
   readonly #path: string;
@@ -105,12 +85,13 @@ class SqliteHistoryStore implements HistoryStore {
   readonly #batchSize: number;
   readonly #insertRun: Database.Statement;
   readonly #selectRun: Database.Statement;
-  readonly #selectTest: Database.Statement;
-  readonly #insertTest: Database.Statement;
-  readonly #insertAttempt: Database.Statement;
+  readonly #selectText: Database.Statement;
+  readonly #insertText: Database.Statement;
   readonly #runCount: Database.Statement;
+  /** Multi-row statements by kind and row count. */
+  readonly #statements = new Map<string, Database.Statement>();
   readonly #storeRun: (run: ReturnType<typeof runRow>) => number;
-  readonly #storeBatch: (runKey: number, batch: AttemptRow[], testKeys: Map<string, number>) => number;
+  readonly #storeBatch: (runKey: number, batch: AttemptRow[], keys: IngestKeys) => number;
 
   constructor(db: Database.Database, path: string, timeout: number, batchSize: number) {
     this.#db = db;
@@ -123,14 +104,8 @@ class SqliteHistoryStore implements HistoryStore {
        ON CONFLICT (run_id, attempt, job) DO NOTHING`,
     );
     this.#selectRun = db.prepare('SELECT id FROM runs WHERE run_id = ? AND attempt = ? AND job = ?').pluck();
-    this.#selectTest = db.prepare('SELECT id FROM tests WHERE test_id = ?').pluck();
-    this.#insertTest = db
-      .prepare('INSERT INTO tests (test_id, file, suite, name) VALUES (?, ?, ?, ?) RETURNING id')
-      .pluck();
-    this.#insertAttempt = db.prepare(
-      `INSERT INTO attempts (run, test, retry, status, duration_ms, message, stack, output)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run, test, retry) DO NOTHING`,
-    );
+    this.#selectText = db.prepare('SELECT id FROM texts WHERE hash = ?').pluck();
+    this.#insertText = db.prepare('INSERT INTO texts (hash, body) VALUES (?, ?) RETURNING id').pluck();
     this.#runCount = db
       .prepare('SELECT count(DISTINCT run_id) FROM runs WHERE @branch IS NULL OR branch = @branch')
       .pluck();
@@ -138,31 +113,105 @@ class SqliteHistoryStore implements HistoryStore {
       this.#insertRun.run(run);
       return this.#selectRun.get(run.runId, run.attempt, run.job) as number;
     }).immediate;
-    this.#storeBatch = db.transaction(
-      (runKey: number, batch: AttemptRow[], testKeys: Map<string, number>) => {
-        let inserted = 0;
-        for (const row of batch) {
-          let testKey = testKeys.get(row.testId);
-          if (testKey === undefined) {
-            testKey =
-              (this.#selectTest.get(row.testId) as number | undefined) ??
-              (this.#insertTest.get(row.testId, row.file, row.suite, row.name) as number);
-            testKeys.set(row.testId, testKey);
-          }
-          inserted += this.#insertAttempt.run(
-            runKey,
-            testKey,
-            row.retry,
-            row.status,
-            row.durationMs,
-            row.message,
-            row.stack,
-            row.output,
-          ).changes;
-        }
-        return inserted;
-      },
-    ).immediate;
+    this.#storeBatch = db.transaction((runKey: number, batch: AttemptRow[], keys: IngestKeys) => {
+      const tests = this.#testKeys(batch);
+      const values: unknown[] = [];
+      for (const row of batch) {
+        values.push(
+          runKey,
+          tests.get(row.testId),
+          row.retry,
+          row.status,
+          row.durationMs,
+          this.#textKey(row.message, keys.texts),
+          this.#textKey(row.stack, keys.texts),
+          this.#textKey(row.output, keys.texts),
+        );
+      }
+      let inserted = 0;
+      this.#chunks('attempts', values, 8, (statement, params) => {
+        inserted += statement.run(params).changes;
+      });
+      return inserted;
+    }).immediate;
+  }
+
+  /** A multi-row statement for `rows` rows, prepared once per size. */
+  #statement(kind: 'attempts' | 'select-tests' | 'insert-tests', rows: number): Database.Statement {
+    const name = `${kind}:${rows}`;
+    let statement = this.#statements.get(name);
+    if (statement) return statement;
+    const list = (row: string) => Array.from({ length: rows }, () => row).join(', ');
+    statement =
+      kind === 'attempts'
+        ? this.#db.prepare(
+            `INSERT INTO attempts (run, test, retry, status, duration_ms, message_text, stack_text, output_text)
+             VALUES ${list('(?, ?, ?, ?, ?, ?, ?, ?)')} ON CONFLICT (run, test, retry) DO NOTHING`,
+          )
+        : kind === 'select-tests'
+          ? this.#db.prepare(`SELECT id, test_id FROM tests WHERE test_id IN (${list('?')})`).raw()
+          : this.#db
+              .prepare(
+                `INSERT INTO tests (test_id, file, suite, name) VALUES ${list('(?, ?, ?, ?)')}
+                 ON CONFLICT (test_id) DO NOTHING RETURNING id, test_id`,
+              )
+              .raw();
+    this.#statements.set(name, statement);
+    return statement;
+  }
+
+  /** Runs `use` over `values` (rows of `width` values) in statements of up to ROWS_PER_STATEMENT rows. */
+  #chunks(
+    kind: 'attempts' | 'select-tests' | 'insert-tests',
+    values: unknown[],
+    width: number,
+    use: (statement: Database.Statement, params: unknown[]) => void,
+  ): void {
+    const step = ROWS_PER_STATEMENT * width;
+    for (let at = 0; at < values.length; at += step) {
+      const params = values.slice(at, at + step);
+      use(this.#statement(kind, params.length / width), params);
+    }
+  }
+
+  /**
+   * Keys of the batch's tests, storing the new ones. Not cached across batches: a report names each test
+   * once (its retries next to it), so a cache would nearly never hit.
+   */
+  #testKeys(batch: readonly AttemptRow[]): Map<string, number> {
+    const keys = new Map<string, number>();
+    const unknown = new Map<string, AttemptRow>();
+    for (const row of batch) if (!unknown.has(row.testId)) unknown.set(row.testId, row);
+    const found = (rows: unknown[][]) => {
+      for (const [id, testId] of rows as [number, string][]) {
+        keys.set(testId, id);
+        unknown.delete(testId);
+      }
+    };
+    // Inserting first costs a stored test one index probe, as a lookup would, and a new one no lookup.
+    const fresh: unknown[] = [];
+    for (const row of unknown.values()) fresh.push(row.testId, row.file, row.suite, row.name);
+    this.#chunks('insert-tests', fresh, 4, (statement, params) => {
+      found(statement.all(params) as unknown[][]);
+    });
+    if (unknown.size > 0) {
+      this.#chunks('select-tests', [...unknown.keys()], 1, (statement, params) => {
+        found(statement.all(params) as unknown[][]);
+      });
+    }
+    return keys;
+  }
+
+  #textKey(text: string | null, cache: KeyCache<number>): number | null {
+    if (text === null) return null;
+    let key = cache.get(text);
+    if (key === undefined) {
+      const hash = textHash(text);
+      key =
+        (this.#selectText.get(hash) as number | undefined) ?? (this.#insertText.get(hash, text) as number);
+      cache.set(text, key);
+    }
+    return key;
   }
 
   async ingest(
@@ -171,12 +220,12 @@ class SqliteHistoryStore implements HistoryStore {
   ): Promise<IngestResult> {
     try {
       const runKey = this.#storeRun(runRow(run));
-      // Test keys of this report; a batch that fails aborts the whole call, so none outlives a rollback.
-      const testKeys = new Map<string, number>();
+      // Keys of this call; a batch that fails aborts the whole call, so none outlives a rollback.
+      const keys: IngestKeys = { texts: new KeyCache(TEXT_CACHE.entries, TEXT_CACHE.chars) };
       const result: IngestResult = { inserted: 0, duplicates: 0 };
       let batch: AttemptRow[] = [];
       const flush = () => {
-        const inserted = this.#storeBatch(runKey, batch, testKeys);
+        const inserted = this.#storeBatch(runKey, batch, keys);
         result.inserted += inserted;
         result.duplicates += batch.length - inserted;
         batch = [];
@@ -198,7 +247,7 @@ class SqliteHistoryStore implements HistoryStore {
     let reader: Database.Database | undefined;
     let rows: IterableIterator<SqliteRow> | undefined;
     try {
-      reader = memory ? this.#db : new Database(this.#path, { readonly: true, timeout: this.#timeout });
+      reader = memory ? this.#db : this.#reader();
       rows = reader
         .prepare(RECENT_SQL)
         .iterate({ branch: options.branch ?? null, limit }) as IterableIterator<SqliteRow>;
@@ -221,6 +270,23 @@ class SqliteHistoryStore implements HistoryStore {
     }
   }
 
+  async openWindow(options: { runs: number; branch?: string }): Promise<HistoryWindow> {
+    const limit = runLimit(options.runs) ?? -1;
+    const memory = this.#path === ':memory:';
+    try {
+      return openSqliteWindow(memory ? this.#db : this.#reader(), this.#path, !memory, {
+        branch: options.branch ?? null,
+        limit,
+      });
+    } catch (error) {
+      throw storeError(this.#path, error);
+    }
+  }
+
+  #reader(): Database.Database {
+    return new Database(this.#path, { readonly: true, timeout: this.#timeout });
+  }
+
   async runCount(options: { branch?: string } = {}): Promise<number> {
     return this.#runCount.get({ branch: options.branch ?? null }) as number;
   }
@@ -238,4 +304,8 @@ class SqliteHistoryStore implements HistoryStore {
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
+}
+
+interface IngestKeys {
+  texts: KeyCache<number>;
 }

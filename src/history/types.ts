@@ -42,5 +42,52 @@ export interface HistoryStore {
   runCount(options?: { branch?: string }): Promise<number>;
   /** Per test file aggregates over the most recent `runs` runs (chosen as `recentAttempts` chooses), by file. */
   fileStats(options: { runs: number; branch?: string }): Promise<FileStats[]>;
+  /**
+   * The same runs as recentAttempts, read in passes that never hold the window in memory: runs with
+   * their counts, then the failures, then every attempt grouped by test. All reads of one window see
+   * one snapshot of the history.
+   */
+  openWindow(options: { runs: number; branch?: string }): Promise<HistoryWindow>;
+  close(): Promise<void>;
+}
+
+/** One run of a window (a CI run attempt of one job) that has attempts, as recentAttempts reads it. */
+export interface WindowRun {
+  /** The store's key of the run; attempts of the window name their run by it. */
+  key: number;
+  runId: string;
+  attempt: number;
+  job?: string;
+  commit: string;
+  branch?: string;
+  startedAt: string;
+  environment?: Record<string, string>;
+  /** Attempts stored for the run, skipped ones included. */
+  attempts: number;
+  /** Tests with at least one attempt that was not skipped. */
+  tests: number;
+}
+
+/** A failed or errored attempt, with its text. */
+export interface WindowFailure {
+  run: number;
+  /** The store's key of the test. */
+  test: number;
+  message?: string;
+  stack?: string;
+  output?: string;
+}
+
+/** An attempt of a window; passing and skipped attempts carry no text (it is never evidence). */
+export interface WindowAttempt extends TestAttempt {
+  run: number;
+  test: number;
+}
+
+export interface HistoryWindow {
+  readonly runs: readonly WindowRun[];
+  failures(): AsyncIterable<WindowFailure>;
+  /** Every attempt, those of one test together, tests in test id order (code points, as both stores sort). */
+  attemptsByTest(): AsyncIterable<WindowAttempt>;
   close(): Promise<void>;
 }

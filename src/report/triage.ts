@@ -1,5 +1,6 @@
 import { short } from '../triage/detect.ts';
 import type { QuarantineEntry, QuarantineFile } from '../triage/quarantine.ts';
+import type { JsonPart } from '../triage/report.ts';
 import type { Finding, TriageResult } from '../triage/types.ts';
 
 export type TriageFormat = 'text' | 'json' | 'markdown';
@@ -9,6 +10,8 @@ export interface TriageReportContext {
   color: boolean;
   /** Findings listed in text and markdown per verdict (healthy tests are only counted). */
   limit?: number;
+  /** Healthy findings left out of result.findings (see openTriage), counted with the others. */
+  quiet?: number;
 }
 
 export function renderTriage(
@@ -21,16 +24,49 @@ export function renderTriage(
   return text(result, context);
 }
 
-function counts(result: TriageResult): { flaky: number; broken: number; healthy: number } {
+function counts(result: TriageResult, quiet = 0): { flaky: number; broken: number; healthy: number } {
   const of = (v: Finding['verdict']) => result.findings.filter((f) => f.verdict === v).length;
-  return { flaky: of('flaky'), broken: of('broken'), healthy: of('healthy') };
+  return { flaky: of('flaky'), broken: of('broken'), healthy: of('healthy') + quiet };
 }
 
-export function summaryLine(result: TriageResult): string {
-  const c = counts(result);
+export function summaryLine(result: TriageResult, quiet = 0): string {
+  const c = counts(result, quiet);
   const { runs, tests, outageRuns } = result.stats;
   const outages = outageRuns > 0 ? ` (${outageRuns} outage run${outageRuns === 1 ? '' : 's'} set aside)` : '';
   return `${c.flaky} flaky, ${c.broken} broken, ${c.healthy} healthy of ${tests} tests over ${runs} runs${outages}`;
+}
+
+/** Output written at once by triageJson: small enough to stay in V8's young generation (see quiet.ts). */
+const JSON_CHUNK = 32 << 10;
+
+/**
+ * The json format of a result whose findings come as JSON array content in parts
+ * (TriageReport.jsonBatches): the same text as renderTriage(result, 'json'), in chunks, so a triage of
+ * millions of tests is never one string. Parts of bytes are passed through as they are.
+ */
+export async function* triageJson(
+  stats: TriageResult['stats'],
+  parts: AsyncIterable<JsonPart> | Iterable<JsonPart>,
+): AsyncGenerator<string | Uint8Array> {
+  let chunk = '{\n  "findings": [';
+  let first = true;
+  for await (const part of parts) {
+    if (part === '') continue;
+    chunk += first ? '\n' : ',\n';
+    first = false;
+    if (typeof part === 'string') chunk += part;
+    else {
+      yield chunk;
+      chunk = '';
+      yield* part;
+    }
+    if (chunk.length >= JSON_CHUNK) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  chunk += first ? '],\n' : '\n  ],\n';
+  yield `${chunk}  "stats": ${JSON.stringify(stats, null, 2).replaceAll('\n', '\n  ')}\n}\n`;
 }
 
 function percent(rate: number): string {
@@ -44,7 +80,7 @@ function impactLine(f: Finding): string {
 
 function text(result: TriageResult, context: TriageReportContext): string {
   const paint = (code: number, value: string) => (context.color ? `\u001b[${code}m${value}\u001b[0m` : value);
-  const out = [`testloop triage: ${summaryLine(result)}`];
+  const out = [`testloop triage: ${summaryLine(result, context.quiet)}`];
   const limit = context.limit ?? 50;
   for (const verdict of ['flaky', 'broken'] as const) {
     const list = result.findings.filter((f) => f.verdict === verdict);
@@ -65,7 +101,7 @@ function text(result: TriageResult, context: TriageReportContext): string {
     if (list.length > limit)
       out.push('', `… ${list.length - limit} more ${verdict} tests (use --format json)`);
   }
-  const c = counts(result);
+  const c = counts(result, context.quiet);
   if (c.healthy > 0) out.push('', paint(32, `${c.healthy} healthy: no flake seen in their runs`));
   return `${out.join('\n')}\n`;
 }
@@ -76,7 +112,7 @@ function cell(value: string): string {
 
 function markdown(result: TriageResult, context: TriageReportContext): string {
   const limit = context.limit ?? 50;
-  const out = ['## testloop triage', '', summaryLine(result)];
+  const out = ['## testloop triage', '', summaryLine(result, context.quiet)];
   const listed = result.findings.filter((f) => f.verdict !== 'healthy').slice(0, limit * 2);
   if (listed.length > 0) {
     out.push(
@@ -145,10 +181,10 @@ export interface SlackMessage {
 /** A Slack incoming-webhook payload (also read by Mattermost and Rocket.Chat): summary plus the top findings. */
 export function slackMessage(
   result: TriageResult,
-  options: { title?: string; limit?: number } = {},
+  options: { title?: string; limit?: number; quiet?: number } = {},
 ): SlackMessage {
   const title = options.title ?? 'testloop triage';
-  const summary = summaryLine(result);
+  const summary = summaryLine(result, options.quiet);
   const listed = result.findings.filter((f) => f.verdict !== 'healthy');
   const limit = options.limit ?? 10;
   const blocks: unknown[] = [

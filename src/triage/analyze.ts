@@ -1,19 +1,20 @@
 import { diagnose } from './causes.ts';
 import { coFailureClusters } from './cluster.ts';
 import { type OwnerRule, ownersOf } from './codeowners.ts';
-import { detect } from './detect.ts';
-import { type Grouped, groupAttempts } from './group.ts';
+import { type Detection, detect } from './detect.ts';
+import { type Grouped, groupAttempts, type RawTest } from './group.ts';
 import {
   DEFAULT_THRESHOLDS,
   type Execution,
   isFailure,
+  type RunRef,
   type TestHistory,
   type TriageAttempt,
   type TriageThresholds,
 } from './model.ts';
 import { findOutages } from './outage.ts';
 import { compareFindings, impactOf } from './rank.ts';
-import type { Finding, TriageResult } from './types.ts';
+import type { Cause, Finding, TriageResult } from './types.ts';
 
 export interface AnalyzeOptions {
   thresholds?: Partial<TriageThresholds>;
@@ -45,29 +46,7 @@ export function analyze(attempts: Iterable<TriageAttempt>, options: AnalyzeOptio
 
   const findings: Finding[] = [];
   for (const history of histories.values()) {
-    const d = detect(history, t);
-    const causes = d.verdict === 'healthy' ? [] : diagnose(history, d.verdict, t, d.since);
-    const cluster = clusters.get(history.testId);
-    const owners = options.owners && history.file !== '' ? ownersOf(options.owners, history.file) : [];
-    findings.push({
-      testId: history.testId,
-      verdict: d.verdict,
-      runs: d.runs,
-      failures: d.failures,
-      flipRate: d.flipRate,
-      confidence: d.confidence,
-      causes,
-      impact: impactOf(history),
-      ...(cluster ? { cluster } : {}),
-      ...(owners.length > 0 ? { owners } : {}),
-      ...(d.note === undefined ? {} : { note: d.note }),
-      file: history.file,
-      suite: history.suite,
-      name: history.name,
-      ...(d.since === undefined ? {} : { since: d.since }),
-      ...(d.sinceAt === undefined ? {} : { sinceAt: d.sinceAt }),
-      ...(d.evidence.length > 0 ? { evidence: d.evidence } : {}),
-    });
+    findings.push(findingOf(history, t, options.owners, clusters.get(history.testId)));
   }
   findings.sort(compareFindings);
   const count = (verdict: Finding['verdict']) => findings.filter((f) => f.verdict === verdict).length;
@@ -101,38 +80,89 @@ export function analyze(attempts: Iterable<TriageAttempt>, options: AnalyzeOptio
 
 function buildHistories(grouped: Grouped, outages: ReadonlyMap<string, unknown>): Map<string, TestHistory> {
   const histories = new Map<string, TestHistory>();
-  for (const test of grouped.tests.values()) {
-    const executions: Execution[] = [];
-    let outageExecutions = 0;
-    for (const run of grouped.runs) {
-      const attempts = test.byRun.get(run.key);
-      if (!attempts) continue;
-      if (outages.has(run.key)) {
-        outageExecutions++;
-        continue;
-      }
-      const sorted = [...attempts].sort((a, b) => a.retry - b.retry);
-      const firstFailure = sorted.findIndex((a) => isFailure(a.status));
-      const last = sorted[sorted.length - 1]!;
-      const environment: Record<string, string> = {};
-      for (const a of sorted) Object.assign(environment, a.environment);
-      executions.push({
-        run,
-        attempts: sorted,
-        failed: firstFailure !== -1,
-        finalFailed: isFailure(last.status),
-        recovered: firstFailure !== -1 && sorted.slice(firstFailure + 1).some((a) => a.status === 'passed'),
-        environment,
-      });
+  const runs = new Map(grouped.runs.map((run) => [run.key, run]));
+  for (const test of grouped.tests.values()) histories.set(test.testId, historyOf(test, runs, outages));
+  return histories;
+}
+
+/** One test's executions in run order, those in outage runs left out (counted). */
+export function historyOf(
+  test: RawTest,
+  runs: ReadonlyMap<string, RunRef>,
+  outages: ReadonlyMap<string, unknown>,
+): TestHistory {
+  const executions: Execution[] = [];
+  let outageExecutions = 0;
+  const own = [...test.byRun.keys()].map((key) => runs.get(key)!).sort((a, b) => a.order - b.order);
+  for (const run of own) {
+    const attempts = test.byRun.get(run.key)!;
+    if (outages.has(run.key)) {
+      outageExecutions++;
+      continue;
     }
-    histories.set(test.testId, {
-      testId: test.testId,
-      file: test.file,
-      suite: test.suite,
-      name: test.name,
-      executions,
-      outageExecutions,
+    const sorted = [...attempts].sort((a, b) => a.retry - b.retry);
+    const firstFailure = sorted.findIndex((a) => isFailure(a.status));
+    const last = sorted[sorted.length - 1]!;
+    const environment: Record<string, string> = {};
+    for (const a of sorted) Object.assign(environment, a.environment);
+    executions.push({
+      run,
+      attempts: sorted,
+      failed: firstFailure !== -1,
+      finalFailed: isFailure(last.status),
+      recovered: firstFailure !== -1 && sorted.slice(firstFailure + 1).some((a) => a.status === 'passed'),
+      environment,
     });
   }
-  return histories;
+  return {
+    testId: test.testId,
+    file: test.file,
+    suite: test.suite,
+    name: test.name,
+    executions,
+    outageExecutions,
+  };
+}
+
+/** The verdict, causes and impact of one test. */
+export function findingOf(
+  history: TestHistory,
+  t: TriageThresholds,
+  ownerRules: readonly OwnerRule[] | undefined,
+  cluster: string[] | undefined,
+): Finding {
+  const d = detect(history, t);
+  const causes = d.verdict === 'healthy' ? [] : diagnose(history, d.verdict, t, d.since);
+  return finding(history, d, causes, impactOf(history), ownerRules, cluster);
+}
+
+/** Builds a finding with its fields in the order of the JSON contract. */
+export function finding(
+  test: { testId: string; file: string; suite: string[]; name: string },
+  d: Detection,
+  causes: Cause[],
+  impact: Finding['impact'],
+  ownerRules: readonly OwnerRule[] | undefined,
+  cluster: string[] | undefined,
+): Finding {
+  const owners = ownerRules && test.file !== '' ? ownersOf(ownerRules, test.file) : [];
+  return {
+    testId: test.testId,
+    verdict: d.verdict,
+    runs: d.runs,
+    failures: d.failures,
+    flipRate: d.flipRate,
+    confidence: d.confidence,
+    causes,
+    impact,
+    ...(cluster ? { cluster } : {}),
+    ...(owners.length > 0 ? { owners } : {}),
+    ...(d.note === undefined ? {} : { note: d.note }),
+    file: test.file,
+    suite: test.suite,
+    name: test.name,
+    ...(d.since === undefined ? {} : { since: d.since }),
+    ...(d.sinceAt === undefined ? {} : { sinceAt: d.sinceAt }),
+    ...(d.evidence.length > 0 ? { evidence: d.evidence } : {}),
+  };
 }

@@ -48,14 +48,15 @@ export function diagnose(
   };
 
   for (const attempt of failed) {
-    const lines = linesOf(attempt);
-    for (const rule of LINE_RULES) {
-      if (matchRule(rule, lines, tally)) tally(rule.cause).covered++;
+    const signals = textSignals(attempt);
+    for (const { cause, hits } of signals.rules) {
+      const t = tally(cause);
+      for (const hit of hits) addHit(t, hit.key, hit.weight, hit.lines, hit.fix);
+      t.covered++;
     }
-    const reorder = reorderEvidence(`${attempt.message ?? ''}\n${attempt.stack ?? ''}`);
-    if (reorder) {
+    if (signals.reorder) {
       const t = tally('unordered-collection');
-      addHit(t, 'reorder', 0.85, reorder);
+      addHit(t, 'reorder', 0.85, signals.reorder);
       t.covered++;
     }
   }
@@ -111,15 +112,74 @@ export function mergeCause(causes: readonly Cause[], added: Cause): Cause[] {
   return [...rest, merged].sort((a, b) => b.score - a.score || a.cause.localeCompare(b.cause));
 }
 
-function matchRule(rule: LineRule, lines: readonly string[], tally: (c: CauseName) => Tally): boolean {
-  let matched = false;
+/** What the line rules and the reorder rule find in one failure's text. */
+interface Signals {
+  /** Rules with at least one matching signature, in rule order, each with its hits in signature order. */
+  rules: { cause: CauseName; hits: Hit[] }[];
+  reorder: string[] | undefined;
+}
+
+/**
+ * Signals per distinct failure text: the same message, stack and output recur in many failures (a
+ * broken helper fails every test that calls it), and running every rule over them again gives the same
+ * hits. Bounded: the cache starts over when full.
+ */
+const signalCache = new Map<string, Map<string, Map<string, Map<string, Signals>>>>();
+let cachedSignals = 0;
+
+function textSignals(attempt: TriageAttempt): Signals {
+  const keys = [
+    attempt.errorType ?? '',
+    attempt.message ?? '',
+    attempt.stack ?? '',
+    attempt.output ?? '',
+  ] as const;
+  if (cachedSignals >= 5_000) {
+    signalCache.clear();
+    cachedSignals = 0;
+  }
+  const byOutput = child(child(child(signalCache, keys[0]), keys[1]), keys[2]);
+  let signals = byOutput.get(keys[3]);
+  if (!signals) {
+    signals = computeSignals(attempt);
+    byOutput.set(keys[3], signals);
+    cachedSignals++;
+  }
+  return signals;
+}
+
+function child<V>(map: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let found = map.get(key);
+  if (!found) {
+    found = new Map();
+    map.set(key, found);
+  }
+  return found;
+}
+
+function computeSignals(attempt: TriageAttempt): Signals {
+  const lines = linesOf(attempt);
+  const rules: Signals['rules'] = [];
+  for (const rule of LINE_RULES) {
+    const hits = matchRule(rule, lines);
+    if (hits.length > 0) rules.push({ cause: rule.cause, hits });
+  }
+  return { rules, reorder: reorderEvidence(`${attempt.message ?? ''}\n${attempt.stack ?? ''}`) };
+}
+
+function matchRule(rule: LineRule, lines: readonly string[]): Hit[] {
+  const hits: Hit[] = [];
   for (const [index, signature] of rule.signatures.entries()) {
     const found = lines.filter((line) => signature.re.test(line));
     if (found.length === 0) continue;
-    addHit(tally(rule.cause), String(index), signature.weight, found, signature.fix);
-    matched = true;
+    hits.push({
+      key: String(index),
+      weight: signature.weight,
+      lines: found,
+      ...(signature.fix === undefined ? {} : { fix: signature.fix }),
+    });
   }
-  return matched;
+  return hits;
 }
 
 function addHit(t: Tally, key: string, weight: number, lines: readonly string[], fix?: string): void {

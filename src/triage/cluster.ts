@@ -9,16 +9,31 @@ export function coFailureClusters(
   histories: Iterable<TestHistory>,
   t: TriageThresholds,
 ): Map<string, string[]> {
-  const failing = new Map<string, Set<string>>();
-  const byRun = new Map<string, string[]>();
+  const failing = new Map<string, ReadonlySet<string>>();
   for (const history of histories) {
-    const runs = new Set(history.executions.filter((e) => e.failed).map((e) => e.run.key));
-    if (runs.size < t.clusterMinCoFailures) continue;
-    failing.set(history.testId, runs);
+    const runs = failingRuns(history, t);
+    if (runs) failing.set(history.testId, runs);
+  }
+  return clustersOf(failing, t);
+}
+
+/** The run keys a test failed in, when there are enough of them to cluster on. */
+export function failingRuns(history: TestHistory, t: TriageThresholds): Set<string> | undefined {
+  const runs = new Set(history.executions.filter((e) => e.failed).map((e) => e.run.key));
+  return runs.size < t.clusterMinCoFailures ? undefined : runs;
+}
+
+/** Clusters over each test's failing runs (tests with too few left out, see failingRuns). */
+export function clustersOf(
+  failing: ReadonlyMap<string, ReadonlySet<string>>,
+  t: TriageThresholds,
+): Map<string, string[]> {
+  const byRun = new Map<string, string[]>();
+  for (const [testId, runs] of failing) {
     for (const run of runs) {
       const list = byRun.get(run);
-      if (list) list.push(history.testId);
-      else byRun.set(run, [history.testId]);
+      if (list) list.push(testId);
+      else byRun.set(run, [testId]);
     }
   }
   const together = new Map<string, number>();

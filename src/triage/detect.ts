@@ -123,6 +123,11 @@ export function detect(history: TestHistory, t: TriageThresholds): Detection {
   };
 }
 
+/** The verdict of a test that did not fail in its `n` runs (no attempt failed, or all in outage runs). */
+export function quietDetection(n: number): Detection {
+  return healthy({ runs: n, failures: 0, flipRate: 0 }, n, []);
+}
+
 function healthy(
   base: { runs: number; failures: number; flipRate: number },
   n: number,

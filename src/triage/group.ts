@@ -74,7 +74,8 @@ function stripText(attempt: TriageAttempt): TriageAttempt {
   return rest;
 }
 
-function compareRuns(a: Omit<RunRef, 'order'>, b: Omit<RunRef, 'order'>): number {
+/** Time order of runs: startedAt, then runId, attempt and job. */
+export function compareRuns(a: Omit<RunRef, 'order'>, b: Omit<RunRef, 'order'>): number {
   const at = a.startedAt ?? '';
   const bt = b.startedAt ?? '';
   if (at !== bt) return at < bt ? -1 : 1;

@@ -1,10 +1,20 @@
 import type { Grouped } from './group.ts';
-import { isFailure, type TriageThresholds } from './model.ts';
+import { isFailure, type RunRef, type TriageThresholds } from './model.ts';
 import { INFRASTRUCTURE } from './signatures.ts';
 
 export interface Outage {
   runKey: string;
   reason: string;
+}
+
+/** What outage detection needs of each run, keyed by RunRef.key; tests are named by any key type. */
+export interface RunFailures<K> {
+  /** Tests with an attempt that was not skipped. */
+  total: Map<string, number>;
+  /** Tests with a failed or errored attempt. */
+  failing: Map<string, Set<K>>;
+  /** Failing tests with an infrastructure signature in some failed attempt. */
+  infra: Map<string, number>;
 }
 
 /**
@@ -14,6 +24,10 @@ export interface Outage {
  * regression, not an outage, and stays in.
  */
 export function findOutages(grouped: Grouped, t: TriageThresholds): Map<string, Outage> {
+  return outagesOf(grouped.runs, runFailures(grouped), t);
+}
+
+export function runFailures(grouped: Grouped): RunFailures<string> {
   const total = new Map<string, number>();
   const failing = new Map<string, Set<string>>();
   const infra = new Map<string, number>();
@@ -28,21 +42,29 @@ export function findOutages(grouped: Grouped, t: TriageThresholds): Map<string, 
         failing.set(runKey, set);
       }
       set.add(test.testId);
-      if (failures.some((a) => INFRASTRUCTURE.test(textOf(a))))
-        infra.set(runKey, (infra.get(runKey) ?? 0) + 1);
+      if (failures.some(isInfrastructure)) infra.set(runKey, (infra.get(runKey) ?? 0) + 1);
     }
   }
+  return { total, failing, infra };
+}
+
+/** `runs` in time order. */
+export function outagesOf<K>(
+  runs: readonly RunRef[],
+  { total, failing, infra }: RunFailures<K>,
+  t: TriageThresholds,
+): Map<string, Outage> {
   const outages = new Map<string, Outage>();
   /** Per job, the failing set of a mass regression still going on. */
-  const ongoing = new Map<string, Set<string>>();
-  const keeps = (runKey: string, set: ReadonlySet<string>) => {
+  const ongoing = new Map<string, Set<K>>();
+  const keeps = (runKey: string, set: ReadonlySet<K>) => {
     const failed = failing.get(runKey);
     let kept = 0;
     if (failed) for (const id of set) if (failed.has(id)) kept++;
     return set.size > 0 && kept / set.size >= t.outagePersistShare;
   };
-  for (const run of grouped.runs) {
-    const failed = failing.get(run.key) ?? new Set<string>();
+  for (const run of runs) {
+    const failed = failing.get(run.key) ?? new Set<K>();
     const tests = total.get(run.key) ?? 0;
     const infraCount = infra.get(run.key) ?? 0;
     if (failed.size >= t.infraMinFailures && infraCount / failed.size >= t.infraShare) {
@@ -57,7 +79,7 @@ export function findOutages(grouped: Grouped, t: TriageThresholds): Map<string, 
       if (current && !keeps(run.key, current)) ongoing.delete(run.job);
       continue;
     }
-    const later = grouped.runs.filter((r) => r.order > run.order && r.job === run.job);
+    const later = runs.filter((r) => r.order > run.order && r.job === run.job);
     if (later.length >= 2 && later.every((r) => keeps(r.key, failed))) {
       ongoing.set(run.job, failed);
       continue;
@@ -71,6 +93,6 @@ export function findOutages(grouped: Grouped, t: TriageThresholds): Map<string, 
   return outages;
 }
 
-function textOf(a: { message?: string; stack?: string; output?: string }): string {
-  return `${a.message ?? ''}\n${a.stack ?? ''}\n${a.output ?? ''}`;
+export function isInfrastructure(a: { message?: string; stack?: string; output?: string }): boolean {
+  return INFRASTRUCTURE.test(`${a.message ?? ''}\n${a.stack ?? ''}\n${a.output ?? ''}`);
 }

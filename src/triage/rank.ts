@@ -36,6 +36,27 @@ export function compareFindings(a: Finding, b: Finding): number {
     b.impact.minutesLost - a.impact.minutesLost ||
     b.impact.failureRate - a.impact.failureRate ||
     b.confidence - a.confidence ||
-    (a.testId < b.testId ? -1 : a.testId > b.testId ? 1 : 0)
+    compareCodePoints(a.testId, b.testId)
   );
+}
+
+/**
+ * Code point order, the order both history stores sort text in (UTF-8 bytes); it differs from `<` only
+ * where a character above U+FFFF (a surrogate pair) meets one in U+E000–U+FFFF.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    return x >= 0xd800 && y >= 0xd800 ? codePointRank(x) - codePointRank(y) : x - y;
+  }
+  return a.length - b.length;
+}
+
+/** Surrogates (U+D800–U+DFFF) after U+E000–U+FFFF. */
+function codePointRank(unit: number): number {
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
 }

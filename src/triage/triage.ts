@@ -4,7 +4,10 @@ import { analyze } from './analyze.ts';
 import { loadCodeowners } from './codeowners.ts';
 import type { ExplainHook } from './explain.ts';
 import { isFailure, type TestHistory, type TriageAttempt, type TriageThresholds } from './model.ts';
+import type { QuietFindings } from './quiet.ts';
+import { type TriageReport, triageReport } from './report.ts';
 import type { Finding, TriageResult } from './types.ts';
+import { analyzeWindow } from './window.ts';
 
 export interface TriageOptions {
   cwd?: string;
@@ -37,31 +40,96 @@ export const DEFAULT_TRIAGE_RUNS = 200;
  * `testloop triage` as a library call: reads the latest runs from the history store (or takes attempts),
  * sets outage runs aside, calls each test flaky, broken or healthy with evidence and ranked causes,
  * ranks by impact, adds owners from CODEOWNERS, and optionally confirms suspects by rerunning them.
+ * Every finding is in memory at the end; openTriage lists them one at a time.
  */
 export async function triage(options: TriageOptions = {}): Promise<TriageResult> {
   const started = performance.now();
+  const report = await openTriage(options);
+  try {
+    const findings: Finding[] = [];
+    for await (const finding of report.findings()) findings.push(finding);
+    return { findings, stats: { ...report.result.stats, ms: Math.round(performance.now() - started) } };
+  } finally {
+    await report.close();
+  }
+}
+
+/**
+ * triage() for histories of any size: a store is read in passes (window.ts) and the findings of quiet
+ * tests stay in the store until listed, so memory follows the failures, not the history. With `attempts`
+ * or an `explain` hook, everything is read into memory first (the hook looks at each test's failures).
+ */
+export async function openTriage(options: TriageOptions = {}): Promise<TriageReport> {
+  const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
   const log = options.log ?? (() => {});
-  const attempts = await collect(options, cwd);
   const root = await repositoryRoot(cwd).catch(() => cwd);
   const owners = options.codeowners === false ? [] : await loadCodeowners(root, options.codeowners);
-  const { result, histories } = analyze(attempts, {
-    owners,
-    ...(options.thresholds ? { thresholds: options.thresholds } : {}),
-  });
-  let final = result;
-  if (options.rerun !== undefined && options.rerun > 0) {
-    const { rerunSuspects } = await import('./rerun.ts');
-    final = await rerunSuspects(final, {
-      cwd,
-      times: options.rerun,
-      log,
-      ...(options.maxSuspects === undefined ? {} : { maxSuspects: options.maxSuspects }),
-    });
+  const analyzeOptions = { owners, ...(options.thresholds ? { thresholds: options.thresholds } : {}) };
+  let result: TriageResult;
+  let quiet: QuietFindings | undefined;
+  let histories: Map<string, TestHistory> | undefined;
+  if (options.attempts || options.explain) {
+    const analysis = analyze(await collect(options, cwd), analyzeOptions);
+    histories = analysis.histories;
+    result = analysis.result;
+  } else {
+    ({ result, quiet } = await withStore(options, cwd, async (store) => {
+      const window = await store.openWindow(windowQuery(options));
+      try {
+        return await analyzeWindow(window, analyzeOptions);
+      } finally {
+        await window.close();
+      }
+    }));
   }
-  if (options.explain)
-    final = await explainAll(final, histories, options.explain, options.maxExplained ?? 10, log);
-  return { ...final, stats: { ...final.stats, ms: Math.round(performance.now() - started) } };
+  try {
+    if (options.rerun !== undefined && options.rerun > 0) {
+      const { rerunSuspects } = await import('./rerun.ts');
+      result = await rerunSuspects(result, {
+        cwd,
+        times: options.rerun,
+        log,
+        ...(options.maxSuspects === undefined ? {} : { maxSuspects: options.maxSuspects }),
+      });
+    }
+    if (options.explain && histories)
+      result = await explainAll(result, histories, options.explain, options.maxExplained ?? 10, log);
+  } catch (error) {
+    quiet?.close();
+    throw error;
+  }
+  return triageReport(
+    { ...result, stats: { ...result.stats, ms: Math.round(performance.now() - started) } },
+    quiet,
+  );
+}
+
+function windowQuery(options: TriageOptions): { runs: number; branch?: string } {
+  return {
+    runs: options.runs ?? DEFAULT_TRIAGE_RUNS,
+    ...(options.branch === undefined ? {} : { branch: options.branch }),
+  };
+}
+
+/** Runs `work` on the given store, or on one opened (and closed) here. */
+async function withStore<T>(
+  options: TriageOptions,
+  cwd: string,
+  work: (store: HistoryStore) => Promise<T>,
+): Promise<T> {
+  if (options.store) return work(options.store);
+  const { openHistoryStore } = await import('../history/open.ts');
+  const store = await openHistoryStore({
+    cwd,
+    env: options.env ?? process.env,
+    ...(options.history === undefined ? {} : { path: options.history }),
+  });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
 }
 
 async function collect(options: TriageOptions, cwd: string): Promise<TriageAttempt[]> {
@@ -79,11 +147,7 @@ async function collect(options: TriageOptions, cwd: string): Promise<TriageAttem
       ...(options.history === undefined ? {} : { path: options.history }),
     }));
   try {
-    const query = {
-      runs: options.runs ?? DEFAULT_TRIAGE_RUNS,
-      ...(options.branch === undefined ? {} : { branch: options.branch }),
-    };
-    for await (const attempt of store.recentAttempts(query)) out.push(attempt);
+    for await (const attempt of store.recentAttempts(windowQuery(options))) out.push(attempt);
   } finally {
     if (!options.store) await store.close();
   }

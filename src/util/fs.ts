@@ -4,7 +4,10 @@ import { dirname } from 'node:path';
 import { TestloopError } from '../errors.ts';
 
 /** Writes through a temp file and a rename, so a failed run never leaves a half-written report behind. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | AsyncIterable<string | Uint8Array>,
+): Promise<void> {
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await mkdir(dirname(path), { recursive: true });
@@ -12,6 +15,8 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
+    // An error of the content's producer (a store read, say) is not an output error.
+    if (error instanceof TestloopError) throw error;
     throw new TestloopError(
       'TESTLOOP_OUTPUT',
       `${path}: cannot write output (${(error as NodeJS.ErrnoException).code ?? String(error)}). Check the path and its permissions`,

@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SCHEMA_VERSION } from '../../src/history/migrations.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/history/migrations.ts';
 import { openHistoryStore } from '../../src/history/open.ts';
 import type { HistoryStore, StoredAttempt } from '../../src/history/types.ts';
 import { type RunInfo, type TestAttempt, testIdOf } from '../../src/junit/types.ts';
@@ -11,6 +12,7 @@ import { type Backend, postgresBackend, sqliteBackend } from './backends.ts';
 import { runWriters } from './concurrency.ts';
 import { startTestPostgres } from './postgres-server.ts';
 import { type Report, randomHistory } from './random-history.ts';
+import type { StoreTarget } from './writer-worker.ts';
 
 const server = await startTestPostgres();
 const backends: Backend[] = [sqliteBackend(), postgresBackend(server)];
@@ -48,6 +50,29 @@ const run = (runId: string, startedAt: string, extra: Partial<RunInfo> = {}): Ru
 
 async function* lazily(count: number, make: (i: number) => TestAttempt): AsyncIterable<TestAttempt> {
   for (let i = 0; i < count; i++) yield make(i);
+}
+
+/** Runs SQL on a database of either backend, as a client of its own. */
+async function execute(target: StoreTarget, statements: readonly string[]): Promise<void> {
+  if (target.kind === 'sqlite') {
+    mkdirSync(dirname(target.path), { recursive: true });
+    const db = new Database(target.path);
+    try {
+      for (const statement of statements) db.exec(statement);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: target.url });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${target.schema}`);
+    await client.query(`SET search_path = ${target.schema}`);
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }
 
 describe.each(backends)('$name history store', (backend) => {
@@ -262,9 +287,67 @@ describe.each(backends)('$name history store', (backend) => {
   test('applies each migration once when 8 processes open a new database together', async () => {
     const database = await backend.fresh();
     await runWriters(Array.from({ length: 8 }, () => ({ target: database.target })));
-    expect(await database.migrationVersions()).toEqual([SCHEMA_VERSION]);
+    expect(await database.migrationVersions()).toEqual(MIGRATIONS.map((m) => m.version));
     await (await database.open()).close();
-    expect(await database.migrationVersions()).toEqual([SCHEMA_VERSION]);
+    expect(await database.migrationVersions()).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  test('migrates a database of schema 1: attempts stored before keep their text, next to new ones', async () => {
+    const database = await backend.fresh();
+    const sqlite = backend.name === 'sqlite';
+    // A history written by the testloop of schema 1: failure text in the attempts table itself.
+    await execute(database.target, [
+      sqlite
+        ? 'CREATE TABLE testloop_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT'
+        : 'CREATE TABLE testloop_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+      sqlite ? MIGRATIONS[0]!.sqlite : MIGRATIONS[0]!.postgres,
+      `INSERT INTO testloop_migrations (version, name, applied_at) VALUES (1, 'runs, tests, attempts', '2026-01-01T00:00:00Z')`,
+      `INSERT INTO runs (run_id, attempt, job, "commit", branch, started_at) VALUES ('old', 1, '', 'c-old', 'main', '2026-03-01T00:00:00.000Z')`,
+      `INSERT INTO tests (test_id, file, suite, name) VALUES ('t.ts › x', 't.ts', '[]', 'x'), ('t.ts › y', 't.ts', '[]', 'y')`,
+      `INSERT INTO attempts (run, test, retry, status, duration_ms, message, stack, output)
+       VALUES (1, 1, 0, 'failed', 5, 'boom', 'at x (t.ts:1:1)', 'log'), (1, 2, 0, 'passed', 3, NULL, NULL, 'log')`,
+    ]);
+    const store = await database.open();
+    try {
+      expect(await database.migrationVersions()).toEqual(MIGRATIONS.map((m) => m.version));
+      const failing = (extra: Partial<TestAttempt>) =>
+        attempt('t.ts', [], 'x', { status: 'failed', message: 'boom', stack: 'at x (t.ts:1:1)', ...extra });
+      await store.ingest(run('new', '2026-03-02T00:00:00Z'), [
+        failing({ output: 'log' }),
+        attempt('t.ts', [], 'y'),
+      ]);
+      const rows = await collect(store.recentAttempts({ runs: 5 }));
+      expect(
+        rows.map((row) => [row.runId, row.name, row.status, row.message, row.stack, row.output]),
+      ).toEqual([
+        ['old', 'x', 'failed', 'boom', 'at x (t.ts:1:1)', 'log'],
+        ['old', 'y', 'passed', undefined, undefined, 'log'],
+        ['new', 'x', 'failed', 'boom', 'at x (t.ts:1:1)', 'log'],
+        ['new', 'y', 'passed', undefined, undefined, undefined],
+      ]);
+      const window = await store.openWindow({ runs: 5 });
+      try {
+        const failures = [];
+        for await (const failure of window.failures()) failures.push(failure);
+        expect(failures.map((f) => [f.message, f.stack, f.output])).toEqual([
+          ['boom', 'at x (t.ts:1:1)', 'log'],
+          ['boom', 'at x (t.ts:1:1)', 'log'],
+        ]);
+        const byTest = [];
+        for await (const a of window.attemptsByTest()) byTest.push([a.testId, a.status, a.message ?? null]);
+        // Passing attempts come without text: it is never evidence.
+        expect(byTest.sort()).toEqual([
+          ['t.ts › x', 'failed', 'boom'],
+          ['t.ts › x', 'failed', 'boom'],
+          ['t.ts › y', 'passed', null],
+          ['t.ts › y', 'passed', null],
+        ]);
+      } finally {
+        await window.close();
+      }
+    } finally {
+      await store.close();
+    }
   });
 
   test('refuses a database migrated by a newer testloop', async () => {
