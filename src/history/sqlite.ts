@@ -61,7 +61,7 @@ export async function openSqliteStore(
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, { timeout });
-    db.pragma('journal_mode = WAL');
+    enterWalMode(db, timeout);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     // The test_id index of a history with millions of tests outgrows SQLite's default 8 MiB page cache,
@@ -72,6 +72,25 @@ export async function openSqliteStore(
   } catch (error) {
     db?.close();
     throw storeError(path, error);
+  }
+}
+
+/**
+ * Switching a new file to WAL needs a moment of exclusive access, and SQLite answers SQLITE_BUSY at once
+ * rather than through the busy timeout when several processes open the same new history together (CI
+ * jobs sharing a workspace): retry for as long as the timeout allows.
+ */
+function enterWalMode(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      const busy = error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
+      if (!busy || Date.now() + wait > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
+    }
   }
 }
 
