@@ -7,7 +7,7 @@ import { type CoverageInput, loadCoverage } from '../coverage/load.ts';
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import { TestloopError } from '../errors.ts';
 import { parseImports } from '../graph/parse-imports.ts';
-import { MODULE_EXTENSIONS } from '../runners/project-files.ts';
+import { escapeGlob, MODULE_EXTENSIONS, projectRelative } from '../runners/project-files.ts';
 import { type RunResult, runTests } from '../runners/run.ts';
 import type { ProjectInfo, RunnerAdapter, RunnerName } from '../runners/types.ts';
 import { type BatchMember, type BatchRun, RerunBatcher, vitestVerdicts } from './rerun-batch.ts';
@@ -20,6 +20,8 @@ import {
   writeScratch,
 } from './sandbox.ts';
 import type { CandidateValidator, Stage, TestContext, Validation } from './types.ts';
+import type { DriverRun } from './vitest-driver/driver.ts';
+import { DriverPool } from './vitest-driver/pool.ts';
 
 export interface ValidatorOptions {
   /** Repository root, absolute. */
@@ -28,10 +30,15 @@ export interface ValidatorOptions {
   adapter: RunnerAdapter;
   /** Passing runs required in total, each in a fresh process (default 3); see ./rerun-batch.ts for 2… */
   reruns?: number;
-  /** Per runner process; the whole process group is killed after it (default 60 000). */
+  /** Per runner process or driver request; the whole process group is killed after it (default 60 000). */
   timeoutMs?: number;
   /** The environment to scrub and run with (default process.env). */
   env?: Record<string, string | undefined>;
+  /**
+   * vitest only: run through one long-lived validation process (./vitest-driver/) instead of one vitest
+   * process per run (default true). Without it, or when it cannot start, every run is its own process.
+   */
+  driver?: boolean | { script: string };
 }
 
 /** How many lines of runner output a failure keeps for the repair prompt. */
@@ -49,25 +56,33 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
   // CI: runners then never write snapshots, and a snapshot a generated test invents is no evidence.
   const env = { ...scrubEnv(options.env ?? process.env), CI: 'true' };
   const realRoot = realpathSync(root);
+  // vitest: validation processes that stay up between runs (./vitest-driver/), one per core at most.
+  const driver =
+    adapter.name === 'vitest' && options.driver !== false
+      ? new DriverPool({
+          project,
+          env,
+          timeoutMs,
+          ...(typeof options.driver === 'object' ? { script: options.driver.script } : {}),
+        })
+      : undefined;
   // Reruns share runner processes (./rerun-batch.ts); vitest only, whose result lines name failing files.
   const batcher = adapter.name === 'vitest' ? new RerunBatcher(runBatch) : undefined;
 
   async function runBatch(members: BatchMember[]): Promise<BatchRun> {
+    const files = members.flatMap((m) => m.files);
     const home = makeTempDir('testloop-home-');
     try {
-      const result = await runTests(
-        project,
-        adapter,
-        members.flatMap((m) => m.files),
-        {
+      const result =
+        (await driver?.run(files)) ??
+        (await runTests(project, adapter, files, {
           output: 'capture',
           timeoutMs,
           isolated: true,
           baseEnv: { ...env, HOME: home.path, USERPROFILE: home.path },
-        },
-      );
+        }));
       const text = stripVTControlCharacters(result.output ?? '');
-      const counts = countTests(adapter.name, text, '');
+      const counts = (result as DriverRun).counts ?? countTests(adapter.name, text, '');
       const verdicts = vitestVerdicts(members, text, result.exitCode, result.timedOut, counts);
       return { verdicts, runnerMs: result.durationMs };
     } finally {
@@ -89,8 +104,10 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
       const home = makeTempDir('testloop-home-');
       const names = { scratch: scratchRel, testFile, root, realRoot, dir: project.dir };
       let runnerMs = 0;
+      const include = [escapeGlob(projectRelative(project, context.target.file))];
       const run = async (coverage: boolean): Promise<Outcome> => {
-        const start = () =>
+        const start = async (): Promise<RunResult> =>
+          (await driver?.run([scratchRel], coverage ? { dir: coverageDir.path, include } : undefined)) ??
           runTests(project, adapter, [scratchRel], {
             output: 'capture',
             timeoutMs,
@@ -157,6 +174,9 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         coverageDir.remove();
         home.remove();
       }
+    },
+    async close() {
+      await driver?.close();
     },
   };
 }
@@ -305,7 +325,7 @@ function classify(
       `vitest needs ${provider} to measure what a generated test covers. Install it (npm i -D ${provider}) and retry`,
     );
   }
-  const counts = countTests(runner, text, scratchAbs);
+  const counts = (result as DriverRun).counts ?? countTests(runner, text, scratchAbs);
   if (
     result.exitCode !== 0 &&
     NOT_PICKED_UP.test(text) &&
