@@ -39,6 +39,8 @@ interface Child {
   output: string[];
   onReply: (reply: DriverReply) => void;
   onExit: (code: number | null, signal: NodeJS.Signals | null) => void;
+  /** Settles once the process has exited (and was reaped). */
+  exited: Promise<void>;
 }
 
 const group = process.platform !== 'win32';
@@ -69,10 +71,14 @@ export class VitestDriver {
   }
 
   /** Kills the process group and removes its folders. */
+  /** Kills the process group and waits for the process to exit (a killed one is gone only once reaped). */
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
-    if (this.child) this.stop(this.child);
+    const child = this.child;
+    if (child === undefined) return;
+    this.stop(child);
+    await Promise.race([child.exited, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   }
 
   private async request(
@@ -171,7 +177,17 @@ export class VitestDriver {
       // Its own process group: a timeout kills the workers it forked too.
       detached: group,
     });
-    const child: Child = { process: proc, temp, output: [], onReply: () => {}, onExit: () => {} };
+    let exited = (): void => {};
+    const child: Child = {
+      process: proc,
+      temp,
+      output: [],
+      onReply: () => {},
+      onExit: () => {},
+      exited: new Promise((resolve) => {
+        exited = resolve;
+      }),
+    };
     const collect = (chunk: Buffer): void => {
       child.output.push(chunk.toString('utf8'));
     };
@@ -185,9 +201,13 @@ export class VitestDriver {
       if (this.child === child) this.child = undefined;
       killGroup(proc);
       temp.remove();
+      exited();
       child.onExit(code, signal);
     });
-    proc.on('error', () => child.onExit(null, null));
+    proc.on('error', () => {
+      exited();
+      child.onExit(null, null);
+    });
     live.add(proc);
     if (live.size === 1 && !exitHook) {
       exitHook = true;
