@@ -148,6 +148,23 @@ test('a hung test: the whole process group is killed at the time limit, and the 
   }
 });
 
+test('a test that kills its validation process fails that run; the next run starts a new process', async () => {
+  const driver = new VitestDriver({ project, env, timeoutMs: 30_000 });
+  const killer = `${HEADER}test('kills', () => { process.kill(process.ppid, 'SIGKILL'); });\n`;
+  const good = `${HEADER}test('halves', () => { expect(discount(100, 'HALF')).toBe(50); });\n`;
+  try {
+    await withFiles({ 'src/killer.test.ts': killer, 'src/good.test.ts': good }, async () => {
+      const killed = await driver.run(['src/killer.test.ts']);
+      expect(killed).toMatchObject({ exitCode: 1, timedOut: false });
+      expect(text(killed)).toMatch(/the validation process exited during the run \(SIGKILL\)/);
+      const after = await driver.run(['src/good.test.ts']);
+      expect(after, text(after)).toMatchObject({ exitCode: 0, counts: { passed: 1 } });
+    });
+  } finally {
+    await driver.close();
+  }
+});
+
 describe('the validator with the driver, and without it', () => {
   const target: GenerateTarget = {
     id: 'src/price.ts:discount',

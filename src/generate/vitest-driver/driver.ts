@@ -5,7 +5,7 @@
 // (the next request starts a new process). When it cannot start, `run` answers undefined and the caller
 // runs the old way, one process per run.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -77,6 +77,8 @@ export class VitestDriver {
     await this.queue;
     const child = this.child;
     if (child === undefined) return;
+    // Referenced again, so that testloop waits for the exit instead of ending with the promise pending.
+    child.process.ref();
     this.stop(child);
     await Promise.race([child.exited, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   }
@@ -259,8 +261,10 @@ function killGroup(child: ChildProcess): void {
   live.delete(child);
   if (child.pid === undefined) return;
   try {
+    // The group outlives its leader (workers it left); on Windows only a live process has a tree to kill.
     if (group) process.kill(-child.pid, 'SIGKILL');
-    else child.kill('SIGKILL');
+    else if (child.exitCode === null && child.signalCode === null)
+      spawnSync('taskkill', ['/pid', String(child.pid), '/T', '/F']);
   } catch {
     // Already gone.
   }
