@@ -28,7 +28,10 @@ export interface ValidatorOptions {
   root: string;
   project: ProjectInfo;
   adapter: RunnerAdapter;
-  /** Passing runs required in total, each in a fresh process (default 3); see ./rerun-batch.ts for 2… */
+  /**
+   * Passing runs required in total, each in a fresh process (default 3): a runner process of its own, or with
+   * the vitest driver a fresh worker process of the validation process; see ./rerun-batch.ts for 2…
+   */
   reruns?: number;
   /** Per runner process or driver request; the whole process group is killed after it (default 60 000). */
   timeoutMs?: number;
@@ -66,7 +69,8 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
           ...(typeof options.driver === 'object' ? { script: options.driver.script } : {}),
         })
       : undefined;
-  // Reruns share runner processes (./rerun-batch.ts); vitest only, whose result lines name failing files.
+  // Reruns share runner processes or driver requests (./rerun-batch.ts, one per core at once either way);
+  // vitest only, whose result lines name failing files.
   const batcher = adapter.name === 'vitest' ? new RerunBatcher(runBatch) : undefined;
 
   async function runBatch(members: BatchMember[]): Promise<BatchRun> {

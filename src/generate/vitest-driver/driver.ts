@@ -70,7 +70,6 @@ export class VitestDriver {
     return next;
   }
 
-  /** Kills the process group and removes its folders. */
   /** Kills the process group and waits for the process to exit (a killed one is gone only once reaped). */
   async close(): Promise<void> {
     this.closed = true;
@@ -89,6 +88,8 @@ export class VitestDriver {
     queued: number,
   ): Promise<DriverRun | undefined> {
     if (this.unsupported !== undefined || this.closed) return undefined;
+    // One that died while idle (not this run's doing) is replaced before the run.
+    if (this.child && !alive(this.child.process)) this.stop(this.child);
     const child = this.child ?? (await this.start());
     if (child === undefined) return undefined;
     const { project, timeoutMs } = this.options;
@@ -145,7 +146,10 @@ export class VitestDriver {
         clearTimeout(timer);
         resolve({ type: 'exit', how: signal ?? `exit code ${code}` });
       };
-      child.process.send(request);
+      if (!alive(child.process)) return child.onExit(child.process.exitCode, child.process.signalCode);
+      child.process.send(request, (error) => {
+        if (error) child.onExit(null, null);
+      });
     });
   }
 
@@ -251,6 +255,10 @@ export class VitestDriver {
     killGroup(child.process);
     child.temp.remove();
   }
+}
+
+function alive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null && child.connected;
 }
 
 /** Driver processes not yet killed: all go when testloop exits, however it exits. */
