@@ -44,6 +44,8 @@ interface Child {
 }
 
 const group = process.platform !== 'win32';
+/** How long vitest gets to close (global teardown) before the group is killed. */
+const CLOSE_GRACE_MS = 5_000;
 
 export class VitestDriver {
   private child: Child | undefined;
@@ -70,7 +72,10 @@ export class VitestDriver {
     return next;
   }
 
-  /** Kills the process group and waits for the process to exit (a killed one is gone only once reaped). */
+  /**
+   * Lets vitest close (the project's global teardown runs, as at the end of `vitest run`), then kills what is
+   * left of the process group, and waits until the process has exited (a killed one is gone once reaped).
+   */
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
@@ -78,8 +83,14 @@ export class VitestDriver {
     if (child === undefined) return;
     // Referenced again, so that testloop waits for the exit instead of ending with the promise pending.
     child.process.ref();
+    const within = (ms: number) =>
+      Promise.race([child.exited, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+    if (alive(child.process)) {
+      child.process.disconnect();
+      await within(CLOSE_GRACE_MS);
+    }
     this.stop(child);
-    await Promise.race([child.exited, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    await within(CLOSE_GRACE_MS);
   }
 
   private async request(
