@@ -104,7 +104,8 @@ export function ensureProject(dir, nodeModules, log) {
   }
   mkdirSync(join(dir, 'node_modules'));
   for (const entry of ['vitest', '@vitest', 'vite', '.bin']) {
-    if (existsSync(join(nodeModules, entry))) symlinkSync(join(nodeModules, entry), join(dir, 'node_modules', entry));
+    if (existsSync(join(nodeModules, entry)))
+      symlinkSync(join(nodeModules, entry), join(dir, 'node_modules', entry));
   }
   git(dir, ['init', '-q', '--initial-branch=main']);
   git(dir, ['add', '-A']);
@@ -124,7 +125,9 @@ export function ensureProject(dir, nodeModules, log) {
   git(dir, ['commit', '-qam', 'feature: limits, and a label bug']);
   git(dir, ['gc', '-q']);
   writeFileSync(join(dir, MARKER), `${JSON.stringify({ changed })}\n`);
-  log(`ci: generated ${PARAMS.modules} modules and tests in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `ci: generated ${PARAMS.modules} modules and tests in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   return { cached: false };
 }
 
@@ -136,7 +139,12 @@ function timed(command, args, cwd, env = {}) {
     encoding: 'utf8',
     maxBuffer: 512 * 1024 * 1024,
   });
-  return { ms: performance.now() - started, status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return {
+    ms: performance.now() - started,
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
 }
 
 /** Failing TestIds (`file › describe › test`) from vitest's JSON reporter. */
@@ -146,7 +154,8 @@ function failingFromVitestJson(path, root) {
   for (const file of report.testResults ?? []) {
     const relative = file.name.startsWith(root) ? file.name.slice(root.length + 1) : file.name;
     // A file that fails before any test runs (a syntax error) is one failure, as testloop records it.
-    if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) failing.push(`${relative} › (file)`);
+    if (file.status === 'failed' && (file.assertionResults ?? []).length === 0)
+      failing.push(`${relative} › (file)`);
     for (const a of file.assertionResults ?? []) {
       if (a.status === 'failed') failing.push([relative, ...(a.ancestorTitles ?? []), a.title].join(' › '));
     }
@@ -178,7 +187,8 @@ export async function main({ flags = {}, log = (m) => process.stderr.write(`benc
     rmSync(join(dir, '.testloop'), { recursive: true, force: true });
     log(`ci: testloop ci, run ${run + 1} of ${runs}`);
     const own = timed(process.execPath, [bin, 'ci', '--base', 'main', '--format', 'json'], dir);
-    if (own.status === 2 || own.stdout.trim() === '') throw new Error(`testloop ci failed: ${own.stderr.slice(-2000)}`);
+    if (own.status === 2 || own.stdout.trim() === '')
+      throw new Error(`testloop ci failed: ${own.stderr.slice(-2000)}`);
     ci = JSON.parse(own.stdout);
     testloopRuns.push(own.ms);
 
@@ -214,14 +224,21 @@ export async function main({ flags = {}, log = (m) => process.stderr.write(`benc
   );
   line(`| ${'step'.padEnd(40)} | ${'wall'.padStart(9)} |`);
   line(`| ${'-'.repeat(40)} | ${'-'.repeat(9)} |`);
-  line(`| ${'testloop ci (select → … → triage)'.padEnd(40)} | ${`${(own / 1000).toFixed(1)} s`.padStart(9)} |`);
-  for (const step of ci.steps) line(`|   ${step.name.padEnd(38)} | ${`${(step.ms / 1000).toFixed(1)} s`.padStart(9)} |`);
-  line(`| ${'vitest run --coverage (full suite)'.padEnd(40)} | ${`${(anchor / 1000).toFixed(1)} s`.padStart(9)} |`);
+  line(
+    `| ${'testloop ci (select → … → triage)'.padEnd(40)} | ${`${(own / 1000).toFixed(1)} s`.padStart(9)} |`,
+  );
+  for (const step of ci.steps)
+    line(`|   ${step.name.padEnd(38)} | ${`${(step.ms / 1000).toFixed(1)} s`.padStart(9)} |`);
+  line(
+    `| ${'vitest run --coverage (full suite)'.padEnd(40)} | ${`${(anchor / 1000).toFixed(1)} s`.padStart(9)} |`,
+  );
   line('');
   line(
     `tests run: ${ci.run.testFiles} of ${ci.run.totalTestFiles} files; diff coverage ${ci.gaps?.totals.percent.toFixed(1) ?? '-'}%; exit ${ci.exitCode}`,
   );
-  line(`failing tests: testloop ci ${JSON.stringify(ci.run.failedTests)}; full suite ${JSON.stringify(anchorFailing)}`);
+  line(
+    `failing tests: testloop ci ${JSON.stringify(ci.run.failedTests)}; full suite ${JSON.stringify(anchorFailing)}`,
+  );
   line(
     `speed-up: ${speedup.toFixed(1)}x (target ≥ ${TARGET_SPEEDUP}x: ${speedup >= TARGET_SPEEDUP ? 'PASS' : 'MISS'}); same failing tests: ${same ? 'yes' : 'NO'}`,
   );

@@ -273,6 +273,8 @@ describe('action.yml', () => {
     const read = [...sources.matchAll(/Input\(env, '([a-z-]+)'/g)].map((m) => m[1]);
     expect([...keysOf('inputs')].sort()).toEqual([...new Set(read)].sort());
     expect(yml).toMatch(/^ {2}github-token:\n(?: {4}.*\n)* {4}default: \$\{\{ github\.token \}\}\n/m);
-    expect(yml).toMatch(/^runs:\n {2}using: node24\n(?: {2}#.*\n)* {2}pre: dist\/action-setup\.js\n {2}main: dist\/action\.js\n/m);
+    expect(yml).toMatch(
+      /^runs:\n {2}using: node24\n(?: {2}#.*\n)* {2}pre: dist\/action-setup\.js\n {2}main: dist\/action\.js\n/m,
+    );
   });
 });
