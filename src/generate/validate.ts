@@ -38,8 +38,9 @@ export interface ValidatorOptions {
   /** The environment to scrub and run with (default process.env). */
   env?: Record<string, string | undefined>;
   /**
-   * vitest only: run through one long-lived validation process (./vitest-driver/) instead of one vitest
-   * process per run (default true). Without it, or when it cannot start, every run is its own process.
+   * vitest only: run through long-lived validation processes (./vitest-driver/, up to one per core) instead
+   * of one vitest process per run (default true). Without them, or when they cannot start (vitest older than
+   * 4, a config its Node API cannot load), every run is its own process. `script`: another child program.
    */
   driver?: boolean | { script: string };
 }
