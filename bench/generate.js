@@ -527,7 +527,7 @@ export async function main({ flags = {}, log = (m) => process.stderr.write(`benc
       ` (${project.cached ? 'cached inputs' : `generated in ${s(project.generatedMs)}`}: ${project.key})`,
   );
   out(
-    'wall: process spawn to exit; model: stats.llmMs; runner: stats.runnerMs (runner processes, spawn to exit);',
+    'wall: process spawn to exit; model: stats.llmMs; runner: stats.runnerMs (validation runs, request to result);',
   );
   out(
     'overhead: wall - model - runner (Node start and module loading included); CPU: user+sys of all processes',

@@ -13,6 +13,8 @@ await build({
     'cli/main': 'src/cli/main.ts',
     action: 'src/integrations/github/main.ts',
     'action-setup': 'src/integrations/github/setup-main.ts',
+    // The validation process `testloop generate` starts for a vitest package (src/generate/vitest-driver/).
+    'generate/vitest-driver': 'src/generate/vitest-driver/child.ts',
   },
   outdir: 'dist',
   outbase: 'src',

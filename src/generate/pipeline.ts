@@ -259,6 +259,15 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
     );
   } finally {
     await client?.close();
+    // Validation processes stay up between candidates; they go with the run.
+    await Promise.all(
+      [...validators.values()].map((validator) =>
+        validator.then(
+          (v) => v.close?.(),
+          () => {},
+        ),
+      ),
+    );
   }
   const poolMs = performance.now() - poolStarted;
 

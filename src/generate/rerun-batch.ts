@@ -3,10 +3,11 @@
 // test run is the runner starting, not the test).
 //
 // Each run stays its own: the batch runs every file in a fresh worker process, one file after another
-// (vitest --isolate --no-file-parallelism), as if it ran alone. A batch passes all its members only when the
-// runner exits cleanly with exactly the passing tests their first runs had; a member with a file the runner
-// names as failing failed that run; any other member of a batch that did not pass is rerun on its own. So
-// another candidate's failure never rejects a member, and no member passes on another's account.
+// (vitest --isolate --no-file-parallelism, or one request to a validation process of ./vitest-driver/, which
+// runs files the same way), as if it ran alone. A batch passes all its members only when the runner exits
+// cleanly with exactly the passing tests their first runs had; a member with a file the runner names as
+// failing failed that run; any other member of a batch that did not pass is rerun on its own. So another
+// candidate's failure never rejects a member, and no member passes on another's account.
 
 import { availableParallelism } from 'node:os';
 

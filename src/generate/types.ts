@@ -65,6 +65,8 @@ export interface Validation {
 /** Runs a candidate in the repository's runner, in isolation, and says how far down the funnel it got. */
 export interface CandidateValidator {
   validate(context: TestContext, code: string): Promise<Validation>;
+  /** Ends what the validator keeps running between candidates (a validation process). */
+  close?(): Promise<void>;
 }
 
 export interface GenerateResult {

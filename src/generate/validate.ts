@@ -7,7 +7,7 @@ import { type CoverageInput, loadCoverage } from '../coverage/load.ts';
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import { TestloopError } from '../errors.ts';
 import { parseImports } from '../graph/parse-imports.ts';
-import { MODULE_EXTENSIONS } from '../runners/project-files.ts';
+import { escapeGlob, MODULE_EXTENSIONS, projectRelative } from '../runners/project-files.ts';
 import { type RunResult, runTests } from '../runners/run.ts';
 import type { ProjectInfo, RunnerAdapter, RunnerName } from '../runners/types.ts';
 import { type BatchMember, type BatchRun, RerunBatcher, vitestVerdicts } from './rerun-batch.ts';
@@ -20,18 +20,29 @@ import {
   writeScratch,
 } from './sandbox.ts';
 import type { CandidateValidator, Stage, TestContext, Validation } from './types.ts';
+import type { DriverRun } from './vitest-driver/driver.ts';
+import { DriverPool } from './vitest-driver/pool.ts';
 
 export interface ValidatorOptions {
   /** Repository root, absolute. */
   root: string;
   project: ProjectInfo;
   adapter: RunnerAdapter;
-  /** Passing runs required in total, each in a fresh process (default 3); see ./rerun-batch.ts for 2… */
+  /**
+   * Passing runs required in total, each in a fresh process (default 3): a runner process of its own, or with
+   * the vitest driver a fresh worker process of the validation process; see ./rerun-batch.ts for 2…
+   */
   reruns?: number;
-  /** Per runner process; the whole process group is killed after it (default 60 000). */
+  /** Per runner process or driver request; the whole process group is killed after it (default 60 000). */
   timeoutMs?: number;
   /** The environment to scrub and run with (default process.env). */
   env?: Record<string, string | undefined>;
+  /**
+   * vitest only: run through long-lived validation processes (./vitest-driver/, up to one per core) instead
+   * of one vitest process per run (default true). Without them, or when they cannot start (vitest older than
+   * 4, a config its Node API cannot load), every run is its own process. `script`: another child program.
+   */
+  driver?: boolean | { script: string };
 }
 
 /** How many lines of runner output a failure keeps for the repair prompt. */
@@ -49,25 +60,34 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
   // CI: runners then never write snapshots, and a snapshot a generated test invents is no evidence.
   const env = { ...scrubEnv(options.env ?? process.env), CI: 'true' };
   const realRoot = realpathSync(root);
-  // Reruns share runner processes (./rerun-batch.ts); vitest only, whose result lines name failing files.
+  // vitest: validation processes that stay up between runs (./vitest-driver/), one per core at most.
+  const driver =
+    adapter.name === 'vitest' && options.driver !== false
+      ? new DriverPool({
+          project,
+          env,
+          timeoutMs,
+          ...(typeof options.driver === 'object' ? { script: options.driver.script } : {}),
+        })
+      : undefined;
+  // Reruns share runner processes or driver requests (./rerun-batch.ts, one per core at once either way);
+  // vitest only, whose result lines name failing files.
   const batcher = adapter.name === 'vitest' ? new RerunBatcher(runBatch) : undefined;
 
   async function runBatch(members: BatchMember[]): Promise<BatchRun> {
+    const files = members.flatMap((m) => m.files);
     const home = makeTempDir('testloop-home-');
     try {
-      const result = await runTests(
-        project,
-        adapter,
-        members.flatMap((m) => m.files),
-        {
+      const result =
+        (await driver?.run(files)) ??
+        (await runTests(project, adapter, files, {
           output: 'capture',
           timeoutMs,
           isolated: true,
           baseEnv: { ...env, HOME: home.path, USERPROFILE: home.path },
-        },
-      );
+        }));
       const text = stripVTControlCharacters(result.output ?? '');
-      const counts = countTests(adapter.name, text, '');
+      const counts = (result as DriverRun).counts ?? countTests(adapter.name, text, '');
       const verdicts = vitestVerdicts(members, text, result.exitCode, result.timedOut, counts);
       return { verdicts, runnerMs: result.durationMs };
     } finally {
@@ -89,8 +109,10 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
       const home = makeTempDir('testloop-home-');
       const names = { scratch: scratchRel, testFile, root, realRoot, dir: project.dir };
       let runnerMs = 0;
+      const include = [escapeGlob(projectRelative(project, context.target.file))];
       const run = async (coverage: boolean): Promise<Outcome> => {
-        const start = () =>
+        const start = async (): Promise<RunResult> =>
+          (await driver?.run([scratchRel], coverage ? { dir: coverageDir.path, include } : undefined)) ??
           runTests(project, adapter, [scratchRel], {
             output: 'capture',
             timeoutMs,
@@ -157,6 +179,9 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         coverageDir.remove();
         home.remove();
       }
+    },
+    async close() {
+      await driver?.close();
     },
   };
 }
@@ -305,7 +330,7 @@ function classify(
       `vitest needs ${provider} to measure what a generated test covers. Install it (npm i -D ${provider}) and retry`,
     );
   }
-  const counts = countTests(runner, text, scratchAbs);
+  const counts = (result as DriverRun).counts ?? countTests(runner, text, scratchAbs);
   if (
     result.exitCode !== 0 &&
     NOT_PICKED_UP.test(text) &&

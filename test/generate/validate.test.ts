@@ -13,10 +13,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { isTestloopError } from '../../src/errors.ts';
 import { checkTestPath, removeLeftovers, scrubEnv, writeScratch } from '../../src/generate/sandbox.ts';
-import type { GenerateTarget, TestContext, Validation } from '../../src/generate/types.ts';
+import type {
+  CandidateValidator,
+  GenerateTarget,
+  TestContext,
+  Validation,
+} from '../../src/generate/types.ts';
 import { createValidator } from '../../src/generate/validate.ts';
 import { runnerByName } from '../../src/runners/registry.ts';
 import type { ProjectInfo, RunnerName } from '../../src/runners/types.ts';
@@ -144,16 +149,28 @@ async function timed(label: string, run: () => Promise<Validation>): Promise<Val
   return result;
 }
 
+/** Validators made by a test, closed after it (a vitest one keeps a validation process running). */
+const opened: CandidateValidator[] = [];
+const track = (validator: CandidateValidator): CandidateValidator => {
+  opened.push(validator);
+  return validator;
+};
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((validator) => validator.close?.()));
+});
+
 describe.each(dialects)('$runner', (d) => {
   let app: App;
   const validator = (reruns = 2, timeoutMs = 30_000) =>
-    createValidator({
-      root: app.dir,
-      project: app.project,
-      adapter: runnerByName(d.runner)!,
-      reruns,
-      timeoutMs,
-    });
+    track(
+      createValidator({
+        root: app.dir,
+        project: app.project,
+        adapter: runnerByName(d.runner)!,
+        reruns,
+        timeoutMs,
+      }),
+    );
   const candidate = (body: string): string => `${d.header}\n${body}\n`;
   const check = (label: string, code: string, options?: { reruns?: number; timeoutMs?: number }) =>
     timed(`${d.runner} ${label}`, () =>
@@ -306,7 +323,9 @@ describe('placement and path safety', () => {
   });
   afterAll(() => app.remove());
   const validator = () =>
-    createValidator({ root: app.dir, project: app.project, adapter: runnerByName('vitest')!, reruns: 1 });
+    track(
+      createValidator({ root: app.dir, project: app.project, adapter: runnerByName('vitest')!, reruns: 1 }),
+    );
 
   test('a folder the runner does not include: the scratch goes to the nearest one that it does', async () => {
     // vitest-app includes src/**/*.test.ts only; imports written for test/ are rebased onto src/.

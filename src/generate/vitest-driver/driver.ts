@@ -1,0 +1,330 @@
+// One long-lived validation process per vitest package (./child.ts): vitest starts once, through the
+// project's own `vitest/node`, and each validation run costs a fresh worker process instead of a whole
+// `vitest run`. It keeps the sandbox of a runner process: a scrubbed environment with CI=true and an empty
+// HOME of its own, its own process group, a time limit per request after which the whole group is killed
+// (the next request starts a new process). When it cannot start, `run` answers undefined and the caller
+// runs the old way, one process per run.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunResult } from '../../runners/run.ts';
+import { envOf } from '../../runners/scripts.ts';
+import type { ProjectInfo } from '../../runners/types.ts';
+import { scriptFlags, vitestInvocation } from '../../runners/vitest/discover.ts';
+import { makeTempDir, type TempPath } from '../sandbox.ts';
+import type { DriverReply, DriverRequest, DriverStart, RunCounts } from './protocol.ts';
+
+export interface DriverOptions {
+  project: ProjectInfo;
+  /** Already scrubbed, with CI=true (see ./sandbox.ts scrubEnv); HOME is replaced by an empty folder. */
+  env: Record<string, string>;
+  /** Per request, and for the start; the whole process group is killed after it. */
+  timeoutMs: number;
+  /** The child program (default: the built dist/generate/vitest-driver.js). */
+  script?: string;
+}
+
+/** A run as ./validate.ts reads it, plus the test counts the driver knows without parsing output. */
+export interface DriverRun extends RunResult {
+  counts?: RunCounts;
+}
+
+interface Child {
+  process: ChildProcess;
+  temp: TempPath;
+  /** Output of the request in flight (or of the start). */
+  output: string[];
+  onReply: (reply: DriverReply) => void;
+  onExit: (code: number | null, signal: NodeJS.Signals | null) => void;
+  /** Settles once the process has exited (and was reaped). */
+  exited: Promise<void>;
+}
+
+const group = process.platform !== 'win32';
+/** How long vitest gets to close (global teardown) before the group is killed. */
+const CLOSE_GRACE_MS = 5_000;
+
+export class VitestDriver {
+  private child: Child | undefined;
+  /** Why the driver cannot be used: every run then goes the old way. */
+  unsupported: string | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly options: DriverOptions) {}
+
+  /**
+   * Runs `files` (repository-relative) one after another, each in a fresh worker, with coverage of
+   * `coverage.include` (globs relative to the package) written as coverage-final.json into `coverage.dir`.
+   * Requests run one at a time, in order. Undefined: the driver cannot run it, run it another way.
+   */
+  run(
+    files: readonly string[],
+    coverage?: { dir: string; include: string[] },
+  ): Promise<DriverRun | undefined> {
+    const queued = performance.now();
+    const next = this.queue.then(() => this.request(files, coverage, queued));
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  /**
+   * Lets vitest close (the project's global teardown runs, as at the end of `vitest run`), then kills what is
+   * left of the process group, and waits until the process has exited (a killed one is gone once reaped).
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue;
+    const child = this.child;
+    if (child === undefined) return;
+    // Referenced again, so that testloop waits for the exit instead of ending with the promise pending.
+    child.process.ref();
+    const within = (ms: number) =>
+      Promise.race([child.exited, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+    if (alive(child.process)) {
+      child.process.disconnect();
+      await within(CLOSE_GRACE_MS);
+    }
+    this.stop(child);
+    await within(CLOSE_GRACE_MS);
+  }
+
+  private async request(
+    files: readonly string[],
+    coverage: { dir: string; include: string[] } | undefined,
+    queued: number,
+  ): Promise<DriverRun | undefined> {
+    if (this.unsupported !== undefined || this.closed) return undefined;
+    // One that died while idle (not this run's doing) is replaced before the run.
+    if (this.child && !alive(this.child.process)) this.stop(this.child);
+    const child = this.child ?? (await this.start());
+    if (child === undefined) return undefined;
+    const { project, timeoutMs } = this.options;
+    const id = this.nextId++;
+    const request: DriverRequest = {
+      id,
+      files: files.map((file) => join(project.root, file)),
+      ...(coverage ? { coverage } : {}),
+    };
+    child.output.length = 0;
+    const reply = await this.exchange(child, request, timeoutMs, id);
+    const output = child.output.join('');
+    const durationMs = Math.round(performance.now() - queued);
+    const base = { durationMs, argv: [], output };
+    if (reply === 'timeout') {
+      this.stop(child);
+      return { ...base, exitCode: 124, timedOut: true };
+    }
+    if (reply.type === 'exit') {
+      this.stop(child);
+      const why = `the validation process exited during the run (${reply.how}): did the test kill it?`;
+      return { ...base, exitCode: 1, timedOut: false, output: `${output}\n${why}\n` };
+    }
+    if (reply.type === 'unsupported') return undefined;
+    if (reply.type !== 'done') return undefined;
+    const exitCode = typeof reply.exitCode === 'number' ? reply.exitCode : 1;
+    const error = typeof reply.error === 'string' ? `\n${reply.error}\n` : '';
+    return {
+      ...base,
+      output: output + error,
+      exitCode,
+      timedOut: false,
+      ...(isCounts(reply.counts) ? { counts: reply.counts } : {}),
+    };
+  }
+
+  /** Sends `request` and waits for its reply, the child's exit, or the time limit. */
+  private exchange(
+    child: Child,
+    request: DriverRequest,
+    timeoutMs: number,
+    id: number,
+  ): Promise<DriverReply | { type: 'exit'; how: string } | 'timeout'> {
+    return new Promise((resolve) => {
+      // The timer keeps testloop alive while a request is in flight; the idle child does not.
+      const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      child.onReply = (reply) => {
+        if ((reply.type === 'done' || reply.type === 'unsupported') && reply.id === id) {
+          clearTimeout(timer);
+          resolve(reply);
+        }
+      };
+      child.onExit = (code, signal) => {
+        clearTimeout(timer);
+        resolve({ type: 'exit', how: signal ?? `exit code ${code}` });
+      };
+      if (!alive(child.process)) return child.onExit(child.process.exitCode, child.process.signalCode);
+      child.process.send(request, (error) => {
+        if (error) child.onExit(null, null);
+      });
+    });
+  }
+
+  private async start(): Promise<Child | undefined> {
+    const { project, env, timeoutMs } = this.options;
+    const script = this.options.script ?? driverScript();
+    const vitestNode = resolveVitestNode(project.dir);
+    if (typeof vitestNode !== 'string') {
+      this.unsupported = vitestNode.reason;
+      return undefined;
+    }
+    if (script === undefined) {
+      this.unsupported = 'dist/generate/vitest-driver.js is missing (node scripts/build.js)';
+      return undefined;
+    }
+    const temp = makeTempDir('testloop-driver-');
+    const home = join(temp.path, 'home');
+    mkdirSync(home);
+    const flags = scriptFlags(project);
+    const start: DriverStart = {
+      vitestNode,
+      root: resolve(project.dir, flags.root ?? '.'),
+      reportsDir: join(temp.path, 'coverage'),
+      ...(flags.config === undefined ? {} : { config: resolve(project.dir, flags.config) }),
+      ...(flags.dir === undefined ? {} : { dir: flags.dir }),
+    };
+    const proc = spawn(process.execPath, [script, JSON.stringify(start)], {
+      cwd: project.dir,
+      env: { ...env, ...envOf(vitestInvocation(project)?.env), HOME: home, USERPROFILE: home },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // Its own process group: a timeout kills the workers it forked too.
+      detached: group,
+    });
+    let exited = (): void => {};
+    const child: Child = {
+      process: proc,
+      temp,
+      output: [],
+      onReply: () => {},
+      onExit: () => {},
+      exited: new Promise((resolve) => {
+        exited = resolve;
+      }),
+    };
+    const collect = (chunk: Buffer): void => {
+      child.output.push(chunk.toString('utf8'));
+    };
+    proc.stdout?.on('data', collect);
+    proc.stderr?.on('data', collect);
+    proc.on('message', (message: DriverReply) => {
+      if (message?.type === 'output' && typeof message.text === 'string') child.output.push(message.text);
+      else if (message && typeof message === 'object') child.onReply(message);
+    });
+    proc.on('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      killGroup(proc);
+      temp.remove();
+      exited();
+      child.onExit(code, signal);
+    });
+    proc.on('error', () => {
+      exited();
+      child.onExit(null, null);
+    });
+    live.add(proc);
+    if (live.size === 1 && !exitHook) {
+      exitHook = true;
+      process.once('exit', () => {
+        for (const each of live) killGroup(each);
+      });
+    }
+    idle(proc);
+
+    const ready = await new Promise<DriverReply | { type: 'exit'; how: string } | 'timeout'>((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      child.onReply = (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      };
+      child.onExit = (code, signal) => {
+        clearTimeout(timer);
+        resolve({ type: 'exit', how: signal ?? `exit code ${code}` });
+      };
+    });
+    if (typeof ready === 'object' && ready.type === 'ready') {
+      this.child = child;
+      return child;
+    }
+    const why =
+      ready === 'timeout'
+        ? `it did not start within ${timeoutMs} ms`
+        : ready.type === 'unsupported'
+          ? ready.reason
+          : `it exited (${ready.type === 'exit' ? ready.how : ready.type})`;
+    this.unsupported = `${why}${child.output.length > 0 ? `\n${child.output.join('').slice(-2_000)}` : ''}`;
+    killGroup(proc);
+    temp.remove();
+    return undefined;
+  }
+
+  private stop(child: Child): void {
+    if (this.child === child) this.child = undefined;
+    killGroup(child.process);
+    child.temp.remove();
+  }
+}
+
+function alive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null && child.connected;
+}
+
+/** Driver processes not yet killed: all go when testloop exits, however it exits. */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
+function killGroup(child: ChildProcess): void {
+  live.delete(child);
+  if (child.pid === undefined) return;
+  try {
+    // The group outlives its leader (workers it left); on Windows only a live process has a tree to kill.
+    if (group) process.kill(-child.pid, 'SIGKILL');
+    else if (child.exitCode === null && child.signalCode === null)
+      spawnSync('taskkill', ['/pid', String(child.pid), '/T', '/F']);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** A waiting child does not keep testloop running: a pending request's timer does that. */
+function idle(child: ChildProcess): void {
+  child.unref();
+  child.channel?.unref();
+  for (const stream of [child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
+}
+
+function isCounts(value: unknown): value is RunCounts {
+  const counts = value as RunCounts | undefined;
+  return (
+    typeof counts === 'object' &&
+    counts !== null &&
+    [counts.passed, counts.failed, counts.skipped].every((n) => Number.isInteger(n) && n >= 0)
+  );
+}
+
+/** The project's own `vitest/node`, when it is vitest 4 or newer (the API the driver relies on). */
+function resolveVitestNode(dir: string): string | { reason: string } {
+  const require = createRequire(join(dir, 'package.json'));
+  try {
+    const manifest = require.resolve('vitest/package.json');
+    const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version ?? '';
+    if (Number(version.split('.')[0]) < 4) return { reason: `vitest ${version} is older than 4` };
+    return require.resolve('vitest/node');
+  } catch (error) {
+    return { reason: `cannot resolve vitest/node from ${dir} (${(error as Error).message.split('\n')[0]})` };
+  }
+}
+
+/** dist/generate/vitest-driver.js of this package, from the bundle or from the sources. */
+function driverScript(): string | undefined {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) {
+      const script = join(dir, 'dist', 'generate', 'vitest-driver.js');
+      return existsSync(script) ? script : undefined;
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
