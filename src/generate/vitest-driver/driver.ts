@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../../runners/run.ts';
 import { envOf } from '../../runners/scripts.ts';
 import type { ProjectInfo } from '../../runners/types.ts';
-import { scriptFlags, vitestInvocation } from '../../runners/vitest/discover.ts';
+import { scriptFlags, vitestInvocation } from '../../runners/vitest/config-files.ts';
 import { makeTempDir, type TempPath } from '../sandbox.ts';
 import type { DriverReply, DriverRequest, DriverStart, RunCounts } from './protocol.ts';
 
