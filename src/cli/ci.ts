@@ -20,7 +20,10 @@ const EXIT_CODES =
 export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   const flags = parseFlags(ciOptionsSchema, argv, 'ci');
   if (flags.common.help) {
-    io.stdout(helpText(ciOptionsSchema, 'ci', SUMMARY, EXIT_CODES));
+    let help = helpText(ciOptionsSchema, 'ci', SUMMARY, EXIT_CODES);
+    for (const [generic, documented] of Object.entries(LLM_ENV))
+      help = help.replace(`env ${generic}\n`, `env ${documented}\n`);
+    io.stdout(`${help}\nThe model API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.\n`);
     return EXIT.ok;
   }
   if (flags.positionals.length > 0) {

@@ -210,6 +210,24 @@ describe('testloop ci on a vitest repository', () => {
   });
 });
 
+describe('testloop ci usage', () => {
+  it('names the documented model variables and refuses unusable formats with exit 2', () => {
+    const app = copyFixtureApp(FIXTURES, 'vitest-app');
+    apps.push(app);
+    const help = runTestloop(['ci', '--help'], { cwd: app.dir });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('env TESTLOOP_LLM_BASE_URL\n');
+    const html = runTestloop(['ci', '--format', 'html'], { cwd: app.dir });
+    expect(html.status).toBe(2);
+    expect(html.stderr).toBe(
+      'testloop: error TESTLOOP_USAGE: --format html writes a folder: name it, e.g. --format html:testloop-report\n',
+    );
+    const llm = runTestloop(['ci', '--generate', 'llm'], { cwd: app.dir });
+    expect(llm.status).toBe(2);
+    expect(llm.stderr).toMatch(/--generate llm needs an endpoint/);
+  });
+});
+
 describe('testloop ci with a model endpoint', () => {
   let server: OpenAiServer;
   beforeAll(async () => {
