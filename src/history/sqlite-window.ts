@@ -36,16 +36,18 @@ const FAILURES_SQL = `
   WHERE ${IN_WINDOW} AND ${FAILED}`;
 
 /**
- * Each test's attempts, tests in test_id order (its unique index, so nothing is sorted): CROSS JOIN keeps
- * SQLite from choosing the other order. Only the attempt's own columns: a row per attempt is the bulk of
- * a triage, and the test's names (TESTS_SQL, read alongside in the same order) and the texts of the rare
- * failures (TEXTS_SQL) would otherwise be copied into every row.
+ * Each test's attempts, tests in test_id order, each test's in the order they were stored. Sorted (in
+ * bounded memory: SQLite's sorter spills to temporary files) rather than read through an index by test,
+ * which every ingest would have to update at as many places as the run has tests (see migration 3).
+ * Only the attempt's own columns: a row per attempt is the bulk of a triage, and the test's names
+ * (TESTS_SQL, read alongside in the same order) and the texts of the rare failures (TEXTS_SQL) would
+ * otherwise be copied into every row.
  */
 const BY_TEST_SQL = `
   SELECT a.run, a.test, a.retry, a.status, a.duration_ms
-  FROM tests t CROSS JOIN attempts a
-  WHERE a.test = t.id AND ${IN_WINDOW}
-  ORDER BY t.test_id`;
+  FROM attempts a JOIN tests t ON t.id = a.test
+  WHERE ${IN_WINDOW}
+  ORDER BY t.test_id, a.rowid`;
 
 const TESTS_SQL = 'SELECT id, test_id, file, suite, name FROM tests ORDER BY test_id';
 
