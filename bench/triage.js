@@ -650,9 +650,7 @@ async function historyTable(flags, log) {
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   const cw = 28;
-  console.log(
-    `\ntriage history: the same tests run after run (${columns.map((c) => c.key).join(', ')}; ${cpus().length} cores)`,
-  );
+  console.log(`\ntriage history: the same tests run after run (${large.key}; ${cpus().length} cores)`);
   console.log(`| ${'measure'.padEnd(width)} | ${columns.map((c) => gib(c).padStart(cw)).join(' | ')} |`);
   console.log(`| ${'-'.repeat(width)} | ${columns.map(() => '-'.repeat(cw)).join(' | ')} |`);
   for (const [name, cell] of rows)

@@ -94,8 +94,8 @@ function enterWalMode(db: Database.Database, timeoutMs: number): void {
   }
 }
 
-/** Test keys a store keeps across batches (see #knownTests): ~100 bytes each. */
-const KNOWN_TESTS = 200_000;
+/** Test keys a store keeps across batches (see #knownTests): a few hundred bytes each with the id. */
+const KNOWN_TESTS = 50_000;
 
 /** Rows per multi-row statement: 8 parameters a row stays far below SQLite's 32,766. */
 const ROWS_PER_STATEMENT = 200;
@@ -117,7 +117,7 @@ class SqliteHistoryStore implements HistoryStore {
     runKey: number,
     batch: AttemptRow[],
     keys: IngestKeys,
-  ) => { inserted: number; tests: Map<string, number> };
+  ) => { inserted: number; looked: Map<string, number> };
   readonly #anyTest: Database.Statement;
   /**
    * Keys of committed tests, kept across batches and calls: a history is the same tests run after run, so
@@ -149,7 +149,7 @@ class SqliteHistoryStore implements HistoryStore {
       return this.#selectRun.get(run.runId, run.attempt, run.job) as number;
     }).immediate;
     this.#storeBatch = db.transaction((runKey: number, batch: AttemptRow[], keys: IngestKeys) => {
-      const tests = this.#testKeys(batch);
+      const { tests, looked } = this.#testKeys(batch);
       const values: unknown[] = [];
       for (const row of batch) {
         values.push(
@@ -167,7 +167,7 @@ class SqliteHistoryStore implements HistoryStore {
       this.#chunks('attempts', values, 8, (statement, params) => {
         inserted += statement.run(params).changes;
       });
-      return { inserted, tests };
+      return { inserted, looked };
     }).immediate;
     this.#anyTest = db.prepare('SELECT EXISTS (SELECT 1 FROM tests)').pluck();
   }
@@ -215,21 +215,23 @@ class SqliteHistoryStore implements HistoryStore {
    * they are looked up first. A new history's tests are inserted first, which costs a stored test one index
    * probe, as a lookup would, and a new one no lookup.
    */
-  #testKeys(batch: readonly AttemptRow[]): Map<string, number> {
+  #testKeys(batch: readonly AttemptRow[]): { tests: Map<string, number>; looked: Map<string, number> } {
     const keys = new Map<string, number>();
+    /** The keys read or stored by this call, not known before. */
+    const looked = new Map<string, number>();
     const unknown = new Map<string, AttemptRow>();
     for (const row of batch) {
-      if (keys.has(row.testId) || unknown.has(row.testId)) continue;
       const known = this.#knownTests.get(row.testId);
-      if (known === undefined) unknown.set(row.testId, row);
-      else keys.set(row.testId, known);
+      if (known !== undefined) keys.set(row.testId, known);
+      else if (!unknown.has(row.testId)) unknown.set(row.testId, row);
     }
-    if (unknown.size === 0) return keys;
+    if (unknown.size === 0) return { tests: keys, looked };
     const asked = unknown.size;
     let inserted = 0;
     const found = (rows: unknown[][]) => {
       for (const [id, testId] of rows as [number, string][]) {
         keys.set(testId, id);
+        looked.set(testId, id);
         unknown.delete(testId);
       }
     };
@@ -252,13 +254,20 @@ class SqliteHistoryStore implements HistoryStore {
       if (unknown.size > 0) select();
     }
     this.#mostlyStored = (asked - inserted) * 2 >= asked;
-    return keys;
+    return { tests: keys, looked };
   }
 
-  /** Called once a batch has committed: its keys are safe to reuse. */
+  /**
+   * Called once the batch that looked these keys up has committed: they are safe to reuse. Only while
+   * batches name tests stored before: keys of a report of new tests would never be asked for again, and
+   * each would keep alive the whole read chunk its test id was cut from.
+   */
   #remember(tests: Map<string, number>): void {
-    if (this.#knownTests.size + tests.size > KNOWN_TESTS) this.#knownTests.clear();
-    for (const [testId, key] of tests) this.#knownTests.set(testId, key);
+    if (!this.#mostlyStored) return;
+    for (const [testId, key] of tests) {
+      if (this.#knownTests.size >= KNOWN_TESTS) this.#knownTests.clear();
+      this.#knownTests.set(testId, key);
+    }
   }
 
   #textKey(text: string | null, cache: KeyCache<number>): number | null {
@@ -284,8 +293,8 @@ class SqliteHistoryStore implements HistoryStore {
       const result: IngestResult = { inserted: 0, duplicates: 0 };
       let batch: AttemptRow[] = [];
       const flush = () => {
-        const { inserted, tests } = this.#storeBatch(runKey, batch, keys);
-        this.#remember(tests);
+        const { inserted, looked } = this.#storeBatch(runKey, batch, keys);
+        this.#remember(looked);
         result.inserted += inserted;
         result.duplicates += batch.length - inserted;
         batch = [];
