@@ -17,6 +17,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seeded } from './common.js';
+import { generateHistory, HISTORY } from './triage-history.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = fileURLToPath(new URL('./.work/', import.meta.url));
@@ -396,7 +397,11 @@ async function scale(flags, fileMb, log) {
 
 export async function main({ flags = {}, log = (m) => process.stderr.write(`bench: ${m}\n`) } = {}) {
   mkdirSync(work, { recursive: true });
-  if (flags['scale-only'] === 'true') return scaleTable(flags, log);
+  if (flags['history-only'] === 'true') return historyTable(flags, log);
+  if (flags['scale-only'] === 'true') {
+    await historyTable(flags, log);
+    return flags['no-stress'] === 'true' ? undefined : scaleTable(flags, log);
+  }
   const s = await simulation(log);
   const pct = (x) => `${(100 * x).toFixed(1)}%`;
   console.log(
@@ -437,7 +442,8 @@ export async function main({ flags = {}, log = (m) => process.stderr.write(`benc
   };
   table(rows);
   if (flags['no-scale'] === 'true') return;
-  await scaleTable(flags, log);
+  await historyTable(flags, log);
+  if (flags['no-stress'] !== 'true') await scaleTable(flags, log);
 }
 
 /**
@@ -470,25 +476,205 @@ async function scaleTable(flags, log) {
     ['load average (1 min), triage', (c) => load(c.tri)],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
-  console.log(`\ntriage scale (${columns.map((c) => c.key).join(', ')}; ${cpus().length} cores)`);
+  console.log(
+    `\ntriage stress: one run, every testcase a different test (${columns.map((c) => c.key).join(', ')}; ${cpus().length} cores)`,
+  );
   console.log(`| ${'measure'.padEnd(width)} | ${columns.map((c) => gib(c).padStart(16)).join(' | ')} |`);
   console.log(`| ${'-'.repeat(width)} | ${columns.map(() => '-'.repeat(16)).join(' | ')} |`);
   for (const [name, cell] of rows)
     console.log(`| ${name.padEnd(width)} | ${columns.map((c) => cell(c).padStart(16)).join(' | ')} |`);
   const checks = [
-    [`${gib(large)}: ingest + triage < ${TARGET_S} s`, total(large) < TARGET_S],
-    [`${gib(large)}: peak RSS < 1 GiB (ingest, triage)`, !(large.ingest.mb >= 1024) && large.tri.mb < 1024],
+    [`stress ${gib(large)}: ingest + triage < ${TARGET_S} s`, total(large) < TARGET_S],
+    [
+      `stress ${gib(large)}: peak RSS < 1 GiB (ingest, triage)`,
+      !(large.ingest.mb >= 1024) && large.tri.mb < 1024,
+    ],
   ];
   if (small) {
     // Bounded: four times the input may cost the fixed part again, not four times the memory.
     const bounded = (a, b) => Number.isNaN(a) || Number.isNaN(b) || b <= 1.5 * a + 64;
     checks.push([
-      `peak RSS at ${gib(large)} within 1.5x + 64 MiB of ${gib(small)} (ingest, triage)`,
+      `stress: peak RSS at ${gib(large)} within 1.5x + 64 MiB of ${gib(small)} (ingest, triage)`,
       bounded(small.ingest.mb, large.ingest.mb) && bounded(small.tri.mb, large.tri.mb),
     ]);
   }
   for (const [name, ok] of checks) console.log(`${ok ? 'PASS' : 'MISS'}  ${name}`);
   if (total(large) >= TARGET_S && flags['no-profile'] !== 'true') profile(large.dir, large.gen.paths[0], log);
+}
+
+// ---- 3. history: ~1 GB as CI writes it, ~200 runs of the same 10,000 tests (the headline figure) ----
+
+/** Generates (or reuses) the history, then times ingest (a process per run, then in one process) and triage. */
+function history(flags, runs, log) {
+  const params = { ...HISTORY };
+  const key = `triage-history-v${params.version}-${params.runs}x${params.classes * params.perClass}-${params.seed}`;
+  const dir = join(work, key);
+  let gen;
+  if (existsSync(join(dir, '.complete'))) gen = JSON.parse(readFileSync(join(dir, '.complete'), 'utf8'));
+  else {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    gen = generateHistory(dir, params, log);
+    writeFileSync(join(dir, '.complete'), JSON.stringify(gen));
+  }
+  const picked = gen.runs.slice(0, runs);
+  const bytes = picked.reduce(
+    (sum, run) => sum + readdirSync(run.dir).reduce((s, f) => s + statSync(join(run.dir, f)).size, 0),
+    0,
+  );
+  const bin = `${root}bin/testloop.js`;
+  const db = `history-${runs}.db`;
+  const fresh = (name) => {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `${name}${suffix}`), { force: true });
+  };
+  const reuse = flags['no-ingest'] === 'true' && existsSync(join(dir, db));
+  const none = { s: Number.NaN, cpu: Number.NaN, mb: Number.NaN, failed: ' (not run)', load: [] };
+  let perRun = { ...none, runs: [] };
+  let inOne = none;
+  if (!reuse) {
+    log(`history: ingesting ${runs} runs, ${(bytes / 2 ** 30).toFixed(2)} GiB, one process per run`);
+    fresh(db);
+    const each = picked.map((run) =>
+      timed(
+        [
+          bin,
+          'ingest',
+          run.dir,
+          '--run-id',
+          run.runId,
+          '--commit',
+          run.commit,
+          '--started-at',
+          run.startedAt,
+          '--branch',
+          'main',
+          '--job',
+          'test',
+          '--attempt',
+          '1',
+          '--history',
+          db,
+        ],
+        dir,
+      ),
+    );
+    const sum = (f) => each.reduce((a, t) => a + f(t), 0);
+    perRun = {
+      s: sum((t) => t.s),
+      cpu: sum((t) => t.cpu),
+      mb: Math.max(...each.map((t) => t.mb)),
+      failed: each.find((t) => t.failed)?.failed ?? '',
+      load: [each[0].load[0], each.at(-1).load[1]],
+      runs: each.map((t) => t.s * 1000),
+    };
+    log(`history: ingesting the same ${runs} runs in one process (library ingestReports)`);
+    const manifest = join(dir, `manifest-${runs}.json`);
+    writeFileSync(manifest, JSON.stringify(picked));
+    fresh('history-lib.db');
+    inOne = timed([`${root}bench/ingest-runs.js`, manifest, 'history-lib.db'], dir);
+    fresh('history-lib.db');
+  }
+  log(`history: triage of ${runs} runs`);
+  const out = openSync(join(dir, 'triage.json'), 'w');
+  const tri = timed([bin, 'triage', '--format', 'json', '--history', db], dir, out);
+  closeSync(out);
+  const output = statSync(join(dir, 'triage.json')).size;
+  const findings = JSON.parse(readFileSync(join(dir, 'triage.json'), 'utf8')).findings;
+  const verdicts = {};
+  for (const f of findings) verdicts[f.verdict] = (verdicts[f.verdict] ?? 0) + 1;
+  rmSync(join(dir, 'triage.json'), { force: true });
+  return {
+    key,
+    dir,
+    runs,
+    tests: params.classes * params.perClass,
+    bytes,
+    perRun,
+    inOne,
+    tri,
+    output,
+    verdicts,
+  };
+}
+
+const quantile = (list, q) => {
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+};
+
+/** The 200-run history, and its first 50 runs (~0.25 GiB) next to it: memory must not follow the history. */
+async function historyTable(flags, log) {
+  const large = history(flags, Number(flags['history-runs'] ?? HISTORY.runs), log);
+  const compare = Number(flags['compare-runs'] ?? 50);
+  const small = compare === 0 ? undefined : history(flags, compare, log);
+  const columns = small ? [small, large] : [large];
+  const gib = (c) => `${(c.bytes / 2 ** 30).toFixed(2)} GiB`;
+  const sec = (t) => (Number.isNaN(t.s) ? '-' : `${t.s.toFixed(1)} s${t.failed}`);
+  const cpu = (t) => (Number.isNaN(t.cpu) ? '-' : `${t.cpu.toFixed(1)} s`);
+  const mib = (t) => (Number.isNaN(t.mb) ? '-' : `${t.mb.toFixed(0)} MiB`);
+  const load = (t) => (t.load.length === 0 ? '-' : t.load.map((l) => l.toFixed(1)).join(' → '));
+  const perRun = (c) =>
+    c.perRun.runs.length === 0
+      ? '-'
+      : `${quantile(c.perRun.runs, 0.5).toFixed(0)} / ${quantile(c.perRun.runs, 0.95).toFixed(0)} ms`;
+  const mbps = (c, t) => (Number.isNaN(t.s) ? '-' : `${(c.bytes / 2 ** 20 / t.s).toFixed(0)} MiB/s`);
+  const total = (c, ingest) =>
+    ingest.failed || c.tri.failed ? Number.POSITIVE_INFINITY : ingest.s + c.tri.s;
+  const rows = [
+    ['input (Surefire XML, a file per class and run)', gib],
+    ['runs × tests', (c) => `${c.runs} × ${c.tests.toLocaleString('en-US')}`],
+    ['ingest, a process per run (sum of wall)', (c) => sec(c.perRun)],
+    ['  per run, median / p95 (wall)', perRun],
+    ['  CPU, user + sys (sum)', (c) => cpu(c.perRun)],
+    ['  peak RSS (largest run)', (c) => mib(c.perRun)],
+    ['ingest, all runs in one process (wall)', (c) => sec(c.inOne)],
+    ['  throughput', (c) => mbps(c, c.inOne)],
+    ['  CPU, user + sys', (c) => cpu(c.inOne)],
+    ['  peak RSS', (c) => mib(c.inOne)],
+    ['testloop triage --format json (wall)', (c) => sec(c.tri)],
+    ['  CPU, user + sys', (c) => cpu(c.tri)],
+    ['  peak RSS', (c) => mib(c.tri)],
+    ['  output', (c) => `${(c.output / 2 ** 20).toFixed(1)} MiB`],
+    [
+      '  verdicts',
+      (c) =>
+        Object.entries(c.verdicts)
+          .map(([v, n]) => `${n} ${v}`)
+          .join(', '),
+    ],
+    [`ingest in one process + triage (target < ${TARGET_S} s)`, (c) => `${total(c, c.inOne).toFixed(1)} s`],
+    ['ingest per process (sum) + triage', (c) => `${total(c, c.perRun).toFixed(1)} s`],
+    ['load average (1 min), ingest per process', (c) => load(c.perRun)],
+    ['load average (1 min), ingest in one process', (c) => load(c.inOne)],
+    ['load average (1 min), triage', (c) => load(c.tri)],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const cw = 28;
+  console.log(`\ntriage history: the same tests run after run (${large.key}; ${cpus().length} cores)`);
+  console.log(`| ${'measure'.padEnd(width)} | ${columns.map((c) => gib(c).padStart(cw)).join(' | ')} |`);
+  console.log(`| ${'-'.repeat(width)} | ${columns.map(() => '-'.repeat(cw)).join(' | ')} |`);
+  for (const [name, cell] of rows)
+    console.log(`| ${name.padEnd(width)} | ${columns.map((c) => cell(c).padStart(cw)).join(' | ')} |`);
+  const checks = [
+    [
+      `history ${gib(large)}: ingest (one process) + triage < ${TARGET_S} s`,
+      total(large, large.inOne) < TARGET_S,
+    ],
+    [
+      `history ${gib(large)}: peak RSS < 1 GiB (ingest, triage)`,
+      !(large.perRun.mb >= 1024) && !(large.inOne.mb >= 1024) && large.tri.mb < 1024,
+    ],
+  ];
+  if (small) {
+    const bounded = (a, b) => Number.isNaN(a) || Number.isNaN(b) || b <= 1.5 * a + 64;
+    checks.push([
+      `history: peak RSS at ${gib(large)} within 1.5x + 64 MiB of ${gib(small)} (ingest, triage)`,
+      bounded(small.perRun.mb, large.perRun.mb) &&
+        bounded(small.inOne.mb, large.inOne.mb) &&
+        bounded(small.tri.mb, large.tri.mb),
+    ]);
+  }
+  for (const [name, ok] of checks) console.log(`${ok ? 'PASS' : 'MISS'}  ${name}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -28,6 +28,8 @@ export type {
 } from './generate/types.ts';
 export { parseUnifiedDiff } from './git/parse-diff.ts';
 export type { ChangedFile } from './git/types.ts';
+export { type OpenHistoryOptions, openHistoryStore } from './history/open.ts';
+export type { HistoryStore } from './history/types.ts';
 export { type HtmlReportOptions, renderHtmlReport, writeHtmlReport } from './report/html/index.ts';
 export { gapsReporters, reporterByName } from './report/index.ts';
 export { type SelectOptions, selectTests } from './select/select-tests.ts';

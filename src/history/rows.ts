@@ -60,8 +60,12 @@ export interface ReadRow {
 
 const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/** Any NUL or surrogate: a plain character class, far quicker to scan than UNSTORABLE's lookarounds. */
+const SUSPECT = /[\0\uD800-\uDFFF]/;
+
 /** NUL and unpaired surrogates become U+FFFD, the same in both stores. */
 export function storable(text: string): string {
+  if (!SUSPECT.test(text)) return text;
   UNSTORABLE.lastIndex = 0;
   return UNSTORABLE.test(text) ? text.replace(UNSTORABLE, '\uFFFD') : text;
 }

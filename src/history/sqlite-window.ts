@@ -36,14 +36,24 @@ const FAILURES_SQL = `
   WHERE ${IN_WINDOW} AND ${FAILED}`;
 
 /**
- * Tests in test_id order (its unique index, so nothing is sorted) and each one's attempts: CROSS JOIN
- * keeps SQLite from choosing the other order.
+ * Each test's attempts, tests in test_id order, each test's in the order they were stored. Sorted (in
+ * bounded memory: SQLite's sorter spills to temporary files) rather than read through an index by test,
+ * which every ingest would have to update at as many places as the run has tests (see migration 3).
+ * Only the attempt's own columns: a row per attempt is the bulk of a triage, and the test's names
+ * (TESTS_SQL, read alongside in the same order) and the texts of the rare failures (TEXTS_SQL) would
+ * otherwise be copied into every row.
  */
 const BY_TEST_SQL = `
-  SELECT a.run, t.id, t.test_id, t.file, t.suite, t.name, a.retry, a.status, a.duration_ms, ${TEXT_COLUMNS}
-  FROM tests t CROSS JOIN attempts a
-  WHERE a.test = t.id AND ${IN_WINDOW}
-  ORDER BY t.test_id`;
+  SELECT a.run, a.test, a.retry, a.status, a.duration_ms
+  FROM attempts a JOIN tests t ON t.id = a.test
+  WHERE ${IN_WINDOW}
+  ORDER BY t.test_id, a.rowid`;
+
+const TESTS_SQL = 'SELECT id, test_id, file, suite, name FROM tests ORDER BY test_id';
+
+const TEXTS_SQL = `
+  SELECT message, stack, output, message_text, stack_text, output_text
+  FROM attempts WHERE run = ? AND test = ? AND retry = ?`;
 
 /** SQLite's own errors become TESTLOOP_STORE; anything else (a reader's error, say) passes through. */
 export function storeError(path: string, error: unknown): unknown {
@@ -97,38 +107,62 @@ export function openSqliteWindow(
       }
     };
     const body = db.prepare('SELECT body FROM texts WHERE id = ?').pluck();
-    const texts = new TextReader((id) => body.get(id) as string);
+    const textReader = new TextReader((id) => body.get(id) as string);
     return {
       runs,
       failures: () =>
         read(FAILURES_SQL, (row): WindowFailure => {
           const failure: WindowFailure = { run: row[0] as number, test: row[1] as number };
-          texts.fill(failure, row, 2);
+          textReader.fill(failure, row, 2);
           return failure;
         }),
       attemptsByTest: () => {
-        let test: number | undefined;
-        let suite: string[] = [];
-        return read(BY_TEST_SQL, (row): WindowAttempt => {
-          // A test's rows come together: its suite is decoded once.
-          if (row[1] !== test) {
-            test = row[1] as number;
-            suite = JSON.parse(row[4] as string);
+        const tests = db.prepare(TESTS_SQL).raw().iterate() as IterableIterator<unknown[]>;
+        const textsOf = db.prepare(TEXTS_SQL).raw();
+        let test: { id: number; testId: string; file: string; suite: string[]; name: string } | undefined;
+        const testOf = (id: number) => {
+          if (test?.id === id) return test;
+          // Both in test_id order: tests without an attempt in the window are passed over.
+          for (let next = tests.next(); !next.done; next = tests.next()) {
+            const row = next.value;
+            if (row[0] !== id) continue;
+            test = {
+              id,
+              testId: row[1] as string,
+              file: row[2] as string,
+              suite: JSON.parse(row[3] as string),
+              name: row[4] as string,
+            };
+            return test;
           }
+          throw new Error(`test ${id} is not in the tests table`);
+        };
+        const attempts = read(BY_TEST_SQL, (row): WindowAttempt => {
+          const t = testOf(row[1] as number);
           const attempt: WindowAttempt = {
             run: row[0] as number,
-            test: row[1] as number,
-            testId: row[2] as string,
-            file: row[3] as string,
-            suite,
-            name: row[5] as string,
-            retry: row[6] as number,
-            status: row[7] as WindowAttempt['status'],
-            durationMs: row[8] as number,
+            test: t.id,
+            testId: t.testId,
+            file: t.file,
+            suite: t.suite,
+            name: t.name,
+            retry: row[2] as number,
+            status: row[3] as WindowAttempt['status'],
+            durationMs: row[4] as number,
           };
-          texts.fill(attempt, row, 9);
+          if (attempt.status === 'failed' || attempt.status === 'error') {
+            const texts = textsOf.get(attempt.run, attempt.test, attempt.retry) as unknown[];
+            textReader.fill(attempt, texts, 0);
+          }
           return attempt;
         });
+        return (async function* () {
+          try {
+            yield* attempts;
+          } finally {
+            tests.return?.();
+          }
+        })();
       },
       async close() {
         if (own && db.open) db.close();

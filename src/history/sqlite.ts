@@ -94,6 +94,9 @@ function enterWalMode(db: Database.Database, timeoutMs: number): void {
   }
 }
 
+/** Test keys a store keeps across batches (see #knownTests): a few hundred bytes each with the id. */
+const KNOWN_TESTS = 50_000;
+
 /** Rows per multi-row statement: 8 parameters a row stays far below SQLite's 32,766. */
 const ROWS_PER_STATEMENT = 200;
 
@@ -110,7 +113,20 @@ class SqliteHistoryStore implements HistoryStore {
   /** Multi-row statements by kind and row count. */
   readonly #statements = new Map<string, Database.Statement>();
   readonly #storeRun: (run: ReturnType<typeof runRow>) => number;
-  readonly #storeBatch: (runKey: number, batch: AttemptRow[], keys: IngestKeys) => number;
+  readonly #storeBatch: (
+    runKey: number,
+    batch: AttemptRow[],
+    keys: IngestKeys,
+  ) => { inserted: number; looked: Map<string, number> };
+  readonly #anyTest: Database.Statement;
+  /**
+   * Keys of committed tests, kept across batches and calls: a history is the same tests run after run, so
+   * a process that ingests several runs looks each one up once. Tests are never deleted, so a committed
+   * key stays right; bounded, and started over when full (a single run of millions of distinct tests).
+   */
+  readonly #knownTests = new Map<string, number>();
+  /** Whether the tests of the last batch were mostly stored already: then looking up first is cheaper. */
+  #mostlyStored: boolean | undefined;
 
   constructor(db: Database.Database, path: string, timeout: number, batchSize: number) {
     this.#db = db;
@@ -133,7 +149,7 @@ class SqliteHistoryStore implements HistoryStore {
       return this.#selectRun.get(run.runId, run.attempt, run.job) as number;
     }).immediate;
     this.#storeBatch = db.transaction((runKey: number, batch: AttemptRow[], keys: IngestKeys) => {
-      const tests = this.#testKeys(batch);
+      const { tests, looked } = this.#testKeys(batch);
       const values: unknown[] = [];
       for (const row of batch) {
         values.push(
@@ -151,8 +167,9 @@ class SqliteHistoryStore implements HistoryStore {
       this.#chunks('attempts', values, 8, (statement, params) => {
         inserted += statement.run(params).changes;
       });
-      return inserted;
+      return { inserted, looked };
     }).immediate;
+    this.#anyTest = db.prepare('SELECT EXISTS (SELECT 1 FROM tests)').pluck();
   }
 
   /** A multi-row statement for `rows` rows, prepared once per size. */
@@ -194,31 +211,63 @@ class SqliteHistoryStore implements HistoryStore {
   }
 
   /**
-   * Keys of the batch's tests, storing the new ones. Not cached across batches: a report names each test
-   * once (its retries next to it), so a cache would nearly never hit.
+   * Keys of the batch's tests, storing the new ones. A run of a known history names tests stored before:
+   * they are looked up first. A new history's tests are inserted first, which costs a stored test one index
+   * probe, as a lookup would, and a new one no lookup.
    */
-  #testKeys(batch: readonly AttemptRow[]): Map<string, number> {
+  #testKeys(batch: readonly AttemptRow[]): { tests: Map<string, number>; looked: Map<string, number> } {
     const keys = new Map<string, number>();
+    /** The keys read or stored by this call, not known before. */
+    const looked = new Map<string, number>();
     const unknown = new Map<string, AttemptRow>();
-    for (const row of batch) if (!unknown.has(row.testId)) unknown.set(row.testId, row);
+    for (const row of batch) {
+      const known = this.#knownTests.get(row.testId);
+      if (known !== undefined) keys.set(row.testId, known);
+      else if (!unknown.has(row.testId)) unknown.set(row.testId, row);
+    }
+    if (unknown.size === 0) return { tests: keys, looked };
+    const asked = unknown.size;
+    let inserted = 0;
     const found = (rows: unknown[][]) => {
       for (const [id, testId] of rows as [number, string][]) {
         keys.set(testId, id);
+        looked.set(testId, id);
         unknown.delete(testId);
       }
     };
-    // Inserting first costs a stored test one index probe, as a lookup would, and a new one no lookup.
-    const fresh: unknown[] = [];
-    for (const row of unknown.values()) fresh.push(row.testId, row.file, row.suite, row.name);
-    this.#chunks('insert-tests', fresh, 4, (statement, params) => {
-      found(statement.all(params) as unknown[][]);
-    });
-    if (unknown.size > 0) {
+    const select = () => {
       this.#chunks('select-tests', [...unknown.keys()], 1, (statement, params) => {
         found(statement.all(params) as unknown[][]);
       });
+    };
+    this.#mostlyStored ??= this.#anyTest.get() === 1;
+    if (this.#mostlyStored) select();
+    if (unknown.size > 0) {
+      const fresh: unknown[] = [];
+      for (const row of unknown.values()) fresh.push(row.testId, row.file, row.suite, row.name);
+      this.#chunks('insert-tests', fresh, 4, (statement, params) => {
+        const rows = statement.all(params) as unknown[][];
+        inserted += rows.length;
+        found(rows);
+      });
+      // Stored before (when not looked up first) or by another process since the lookup.
+      if (unknown.size > 0) select();
     }
-    return keys;
+    this.#mostlyStored = (asked - inserted) * 2 >= asked;
+    return { tests: keys, looked };
+  }
+
+  /**
+   * Called once the batch that looked these keys up has committed: they are safe to reuse. Only while
+   * batches name tests stored before: keys of a report of new tests would never be asked for again, and
+   * each would keep alive the whole read chunk its test id was cut from.
+   */
+  #remember(tests: Map<string, number>): void {
+    if (!this.#mostlyStored) return;
+    for (const [testId, key] of tests) {
+      if (this.#knownTests.size >= KNOWN_TESTS) this.#knownTests.clear();
+      this.#knownTests.set(testId, key);
+    }
   }
 
   #textKey(text: string | null, cache: KeyCache<number>): number | null {
@@ -244,7 +293,8 @@ class SqliteHistoryStore implements HistoryStore {
       const result: IngestResult = { inserted: 0, duplicates: 0 };
       let batch: AttemptRow[] = [];
       const flush = () => {
-        const inserted = this.#storeBatch(runKey, batch, keys);
+        const { inserted, looked } = this.#storeBatch(runKey, batch, keys);
+        this.#remember(looked);
         result.inserted += inserted;
         result.duplicates += batch.length - inserted;
         batch = [];

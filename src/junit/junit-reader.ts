@@ -13,8 +13,11 @@ export function looksLikeJUnit(head: string): boolean {
   return /^<testsuites?[\s/>]/.test(text);
 }
 
-/** Reads one JUnit XML file as a stream of attempts; the dialect is detected per testsuite unless forced. */
-export function readJUnit(path: string, dialect?: JUnitDialect): ReportStream {
+/**
+ * Reads one JUnit XML file as a stream of attempts; the dialect is detected per testsuite unless forced.
+ * `contents`, when given, is the whole file already read.
+ */
+export function readJUnit(path: string, dialect?: JUnitDialect, contents?: Uint8Array): ReportStream {
   return reportStream(async function* (warnings) {
     const builder = new JUnitBuilder(path, warnings, dialect);
     const tokenizer = new XmlTokenizer(builder, path, (name, line) =>
@@ -22,7 +25,7 @@ export function readJUnit(path: string, dialect?: JUnitDialect): ReportStream {
         `${path}:${line}: a second root element <${name}> (several reports concatenated?); read as one report`,
       ),
     );
-    for await (const text of readUtf8(path, () => tokenizer.linesReceived())) {
+    for await (const text of readUtf8(path, () => tokenizer.linesReceived(), undefined, contents)) {
       tokenizer.write(text);
       if (builder.out.length > 0) yield builder.take();
     }
@@ -37,7 +40,7 @@ export function createJUnitReader(dialect?: JUnitDialect): StreamingReportReader
   return {
     name: dialect === undefined ? 'junit' : `junit-${dialect}`,
     detect: (_path, head) => looksLikeJUnit(head),
-    read: (path) => readJUnit(path, dialect),
+    read: (path, contents) => readJUnit(path, dialect, contents),
   };
 }
 

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { unknownFormat } from './errors.ts';
 import { junitReader, looksLikeJUnit } from './junit-reader.ts';
@@ -50,6 +51,28 @@ export async function readHead(path: string, bytes = HEAD_BYTES): Promise<string
   }
 }
 
+/** Reused by every readStart: reading one report at a time is synchronous. */
+let scratch: Buffer | undefined;
+
+/**
+ * The head of a report and, when the file is no longer than the head, the whole file. Synchronous: a CI
+ * run is often hundreds of small reports (Surefire writes one per test class), and every asynchronous
+ * open, read and close is a round trip through the thread pool that leaves the main thread idle.
+ */
+function readStart(path: string): { head: string; whole?: Uint8Array } {
+  scratch ??= Buffer.allocUnsafe(HEAD_BYTES);
+  const fd = openSync(path, 'r');
+  try {
+    const bytesRead = readSync(fd, scratch, 0, HEAD_BYTES, 0);
+    const head = new TextDecoder('utf-8').decode(scratch.subarray(0, bytesRead));
+    const complete = bytesRead < HEAD_BYTES && readSync(fd, scratch, bytesRead, 1, bytesRead) === 0;
+    // A copy: the scratch buffer is reused by the next report while this one is still being read.
+    return complete ? { head, whole: new Uint8Array(scratch.subarray(0, bytesRead)) } : { head };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Reads any supported report: detects the format from the head, then streams its attempts. Throws
  * TESTLOOP_JUNIT_FORMAT (on iteration) when the file is neither JUnit XML nor a known runner log.
@@ -63,9 +86,10 @@ export function readReport(path: string): ReportStream {
     [Symbol.asyncIterator](): AsyncIterator<TestAttempt> {
       let iterator: AsyncIterator<TestAttempt> | undefined;
       const start = async (): Promise<IteratorResult<TestAttempt>> => {
-        const reader = detectReader(path, await readHead(path));
+        const { head, whole } = readStart(path);
+        const reader = detectReader(path, head);
         if (reader === undefined) throw unknownFormat(path);
-        inner = reader.read(path);
+        inner = reader.read(path, whole);
         iterator = inner[Symbol.asyncIterator]();
         return iterator.next();
       };

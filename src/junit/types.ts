@@ -54,7 +54,8 @@ export interface ReportStream extends AsyncIterable<TestAttempt> {
 
 /** A ReportReader whose `read` carries warnings; the registry holds only these. */
 export interface StreamingReportReader extends ReportReader {
-  read(path: string): ReportStream;
+  /** `contents`: the whole file, when the caller has read it already (a reader may still read `path`). */
+  read(path: string, contents?: Uint8Array): ReportStream;
 }
 
 export function testIdOf(file: string, suite: readonly string[], name: string): string {

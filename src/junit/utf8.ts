@@ -7,17 +7,22 @@ export const CHUNK_BYTES = 1 << 16;
 /**
  * Decodes a file as strict UTF-8, chunk by chunk. Invalid bytes are a TESTLOOP_INVALID_UTF8 error
  * naming the line: `linesBefore()` tells how many lines the caller has already received, the line
- * inside the failing chunk is counted here. A UTF-8 byte order mark is dropped.
+ * inside the failing chunk is counted here. A UTF-8 byte order mark is dropped. `contents`, when given, is
+ * the whole file already read: decoded as one chunk.
  */
 export async function* readUtf8(
   path: string,
   linesBefore: () => number,
   chunkBytes = CHUNK_BYTES,
+  contents?: Uint8Array,
 ): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let first = true;
-  let carry: Buffer | undefined;
-  for await (const chunk of createReadStream(path, { highWaterMark: chunkBytes }) as AsyncIterable<Buffer>) {
+  let carry: Uint8Array | undefined;
+  const chunks = contents
+    ? [contents]
+    : (createReadStream(path, { highWaterMark: chunkBytes }) as AsyncIterable<Buffer>);
+  for await (const chunk of chunks) {
     let text: string;
     try {
       text = decoder.decode(chunk, { stream: true });
@@ -39,7 +44,7 @@ export async function* readUtf8(
   if (rest !== '') yield rest;
 }
 
-function incompleteTail(chunk: Buffer): Buffer | undefined {
+function incompleteTail(chunk: Uint8Array): Uint8Array | undefined {
   for (let k = 1; k <= 3 && k <= chunk.length; k++) {
     const b = chunk[chunk.length - k]!;
     if ((b & 0xc0) === 0x80) continue;
@@ -50,7 +55,7 @@ function incompleteTail(chunk: Buffer): Buffer | undefined {
   return undefined;
 }
 
-function looksUtf16(bytes: Buffer): boolean {
+function looksUtf16(bytes: Uint8Array): boolean {
   return (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
 }
 

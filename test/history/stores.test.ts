@@ -75,6 +75,34 @@ async function execute(target: StoreTarget, statements: readonly string[]): Prom
   }
 }
 
+/** Names of the indexes on the attempts table. */
+async function attemptIndexes(target: StoreTarget): Promise<string[]> {
+  if (target.kind === 'sqlite') {
+    const db = new Database(target.path, { readonly: true });
+    try {
+      return db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'attempts' ORDER BY name",
+        )
+        .pluck()
+        .all() as string[];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: target.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      "SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND tablename = 'attempts' ORDER BY 1",
+      [target.schema],
+    );
+    return rows.map((row) => row.name);
+  } finally {
+    await client.end();
+  }
+}
+
 describe.each(backends)('$name history store', (backend) => {
   const test = backend.skip ? it.skip : it;
   if (backend.skip) it.skip(`skipped: ${backend.skip}`, () => undefined);
@@ -342,6 +370,57 @@ describe.each(backends)('$name history store', (backend) => {
           ['t.ts › y', 'passed', null],
           ['t.ts › y', 'passed', null],
         ]);
+      } finally {
+        await window.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('migrates a database of schema 2: drops the attempts index by test, attempts still come test by test', async () => {
+    const database = await backend.fresh();
+    const sqlite = backend.name === 'sqlite';
+    await execute(database.target, [
+      sqlite
+        ? 'CREATE TABLE testloop_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT'
+        : 'CREATE TABLE testloop_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+      sqlite ? MIGRATIONS[0]!.sqlite : MIGRATIONS[0]!.postgres,
+      sqlite ? MIGRATIONS[1]!.sqlite : MIGRATIONS[1]!.postgres,
+      `INSERT INTO testloop_migrations (version, name, applied_at) VALUES (1, 'runs, tests, attempts', '2026-01-01T00:00:00Z'), (2, 'texts stored once', '2026-01-01T00:00:00Z')`,
+    ]);
+    expect(await attemptIndexes(database.target)).toContain('attempts_test');
+    const store = await database.open();
+    try {
+      expect(await database.migrationVersions()).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(await attemptIndexes(database.target)).not.toContain('attempts_test');
+      // Stored in an order unlike test_id order, with a retry: read back test by test in test_id order.
+      await store.ingest(run('r1', '2026-03-01T00:00:00Z'), [
+        attempt('t.ts', [], 'c'),
+        attempt('t.ts', [], 'a', { status: 'failed', message: 'boom' }),
+        attempt('t.ts', [], 'a', { retry: 1 }),
+        attempt('t.ts', [], 'b'),
+      ]);
+      await store.ingest(run('r2', '2026-03-02T00:00:00Z'), [
+        attempt('t.ts', [], 'b', { status: 'failed', message: 'bang' }),
+        attempt('t.ts', [], 'a'),
+      ]);
+      const window = await store.openWindow({ runs: 5 });
+      try {
+        const keys = new Map(window.runs.map((r) => [r.key, r.runId]));
+        const byTest = [];
+        for await (const a of window.attemptsByTest())
+          byTest.push([a.name, keys.get(a.run), a.retry, a.status, a.message ?? null]);
+        expect(byTest.slice(0, 3).sort()).toEqual([
+          ['a', 'r1', 0, 'failed', 'boom'],
+          ['a', 'r1', 1, 'passed', null],
+          ['a', 'r2', 0, 'passed', null],
+        ]);
+        expect(byTest.slice(3, 5).sort()).toEqual([
+          ['b', 'r1', 0, 'passed', null],
+          ['b', 'r2', 0, 'failed', 'bang'],
+        ]);
+        expect(byTest.slice(5)).toEqual([['c', 'r1', 0, 'passed', null]]);
       } finally {
         await window.close();
       }
