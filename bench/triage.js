@@ -350,19 +350,23 @@ function profile(dir, file, log) {
     );
 }
 
+/** A generated input kept under `dir`, with what its generator returned in `.complete`: made once, reused after. */
+function cachedInput(dir, make) {
+  const marker = join(dir, '.complete');
+  if (existsSync(marker)) return JSON.parse(readFileSync(marker, 'utf8'));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const made = make();
+  writeFileSync(marker, JSON.stringify(made));
+  return made;
+}
+
 /** Generates (or reuses) the input of `fileMb` MiB files, then times ingest into a fresh history and triage. */
 async function scale(flags, fileMb, log) {
   const params = { ...PARAMS, fileMb };
   const key = `triage-scale-v${params.version}-${params.files}x${params.fileMb}-${params.seed}`;
   const dir = join(work, key);
-  let gen;
-  if (existsSync(join(dir, '.complete'))) gen = JSON.parse(readFileSync(join(dir, '.complete'), 'utf8'));
-  else {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    gen = generate(dir, params, log);
-    writeFileSync(join(dir, '.complete'), JSON.stringify(gen));
-  }
+  const gen = cachedInput(dir, () => generate(dir, params, log));
   const bin = `${root}bin/testloop.js`;
   const bytes = gen.paths.reduce((sum, path) => sum + statSync(path).size, 0);
   // --no-ingest times triage alone on the history the last run left (while working on triage).
@@ -509,14 +513,7 @@ function history(flags, runs, log) {
   const params = { ...HISTORY };
   const key = `triage-history-v${params.version}-${params.runs}x${params.classes * params.perClass}-${params.seed}`;
   const dir = join(work, key);
-  let gen;
-  if (existsSync(join(dir, '.complete'))) gen = JSON.parse(readFileSync(join(dir, '.complete'), 'utf8'));
-  else {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    gen = generateHistory(dir, params, log);
-    writeFileSync(join(dir, '.complete'), JSON.stringify(gen));
-  }
+  const gen = cachedInput(dir, () => generateHistory(dir, params, log));
   const picked = gen.runs.slice(0, runs);
   const bytes = picked.reduce(
     (sum, run) => sum + readdirSync(run.dir).reduce((s, f) => s + statSync(join(run.dir, f)).size, 0),

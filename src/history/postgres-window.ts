@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { TextReader, type WindowRow, windowRun } from './rows.ts';
 import type { HistoryWindow, WindowAttempt, WindowFailure } from './types.ts';
+import { FAILED, TEXT_COLUMNS } from './window-sql.ts';
 
 /** The window's runs: same selection as the SQLite store. */
 export const PICKED_RUNS = `
@@ -19,14 +20,6 @@ const RUNS_SQL = `${PICKED_RUNS}
   FROM picked p
   JOIN runs r ON r.run_id = p.run_id AND ($1::text IS NULL OR r.branch = $1)
   ORDER BY r.started_at, r.run_id, r.attempt, r.job`;
-
-const FAILED = "a.status IN ('failed', 'error')";
-
-/** Text of failures only; texts stored once come as ids, resolved through a cache (see TextReader). */
-const TEXT_COLUMNS = `
-  CASE WHEN ${FAILED} THEN a.message END, CASE WHEN ${FAILED} THEN a.stack END,
-  CASE WHEN ${FAILED} THEN a.output END, CASE WHEN ${FAILED} THEN a.message_text END,
-  CASE WHEN ${FAILED} THEN a.stack_text END, CASE WHEN ${FAILED} THEN a.output_text END`;
 
 const FAILURES_SQL = `
   SELECT a.run, a.test, ${TEXT_COLUMNS}

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { TestloopError } from '../errors.ts';
 import { TextReader, type WindowRow, windowRun } from './rows.ts';
 import type { HistoryWindow, WindowAttempt, WindowFailure } from './types.ts';
+import { FAILED, TEXT_COLUMNS } from './window-sql.ts';
 
 export const PICKED_RUNS = `
   WITH picked AS (
@@ -22,13 +23,6 @@ const RUNS_SQL = `${PICKED_RUNS}
   ORDER BY r.started_at, r.run_id, r.attempt, r.job`;
 
 const IN_WINDOW = 'a.run IN (SELECT value FROM json_each(@runs))';
-const FAILED = "a.status IN ('failed', 'error')";
-
-/** Text of failures only; texts stored once come as ids, resolved through a cache (see TextReader). */
-const TEXT_COLUMNS = `
-  CASE WHEN ${FAILED} THEN a.message END, CASE WHEN ${FAILED} THEN a.stack END,
-  CASE WHEN ${FAILED} THEN a.output END, CASE WHEN ${FAILED} THEN a.message_text END,
-  CASE WHEN ${FAILED} THEN a.stack_text END, CASE WHEN ${FAILED} THEN a.output_text END`;
 
 const FAILURES_SQL = `
   SELECT a.run, a.test, ${TEXT_COLUMNS}
