@@ -1,13 +1,14 @@
 import pg from 'pg';
 import { TestloopError } from '../errors.ts';
-import type { RunInfo, TestAttempt } from '../junit/types.ts';
+import type { RunInfo } from '../junit/types.ts';
 import { KeyCache, TEXT_CACHE, textHash } from './keys.ts';
 import { migratePostgres } from './migrations.ts';
 import { openPostgresWindow, PICKED_RUNS } from './postgres-window.ts';
 import {
   AttemptMapper,
   type AttemptRow,
-  attemptRow,
+  type AttemptSource,
+  attemptRowBatches,
   type ReadRow,
   type RunRow,
   runLimit,
@@ -170,10 +171,7 @@ class PostgresHistoryStore implements HistoryStore {
     this.#batchSize = batchSize;
   }
 
-  async ingest(
-    run: RunInfo,
-    attempts: AsyncIterable<TestAttempt> | Iterable<TestAttempt>,
-  ): Promise<IngestResult> {
+  async ingest(run: RunInfo, attempts: AttemptSource): Promise<IngestResult> {
     const row = runRow(run);
     let broken = false;
     // Only database calls are wrapped: an error of the attempts' reader reaches the caller unchanged.
@@ -191,14 +189,9 @@ class PostgresHistoryStore implements HistoryStore {
       const result: IngestResult = { inserted: 0, duplicates: 0 };
       // Text keys stay valid once looked up: every statement commits, and texts are never deleted.
       const texts = new KeyCache<string>(TEXT_CACHE.entries, TEXT_CACHE.chars);
-      let batch: AttemptRow[] = [];
-      for await (const attempt of attempts) {
-        batch.push(attemptRow(attempt));
-        if (batch.length < this.#batchSize) continue;
+      for await (const batch of attemptRowBatches(attempts, this.#batchSize)) {
         await database(() => storeBatch(client, runKey, batch, result, texts));
-        batch = [];
       }
-      if (batch.length > 0) await database(() => storeBatch(client, runKey, batch, result, texts));
       return result;
     } finally {
       // Every statement here commits on its own, so only a failed call can leave the connection unusable.

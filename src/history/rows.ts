@@ -141,6 +141,35 @@ export function attemptRow(attempt: TestAttempt): AttemptRow {
   };
 }
 
+/** Attempts read elsewhere (a reader thread), in batches of any size. */
+export interface AttemptBatches {
+  readonly attemptBatches: AsyncIterable<TestAttempt[]>;
+}
+
+export type AttemptSource = AsyncIterable<TestAttempt> | Iterable<TestAttempt> | AttemptBatches;
+
+/**
+ * The rows of a store's write transactions: `size` rows each (the last one fewer), or one per batch of
+ * another thread as it arrives, so that the store writes while that thread reads on.
+ */
+export async function* attemptRowBatches(
+  attempts: AttemptSource,
+  size: number,
+): AsyncGenerator<AttemptRow[]> {
+  if ('attemptBatches' in attempts) {
+    for await (const batch of attempts.attemptBatches) yield batch.map(attemptRow);
+    return;
+  }
+  let batch: AttemptRow[] = [];
+  for await (const attempt of attempts) {
+    batch.push(attemptRow(attempt));
+    if (batch.length < size) continue;
+    yield batch;
+    batch = [];
+  }
+  if (batch.length > 0) yield batch;
+}
+
 /** `runs: Infinity` reads every run. */
 export function runLimit(runs: number): number | null {
   if (runs === Number.POSITIVE_INFINITY) return null;

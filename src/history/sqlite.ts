@@ -1,10 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RunInfo, TestAttempt } from '../junit/types.ts';
+import type { RunInfo } from '../junit/types.ts';
 import { KeyCache, TEXT_CACHE, textHash } from './keys.ts';
 import { migrateSqlite } from './migrations.ts';
-import { AttemptMapper, type AttemptRow, attemptRow, type ReadRow, runLimit, runRow } from './rows.ts';
+import {
+  AttemptMapper,
+  type AttemptRow,
+  type AttemptSource,
+  attemptRowBatches,
+  type ReadRow,
+  runLimit,
+  runRow,
+} from './rows.ts';
 import { openSqliteWindow, PICKED_RUNS, storeError } from './sqlite-window.ts';
 import type { FileStats, HistoryStore, HistoryWindow, IngestResult, StoredAttempt } from './types.ts';
 
@@ -282,28 +290,18 @@ class SqliteHistoryStore implements HistoryStore {
     return key;
   }
 
-  async ingest(
-    run: RunInfo,
-    attempts: AsyncIterable<TestAttempt> | Iterable<TestAttempt>,
-  ): Promise<IngestResult> {
+  async ingest(run: RunInfo, attempts: AttemptSource): Promise<IngestResult> {
     try {
       const runKey = this.#storeRun(runRow(run));
       // Keys of this call; a batch that fails aborts the whole call, so none outlives a rollback.
       const keys: IngestKeys = { texts: new KeyCache(TEXT_CACHE.entries, TEXT_CACHE.chars) };
       const result: IngestResult = { inserted: 0, duplicates: 0 };
-      let batch: AttemptRow[] = [];
-      const flush = () => {
+      for await (const batch of attemptRowBatches(attempts, this.#batchSize)) {
         const { inserted, looked } = this.#storeBatch(runKey, batch, keys);
         this.#remember(looked);
         result.inserted += inserted;
         result.duplicates += batch.length - inserted;
-        batch = [];
-      };
-      for await (const attempt of attempts) {
-        batch.push(attemptRow(attempt));
-        if (batch.length >= this.#batchSize) flush();
       }
-      if (batch.length > 0) flush();
       return result;
     } catch (error) {
       throw storeError(this.#path, error);

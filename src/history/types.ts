@@ -1,4 +1,5 @@
 import type { RunInfo, TestAttempt } from '../junit/types.ts';
+import type { AttemptSource } from './rows.ts';
 
 export interface StoredAttempt extends TestAttempt {
   runId: string;
@@ -36,7 +37,7 @@ export interface IngestResult {
  */
 export interface HistoryStore {
   /** Idempotent: the key is (runId, attempt, job, testId, retry). */
-  ingest(run: RunInfo, attempts: AsyncIterable<TestAttempt> | Iterable<TestAttempt>): Promise<IngestResult>;
+  ingest(run: RunInfo, attempts: AttemptSource): Promise<IngestResult>;
   /** Every attempt of the most recent `runs` runs (by startedAt, then runId), optionally one branch. */
   recentAttempts(options: { runs: number; branch?: string }): AsyncIterable<StoredAttempt>;
   runCount(options?: { branch?: string }): Promise<number>;

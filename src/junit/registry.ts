@@ -59,18 +59,33 @@ let scratch: Buffer | undefined;
  * run is often hundreds of small reports (Surefire writes one per test class), and every asynchronous
  * open, read and close is a round trip through the thread pool that leaves the main thread idle.
  */
-function readStart(path: string): { head: string; whole?: Uint8Array } {
+function readStart(path: string): { reader: StreamingReportReader | undefined; whole?: Uint8Array } {
   scratch ??= Buffer.allocUnsafe(HEAD_BYTES);
   const fd = openSync(path, 'r');
   try {
     const bytesRead = readSync(fd, scratch, 0, HEAD_BYTES, 0);
-    const head = new TextDecoder('utf-8').decode(scratch.subarray(0, bytesRead));
+    const reader = detectFromBytes(path, scratch.subarray(0, bytesRead));
     const complete = bytesRead < HEAD_BYTES && readSync(fd, scratch, bytesRead, 1, bytesRead) === 0;
     // A copy: the scratch buffer is reused by the next report while this one is still being read.
-    return complete ? { head, whole: new Uint8Array(scratch.subarray(0, bytesRead)) } : { head };
+    return complete ? { reader, whole: new Uint8Array(scratch.subarray(0, bytesRead)) } : { reader };
   } finally {
     closeSync(fd);
   }
+}
+
+/** Bytes decoded first to recognise JUnit XML, whose root element comes first. */
+const XML_PREFIX_BYTES = 4096;
+
+/**
+ * detectReader on a report's first bytes. Most reports are JUnit XML, told from the first few KiB: the
+ * whole head is decoded (to score log markers) only when those do not settle it.
+ */
+function detectFromBytes(path: string, head: Uint8Array): StreamingReportReader | undefined {
+  const decoder = new TextDecoder('utf-8');
+  if (head.length > XML_PREFIX_BYTES && looksLikeJUnit(decoder.decode(head.subarray(0, XML_PREFIX_BYTES)))) {
+    return junitReader;
+  }
+  return detectReader(path, decoder.decode(head));
 }
 
 /**
@@ -86,8 +101,7 @@ export function readReport(path: string): ReportStream {
     [Symbol.asyncIterator](): AsyncIterator<TestAttempt> {
       let iterator: AsyncIterator<TestAttempt> | undefined;
       const start = async (): Promise<IteratorResult<TestAttempt>> => {
-        const { head, whole } = readStart(path);
-        const reader = detectReader(path, head);
+        const { reader, whole } = readStart(path);
         if (reader === undefined) throw unknownFormat(path);
         inner = reader.read(path, whole);
         iterator = inner[Symbol.asyncIterator]();

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { TestloopError } from '../errors.ts';
@@ -5,6 +6,7 @@ import { gitText } from '../git/git.ts';
 import type { HistoryStore } from '../history/types.ts';
 import type { RunInfo, TestAttempt } from '../junit/types.ts';
 import { runInfoFromEnv } from './ci-env.ts';
+import { hasIdleReader, readAttemptsInWorker } from './read-attempts.ts';
 
 export interface IngestReportsOptions {
   cwd?: string;
@@ -17,7 +19,16 @@ export interface IngestReportsOptions {
   store?: HistoryStore;
   history?: string;
   now?: Date;
+  /**
+   * Parse the reports on a worker thread while this one writes. Default: when they total at least
+   * WORKER_BYTES, or WARM_WORKER_BYTES once this process has a reader thread (a process ingesting run
+   * after run); below that, starting a thread (~30 ms) costs about what it saves.
+   */
+  readInWorker?: boolean;
 }
+
+export const WORKER_BYTES = 16 * 1024 * 1024;
+export const WARM_WORKER_BYTES = 1024 * 1024;
 
 export interface IngestReportsResult {
   run: RunInfo;
@@ -39,19 +50,10 @@ export async function ingestReports(options: IngestReportsOptions): Promise<Inge
   const now = options.now ?? new Date();
   const files = await expandReports(cwd, options.reports);
   const run = await runInfo(cwd, env, now, options.run ?? {});
-  const { readReport } = await import('../junit/registry.ts');
-  const warnings: string[] = [];
-  let attempts = 0;
-  async function* all(): AsyncGenerator<TestAttempt> {
-    for (const file of files) {
-      const stream = readReport(file);
-      for await (const attempt of stream) {
-        attempts++;
-        yield attempt;
-      }
-      warnings.push(...(stream.warnings ?? []));
-    }
-  }
+  const useWorker =
+    options.readInWorker ??
+    totalBytes(files, WORKER_BYTES) >= (hasIdleReader() ? WARM_WORKER_BYTES : WORKER_BYTES);
+  const source = (useWorker ? readAttemptsInWorker(files) : undefined) ?? (await readInline(files));
   const { openHistoryStore } = await import('../history/open.ts');
   const store =
     options.store ??
@@ -61,18 +63,55 @@ export async function ingestReports(options: IngestReportsOptions): Promise<Inge
       ...(options.history === undefined ? {} : { path: options.history }),
     }));
   try {
-    const stored = await store.ingest(run, all());
+    const stored = await store.ingest(run, source);
     return {
       run,
       reports: files.map((f) => relative(cwd, f) || f),
-      attempts,
+      attempts: source.attempts,
       inserted: stored.inserted,
       duplicates: stored.duplicates,
-      warnings,
+      warnings: source.warnings,
     };
   } finally {
     if (!options.store) await store.close();
   }
+}
+
+/** The attempts of the reports, read on this thread. */
+async function readInline(
+  files: readonly string[],
+): Promise<AsyncIterable<TestAttempt> & { readonly warnings: string[]; readonly attempts: number }> {
+  const { readReport } = await import('../junit/registry.ts');
+  const result = { warnings: [] as string[], attempts: 0 };
+  async function* all(): AsyncGenerator<TestAttempt> {
+    for (const file of files) {
+      const stream = readReport(file);
+      for await (const attempt of stream) {
+        result.attempts++;
+        yield attempt;
+      }
+      result.warnings.push(...stream.warnings);
+    }
+  }
+  return {
+    [Symbol.asyncIterator]: () => all(),
+    get warnings() {
+      return result.warnings;
+    },
+    get attempts() {
+      return result.attempts;
+    },
+  };
+}
+
+/** The reports' size, counted up to `enough`. */
+function totalBytes(files: readonly string[], enough: number): number {
+  let total = 0;
+  for (const file of files) {
+    total += statSync(file).size;
+    if (total >= enough) break;
+  }
+  return total;
 }
 
 async function expandReports(cwd: string, reports: readonly string[]): Promise<string[]> {

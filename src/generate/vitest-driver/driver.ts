@@ -6,14 +6,14 @@
 // runs the old way, one process per run.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { RunResult } from '../../runners/run.ts';
 import { envOf } from '../../runners/scripts.ts';
 import type { ProjectInfo } from '../../runners/types.ts';
 import { scriptFlags, vitestInvocation } from '../../runners/vitest/config-files.ts';
+import { distScript } from '../../util/dist-script.ts';
 import { makeTempDir, type TempPath } from '../sandbox.ts';
 import type { DriverReply, DriverRequest, DriverStart, RunCounts } from './protocol.ts';
 
@@ -166,7 +166,7 @@ export class VitestDriver {
 
   private async start(): Promise<Child | undefined> {
     const { project, env, timeoutMs } = this.options;
-    const script = this.options.script ?? driverScript();
+    const script = this.options.script ?? distScript('generate/vitest-driver.js');
     const vitestNode = resolveVitestNode(project.dir);
     if (typeof vitestNode !== 'string') {
       this.unsupported = vitestNode.reason;
@@ -315,16 +315,5 @@ function resolveVitestNode(dir: string): string | { reason: string } {
     return require.resolve('vitest/node');
   } catch (error) {
     return { reason: `cannot resolve vitest/node from ${dir} (${(error as Error).message.split('\n')[0]})` };
-  }
-}
-
-/** dist/generate/vitest-driver.js of this package, from the bundle or from the sources. */
-function driverScript(): string | undefined {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) {
-      const script = join(dir, 'dist', 'generate', 'vitest-driver.js');
-      return existsSync(script) ? script : undefined;
-    }
-    if (dirname(dir) === dir) return undefined;
   }
 }
