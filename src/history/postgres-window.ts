@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { TextReader, type WindowRow, windowRun } from './rows.ts';
 import type { HistoryWindow, WindowAttempt, WindowFailure } from './types.ts';
-import { FAILED, TEXT_COLUMNS } from './window-sql.ts';
+import { FAILED, LOUD, TEXT_COLUMNS } from './window-sql.ts';
+import { type LoudAttempt, mergeWindowTests, type TestSummary } from './window-tests.ts';
 
 /** The window's runs: same selection as the SQLite store. */
 export const PICKED_RUNS = `
@@ -34,6 +35,29 @@ const BY_TEST_SQL = `
   WHERE a.run = ANY($1::int8[])
   ORDER BY t.test_id`;
 
+/** One row per test of the window, in test_id order: see the SQLite store's SUMMARY_SQL. */
+const SUMMARY_SQL = `
+  SELECT t.id, t.test_id, t.file, t.suite, t.name, s.executed, s.counted, s.loud
+  FROM (
+    SELECT a.test,
+           count(*) FILTER (WHERE a.status <> 'skipped') AS executed,
+           count(*) FILTER (WHERE a.status <> 'skipped' AND a.run <> ALL($2::int8[])) AS counted,
+           bool_or(${LOUD}) AS loud
+    FROM attempts a
+    WHERE a.run = ANY($1::int8[])
+    GROUP BY a.test
+  ) s JOIN tests t ON t.id = s.test
+  ORDER BY t.test_id`;
+
+/** BY_TEST_SQL for the tests SUMMARY_SQL calls loud only. */
+const LOUD_BY_TEST_SQL = `
+  SELECT a.run, a.test, a.retry, a.status, a.duration_ms, ${TEXT_COLUMNS}
+  FROM attempts a
+  JOIN tests t ON t.id = a.test
+  WHERE a.run = ANY($1::int8[])
+    AND a.test IN (SELECT a.test FROM attempts a WHERE a.run = ANY($1::int8[]) AND ${LOUD})
+  ORDER BY t.test_id`;
+
 const FETCH_ROWS = 2_000;
 
 type PgWindowRow = Omit<WindowRow, 'started_at'> & { started_at: Date };
@@ -63,19 +87,24 @@ export async function openPostgresWindow(
     );
     return new Map(rows.map((row) => [Number(row.id), row.body]));
   };
-  /** Streams `sql` through a cursor; `at` is where the text columns of its rows start. */
-  const read = async function* <T>(sql: string, at: number, map: (row: unknown[]) => T): AsyncGenerator<T> {
+  /** Streams `sql` through a cursor; `at` is where the text columns of its rows start (-1: none). */
+  const read = async function* <T>(
+    sql: string,
+    at: number,
+    map: (row: unknown[]) => T,
+    params: unknown[] = [keys],
+  ): AsyncGenerator<T> {
     const cursor = `testloop_window_${++cursors}`;
     let open = false;
     try {
-      await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, [keys]);
+      await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, params);
       open = true;
       for (;;) {
         const { rows } = await client.query<unknown[]>({
           text: `FETCH ${FETCH_ROWS} FROM ${cursor}`,
           rowMode: 'array',
         });
-        await texts.load(rows, at, fetchTexts);
+        if (at >= 0) await texts.load(rows, at, fetchTexts);
         for (const row of rows) yield map(row);
         if (rows.length < FETCH_ROWS) break;
       }
@@ -110,6 +139,35 @@ export async function openPostgresWindow(
         texts.fill(attempt, row, 9);
         return attempt;
       }),
+    testsByTest: (outageRuns) =>
+      mergeWindowTests(
+        read(
+          SUMMARY_SQL,
+          -1,
+          (row): TestSummary => ({
+            test: Number(row[0]),
+            testId: row[1] as string,
+            file: row[2] as string,
+            suite: row[3] as string[],
+            name: row[4] as string,
+            executed: Number(row[5]),
+            counted: Number(row[6]),
+            loud: row[7] === true,
+          }),
+          [keys, outageRuns],
+        ),
+        read(LOUD_BY_TEST_SQL, 5, (row): LoudAttempt => {
+          const attempt: LoudAttempt = {
+            run: Number(row[0]),
+            test: Number(row[1]),
+            retry: row[2] as number,
+            status: row[3] as LoudAttempt['status'],
+            durationMs: row[4] as number,
+          };
+          texts.fill(attempt, row, 5);
+          return attempt;
+        }),
+      ),
     async close() {
       if (!broken)
         broken = await client.query('COMMIT').then(

@@ -85,10 +85,34 @@ export interface WindowAttempt extends TestAttempt {
   test: number;
 }
 
+/** A test of a window, as triage judges it: counts for a test that only passed, attempts for any other. */
+export interface WindowTest {
+  /** The store's key of the test. */
+  test: number;
+  testId: string;
+  file: string;
+  suite: string[];
+  name: string;
+  /** Attempts that were not skipped. */
+  executed: number;
+  /** Of those, attempts outside the runs named as outages. */
+  counted: number;
+  /**
+   * Every attempt of the test, as attemptsByTest gives them, when one that was not skipped failed or was
+   * a retry; absent for a test that only ever passed, once per run (most tests: nothing to diagnose).
+   */
+  attempts?: WindowAttempt[];
+}
+
 export interface HistoryWindow {
   readonly runs: readonly WindowRun[];
   failures(): AsyncIterable<WindowFailure>;
   /** Every attempt, those of one test together, tests in test id order (code points, as both stores sort). */
   attemptsByTest(): AsyncIterable<WindowAttempt>;
+  /**
+   * The tests of attemptsByTest, in its order, summed up by the store where a test only passed: far fewer
+   * rows to read. Optional: without it, triage sums up attemptsByTest itself (see windowTestsOf).
+   */
+  testsByTest?(outageRuns: readonly number[]): AsyncIterable<WindowTest>;
   close(): Promise<void>;
 }

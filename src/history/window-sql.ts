@@ -7,3 +7,6 @@ export const TEXT_COLUMNS = `
   CASE WHEN ${FAILED} THEN a.message END, CASE WHEN ${FAILED} THEN a.stack END,
   CASE WHEN ${FAILED} THEN a.output END, CASE WHEN ${FAILED} THEN a.message_text END,
   CASE WHEN ${FAILED} THEN a.stack_text END, CASE WHEN ${FAILED} THEN a.output_text END`;
+
+/** An attempt that makes its test worth reading attempt by attempt (see WindowTest.attempts). */
+export const LOUD = "(a.status IN ('failed', 'error') OR (a.retry > 0 AND a.status <> 'skipped'))";

@@ -1,4 +1,5 @@
-import type { HistoryWindow, StoredAttempt, WindowAttempt, WindowRun } from '../history/types.ts';
+import type { HistoryWindow, StoredAttempt, WindowAttempt, WindowRun, WindowTest } from '../history/types.ts';
+import { windowTestsOf } from '../history/window-tests.ts';
 import { type AnalyzeOptions, findingOf, historyOf } from './analyze.ts';
 import { clustersOf, failingRuns } from './cluster.ts';
 import { ownersOf } from './codeowners.ts';
@@ -38,25 +39,12 @@ export async function analyzeWindow(
   const failing = new Map<string, Set<string>>();
   const quiet = new QuietFindings();
   let tests = 0;
-  const addQuiet = (test: WindowAttempt, runCount: number) => {
+  const addQuiet = (test: WindowTest, runCount: number) => {
     const owners = options.owners && test.file !== '' ? ownersOf(options.owners, test.file) : [];
     quiet.add(test, runCount, owners);
   };
-  const judge = (attempts: readonly WindowAttempt[]) => {
-    const first = attempts[0]!;
-    // Most tests only ever passed: one attempt per run, nothing to diagnose.
-    let plain = true;
-    let counted = 0;
-    let executed = false;
-    for (const attempt of attempts) {
-      if (attempt.status === 'skipped') continue;
-      executed = true;
-      if (attempt.status !== 'passed' || attempt.retry > 0) plain = false;
-      if (!outageRuns.has(attempt.run)) counted++;
-    }
-    if (!executed) return;
-    tests++;
-    if (plain) return addQuiet(first, counted);
+  /** A test that failed or was retried in the window: its history decides. */
+  const judge = (first: WindowTest, attempts: readonly WindowAttempt[]) => {
     const byRun = new Map<string, TriageAttempt[]>();
     for (const attempt of attempts) {
       if (attempt.status === 'skipped') continue;
@@ -81,15 +69,16 @@ export async function analyzeWindow(
     head.push(findingOf(history, t, options.owners, undefined));
   };
   try {
-    let current: WindowAttempt[] = [];
-    for await (const attempt of window.attemptsByTest()) {
-      if (current.length > 0 && attempt.test !== current[0]!.test) {
-        judge(current);
-        current = [];
-      }
-      current.push(attempt);
+    const tested = window.testsByTest
+      ? window.testsByTest([...outageRuns])
+      : windowTestsOf(window.attemptsByTest(), outageRuns);
+    for await (const test of tested) {
+      if (test.executed === 0) continue;
+      tests++;
+      // Most tests only ever passed, once per run: nothing to diagnose.
+      if (test.attempts) judge(test, test.attempts);
+      else addQuiet(test, test.counted);
     }
-    if (current.length > 0) judge(current);
     quiet.finish();
   } catch (error) {
     quiet.close();

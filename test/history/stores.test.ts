@@ -6,7 +6,8 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/history/migrations.ts';
 import { openHistoryStore } from '../../src/history/open.ts';
-import type { HistoryStore, StoredAttempt } from '../../src/history/types.ts';
+import type { HistoryStore, StoredAttempt, WindowTest } from '../../src/history/types.ts';
+import { windowTestsOf } from '../../src/history/window-tests.ts';
 import { type RunInfo, type TestAttempt, testIdOf } from '../../src/junit/types.ts';
 import { type Backend, postgresBackend, sqliteBackend } from './backends.ts';
 import { runWriters } from './concurrency.ts';
@@ -424,6 +425,55 @@ describe.each(backends)('$name history store', (backend) => {
       } finally {
         await window.close();
       }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('sums up each test of a window as triage sums up its attempts, outages set aside', async () => {
+    const store = await (await backend.fresh()).open();
+    try {
+      for (const report of randomHistory(20260402, 4_000)) await store.ingest(report.run, report.attempts);
+      // A test that was only ever skipped is summed up with nothing executed.
+      await store.ingest(run('skips', '2026-04-01T00:00:00Z'), [
+        attempt('s.ts', [], 'only skipped', { status: 'skipped' }),
+      ]);
+      const inTestOrder = (tests: WindowTest[]) =>
+        tests.map((t) => ({
+          ...t,
+          ...(t.attempts
+            ? { attempts: [...t.attempts].sort((a, b) => a.run - b.run || a.retry - b.retry) }
+            : {}),
+        }));
+      const seen = { loud: false, quiet: false, outage: false };
+      for (const options of [
+        { runs: Number.POSITIVE_INFINITY },
+        { runs: 7 },
+        { runs: 2 },
+        { runs: 40, branch: 'main' },
+      ]) {
+        const window = await store.openWindow(options);
+        try {
+          for (const outages of [[], window.runs.slice(0, 3).map((r) => r.key)]) {
+            const summed: WindowTest[] = [];
+            for await (const t of windowTestsOf(window.attemptsByTest(), new Set(outages))) summed.push(t);
+            const stored: WindowTest[] = [];
+            for await (const t of window.testsByTest!(outages)) stored.push(t);
+            expect(inTestOrder(stored)).toEqual(inTestOrder(summed));
+            seen.loud ||= stored.some((t) => t.attempts);
+            seen.quiet ||= stored.some((t) => !t.attempts && t.executed > 0);
+            seen.outage ||= stored.some((t) => t.counted < t.executed);
+            if (options.runs === Number.POSITIVE_INFINITY)
+              expect(stored.find((t) => t.name === 'only skipped')).toMatchObject({
+                executed: 0,
+                counted: 0,
+              });
+          }
+        } finally {
+          await window.close();
+        }
+      }
+      expect(seen).toEqual({ loud: true, quiet: true, outage: true });
     } finally {
       await store.close();
     }
