@@ -75,6 +75,7 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
     ...(options.target === undefined ? {} : { targets: options.target }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.reruns === undefined ? {} : { reruns: options.reruns }),
+    ...(options.rerunIn === undefined ? {} : { rerunIn: options.rerunIn }),
     ...(options.repairs === undefined ? {} : { repairs: options.repairs }),
     ...(options.maxTokensTotal === undefined ? {} : { maxTokensTotal: options.maxTokensTotal }),
     ...(options.cacheDir === undefined ? {} : { cacheDir: resolve(cwd, options.cacheDir) }),

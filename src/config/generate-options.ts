@@ -61,7 +61,13 @@ export const generateOptionsSchema = z.object({
     .min(1)
     .max(20)
     .optional()
-    .describe('passing runs in a row (fresh processes) a test needs to count as stable (default 3)'),
+    .describe('passing runs in a row a test needs to count as stable (default 3)'),
+  rerunIn: z
+    .enum(['worker', 'process'])
+    .optional()
+    .describe(
+      "vitest: rerun each test inside the first run's fresh worker process (worker, default) or give every rerun a fresh process (process)",
+    ),
   repairs: z
     .number()
     .int()

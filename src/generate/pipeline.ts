@@ -38,8 +38,15 @@ export interface GenerateOptions {
   concurrency?: number;
   /** Wall-clock budget: no target starts that the observed pace says cannot finish in time. */
   budgetMs?: number;
-  /** Passing runs in a row, each in a fresh process, for a candidate to count as stable (default 3). */
+  /** Passing runs in a row for a candidate to count as stable (default 3); see rerunIn. */
   reruns?: number;
+  /**
+   * vitest 4+ (validation processes): 'worker' (default) runs each test `reruns` times in the first run's
+   * fresh worker process, its hooks each time; 'process' gives every rerun a fresh worker process of its
+   * own (module-level state then starts over too, at about three times the runner time). jest, node:test
+   * and older vitest always rerun in fresh processes.
+   */
+  rerunIn?: 'worker' | 'process';
   /** Rounds a rejected candidate is sent back with its failure (default 2). */
   repairs?: number;
   maxTokensTotal?: number;

@@ -106,7 +106,15 @@ export async function createValidatorFor(
   const factory = options.createValidator ?? (await defaultValidatorFactory());
   const cap = options.runTimeoutMs ?? 120_000;
   const timeoutMs = deadline === undefined ? cap : Math.max(5_000, Math.min(cap, deadline - Date.now()));
-  return factory({ root, project: project.info, adapter: project.runner!, reruns, timeoutMs, env });
+  return factory({
+    root,
+    project: project.info,
+    adapter: project.runner!,
+    reruns,
+    timeoutMs,
+    env,
+    ...(options.rerunIn === undefined ? {} : { rerunIn: options.rerunIn }),
+  });
 }
 
 async function defaultValidatorFactory(): Promise<ValidatorFactory> {

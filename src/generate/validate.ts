@@ -22,6 +22,7 @@ import {
 import type { CandidateValidator, Stage, TestContext, Validation } from './types.ts';
 import type { DriverRun } from './vitest-driver/driver.ts';
 import { DriverPool } from './vitest-driver/pool.ts';
+import type { RepeatResult } from './vitest-driver/protocol.ts';
 
 export interface ValidatorOptions {
   /** Repository root, absolute. */
@@ -29,10 +30,18 @@ export interface ValidatorOptions {
   project: ProjectInfo;
   adapter: RunnerAdapter;
   /**
-   * Passing runs required in total, each in a fresh process (default 3): a runner process of its own, or with
-   * the vitest driver a fresh worker process of the validation process; see ./rerun-batch.ts for 2…
+   * Passing runs required in total (default 3): each in a fresh process (a runner process of its own, or a
+   * fresh worker of the vitest driver; see ./rerun-batch.ts for 2…), or with `rerunIn: 'worker'` every
+   * test executed that many times in the first run's worker process.
    */
   reruns?: number;
+  /**
+   * Where the reruns happen with the vitest driver (default 'worker'): 'worker' repeats each test inside the
+   * first run's fresh worker (its hooks each time, the file's module state shared), one process per
+   * candidate; 'process' gives every rerun a fresh worker process. jest, node:test and vitest without the
+   * driver always rerun in fresh processes.
+   */
+  rerunIn?: 'worker' | 'process';
   /** Per runner process or driver request; the whole process group is killed after it (default 60 000). */
   timeoutMs?: number;
   /** The environment to scrub and run with (default process.env). */
@@ -56,6 +65,7 @@ const FAILURE_LINES = 60;
 export function createValidator(options: ValidatorOptions): CandidateValidator {
   const { root, project, adapter } = options;
   const reruns = Math.max(1, options.reruns ?? 3);
+  const rerunIn = options.rerunIn ?? 'worker';
   const timeoutMs = options.timeoutMs ?? 60_000;
   // CI: runners then never write snapshots, and a snapshot a generated test invents is no evidence.
   const env = { ...scrubEnv(options.env ?? process.env), CI: 'true' };
@@ -110,9 +120,15 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
       const names = { scratch: scratchRel, testFile, root, realRoot, dir: project.dir };
       let runnerMs = 0;
       const include = [escapeGlob(projectRelative(project, context.target.file))];
-      const run = async (coverage: boolean): Promise<Outcome> => {
+      /** Repeats the first run asked of the driver, and what became of them. */
+      let repeated: RepeatResult | undefined;
+      const run = async (coverage: boolean, repeats = 0): Promise<Outcome> => {
         const start = async (): Promise<RunResult> =>
-          (await driver?.run([scratchRel], coverage ? { dir: coverageDir.path, include } : undefined)) ??
+          (await driver?.run(
+            [scratchRel],
+            coverage ? { dir: coverageDir.path, include } : undefined,
+            repeats,
+          )) ??
           runTests(project, adapter, [scratchRel], {
             output: 'capture',
             timeoutMs,
@@ -121,6 +137,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
           });
         const result = await (batcher ? batcher.track(start) : start());
         runnerMs += result.durationMs;
+        if (repeats > 0) repeated = (result as DriverRun).repeats;
         return classify(adapter.name, result, join(root, scratchRel), names, timeoutMs);
       };
       const copies: TempPath[] = [];
@@ -155,11 +172,18 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         return undefined;
       };
       try {
-        const first = await run(true);
+        // With the driver, the first run repeats every test: one fresh worker process says whether it
+        // passes, passes repeatedly, and what it covers (reruns in processes of their own otherwise).
+        const first = await run(true, driver && rerunIn === 'worker' ? reruns - 1 : 0);
         if (first.kind === 'loadError') return reject('generated', first.failure, runnerMs);
+        const flakyAt = repeated?.applied ? repeated.firstFailed : undefined;
+        if (first.kind !== 'passed' && flakyAt !== undefined && flakyAt > 0) {
+          const why = `flaky: passed on run 1, failed on run ${flakyAt + 1} of ${reruns} (repeated in one worker process)`;
+          return reject('passed', `${why}\n${first.failure}`, runnerMs);
+        }
         if (first.kind !== 'passed') return reject('compiled', first.failure, runnerMs);
         const covered = await newlyCovered(coverageDir.path, project, context);
-        const failed = await rerunAll(first.counts?.passed);
+        const failed = repeated?.applied ? undefined : await rerunAll(first.counts?.passed);
         if (failed !== undefined) {
           const why = `flaky: passed on run 1, failed on run ${failed.attempt} of ${reruns} (each in a fresh process)`;
           return reject('passed', `${why}\n${failed.failure}`, runnerMs);

@@ -161,7 +161,7 @@ afterEach(async () => {
 
 describe.each(dialects)('$runner', (d) => {
   let app: App;
-  const validator = (reruns = 2, timeoutMs = 30_000) =>
+  const validator = (reruns = 2, timeoutMs = 30_000, rerunIn?: 'worker' | 'process') =>
     track(
       createValidator({
         root: app.dir,
@@ -169,12 +169,17 @@ describe.each(dialects)('$runner', (d) => {
         adapter: runnerByName(d.runner)!,
         reruns,
         timeoutMs,
+        ...(rerunIn === undefined ? {} : { rerunIn }),
       }),
     );
   const candidate = (body: string): string => `${d.header}\n${body}\n`;
-  const check = (label: string, code: string, options?: { reruns?: number; timeoutMs?: number }) =>
+  const check = (
+    label: string,
+    code: string,
+    options?: { reruns?: number; timeoutMs?: number; rerunIn?: 'worker' | 'process' },
+  ) =>
     timed(`${d.runner} ${label}`, () =>
-      validator(options?.reruns, options?.timeoutMs).validate(contextFor(d), code),
+      validator(options?.reruns, options?.timeoutMs, options?.rerunIn).validate(contextFor(d), code),
     );
 
   beforeAll(() => {
@@ -244,7 +249,8 @@ describe.each(dialects)('$runner', (d) => {
     expect(result.failure).toMatch(/no test passed/);
   });
 
-  test('a flaky test passes once and is rejected as not stable', async () => {
+  test('a flaky test passes once and is rejected as not stable (reruns in fresh processes)', async () => {
+    // Counted at module level: only a fresh process evaluates the file again.
     const counter = join(scratch, `${d.runner}-counter`);
     const body = [
       `const counter = ${JSON.stringify(counter)};`,
@@ -252,9 +258,11 @@ describe.each(dialects)('$runner', (d) => {
       'writeFileSync(counter, String(run));',
       `test('sometimes', () => { ${d.eq("discount(100, 'HALF')", 'run % 2 === 1 ? 50 : 0')} });`,
     ].join('\n');
-    const result = await check('flaky', candidate(body));
+    const result = await check('flaky', candidate(body), { rerunIn: 'process' });
     expect(result).toMatchObject({ reached: 'passed', accepted: false });
-    expect(result.failure).toMatch(/^flaky: passed on run 1, failed on run 2 of 2/);
+    expect(result.failure).toMatch(
+      /^flaky: passed on run 1, failed on run 2 of 2 \(each in a fresh process\)/,
+    );
     expect(readFileSync(counter, 'utf8')).toBe('2');
   });
 
@@ -267,11 +275,52 @@ describe.each(dialects)('$runner', (d) => {
       'writeFileSync(counter, String(run));',
       `test('third time unlucky', () => { ${d.eq("discount(100, 'HALF')", 'run < 3 ? 50 : 0')} });`,
     ].join('\n');
-    const result = await check('flaky on run 3', candidate(body), { reruns: 3 });
+    const result = await check('flaky on run 3', candidate(body), { reruns: 3, rerunIn: 'process' });
     expect(result).toMatchObject({ reached: 'passed', accepted: false });
     expect(result.failure).toMatch(/^flaky: passed on run 1, failed on run 3 of 3/);
     expect(result.failure).not.toMatch(/testloop-[0-9a-f]{8}/);
     expect(readFileSync(counter, 'utf8')).toBe('3');
+  });
+
+  test('a test flaky within its process is rejected as not stable, the execution named', async () => {
+    // jest and node:test rerun in fresh processes, vitest repeats the test in its worker: either way the
+    // counter goes up each time the test runs.
+    const counter = join(scratch, `${d.runner}-counter-body`);
+    const body = [
+      `const counter = ${JSON.stringify(counter)};`,
+      "test('third time unlucky', () => {",
+      "  const run = (existsSync(counter) ? Number(readFileSync(counter, 'utf8')) : 0) + 1;",
+      '  writeFileSync(counter, String(run));',
+      `  ${d.eq("discount(100, 'HALF')", 'run < 3 ? 50 : 0')}`,
+      '});',
+    ].join('\n');
+    const result = await check('flaky in its body', candidate(body), { reruns: 3 });
+    expect(result).toMatchObject({ reached: 'passed', accepted: false });
+    const where = d.runner === 'vitest' ? 'repeated in one worker process' : 'each in a fresh process';
+    expect(result.failure).toContain(`flaky: passed on run 1, failed on run 3 of 3 (${where})`);
+    expect(result.failure).toMatch(/third time unlucky/);
+    expect(readFileSync(counter, 'utf8')).toBe('3');
+  });
+
+  test('a stable test runs --reruns times: vitest in one worker process, the others in one each', async () => {
+    const log = join(scratch, `${d.runner}-pids`);
+    const body = [
+      `const log = ${JSON.stringify(log)};`,
+      "test('halves', () => {",
+      "  writeFileSync(log, (existsSync(log) ? readFileSync(log, 'utf8') : '') + process.pid + '\\n');",
+      `  ${d.eq("discount(100, 'HALF')", '50')}`,
+      '});',
+    ].join('\n');
+    const result = await check('stable, pids', candidate(body), { reruns: 3 });
+    expect(result).toMatchObject({ reached: 'addedCoverage', accepted: true, newlyCoveredLines: [6, 9, 10] });
+    const pids = readFileSync(log, 'utf8').trim().split('\n');
+    expect(pids).toHaveLength(3);
+    expect(new Set(pids).size).toBe(d.runner === 'vitest' ? 1 : 3);
+    if (d.runner !== 'vitest') return;
+    rmSync(log);
+    const apart = await check('stable, pids, process', candidate(body), { reruns: 3, rerunIn: 'process' });
+    expect(apart).toMatchObject({ reached: 'addedCoverage', accepted: true });
+    expect(new Set(readFileSync(log, 'utf8').trim().split('\n')).size).toBe(3);
   });
 
   test('a stable test that covers nothing new is rejected at stable', async () => {

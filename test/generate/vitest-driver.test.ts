@@ -142,6 +142,89 @@ describe('VitestDriver: one process, the fixture project, its own vitest', () =>
   });
 });
 
+describe('VitestDriver repeats: each test several times in one fresh worker', () => {
+  let driver: VitestDriver;
+  beforeAll(() => {
+    driver = new VitestDriver({ project, env, timeoutMs: 30_000 });
+  });
+  afterAll(() => driver.close());
+
+  test('every test runs 1 + repeats times in one worker, its hooks each time', async () => {
+    const file = `${HEADER}import { beforeEach } from 'vitest';
+let hooks = 0;
+beforeEach(() => { hooks++; });
+test('a', () => { console.log('exec a', process.pid, hooks); });
+test('b', () => { console.log('exec b', process.pid, hooks); });
+`;
+    const run = await withFiles({ 'src/rep.test.ts': file }, () =>
+      driver.run(['src/rep.test.ts'], undefined, 2),
+    );
+    expect(run, text(run)).toMatchObject({ exitCode: 0, counts: { passed: 2 }, repeats: { applied: true } });
+    const execs = [...text(run).matchAll(/exec (\w) (\d+) (\d+)/g)].map((m) => [m[1], m[2], Number(m[3])]);
+    expect(execs.map(([name]) => name)).toEqual(['a', 'a', 'a', 'b', 'b', 'b']);
+    expect(new Set(execs.map(([, pid]) => pid)).size).toBe(1);
+    expect(execs.map(([, , hooks]) => hooks)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  test('names the first execution that failed; a run without repeats stays as it was', async () => {
+    const file = `${HEADER}let n = 0;
+test('third time fails', () => { n++; expect(n).toBeLessThan(3); });
+test('always passes', () => {});
+`;
+    const run = await withFiles({ 'src/flaky.test.ts': file }, () =>
+      driver.run(['src/flaky.test.ts'], undefined, 3),
+    );
+    expect(run, text(run)).toMatchObject({ exitCode: 1, counts: { passed: 1, failed: 1 } });
+    expect(run!.repeats).toEqual({ applied: true, firstFailed: 2 });
+    const plain = await withFiles({ 'src/flaky.test.ts': file }, () => driver.run(['src/flaky.test.ts']));
+    expect(plain).toMatchObject({ exitCode: 0, counts: { passed: 2 } });
+    expect(plain!.repeats).toBeUndefined();
+  });
+
+  test('a test that fails on its first execution is named as failing at 0', async () => {
+    const file = `${HEADER}test('wrong', () => { expect(price(2, 3)).toBe(7); });\n`;
+    const run = await withFiles({ 'src/wrong.test.ts': file }, () =>
+      driver.run(['src/wrong.test.ts'], undefined, 2),
+    );
+    expect(run!.repeats).toEqual({ applied: true, firstFailed: 0 });
+  });
+});
+
+test('a project with a test runner of its own is run as it is, repeats not applied', async () => {
+  const own = copyApp('vitest-app');
+  try {
+    writeFileSync(
+      join(own.dir, 'own-runner.ts'),
+      "import { VitestTestRunner } from 'vitest/runners';\nexport default class OwnRunner extends VitestTestRunner {\n  async onBeforeRunTask(test) {\n    await super.onBeforeRunTask(test);\n    console.log('own runner', test.name);\n  }\n}\n",
+    );
+    const config = readFileSync(join(own.dir, 'vitest.config.ts'), 'utf8');
+    writeFileSync(
+      join(own.dir, 'vitest.config.ts'),
+      config.replace('test: {', "test: {\n    runner: './own-runner.ts',"),
+    );
+    writeFileSync(join(own.dir, 'src/own.test.ts'), `${HEADER}test('mine', () => {});\n`);
+    const packageJson = JSON.parse(readFileSync(join(own.dir, 'package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const ownProject = { root: own.dir, dir: own.dir, packageJson, files: own.git('ls-files').split('\n') };
+    const driver = new VitestDriver({ project: ownProject, env, timeoutMs: 30_000 });
+    try {
+      const run = await driver.run(['src/own.test.ts'], undefined, 2);
+      expect(run, text(run)).toMatchObject({
+        exitCode: 0,
+        counts: { passed: 1 },
+        repeats: { applied: false },
+      });
+      expect(text(run).match(/own runner mine/g)).toHaveLength(1);
+    } finally {
+      await driver.close();
+    }
+  } finally {
+    own.remove();
+  }
+});
+
 test('a pool starts a second process only when a run would wait for the first', async () => {
   const pool = new DriverPool({ project, env, timeoutMs: 30_000 }, 2);
   const pid = `${HEADER}test('pid', () => { console.log('worker', process.pid, 'of', process.ppid); });\n`;

@@ -6,12 +6,12 @@
 //
 // Self-contained on purpose (Node built-ins only): it must start without testloop's bundle around it.
 
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import type { TestModule, TestSpecification, Vitest } from 'vitest/node';
-import type { DriverReply, DriverRequest, DriverStart } from './protocol.ts';
+import type { TestModule, TestProject, TestSpecification, Vitest } from 'vitest/node';
+import type { DriverReply, DriverRequest, DriverStart, RepeatResult } from './protocol.ts';
 
 const start = JSON.parse(process.argv[2] ?? '{}') as DriverStart;
 let current: number | undefined;
@@ -95,6 +95,82 @@ function includeOnly(vitest: Vitest, include: readonly string[]): void {
   provider.globCache.clear();
 }
 
+/** The value the repeating runner reads (through vitest's provide/inject) for the repeats of this run. */
+const REPEATS_KEY = 'testloop:repeats';
+
+/**
+ * vitest's own runner, each test repeated as many more times as the run provides (vitest's `repeats` test
+ * option, for every test), recording in the test's meta the repeats it ran with and the first execution
+ * that failed. Imported by the workers from the project's own vitest.
+ */
+function repeatingRunner(vitestNode: string): string | undefined {
+  const runners = join(dirname(vitestNode), 'runners.js');
+  if (!existsSync(runners)) return undefined;
+  return `import { VitestTestRunner } from ${JSON.stringify(pathToFileURL(runners).href)};
+export default class RepeatingRunner extends VitestTestRunner {
+  async onBeforeRunTask(test) {
+    await super.onBeforeRunTask(test);
+    const repeats = this.injectValue(${JSON.stringify(REPEATS_KEY)});
+    if (test.mode !== 'run' || typeof repeats !== 'number') return;
+    test.repeats = Math.max(test.repeats ?? 0, repeats);
+    test.meta.testloopRepeats = repeats;
+  }
+  async onAfterRetryTask(test, info) {
+    await super.onAfterRetryTask?.(test, info);
+    if (test.result?.state === 'fail' && test.meta.testloopFailedAt === undefined)
+      test.meta.testloopFailedAt = info.repeats;
+  }
+}
+`;
+}
+
+/**
+ * Runs `work` with the repeating runner in the projects of `specs`, `repeats` provided to it; undefined
+ * (and nothing run) when a project has a test runner of its own, which the repeats must not replace.
+ */
+async function withRepeats<T>(
+  specs: readonly TestSpecification[],
+  repeats: number,
+  work: () => Promise<T>,
+): Promise<T | undefined> {
+  const projects = [...new Set(specs.map((spec) => spec.project))];
+  const runner = start.repeatRunner;
+  const config = (project: TestProject) => project.config as { runner?: string };
+  if (!repeatSupport || projects.some((project) => ![undefined, runner].includes(config(project).runner)))
+    return undefined;
+  for (const project of projects) {
+    config(project).runner = runner;
+    project.provide(REPEATS_KEY as never, repeats as never);
+  }
+  try {
+    return await work();
+  } finally {
+    for (const project of projects) {
+      delete config(project).runner;
+      project.provide(REPEATS_KEY as never, undefined as never);
+    }
+  }
+}
+
+/** Whether every test that ran was repeated, and the first execution in which one failed. */
+function repeatResult(modules: readonly TestModule[], repeats: number): RepeatResult {
+  let applied = true;
+  let firstFailed: number | undefined;
+  for (const module of modules) {
+    for (const test of module.children.allTests()) {
+      const state = test.result().state;
+      if (state !== 'passed' && state !== 'failed') continue;
+      const meta = test.meta() as { testloopRepeats?: unknown; testloopFailedAt?: unknown };
+      if (meta.testloopRepeats !== repeats) applied = false;
+      if (state === 'failed') {
+        const at = typeof meta.testloopFailedAt === 'number' ? meta.testloopFailedAt : 0;
+        firstFailed = Math.min(firstFailed ?? at, at);
+      }
+    }
+  }
+  return firstFailed === undefined ? { applied } : { applied, firstFailed };
+}
+
 function counts(modules: readonly TestModule[]): { passed: number; failed: number; skipped: number } {
   const out = { passed: 0, failed: 0, skipped: 0 };
   for (const module of modules) {
@@ -124,7 +200,10 @@ async function run(vitest: Vitest, request: DriverRequest): Promise<DriverReply>
   } catch (error) {
     return { type: 'unsupported', id: request.id, reason: `coverage: ${(error as Error).message}` };
   }
-  const result = await vitest.runTestSpecifications(specs, false);
+  const repeats = request.repeats ?? 0;
+  const runAll = () => vitest.runTestSpecifications(specs, false);
+  const repeated = repeats > 0 ? await withRepeats(specs, repeats, runAll) : undefined;
+  const result = repeated ?? (await runAll());
   const wanted = new Set(files);
   const modules = result.testModules.filter((module) => wanted.has(resolve(module.moduleId)));
   const failed =
@@ -138,10 +217,24 @@ async function run(vitest: Vitest, request: DriverRequest): Promise<DriverReply>
       copyFileSync(report, join(request.coverage.dir, 'coverage-final.json'));
     }
   }
-  return { type: 'done', id: request.id, exitCode: failed ? 1 : 0, counts: counts(modules) };
+  return {
+    type: 'done',
+    id: request.id,
+    exitCode: failed ? 1 : 0,
+    counts: counts(modules),
+    ...(repeats > 0 ? { repeats: repeated ? repeatResult(modules, repeats) : { applied: false } } : {}),
+  };
 }
 
+/** Whether the repeating runner could be written (the project's vitest has vitest/runners). */
+let repeatSupport = false;
+
 async function main(): Promise<void> {
+  const runner = repeatingRunner(start.vitestNode);
+  if (runner !== undefined) {
+    writeFileSync(start.repeatRunner, runner);
+    repeatSupport = true;
+  }
   let vitest: Vitest;
   try {
     vitest = await open();

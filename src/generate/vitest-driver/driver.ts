@@ -15,7 +15,7 @@ import type { ProjectInfo } from '../../runners/types.ts';
 import { scriptFlags, vitestInvocation } from '../../runners/vitest/config-files.ts';
 import { distScript } from '../../util/dist-script.ts';
 import { makeTempDir, type TempPath } from '../sandbox.ts';
-import type { DriverReply, DriverRequest, DriverStart, RunCounts } from './protocol.ts';
+import type { DriverReply, DriverRequest, DriverStart, RepeatResult, RunCounts } from './protocol.ts';
 
 export interface DriverOptions {
   project: ProjectInfo;
@@ -30,6 +30,8 @@ export interface DriverOptions {
 /** A run as ./validate.ts reads it, plus the test counts the driver knows without parsing output. */
 export interface DriverRun extends RunResult {
   counts?: RunCounts;
+  /** Set when the run asked for repeats. */
+  repeats?: RepeatResult;
 }
 
 interface Child {
@@ -65,9 +67,10 @@ export class VitestDriver {
   run(
     files: readonly string[],
     coverage?: { dir: string; include: string[] },
+    repeats = 0,
   ): Promise<DriverRun | undefined> {
     const queued = performance.now();
-    const next = this.queue.then(() => this.request(files, coverage, queued));
+    const next = this.queue.then(() => this.request(files, coverage, repeats, queued));
     this.queue = next.catch(() => {});
     return next;
   }
@@ -96,6 +99,7 @@ export class VitestDriver {
   private async request(
     files: readonly string[],
     coverage: { dir: string; include: string[] } | undefined,
+    repeats: number,
     queued: number,
   ): Promise<DriverRun | undefined> {
     if (this.unsupported !== undefined || this.closed) return undefined;
@@ -109,6 +113,7 @@ export class VitestDriver {
       id,
       files: files.map((file) => join(project.root, file)),
       ...(coverage ? { coverage } : {}),
+      ...(repeats > 0 ? { repeats } : {}),
     };
     child.output.length = 0;
     const reply = await this.exchange(child, request, timeoutMs, id);
@@ -134,6 +139,7 @@ export class VitestDriver {
       exitCode,
       timedOut: false,
       ...(isCounts(reply.counts) ? { counts: reply.counts } : {}),
+      ...(repeats > 0 ? { repeats: repeatResultOf(reply.repeats) } : {}),
     };
   }
 
@@ -184,6 +190,7 @@ export class VitestDriver {
       vitestNode,
       root: resolve(project.dir, flags.root ?? '.'),
       reportsDir: join(temp.path, 'coverage'),
+      repeatRunner: join(temp.path, 'repeating-runner.mjs'),
       ...(flags.config === undefined ? {} : { config: resolve(project.dir, flags.config) }),
       ...(flags.dir === undefined ? {} : { dir: flags.dir }),
     };
@@ -294,6 +301,16 @@ function idle(child: ChildProcess): void {
   child.unref();
   child.channel?.unref();
   for (const stream of [child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
+}
+
+/** The child's answer, checked: anything malformed counts as repeats not applied. */
+function repeatResultOf(value: unknown): RepeatResult {
+  const result = value as RepeatResult | undefined;
+  if (typeof result !== 'object' || result === null || result.applied !== true) return { applied: false };
+  const first = result.firstFailed;
+  return typeof first === 'number' && Number.isInteger(first) && first >= 0
+    ? { applied: true, firstFailed: first }
+    : { applied: true };
 }
 
 function isCounts(value: unknown): value is RunCounts {

@@ -26,12 +26,13 @@ export class DriverPool {
   async run(
     files: readonly string[],
     coverage?: { dir: string; include: string[] },
+    repeats = 0,
   ): Promise<DriverRun | undefined> {
     if (this.unsupported !== undefined) return undefined;
     const called = performance.now();
     const driver = await this.acquire();
     try {
-      const run = await driver.run(files, coverage);
+      const run = await driver.run(files, coverage, repeats);
       return run && { ...run, durationMs: Math.round(performance.now() - called) };
     } finally {
       const next = this.waiting.shift();

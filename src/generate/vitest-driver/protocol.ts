@@ -11,6 +11,8 @@ export interface DriverStart {
   dir?: string;
   /** The child's own coverage folder; each coverage run's report is copied out of it. */
   reportsDir: string;
+  /** Where the child writes the test runner that repeats each test (see child.ts repeatingRunner). */
+  repeatRunner: string;
 }
 
 export interface DriverRequest {
@@ -19,6 +21,19 @@ export interface DriverRequest {
   files: string[];
   /** Measure coverage of `include` (globs, as `--coverage.include`) and copy the JSON report into `dir`. */
   coverage?: { dir: string; include: string[] };
+  /**
+   * Runs each test this many more times in its file's worker, its hooks each time (vitest's `repeats`),
+   * so one fresh process tells whether it passes repeatedly.
+   */
+  repeats?: number;
+}
+
+/** What became of a request's `repeats`. */
+export interface RepeatResult {
+  /** Every test that ran was repeated (false: the project's own test runner, say, so none was). */
+  applied: boolean;
+  /** The first execution, counting from 0, in which some test failed. */
+  firstFailed?: number;
 }
 
 export interface RunCounts {
@@ -34,4 +49,11 @@ export type DriverReply =
   | { type: 'unsupported'; id?: number; reason: string }
   | { type: 'output'; id: number | undefined; text: string }
   /** `exitCode` as `vitest run` would exit: 1 when a file failed, did not load, or was not run. */
-  | { type: 'done'; id: number; exitCode: number; counts?: RunCounts; error?: string };
+  | {
+      type: 'done';
+      id: number;
+      exitCode: number;
+      counts?: RunCounts;
+      repeats?: RepeatResult;
+      error?: string;
+    };
