@@ -244,6 +244,21 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
     }
   }
 
+  const parallel = Math.max(1, Math.min(options.concurrency ?? 4, states.length));
+  if (engine.name === 'llm') {
+    // Validation processes start while the model writes the first candidates, not after.
+    const perProject = new Map<string, TargetState[]>();
+    for (const state of states) {
+      const dir = projectOf(projects, state.context.target.file).dir;
+      perProject.set(dir, [...(perProject.get(dir) ?? []), state]);
+    }
+    for (const members of perProject.values()) {
+      validatorFor(members[0]!.context).then(
+        (validator) => validator.prepare?.(Math.min(parallel, members.length)),
+        () => {},
+      );
+    }
+  }
   const poolStarted = performance.now();
   const queue = [...states];
   const worker = async (): Promise<void> => {
@@ -261,9 +276,7 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
     }
   };
   try {
-    await Promise.all(
-      Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, states.length)) }, worker),
-    );
+    await Promise.all(Array.from({ length: parallel }, worker));
   } finally {
     await client?.close();
     // Validation processes stay up between candidates; they go with the run.

@@ -65,6 +65,11 @@ export interface Validation {
 /** Runs a candidate in the repository's runner, in isolation, and says how far down the funnel it got. */
 export interface CandidateValidator {
   validate(context: TestContext, code: string): Promise<Validation>;
+  /**
+   * Starts, in the background, what `parallel` validations at once will need (validation processes), so
+   * that their start overlaps the model's first replies instead of following them.
+   */
+  prepare?(parallel: number): void;
   /** Ends what the validator keeps running between candidates (a validation process). */
   close?(): Promise<void>;
 }

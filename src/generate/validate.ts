@@ -204,6 +204,9 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         home.remove();
       }
     },
+    prepare(parallel) {
+      driver?.prepare(parallel);
+    },
     async close() {
       await driver?.close();
     },

@@ -208,6 +208,37 @@ describe('generateTests with a fake engine and validator', () => {
     expect(took).toBeLessThan(3_500);
   });
 
+  it('prepares the validator for as many validations at once as will run, before the model answers', async () => {
+    const events: string[] = [];
+    const engine = fakeEngine({}, { delayMs: 30 });
+    const generate = engine.generate.bind(engine);
+    engine.generate = async (context, repair) => {
+      events.push(`generate ${context.target.symbol}`);
+      return generate(context, repair);
+    };
+    const validator = (): CandidateValidator => {
+      const fake = fakeValidator();
+      return {
+        validate: (context, code) => {
+          events.push(`validate ${context.target.symbol}`);
+          return fake.validate(context, code);
+        },
+        prepare: (parallel) => events.push(`prepare ${parallel}`),
+      };
+    };
+    const targets = ['area', 'perimeter', 'internal'].map((s) => `${F}:${s}`);
+    const options = { cwd: app.dir, env: {}, targets, testEngine: engine, createValidator: validator };
+    await generateTests({ ...options, concurrency: 2 });
+    // While the first candidates are written (the model takes 30 ms each), before the first validation.
+    expect(events.filter((e) => !e.startsWith('generate'))[0]).toBe('prepare 2');
+    expect(events.indexOf('prepare 2')).toBeLessThanOrEqual(2);
+    expect(events.filter((e) => e.startsWith('prepare'))).toHaveLength(1);
+    expect(events.filter((e) => e.startsWith('validate'))).toHaveLength(3);
+    events.length = 0;
+    await generateTests({ ...options, concurrency: 8 });
+    expect(events.filter((e) => e.startsWith('prepare'))).toEqual(['prepare 3']);
+  });
+
   it('splits wall time into model, runner and testloop time that add up to the total', async () => {
     const engine = fakeEngine({}, { delayMs: 50 });
     const result = await generateTests({

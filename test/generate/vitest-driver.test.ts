@@ -245,6 +245,27 @@ test('a pool starts a second process only when a run would wait for the first', 
   }
 });
 
+test('prepare starts the processes ahead of the first runs, no more than the pool holds', async () => {
+  const pool = new DriverPool({ project, env, timeoutMs: 30_000 }, 2);
+  const pid = `${HEADER}test('pid', () => { console.log('worker', process.pid, 'of', process.ppid); });\n`;
+  const known = new Set(driverDirs());
+  try {
+    pool.prepare(4);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Both started at once, before any run asked for them.
+    expect(driverDirs().filter((name) => !known.has(name))).toHaveLength(2);
+    await withFiles({ 'src/qa.test.ts': pid, 'src/qb.test.ts': pid }, async () => {
+      const both = await Promise.all([pool.run(['src/qa.test.ts']), pool.run(['src/qb.test.ts'])]);
+      expect(both.map((run) => run?.exitCode)).toEqual([0, 0]);
+      expect(new Set(both.map((run) => /worker \d+ of (\d+)/.exec(text(run))?.[1])).size).toBe(2);
+    });
+    pool.prepare(2);
+    expect(driverDirs().filter((name) => !known.has(name))).toHaveLength(2);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('a hung test: the whole process group is killed at the time limit, and the next run starts a new one', async () => {
   const driver = new VitestDriver({ project, env, timeoutMs: 4_000 });
   const marker = join(out, 'hung.json');

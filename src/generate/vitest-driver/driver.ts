@@ -75,6 +75,15 @@ export class VitestDriver {
     return next;
   }
 
+  /** Starts the validation process now, ahead of the first run (which then waits for this start). */
+  prepare(): void {
+    if (this.child !== undefined || this.unsupported !== undefined || this.closed) return;
+    const started = this.queue.then(async () => {
+      if (this.child === undefined && this.unsupported === undefined && !this.closed) await this.start();
+    });
+    this.queue = started.catch(() => {});
+  }
+
   /**
    * Lets vitest close (the project's global teardown runs, as at the end of `vitest run`), then kills what is
    * left of the process group, and waits until the process has exited (a killed one is gone once reaped).

@@ -41,6 +41,16 @@ export class DriverPool {
     }
   }
 
+  /** Starts up to `parallel` validation processes (at most `size`) ahead of the first runs. */
+  prepare(parallel: number): void {
+    while (this.drivers.length < Math.min(Math.max(1, parallel), Math.max(1, this.size))) {
+      const driver = new VitestDriver(this.options);
+      this.drivers.push(driver);
+      this.idle.push(driver);
+    }
+    for (const driver of this.drivers) driver.prepare();
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.drivers.map((driver) => driver.close()));
   }
