@@ -21,7 +21,30 @@ const REGULAR = /^100(?:644|755)$/;
  * one statSync per file from JavaScript. Any folder of the repository will do as `cwd` (`:/` and
  * --full-name list the whole tree from the root), so this can run before the root is known.
  */
-export async function workingTree(cwd: string): Promise<WorkingTree> {
+export function workingTree(cwd: string): Promise<WorkingTree> {
+  if (prefetched?.cwd === cwd) {
+    const { listing } = prefetched;
+    prefetched = undefined;
+    return listing;
+  }
+  return listWorkingTree(cwd);
+}
+
+let prefetched: { cwd: string; listing: Promise<WorkingTree> } | undefined;
+
+/**
+ * Starts listing the working tree before it is asked for: the CLI calls this before loading a command's
+ * code, so git checks the tree while Node compiles ours. The next workingTree(cwd) takes it; a call for
+ * another folder lists anew.
+ */
+export function prefetchWorkingTree(cwd: string): void {
+  const listing = listWorkingTree(cwd);
+  // Awaited by whoever takes it; until then a failure must not count as unhandled.
+  listing.catch(() => undefined);
+  prefetched = { cwd, listing };
+}
+
+async function listWorkingTree(cwd: string): Promise<WorkingTree> {
   const result = await git(cwd, [
     'ls-files',
     '-z',
