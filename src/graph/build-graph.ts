@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import picomatch from 'picomatch';
+import type picomatch from 'picomatch';
 import { blobId } from '../git/working-tree.ts';
 import {
   type CachedFile,
@@ -69,6 +69,7 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   }
 
   let resolver: ReturnType<typeof createResolver> | undefined;
+  let globs: typeof picomatch | undefined;
   let fileSet: Set<string> | undefined;
   let fullParse: Parse | undefined;
   const parser = async (): Promise<Parse> =>
@@ -125,7 +126,9 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
         ...(options.aliases ? { aliases: options.aliases } : {}),
         ...(options.conditions ? { conditions: options.conditions } : {}),
       });
-      const resolved = resolveImports(root, file, entry, resolver, fileSet);
+      if (entry.parsed.imports.some((spec) => spec.kind === 'glob'))
+        globs ??= (await import('picomatch')).default;
+      const resolved = resolveImports(root, file, entry, resolver, fileSet, globs);
       if (fresh) Object.assign(entry, resolved);
       else entry = copy(entry, resolved);
       changed = true;
@@ -280,6 +283,7 @@ function resolveImports(
   entry: CachedFile,
   resolver: ReturnType<typeof createResolver>,
   fileSet: ReadonlySet<string>,
+  globs: typeof picomatch | undefined,
 ): { edges: ResolvedEdge[]; unresolved: string[] } {
   const edges: ResolvedEdge[] = [];
   const unresolved: string[] = [];
@@ -290,7 +294,7 @@ function resolveImports(
       // import.meta.glob('/src/*.ts') is relative to the root, './x/*.ts' to the importing file.
       const raw = spec.pattern ?? spec.specifier;
       const pattern = raw.startsWith('/') ? raw.slice(1) : posix.normalize(posix.join(dir, raw));
-      const matches = picomatch(pattern, { dot: true });
+      const matches = globs!(pattern, { dot: true });
       for (const candidate of fileSet) if (matches(candidate)) edges.push({ to: candidate, kind: 'glob' });
       continue;
     }
