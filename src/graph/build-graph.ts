@@ -12,8 +12,9 @@ import {
   loadGraphCache,
   saveGraphCache,
 } from './cache.ts';
+import { importerIndex, indexGraph, nameLookup } from './graph-index.ts';
 import type { createResolver } from './resolve.ts';
-import type { Alias, ImportKind, ModuleGraph, ParsedModule, ResolvedEdge } from './types.ts';
+import type { Alias, ModuleGraph, ParsedModule, ResolvedEdge } from './types.ts';
 
 export const CODE_FILE = /\.(?:[cm]?[jt]sx?|vue|svelte)$/;
 /** Files whose content steers how every specifier resolves. */
@@ -79,7 +80,6 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   let parsedCount = 0;
   let changed = !resolutionValid || snapshot !== cache.snapshot;
 
-  const importers = new Map<string, Importer[]>();
   const unresolved = new Map<string, string[]>();
   const parseErrors = new Map<string, string>();
   const opaque = new Set<string>();
@@ -134,12 +134,12 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
       changed = true;
     }
     nextFiles.set(file, entry);
-    addImporters(importers, file, entry);
     if (entry.unresolved!.length > 0) unresolved.set(file, entry.unresolved!);
     if (entry.parsed.parseError !== undefined) parseErrors.set(file, entry.parsed.parseError);
     if (entry.parsed.opaqueDynamicImport) opaque.add(file);
   }
   if (nextFiles.size !== cache.size) changed = true;
+  const index = indexGraph(nextFiles, forEachEdge);
   if (useCache && changed) {
     // Files that vanished between listing and reading are not in the graph, so not in its key either.
     const written =
@@ -149,19 +149,17 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
             resolutionKey,
             keep(current, (file) => nextFiles.has(file)),
           );
-    saveGraphCache(root, { version: cache.version, resolutionKey, snapshot: written, files: nextFiles });
+    saveGraphCache(
+      root,
+      { version: cache.version, resolutionKey, snapshot: written, files: nextFiles },
+      index,
+    );
   }
 
   return {
     root,
-    files: [...nextFiles.keys()],
-    importers: {
-      get: (file) => importers.get(file),
-      has: (file) => importers.has(file),
-      forEach: (file, visit) => {
-        for (const importer of importers.get(file) ?? []) visit(importer.from, importer.kind);
-      },
-    },
+    files: index.names.slice(0, index.count),
+    importers: importerIndex(index, nameLookup(index.names)),
     parseErrors,
     opaque,
     unresolved,
@@ -240,28 +238,6 @@ function snapshotKey(resolutionKey: string, current: CurrentFiles): string {
   hash.update(current.files.join('\0'));
   hash.update(current.blobs.join('\0'));
   return hash.digest('base64');
-}
-
-type Importer = { from: string; kind: ImportKind };
-
-/** Indexes `file`'s edges by target; one importer object per (file, kind), shared by all its targets. */
-function addImporters(importers: Map<string, Importer[]>, file: string, entry: CachedFile): void {
-  let first: Importer | undefined;
-  let others: Importer[] | undefined;
-  forEachEdge(entry, (to, kind) => {
-    let importer = first?.kind === kind ? first : others?.find((i) => i.kind === kind);
-    if (importer === undefined) {
-      importer = { from: file, kind };
-      if (first === undefined) first = importer;
-      else {
-        others ??= [];
-        others.push(importer);
-      }
-    }
-    const list = importers.get(to);
-    if (list) list.push(importer);
-    else importers.set(to, [importer]);
-  });
 }
 
 /** A cache entry with some fields replaced (entries read from the cache are not plain objects). */

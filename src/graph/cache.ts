@@ -5,13 +5,13 @@ import { deserialize, serialize } from 'node:v8';
 import {
   forEachEdge,
   ImportsFile,
-  KIND_CODE,
   type StoredCache,
   StoredFile,
   type StoredImports,
   StoredParse,
   storedGraph,
 } from './cache-format.ts';
+import { type GraphIndex, indexGraph, nameLookup } from './graph-index.ts';
 import type { ImporterIndex, ParsedModule, ResolvedEdge } from './types.ts';
 
 export { forEachEdge, importsKnown } from './cache-format.ts';
@@ -97,12 +97,15 @@ export function loadGraphCache(root: string): GraphCache {
   return emptyCache();
 }
 
-/** Written through a rename so a concurrent run never reads half a cache. Failure to write is not an error. */
-export function saveGraphCache(root: string, cache: GraphCacheData): void {
+/**
+ * Written through a rename so a concurrent run never reads half a cache. Failure to write is not an error.
+ * `index` is indexGraph(cache.files) when the caller has it already.
+ */
+export function saveGraphCache(root: string, cache: GraphCacheData, index?: GraphIndex): void {
   try {
     const dir = cacheDir(root);
     mkdirSync(dir, { recursive: true });
-    const { graph, imports } = toStored(cache);
+    const { graph, imports } = toStored(cache, index ?? indexGraph(cache.files, forEachEdge));
     // imports.bin first: a reader that already has the new graph.bin finds its imports.
     for (const [name, value] of [
       [IMPORTS, imports],
@@ -118,11 +121,7 @@ export function saveGraphCache(root: string, cache: GraphCacheData): void {
 }
 
 function fromStored(stored: StoredCache, imports: ImportsFile): GraphCache {
-  let index: Map<string, number> | undefined;
-  const indexOf = (file: string): number | undefined => {
-    index ??= new Map(stored.names.map((name, i) => [name, i]));
-    return index.get(file);
-  };
+  const indexOf = nameLookup(stored.names);
   let unresolved: Map<number, string[]> | undefined;
   const entries = new Map<number, CachedFile>();
   return {
@@ -145,38 +144,26 @@ function fromStored(stored: StoredCache, imports: ImportsFile): GraphCache {
   };
 }
 
-function toStored(cache: GraphCacheData): { graph: StoredCache; imports: StoredImports } {
-  const names = [...cache.files.keys()];
-  const count = names.length;
-  const index = new Map(names.map((name, i) => [name, i]));
+function toStored(cache: GraphCacheData, index: GraphIndex): { graph: StoredCache; imports: StoredImports } {
+  const { count } = index;
   const entries = [...cache.files.values()];
-  let edgeCount = 0;
-  for (const entry of entries) forEachEdge(entry, () => edgeCount++);
   const generation = randomBytes(8).toString('hex');
   const imports: StoredImports = { generation, imports: new Array<string>(count) };
   const stored: StoredCache = {
+    ...index,
     version: cache.version,
     generation,
     resolutionKey: cache.resolutionKey,
-    names,
-    count,
     mtimeMs: new Float64Array(count),
     size: new Float64Array(count),
     blobs: new Array<string>(count),
     checked: new Uint8Array(count),
     opaque: new Uint8Array(count),
     parseErrors: new Array<string>(count),
-    edgeStart: new Uint32Array(count + 1),
-    edgeTo: new Uint32Array(edgeCount),
-    edgeKind: new Uint8Array(edgeCount),
     unresolvedAbsent: new Uint8Array(count),
     unresolved: [],
     snapshot: cache.snapshot,
-    importerStart: new Uint32Array(0),
-    importerFrom: new Uint32Array(edgeCount),
-    importerKind: new Uint8Array(edgeCount),
   };
-  let e = 0;
   entries.forEach((entry, i) => {
     stored.mtimeMs[i] = entry.mtimeMs;
     stored.size[i] = entry.size;
@@ -186,39 +173,8 @@ function toStored(cache: GraphCacheData): { graph: StoredCache; imports: StoredI
       entry.parsed instanceof StoredParse ? (entry.parsed.json ?? '') : JSON.stringify(entry.parsed.imports);
     stored.opaque[i] = entry.parsed.opaqueDynamicImport ? 1 : 0;
     stored.parseErrors[i] = entry.parsed.parseError ?? '';
-    stored.edgeStart[i] = e;
     if (entry.unresolved === undefined) stored.unresolvedAbsent[i] = 1;
-    forEachEdge(entry, (target, kind) => {
-      let to = index.get(target);
-      if (to === undefined) {
-        to = names.length;
-        names.push(target);
-        index.set(target, to);
-      }
-      stored.edgeTo[e] = to;
-      stored.edgeKind[e] = KIND_CODE.get(kind)!;
-      e++;
-    });
     if (entry.unresolved && entry.unresolved.length > 0) stored.unresolved.push([i, entry.unresolved]);
   });
-  stored.edgeStart[count] = e;
-  reverseEdges(stored);
   return { graph: stored, imports };
-}
-
-/** Fills the importer arrays from the edge arrays: a counting sort of the edges by target. */
-function reverseEdges(stored: StoredCache): void {
-  const { edgeStart, edgeTo, edgeKind, importerFrom, importerKind } = stored;
-  const start = new Uint32Array(stored.names.length + 1);
-  for (const to of edgeTo) start[to + 1]!++;
-  for (let j = 0; j < stored.names.length; j++) start[j + 1]! += start[j]!;
-  const next = start.slice(0, stored.names.length);
-  for (let i = 0; i < stored.count; i++) {
-    for (let e = edgeStart[i]!; e < edgeStart[i + 1]!; e++) {
-      const k = next[edgeTo[e]!]!++;
-      importerFrom[k] = i;
-      importerKind[k] = edgeKind[e]!;
-    }
-  }
-  stored.importerStart = start;
 }
