@@ -2,6 +2,12 @@ import { createHash } from 'node:crypto';
 import { git } from './git.ts';
 
 export interface WorkingTree {
+  /**
+   * Hash of git's listing as printed: equal digests mean equal `files` and `blobIds` (the content of the
+   * files git does not vouch for is not in it). Known without parsing the listing, which waits until
+   * `files` or `blobIds` is first read.
+   */
+  digest: string;
   /** Tracked and untracked (not ignored) files, repository-relative, as `git ls-files -co` lists them. */
   files: string[];
   /**
@@ -58,12 +64,24 @@ async function listWorkingTree(cwd: string): Promise<WorkingTree> {
     '--',
     ':/',
   ]);
-  if (result.code !== 0) return { files: [], blobIds: new Map() };
-  return parseLsFiles(result.stdout.toString('utf8'));
+  if (result.code !== 0) return { digest: '', files: [], blobIds: new Map() };
+  const output = result.stdout;
+  let parsed: Omit<WorkingTree, 'digest'> | undefined;
+  return {
+    digest: createHash('sha1').update(output).digest('base64'),
+    get files() {
+      parsed ??= parseLsFiles(output.toString('utf8'));
+      return parsed.files;
+    },
+    get blobIds() {
+      parsed ??= parseLsFiles(output.toString('utf8'));
+      return parsed.blobIds;
+    },
+  };
 }
 
 /** Parses `git ls-files -z -v -s -c -o -m` output: `<tag> [<mode> <blob> <stage>\t]<path>` records. */
-export function parseLsFiles(output: string): WorkingTree {
+export function parseLsFiles(output: string): Omit<WorkingTree, 'digest'> {
   const seen = new Set<string>();
   const files: string[] = [];
   const trusted = new Map<string, string>();

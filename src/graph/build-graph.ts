@@ -10,11 +10,12 @@ import {
   type GraphCache,
   importsKnown,
   loadGraphCache,
+  type StoredGraph,
   saveGraphCache,
 } from './cache.ts';
 import { importerIndex, indexGraph, nameLookup } from './graph-index.ts';
 import type { createResolver } from './resolve.ts';
-import type { Alias, ModuleGraph, ParsedModule, ResolvedEdge } from './types.ts';
+import type { Alias, GraphCacheId, ModuleGraph, ParsedModule, ResolvedEdge } from './types.ts';
 
 export const CODE_FILE = /\.(?:[cm]?[jt]sx?|vue|svelte)$/;
 /** Files whose content steers how every specifier resolves. */
@@ -57,16 +58,7 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   // Nothing changed since the cache was written: its graph is this tree's, read in place.
   const stored = useCache && resolutionValid && snapshot === cache.snapshot ? cache.graph() : undefined;
   if (stored && codeFiles.every((file) => !validate.has(file) || stored.checked(file))) {
-    return {
-      root,
-      ...stored,
-      stats: {
-        files: stored.files.length,
-        parsed: 0,
-        cached: stored.files.length,
-        ms: Math.round(performance.now() - started),
-      },
-    };
+    return fromCache(root, stored, cache, started);
   }
 
   let resolver: ReturnType<typeof createResolver> | undefined;
@@ -140,6 +132,8 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   }
   if (nextFiles.size !== cache.size) changed = true;
   const index = indexGraph(nextFiles, forEachEdge);
+  let cacheId: GraphCacheId | undefined;
+  if (useCache && !changed) cacheId = { resolutionKey, snapshot, generation: cache.generation };
   if (useCache && changed) {
     // Files that vanished between listing and reading are not in the graph, so not in its key either.
     const written =
@@ -149,11 +143,12 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
             resolutionKey,
             keep(current, (file) => nextFiles.has(file)),
           );
-    saveGraphCache(
+    const generation = saveGraphCache(
       root,
       { version: cache.version, resolutionKey, snapshot: written, files: nextFiles },
       index,
     );
+    if (generation !== undefined) cacheId = { resolutionKey, snapshot: written, generation };
   }
 
   return {
@@ -169,6 +164,44 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
       cached: nextFiles.size - parsedCount,
       ms: Math.round(performance.now() - started),
     },
+    ...(cacheId === undefined ? {} : { cacheId }),
+  };
+}
+
+/**
+ * The cached graph a tree stamp names, for a tree the stamp vouches is unchanged: no file list, blob ids
+ * or keys to compute. Undefined when the cache is another write, or a file to validate was never checked.
+ */
+export function stampedGraph(
+  root: string,
+  id: GraphCacheId,
+  validate: readonly string[],
+): ModuleGraph | undefined {
+  const started = performance.now();
+  const cache = loadGraphCache(root);
+  if (
+    cache.generation !== id.generation ||
+    cache.resolutionKey !== id.resolutionKey ||
+    cache.snapshot !== id.snapshot
+  )
+    return undefined;
+  const stored = cache.graph();
+  // A changed code file the full parser has not read may not parse: the long way checks it.
+  if (!stored || validate.some((file) => CODE_FILE.test(file) && !stored.checked(file))) return undefined;
+  return fromCache(root, stored, cache, started);
+}
+
+function fromCache(root: string, stored: StoredGraph, cache: GraphCache, started: number): ModuleGraph {
+  return {
+    root,
+    ...stored,
+    stats: {
+      files: stored.files.length,
+      parsed: 0,
+      cached: stored.files.length,
+      ms: Math.round(performance.now() - started),
+    },
+    cacheId: { resolutionKey: cache.resolutionKey, snapshot: cache.snapshot, generation: cache.generation },
   };
 }
 

@@ -49,6 +49,8 @@ export interface GraphCacheData {
 /** A cache as read back: entries by name on demand, and the stored graph itself for an unchanged tree. */
 export interface GraphCache {
   version: number;
+  /** Stamped on each write ('' for no cache): a tree stamp names the very graph it checked. */
+  generation: string;
   resolutionKey: string;
   snapshot: string;
   size: number;
@@ -73,6 +75,7 @@ const IMPORTS = 'imports.bin';
 export function emptyCache(): GraphCache {
   return {
     version: CACHE_VERSION,
+    generation: '',
     resolutionKey: '',
     snapshot: '',
     size: 0,
@@ -99,9 +102,10 @@ export function loadGraphCache(root: string): GraphCache {
 
 /**
  * Written through a rename so a concurrent run never reads half a cache. Failure to write is not an error.
- * `index` is indexGraph(cache.files) when the caller has it already.
+ * `index` is indexGraph(cache.files) when the caller has it already. Returns the write's generation, or
+ * undefined when it could not be written.
  */
-export function saveGraphCache(root: string, cache: GraphCacheData, index?: GraphIndex): void {
+export function saveGraphCache(root: string, cache: GraphCacheData, index?: GraphIndex): string | undefined {
   try {
     const dir = cacheDir(root);
     mkdirSync(dir, { recursive: true });
@@ -115,8 +119,10 @@ export function saveGraphCache(root: string, cache: GraphCacheData, index?: Grap
       writeFileSync(temp, serialize(value));
       renameSync(temp, join(dir, name));
     }
+    return graph.generation;
   } catch {
     // read-only checkout or full disk: the next run is cold, nothing worse
+    return undefined;
   }
 }
 
@@ -126,6 +132,7 @@ function fromStored(stored: StoredCache, imports: ImportsFile): GraphCache {
   const entries = new Map<number, CachedFile>();
   return {
     version: stored.version,
+    generation: stored.generation,
     resolutionKey: stored.resolutionKey,
     snapshot: stored.snapshot,
     size: stored.count,

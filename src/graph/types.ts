@@ -58,6 +58,14 @@ export interface ModuleGraph {
   /** file → local specifiers that resolve to nothing (a deleted or renamed target, or a typo). */
   unresolved: Map<string, string[]>;
   stats: GraphStats;
+  /** Set when the graph cache on disk holds exactly this graph: the keys it was checked under, and its write. */
+  cacheId?: GraphCacheId;
+}
+
+export interface GraphCacheId {
+  resolutionKey: string;
+  snapshot: string;
+  generation: string;
 }
 
 export interface GraphStats {

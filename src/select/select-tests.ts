@@ -2,13 +2,15 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { repositoryRoot, resolveRevisions } from '../git/base.ts';
 import type { ChangedPath } from '../git/changed-paths.ts';
-import { workingTree } from '../git/working-tree.ts';
-import { buildGraph, CODE_FILE } from '../graph/build-graph.ts';
+import { type WorkingTree, workingTree } from '../git/working-tree.ts';
+import { buildGraph, CODE_FILE, stampedGraph } from '../graph/build-graph.ts';
 import type { Alias, ModuleGraph } from '../graph/types.ts';
 import { readStdin } from '../util/stdin.ts';
 import { applyHistory, readHistory } from './history-priors.ts';
-import { discoverProjects, type Project, projectOf } from './projects.ts';
+import type { ProjectsCacheId } from './project-cache.ts';
+import { discoverProjects, type Project, projectOf, stampedProjects } from './projects.ts';
 import { isInert, isOpaqueToGraph, snapshotOwner } from './safety.ts';
+import { loadStamp, saveStamp, stampKey, unvouchedFingerprints } from './tree-stamp.ts';
 import type { SelectedTest, SelectResult } from './types.ts';
 import { walkToTests } from './walk.ts';
 
@@ -71,22 +73,11 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
     changes.filter((c) => c.status === 'deleted' && !existsSync(join(root, c.path))).map((c) => c.path),
   );
   const tree = await listing;
-  const files = tree.files.filter((f) => !deleted.has(f) && !TOOL_DATA.test(f));
-  const projects = await discoverProjects(root, files, {
-    blobIds: tree.blobIds,
-    ...(options.cache === undefined ? {} : { cache: options.cache }),
-  });
+  // The change's files that exist: the full parser must check them (the lexer does not validate syntax,
+  // and a change that does not parse must select every test).
+  const validate = changes.filter((c) => c.status !== 'deleted').map((c) => c.path);
+  const { projects, graph } = await projectsAndGraph(root, tree, deleted, validate, options);
   const tests = testOwners(projects);
-  const aliases = [...(options.aliases ?? []), ...projects.flatMap((p) => p.discovery?.aliases ?? [])];
-  const graph = await buildGraph({
-    root,
-    files,
-    blobIds: tree.blobIds,
-    // The lexer does not validate syntax, and a change that does not parse must select every test.
-    validate: changes.filter((c) => c.status !== 'deleted').map((c) => c.path),
-    aliases,
-    ...(options.cache === undefined ? {} : { cache: options.cache }),
-  });
 
   const impact = classifyChanges(changes, graph, projects, tests);
   let selected: SelectedTest[];
@@ -142,6 +133,55 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
     },
   };
   return { result, projects };
+}
+
+/**
+ * The packages and the module graph of the tree, from the caches when they hold it. A tree stamp lets a
+ * run whose tree is unchanged skip the file list altogether; any other run checks the caches against it,
+ * and leaves a stamp for the next.
+ */
+async function projectsAndGraph(
+  root: string,
+  tree: WorkingTree,
+  deleted: ReadonlySet<string>,
+  validate: readonly string[],
+  options: SelectOptions,
+): Promise<{ projects: Project[]; graph: ModuleGraph }> {
+  let files: string[] | undefined;
+  const listed = () => (files ??= tree.files.filter((f) => !deleted.has(f) && !TOOL_DATA.test(f)));
+  const useCache = options.cache !== false;
+  const key = stampKey(tree.digest, options.aliases ?? []);
+  const stamp = useCache && tree.digest !== '' ? loadStamp(root, key) : undefined;
+  // A deleted file still listed is one git does not vouch for: with none of those, the list is as stamped.
+  if (stamp && !stamp.unvouched.some(([file]) => deleted.has(file))) {
+    const projects = stampedProjects(root, listed, stamp.projects);
+    const graph = projects && stampedGraph(root, stamp.graph, validate);
+    if (projects && graph) return { projects, graph };
+  }
+
+  // Taken before the caches are checked: see saveStamp.
+  const unvouched = useCache ? unvouchedFingerprints(root, listed(), tree.blobIds) : undefined;
+  let projectsId: ProjectsCacheId | undefined;
+  const projects = await discoverProjects(root, listed(), {
+    blobIds: tree.blobIds,
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+    onCached: (id) => {
+      projectsId = id;
+    },
+  });
+  const graph = await buildGraph({
+    root,
+    files: listed(),
+    blobIds: tree.blobIds,
+    validate,
+    aliases: [...(options.aliases ?? []), ...projects.flatMap((p) => p.discovery?.aliases ?? [])],
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+  });
+  // The stamp holds for the listing as git printed it: not when this run's deleted files were left out of it.
+  const complete = deleted.size === 0 || !tree.files.some((f) => deleted.has(f));
+  if (unvouched && projectsId && graph.cacheId && tree.digest !== '' && complete)
+    saveStamp(root, key, unvouched, projectsId, graph.cacheId);
+  return { projects, graph };
 }
 
 async function changesOf(root: string, cwd: string, options: SelectOptions): Promise<ChangedPath[]> {

@@ -226,7 +226,12 @@ describe('testloop select: the graph cache', () => {
 
   it('a second run takes unchanged files from node_modules/.cache/testloop and parses only the changed ones', () => {
     expect(stats(['src/round.ts'])).toMatchObject({ files: 46, parsed: 46, cached: 0 });
-    expect(readdirSync(join(repo.dir, CACHE))).toEqual(['graph.bin', 'imports.bin', 'projects.bin']);
+    expect(readdirSync(join(repo.dir, CACHE))).toEqual([
+      'graph.bin',
+      'imports.bin',
+      'projects.bin',
+      'tree.bin',
+    ]);
     expect(stats(['src/round.ts'])).toMatchObject({ files: 46, parsed: 0, cached: 46 });
 
     repo.git('checkout', '--quiet', '-b', 'feature');
