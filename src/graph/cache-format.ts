@@ -18,11 +18,12 @@ export interface StoredCache extends GraphIndex {
   resolutionKey: string;
   mtimeMs: Float64Array;
   size: Float64Array;
-  blobs: string[];
+  /** Each file's blob id, joined by NUL: split only when entries are read one by one. */
+  blobs: string;
   checked: Uint8Array;
   opaque: Uint8Array;
-  /** `parseError` per file, '' for none. */
-  parseErrors: string[];
+  /** file index → its `parseError`, for the files that have one. */
+  parseErrors: [number, string][];
   /** Files without resolution results (edges undefined). */
   unresolvedAbsent: Uint8Array;
   /** file index → its unresolved specifiers, for the files that have any. */
@@ -111,14 +112,21 @@ export class StoredFile implements CachedFile {
   readonly #index: number;
   #edges: ResolvedEdge[] | undefined;
 
-  constructor(stored: StoredCache, index: number, unresolved: string[] | undefined, imports: ImportsFile) {
+  constructor(
+    stored: StoredCache,
+    index: number,
+    blob: string,
+    parseError: string | undefined,
+    unresolved: string[] | undefined,
+    imports: ImportsFile,
+  ) {
     this.#stored = stored;
     this.#index = index;
-    this.blob = stored.blobs[index]!;
+    this.blob = blob;
     this.mtimeMs = stored.mtimeMs[index]!;
     this.size = stored.size[index]!;
     this.checked = stored.checked[index] === 1;
-    this.parsed = new StoredParse(imports, index, stored.opaque[index] === 1, stored.parseErrors[index]!);
+    this.parsed = new StoredParse(imports, index, stored.opaque[index] === 1, parseError ?? '');
     if (stored.unresolvedAbsent[index] === 0) this.unresolved = unresolved ?? [];
   }
 
@@ -147,12 +155,9 @@ export function forEachEdge(entry: CachedFile, visit: (to: string, kind: ImportK
 
 export function storedGraph(stored: StoredCache, indexOf: (file: string) => number | undefined): StoredGraph {
   const { names, count } = stored;
-  const parseErrors = new Map<string, string>();
+  const parseErrors = new Map(stored.parseErrors.map(([i, error]) => [names[i]!, error]));
   const opaque = new Set<string>();
-  for (let i = 0; i < count; i++) {
-    if (stored.parseErrors[i] !== '') parseErrors.set(names[i]!, stored.parseErrors[i]!);
-    if (stored.opaque[i] === 1) opaque.add(names[i]!);
-  }
+  for (let i = 0; i < count; i++) if (stored.opaque[i] === 1) opaque.add(names[i]!);
   return {
     files: names.slice(0, count),
     importers: importerIndex(stored, indexOf),
