@@ -51,19 +51,12 @@ export function prefetchWorkingTree(cwd: string): void {
 }
 
 async function listWorkingTree(cwd: string): Promise<WorkingTree> {
-  const result = await git(cwd, [
-    'ls-files',
-    '-z',
-    '-v',
-    '-s',
-    '-c',
-    '-o',
-    '-m',
-    '--exclude-standard',
-    '--full-name',
-    '--',
-    ':/',
-  ]);
+  const result = await git(
+    cwd,
+    ['ls-files', '-z', '-v', '-s', '-c', '-o', '-m', '--exclude-standard', '--full-name', '--', ':/'],
+    // About 100 bytes a file: megabytes in a large repository, printed while this process loads its code.
+    { largeOutput: true },
+  );
   if (result.code !== 0) return { digest: '', files: [], blobIds: new Map() };
   const output = result.stdout;
   let parsed: Omit<WorkingTree, 'digest'> | undefined;

@@ -72,11 +72,10 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
   const deleted = new Set(
     changes.filter((c) => c.status === 'deleted' && !existsSync(join(root, c.path))).map((c) => c.path),
   );
-  const tree = await listing;
   // The change's files that exist: the full parser must check them (the lexer does not validate syntax,
   // and a change that does not parse must select every test).
   const validate = changes.filter((c) => c.status !== 'deleted').map((c) => c.path);
-  const { projects, graph } = await projectsAndGraph(root, tree, deleted, validate, options);
+  const { projects, graph } = await projectsAndGraph(root, listing, deleted, validate, options);
   const tests = testOwners(projects);
 
   const impact = classifyChanges(changes, graph, projects, tests);
@@ -142,22 +141,28 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
  */
 async function projectsAndGraph(
   root: string,
-  tree: WorkingTree,
+  listing: Promise<WorkingTree>,
   deleted: ReadonlySet<string>,
   validate: readonly string[],
   options: SelectOptions,
 ): Promise<{ projects: Project[]; graph: ModuleGraph }> {
+  let tree: WorkingTree | undefined;
   let files: string[] | undefined;
-  const listed = () => (files ??= tree.files.filter((f) => !deleted.has(f) && !TOOL_DATA.test(f)));
+  const listed = () => (files ??= tree!.files.filter((f) => !deleted.has(f) && !TOOL_DATA.test(f)));
   const useCache = options.cache !== false;
-  const key = stampKey(tree.digest, options.aliases ?? []);
-  const stamp = useCache && tree.digest !== '' ? loadStamp(root, key) : undefined;
+  // Read while git is still listing the tree: the stamp and the caches it names. Only the listing's digest
+  // is then left to compare.
+  const stamp = useCache ? loadStamp(root) : undefined;
+  let stamped: { projects: Project[]; graph: ModuleGraph } | undefined;
   // A deleted file still listed is one git does not vouch for: with none of those, the list is as stamped.
   if (stamp && !stamp.unvouched.some(([file]) => deleted.has(file))) {
     const projects = stampedProjects(root, listed, stamp.projects);
     const graph = projects && stampedGraph(root, stamp.graph, validate);
-    if (projects && graph) return { projects, graph };
+    if (projects && graph) stamped = { projects, graph };
   }
+  tree = await listing;
+  const key = stampKey(tree.digest, options.aliases ?? []);
+  if (stamped && stamp?.key === key && tree.digest !== '') return stamped;
 
   // Taken before the caches are checked: see saveStamp.
   const unvouched = useCache ? unvouchedFingerprints(root, listed(), tree.blobIds) : undefined;

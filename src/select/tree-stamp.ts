@@ -67,15 +67,19 @@ function fingerprint(path: string): string {
   }
 }
 
-/** The caches a stamp vouches for, when it was made for this listing and its unvouched files are unchanged. */
-export function loadStamp(root: string, key: string): Omit<TreeStamp, 'version' | 'key'> | undefined {
+/**
+ * The stamp, when its unvouched files are unchanged: it vouches for the caches it names if its key is
+ * also the current listing's (stampKey).
+ */
+export function loadStamp(root: string): Omit<TreeStamp, 'version'> | undefined {
   let stamp: TreeStamp;
   try {
     stamp = deserialize(readFileSync(join(cacheDir(root), FILE))) as TreeStamp;
   } catch {
     return undefined;
   }
-  if (stamp?.version !== VERSION || stamp.key !== key || !Array.isArray(stamp.unvouched)) return undefined;
+  if (stamp?.version !== VERSION || typeof stamp.key !== 'string' || !Array.isArray(stamp.unvouched))
+    return undefined;
   for (const [file, before] of stamp.unvouched)
     if (fingerprint(join(root, file)) !== before) return undefined;
   return stamp;
