@@ -75,27 +75,14 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
   // The change's files that exist: the full parser must check them (the lexer does not validate syntax,
   // and a change that does not parse must select every test).
   const validate = changes.filter((c) => c.status !== 'deleted').map((c) => c.path);
-  const { projects, graph } = await projectsAndGraph(root, listing, deleted, validate, options);
-  const tests = testOwners(projects);
-
-  const impact = classifyChanges(changes, graph, projects, tests);
-  let selected: SelectedTest[];
-  if (impact.all !== undefined) {
-    selected = [...tests.keys()]
-      .sort()
-      .map((file) => withOwner({ file, score: 0.01, reasons: [impact.all!] }, tests));
-  } else {
-    const reached = walkToTests(graph, impact.seeds, new Set(tests.keys()), options.typeImports === true);
-    for (const [file, reason] of impact.ruleTests) {
-      const hit = reached.get(file);
-      if (hit) {
-        if (!hit.reasons.includes(reason)) hit.reasons.push(reason);
-      } else reached.set(file, { file, score: 0.05, reasons: [reason] });
-    }
-    selected = [...reached.values()]
-      .map((t) => withOwner(t, tests))
-      .sort((a, b) => b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  }
+  const {
+    projects,
+    graph,
+    tests,
+    impact,
+    selected: ranked,
+  } = await selection(root, listing, { changes, deleted, validate }, options);
+  let selected = ranked;
   const warnings: string[] = [];
   let historyFiles: number | undefined;
   if (selected.length > 0) {
@@ -134,31 +121,48 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
   return { result, projects };
 }
 
+interface Change {
+  changes: readonly ChangedPath[];
+  /** Changed files gone from the working tree. */
+  deleted: ReadonlySet<string>;
+  /** Changed files the full parser must check. */
+  validate: readonly string[];
+}
+
+interface Selection {
+  projects: Project[];
+  graph: ModuleGraph;
+  /** test file → the project that runs it. */
+  tests: Map<string, Project>;
+  impact: Impact;
+  /** Ranked by graph distance, before the history's order. */
+  selected: SelectedTest[];
+}
+
 /**
- * The packages and the module graph of the tree, from the caches when they hold it. A tree stamp lets a
- * run whose tree is unchanged skip the file list altogether; any other run checks the caches against it,
- * and leaves a stamp for the next.
+ * The packages and the module graph of the tree, from the caches when they hold it, and the tests the
+ * change reaches in them. A tree stamp lets a run whose tree is unchanged skip the file list altogether:
+ * its caches are read and the selection made while git is still listing the tree, which then only has to
+ * match the stamp. Any other run checks the caches against the file list, and leaves a stamp for the next.
  */
-async function projectsAndGraph(
+async function selection(
   root: string,
   listing: Promise<WorkingTree>,
-  deleted: ReadonlySet<string>,
-  validate: readonly string[],
+  change: Change,
   options: SelectOptions,
-): Promise<{ projects: Project[]; graph: ModuleGraph }> {
+): Promise<Selection> {
+  const { deleted, validate } = change;
   let tree: WorkingTree | undefined;
   let files: string[] | undefined;
   const listed = () => (files ??= tree!.files.filter((f) => !deleted.has(f) && !TOOL_DATA.test(f)));
   const useCache = options.cache !== false;
-  // Read while git is still listing the tree: the stamp and the caches it names. Only the listing's digest
-  // is then left to compare.
   const stamp = useCache ? loadStamp(root) : undefined;
-  let stamped: { projects: Project[]; graph: ModuleGraph } | undefined;
+  let stamped: Selection | undefined;
   // A deleted file still listed is one git does not vouch for: with none of those, the list is as stamped.
   if (stamp && !stamp.unvouched.some(([file]) => deleted.has(file))) {
     const projects = stampedProjects(root, listed, stamp.projects);
     const graph = projects && stampedGraph(root, stamp.graph, validate);
-    if (projects && graph) stamped = { projects, graph };
+    if (projects && graph) stamped = selectIn(projects, graph, change.changes, options);
   }
   tree = await listing;
   const key = stampKey(tree.digest, options.aliases ?? []);
@@ -186,7 +190,35 @@ async function projectsAndGraph(
   const complete = deleted.size === 0 || !tree.files.some((f) => deleted.has(f));
   if (unvouched && projectsId && graph.cacheId && tree.digest !== '' && complete)
     saveStamp(root, key, unvouched, projectsId, graph.cacheId);
-  return { projects, graph };
+  return selectIn(projects, graph, change.changes, options);
+}
+
+/** The tests `changes` can affect in this tree, most relevant first by graph distance. */
+function selectIn(
+  projects: Project[],
+  graph: ModuleGraph,
+  changes: readonly ChangedPath[],
+  options: SelectOptions,
+): Selection {
+  const tests = testOwners(projects);
+  const impact = classifyChanges(changes, graph, projects, tests);
+  if (impact.all !== undefined) {
+    const selected = [...tests.keys()]
+      .sort()
+      .map((file) => withOwner({ file, score: 0.01, reasons: [impact.all!] }, tests));
+    return { projects, graph, tests, impact, selected };
+  }
+  const reached = walkToTests(graph, impact.seeds, new Set(tests.keys()), options.typeImports === true);
+  for (const [file, reason] of impact.ruleTests) {
+    const hit = reached.get(file);
+    if (hit) {
+      if (!hit.reasons.includes(reason)) hit.reasons.push(reason);
+    } else reached.set(file, { file, score: 0.05, reasons: [reason] });
+  }
+  const selected = [...reached.values()]
+    .map((t) => withOwner(t, tests))
+    .sort((a, b) => b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return { projects, graph, tests, impact, selected };
 }
 
 async function changesOf(root: string, cwd: string, options: SelectOptions): Promise<ChangedPath[]> {
