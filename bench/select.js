@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -365,7 +366,10 @@ function jest(dir, files, cacheDirectory, cold) {
   if (cold) args.push('--no-cache');
   const run = timed(process.execPath, [...args, '--findRelatedTests', ...files], dir);
   const listed = run.stdout.split('\n').filter((line) => line.startsWith('/'));
-  return { ms: run.ms, files: listed.map((f) => relative(dir, f).split('\\').join('/')) };
+  // jest prints real paths: relative to the real folder, the same files compare equal when
+  // bench/.work is a symbolic link (a worktree sharing the main checkout's generated monorepo).
+  const real = realpathSync(dir);
+  return { ms: run.ms, files: listed.map((f) => relative(real, f).split('\\').join('/')) };
 }
 
 /**
@@ -418,7 +422,7 @@ export function vitestRelated(dir, changes, all, log) {
     .filter((line) => line.startsWith('{'))
     .map((line) => {
       const { ms, files } = JSON.parse(line);
-      return { ms, files: files.map((f) => relative(dir, f).split('\\').join('/')) };
+      return { ms, files: files.map((f) => relative(realpathSync(dir), f).split('\\').join('/')) };
     });
   if (result.status !== 0) {
     const why = result.error?.message ?? (result.stderr ?? '').split('\n').slice(-15).join('\n');

@@ -1,10 +1,18 @@
 import { EXIT, isTestloopError } from '../errors.ts';
+import { prefetchWorkingTree } from '../git/working-tree.ts';
 import type { CliIO } from './io.ts';
 
 type Command = (argv: string[], io: CliIO) => Promise<number>;
 
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+  /** Starts work the command is sure to need before its code loads, so the two overlap. */
+  prefetch?: (argv: readonly string[], io: CliIO) => void;
+}
+
 /** Commands load lazily so that one command never pays for another's dependencies. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+const COMMANDS: Record<string, CommandEntry> = {
   gaps: {
     summary: 'changed lines, branches and functions no test runs (diff coverage)',
     load: async () => (await import('./gaps.ts')).gapsCommand,
@@ -17,6 +25,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   select: {
     summary: 'the tests a change can affect, most relevant first (test impact analysis)',
     load: async () => (await import('./select.ts')).selectCommand,
+    // Every selection lists the working tree; from another folder (--cwd, -C) the listing is left to it.
+    prefetch: (argv, io) => {
+      if (!argv.some((arg) => arg.startsWith('--cwd') || arg.startsWith('-C') || isHelp(arg)))
+        prefetchWorkingTree(io.cwd);
+    },
   },
   ingest: {
     summary: 'record JUnit reports and CI logs of a run in the test history',
@@ -49,6 +62,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     );
     return EXIT.usage;
   }
+  command.prefetch?.(rest, io);
   try {
     return await (await command.load())(rest, io);
   } catch (error) {
@@ -63,6 +77,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (io.env.TESTLOOP_DEBUG) io.stderr(`${(error as Error)?.stack}\n`);
     return EXIT.usage;
   }
+}
+
+function isHelp(arg: string): boolean {
+  return arg === '--help' || arg === '-h';
 }
 
 function usage(version: string): string {

@@ -4,11 +4,16 @@ import { type ExecResult, exec } from '../util/exec.ts';
 /** Git with settings that make its output stable whatever the user's config says. */
 const STABLE = ['-c', 'core.quotePath=false', '-c', 'diff.noprefix=false', '-c', 'diff.mnemonicPrefix=false'];
 
-export async function git(cwd: string, args: readonly string[]): Promise<ExecResult> {
+export async function git(
+  cwd: string,
+  args: readonly string[],
+  options: { largeOutput?: boolean } = {},
+): Promise<ExecResult> {
   try {
     return await exec('git', [...STABLE, ...args], {
       cwd,
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' },
+      ...options,
     });
   } catch (error) {
     throw new TestloopError(

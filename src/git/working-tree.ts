@@ -2,6 +2,12 @@ import { createHash } from 'node:crypto';
 import { git } from './git.ts';
 
 export interface WorkingTree {
+  /**
+   * Hash of git's listing as printed: equal digests mean equal `files` and `blobIds` (the content of the
+   * files git does not vouch for is not in it). Known without parsing the listing, which waits until
+   * `files` or `blobIds` is first read.
+   */
+  digest: string;
   /** Tracked and untracked (not ignored) files, repository-relative, as `git ls-files -co` lists them. */
   files: string[];
   /**
@@ -21,26 +27,54 @@ const REGULAR = /^100(?:644|755)$/;
  * one statSync per file from JavaScript. Any folder of the repository will do as `cwd` (`:/` and
  * --full-name list the whole tree from the root), so this can run before the root is known.
  */
-export async function workingTree(cwd: string): Promise<WorkingTree> {
-  const result = await git(cwd, [
-    'ls-files',
-    '-z',
-    '-v',
-    '-s',
-    '-c',
-    '-o',
-    '-m',
-    '--exclude-standard',
-    '--full-name',
-    '--',
-    ':/',
-  ]);
-  if (result.code !== 0) return { files: [], blobIds: new Map() };
-  return parseLsFiles(result.stdout.toString('utf8'));
+export function workingTree(cwd: string): Promise<WorkingTree> {
+  if (prefetched?.cwd === cwd) {
+    const { listing } = prefetched;
+    prefetched = undefined;
+    return listing;
+  }
+  return listWorkingTree(cwd);
+}
+
+let prefetched: { cwd: string; listing: Promise<WorkingTree> } | undefined;
+
+/**
+ * Starts listing the working tree before it is asked for: the CLI calls this before loading a command's
+ * code, so git checks the tree while Node compiles ours. The next workingTree(cwd) takes it; a call for
+ * another folder lists anew.
+ */
+export function prefetchWorkingTree(cwd: string): void {
+  const listing = listWorkingTree(cwd);
+  // Awaited by whoever takes it; until then a failure must not count as unhandled.
+  listing.catch(() => undefined);
+  prefetched = { cwd, listing };
+}
+
+async function listWorkingTree(cwd: string): Promise<WorkingTree> {
+  const result = await git(
+    cwd,
+    ['ls-files', '-z', '-v', '-s', '-c', '-o', '-m', '--exclude-standard', '--full-name', '--', ':/'],
+    // About 100 bytes a file: megabytes in a large repository, printed while this process loads its code.
+    { largeOutput: true },
+  );
+  if (result.code !== 0) return { digest: '', files: [], blobIds: new Map() };
+  const output = result.stdout;
+  let parsed: Omit<WorkingTree, 'digest'> | undefined;
+  return {
+    digest: createHash('sha1').update(output).digest('base64'),
+    get files() {
+      parsed ??= parseLsFiles(output.toString('utf8'));
+      return parsed.files;
+    },
+    get blobIds() {
+      parsed ??= parseLsFiles(output.toString('utf8'));
+      return parsed.blobIds;
+    },
+  };
 }
 
 /** Parses `git ls-files -z -v -s -c -o -m` output: `<tag> [<mode> <blob> <stage>\t]<path>` records. */
-export function parseLsFiles(output: string): WorkingTree {
+export function parseLsFiles(output: string): Omit<WorkingTree, 'digest'> {
   const seen = new Set<string>();
   const files: string[] = [];
   const trusted = new Map<string, string>();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import picomatch from 'picomatch';
+import type picomatch from 'picomatch';
 import { blobId } from '../git/working-tree.ts';
 import {
   type CachedFile,
@@ -10,10 +10,12 @@ import {
   type GraphCache,
   importsKnown,
   loadGraphCache,
+  type StoredGraph,
   saveGraphCache,
 } from './cache.ts';
+import { importerIndex, indexGraph, nameLookup } from './graph-index.ts';
 import type { createResolver } from './resolve.ts';
-import type { Alias, ImportKind, ModuleGraph, ParsedModule, ResolvedEdge } from './types.ts';
+import type { Alias, GraphCacheId, ModuleGraph, ParsedModule, ResolvedEdge } from './types.ts';
 
 export const CODE_FILE = /\.(?:[cm]?[jt]sx?|vue|svelte)$/;
 /** Files whose content steers how every specifier resolves. */
@@ -56,19 +58,11 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   // Nothing changed since the cache was written: its graph is this tree's, read in place.
   const stored = useCache && resolutionValid && snapshot === cache.snapshot ? cache.graph() : undefined;
   if (stored && codeFiles.every((file) => !validate.has(file) || stored.checked(file))) {
-    return {
-      root,
-      ...stored,
-      stats: {
-        files: stored.files.length,
-        parsed: 0,
-        cached: stored.files.length,
-        ms: Math.round(performance.now() - started),
-      },
-    };
+    return fromCache(root, stored, cache, started);
   }
 
   let resolver: ReturnType<typeof createResolver> | undefined;
+  let globs: typeof picomatch | undefined;
   let fileSet: Set<string> | undefined;
   let fullParse: Parse | undefined;
   const parser = async (): Promise<Parse> =>
@@ -78,7 +72,6 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   let parsedCount = 0;
   let changed = !resolutionValid || snapshot !== cache.snapshot;
 
-  const importers = new Map<string, Importer[]>();
   const unresolved = new Map<string, string[]>();
   const parseErrors = new Map<string, string>();
   const opaque = new Set<string>();
@@ -125,18 +118,22 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
         ...(options.aliases ? { aliases: options.aliases } : {}),
         ...(options.conditions ? { conditions: options.conditions } : {}),
       });
-      const resolved = resolveImports(root, file, entry, resolver, fileSet);
+      if (entry.parsed.imports.some((spec) => spec.kind === 'glob'))
+        globs ??= (await import('picomatch')).default;
+      const resolved = resolveImports(root, file, entry, resolver, fileSet, globs);
       if (fresh) Object.assign(entry, resolved);
       else entry = copy(entry, resolved);
       changed = true;
     }
     nextFiles.set(file, entry);
-    addImporters(importers, file, entry);
     if (entry.unresolved!.length > 0) unresolved.set(file, entry.unresolved!);
     if (entry.parsed.parseError !== undefined) parseErrors.set(file, entry.parsed.parseError);
     if (entry.parsed.opaqueDynamicImport) opaque.add(file);
   }
   if (nextFiles.size !== cache.size) changed = true;
+  const index = indexGraph(nextFiles, forEachEdge);
+  let cacheId: GraphCacheId | undefined;
+  if (useCache && !changed) cacheId = { resolutionKey, snapshot, generation: cache.generation };
   if (useCache && changed) {
     // Files that vanished between listing and reading are not in the graph, so not in its key either.
     const written =
@@ -146,19 +143,18 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
             resolutionKey,
             keep(current, (file) => nextFiles.has(file)),
           );
-    saveGraphCache(root, { version: cache.version, resolutionKey, snapshot: written, files: nextFiles });
+    const generation = saveGraphCache(
+      root,
+      { version: cache.version, resolutionKey, snapshot: written, files: nextFiles },
+      index,
+    );
+    if (generation !== undefined) cacheId = { resolutionKey, snapshot: written, generation };
   }
 
   return {
     root,
-    files: [...nextFiles.keys()],
-    importers: {
-      get: (file) => importers.get(file),
-      has: (file) => importers.has(file),
-      forEach: (file, visit) => {
-        for (const importer of importers.get(file) ?? []) visit(importer.from, importer.kind);
-      },
-    },
+    files: index.names.slice(0, index.count),
+    importers: importerIndex(index, nameLookup(index.names)),
     parseErrors,
     opaque,
     unresolved,
@@ -168,6 +164,44 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
       cached: nextFiles.size - parsedCount,
       ms: Math.round(performance.now() - started),
     },
+    ...(cacheId === undefined ? {} : { cacheId }),
+  };
+}
+
+/**
+ * The cached graph a tree stamp names, for a tree the stamp vouches is unchanged: no file list, blob ids
+ * or keys to compute. Undefined when the cache is another write, or a file to validate was never checked.
+ */
+export function stampedGraph(
+  root: string,
+  id: GraphCacheId,
+  validate: readonly string[],
+): ModuleGraph | undefined {
+  const started = performance.now();
+  const cache = loadGraphCache(root);
+  if (
+    cache.generation !== id.generation ||
+    cache.resolutionKey !== id.resolutionKey ||
+    cache.snapshot !== id.snapshot
+  )
+    return undefined;
+  const stored = cache.graph();
+  // A changed code file the full parser has not read may not parse: the long way checks it.
+  if (!stored || validate.some((file) => CODE_FILE.test(file) && !stored.checked(file))) return undefined;
+  return fromCache(root, stored, cache, started);
+}
+
+function fromCache(root: string, stored: StoredGraph, cache: GraphCache, started: number): ModuleGraph {
+  return {
+    root,
+    ...stored,
+    stats: {
+      files: stored.files.length,
+      parsed: 0,
+      cached: stored.files.length,
+      ms: Math.round(performance.now() - started),
+    },
+    cacheId: { resolutionKey: cache.resolutionKey, snapshot: cache.snapshot, generation: cache.generation },
   };
 }
 
@@ -239,28 +273,6 @@ function snapshotKey(resolutionKey: string, current: CurrentFiles): string {
   return hash.digest('base64');
 }
 
-type Importer = { from: string; kind: ImportKind };
-
-/** Indexes `file`'s edges by target; one importer object per (file, kind), shared by all its targets. */
-function addImporters(importers: Map<string, Importer[]>, file: string, entry: CachedFile): void {
-  let first: Importer | undefined;
-  let others: Importer[] | undefined;
-  forEachEdge(entry, (to, kind) => {
-    let importer = first?.kind === kind ? first : others?.find((i) => i.kind === kind);
-    if (importer === undefined) {
-      importer = { from: file, kind };
-      if (first === undefined) first = importer;
-      else {
-        others ??= [];
-        others.push(importer);
-      }
-    }
-    const list = importers.get(to);
-    if (list) list.push(importer);
-    else importers.set(to, [importer]);
-  });
-}
-
 /** A cache entry with some fields replaced (entries read from the cache are not plain objects). */
 function copy(entry: CachedFile, patch: Partial<CachedFile>): CachedFile {
   const base: CachedFile = {
@@ -280,6 +292,7 @@ function resolveImports(
   entry: CachedFile,
   resolver: ReturnType<typeof createResolver>,
   fileSet: ReadonlySet<string>,
+  globs: typeof picomatch | undefined,
 ): { edges: ResolvedEdge[]; unresolved: string[] } {
   const edges: ResolvedEdge[] = [];
   const unresolved: string[] = [];
@@ -290,7 +303,7 @@ function resolveImports(
       // import.meta.glob('/src/*.ts') is relative to the root, './x/*.ts' to the importing file.
       const raw = spec.pattern ?? spec.specifier;
       const pattern = raw.startsWith('/') ? raw.slice(1) : posix.normalize(posix.join(dir, raw));
-      const matches = picomatch(pattern, { dot: true });
+      const matches = globs!(pattern, { dot: true });
       for (const candidate of fileSet) if (matches(candidate)) edges.push({ to: candidate, kind: 'glob' });
       continue;
     }

@@ -2,14 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { deserialize } from 'node:v8';
 import type { CachedFile, StoredGraph } from './cache.ts';
-import type {
-  Importer,
-  ImporterIndex,
-  ImportKind,
-  ImportSpecifier,
-  ParsedModule,
-  ResolvedEdge,
-} from './types.ts';
+import { type GraphIndex, importerIndex, KINDS } from './graph-index.ts';
+import type { ImportKind, ImportSpecifier, ParsedModule, ResolvedEdge } from './types.ts';
 
 /**
  * On disk the cache is columnar: typed arrays and flat string lists, which V8 deserializes an order of
@@ -17,38 +11,25 @@ import type {
  * Edge targets are indexes into `names`. The files' imports, needed only to resolve again, live in a
  * second file (imports.bin) read on first need: most runs never read it.
  */
-export interface StoredCache {
+export interface StoredCache extends GraphIndex {
   version: number;
   /** Stamped on both files of one write: imports.bin of another write is never mixed in. */
   generation: string;
   resolutionKey: string;
-  /** The cached files first, then any other edge target (assets, glob matches). */
-  names: string[];
-  count: number;
   mtimeMs: Float64Array;
   size: Float64Array;
-  blobs: string[];
+  /** Each file's blob id, joined by NUL: split only when entries are read one by one. */
+  blobs: string;
   checked: Uint8Array;
   opaque: Uint8Array;
-  /** `parseError` per file, '' for none. */
-  parseErrors: string[];
-  /** The edges of file i are edgeTo[k], edgeKind[k] for edgeStart[i] ≤ k < edgeStart[i + 1]. */
-  edgeStart: Uint32Array;
-  edgeTo: Uint32Array;
-  edgeKind: Uint8Array;
+  /** file index → its `parseError`, for the files that have one. */
+  parseErrors: [number, string][];
   /** Files without resolution results (edges undefined). */
   unresolvedAbsent: Uint8Array;
   /** file index → its unresolved specifiers, for the files that have any. */
   unresolved: [number, string[]][];
   snapshot: string;
-  /** The reverse edges over `names`: name j is imported by importerFrom[k] (kind importerKind[k]) for importerStart[j] ≤ k < importerStart[j + 1]. */
-  importerStart: Uint32Array;
-  importerFrom: Uint32Array;
-  importerKind: Uint8Array;
 }
-
-export const KINDS: ImportKind[] = ['static', 'type', 'dynamic', 'require', 'mock', 'asset', 'glob'];
-export const KIND_CODE = new Map(KINDS.map((kind, i) => [kind, i]));
 
 export interface StoredImports {
   generation: string;
@@ -131,14 +112,21 @@ export class StoredFile implements CachedFile {
   readonly #index: number;
   #edges: ResolvedEdge[] | undefined;
 
-  constructor(stored: StoredCache, index: number, unresolved: string[] | undefined, imports: ImportsFile) {
+  constructor(
+    stored: StoredCache,
+    index: number,
+    blob: string,
+    parseError: string | undefined,
+    unresolved: string[] | undefined,
+    imports: ImportsFile,
+  ) {
     this.#stored = stored;
     this.#index = index;
-    this.blob = stored.blobs[index]!;
+    this.blob = blob;
     this.mtimeMs = stored.mtimeMs[index]!;
     this.size = stored.size[index]!;
     this.checked = stored.checked[index] === 1;
-    this.parsed = new StoredParse(imports, index, stored.opaque[index] === 1, stored.parseErrors[index]!);
+    this.parsed = new StoredParse(imports, index, stored.opaque[index] === 1, parseError ?? '');
     if (stored.unresolvedAbsent[index] === 0) this.unresolved = unresolved ?? [];
   }
 
@@ -166,36 +154,13 @@ export function forEachEdge(entry: CachedFile, visit: (to: string, kind: ImportK
 }
 
 export function storedGraph(stored: StoredCache, indexOf: (file: string) => number | undefined): StoredGraph {
-  const { names, count, importerStart, importerFrom, importerKind } = stored;
-  const parseErrors = new Map<string, string>();
+  const { names, count } = stored;
+  const parseErrors = new Map(stored.parseErrors.map(([i, error]) => [names[i]!, error]));
   const opaque = new Set<string>();
-  for (let i = 0; i < count; i++) {
-    if (stored.parseErrors[i] !== '') parseErrors.set(names[i]!, stored.parseErrors[i]!);
-    if (stored.opaque[i] === 1) opaque.add(names[i]!);
-  }
-  const importers: ImporterIndex = {
-    get(file) {
-      const j = indexOf(file);
-      if (j === undefined || importerStart[j] === importerStart[j + 1]) return undefined;
-      const list: Importer[] = [];
-      for (let k = importerStart[j]!; k < importerStart[j + 1]!; k++)
-        list.push({ from: names[importerFrom[k]!]!, kind: KINDS[importerKind[k]!]! });
-      return list;
-    },
-    has(file) {
-      const j = indexOf(file);
-      return j !== undefined && importerStart[j] !== importerStart[j + 1];
-    },
-    forEach(file, visit) {
-      const j = indexOf(file);
-      if (j === undefined) return;
-      for (let k = importerStart[j]!; k < importerStart[j + 1]!; k++)
-        visit(names[importerFrom[k]!]!, KINDS[importerKind[k]!]!);
-    },
-  };
+  for (let i = 0; i < count; i++) if (stored.opaque[i] === 1) opaque.add(names[i]!);
   return {
     files: names.slice(0, count),
-    importers,
+    importers: importerIndex(stored, indexOf),
     parseErrors,
     opaque,
     unresolved: new Map(stored.unresolved.map(([i, specifiers]) => [names[i]!, specifiers])),

@@ -31,17 +31,18 @@ export interface ResolvedEdge {
   kind: ImportKind;
 }
 
-export interface Importer {
-  from: string;
-  kind: ImportKind;
-}
-
-/** A file's importers, from a map or from a view over the cache's arrays. */
+/**
+ * Who imports whom, by number: `names` holds the graph's files, then other edge targets; name j is imported
+ * by names[from[k]] with kind KINDS[kind[k]] (graph-index.ts) for start[j] ≤ k < start[j + 1].
+ */
 export interface ImporterIndex {
-  get(file: string): readonly Importer[] | undefined;
+  readonly names: readonly string[];
+  readonly start: Uint32Array;
+  readonly from: Uint32Array;
+  readonly kind: Uint8Array;
+  indexOf(name: string): number | undefined;
+  /** Whether anything imports `file`. */
   has(file: string): boolean;
-  /** Each importer of `file`, without building a list (the walk calls this for every file it reaches). */
-  forEach(file: string, visit: (from: string, kind: ImportKind) => void): void;
 }
 
 export interface ModuleGraph {
@@ -57,6 +58,14 @@ export interface ModuleGraph {
   /** file → local specifiers that resolve to nothing (a deleted or renamed target, or a typo). */
   unresolved: Map<string, string[]>;
   stats: GraphStats;
+  /** Set when the graph cache on disk holds exactly this graph: the keys it was checked under, and its write. */
+  cacheId?: GraphCacheId;
+}
+
+export interface GraphCacheId {
+  resolutionKey: string;
+  snapshot: string;
+  generation: string;
 }
 
 export interface GraphStats {

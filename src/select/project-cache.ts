@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
@@ -6,7 +6,7 @@ import { cacheDir } from '../graph/cache.ts';
 import type { RunnerName, TestDiscovery } from '../runners/types.ts';
 
 /** Bumped whenever runner discovery changes what it finds: older caches are then ignored. */
-const VERSION = 1;
+const VERSION = 2;
 const FILE = 'projects.bin';
 
 /** One package as discovery left it, without the adapter object (found again by name). */
@@ -21,9 +21,20 @@ interface StoredProjects {
   version: number;
   /** Hash of the file list and of every package.json: the inputs every discovery reads. */
   key: string;
-  /** Files discovery read or looked for besides those (configs, setup files, vitest's version), with what they were. */
-  inputs: [path: string, fingerprint: string][];
+  /** Stamped on each write, so a tree stamp (tree-stamp.ts) names the very discovery it checked. */
+  generation: string;
+  /**
+   * Files discovery read or looked for besides those (configs, setup files, vitest's version), with what
+   * they were, and 1 where that was git's blob id.
+   */
+  inputs: [path: string, fingerprint: string, vouched: 0 | 1][];
   projects: StoredProject[];
+}
+
+/** Which discovery a run used: its key and the write it came from. */
+export interface ProjectsCacheId {
+  key: string;
+  generation: string;
 }
 
 export function discoveryKey(
@@ -54,12 +65,16 @@ export function fingerprint(root: string, path: string, blobIds: ReadonlyMap<str
   }
 }
 
-/** The cached discovery when its key matches and none of the files it read has changed; a bad cache is a miss. */
+/**
+ * The cached discovery when its key matches and none of the files it read has changed; a bad cache is a
+ * miss. Without `blobIds` the tree is known to be the one this cache was last checked against (a tree
+ * stamp vouches for it): the inputs git vouched for are unchanged, the others are read again.
+ */
 export function loadProjects(
   root: string,
   key: string,
-  blobIds: ReadonlyMap<string, string>,
-): StoredProject[] | undefined {
+  blobIds: ReadonlyMap<string, string> | undefined,
+): { projects: StoredProject[]; generation: string } | undefined {
   let stored: StoredProjects;
   try {
     stored = deserialize(readFileSync(join(cacheDir(root), FILE))) as StoredProjects;
@@ -67,22 +82,31 @@ export function loadProjects(
     return undefined;
   }
   if (stored?.version !== VERSION || stored.key !== key || !Array.isArray(stored.inputs)) return undefined;
-  for (const [path, before] of stored.inputs)
-    if (fingerprint(root, path, blobIds) !== before) return undefined;
-  return stored.projects;
+  for (const [path, before, vouched] of stored.inputs) {
+    if (blobIds === undefined && vouched === 1) continue;
+    if (fingerprint(root, path, blobIds ?? NONE) !== before) return undefined;
+  }
+  return { projects: stored.projects, generation: stored.generation };
 }
 
+const NONE: ReadonlyMap<string, string> = new Map();
+
+/** Returns the write's generation, or undefined when it could not be written. */
 export function saveProjects(
   root: string,
   key: string,
   inputs: readonly string[],
   blobIds: ReadonlyMap<string, string>,
   projects: StoredProject[],
-): void {
+): string | undefined {
   const stored: StoredProjects = {
     version: VERSION,
     key,
-    inputs: inputs.map((path) => [path, fingerprint(root, path, blobIds)]),
+    generation: randomBytes(8).toString('hex'),
+    inputs: inputs.map((path) => {
+      const vouched = path.startsWith(`${root}/`) && blobIds.has(path.slice(root.length + 1));
+      return [path, fingerprint(root, path, blobIds), vouched ? 1 : 0];
+    }),
     projects,
   };
   try {
@@ -91,7 +115,9 @@ export function saveProjects(
     const temp = join(dir, `${FILE}.${process.pid}.tmp`);
     writeFileSync(temp, serialize(stored));
     renameSync(temp, join(dir, FILE));
+    return stored.generation;
   } catch {
     // read-only checkout or full disk: discovery simply runs again next time
+    return undefined;
   }
 }

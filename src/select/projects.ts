@@ -2,7 +2,13 @@ import { join, posix } from 'node:path';
 import { readInput, recordInputs } from '../runners/inputs.ts';
 import { detectRunner, runnerByName } from '../runners/registry.ts';
 import type { ProjectInfo, RunnerAdapter, TestDiscovery } from '../runners/types.ts';
-import { discoveryKey, loadProjects, type StoredProject, saveProjects } from './project-cache.ts';
+import {
+  discoveryKey,
+  loadProjects,
+  type ProjectsCacheId,
+  type StoredProject,
+  saveProjects,
+} from './project-cache.ts';
 
 export interface Project {
   /** Package folder relative to the repository root, '' for the root. */
@@ -16,6 +22,8 @@ export interface DiscoverOptions {
   /** Blob ids of the files git vouches for: with them, the discovery is cached (see project-cache.ts). */
   blobIds?: ReadonlyMap<string, string>;
   cache?: boolean;
+  /** Told which cached discovery the result is, when the cache on disk holds it. */
+  onCached?: (id: ProjectsCacheId) => void;
 }
 
 /** Every folder with a package.json is a package; its runner and tests are read from its own config. */
@@ -28,11 +36,31 @@ export async function discoverProjects(
   const useCache = options.cache !== false && options.blobIds !== undefined;
   const key = useCache ? discoveryKey(root, files, blobIds) : '';
   const cached = useCache ? loadProjects(root, key, blobIds) : undefined;
-  if (cached) return cached.map((stored) => fromStored(root, files, stored));
+  if (cached) {
+    options.onCached?.({ key, generation: cached.generation });
+    return cached.projects.map((stored) => fromStored(root, () => files, stored));
+  }
 
   const { value: projects, inputs } = await recordInputs(() => discoverAll(root, files));
-  if (useCache) saveProjects(root, key, inputs, blobIds, projects.map(toStored));
+  if (useCache) {
+    const generation = saveProjects(root, key, inputs, blobIds, projects.map(toStored));
+    if (generation !== undefined) options.onCached?.({ key, generation });
+  }
   return projects;
+}
+
+/**
+ * The discovery a tree stamp names, for a tree the stamp vouches is unchanged: neither the file list nor
+ * git's blob ids are needed (`files` is read only if a project's files are asked for).
+ */
+export function stampedProjects(
+  root: string,
+  files: () => readonly string[],
+  id: ProjectsCacheId,
+): Project[] | undefined {
+  const cached = loadProjects(root, id.key, undefined);
+  if (cached?.generation !== id.generation) return undefined;
+  return cached.projects.map((stored) => fromStored(root, files, stored));
 }
 
 async function discoverAll(root: string, files: readonly string[]): Promise<Project[]> {
@@ -43,7 +71,7 @@ async function discoverAll(root: string, files: readonly string[]): Promise<Proj
   if (!dirs.includes('')) dirs.push('');
   const projects: Project[] = [];
   for (const dir of dirs.sort()) {
-    const info = projectInfo(root, files, dir, readPackageJson(join(root, dir, 'package.json')));
+    const info = projectInfo(root, () => files, dir, readPackageJson(join(root, dir, 'package.json')));
     const runner = detectRunner(info);
     const project: Project = { dir, info };
     if (runner) {
@@ -57,7 +85,7 @@ async function discoverAll(root: string, files: readonly string[]): Promise<Proj
 
 function projectInfo(
   root: string,
-  files: readonly string[],
+  files: () => readonly string[],
   dir: string,
   packageJson: Record<string, unknown>,
 ): ProjectInfo {
@@ -69,7 +97,7 @@ function projectInfo(
     packageJson,
     // Listed on first use: a cached discovery never needs a package's files unless its tests run.
     get files() {
-      own ??= prefix === '' ? files : files.filter((f) => f.startsWith(prefix));
+      own ??= prefix === '' ? files() : files().filter((f) => f.startsWith(prefix));
       return own;
     },
   };
@@ -84,7 +112,7 @@ function toStored(project: Project): StoredProject {
   };
 }
 
-function fromStored(root: string, files: readonly string[], stored: StoredProject): Project {
+function fromStored(root: string, files: () => readonly string[], stored: StoredProject): Project {
   const project: Project = {
     dir: stored.dir,
     info: projectInfo(root, files, stored.dir, stored.packageJson),

@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { repositoryRoot, resolveRevisions } from '../git/base.ts';
-import { type ChangedPath, changedPathsSince } from '../git/changed-paths.ts';
-import { readDiffFile } from '../git/diff.ts';
-import { workingTree } from '../git/working-tree.ts';
-import { buildGraph, CODE_FILE } from '../graph/build-graph.ts';
+import type { ChangedPath } from '../git/changed-paths.ts';
+import { type WorkingTree, workingTree } from '../git/working-tree.ts';
+import { buildGraph, CODE_FILE, stampedGraph } from '../graph/build-graph.ts';
 import type { Alias, ModuleGraph } from '../graph/types.ts';
 import { readStdin } from '../util/stdin.ts';
 import { applyHistory, readHistory } from './history-priors.ts';
-import { discoverProjects, type Project, projectOf } from './projects.ts';
+import type { ProjectsCacheId } from './project-cache.ts';
+import { discoverProjects, type Project, projectOf, stampedProjects } from './projects.ts';
 import { isInert, isOpaqueToGraph, snapshotOwner } from './safety.ts';
+import { loadStamp, saveStamp, stampKey, unvouchedFingerprints } from './tree-stamp.ts';
 import type { SelectedTest, SelectResult } from './types.ts';
 import { walkToTests } from './walk.ts';
 
@@ -71,42 +72,17 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
   const deleted = new Set(
     changes.filter((c) => c.status === 'deleted' && !existsSync(join(root, c.path))).map((c) => c.path),
   );
-  const tree = await listing;
-  const files = tree.files.filter((f) => !deleted.has(f) && !TOOL_DATA.test(f));
-  const projects = await discoverProjects(root, files, {
-    blobIds: tree.blobIds,
-    ...(options.cache === undefined ? {} : { cache: options.cache }),
-  });
-  const tests = testOwners(projects);
-  const aliases = [...(options.aliases ?? []), ...projects.flatMap((p) => p.discovery?.aliases ?? [])];
-  const graph = await buildGraph({
-    root,
-    files,
-    blobIds: tree.blobIds,
-    // The lexer does not validate syntax, and a change that does not parse must select every test.
-    validate: changes.filter((c) => c.status !== 'deleted').map((c) => c.path),
-    aliases,
-    ...(options.cache === undefined ? {} : { cache: options.cache }),
-  });
-
-  const impact = classifyChanges(changes, graph, projects, tests);
-  let selected: SelectedTest[];
-  if (impact.all !== undefined) {
-    selected = [...tests.keys()]
-      .sort()
-      .map((file) => withOwner({ file, score: 0.01, reasons: [impact.all!] }, tests));
-  } else {
-    const reached = walkToTests(graph, impact.seeds, new Set(tests.keys()), options.typeImports === true);
-    for (const [file, reason] of impact.ruleTests) {
-      const hit = reached.get(file);
-      if (hit) {
-        if (!hit.reasons.includes(reason)) hit.reasons.push(reason);
-      } else reached.set(file, { file, score: 0.05, reasons: [reason] });
-    }
-    selected = [...reached.values()]
-      .map((t) => withOwner(t, tests))
-      .sort((a, b) => b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  }
+  // The change's files that exist: the full parser must check them (the lexer does not validate syntax,
+  // and a change that does not parse must select every test).
+  const validate = changes.filter((c) => c.status !== 'deleted').map((c) => c.path);
+  const {
+    projects,
+    graph,
+    tests,
+    impact,
+    selected: ranked,
+  } = await selection(root, listing, { changes, deleted, validate }, options);
+  let selected = ranked;
   const warnings: string[] = [];
   let historyFiles: number | undefined;
   if (selected.length > 0) {
@@ -145,6 +121,106 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
   return { result, projects };
 }
 
+interface Change {
+  changes: readonly ChangedPath[];
+  /** Changed files gone from the working tree. */
+  deleted: ReadonlySet<string>;
+  /** Changed files the full parser must check. */
+  validate: readonly string[];
+}
+
+interface Selection {
+  projects: Project[];
+  graph: ModuleGraph;
+  /** test file → the project that runs it. */
+  tests: Map<string, Project>;
+  impact: Impact;
+  /** Ranked by graph distance, before the history's order. */
+  selected: SelectedTest[];
+}
+
+/**
+ * The packages and the module graph of the tree, from the caches when they hold it, and the tests the
+ * change reaches in them. A tree stamp lets a run whose tree is unchanged skip the file list altogether:
+ * its caches are read and the selection made while git is still listing the tree, which then only has to
+ * match the stamp. Any other run checks the caches against the file list, and leaves a stamp for the next.
+ */
+async function selection(
+  root: string,
+  listing: Promise<WorkingTree>,
+  change: Change,
+  options: SelectOptions,
+): Promise<Selection> {
+  const { deleted, validate } = change;
+  let tree: WorkingTree | undefined;
+  let files: string[] | undefined;
+  const listed = () => (files ??= tree!.files.filter((f) => !deleted.has(f) && !TOOL_DATA.test(f)));
+  const useCache = options.cache !== false;
+  const stamp = useCache ? loadStamp(root) : undefined;
+  let stamped: Selection | undefined;
+  // A deleted file still listed is one git does not vouch for: with none of those, the list is as stamped.
+  if (stamp && !stamp.unvouched.some(([file]) => deleted.has(file))) {
+    const projects = stampedProjects(root, listed, stamp.projects);
+    const graph = projects && stampedGraph(root, stamp.graph, validate);
+    if (projects && graph) stamped = selectIn(projects, graph, change.changes, options);
+  }
+  tree = await listing;
+  const key = stampKey(tree.digest, options.aliases ?? []);
+  if (stamped && stamp?.key === key && tree.digest !== '') return stamped;
+
+  // Taken before the caches are checked: see saveStamp.
+  const unvouched = useCache ? unvouchedFingerprints(root, listed(), tree.blobIds) : undefined;
+  let projectsId: ProjectsCacheId | undefined;
+  const projects = await discoverProjects(root, listed(), {
+    blobIds: tree.blobIds,
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+    onCached: (id) => {
+      projectsId = id;
+    },
+  });
+  const graph = await buildGraph({
+    root,
+    files: listed(),
+    blobIds: tree.blobIds,
+    validate,
+    aliases: [...(options.aliases ?? []), ...projects.flatMap((p) => p.discovery?.aliases ?? [])],
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+  });
+  // The stamp holds for the listing as git printed it: not when this run's deleted files were left out of it.
+  const complete = deleted.size === 0 || !tree.files.some((f) => deleted.has(f));
+  if (unvouched && projectsId && graph.cacheId && tree.digest !== '' && complete)
+    saveStamp(root, key, unvouched, projectsId, graph.cacheId);
+  return selectIn(projects, graph, change.changes, options);
+}
+
+/** The tests `changes` can affect in this tree, most relevant first by graph distance. */
+function selectIn(
+  projects: Project[],
+  graph: ModuleGraph,
+  changes: readonly ChangedPath[],
+  options: SelectOptions,
+): Selection {
+  const tests = testOwners(projects);
+  const impact = classifyChanges(changes, graph, projects, tests);
+  if (impact.all !== undefined) {
+    const selected = [...tests.keys()]
+      .sort()
+      .map((file) => withOwner({ file, score: 0.01, reasons: [impact.all!] }, tests));
+    return { projects, graph, tests, impact, selected };
+  }
+  const reached = walkToTests(graph, impact.seeds, new Set(tests.keys()), options.typeImports === true);
+  for (const [file, reason] of impact.ruleTests) {
+    const hit = reached.get(file);
+    if (hit) {
+      if (!hit.reasons.includes(reason)) hit.reasons.push(reason);
+    } else reached.set(file, { file, score: 0.05, reasons: [reason] });
+  }
+  const selected = [...reached.values()]
+    .map((t) => withOwner(t, tests))
+    .sort((a, b) => b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return { projects, graph, tests, impact, selected };
+}
+
 async function changesOf(root: string, cwd: string, options: SelectOptions): Promise<ChangedPath[]> {
   if (options.changed && options.changed.length > 0) {
     return options.changed.map((file) => {
@@ -157,6 +233,7 @@ async function changesOf(root: string, cwd: string, options: SelectOptions): Pro
   }
   if (options.diffFile !== undefined) {
     const diffPath = options.diffFile === '-' ? '-' : resolve(cwd, options.diffFile);
+    const { readDiffFile } = await import('../git/diff.ts');
     const parsed = await readDiffFile(diffPath, options.readStdin ?? readStdin);
     return parsed.map((c) => ({
       path: c.path,
@@ -165,6 +242,8 @@ async function changesOf(root: string, cwd: string, options: SelectOptions): Pro
     }));
   }
   const revisions = await resolveRevisions(cwd, options.base, options.env ?? process.env);
+  // Each way of naming the change loads only its own reader: --changed, the most common, needs none.
+  const { changedPathsSince } = await import('../git/changed-paths.ts');
   return changedPathsSince(root, revisions.base);
 }
 
@@ -177,10 +256,14 @@ function testOwners(projects: readonly Project[]): Map<string, Project> {
   return owners;
 }
 
+/** Sets the runner and package of a test this run made (in place: a spread per test cost milliseconds). */
 function withOwner(test: SelectedTest, owners: Map<string, Project>): SelectedTest {
   const owner = owners.get(test.file);
-  if (!owner?.runner) return test;
-  return { ...test, runner: owner.runner.name, project: owner.dir };
+  if (owner?.runner) {
+    test.runner = owner.runner.name;
+    test.project = owner.dir;
+  }
+  return test;
 }
 
 /** Applies the safety rules: what the graph can follow becomes a seed, what it cannot widens the set. */

@@ -179,6 +179,25 @@ describe('testloop select: output formats and inputs', () => {
     }
   });
 
+  it('selects the same from a subfolder and from outside the repository with --cwd or -C', () => {
+    const expected = select(['--format', 'json', 'src/round.ts']);
+    expect(expected.status).toBe(0);
+    const tests = (stdout: string) => JSON.parse(stdout).tests;
+    // Changed paths are relative to the folder the command runs in.
+    const inSub = runTestloop(['select', '--format', 'json', 'round.ts'], { cwd: join(repo.dir, 'src') });
+    expect(tests(inSub.stdout)).toEqual(tests(expected.stdout));
+    const outside = mkdtempSync(join(tmpdir(), 'testloop-elsewhere-'));
+    try {
+      for (const flag of [['--cwd', repo.dir], [`-C${repo.dir}`], [`--cwd=${repo.dir}`]]) {
+        const run = runTestloop(['select', '--format', 'json', ...flag, 'src/round.ts'], { cwd: outside });
+        expect(run.stderr).toBe('');
+        expect(tests(run.stdout)).toEqual(tests(expected.stdout));
+      }
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('exits 0 with --help', () => {
     const run = select(['--help']);
     expect(run.status).toBe(0);
@@ -207,7 +226,12 @@ describe('testloop select: the graph cache', () => {
 
   it('a second run takes unchanged files from node_modules/.cache/testloop and parses only the changed ones', () => {
     expect(stats(['src/round.ts'])).toMatchObject({ files: 46, parsed: 46, cached: 0 });
-    expect(readdirSync(join(repo.dir, CACHE))).toEqual(['graph.bin', 'imports.bin', 'projects.bin']);
+    expect(readdirSync(join(repo.dir, CACHE))).toEqual([
+      'graph.bin',
+      'imports.bin',
+      'projects.bin',
+      'tree.bin',
+    ]);
     expect(stats(['src/round.ts'])).toMatchObject({ files: 46, parsed: 0, cached: 46 });
 
     repo.git('checkout', '--quiet', '-b', 'feature');

@@ -450,6 +450,10 @@ describe('selectTests: safety rules (import-forms fixture)', () => {
             file: 'node_modules/.cache/testloop/projects.bin',
             reason: 'documentation or tooling file: no test reads it',
           },
+          {
+            file: 'node_modules/.cache/testloop/tree.bin',
+            reason: 'documentation or tooling file: no test reads it',
+          },
         ],
       ),
     );

@@ -3,7 +3,6 @@ import { escapeGlob, localBin, ProjectFiles, projectRelative } from '../project-
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
 import type { RunnerAdapter } from '../types.ts';
 import { findJestConfig, jestInvocation, scriptConfig } from './config-files.ts';
-import { jestJsonToJUnit } from './json-results.ts';
 
 export const jestRunner: RunnerAdapter = {
   name: 'jest',
@@ -51,6 +50,8 @@ export const jestRunner: RunnerAdapter = {
   },
 
   async collectJUnit(project, junit) {
+    // The JUnit writer loads only after a run: selecting tests never needs it.
+    const { jestJsonToJUnit } = await import('./json-results.ts');
     await jestJsonToJUnit(jestResultsPath(junit), junit, project);
   },
 };

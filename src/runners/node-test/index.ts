@@ -1,5 +1,4 @@
 import { join, relative, resolve, sep } from 'node:path';
-import picomatch from 'picomatch';
 import { escapeGlob, isPathLike, localBin, ProjectFiles, uniqueSorted } from '../project-files.ts';
 import { envOf, testInvocations } from '../scripts.ts';
 import type { ProjectInfo, RunnerAdapter } from '../types.ts';
@@ -102,7 +101,7 @@ function defaultPatterns(typescript: boolean): string[] {
   );
 }
 
-function discoverNode(project: ProjectInfo) {
+function discoverNode(project: ProjectInfo, picomatch: typeof import('picomatch')) {
   const files = ProjectFiles.of(project);
   const script = nodeScript(project);
   const warnings: string[] = [];
@@ -147,7 +146,8 @@ export const nodeTestRunner: RunnerAdapter = {
   },
 
   async discover(project) {
-    return discoverNode(project);
+    // picomatch loads only when discovery runs: a cached discovery (most runs of select) never needs it.
+    return discoverNode(project, (await import('picomatch')).default);
   },
 
   commandLine(project, tests, options) {
