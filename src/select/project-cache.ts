@@ -42,7 +42,8 @@ export function discoveryKey(
   files: readonly string[],
   blobIds: ReadonlyMap<string, string>,
 ): string {
-  const hash = createHash('sha1').update(`${VERSION}\0`);
+  // The root too: the discovery holds absolute paths, and a cache copied with a checkout is not its own.
+  const hash = createHash('sha1').update(`${VERSION}\0${root}\0`);
   hash.update(files.join('\0'));
   for (const file of files) {
     if (file === 'package.json' || file.endsWith('/package.json'))

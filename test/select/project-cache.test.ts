@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectTests } from '../../src/select/select-tests.ts';
@@ -48,6 +48,25 @@ describe('select: cached runner discovery', () => {
     expect(await selected()).toEqual(['dist/a.test.ts', 'spec/a.spec.ts', 'test/a.test.ts']);
     repo.commit('shared');
     expect(await selected()).toEqual(['dist/a.test.ts', 'spec/a.spec.ts', 'test/a.test.ts']);
+  });
+
+  it('a cache copied along with the checkout to another folder is not trusted there', async () => {
+    repo.git('checkout', '--', '.');
+    // A discovery input the working tree changed: read from disk, not vouched for by git.
+    repo.write('shared.ts', "export const include = ['test/**/*.test.ts'];\n");
+    expect(await selected()).toEqual(['test/a.test.ts']);
+    const copy = `${repo.dir}-copy`;
+    cpSync(repo.dir, copy, { recursive: true });
+    try {
+      // The original stays as it was: the copied cache would still match the files it read there.
+      writeFileSync(join(copy, 'shared.ts'), "export const include = ['spec/**/*.spec.ts'];\n");
+      const inCopy = await selectTests({ cwd: copy, env: {}, changed: ['src/a.ts'] });
+      expect(inCopy.tests.map((t) => t.file)).toEqual(['spec/a.spec.ts']);
+      expect(await selected()).toEqual(['test/a.test.ts']);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+      repo.git('checkout', '--', '.');
+    }
   });
 
   it('notices an ignored input: the installed vitest version decides the default exclude', async () => {
