@@ -69,9 +69,10 @@ export async function analyzeWindow(
     head.push(findingOf(history, t, options.owners, undefined));
   };
   try {
-    const tested = window.testsByTest
-      ? window.testsByTest([...outageRuns])
-      : windowTestsOf(window.attemptsByTest(), outageRuns);
+    const tested =
+      window.testsByTest && summingPays(window.runs)
+        ? window.testsByTest([...outageRuns])
+        : windowTestsOf(window.attemptsByTest(), outageRuns);
     for await (const test of tested) {
       if (test.executed === 0) continue;
       tests++;
@@ -172,6 +173,23 @@ function triageAttempt(attempt: WindowAttempt, run: WindowRun): TriageAttempt {
   if (run.branch !== undefined) stored.branch = run.branch;
   if (run.environment) stored.environment = run.environment;
   return stored;
+}
+
+/** Attempts per test from which the store's sums (testsByTest) read faster than the attempts themselves. */
+const SUMMING_FROM = 4;
+
+/**
+ * Whether tests ran often enough in the window for testsByTest to pay: its sums cost a second sort, which
+ * a window of a few runs (each test read once or twice anyway) does not win back.
+ */
+function summingPays(runs: readonly WindowRun[]): boolean {
+  let attempts = 0;
+  let widest = 1;
+  for (const run of runs) {
+    attempts += run.attempts;
+    widest = Math.max(widest, run.tests);
+  }
+  return attempts >= SUMMING_FROM * widest;
 }
 
 function isZero(impact: Finding['impact']): boolean {

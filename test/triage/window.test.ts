@@ -100,6 +100,46 @@ describe('triage reads a store in passes', () => {
     );
   });
 
+  it('sums tests up in the store once they ran several times each, and reads attempts otherwise', async () => {
+    const store = await (await backends[0]!.fresh()).open();
+    const calls: string[] = [];
+    const watched: HistoryStore = {
+      ingest: (run, attempts) => store.ingest(run, attempts),
+      recentAttempts: (options) => store.recentAttempts(options),
+      runCount: (options) => store.runCount(options),
+      fileStats: (options) => store.fileStats(options),
+      close: () => store.close(),
+      openWindow: async (options) => {
+        const window = await store.openWindow(options);
+        return {
+          runs: window.runs,
+          failures: () => window.failures(),
+          attemptsByTest: () => {
+            calls.push('attemptsByTest');
+            return window.attemptsByTest();
+          },
+          testsByTest: (outages) => {
+            calls.push('testsByTest');
+            return window.testsByTest!(outages);
+          },
+          close: () => window.close(),
+        };
+      },
+    };
+    try {
+      for (const report of byRun(simulate().attempts)) await store.ingest(report.run, report.attempts);
+      const few = await triage({ store: watched, codeowners: false, runs: 3 });
+      expect(calls).toEqual(['attemptsByTest']);
+      calls.length = 0;
+      const many = await triage({ store: watched, codeowners: false, runs: 60 });
+      expect(calls).toEqual(['testsByTest']);
+      expect(few.stats.runs).toBe(3);
+      expect(many.findings.some((f) => f.verdict === 'flaky')).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
   describe.each(backends)('$name store', (backend) => {
     const test = backend.skip ? it.skip : it;
     const owners: OwnerRule[] = [];
