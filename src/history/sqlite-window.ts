@@ -176,8 +176,22 @@ export function openSqliteWindow(
           throw new Error(`test ${id} is not in the tests table`);
         };
         const attempts = read(BY_TEST_SQL, (row): WindowAttempt => {
-          const { id, testId, file, suite, name } = testOf(row[1] as number);
-          return { testId, file, suite, name, ...loudAttemptOf(row), test: id };
+          const t = testOf(row[1] as number);
+          const attempt: WindowAttempt = {
+            run: row[0] as number,
+            test: t.id,
+            testId: t.testId,
+            file: t.file,
+            suite: t.suite,
+            name: t.name,
+            retry: row[2] as number,
+            status: row[3] as WindowAttempt['status'],
+            durationMs: row[4] as number,
+          };
+          if (attempt.status === 'failed' || attempt.status === 'error') {
+            textReader.fill(attempt, textsOf.get(attempt.run, attempt.test, attempt.retry) as unknown[], 0);
+          }
+          return attempt;
         });
         return (async function* () {
           try {

@@ -45,15 +45,16 @@ export async function* windowTestsOf(
   let current: WindowAttempt[] = [];
   for await (const attempt of attemptsByTest) {
     if (current.length > 0 && attempt.test !== current[0]!.test) {
-      yield summed(current, outageRuns);
+      yield summedTest(current, outageRuns);
       current = [];
     }
     current.push(attempt);
   }
-  if (current.length > 0) yield summed(current, outageRuns);
+  if (current.length > 0) yield summedTest(current, outageRuns);
 }
 
-function summed(attempts: WindowAttempt[], outageRuns: ReadonlySet<number>): WindowTest {
+/** The WindowTest of one test's attempts (those of attemptsByTest for it). */
+export function summedTest(attempts: WindowAttempt[], outageRuns: ReadonlySet<number>): WindowTest {
   const { test, testId, file, suite, name } = attempts[0]!;
   let executed = 0;
   let counted = 0;

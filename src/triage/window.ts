@@ -1,5 +1,5 @@
 import type { HistoryWindow, StoredAttempt, WindowAttempt, WindowRun, WindowTest } from '../history/types.ts';
-import { windowTestsOf } from '../history/window-tests.ts';
+import { summedTest } from '../history/window-tests.ts';
 import { type AnalyzeOptions, findingOf, historyOf } from './analyze.ts';
 import { clustersOf, failingRuns } from './cluster.ts';
 import { ownersOf } from './codeowners.ts';
@@ -69,16 +69,27 @@ export async function analyzeWindow(
     head.push(findingOf(history, t, options.owners, undefined));
   };
   try {
-    const tested =
-      window.testsByTest && summingPays(window.runs)
-        ? window.testsByTest([...outageRuns])
-        : windowTestsOf(window.attemptsByTest(), outageRuns);
-    for await (const test of tested) {
-      if (test.executed === 0) continue;
+    const judgeTest = (test: WindowTest) => {
+      if (test.executed === 0) return;
       tests++;
       // Most tests only ever passed, once per run: nothing to diagnose.
       if (test.attempts) judge(test, test.attempts);
       else addQuiet(test, test.counted);
+    };
+    if (window.testsByTest && summingPays(window.runs)) {
+      for await (const test of window.testsByTest([...outageRuns])) judgeTest(test);
+    } else {
+      // Grouped here rather than through windowTestsOf: a generator step per test costs seconds over
+      // millions of tests.
+      let current: WindowAttempt[] = [];
+      for await (const attempt of window.attemptsByTest()) {
+        if (current.length > 0 && attempt.test !== current[0]!.test) {
+          judgeTest(summedTest(current, outageRuns));
+          current = [];
+        }
+        current.push(attempt);
+      }
+      if (current.length > 0) judgeTest(summedTest(current, outageRuns));
     }
     quiet.finish();
   } catch (error) {
