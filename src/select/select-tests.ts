@@ -165,7 +165,7 @@ async function selection(
     if (projects && graph) stamped = selectIn(projects, graph, change.changes, options);
   }
   tree = await listing;
-  const key = stampKey(tree.digest, options.aliases ?? []);
+  const key = stampKey(root, tree.digest, options.aliases ?? []);
   if (stamped && stamp?.key === key && tree.digest !== '') return stamped;
 
   // Taken before the caches are checked: see saveStamp.

@@ -29,10 +29,14 @@ const FILE = 'tree.bin';
 /** Unvouched files are read on every check: past this many, stat and content of each cost more than the stamp saves. */
 const MAX_UNVOUCHED = 256;
 
-/** What a stamp is keyed by besides the unvouched files' content: the listing, and the aliases given. */
-export function stampKey(digest: string, aliases: readonly Alias[]): string {
+/**
+ * What a stamp is keyed by besides the unvouched files' content: the checkout's root (the caches it names
+ * hold absolute paths, and a cache restored into another checkout is not that checkout's), the listing,
+ * and the aliases given.
+ */
+export function stampKey(root: string, digest: string, aliases: readonly Alias[]): string {
   return createHash('sha1')
-    .update(`${VERSION}\0${digest}\0`)
+    .update(`${VERSION}\0${root}\0${digest}\0`)
     .update(JSON.stringify(aliases))
     .digest('base64');
 }
