@@ -29,6 +29,7 @@ export type {
 export { parseUnifiedDiff } from './git/parse-diff.ts';
 export type { ChangedFile } from './git/types.ts';
 export { type OpenHistoryOptions, openHistoryStore } from './history/open.ts';
+export type { AttemptBatches, AttemptSource } from './history/rows.ts';
 export type { HistoryStore } from './history/types.ts';
 export { type HtmlReportOptions, renderHtmlReport, writeHtmlReport } from './report/html/index.ts';
 export { gapsReporters, reporterByName } from './report/index.ts';

@@ -246,15 +246,18 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
 
   const parallel = Math.max(1, Math.min(options.concurrency ?? 4, states.length));
   if (engine.name === 'llm') {
-    // Validation processes start while the model writes the first candidates, not after.
-    const perProject = new Map<string, TargetState[]>();
-    for (const state of states) {
+    // Validation processes start while the model writes the first candidates, not after: as many as the
+    // first `parallel` targets of the queue will validate at once, per package.
+    const first = new Map<string, { context: TestContext; count: number }>();
+    for (const state of states.slice(0, parallel)) {
       const dir = projectOf(projects, state.context.target.file).dir;
-      perProject.set(dir, [...(perProject.get(dir) ?? []), state]);
+      const entry = first.get(dir);
+      if (entry) entry.count++;
+      else first.set(dir, { context: state.context, count: 1 });
     }
-    for (const members of perProject.values()) {
-      validatorFor(members[0]!.context).then(
-        (validator) => validator.prepare?.(Math.min(parallel, members.length)),
+    for (const { context, count } of first.values()) {
+      validatorFor(context).then(
+        (validator) => validator.prepare?.(count),
         () => {},
       );
     }

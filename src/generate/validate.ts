@@ -176,7 +176,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         // passes, passes repeatedly, and what it covers (reruns in processes of their own otherwise).
         const first = await run(true, driver && rerunIn === 'worker' ? reruns - 1 : 0);
         if (first.kind === 'loadError') return reject('generated', first.failure, runnerMs);
-        const flakyAt = repeated?.applied ? repeated.firstFailed : undefined;
+        const flakyAt = repeated?.firstFailed;
         if (first.kind !== 'passed' && flakyAt !== undefined && flakyAt > 0) {
           const why = `flaky: passed on run 1, failed on run ${flakyAt + 1} of ${reruns} (repeated in one worker process)`;
           return reject('passed', `${why}\n${first.failure}`, runnerMs);

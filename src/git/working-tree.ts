@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { TestloopError } from '../errors.ts';
 import { git } from './git.ts';
 
 export interface WorkingTree {
@@ -57,7 +58,15 @@ async function listWorkingTree(cwd: string): Promise<WorkingTree> {
     // About 100 bytes a file: megabytes in a large repository, printed while this process loads its code.
     { largeOutput: true },
   );
-  if (result.code !== 0) return { digest: '', files: [], blobIds: new Map() };
+  // An empty list would select nothing: a listing that failed (a broken index, a full temporary folder)
+  // stops the run instead.
+  if (result.code !== 0) {
+    const why = result.stderr.trim().split('\n')[0] || `exit code ${result.code}`;
+    throw new TestloopError(
+      'TESTLOOP_GIT_FAILED',
+      `git ls-files failed in ${cwd}: ${why}. Check the repository with git status`,
+    );
+  }
   const output = result.stdout;
   let parsed: Omit<WorkingTree, 'digest'> | undefined;
   return {

@@ -26,6 +26,8 @@ interface TreeStamp {
 /** Bumped whenever what a stamp vouches for changes: older stamps are then ignored. */
 const VERSION = 1;
 const FILE = 'tree.bin';
+/** Unvouched files up to this size are hashed whole at each check; larger ones by their stat alone. */
+const CONTENT_BYTES = 1024 * 1024;
 /** Unvouched files are read on every check: past this many, stat and content of each cost more than the stamp saves. */
 const MAX_UNVOUCHED = 256;
 
@@ -64,6 +66,9 @@ function fingerprint(path: string): string {
   if (info === undefined) return 'missing';
   const stat = `${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.ino}`;
   if (!info.isFile()) return `other:${stat}`;
+  // An untracked dump or video is not read on every run: any write to it moves its ctime, which no tool
+  // can set back.
+  if (info.size > CONTENT_BYTES) return `large:${stat}`;
   try {
     return `${stat}:${blobId(readFileSync(path))}`;
   } catch {

@@ -5,8 +5,11 @@ import type { TestAttempt } from '../junit/types.ts';
 import { distScript } from '../util/dist-script.ts';
 import { type FromReader, type ToReader, unflattenAttempts } from './read-attempts-protocol.ts';
 
-/** What a worker read: its attempts in batches (for the store), then the warnings and the attempt count. */
-export interface WorkerAttempts extends AttemptBatches {
+/**
+ * What a worker read: its attempts in batches (for the store), then the warnings and the attempt count.
+ * Also iterable attempt by attempt, for a store written before batches (HistoryStore is public).
+ */
+export interface WorkerAttempts extends AttemptBatches, AsyncIterable<TestAttempt> {
   readonly warnings: string[];
   readonly attempts: number;
 }
@@ -27,6 +30,7 @@ export function readAttemptsInWorker(files: readonly string[]): WorkerAttempts |
   const script = distScript('triage/read-attempts-worker.js');
   if (script === undefined) return undefined;
   const result = { warnings: [] as string[], attempts: 0 };
+  const batches = readBatches(script, files, result);
   return {
     get warnings() {
       return result.warnings;
@@ -34,8 +38,27 @@ export function readAttemptsInWorker(files: readonly string[]): WorkerAttempts |
     get attempts() {
       return result.attempts;
     },
-    attemptBatches: readBatches(script, files, result),
+    attemptBatches: batches,
+    async *[Symbol.asyncIterator]() {
+      for await (const batch of batches) yield* batch;
+    },
   };
+}
+
+/** An idle reader that fails or exits is dropped, not handed to the next ingest (nor left unheard). */
+function park(worker: Worker): void {
+  const drop = () => {
+    if (idle === worker) idle = undefined;
+  };
+  worker.once('error', drop);
+  worker.once('exit', drop);
+  worker.unref();
+  idle = worker;
+}
+
+function unpark(worker: Worker): void {
+  worker.removeAllListeners('error');
+  worker.removeAllListeners('exit');
 }
 
 async function* readBatches(
@@ -45,6 +68,7 @@ async function* readBatches(
 ): AsyncGenerator<TestAttempt[]> {
   const worker = idle ?? new Worker(script);
   idle = undefined;
+  unpark(worker);
   const queue: FromReader[] = [];
   let notify: (() => void) | undefined;
   const arrive = (message: FromReader) => {
@@ -89,18 +113,18 @@ async function* readBatches(
     worker.off('message', arrive);
     worker.off('error', onError);
     worker.off('exit', onExit);
-    if (reusable && idle === undefined) {
-      worker.unref();
-      idle = worker;
-    } else void worker.terminate();
+    if (reusable && idle === undefined) park(worker);
+    else void worker.terminate();
   }
 }
 
+/** The reader's error as reading on this thread would have thrown it: a TestloopError keeps its code. */
 function readerError(message: Extract<FromReader, { type: 'error' }>): Error {
+  const code = message.code;
   const error =
-    message.code === undefined
-      ? new Error(message.message)
-      : new TestloopError(message.code as ErrorCode, message.message);
+    code?.startsWith('TESTLOOP_') === true
+      ? new TestloopError(code as ErrorCode, message.message)
+      : Object.assign(new Error(message.message), code === undefined ? {} : { code });
   if (message.stack) error.stack = message.stack;
   return error;
 }

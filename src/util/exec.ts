@@ -59,7 +59,8 @@ export function exec(
 /** A fresh file for a child's output, or undefined (then a pipe) where the temporary folder is not writable. */
 function openOutput(file: string): number | undefined {
   try {
-    return openSync(file, 'wx');
+    // Only this user may read it: the listing names every file of the repository, untracked ones too.
+    return openSync(file, 'wx', 0o600);
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 // The tree stamp (src/select/tree-stamp.ts) lets a warm run skip the file list when git lists the tree
 // exactly as before. Every edit git's listing does not show (a file already modified, untracked,
 // assume-unchanged) must still reach the selection: each step compares a warm run with an uncached one.
-import { existsSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectTests } from '../../src/select/select-tests.ts';
@@ -113,5 +113,29 @@ describe('tree stamp: warm runs see every working-tree change', () => {
     // Without a runner the package has no tests to select.
     repo.write('package.json', '{ "name": "app", "x": 2 }\n');
     expect(await select('src/c.ts')).toEqual([]);
+  });
+});
+
+describe('select when git cannot list the tree', () => {
+  it('stops with TESTLOOP_GIT_FAILED rather than selecting from an empty list', async () => {
+    const repo = new TempRepo('testloop-select-broken-index-');
+    try {
+      repo
+        .write('package.json', '{ "name": "app", "devDependencies": { "vitest": "^4.0.0" } }\n')
+        .write('src/a.ts', 'export const a = 1;\n')
+        .write('test/a.test.ts', "import { a } from '../src/a.ts';\n");
+      repo.commit('app');
+      writeFileSync(join(repo.dir, '.git/index'), 'not an index');
+      const error = await selectTests({ cwd: repo.dir, env: {}, changed: ['src/a.ts'] }).then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; message: string },
+      );
+      expect(error?.code).toBe('TESTLOOP_GIT_FAILED');
+      expect(error?.message).toMatch(
+        /^git ls-files failed in .*: .*index.*Check the repository with git status$/,
+      );
+    } finally {
+      repo.remove();
+    }
   });
 });

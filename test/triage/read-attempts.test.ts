@@ -176,6 +176,40 @@ describe('ingest reading reports on a worker thread', () => {
     expect(again.result.inserted).toBe(4_000);
   });
 
+  it('a store written before batches still gets every attempt, one by one', async () => {
+    const store = await openSqliteStore(':memory:');
+    const seen: string[] = [];
+    const legacy: HistoryStore = {
+      ...store,
+      ingest: async (run, attempts) => {
+        const plain: TestAttempt[] = [];
+        for await (const attempt of attempts as AsyncIterable<TestAttempt>) {
+          seen.push(attempt.testId);
+          plain.push(attempt);
+        }
+        return store.ingest(run, plain);
+      },
+      recentAttempts: (options) => store.recentAttempts(options),
+      close: () => store.close(),
+    };
+    try {
+      const result = await ingestReports({
+        env: {},
+        run: RUN,
+        reports: [large],
+        store: legacy,
+        readInWorker: true,
+      });
+      expect(result).toMatchObject({ attempts: 4_000, inserted: 4_000 });
+      expect(new Set(seen).size).toBe(4_000);
+      expect(await stored(store)).toEqual(
+        (await ingestInto({ reports: [large], readInWorker: false })).attempts,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
   it('`testloop ingest` of a large folder stores every attempt and exits', () => {
     const result = runTestloop(
       ['ingest', relative(work, large), '--run-id', '7', '--commit', 'abc', '--history', 'h.db', '--json'],

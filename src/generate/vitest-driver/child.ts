@@ -6,7 +6,7 @@
 //
 // Self-contained on purpose (Node built-ins only): it must start without testloop's bundle around it.
 
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -136,8 +136,15 @@ async function withRepeats<T>(
   const projects = [...new Set(specs.map((spec) => spec.project))];
   const runner = start.repeatRunner;
   const config = (project: TestProject) => project.config as { runner?: string };
-  if (!repeatSupport || projects.some((project) => ![undefined, runner].includes(config(project).runner)))
+  if (
+    repeatSource === undefined ||
+    projects.some((project) => ![undefined, runner].includes(config(project).runner))
+  )
     return undefined;
+  // Written again for every run, read-only: a candidate that ran before cannot leave another runner here.
+  const temp = `${runner}.${process.pid}.tmp`;
+  writeFileSync(temp, repeatSource, { mode: 0o444 });
+  renameSync(temp, runner);
   for (const project of projects) {
     config(project).runner = runner;
     project.provide(REPEATS_KEY as never, repeats as never);
@@ -168,6 +175,7 @@ function repeatResult(modules: readonly TestModule[], repeats: number): RepeatRe
       }
     }
   }
+  // A failure after the first execution is named even when some test was not repeated: it is flaky.
   return firstFailed === undefined ? { applied } : { applied, firstFailed };
 }
 
@@ -226,15 +234,10 @@ async function run(vitest: Vitest, request: DriverRequest): Promise<DriverReply>
   };
 }
 
-/** Whether the repeating runner could be written (the project's vitest has vitest/runners). */
-let repeatSupport = false;
+/** The repeating runner's source; undefined when the project's vitest has no vitest/runners. */
+const repeatSource = repeatingRunner(start.vitestNode);
 
 async function main(): Promise<void> {
-  const runner = repeatingRunner(start.vitestNode);
-  if (runner !== undefined) {
-    writeFileSync(start.repeatRunner, runner);
-    repeatSupport = true;
-  }
   let vitest: Vitest;
   try {
     vitest = await open();

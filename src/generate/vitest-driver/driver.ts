@@ -125,7 +125,8 @@ export class VitestDriver {
       ...(repeats > 0 ? { repeats } : {}),
     };
     child.output.length = 0;
-    const reply = await this.exchange(child, request, timeoutMs, id);
+    // Each repetition gets the time a run of its own would have.
+    const reply = await this.exchange(child, request, timeoutMs * (repeats + 1), id);
     const output = child.output.join('');
     const durationMs = Math.round(performance.now() - queued);
     const base = { durationMs, argv: [], output };
@@ -315,11 +316,12 @@ function idle(child: ChildProcess): void {
 /** The child's answer, checked: anything malformed counts as repeats not applied. */
 function repeatResultOf(value: unknown): RepeatResult {
   const result = value as RepeatResult | undefined;
-  if (typeof result !== 'object' || result === null || result.applied !== true) return { applied: false };
+  if (typeof result !== 'object' || result === null) return { applied: false };
+  const applied = result.applied === true;
   const first = result.firstFailed;
   return typeof first === 'number' && Number.isInteger(first) && first >= 0
-    ? { applied: true, firstFailed: first }
-    : { applied: true };
+    ? { applied, firstFailed: first }
+    : { applied };
 }
 
 function isCounts(value: unknown): value is RunCounts {
