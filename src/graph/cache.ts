@@ -89,6 +89,18 @@ export function cacheDir(root: string): string {
 }
 
 /**
+ * Writes `value` (v8-serialized) as the cache file `name`, through a rename so that a concurrent run never
+ * reads half of it. Throws when it cannot be written; callers treat that as a cache left unwritten.
+ */
+export function writeCacheFile(root: string, name: string, value: unknown): void {
+  const dir = cacheDir(root);
+  mkdirSync(dir, { recursive: true });
+  const temp = join(dir, `${name}.${process.pid}.tmp`);
+  writeFileSync(temp, serialize(value));
+  renameSync(temp, join(dir, name));
+}
+
+/**
  * graph.bin as written: the list of names as one string joined by NUL, which V8 reads back many times
  * faster than 12,000 strings (the names are split on load, the blob ids only when entries are read).
  */
@@ -115,18 +127,10 @@ export function loadGraphCache(root: string): GraphCache {
  */
 export function saveGraphCache(root: string, cache: GraphCacheData, index?: GraphIndex): string | undefined {
   try {
-    const dir = cacheDir(root);
-    mkdirSync(dir, { recursive: true });
     const { graph, imports } = toStored(cache, index ?? indexGraph(cache.files, forEachEdge));
     // imports.bin first: a reader that already has the new graph.bin finds its imports.
-    for (const [name, value] of [
-      [IMPORTS, imports],
-      [GRAPH, graph],
-    ] as const) {
-      const temp = join(dir, `${name}.${process.pid}.tmp`);
-      writeFileSync(temp, serialize(name === GRAPH ? toDisk(value as StoredCache) : value));
-      renameSync(temp, join(dir, name));
-    }
+    writeCacheFile(root, IMPORTS, imports);
+    writeCacheFile(root, GRAPH, toDisk(graph));
     return graph.generation;
   } catch {
     // read-only checkout or full disk: the next run is cold, nothing worse

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { deserialize, serialize } from 'node:v8';
-import { cacheDir } from '../graph/cache.ts';
+import { deserialize } from 'node:v8';
+import { cacheDir, writeCacheFile } from '../graph/cache.ts';
 import type { RunnerName, TestDiscovery } from '../runners/types.ts';
 
 /** Bumped whenever runner discovery changes what it finds: older caches are then ignored. */
@@ -111,11 +111,7 @@ export function saveProjects(
     projects,
   };
   try {
-    const dir = cacheDir(root);
-    mkdirSync(dir, { recursive: true });
-    const temp = join(dir, `${FILE}.${process.pid}.tmp`);
-    writeFileSync(temp, serialize(stored));
-    renameSync(temp, join(dir, FILE));
+    writeCacheFile(root, FILE, stored);
     return stored.generation;
   } catch {
     // read-only checkout or full disk: discovery simply runs again next time

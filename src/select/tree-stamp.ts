@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { deserialize, serialize } from 'node:v8';
+import { deserialize } from 'node:v8';
 import { blobId } from '../git/working-tree.ts';
-import { cacheDir } from '../graph/cache.ts';
+import { cacheDir, writeCacheFile } from '../graph/cache.ts';
 import type { Alias, GraphCacheId } from '../graph/types.ts';
 import type { ProjectsCacheId } from './project-cache.ts';
 
@@ -108,11 +108,7 @@ export function saveStamp(
   for (const [file, before] of unvouched) if (fingerprint(join(root, file)) !== before) return;
   const stamp: TreeStamp = { version: VERSION, key, unvouched: [...unvouched], projects, graph };
   try {
-    const dir = cacheDir(root);
-    mkdirSync(dir, { recursive: true });
-    const temp = join(dir, `${FILE}.${process.pid}.tmp`);
-    writeFileSync(temp, serialize(stamp));
-    renameSync(temp, join(dir, FILE));
+    writeCacheFile(root, FILE, stamp);
   } catch {
     // read-only checkout or full disk: the next run takes the long way, nothing worse
   }
