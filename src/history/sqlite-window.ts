@@ -132,7 +132,7 @@ export function openSqliteWindow(
     const body = db.prepare('SELECT body FROM texts WHERE id = ?').pluck();
     const textReader = new TextReader((id) => body.get(id) as string);
     const textsOf = db.prepare(TEXTS_SQL).raw();
-    /** A BY_TEST_SQL row; a failure's texts are read by its key. */
+    /** A BY_TEST_SQL row without the test's names; a failure's texts are read by its key. */
     const loudAttemptOf = (row: unknown[]): LoudAttempt => {
       const attempt: LoudAttempt = {
         run: row[0] as number,
@@ -176,21 +176,12 @@ export function openSqliteWindow(
           throw new Error(`test ${id} is not in the tests table`);
         };
         const attempts = read(BY_TEST_SQL, (row): WindowAttempt => {
-          const t = testOf(row[1] as number);
-          const attempt: WindowAttempt = {
-            run: row[0] as number,
-            test: t.id,
-            testId: t.testId,
-            file: t.file,
-            suite: t.suite,
-            name: t.name,
-            retry: row[2] as number,
-            status: row[3] as WindowAttempt['status'],
-            durationMs: row[4] as number,
-          };
-          if (attempt.status === 'failed' || attempt.status === 'error') {
-            textReader.fill(attempt, textsOf.get(attempt.run, attempt.test, attempt.retry) as unknown[], 0);
-          }
+          const attempt = loudAttemptOf(row) as WindowAttempt;
+          const t = testOf(attempt.test);
+          attempt.testId = t.testId;
+          attempt.file = t.file;
+          attempt.suite = t.suite;
+          attempt.name = t.name;
           return attempt;
         });
         return (async function* () {

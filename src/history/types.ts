@@ -111,7 +111,7 @@ export interface HistoryWindow {
   attemptsByTest(): AsyncIterable<WindowAttempt>;
   /**
    * The tests of attemptsByTest, in its order, summed up by the store where a test only passed: far fewer
-   * rows to read. Optional: without it, triage sums up attemptsByTest itself (see windowTestsOf).
+   * rows to read. Optional: without it, triage sums up attemptsByTest itself (see forEachWindowTest).
    */
   testsByTest?(outageRuns: readonly number[]): AsyncIterable<WindowTest>;
   close(): Promise<void>;

@@ -37,24 +37,29 @@ export async function* mergeWindowTests(
   }
 }
 
-/** WindowTests summed up from attemptsByTest, for a store that does not give testsByTest. */
-export async function* windowTestsOf(
+/**
+ * Hands `each` the WindowTests summed up from attemptsByTest, for a store that does not give testsByTest
+ * (or a window where its sums do not pay). A callback, not a generator: a generator step per test costs
+ * seconds over millions of tests.
+ */
+export async function forEachWindowTest(
   attemptsByTest: AsyncIterable<WindowAttempt>,
   outageRuns: ReadonlySet<number>,
-): AsyncGenerator<WindowTest> {
+  each: (test: WindowTest) => void,
+): Promise<void> {
   let current: WindowAttempt[] = [];
   for await (const attempt of attemptsByTest) {
     if (current.length > 0 && attempt.test !== current[0]!.test) {
-      yield summedTest(current, outageRuns);
+      each(summedTest(current, outageRuns));
       current = [];
     }
     current.push(attempt);
   }
-  if (current.length > 0) yield summedTest(current, outageRuns);
+  if (current.length > 0) each(summedTest(current, outageRuns));
 }
 
 /** The WindowTest of one test's attempts (those of attemptsByTest for it). */
-export function summedTest(attempts: WindowAttempt[], outageRuns: ReadonlySet<number>): WindowTest {
+function summedTest(attempts: WindowAttempt[], outageRuns: ReadonlySet<number>): WindowTest {
   const { test, testId, file, suite, name } = attempts[0]!;
   let executed = 0;
   let counted = 0;

@@ -166,7 +166,7 @@ async function selection(
   }
   tree = await listing;
   const key = stampKey(root, tree.digest, options.aliases ?? []);
-  if (stamped && stamp?.key === key && tree.digest !== '') return stamped;
+  if (stamped && stamp?.key === key) return stamped;
 
   // Taken before the caches are checked: see saveStamp.
   const unvouched = useCache ? unvouchedFingerprints(root, listed(), tree.blobIds) : undefined;
@@ -188,7 +188,7 @@ async function selection(
   });
   // The stamp holds for the listing as git printed it: not when this run's deleted files were left out of it.
   const complete = deleted.size === 0 || !tree.files.some((f) => deleted.has(f));
-  if (unvouched && projectsId && graph.cacheId && tree.digest !== '' && complete)
+  if (unvouched && projectsId && graph.cacheId && complete)
     saveStamp(root, key, unvouched, projectsId, graph.cacheId);
   return selectIn(projects, graph, change.changes, options);
 }

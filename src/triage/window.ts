@@ -1,5 +1,5 @@
 import type { HistoryWindow, StoredAttempt, WindowAttempt, WindowRun, WindowTest } from '../history/types.ts';
-import { summedTest } from '../history/window-tests.ts';
+import { forEachWindowTest } from '../history/window-tests.ts';
 import { type AnalyzeOptions, findingOf, historyOf } from './analyze.ts';
 import { clustersOf, failingRuns } from './cluster.ts';
 import { ownersOf } from './codeowners.ts';
@@ -78,19 +78,7 @@ export async function analyzeWindow(
     };
     if (window.testsByTest && summingPays(window.runs)) {
       for await (const test of window.testsByTest([...outageRuns])) judgeTest(test);
-    } else {
-      // Grouped here rather than through windowTestsOf: a generator step per test costs seconds over
-      // millions of tests.
-      let current: WindowAttempt[] = [];
-      for await (const attempt of window.attemptsByTest()) {
-        if (current.length > 0 && attempt.test !== current[0]!.test) {
-          judgeTest(summedTest(current, outageRuns));
-          current = [];
-        }
-        current.push(attempt);
-      }
-      if (current.length > 0) judgeTest(summedTest(current, outageRuns));
-    }
+    } else await forEachWindowTest(window.attemptsByTest(), outageRuns, judgeTest);
     quiet.finish();
   } catch (error) {
     quiet.close();

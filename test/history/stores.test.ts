@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/history/migrations.ts';
 import { openHistoryStore } from '../../src/history/open.ts';
 import type { HistoryStore, StoredAttempt, WindowTest } from '../../src/history/types.ts';
-import { windowTestsOf } from '../../src/history/window-tests.ts';
+import { forEachWindowTest } from '../../src/history/window-tests.ts';
 import { type RunInfo, type TestAttempt, testIdOf } from '../../src/junit/types.ts';
 import { type Backend, postgresBackend, sqliteBackend } from './backends.ts';
 import { runWriters } from './concurrency.ts';
@@ -456,7 +456,7 @@ describe.each(backends)('$name history store', (backend) => {
         try {
           for (const outages of [[], window.runs.slice(0, 3).map((r) => r.key)]) {
             const summed: WindowTest[] = [];
-            for await (const t of windowTestsOf(window.attemptsByTest(), new Set(outages))) summed.push(t);
+            await forEachWindowTest(window.attemptsByTest(), new Set(outages), (t) => summed.push(t));
             const stored: WindowTest[] = [];
             for await (const t of window.testsByTest!(outages)) stored.push(t);
             expect(inTestOrder(stored)).toEqual(inTestOrder(summed));
