@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { isTestFile } from '../gaps/source-files.ts';
 import { readReport } from '../junit/registry.ts';
 import { runTests } from '../runners/run.ts';
 import { type Project, projectOf } from '../select/projects.ts';
@@ -8,7 +9,6 @@ import type { SelectResult } from '../select/types.ts';
 import type { CiTestRun } from './types.ts';
 
 const CODE = /\.[cm]?[jt]sx?$/;
-const TEST_FILE = /(?:^|\/)(?:__tests__\/|.*[._-](?:test|spec)\.[cm]?[jt]sx?$)/;
 
 export interface RunSelectedOptions {
   root: string;
@@ -135,7 +135,7 @@ function smallestTest(root: string, project: Project): string | undefined {
 }
 
 function isSource(file: string): boolean {
-  return CODE.test(file) && !TEST_FILE.test(file) && !file.endsWith('.d.ts');
+  return CODE.test(file) && !isTestFile(file) && !file.endsWith('.d.ts');
 }
 
 function repoPath(root: string, path: string): string {

@@ -7,6 +7,7 @@ import { diffAgainst, readDiffFile, trackedFiles } from '../git/diff.ts';
 import type { ChangedFile } from '../git/types.ts';
 import { readStdin } from '../util/stdin.ts';
 import { fileGaps, gapsOf, totalsOf } from './compute.ts';
+import { isCoverageSource } from './source-files.ts';
 import type { GapsResult } from './types.ts';
 
 export interface FindGapsOptions {
@@ -27,12 +28,6 @@ export interface FindGapsOptions {
   env?: NodeJS.ProcessEnv;
   readStdin?: () => Promise<Buffer>;
 }
-
-const SOURCE_EXTENSIONS =
-  /\.(?:[cm]?[jt]sx?|vue|svelte|astro|py|java|kt|kts|scala|groovy|go|rs|rb|php|cs|fs|swift|m|mm|c|cc|cpp|cxx|h|hpp|dart|ex|exs|erl|lua)$/i;
-
-/** Test files are rarely in coverage reports, and nobody asks for their coverage: no warning for them. */
-const TEST_FILE = /(?:^|\/)(?:__tests__\/|.*[._-](?:test|spec)\.[cm]?[jt]sx?$)/;
 
 /** `testloop gaps` as a library call: the changed lines, branches and functions no test runs. */
 export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResult> {
@@ -83,7 +78,8 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const warnings = files
     .filter(
-      (f) => !f.measured && f.changedLines > 0 && SOURCE_EXTENSIONS.test(f.path) && !TEST_FILE.test(f.path),
+      // Tests, configuration, manifests and documents are rarely in reports and nobody asks for their coverage.
+      (f) => !f.measured && f.changedLines > 0 && isCoverageSource(f.path),
     )
     .map(
       (f) =>

@@ -1,5 +1,6 @@
 import { lineRanges } from '../gaps/compute.ts';
 import type { FileGaps, GapsResult } from '../gaps/types.ts';
+import { fileRows, othersSentence, worstFirst } from './file-rows.ts';
 import { formatPercent, passesThreshold, plural } from './text.ts';
 import type { GapsReporter, ReportContext } from './types.ts';
 
@@ -27,10 +28,11 @@ export function renderMarkdown(result: GapsResult, context: ReportContext, limit
   const head = headOf(result, context);
   if (result.files.length === 0) return `${head.join('\n')}\nNo changed source files: nothing to check.\n`;
   const files = [...result.files].sort(worstFirst);
-  const listed = files.filter((file) => !file.measured || file.coverableLines > 0);
-  const uncoverable = files.length - listed.length;
-  const note =
-    uncoverable > 0 ? [`${plural(uncoverable, 'changed file', 's')} without coverable lines.`] : [];
+  const { listed, uncoverable, others } = fileRows(files);
+  const note = [
+    ...(uncoverable > 0 ? [`${plural(uncoverable, 'changed file', 's')} without coverable lines.`] : []),
+    ...(others.length > 0 ? [othersSentence(others, (path) => escapeMarkdown(path))] : []),
+  ];
   const details = detailsOf(listed, context);
   const warnings = result.warnings.map((warning) => `- ${escapeMarkdown(warning)}`);
   const all = rowsOf(listed, context, Number.POSITIVE_INFINITY).items;
@@ -135,7 +137,7 @@ interface Sections {
 function assemble({ head, rows, note, details, warnings, footer }: Sections): string {
   const out = [...head];
   if (rows.length > 0) out.push('', ...TABLE_HEAD, ...rows);
-  if (note.length > 0) out.push('', ...note);
+  for (const line of note) out.push('', line);
   if (details.length > 0) {
     out.push('', DETAILS_OPEN, '', ...details, '', '</details>');
   }
@@ -169,15 +171,6 @@ export function escapeMarkdown(text: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/[\\`*_[\]|~]/g, '\\$&');
-}
-
-function worstFirst(a: FileGaps, b: FileGaps): number {
-  return (
-    b.uncoveredLines.length - a.uncoveredLines.length ||
-    Number(a.measured) - Number(b.measured) ||
-    a.percent - b.percent ||
-    (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
-  );
 }
 
 /** How many leading items fit in `budget` bytes, one line each. */

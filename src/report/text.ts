@@ -1,5 +1,6 @@
 import { lineRanges } from '../gaps/compute.ts';
 import type { FileGaps, Gap, GapsResult } from '../gaps/types.ts';
+import { fileRows, othersSentence } from './file-rows.ts';
 import type { GapsReporter, ReportContext } from './types.ts';
 
 // Raw SGR codes rather than util.styleText: newer Node versions make styleText drop colors when stdout
@@ -47,9 +48,12 @@ export const textReporter: GapsReporter = {
 };
 
 function fileLines(files: readonly FileGaps[], paint: (style: Style, text: string) => string): string[] {
-  const listed = files.filter((file) => !file.measured || file.coverableLines > 0);
+  const { listed, uncoverable, others } = fileRows(files);
   const pathWidth = Math.max(0, ...listed.map((file) => file.path.length));
-  const percentWidth = Math.max(0, ...listed.map((file) => formatPercent(file.percent).length));
+  const percentWidth = Math.max(
+    0,
+    ...listed.filter((file) => file.measured).map((file) => formatPercent(file.percent).length),
+  );
   const out: string[] = [];
   for (const file of listed) {
     const path = file.path.padEnd(pathWidth);
@@ -71,10 +75,10 @@ function fileLines(files: readonly FileGaps[], paint: (style: Style, text: strin
       out.push(paint('dim', `  functions never called: ${functions.join(', ')}`));
     }
   }
-  const uncoverable = files.length - listed.length;
   if (uncoverable > 0) {
     out.push(`${uncoverable} changed ${uncoverable === 1 ? 'file has' : 'files have'} no coverable lines`);
   }
+  if (others.length > 0) out.push(othersSentence(others, (path) => path));
   return out;
 }
 

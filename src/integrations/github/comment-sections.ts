@@ -3,6 +3,7 @@ import type { CiResult, CiStep } from '../../ci/types.ts';
 import { lineRanges } from '../../gaps/compute.ts';
 import type { FileGaps } from '../../gaps/types.ts';
 import type { NewFile } from '../../generate/output.ts';
+import { fileRows, othersSentence, worstFirst } from '../../report/file-rows.ts';
 import { encodePath } from '../../report/markdown.ts';
 import { formatPercent } from '../../report/text.ts';
 import type { Finding } from '../../triage/types.ts';
@@ -167,24 +168,19 @@ export function failedTestsSection(result: CiResult, detail: Detail): string[] {
 }
 
 /** Files worst first, so that dropping rows from the end drops the best-covered files. */
-export function coverageRows(result: CiResult): FileGaps[] {
-  return (result.gaps?.files ?? [])
-    .filter((file) => !file.measured || file.coverableLines > 0)
-    .sort(
-      (a, b) =>
-        b.uncoveredLines.length - a.uncoveredLines.length ||
-        Number(a.measured) - Number(b.measured) ||
-        a.percent - b.percent ||
-        (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
-    );
+export function coverageRows(result: CiResult): { rows: FileGaps[]; others: string[] } {
+  const { listed, others } = fileRows(result.gaps?.files ?? []);
+  const rows = listed.sort(worstFirst);
+  return { rows, others };
 }
 
 export function coverageSection(
-  rows: readonly FileGaps[],
+  { rows, others }: { rows: readonly FileGaps[]; others: readonly string[] },
   context: CommentContext,
   detail: Detail,
 ): string[] {
-  if (rows.length === 0) return [];
+  const othersLine = others.length > 0 ? ['', othersSentence(others, (path) => codeSpan(path))] : [];
+  if (rows.length === 0) return othersLine.length > 0 ? ['#### Diff coverage by file', ...othersLine] : [];
   const lines = within(rows.slice(0, detail.rows), detail.budget, (file) => {
     const path = escapeText(file.path);
     if (!file.measured) return [`| ${path} | not measured | no coverage report mentions this file |`];
@@ -201,6 +197,7 @@ export function coverageSection(
     '| --- | ---: | --- |',
     ...lines,
     ...(rows.length > detail.rows ? ['', ...more(rows.length - detail.rows, 'file')] : []),
+    ...othersLine,
   ];
 }
 

@@ -55,7 +55,7 @@ export function renderCiComment(result: CiResult, context: CommentContext, limit
     rangeCap: Number.POSITIVE_INFINITY,
     findings: findings.length,
     failedTests: result.run?.failedTests.length ?? 0,
-    rows: rows.length,
+    rows: rows.rows.length,
     tests: accepted,
     budget: limit,
   };
