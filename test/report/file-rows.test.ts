@@ -75,7 +75,10 @@ describe('files coverage does not measure', () => {
   it('are one counted line under the markdown table (job summary)', () => {
     const markdown = renderMarkdown(result, { color: false });
     const table = markdown.split('\n').filter((line) => line.startsWith('| src'));
-    expect(table).toEqual(['| src/cart.ts | 66.66% | 3 | 2 |', '| src/legacy/report.js | not measured | – | |']);
+    expect(table).toEqual([
+      '| src/cart.ts | 66.66% | 3 | 2 |',
+      '| src/legacy/report.js | not measured | – | |',
+    ]);
     expect(markdown).toContain(
       '7 other changed files (tests, configuration, manifests, documents) are not measured by coverage: .gitignore, package-lock.json, package.json, src/cart.test.ts, src/globals.d.ts and 2 more.',
     );
