@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { type Browser, chromium } from 'playwright-core';
 import type { CiResult, SourceFile } from '../../src/ci/types.ts';
 
 export const FIXTURE = fileURLToPath(new URL('../fixtures/report/html/', import.meta.url));
@@ -61,4 +62,25 @@ export function hostileFixture(): { result: CiResult; sources: SourceFile[] } {
   trend.points[0]!.runId = HOSTILE;
   trend.points[0]!.status = HOSTILE as 'passed';
   return { result, sources };
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Debian's Chromium, headless, with nothing that reaches the network on its own. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install the Debian chromium package (apt-get install chromium)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
 }

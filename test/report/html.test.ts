@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CiResult, CiTrend } from '../../src/ci/types.ts';
 import { isTestloopError } from '../../src/errors.ts';
@@ -20,7 +19,7 @@ import {
   REPORT_LINES_LIMIT,
 } from '../../src/report/html/views/source.ts';
 import type { Finding } from '../../src/triage/types.ts';
-import { HOSTILE, hostileFixture, loadFixture } from './html-fixture.ts';
+import { HOSTILE, hostileFixture, launchChromium, loadFixture } from './html-fixture.ts';
 
 const generatedAt = new Date('2025-03-08T12:00:00Z');
 const VIEWS = ['overview', 'coverage', 'selection', 'generation', 'flaky'] as const;
@@ -91,8 +90,13 @@ describe('renderHtmlReport', () => {
       /<tr class="changed" data-line="37"><td class="ln">37<\/td><td class="mk">\+<\/td>/,
     );
     expect(coverage).toMatch(/<tr data-line="34"><td class="ln">34<\/td><td class="mk"><\/td>/);
-    // Short files are shown whole: all 44 lines of cart.ts and 29 of discount.ts, none of the binary table.
+    // Short files carry every line, the unchanged ones away from the change folded: all 44 lines of
+    // cart.ts (1-31 and 41-44 folded) and 29 of discount.ts (8 and 29 folded), none of the binary table.
     expect(count(coverage, 'data-line=')).toBe(44 + 29);
+    expect(count(coverage, '<tbody class="fold" hidden>')).toBe(4);
+    expect(count(coverage.replace(/<tbody class="fold" hidden>.*?<\/tbody>/g, ''), 'data-line=')).toBe(
+      9 + 27,
+    );
     expect(coverage).toContain('source not shown: the file is binary, too large, or no longer exists.');
   });
 
@@ -376,8 +380,6 @@ describe('writeHtmlReport', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-
 describe('the report in Chromium', () => {
   let browser: Browser;
   let dir: string;
@@ -386,11 +388,6 @@ describe('the report in Chromium', () => {
   let hostileUrl: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install the Debian chromium package (apt-get install chromium)`,
-      );
-    }
     dir = await mkdtemp(join(tmpdir(), 'testloop-html-browser-'));
     shots = join(dir, 'screenshots');
     const fixture = loadFixture();
@@ -401,18 +398,7 @@ describe('the report in Chromium', () => {
     hostileUrl = pathToFileURL(
       await writeHtmlReport(join(dir, 'hostile'), hostile.result, hostile.sources, { title: HOSTILE }),
     ).href;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {

@@ -78,7 +78,8 @@ export function renderHtmlReport(
 <style>${CSS}</style>
 </head>
 <body>
-<header><h1>${text(title, 200)}</h1><p>${esc(subtitle)}</p><nav role="tablist" aria-label="Report views">${tabs}</nav></header>
+<header><h1>${text(title, 200)}</h1><p>${esc(subtitle)}</p></header>
+<nav role="tablist" aria-label="Report views">${tabs}</nav>
 <main>
 ${sections}
 </main>

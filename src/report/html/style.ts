@@ -8,15 +8,16 @@ export const CSS = `
 --changed-bg:#0c2d6b;--uncovered-bg:#5d1a1d;--partial-bg:#4b3a0a;--bar:#388bfd;--track:#21262d}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-header{padding:16px 24px 0;border-bottom:1px solid var(--border)}
+html{scroll-padding-top:3.5rem}
+header{padding:16px 24px 0}
 header h1{margin:0 0 4px;font-size:20px}
 header p{margin:0 0 12px;color:var(--muted)}
-nav{display:flex;gap:4px;flex-wrap:wrap}
+nav{display:flex;gap:4px;flex-wrap:wrap;position:sticky;top:0;z-index:1;padding:0 24px;background:var(--bg);border-bottom:1px solid var(--border)}
 nav a{padding:8px 14px;color:var(--fg);text-decoration:none;border-bottom:2px solid transparent}
 nav a[aria-selected=true]{border-bottom-color:var(--accent);font-weight:600}
 nav a:hover{background:var(--panel)}
 main{padding:16px 24px 48px;max-width:1400px}
-section.view{scroll-margin-top:0}
+html.js section.view{scroll-margin-top:100vh}
 h2{font-size:17px;margin:24px 0 8px}h3{font-size:15px;margin:16px 0 6px}h4{margin:10px 0 4px}
 code,pre,.src-line{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 pre{white-space:pre-wrap;word-break:break-word;margin:4px 0}
@@ -53,6 +54,9 @@ table.code tr.partial td{background:var(--partial-bg)}
 table.code tr.uncovered td{background:var(--uncovered-bg)}
 table.code tr.uncovered td.mk{color:var(--bad);font-weight:700}
 table.code tr.skip td{color:var(--muted);font-style:italic;background:var(--panel);padding:2px 8px}
+button.expand{font:inherit;font-style:italic;color:var(--accent);background:none;border:0;padding:0;cursor:pointer}
+button.expand::after{content:' (show)'}button.expand[aria-expanded=true]::after{content:' (hide)'}
+html:not(.js) button.expand{color:inherit;cursor:default}html:not(.js) button.expand::after{content:none}
 .swatch{display:inline-block;min-width:1.6em;text-align:center;border-radius:3px;margin-left:8px}
 .swatch.changed{background:var(--changed-bg)}.swatch.uncovered{background:var(--uncovered-bg);color:var(--bad)}.swatch.partial{background:var(--partial-bg)}
 tr.more td,li.more,p.more{color:var(--muted);font-style:italic}
@@ -77,17 +81,22 @@ polyline.duration{stroke:var(--accent);stroke-width:1.5}circle.duration-dot{fill
 .legend{margin-left:8px;white-space:nowrap}
 table.kv{width:auto}table.kv th{background:none;font-weight:normal;color:var(--muted)}
 footer{padding:0 24px 24px;color:var(--muted);font-size:12px}
-@media print{nav{display:none}section.view[hidden]{display:block!important}}
+@media print{nav{display:none}section.view[hidden]{display:block!important}tr.skip button::after{content:none}}
 `;
 
 /**
- * Shows the view the URL hash names (or the view holding the element it names; overview by default).
- * It reads no report data: views without script are all visible, one under the other.
+ * Shows the view the URL hash names (or the view holding the element it names; overview by default), and
+ * unfolds the unchanged lines around a change on request. It reads no report data: without script every
+ * view is visible, one under the other, and folded lines stay folded.
+ *
+ * A view's hash scrolls to the top of the page, header and tabs in sight: the browser's own jump to the
+ * section is cancelled by its 100vh scroll margin (class js), and a switch of tabs scrolls up here.
  */
 export const SCRIPT = `(function(){
+document.documentElement.classList.add('js');
 var views=Array.prototype.slice.call(document.querySelectorAll('main>section.view'));
 var tabs=Array.prototype.slice.call(document.querySelectorAll('nav a[data-view]'));
-function show(){
+function show(event){
 var id='';try{id=decodeURIComponent(location.hash.slice(1));}catch(e){}
 var target=id?document.getElementById(id):null;
 var view=target&&target.closest('section.view');
@@ -95,7 +104,17 @@ if(!view)view=views[0];
 views.forEach(function(v){v.hidden=v!==view;});
 tabs.forEach(function(t){t.setAttribute('aria-selected',String(t.getAttribute('data-view')===view.id));});
 if(target&&target!==view&&target.tagName==='DETAILS')target.open=true;
+if(!event)return;
+if(target&&target!==view)target.scrollIntoView();else window.scrollTo(0,0);
 }
+document.addEventListener('click',function(e){
+var button=e.target.closest&&e.target.closest('button.expand');
+if(!button)return;
+var fold=button.closest('tbody').nextElementSibling;
+var open=button.getAttribute('aria-expanded')!=='true';
+button.setAttribute('aria-expanded',String(open));
+fold.hidden=!open;
+});
 window.addEventListener('hashchange',show);
 show();
 })();`;

@@ -1,9 +1,10 @@
 import type { CiResult, SourceFile } from '../../../ci/types.ts';
 import type { FileGaps } from '../../../gaps/types.ts';
+import { fileRows, othersSentence } from '../../file-rows.ts';
 import { esc, text } from '../escape.ts';
 import { capped, lineRanges, moreItem, moreRow, num, percent, shortCommit } from '../format.ts';
 import { notRunPanel, stepWarning } from '../steps.ts';
-import { REPORT_LINES_LIMIT, sourceListing } from './source.ts';
+import { type LineBudget, lineBudget, sourceListing } from './source.ts';
 
 /** Rows of the per-file table, and files whose source is listed below it. */
 export const COVERAGE_FILES_LIMIT = 200;
@@ -15,10 +16,13 @@ export function coverageView(result: CiResult, sources: readonly SourceFile[]): 
   if (!gaps) return notRunPanel(result, ['gaps']);
   const byPath = new Map(sources.map((source) => [source.path, source]));
   const t = gaps.totals;
+  // Changed tests, configuration, manifests and documents no report mentions: one line, no row.
+  const others = new Set(fileRows(gaps.files).others);
+  const tabled = gaps.files.filter((file) => !others.has(file.path));
   const rows = capped(
-    gaps.files,
+    tabled,
     COVERAGE_FILES_LIMIT,
-    (file, i) => fileRow(file, i),
+    (file) => fileRow(file, gaps.files.indexOf(file)),
     (rest) => moreRow(6, rest, 'files'),
   );
   const base = gaps.baseRef ? `${gaps.baseRef} (${shortCommit(gaps.base)})` : shortCommit(gaps.base);
@@ -31,7 +35,10 @@ export function coverageView(result: CiResult, sources: readonly SourceFile[]): 
     '<table class="files"><thead><tr><th>File</th><th class="num">Changed</th><th class="num">Coverable</th>' +
     '<th>Uncovered lines</th><th class="num">Covered</th><th>Bar</th></tr></thead>' +
     `<tbody>${rows}</tbody><tfoot><tr><td>total</td><td class="num">${t.changedLines}</td><td class="num">${t.coverableLines}</td>` +
-    `<td>${t.uncoveredLines}</td><td class="num">${esc(percent(t.percent))}</td><td>${bar(t.percent)}</td></tr></tfoot></table>`;
+    `<td>${t.uncoveredLines}</td><td class="num">${esc(percent(t.percent))}</td><td>${bar(t.percent)}</td></tr></tfoot></table>` +
+    (others.size > 0
+      ? `<p class="muted others">${othersSentence([...others], (path) => `<code>${text(path)}</code>`)}</p>`
+      : '');
   const warnings = [
     ...gaps.warnings,
     ...gaps.unmatchedCoveragePaths.map((p) => `coverage report path matches no file: ${p}`),
@@ -45,8 +52,8 @@ export function coverageView(result: CiResult, sources: readonly SourceFile[]): 
           (rest) => moreItem(rest, 'warnings'),
         )}</ul>`
       : '';
-  const listed = gaps.files.filter((file) => file.changedLines > 0 || file.uncoveredLines.length > 0);
-  const budget = { left: REPORT_LINES_LIMIT };
+  const listed = tabled.filter((file) => file.changedLines > 0 || file.uncoveredLines.length > 0);
+  const budget = lineBudget();
   const files = capped(
     listed,
     SOURCE_FILES_LIMIT,
@@ -89,7 +96,7 @@ function fileSource(
   file: FileGaps,
   index: number,
   source: SourceFile | undefined,
-  budget: { left: number },
+  budget: LineBudget,
 ): string {
   const open = file.uncoveredLines.length > 0 || file.uncoveredBranches.length > 0 ? ' open' : '';
   const state = file.measured ? `${percent(file.percent)} covered` : 'not measured';

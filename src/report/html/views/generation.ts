@@ -24,15 +24,45 @@ export function generationView(result: CiResult): string {
     g.llmError
       ? `<div class="panel warn"><strong>model endpoint failed:</strong> ${text(g.llmError.message, 1000)} <code>${text(g.llmError.code)}</code></div>`
       : '',
-    '<h2>Funnel</h2>',
-    funnel(g),
-    numbers(g),
-    accepted(g),
-    discarded(g),
+    ...(onlySkeletons(g)
+      ? [skeletonsPanel(g)]
+      : ['<h2>Funnel</h2>', funnel(g), numbers(g), accepted(g), discarded(g)]),
     stubs(g),
     skipped(g),
     extras(g),
   ].join('\n');
+}
+
+/**
+ * The offline engine wrote todo skeletons and nothing was generated: no model was asked, no candidate
+ * validated. A funnel of zeros and "0 of N uncovered lines newly covered" would only say that badly.
+ */
+export function onlySkeletons(g: GenerateResult): boolean {
+  return (
+    g.stubs.length > 0 &&
+    g.accepted.length === 0 &&
+    g.discarded.length === 0 &&
+    g.usage.requests === 0 &&
+    !g.stats.candidates
+  );
+}
+
+function skeletonsPanel(g: GenerateResult): string {
+  const testFiles = new Set(g.written ?? []);
+  const written = g.stubs.filter((stub) => testFiles.has(stub.testFile)).length;
+  const skeletons = `${g.stubs.length} test skeleton${g.stubs.length === 1 ? '' : 's'} (it.todo)`;
+  const fate =
+    written === g.stubs.length
+      ? 'written'
+      : written > 0
+        ? `drafted, ${written} written`
+        : 'drafted, not written';
+  return (
+    `<div class="panel warn skeletons"><strong>${esc(`${skeletons} ${fate}; no tests generated:`)}</strong> ` +
+    'set an LLM endpoint (<code>TESTLOOP_LLM_BASE_URL</code> and <code>TESTLOOP_LLM_MODEL</code>, or ' +
+    '<code>--base-url</code> and <code>--model</code>) to have tests written, run and kept only when they ' +
+    `pass and cover changed lines. ${esc(`${integer(g.stats.uncoveredLines ?? 0)} uncovered changed lines in ${g.stats.targets} targets, ${duration(g.stats.ms)}.`)}</div>`
+  );
 }
 
 function funnel(g: GenerateResult): string {

@@ -2,6 +2,7 @@ import type { CiResult } from '../../../ci/types.ts';
 import { esc, text } from '../escape.ts';
 import { capped, duration, integer, moreItem, percent, plural } from '../format.ts';
 import { statusBadge } from '../steps.ts';
+import { onlySkeletons } from './generation.ts';
 
 const FAILED_TESTS_LIMIT = 50;
 
@@ -94,11 +95,20 @@ function headlines(result: CiResult): Headline[] {
   }
   if (result.generate) {
     const g = result.generate;
-    out.push({
-      label: 'generated tests accepted',
-      value: String(g.accepted.length),
-      note: `${plural(g.stats.targets, 'target')}, ${g.discarded.length} discarded`,
-    });
+    out.push(
+      onlySkeletons(g)
+        ? {
+            label: 'test skeletons (it.todo)',
+            value: String(g.stubs.length),
+            note: 'no LLM endpoint: no test generated',
+            tone: 'warn',
+          }
+        : {
+            label: 'generated tests accepted',
+            value: String(g.accepted.length),
+            note: `${plural(g.stats.targets, 'target')}, ${g.discarded.length} discarded`,
+          },
+    );
   }
   if (result.triage) {
     const flaky = result.triage.findings.filter((f) => f.verdict === 'flaky').length;

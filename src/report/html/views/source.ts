@@ -3,14 +3,16 @@ import type { FileGaps } from '../../../gaps/types.ts';
 import { splitLines } from '../../../util/text.ts';
 import { esc, text } from '../escape.ts';
 
-/** Files up to this many lines are shown whole; longer ones only around their changes. */
+/** Files up to this many lines carry their unchanged lines, folded; longer ones only their changes. */
 export const FULL_FILE_LINES = 400;
-/** Unchanged lines shown around each changed range of a long file. */
+/** Unchanged lines shown around each changed range. */
 export const CONTEXT_LINES = 3;
-/** Rows one file's listing may have; the rest is one "N more lines" row. */
+/** Rows one file's listing may show; the rest is one "N more lines" row. */
 export const LISTED_LINES_LIMIT = 1500;
-/** Rows all listings of one report may have together, so many changed files cannot make a huge page. */
+/** Rows all listings of one report may show together, so many changed files cannot make a huge page. */
 export const REPORT_LINES_LIMIT = 5000;
+/** Folded rows all listings may carry together (in the page, shown on request). */
+export const FOLDED_LINES_LIMIT = 5000;
 /** Characters of one source line (a minified bundle is one huge line). */
 export const LINE_CHARS = 400;
 
@@ -56,11 +58,20 @@ export function windowsOf(changed: ReadonlySet<number>, lineCount: number, conte
   return windows;
 }
 
-/** What is left of REPORT_LINES_LIMIT; each listing takes its rows from it. */
+/** What is left of REPORT_LINES_LIMIT and FOLDED_LINES_LIMIT; each listing takes its rows from them. */
 export interface LineBudget {
   left: number;
+  folded: number;
 }
 
+export function lineBudget(): LineBudget {
+  return { left: REPORT_LINES_LIMIT, folded: FOLDED_LINES_LIMIT };
+}
+
+/**
+ * The changed lines of a file with CONTEXT_LINES around them; the unchanged stretches between are one row
+ * each, which unfolds them when the file is short enough to carry them.
+ */
 export function sourceListing(file: FileGaps, source: SourceFile | undefined, budget: LineBudget): string {
   if (!source) {
     return '<p class="panel missing">source not available: this file was not passed to the report.</p>';
@@ -71,14 +82,12 @@ export function sourceListing(file: FileGaps, source: SourceFile | undefined, bu
   const lines = splitLines(source.text);
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   const marks = marksOf(file, source);
-  const whole = lines.length <= FULL_FILE_LINES;
-  const windows = whole
-    ? [{ start: 1, end: lines.length }]
-    : windowsOf(marks.changed, lines.length, CONTEXT_LINES);
+  const foldable = lines.length <= FULL_FILE_LINES;
+  const windows = windowsOf(marks.changed, lines.length, CONTEXT_LINES);
   const notes: string[] = [];
   if (!source.hunks)
     notes.push('the diff ranges were not given: only lines coverage names are marked as changed');
-  if (!whole) {
+  if (!foldable) {
     notes.push(
       `${lines.length} lines: only the changed lines with ${CONTEXT_LINES} lines of context around them are shown`,
     );
@@ -91,26 +100,64 @@ export function sourceListing(file: FileGaps, source: SourceFile | undefined, bu
     return '<p class="panel missing">source not shown: the report already lists as many lines as it holds.</p>';
   }
   const limit = Math.min(LISTED_LINES_LIMIT, budget.left);
-  const rows: string[] = [];
+  const body = new Listing();
+  const unchanged = (start: number, end: number) => {
+    if (start > end) return;
+    const folded = foldable && end - start + 1 <= budget.folded;
+    if (!folded) return body.row(skipRow(start, end));
+    budget.folded -= end - start + 1;
+    const rows: string[] = [];
+    for (let line = start; line <= end; line++) rows.push(lineRow(line, lines[line - 1] ?? '', marks));
+    body.fold(start, end, rows);
+  };
   let listed = 0;
   let previousEnd = 0;
   for (const window of windows) {
-    if (window.start > previousEnd + 1) rows.push(skipRow(previousEnd + 1, window.start - 1));
+    unchanged(previousEnd + 1, window.start - 1);
     for (let line = window.start; line <= window.end; line++) {
       if (listed === limit) {
         const rest = countRemaining(windows, line);
-        rows.push(`<tr class="skip"><td colspan="3">${esc(`… ${rest} more lines not shown`)}</td></tr>`);
+        body.row(`<tr class="skip"><td colspan="3">${esc(`… ${rest} more lines not shown`)}</td></tr>`);
         budget.left -= listed;
-        return `${noteHtml}${table(rows)}`;
+        return `${noteHtml}${body.html()}`;
       }
-      rows.push(lineRow(line, lines[line - 1] ?? '', marks));
+      body.row(lineRow(line, lines[line - 1] ?? '', marks));
       listed++;
     }
     previousEnd = window.end;
   }
-  if (previousEnd < lines.length) rows.push(skipRow(previousEnd + 1, lines.length));
+  unchanged(previousEnd + 1, lines.length);
   budget.left -= listed;
-  return `${noteHtml}${table(rows)}`;
+  return `${noteHtml}${body.html()}`;
+}
+
+/** Table sections: shown rows, and for each fold a row with its button followed by the hidden rows. */
+class Listing {
+  private readonly parts: string[] = [];
+  private open: string[] = [];
+
+  row(html: string): void {
+    this.open.push(html);
+  }
+
+  fold(start: number, end: number, rows: readonly string[]): void {
+    this.flush();
+    const what = start === end ? `line ${start}` : `lines ${start}-${end}`;
+    this.parts.push(
+      `<tbody class="fold-toggle"><tr class="skip"><td colspan="3"><button type="button" class="expand" aria-expanded="false">${esc(`⋯ ${what} unchanged`)}</button></td></tr></tbody>`,
+      `<tbody class="fold" hidden>${rows.join('')}</tbody>`,
+    );
+  }
+
+  html(): string {
+    this.flush();
+    return `<div class="source"><table class="code">${this.parts.join('')}</table></div>`;
+  }
+
+  private flush(): void {
+    if (this.open.length > 0) this.parts.push(`<tbody>${this.open.join('')}</tbody>`);
+    this.open = [];
+  }
 }
 
 function countRemaining(windows: readonly Range[], from: number): number {
@@ -120,10 +167,6 @@ function countRemaining(windows: readonly Range[], from: number): number {
     rest += window.end - Math.max(window.start, from) + 1;
   }
   return rest;
-}
-
-function table(rows: readonly string[]): string {
-  return `<div class="source"><table class="code"><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 function skipRow(start: number, end: number): string {
