@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { ZodObject, z } from 'zod';
-import { baseType, envName, flagName } from '../config/load-config.ts';
+import { baseType, flagName } from '../config/load-config.ts';
 import type { OptionSpec, OptionTable, OptionType } from '../config/option-table.ts';
 import { TestloopError } from '../errors.ts';
 
