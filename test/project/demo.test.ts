@@ -29,7 +29,14 @@ describe('npm run demo', () => {
     const report = join(out, 'report', 'index.html');
     expect(existsSync(report)).toBe(true);
     expect(demo.stderr).toContain(`HTML report: ${report}`);
-    expect(demo.stdout).toContain('testloop ci');
+    // The summary says why each test was selected and names the flaky test with its probable cause.
+    expect(demo.stdout).toContain('    test/pricing.test.ts — changed test file\n');
+    expect(demo.stdout).toMatch(
+      /\n {4}test\/cart\.test\.ts — reaches src\/pricing\.ts \(changed\) through src\/cart\.ts/,
+    );
+    expect(demo.stdout).toMatch(
+      /flaky +test\/inventory\.test\.ts › inventory › holds stock for concurrent orders .*timeout/,
+    );
 
     const result = JSON.parse(readFileSync(json, 'utf8')) as CiResult;
     expect(result.exitCode).toBe(0);
