@@ -1,6 +1,10 @@
 // Bundles the library and CLI entry points into dist/ so the bin shim starts without a TypeScript loader.
 // Code splitting keeps each command's dependencies in its own chunk, loaded only when that command runs.
+// With --types (the package's prepare script, run by npm pack and by installs from git) it also writes the
+// library's declaration files to dist/types, which package.json#exports names for TypeScript users.
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 // Chunk names carry content hashes: start clean so that dist/ holds only this build.
@@ -43,3 +47,9 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+
+if (process.argv.includes('--types')) {
+  // typescript's package exports do not include its bin: take it from the installed folder.
+  const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+}

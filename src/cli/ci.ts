@@ -8,19 +8,34 @@ import { findConfig, resolveOptions } from '../config/load-config.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import { CI_FORMATS, type CiFormat, renderCiGaps, renderCiText } from '../report/ci.ts';
 import { writeFileAtomic } from '../util/fs.ts';
+import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
 import { parseFormatTargets } from './output.ts';
-import { helpText, parseFlags } from './parse-flags.ts';
+import { parseFlags } from './parse-flags.ts';
 
-const SUMMARY =
-  'The whole loop in one CI step: select the tests a change can affect, run them with coverage, find the gaps of the change, generate tests for them, record the results and triage flaky tests, inside --budget.';
-const EXIT_CODES =
-  "0 the tests passed and every gate holds, 1 a test failed or a gate (--fail-under, --flaky fail, --strict) does not hold, 2 usage or input error. testloop's own failures are reported and do not change the status unless --strict";
+const HELP: CommandHelp = {
+  command: 'ci',
+  summary:
+    'The whole loop in one CI step: select the tests a change can affect, run them with coverage, find the gaps of the change, generate tests for them, record the results and triage flaky tests, inside --budget.',
+  examples: [
+    [
+      'testloop ci --base origin/main --format text --format html:testloop-report',
+      'the whole loop for a pull request, with a self-contained HTML report',
+    ],
+    [
+      'testloop ci --base origin/main --budget 10m --fail-under 80 --flaky fail',
+      'inside 10 minutes; red below 80% diff coverage or when a test is flaky',
+    ],
+    ['testloop ci --skip generate,triage --format json:ci.json', 'select, run and gaps only, as JSON'],
+  ],
+  exitCodes:
+    "0 the tests passed and every gate holds, 1 a test failed or a gate (--fail-under, --flaky fail, --strict) does not hold, 2 usage or input error. testloop's own failures are reported and do not change the status unless --strict",
+};
 
 export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   const flags = parseFlags(ciOptionsSchema, argv, 'ci');
   if (flags.common.help) {
-    let help = helpText(ciOptionsSchema, 'ci', SUMMARY, EXIT_CODES);
+    let help = helpText(ciOptionsSchema, HELP);
     for (const [generic, documented] of Object.entries(LLM_ENV))
       help = help.replace(`env ${generic}\n`, `env ${documented}\n`);
     io.stdout(`${help}\nThe model API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.\n`);

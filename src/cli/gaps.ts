@@ -3,18 +3,32 @@ import { gapsOptionsSchema } from '../config/gaps-options.ts';
 import { findConfig, resolveOptions } from '../config/load-config.ts';
 import { EXIT } from '../errors.ts';
 import { findGaps } from '../gaps/find-gaps.ts';
+import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
 import { parseFormats, useColor, writeOutputs } from './output.ts';
-import { helpText, parseFlags } from './parse-flags.ts';
+import { parseFlags } from './parse-flags.ts';
 
-const SUMMARY =
-  'Report the changed lines, branches and functions of a change that no test runs (diff coverage).';
-const EXIT_CODES = '0 clean, 1 diff coverage below --fail-under, 2 usage or input error';
+const HELP: CommandHelp = {
+  command: 'gaps',
+  summary: 'Report the changed lines, branches and functions of a change that no test runs (diff coverage).',
+  examples: [
+    [
+      'testloop gaps --base origin/main --coverage coverage/lcov.info --fail-under 80',
+      'the uncovered lines of a pull request; exit 1 below 80% diff coverage',
+    ],
+    [
+      'testloop gaps --base origin/main --format markdown:gaps.md --format sarif:gaps.sarif',
+      'a pull-request comment and code-scanning results from one run (coverage found in coverage/)',
+    ],
+    ['git diff main | testloop gaps --diff-file - --format json', 'any unified diff, as JSON on stdout'],
+  ],
+  exitCodes: '0 clean, 1 diff coverage below --fail-under, 2 usage or input error',
+};
 
 export async function gapsCommand(argv: string[], io: CliIO): Promise<number> {
   const flags = parseFlags(gapsOptionsSchema, argv, 'gaps');
   if (flags.common.help) {
-    io.stdout(helpText(gapsOptionsSchema, 'gaps', SUMMARY, EXIT_CODES));
+    io.stdout(helpText(gapsOptionsSchema, HELP));
     return EXIT.ok;
   }
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');

@@ -5,21 +5,39 @@ import { EXIT, TestloopError } from '../errors.ts';
 import { generateTests } from '../generate/pipeline.ts';
 import { GENERATE_FORMATS, renderGenerate } from '../report/generate.ts';
 import { writeFileAtomic } from '../util/fs.ts';
+import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
 import { parseFormatTargets, useColor } from './output.ts';
-import { helpText, parseFlags } from './parse-flags.ts';
+import { parseFlags } from './parse-flags.ts';
 
 /** --strict and the model endpoint failed for good. */
 export const EXIT_LLM_OUTAGE = 3;
 
-const SUMMARY =
-  'Write unit tests for the gaps of a change (or for --target functions); keep only those that compile, pass repeatedly and cover new lines.';
-const EXIT_CODES = `0 done (also when nothing was accepted, and when the model endpoint failed: that is reported on stderr), 2 usage or input error, ${EXIT_LLM_OUTAGE} the model endpoint failed and --strict is set`;
+const HELP: CommandHelp = {
+  command: 'generate',
+  summary:
+    'Write unit tests for the gaps of a change (or for --target functions); keep only those that compile, pass repeatedly and cover new lines.',
+  examples: [
+    [
+      'TESTLOOP_LLM_BASE_URL=https://api.openai.com/v1 TESTLOOP_LLM_MODEL=gpt-4.1-mini testloop generate --base origin/main --patch tests.diff',
+      'tests for the uncovered lines of a pull request, as a patch (OPENAI_API_KEY set)',
+    ],
+    [
+      'testloop generate --target src/cart.ts:applyDiscount --write',
+      'tests for one function, next to its tests',
+    ],
+    [
+      'testloop generate --base origin/main --engine stub --write',
+      'offline: it.todo skeletons for the gaps, never counted as coverage',
+    ],
+  ],
+  exitCodes: `0 done (also when nothing was accepted, and when the model endpoint failed: that is reported on stderr), 2 usage or input error, ${EXIT_LLM_OUTAGE} the model endpoint failed and --strict is set`,
+};
 
 export async function generateCommand(argv: string[], io: CliIO): Promise<number> {
   const flags = parseFlags(generateOptionsSchema, argv, 'generate');
   if (flags.common.help) {
-    let help = helpText(generateOptionsSchema, 'generate', SUMMARY, EXIT_CODES);
+    let help = helpText(generateOptionsSchema, HELP);
     for (const [generic, documented] of Object.entries(LLM_ENV))
       help = help.replace(`env ${generic}\n`, `env ${documented}\n`);
     io.stdout(`${help}\nThe API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.\n`);

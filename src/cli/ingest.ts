@@ -4,17 +4,33 @@ import { ingestOptionsSchema } from '../config/triage-options.ts';
 import { EXIT } from '../errors.ts';
 import type { RunInfo } from '../junit/types.ts';
 import { ingestReports } from '../triage/ingest.ts';
+import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
-import { helpText, parseFlags } from './parse-flags.ts';
+import { parseFlags } from './parse-flags.ts';
 
-const SUMMARY =
-  'Record the test reports of one CI run (JUnit XML of any dialect, CI logs) in the test history that testloop triage reads. Usage: testloop ingest <report|folder…> [options]';
-const EXIT_CODES = '0 stored (a report stored twice is counted as duplicates), 2 usage or input error';
+const HELP: CommandHelp = {
+  command: 'ingest',
+  operands: '<report|folder>…',
+  summary:
+    'Record the test reports of one CI run (JUnit XML of any dialect, CI logs) in the test history that testloop triage reads.',
+  examples: [
+    [
+      'testloop ingest reports/junit.xml',
+      "after every CI run: commit, branch and run id from the CI's variables",
+    ],
+    [
+      'testloop ingest test-results/ --run-id 1234 --attempt 2 --job "test (ubuntu, node 20)"',
+      'every report in a folder, for a re-run of one job of a matrix',
+    ],
+    ['testloop ingest ci.log --commit "$(git rev-parse HEAD)" --json', 'a raw CI log, with a JSON summary'],
+  ],
+  exitCodes: '0 stored (a report stored twice is counted as duplicates), 2 usage or input error',
+};
 
 export async function ingestCommand(argv: string[], io: CliIO): Promise<number> {
   const flags = parseFlags(ingestOptionsSchema, argv, 'ingest');
   if (flags.common.help) {
-    io.stdout(helpText(ingestOptionsSchema, 'ingest', SUMMARY, EXIT_CODES));
+    io.stdout(helpText(ingestOptionsSchema, HELP));
     return EXIT.ok;
   }
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ZodObject, z } from 'zod';
-import { baseType, envName, flagName } from '../config/load-config.ts';
-import type { OptionTable } from '../config/option-table.ts';
+import { baseType, flagName } from '../config/load-config.ts';
+import type { OptionSpec, OptionTable, OptionType } from '../config/option-table.ts';
 import { TestloopError } from '../errors.ts';
 
 /** Flags every command takes besides its own options. */
@@ -17,14 +17,29 @@ export interface ParsedFlags {
   positionals: string[];
 }
 
-/** A command's options as a zod schema or as a plain table: either way, each key's type and description. */
-function tableOf(options: ZodObject | OptionTable): OptionTable {
+/** A command's options as a zod schema or as a plain table: each key's type, description and choices. */
+export function tableOf(options: ZodObject | OptionTable): OptionTable {
   if (!('shape' in options && typeof options.shape === 'object')) return options as OptionTable;
-  const table: Record<string, { type: ReturnType<typeof baseType>; description: string }> = {};
+  const table: Record<string, OptionSpec> = {};
   for (const [key, field] of Object.entries((options as ZodObject).shape)) {
-    table[key] = { type: baseType(field as z.ZodType), description: (field as z.ZodType).description ?? '' };
+    const choices = choicesOf(field as z.ZodType);
+    table[key] = {
+      type: baseType(field as z.ZodType) as OptionType,
+      description: (field as z.ZodType).description ?? '',
+      ...(choices === undefined ? {} : { choices }),
+    };
   }
-  return table as OptionTable;
+  return table;
+}
+
+/** The values a zod enum option (or a list of them) accepts. */
+function choicesOf(schema: z.ZodType): readonly string[] | undefined {
+  // biome-ignore lint/suspicious/noExplicitAny: walking zod's own definition objects
+  let def: any = (schema as any)._zod.def;
+  while (def.type === 'optional' || def.type === 'default' || def.type === 'nullable')
+    def = def.innerType._zod.def;
+  if (def.type === 'array') def = def.element._zod.def;
+  return def.type === 'enum' ? Object.values(def.entries as Record<string, string>) : undefined;
 }
 
 /** Builds the parser from the command's option schema, so flags cannot drift from config keys. */
@@ -89,18 +104,4 @@ export function parseFlags(options: ZodObject | OptionTable, argv: string[], com
     },
     positionals: parsed.positionals,
   };
-}
-
-export function helpText(
-  options: ZodObject | OptionTable,
-  command: string,
-  summary: string,
-  exitCodes: string,
-): string {
-  const rows = Object.entries(tableOf(options)).map(([key, { type, description }]) => {
-    const name = type === 'boolean' ? `[no-]${flagName(key)}` : flagName(key);
-    const flag = `--${name}${type === 'boolean' ? '' : type === 'number' ? ' <n>' : ' <value>'}`;
-    return `  ${flag.padEnd(26)} ${description}\n  ${''.padEnd(26)} env ${envName(key)}${type === 'array' ? ' (comma-separated)' : ''}`;
-  });
-  return `Usage: testloop ${command} [options]\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n  --config <file>            config file (default: testloop.config.{json,js,mjs,cjs} or package.json#testloop)\n  -C, --cwd <dir>            run as if started in <dir>\n  -h, --help                 this help\n\nExit status: ${exitCodes}\n`;
 }

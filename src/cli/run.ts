@@ -11,16 +11,14 @@ interface CommandEntry {
   prefetch?: (argv: readonly string[], io: CliIO) => void;
 }
 
-/** Commands load lazily so that one command never pays for another's dependencies. */
+/**
+ * Commands load lazily so that one command never pays for another's dependencies. Listed in the order
+ * of the README: the single steps first, then `ci`, which runs them all.
+ */
 const COMMANDS: Record<string, CommandEntry> = {
   gaps: {
     summary: 'changed lines, branches and functions no test runs (diff coverage)',
     load: async () => (await import('./gaps.ts')).gapsCommand,
-  },
-  generate: {
-    summary:
-      'unit tests for the gaps of a change, kept only when they compile, pass repeatedly and cover new lines',
-    load: async () => (await import('./generate.ts')).generateCommand,
   },
   select: {
     summary: 'the tests a change can affect, most relevant first (test impact analysis)',
@@ -31,17 +29,22 @@ const COMMANDS: Record<string, CommandEntry> = {
         prefetchWorkingTree(io.cwd);
     },
   },
+  generate: {
+    summary:
+      'unit tests for the gaps of a change, kept only when they compile, pass repeatedly and cover new lines',
+    load: async () => (await import('./generate.ts')).generateCommand,
+  },
   ingest: {
     summary: 'record JUnit reports and CI logs of a run in the test history',
     load: async () => (await import('./ingest.ts')).ingestCommand,
   },
-  ci: {
-    summary: 'the whole loop in one CI step: select, run with coverage, gaps, generate, ingest, triage',
-    load: async () => (await import('./ci.ts')).ciCommand,
-  },
   triage: {
     summary: 'flaky, broken and healthy tests across CI runs, with probable causes and fixes',
     load: async () => (await import('./triage.ts')).triageCommand,
+  },
+  ci: {
+    summary: 'the whole loop in one CI step: select, run with coverage, gaps, generate, ingest, triage',
+    load: async () => (await import('./ci.ts')).ciCommand,
   },
 };
 
@@ -51,11 +54,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.stdout(`${io.version}\n`);
     return EXIT.ok;
   }
+  if (name === 'help' && rest.length > 0) return runCli([rest[0]!, '--help'], io);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(usage(io.version));
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     io.stderr(
       `testloop: error TESTLOOP_USAGE: unknown command "${name}". Run testloop --help for the list\n`,
@@ -85,5 +89,27 @@ function isHelp(arg: string): boolean {
 
 function usage(version: string): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `testloop ${version}: fast AI-assisted testing inside CI pipelines\n\nUsage: testloop <command> [options]\n\nCommands:\n${rows.join('\n')}\n\nRun testloop <command> --help for its options.\n`;
+  return `testloop ${version}: fast AI-assisted testing inside CI pipelines
+
+Usage: testloop <command> [options]
+
+Commands:
+${rows.join('\n')}
+
+Options:
+  -h, --help     this help
+  -v, --version  the version
+
+Examples:
+  # the whole loop on a pull request: select, run with coverage, gaps, tests, triage, HTML report
+  testloop ci --base origin/main --format text --format html:testloop-report
+
+  # the changed lines no test runs, from the coverage your tests already write
+  testloop gaps --base origin/main --coverage coverage/lcov.info --fail-under 80
+
+  # only the tests the change can affect, each package with its own runner
+  testloop select --base origin/main --run
+
+Run testloop help <command> (or testloop <command> --help) for its options and examples.
+`;
 }

@@ -6,16 +6,27 @@ import { EXIT, TestloopError } from '../errors.ts';
 import type { Alias } from '../graph/types.ts';
 import { otherRunners, renderSelection } from '../report/select.ts';
 import { planSelection } from '../select/select-tests.ts';
+import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
-import { helpText, parseFlags } from './parse-flags.ts';
+import { parseFlags } from './parse-flags.ts';
 
-const SUMMARY = 'Print the test files a change can affect, most relevant first (test impact analysis).';
-const EXIT_CODES = "0 done, 2 usage or input error; with --run, the runners' own exit status";
+const HELP: CommandHelp = {
+  command: 'select',
+  operands: '[<changed-file>…]',
+  summary:
+    'Print the test files a change can affect, most relevant first (test impact analysis). The change is --base, --changed or the paths given, or --diff-file; by default the pull-request base.',
+  examples: [
+    ['testloop select --base origin/main', 'the tests a pull request can affect, one path per line'],
+    ['testloop select src/cart.ts --format vitest', 'a ready vitest command line for the tests of one file'],
+    ['testloop select --base origin/main --run', "run the selection with each package's own runner"],
+  ],
+  exitCodes: "0 done, 2 usage or input error; with --run, the runners' own exit status",
+};
 
 export async function selectCommand(argv: string[], io: CliIO): Promise<number> {
   const flags = parseFlags(SELECT_OPTIONS, argv, 'select');
   if (flags.common.help) {
-    io.stdout(helpText(SELECT_OPTIONS, 'select', SUMMARY, EXIT_CODES));
+    io.stdout(helpText(SELECT_OPTIONS, HELP));
     return EXIT.ok;
   }
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');

@@ -10,19 +10,34 @@ import type { TriageReport } from '../triage/report.ts';
 import { openTriage } from '../triage/triage.ts';
 import type { Finding, TriageResult } from '../triage/types.ts';
 import { writeFileAtomic } from '../util/fs.ts';
+import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
 import { parseFormatTargets, useColor } from './output.ts';
-import { helpText, parseFlags } from './parse-flags.ts';
+import { parseFlags } from './parse-flags.ts';
 
-const SUMMARY =
-  'Tell flaky tests from broken and healthy ones across the CI runs in the history (see testloop ingest), with probable causes, evidence and fixes, ranked by impact.';
-const EXIT_CODES =
-  '0 done (also when tests are flaky or broken, and when --notify fails: reported on stderr), 1 a test is flaky or broken and --fail-on names that verdict, 2 usage or input error';
+const HELP: CommandHelp = {
+  command: 'triage',
+  summary:
+    'Tell flaky tests from broken and healthy ones across the CI runs in the history (see testloop ingest), with probable causes, evidence and fixes, ranked by impact.',
+  examples: [
+    ['testloop triage', 'flaky and broken tests of the last 200 recorded runs, with causes and fixes'],
+    [
+      'testloop triage --format markdown:flaky.md --quarantine .testloop/quarantine.json',
+      'a report to publish and a quarantine file for the test setup to skip',
+    ],
+    [
+      'testloop triage --branch main --rerun 5 --fail-on broken',
+      'confirm suspects by rerunning them; exit 1 when a test on main is broken',
+    ],
+  ],
+  exitCodes:
+    '0 done (also when tests are flaky or broken, and when --notify fails: reported on stderr), 1 a test is flaky or broken and --fail-on names that verdict, 2 usage or input error',
+};
 
 export async function triageCommand(argv: string[], io: CliIO): Promise<number> {
   const flags = parseFlags(triageOptionsSchema, argv, 'triage');
   if (flags.common.help) {
-    io.stdout(helpText(triageOptionsSchema, 'triage', SUMMARY, EXIT_CODES));
+    io.stdout(helpText(triageOptionsSchema, HELP));
     return EXIT.ok;
   }
   if (flags.positionals.length > 0) {

@@ -18,11 +18,15 @@ export function renderCiText(result: CiResult): string {
     );
   }
   const { run, gaps, generate, triage } = result;
+  const selected = result.selection && !result.selection.all ? result.selection.tests : [];
   if (run && !run.all && run.savedMs !== undefined) {
     lines.push(
       `  selection: ${run.testFiles} of ${run.totalTestFiles} test files run, about ${seconds(run.savedMs)} of test time saved`,
     );
-  }
+  } else if (selected.length > 0) lines.push(`  selection: ${selected.length} test file(s)`);
+  // Why each test was chosen, so a reviewer can trust the tests that were left out.
+  for (const test of selected.slice(0, 10)) lines.push(`    ${test.file} — ${test.reasons.join('; ')}`);
+  if (selected.length > 10) lines.push(`    … ${selected.length - 10} more`);
   if (run && run.failedTests.length > 0) {
     lines.push(`  failed tests (${run.failedTests.length}):`);
     for (const id of run.failedTests.slice(0, 20)) lines.push(`    ${id}`);

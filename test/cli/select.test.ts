@@ -201,7 +201,7 @@ describe('testloop select: output formats and inputs', () => {
   it('exits 0 with --help', () => {
     const run = select(['--help']);
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('--diff-file <value>');
+    expect(run.stdout).toContain('--diff-file <file|->');
     expect(run.stdout).toContain('--[no-]cache ');
   });
 });

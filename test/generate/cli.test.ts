@@ -35,13 +35,13 @@ describe('testloop generate: flags, environment and config', () => {
     const run = await cli(['--help'], app.dir);
     expect(run.status).toBe(0);
     for (const text of [
-      '--base-url <value>',
+      '--base-url <url>',
       'env TESTLOOP_LLM_BASE_URL',
       'env TESTLOOP_LLM_MODEL',
-      '--target <value>',
-      '--budget <value>',
+      '--target <file:symbol>',
+      '--budget <duration>',
       '--[no-]write',
-      '--patch <value>',
+      '--patch <file>',
       '--[no-]strict',
       'TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only',
       '3 the model endpoint failed and --strict is set',

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { applyDiscount, subtotal } from '../src/pricing.ts';
+
+describe('pricing', () => {
+  it('adds up the line items', () => {
+    expect(
+      subtotal([
+        { sku: 'mug', unitCents: 1200, quantity: 2 },
+        { sku: 'tea', unitCents: 450, quantity: 1 },
+      ]),
+    ).toBe(2850);
+  });
+
+  it('takes a percentage off', () => {
+    expect(applyDiscount(2000, 15)).toBe(1700);
+    expect(() => applyDiscount(2000, 120)).toThrow(RangeError);
+  });
+});
