@@ -115,6 +115,7 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
       changedFiles: changes.length,
       totalTests: tests.size,
       graphMs: graph.stats.ms,
+      unresolved: countUnresolved(graph),
       ...(historyFiles === undefined ? {} : { historyFiles }),
     },
   };
@@ -219,6 +220,12 @@ function selectIn(
     .map((t) => withOwner(t, tests))
     .sort((a, b) => b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return { projects, graph, tests, impact, selected };
+}
+
+function countUnresolved(graph: ModuleGraph): number {
+  let count = 0;
+  for (const specifiers of graph.unresolved.values()) count += specifiers.length;
+  return count;
 }
 
 async function changesOf(root: string, cwd: string, options: SelectOptions): Promise<ChangedPath[]> {
@@ -343,8 +350,8 @@ export function classifyChanges(
 
 /**
  * Files whose imports the graph cannot fully see: unparsable files, computed import()/require(), and
- * (when something was deleted or renamed) imports that no longer resolve. A removal alone seeds nothing
- * (its importers no longer have an edge to it), so it counts as a change of its package here.
+ * imports that resolve to no file. A removal alone seeds nothing (its importers no longer have an edge
+ * to it), so it counts as a change of its package here.
  */
 function addHiddenDependencies(
   impact: Impact,
@@ -363,10 +370,14 @@ function addHiddenDependencies(
       impact.seeds.set(file, `${file} imports a computed path that may load the changed code`);
     }
   }
-  if (removed.length > 0) {
-    for (const [file, specifiers] of graph.unresolved) {
-      if (!impact.seeds.has(file))
-        impact.seeds.set(file, `${file} imports ${specifiers[0]}, which no longer resolves`);
-    }
+  // An import that resolves to no file may stand for any file of the change (a computed alias, a
+  // package whose entry is an unbuilt dist/, a deleted module): the tests reaching its importer run.
+  for (const [file, specifiers] of graph.unresolved) {
+    if (impact.seeds.has(file)) continue;
+    const why =
+      removed.length > 0
+        ? 'which no longer resolves'
+        : 'which resolves to no file of the repository: what it loads is unknown';
+    impact.seeds.set(file, `${file} imports ${specifiers[0]}, ${why}`);
   }
 }

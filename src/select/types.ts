@@ -28,6 +28,8 @@ export interface SelectResult {
     changedFiles: number;
     totalTests: number;
     graphMs: number;
+    /** Import specifiers that resolve to no file and are not packages: each widens the selection. */
+    unresolved: number;
     /** Test files the history had records for, when a history was read. */
     historyFiles?: number;
   };
