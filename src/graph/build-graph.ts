@@ -54,8 +54,7 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   const validate = new Set(options.validate ?? []);
   const current = currentFiles(root, codeFiles, blobIds, cache);
   // Listed by git but deleted in the working tree: a cached edge to one of them no longer resolves.
-  const gone =
-    current.files.length === codeFiles.length ? undefined : goneFiles(codeFiles, current.files);
+  const gone = current.files.length === codeFiles.length ? undefined : goneFiles(codeFiles, current.files);
   const snapshot = snapshotKey(resolutionKey, current);
 
   // Nothing changed since the cache was written: its graph is this tree's, read in place.

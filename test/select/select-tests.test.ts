@@ -649,9 +649,11 @@ describe('selectTests: imports the graph cannot resolve (unbuilt-stub fixture)',
       changed: ['packages/shared/src/toDisplayString.ts'],
     });
     expect(result.stats.unresolved).toBeGreaterThanOrEqual(1);
-    expect(result.tests.find((t) => t.file === 'packages/runtime/__tests__/legacy.spec.ts')?.reasons).toEqual([
-      'packages/runtime/src/legacy.ts imports @/helpers/format, which resolves to no file of the repository: what it loads is unknown (via packages/runtime/src/legacy.ts, 1 import away)',
-    ]);
+    expect(result.tests.find((t) => t.file === 'packages/runtime/__tests__/legacy.spec.ts')?.reasons).toEqual(
+      [
+        'packages/runtime/src/legacy.ts imports @/helpers/format, which resolves to no file of the repository: what it loads is unknown (via packages/runtime/src/legacy.ts, 1 import away)',
+      ],
+    );
     // Without the unresolved import, the same change leaves the test out.
     repo.write('packages/runtime/src/legacy.ts', 'export const format = (): string => "";\n');
     const narrowed = await selectTests({
