@@ -36,8 +36,6 @@ export function findWorkspacePackages(
   if (Array.isArray(lerna)) patterns.push(...lerna.filter(isString));
 
   const byName = new Map<string, PackageInfo>();
-  const rootInfo = readPackage(root);
-  if (rootInfo?.name) byName.set(rootInfo.name, rootInfo);
   const clean = (p: string) => p.replace(/^\.\//, '').replace(/\/+$/, '');
   const include = patterns.filter((p) => !p.startsWith('!')).map(clean);
   const excluded = patterns.filter((p) => p.startsWith('!')).map((p) => clean(p.slice(1)));
@@ -47,6 +45,10 @@ export function findWorkspacePackages(
     const info = readPackage(join(root, rel));
     if (info?.name && !byName.has(info.name)) byName.set(info.name, info);
   }
+  // A private root may share its name with a member (remeda's root and packages/remeda): the package
+  // managers link the member, so the member wins.
+  const rootInfo = readPackage(root);
+  if (rootInfo?.name && !byName.has(rootInfo.name)) byName.set(rootInfo.name, rootInfo);
   return byName;
 }
 
