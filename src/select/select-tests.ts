@@ -10,6 +10,7 @@ import { applyHistory, readHistory } from './history-priors.ts';
 import type { ProjectsCacheId } from './project-cache.ts';
 import { discoverProjects, type Project, projectOf, stampedProjects } from './projects.ts';
 import { isInert, isOpaqueToGraph, snapshotOwner } from './safety.ts';
+import { parseShard, type ShardSummary, shardTests } from './shard.ts';
 import { loadStamp, saveStamp, stampKey, unvouchedFingerprints } from './tree-stamp.ts';
 import type { SelectedTest, SelectResult } from './types.ts';
 import { walkToTests } from './walk.ts';
@@ -37,6 +38,11 @@ export interface SelectOptions {
   history?: string;
   env?: NodeJS.ProcessEnv;
   readStdin?: () => Promise<Buffer>;
+  /**
+   * Keep one part of the selection for this machine of a parallel CI job: `index/total` counting from 1,
+   * or `auto` from the CI's own variables (CircleCI, Buildkite, GitLab).
+   */
+  shard?: string;
 }
 
 /** Seeds for the reverse walk, and the tests chosen by rule rather than by the graph. */
@@ -61,6 +67,12 @@ export interface SelectionPlan {
 export async function planSelection(options: SelectOptions): Promise<SelectionPlan> {
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
+  const warnings: string[] = [];
+  // A bad --shard is a usage error before any work.
+  const shardSpec =
+    options.shard === undefined
+      ? undefined
+      : parseShard(options.shard, options.env ?? process.env, (text) => warnings.push(text));
   // Listing the working tree depends on neither the root nor the change: the git calls run at once.
   const listing = workingTree(cwd);
   // Awaited below; meanwhile a failure must not count as unhandled.
@@ -83,11 +95,11 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
     selected: ranked,
   } = await selection(root, listing, { changes, deleted, validate }, options);
   let selected = ranked;
-  const warnings: string[] = [];
   let historyFiles: number | undefined;
+  let history: Awaited<ReturnType<typeof readHistory>>;
   if (selected.length > 0) {
     try {
-      const history = await readHistory({
+      history = await readHistory({
         cwd,
         env: options.env ?? process.env,
         ...(options.history === undefined ? {} : { path: options.history }),
@@ -101,11 +113,18 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
       warnings.push(`test history not used: ${(error as Error).message}`);
     }
   }
+  let shard: ShardSummary | undefined;
+  if (shardSpec) {
+    const part = shardTests(root, selected, shardSpec, history);
+    selected = part.tests;
+    shard = part.summary;
+  }
   const result: SelectResult = {
     all: impact.all !== undefined,
     ...(impact.all === undefined ? {} : { reason: impact.all }),
     tests: selected,
     ignored: impact.ignored,
+    ...(shard === undefined ? {} : { shard }),
     ...(warnings.length > 0 ? { warnings } : {}),
     stats: {
       files: graph.stats.files,
