@@ -59,10 +59,20 @@ export async function selectCommand(argv: string[], io: CliIO): Promise<number> 
     ...(options.typeImports === undefined ? {} : { typeImports: options.typeImports }),
     ...(options.cache === undefined ? {} : { cache: options.cache }),
     ...(options.history === undefined ? {} : { history: options.history }),
+    ...(options.shard === undefined ? {} : { shard: options.shard }),
     ...(options.alias === undefined ? {} : { aliases: parseAliases(options.alias, cwd) }),
   });
   for (const warning of result.warnings ?? []) io.stderr(`testloop: ${warning}\n`);
-  if (result.all) io.stderr(`testloop: selecting all ${result.tests.length} tests: ${result.reason}\n`);
+  const { shard } = result;
+  if (result.all) {
+    const count = shard ? shard.selectedTests : result.tests.length;
+    io.stderr(`testloop: selecting all ${count} tests: ${result.reason}\n`);
+  }
+  if (shard) {
+    io.stderr(
+      `testloop: shard ${shard.index}/${shard.total}: ${result.tests.length} of ${shard.selectedTests} selected test files, about ${Math.round(shard.estimatedMs / 1000)}s (${shard.basis === 'size' ? 'estimated from file sizes' : 'from the test history'})\n`,
+    );
+  }
   if (options.run) {
     const { runSelection } = await import('../select/run-selection.ts');
     return runSelection(result, projects, { log: io.stderr });

@@ -34,6 +34,11 @@ export const SELECT_OPTIONS = {
     description:
       'SQLite test history ordering each tier by recent failures, then speed (default .testloop/history.db, read when present); TESTLOOP_DATABASE_URL selects PostgreSQL',
   },
+  shard: {
+    type: 'string',
+    description:
+      "this machine's part of the selection on a parallel CI job: index/total counting from 1 (2/4), or auto from CircleCI, Buildkite or GitLab variables; balanced by the history's durations",
+  },
   cache: {
     type: 'boolean',
     description: 'use the graph cache in node_modules/.cache/testloop (default true)',

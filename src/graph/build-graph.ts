@@ -53,6 +53,8 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   const resolutionValid = cache.resolutionKey === resolutionKey;
   const validate = new Set(options.validate ?? []);
   const current = currentFiles(root, codeFiles, blobIds, cache);
+  // Listed by git but deleted in the working tree: a cached edge to one of them no longer resolves.
+  const gone = current.files.length === codeFiles.length ? undefined : goneFiles(codeFiles, current.files);
   const snapshot = snapshotKey(resolutionKey, current);
 
   // Nothing changed since the cache was written: its graph is this tree's, read in place.
@@ -85,7 +87,10 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
     let entry = cache.entry(file);
     // An entry made in this run is ours to complete in place; a cached one is copied when it changes.
     let fresh = false;
-    const needsResolution = !resolutionValid || entry?.unresolved === undefined;
+    const needsResolution =
+      !resolutionValid ||
+      entry?.unresolved === undefined ||
+      (gone !== undefined && entry.edges!.some((edge) => gone.has(edge.to)));
     if (!entry || entry.blob !== blob || (needsResolution && !importsKnown(entry.parsed))) {
       text ??= readText(absolute)?.text;
       if (text === undefined) continue;
@@ -255,6 +260,11 @@ function currentFiles(
   return out;
 }
 
+function goneFiles(listed: readonly string[], present: readonly string[]): Set<string> {
+  const here = new Set(present);
+  return new Set(listed.filter((file) => !here.has(file)));
+}
+
 function keep(current: CurrentFiles, wanted: (file: string) => boolean): CurrentFiles {
   const out: CurrentFiles = { files: [], blobs: [], read: current.read };
   current.files.forEach((file, i) => {
@@ -310,6 +320,19 @@ function resolveImports(
     const target = resolver.resolve(from, spec.specifier);
     if (target === 'external') continue;
     if (target === undefined) {
+      const folder = folderReference(dir, spec.specifier);
+      if (folder === 'external') continue;
+      if (folder !== undefined) {
+        // `new URL('../fixtures/', import.meta.url)`: the module reads files of that folder by path.
+        const prefix = folder === '' ? '' : `${folder}/`;
+        let found = false;
+        for (const candidate of fileSet) {
+          if (!candidate.startsWith(prefix) || candidate === file) continue;
+          edges.push({ to: candidate, kind: 'glob' });
+          found = true;
+        }
+        if (found) continue;
+      }
       // The resolver calls a bare name 'external' when a package declares or installs it, so anything
       // left is local: a deleted file, a broken alias, a typo.
       unresolved.push(spec.specifier);
@@ -322,6 +345,18 @@ function resolveImports(
     if (relative !== file) edges.push({ to: relative, kind: spec.kind });
   }
   return { edges, unresolved };
+}
+
+/**
+ * The repository folder a relative specifier names (`../fixtures/`, `./data`), 'external' for one
+ * inside node_modules, undefined for anything else.
+ */
+function folderReference(dir: string, specifier: string): string | 'external' | undefined {
+  if (!/^\.\.?(?:\/|$)/.test(specifier)) return undefined;
+  const path = posix.normalize(posix.join(dir, specifier)).replace(/\/+$/, '');
+  if (path === '..' || path.startsWith('../')) return undefined;
+  if (/(?:^|\/)node_modules(?:\/|$)/.test(path)) return 'external';
+  return path === '.' ? '' : path;
 }
 
 function resolutionKeyOf(

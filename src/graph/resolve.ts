@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
 import { type NapiResolveOptions, type ResolveResult, ResolverFactory } from 'oxc-resolver';
 import type { Alias, ModuleResolver } from './types.ts';
@@ -8,6 +8,7 @@ import {
   exportsTarget,
   findWorkspacePackages,
   isBuildOutput,
+  isBuildStub,
   mapsPaths,
   type PackageInfo,
   sourceCandidates,
@@ -107,12 +108,24 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
   function preferSource(pkg: PackageInfo, path: string, isRoot: boolean): string | undefined {
     const exists = listed?.isRegularFile(path) === true || fileExists(path);
     const rel = path.slice(pkg.dir.length + 1);
-    if (exists && !isBuildOutput(pkg, rel)) return path;
+    if (exists && !isBuildOutput(pkg, rel) && !(isRoot && forwardsToBuild(pkg, path, rel))) return path;
     for (const candidate of sourceCandidates(pkg, rel, isRoot)) {
       const abs = join(pkg.dir, candidate);
       if (abs !== path && fileExists(abs)) return abs;
     }
     return exists ? path : undefined;
+  }
+
+  /** A package entry that only requires its build output, which is not built (see isBuildStub). */
+  function forwardsToBuild(pkg: PackageInfo, path: string, rel: string): boolean {
+    if (!/\.[cm]?js$/.test(rel)) return false;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return false;
+    }
+    return isBuildStub(pkg, rel, text);
   }
 
   function resolveWorkspace(pkg: PackageInfo, request: string, name: string): string | undefined {

@@ -36,8 +36,6 @@ export function findWorkspacePackages(
   if (Array.isArray(lerna)) patterns.push(...lerna.filter(isString));
 
   const byName = new Map<string, PackageInfo>();
-  const rootInfo = readPackage(root);
-  if (rootInfo?.name) byName.set(rootInfo.name, rootInfo);
   const clean = (p: string) => p.replace(/^\.\//, '').replace(/\/+$/, '');
   const include = patterns.filter((p) => !p.startsWith('!')).map(clean);
   const excluded = patterns.filter((p) => p.startsWith('!')).map((p) => clean(p.slice(1)));
@@ -47,6 +45,10 @@ export function findWorkspacePackages(
     const info = readPackage(join(root, rel));
     if (info?.name && !byName.has(info.name)) byName.set(info.name, info);
   }
+  // A private root may share its name with a member (remeda's root and packages/remeda): the package
+  // managers link the member, so the member wins.
+  const rootInfo = readPackage(root);
+  if (rootInfo?.name && !byName.has(rootInfo.name)) byName.set(rootInfo.name, rootInfo);
   return byName;
 }
 
@@ -363,7 +365,39 @@ export function sourceCandidates(pkg: PackageInfo, rel: string, isRoot: boolean)
     for (const ext of SOURCE_EXTS) out.push(base + ext);
     for (const ext of SOURCE_EXTS) out.push(`${base}/index${ext}`);
   }
+  // The convention when the entry's name says nothing of its source (dist/shared.cjs.js).
+  if (isRoot) for (const ext of SOURCE_EXTS) out.push(`src/index${ext}`);
   return out;
+}
+
+/** `require('./dist/x.cjs.js')`, `export * from './lib/index.js'`: the relative requests of an entry file. */
+const ENTRY_REQUEST = /(?:require\s*\(\s*|from\s*|import\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
+
+/**
+ * An entry that only forwards to build output (`module.exports = require('./dist/x.cjs.js')`, chosen by
+ * NODE_ENV): what it loads is the package's build, so it stands for the package's source. True when the
+ * file is small and every relative request it makes is a build output file of the package.
+ */
+export function isBuildStub(pkg: PackageInfo, entryRel: string, text: string): boolean {
+  if (text.length > 4096) return false;
+  const base = entryRel.includes('/') ? entryRel.slice(0, entryRel.lastIndexOf('/') + 1) : '';
+  let requests = 0;
+  for (const match of text.matchAll(ENTRY_REQUEST)) {
+    const target = normalize(base + match[1]!);
+    if (target.startsWith('../') || !isBuildOutput(pkg, target)) return false;
+    requests++;
+  }
+  return requests > 0;
+}
+
+function normalize(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '.' || part === '') continue;
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+    else out.push(part);
+  }
+  return out.join('/');
 }
 
 function sourceBases(pkg: PackageInfo, rel: string): string[] {

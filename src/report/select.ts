@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { runsEverything } from '../select/shard.ts';
 import type { SelectResult } from '../select/types.ts';
 
 export type SelectFormat = 'list' | 'json' | 'vitest' | 'jest' | 'node';
@@ -18,7 +19,7 @@ export function renderSelection(result: SelectResult, format: SelectFormat): str
   const files = result.tests.map((t) => t.file);
   if (format === 'json') return `${JSON.stringify(result, null, 2)}\n`;
   if (format === 'list') return files.length > 0 ? `${files.join('\n')}\n` : '';
-  if (result.all) return `${COMMAND[format].all.join(' ')}\n`;
+  if (runsEverything(result)) return `${COMMAND[format].all.join(' ')}\n`;
   if (files.length === 0) return 'true\n';
   const byProject = new Map<string, string[]>();
   for (const test of result.tests) {
@@ -35,7 +36,7 @@ export function renderSelection(result: SelectResult, format: SelectFormat): str
 
 /** Selected tests that another runner runs: the caller warns, since `format` was the user's choice. */
 export function otherRunners(result: SelectResult, format: SelectFormat): string[] {
-  if (format === 'list' || format === 'json' || result.all) return [];
+  if (format === 'list' || format === 'json' || runsEverything(result)) return [];
   return result.tests.filter((t) => t.runner !== undefined && t.runner !== format).map((t) => t.file);
 }
 

@@ -36,7 +36,7 @@ export async function readHistory(options: HistoryOptions): Promise<Map<string, 
 }
 
 /** A report names a file from the repository root or from its package folder. */
-function statsOf(history: ReadonlyMap<string, FileStats>, test: SelectedTest): FileStats | undefined {
+export function statsOf(history: ReadonlyMap<string, FileStats>, test: SelectedTest): FileStats | undefined {
   return (
     history.get(test.file) ??
     (test.project ? history.get(posix.relative(test.project, test.file)) : undefined)

@@ -1,5 +1,6 @@
 import { runTests } from '../runners/run.ts';
 import type { Project } from './projects.ts';
+import { runsEverything } from './shard.ts';
 import type { SelectResult } from './types.ts';
 
 export interface RunSelectionOptions {
@@ -34,13 +35,14 @@ export async function runSelection(
     options.log('testloop: no tests selected; nothing to run\n');
     return orphans.length > 0 ? 2 : 0;
   }
+  const runAll = runsEverything(result);
   let worst = 0;
   for (const [project, tests] of groups) {
     const label = `${project.runner!.name} in ${project.dir || '.'}`;
-    options.log(`testloop: running ${result.all ? 'all' : tests.length} test file(s) with ${label}\n`);
+    options.log(`testloop: running ${runAll ? 'all' : tests.length} test file(s) with ${label}\n`);
     // The runner starts from this process's environment; the adapter's own variables (NODE_OPTIONS for
     // ESM jest, coverage folders) must win over it, so nothing more is passed here.
-    const run = await runTests(project.info, project.runner!, result.all ? 'all' : tests);
+    const run = await runTests(project.info, project.runner!, runAll ? 'all' : tests);
     worst = Math.max(worst, run.exitCode);
   }
   return worst;

@@ -10,6 +10,7 @@ import { applyHistory, readHistory } from './history-priors.ts';
 import type { ProjectsCacheId } from './project-cache.ts';
 import { discoverProjects, type Project, projectOf, stampedProjects } from './projects.ts';
 import { isInert, isOpaqueToGraph, snapshotOwner } from './safety.ts';
+import { parseShard, type ShardSummary, shardTests } from './shard.ts';
 import { loadStamp, saveStamp, stampKey, unvouchedFingerprints } from './tree-stamp.ts';
 import type { SelectedTest, SelectResult } from './types.ts';
 import { walkToTests } from './walk.ts';
@@ -37,6 +38,11 @@ export interface SelectOptions {
   history?: string;
   env?: NodeJS.ProcessEnv;
   readStdin?: () => Promise<Buffer>;
+  /**
+   * Keep one part of the selection for this machine of a parallel CI job: `index/total` counting from 1,
+   * or `auto` from the CI's own variables (CircleCI, Buildkite, GitLab).
+   */
+  shard?: string;
 }
 
 /** Seeds for the reverse walk, and the tests chosen by rule rather than by the graph. */
@@ -61,6 +67,12 @@ export interface SelectionPlan {
 export async function planSelection(options: SelectOptions): Promise<SelectionPlan> {
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
+  const warnings: string[] = [];
+  // A bad --shard is a usage error before any work.
+  const shardSpec =
+    options.shard === undefined
+      ? undefined
+      : parseShard(options.shard, options.env ?? process.env, (text) => warnings.push(text));
   // Listing the working tree depends on neither the root nor the change: the git calls run at once.
   const listing = workingTree(cwd);
   // Awaited below; meanwhile a failure must not count as unhandled.
@@ -83,11 +95,11 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
     selected: ranked,
   } = await selection(root, listing, { changes, deleted, validate }, options);
   let selected = ranked;
-  const warnings: string[] = [];
   let historyFiles: number | undefined;
+  let history: Awaited<ReturnType<typeof readHistory>>;
   if (selected.length > 0) {
     try {
-      const history = await readHistory({
+      history = await readHistory({
         cwd,
         env: options.env ?? process.env,
         ...(options.history === undefined ? {} : { path: options.history }),
@@ -101,11 +113,18 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
       warnings.push(`test history not used: ${(error as Error).message}`);
     }
   }
+  let shard: ShardSummary | undefined;
+  if (shardSpec) {
+    const part = shardTests(root, selected, shardSpec, history);
+    selected = part.tests;
+    shard = part.summary;
+  }
   const result: SelectResult = {
     all: impact.all !== undefined,
     ...(impact.all === undefined ? {} : { reason: impact.all }),
     tests: selected,
     ignored: impact.ignored,
+    ...(shard === undefined ? {} : { shard }),
     ...(warnings.length > 0 ? { warnings } : {}),
     stats: {
       files: graph.stats.files,
@@ -115,6 +134,7 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
       changedFiles: changes.length,
       totalTests: tests.size,
       graphMs: graph.stats.ms,
+      unresolved: countUnresolved(graph),
       ...(historyFiles === undefined ? {} : { historyFiles }),
     },
   };
@@ -219,6 +239,12 @@ function selectIn(
     .map((t) => withOwner(t, tests))
     .sort((a, b) => b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return { projects, graph, tests, impact, selected };
+}
+
+function countUnresolved(graph: ModuleGraph): number {
+  let count = 0;
+  for (const specifiers of graph.unresolved.values()) count += specifiers.length;
+  return count;
 }
 
 async function changesOf(root: string, cwd: string, options: SelectOptions): Promise<ChangedPath[]> {
@@ -343,8 +369,8 @@ export function classifyChanges(
 
 /**
  * Files whose imports the graph cannot fully see: unparsable files, computed import()/require(), and
- * (when something was deleted or renamed) imports that no longer resolve. A removal alone seeds nothing
- * (its importers no longer have an edge to it), so it counts as a change of its package here.
+ * imports that resolve to no file. A removal alone seeds nothing (its importers no longer have an edge
+ * to it), so it counts as a change of its package here.
  */
 function addHiddenDependencies(
   impact: Impact,
@@ -363,10 +389,14 @@ function addHiddenDependencies(
       impact.seeds.set(file, `${file} imports a computed path that may load the changed code`);
     }
   }
-  if (removed.length > 0) {
-    for (const [file, specifiers] of graph.unresolved) {
-      if (!impact.seeds.has(file))
-        impact.seeds.set(file, `${file} imports ${specifiers[0]}, which no longer resolves`);
-    }
+  // An import that resolves to no file may stand for any file of the change (a computed alias, a
+  // package whose entry is an unbuilt dist/, a deleted module): the tests reaching its importer run.
+  for (const [file, specifiers] of graph.unresolved) {
+    if (impact.seeds.has(file)) continue;
+    const why =
+      removed.length > 0
+        ? 'which no longer resolves'
+        : 'which resolves to no file of the repository: what it loads is unknown';
+    impact.seeds.set(file, `${file} imports ${specifiers[0]}, ${why}`);
   }
 }

@@ -1,4 +1,5 @@
 import type { RunnerName } from '../runners/types.ts';
+import type { ShardSummary } from './shard.ts';
 
 export interface SelectedTest {
   /** Repository-relative path of the test file. */
@@ -18,6 +19,8 @@ export interface SelectResult {
   tests: SelectedTest[];
   /** Changed files that affect no test, each with why (documentation, lint config, …). */
   ignored: { file: string; reason: string }[];
+  /** With `shard`: this machine's part of the selection (`tests` holds only that part). */
+  shard?: ShardSummary;
   /** What the selection could not use (a test history that would not open), for stderr. */
   warnings?: string[];
   stats: {
@@ -28,6 +31,8 @@ export interface SelectResult {
     changedFiles: number;
     totalTests: number;
     graphMs: number;
+    /** Import specifiers that resolve to no file and are not packages: each widens the selection. */
+    unresolved: number;
     /** Test files the history had records for, when a history was read. */
     historyFiles?: number;
   };

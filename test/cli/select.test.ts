@@ -76,6 +76,7 @@ describe('testloop select: output formats and inputs', () => {
         changedFiles: 3,
         totalTests: 16,
         graphMs: expect.any(Number),
+        unresolved: 0,
       },
     });
   });

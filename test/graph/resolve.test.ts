@@ -293,3 +293,47 @@ describe('createResolver: aliases', () => {
     );
   });
 });
+
+describe('createResolver: workspace entries that are not built', () => {
+  it('a member sharing the root package’s name wins, and its unbuilt dist/ maps to src/index.ts', () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'testloop-resolve-same-name-')));
+    temps.push(root);
+    write(root, 'package.json', '{ "name": "lib", "private": true, "workspaces": ["packages/*"] }');
+    write(
+      root,
+      'packages/lib/package.json',
+      '{ "name": "lib", "main": "dist/index.cjs", "exports": { ".": { "import": "./dist/index.js" } } }',
+    );
+    write(root, 'packages/lib/src/index.ts', "export * from './chunk';\n");
+    write(root, 'packages/lib/src/chunk.ts', 'export const chunk = 1;\n');
+    write(root, 'packages/app/src/main.ts', "import { chunk } from 'lib';\n");
+    expectResolved(root, 'packages/app/src/main.ts', { lib: 'packages/lib/src/index.ts' });
+  });
+
+  it('a root entry that only requires its dist/ by NODE_ENV stands for src/index.ts', () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'testloop-resolve-stub-')));
+    temps.push(root);
+    write(root, 'package.json', '{ "name": "mono", "private": true, "workspaces": ["packages/*"] }');
+    write(root, 'packages/shared/package.json', '{ "name": "@s/shared", "main": "index.js" }');
+    write(
+      root,
+      'packages/shared/index.js',
+      "if (process.env.NODE_ENV === 'production') module.exports = require('./dist/shared.cjs.prod.js');\nelse module.exports = require('./dist/shared.cjs.js');\n",
+    );
+    write(root, 'packages/shared/src/index.ts', 'export const shared = 1;\n');
+    write(root, 'packages/other/package.json', '{ "name": "@s/other", "main": "index.js" }');
+    // A real entry that also requires build output is not a stub: it stays what it is.
+    write(
+      root,
+      'packages/other/index.js',
+      "const a = require('./dist/a.js');\nmodule.exports = { a, b: require('./helpers.js') };\n",
+    );
+    write(root, 'packages/other/helpers.js', 'module.exports = 2;\n');
+    write(root, 'packages/other/src/index.ts', 'export const other = 1;\n');
+    write(root, 'packages/app/src/main.ts', '');
+    expectResolved(root, 'packages/app/src/main.ts', {
+      '@s/shared': 'packages/shared/src/index.ts',
+      '@s/other': 'packages/other/index.js',
+    });
+  });
+});

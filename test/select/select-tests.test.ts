@@ -611,3 +611,74 @@ describe('selectTests: pnpm monorepo (monorepo fixture)', () => {
     );
   });
 });
+
+describe('selectTests: imports the graph cannot resolve (unbuilt-stub fixture)', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = fixtureRepo('unbuilt-stub');
+  });
+  afterEach(() => reset(repo));
+  afterAll(() => repo.remove());
+
+  it('maps a package entry that only requires its unbuilt dist/ to the package source (src/index.ts)', async () => {
+    expect(await select(repo, { changed: ['packages/shared/src/toDisplayString.ts'] })).toEqual(
+      some([
+        [
+          'packages/shared/__tests__/toDisplayString.spec.ts',
+          'imports packages/shared/src/toDisplayString.ts (changed)',
+        ],
+        [
+          'packages/runtime/__tests__/render.spec.ts',
+          'reaches packages/shared/src/toDisplayString.ts (changed) through packages/runtime/src/render.ts (3 imports away)',
+        ],
+      ]),
+    );
+  });
+
+  it('an unresolved import never narrows: the tests reaching its importer are selected, naming it', async () => {
+    commitChange(repo, () => {
+      repo.write('packages/runtime/src/legacy.ts', "export { format } from '@/helpers/format';\n");
+      repo.write(
+        'packages/runtime/__tests__/legacy.spec.ts',
+        "import { it } from 'vitest';\nimport { format } from '../src/legacy';\n\nit('formats', () => format);\n",
+      );
+    });
+    const result = await selectTests({
+      cwd: repo.dir,
+      env: {},
+      changed: ['packages/shared/src/toDisplayString.ts'],
+    });
+    expect(result.stats.unresolved).toBeGreaterThanOrEqual(1);
+    expect(result.tests.find((t) => t.file === 'packages/runtime/__tests__/legacy.spec.ts')?.reasons).toEqual(
+      [
+        'packages/runtime/src/legacy.ts imports @/helpers/format, which resolves to no file of the repository: what it loads is unknown (via packages/runtime/src/legacy.ts, 1 import away)',
+      ],
+    );
+    // Without the unresolved import, the same change leaves the test out.
+    repo.write('packages/runtime/src/legacy.ts', 'export const format = (): string => "";\n');
+    const narrowed = await selectTests({
+      cwd: repo.dir,
+      env: {},
+      changed: ['packages/shared/src/toDisplayString.ts'],
+    });
+    expect(narrowed.tests.map((t) => t.file)).not.toContain('packages/runtime/__tests__/legacy.spec.ts');
+  });
+
+  it('a folder named by path (new URL("./fixtures/", import.meta.url)) makes its files dependencies', async () => {
+    commitChange(repo, () => {
+      repo.write('packages/runtime/__tests__/fixtures/page.html', '<p>1</p>\n');
+      repo.write(
+        'packages/runtime/__tests__/snapshot.spec.ts',
+        "import { it } from 'vitest';\n\nconst folder = new URL('./fixtures/', import.meta.url);\nit('reads', () => folder);\n",
+      );
+    });
+    expect(await select(repo, { changed: ['packages/runtime/__tests__/fixtures/page.html'] })).toEqual(
+      some([
+        [
+          'packages/runtime/__tests__/snapshot.spec.ts',
+          'imports packages/runtime/__tests__/fixtures/page.html (changed)',
+        ],
+      ]),
+    );
+  });
+});
