@@ -47,6 +47,7 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   quarantine: '<file>',
   reports: '<file>',
   runId: '<id>',
+  shard: '<i/n|auto>',
   skip: '<step>',
   srcRoots: '<dir>',
   startedAt: '<iso-time>',

@@ -18,7 +18,10 @@ const HELP: CommandHelp = {
   examples: [
     ['testloop select --base origin/main', 'the tests a pull request can affect, one path per line'],
     ['testloop select src/cart.ts --format vitest', 'a ready vitest command line for the tests of one file'],
-    ['testloop select --base origin/main --run', "run the selection with each package's own runner"],
+    [
+      'testloop select --base origin/main --shard auto --run',
+      "run this CI machine's share of the selection with each package's own runner",
+    ],
   ],
   exitCodes: "0 done, 2 usage or input error; with --run, the runners' own exit status",
 };
