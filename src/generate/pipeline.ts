@@ -53,8 +53,13 @@ export interface GenerateOptions {
   cacheDir?: string;
   /** Write accepted tests (and stubs) next to the repository's tests. */
   write?: boolean;
-  /** Write accepted tests as a unified diff (new files only) to this path, relative to cwd. */
+  /** Write accepted tests (and skeletons) as a unified diff (new files only) to this path, relative to cwd. */
   patch?: string;
+  /**
+   * Files and folders this run writes besides the patch (relative to cwd): never counted as changes, like
+   * everything testloop writes by default (see git/own-outputs.ts).
+   */
+  ownOutputs?: string[];
   /** Longest single runner process (default 120 000, or the budget when smaller). */
   runTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
