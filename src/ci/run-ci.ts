@@ -137,7 +137,7 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
       value,
       detail:
         engine === 'stub'
-          ? `${value.stubs.length} test skeleton(s) (offline, no endpoint configured)`
+          ? `${value.stubs.length} test skeleton(s) (offline, no endpoint configured)${value.patch !== undefined && value.stubs.length > 0 ? ` in ${value.patch}` : ''}`
           : `${value.accepted.length} accepted of ${value.stats.targets} target(s)${value.llmError ? `; model endpoint failed: ${value.llmError.message}` : ''}`,
     };
   });

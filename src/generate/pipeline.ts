@@ -186,7 +186,8 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         }
         if (output.stub) {
           stubs.set(state, { code: output.code, todos: (output.code.match(/\.todo\(/g) ?? []).length });
-          log(`testloop: ${id}: stub with ${stubs.get(state)!.todos} todo(s) → ${context.testFile}`);
+          // Where it ends up (a file, the patch, or nowhere) is said once the run is over.
+          log(`testloop: ${id}: skeleton with ${stubs.get(state)!.todos} todo(s) for ${context.testFile}`);
           return;
         }
         code = output.code;
@@ -333,23 +334,22 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   if (result.accepted.length > 0 && result.usage.promptTokens > 0)
     result.stats.promptTokensPerAccepted = Math.round(result.usage.promptTokens / result.accepted.length);
 
-  const newFiles = states.flatMap((state) => {
-    const code = accepted.get(state)?.code;
-    return code === undefined ? [] : [{ path: state.context.testFile, content: code }];
-  });
+  const filesOf = (codes: ReadonlyMap<TargetState, { code: string }>) =>
+    states.flatMap((state) => {
+      const code = codes.get(state)?.code;
+      return code === undefined ? [] : [{ path: state.context.testFile, content: code }];
+    });
+  // Skeletons go where accepted tests go: they are new test files the user fills in.
+  const newFiles = filesOf(accepted);
+  const stubFiles = filesOf(stubs);
   if (options.patch !== undefined) {
     const patchPath = resolve(cwd, options.patch);
-    await writeFileAtomic(patchPath, newFilesPatch(root, newFiles));
+    await writeFileAtomic(patchPath, newFilesPatch(root, [...newFiles, ...stubFiles]));
     const rel = relative(root, patchPath);
     result.patch = rel.startsWith('..') || isAbsolute(rel) ? patchPath : rel.split(sep).join('/');
   }
-  if (options.write) {
-    const stubFiles = states.flatMap((state) => {
-      const code = stubs.get(state)?.code;
-      return code === undefined ? [] : [{ path: state.context.testFile, content: code }];
-    });
-    result.written = await writeNewFiles(root, [...newFiles, ...stubFiles]);
-  }
+  if (options.write) result.written = await writeNewFiles(root, [...newFiles, ...stubFiles]);
+  if (stubFiles.length > 0) log(`testloop: ${describeStubOutput(stubFiles.length, result)}`);
   if (skipped.length > 0) result.skipped = skipped;
   if (warnings.length > 0) result.warnings = warnings;
   result.stats.ms = Math.round(performance.now() - started);
@@ -362,6 +362,17 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
       state.reason = reason;
     }
   }
+}
+
+/** Where the skeletons of a run went: written, in the patch, or nowhere yet. */
+function describeStubOutput(count: number, result: GenerateResult): string {
+  const where = [
+    ...(result.written ? ['written beside the tests'] : []),
+    ...(result.patch === undefined ? [] : [`in the patch ${result.patch}`]),
+  ];
+  return where.length > 0
+    ? `${count} test skeleton(s) ${where.join(' and ')}`
+    : `${count} test skeleton(s) not written: pass --write or --patch <file> to keep them`;
 }
 
 /** A line that says what went wrong, rather than which test it was. */

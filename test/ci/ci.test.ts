@@ -97,6 +97,47 @@ describe('testloop ci on a vitest repository', () => {
     expect(again.result!.triage!.stats.runs).toBe(2);
   });
 
+  it('writes the skeletons into its patch, names it, and its own outputs are no change to the next run', () => {
+    const app = featureBranch('vitest-app', { 'src/pricing.ts': pricing() + BULK });
+    // Every report inside the repository, and no .gitignore entry for .testloop/: nothing hides them.
+    const args = [
+      'ci',
+      '--base',
+      'main',
+      '--format',
+      'text',
+      '--format',
+      'json:ci.json',
+      '--format',
+      'html:report',
+    ];
+    const first = runTestloop(args, { cwd: app.dir, env: { CI: 'true' } });
+    expect(first.status, first.stderr).toBe(0);
+    const patchPath = '.testloop/ci/generated-tests.patch';
+    const patch = readFileSync(join(app.dir, patchPath), 'utf8');
+    const firstResult = JSON.parse(readFileSync(join(app.dir, 'ci.json'), 'utf8')) as CiResult;
+    const [stub] = firstResult.generate!.stubs;
+    expect(firstResult.generate!.patch).toBe(patchPath);
+    expect(patch).toContain(`new file mode 100644\n--- /dev/null\n+++ b/${stub!.testFile}\n`);
+    expect(patch).toContain("+  it.todo('");
+    expect(first.stdout).toContain(`test skeletons to fill in (1): patch ${patchPath}`);
+    expect(first.stdout).toContain(`1 test skeleton(s) (offline, no endpoint configured) in ${patchPath}`);
+    expect(first.stderr).not.toContain('→');
+    app.git('apply', '--check', patchPath);
+
+    // As a user would after a run: everything committed, reports included.
+    app.git('add', '-A');
+    app.git('commit', '-qm', 'after a run');
+    const second = runTestloop(args, { cwd: app.dir, env: { CI: 'true' } });
+    expect(second.status, second.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(app.dir, 'ci.json'), 'utf8')) as CiResult;
+    expect(result.selection!.ignored).toEqual([]);
+    expect(result.selection!.stats.changedFiles).toBe(1);
+    expect(result.selection!.tests.map((t) => t.file)).toEqual(['src/pricing.test.ts']);
+    expect(result.gaps!.files.map((f) => f.path)).toEqual(['src/pricing.ts']);
+    expect(result.generate!.stubs.map((s) => s.testFile)).toEqual([stub!.testFile]);
+  });
+
   it('fails with the tests, reporting the same failing tests as the full suite', () => {
     const broken = pricing().replace('sum + item.price * item.quantity', 'sum + item.price');
     const app = featureBranch('vitest-app', { 'src/pricing.ts': broken });

@@ -6,6 +6,7 @@ import { generateTests } from '../../src/generate/pipeline.ts';
 import { runnerByName } from '../../src/runners/registry.ts';
 import { runTests } from '../../src/runners/run.ts';
 import type { RunnerName } from '../../src/runners/types.ts';
+import { runTestloop } from '../helpers/cli.ts';
 import { type App, copyApp } from './apps.ts';
 
 const apps: App[] = [];
@@ -123,5 +124,40 @@ describe('stub engine: honest skeletons when no model is configured', () => {
     expect(result.funnel.generated).toBe(0);
     expect(result.written).toBeUndefined();
     expect(app.status()).toEqual([]);
+  });
+
+  it('puts the skeletons in the patch as new files, and says where they are', async () => {
+    const app = copyApp('vitest-app');
+    apps.push(app);
+    const run = runTestloop(
+      [
+        'generate',
+        '--target',
+        'src/price.ts:discount',
+        '--target',
+        'src/price.ts:price',
+        '--patch',
+        'out/tests.patch',
+      ],
+      { cwd: app.dir },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /^Patch: out\/tests\.patch \(2 new file\(s\), 2 of them test skeleton\(s\)\)$/m,
+    );
+    expect(run.stderr).toMatch(/^testloop: 2 test skeleton\(s\) in the patch out\/tests\.patch$/m);
+    expect(run.stderr).not.toMatch(/→/);
+    const patch = readFileSync(join(app.dir, 'out/tests.patch'), 'utf8');
+    expect(patch.match(/^new file mode/gm)).toHaveLength(2);
+    // The patch adds exactly the skeletons --write would write.
+    app.git('apply', 'out/tests.patch');
+    expect(app.status().sort()).toEqual([
+      '?? out/tests.patch',
+      '?? src/price.discount.generated.test.ts',
+      '?? src/price.price.generated.test.ts',
+    ]);
+    expect(readFileSync(join(app.dir, 'src/price.discount.generated.test.ts'), 'utf8')).toBe(
+      cases[0]!.expected,
+    );
   });
 });
