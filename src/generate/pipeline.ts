@@ -11,6 +11,7 @@ import { parseSource } from './ast.ts';
 import { buildContext } from './context.ts';
 import { newFilesPatch, writeNewFiles } from './output.ts';
 import { createEngine, createValidatorFor, targetsOf } from './setup.ts';
+import { discoverableMirrors } from './test-layout.ts';
 import type { CandidateValidator, GenerateResult, Stage, TestContext, TestEngine } from './types.ts';
 import type { ValidatorOptions } from './validate.ts';
 
@@ -114,11 +115,12 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
     return sources.get(file);
   };
   const reserved = new Set<string>();
+  const mirrors = await discoverableMirrors(projects, collected.targets);
   const states: TargetState[] = collected.targets.map((target) => {
     const project = projectOf(projects, target.file);
     const parsed = parseSource(target.file, readSource(target.file) ?? '');
     return {
-      context: buildContext({ root, project, target, parsed, files: fileSet, reserved }),
+      context: buildContext({ root, project, target, parsed, files: fileSet, reserved, mirrors }),
       promptTokens: 0,
     };
   });

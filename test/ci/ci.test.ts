@@ -138,6 +138,49 @@ describe('testloop ci on a vitest repository', () => {
     expect(result.generate!.stubs.map((s) => s.testFile)).toEqual([stub!.testFile]);
   });
 
+  it("puts only the change's uncovered behaviour in a skeleton, not the function around it", () => {
+    // On main, a longer total() that the tests run through; the change adds one line to it whose
+    // callback no test calls (every test item has a name): the one gap of the function.
+    const longTotal = (extra: string) =>
+      pricing().replace(
+        '  return items.reduce((sum, item) => sum + item.price * item.quantity, 0);',
+        [
+          '  let sum = 0;',
+          '  for (const item of items) {',
+          '    if (item.quantity > 0) {',
+          '      sum += item.price * item.quantity;',
+          '    } else {',
+          '      sum += 0;',
+          '    }',
+          '  }',
+          extra,
+          '  return sum;',
+        ].join('\n'),
+      );
+    const app = copyFixtureApp(FIXTURES, 'vitest-app');
+    apps.push(app);
+    writeFileSync(join(app.dir, 'src/pricing.ts'), longTotal('  const sorted = [...items];'));
+    app.git('commit', '-qam', 'a longer total');
+    app.git('checkout', '-qb', 'feature');
+    writeFileSync(
+      join(app.dir, 'src/pricing.ts'),
+      longTotal('  const unnamed = items.filter((item) => !item.name).map((item) => item.price);'),
+    );
+    app.git('commit', '-qam', 'feature work');
+    const { status, stderr, result } = ci(app, []);
+    expect(status, stderr).toBe(0);
+    const line = 16;
+    expect(result!.gaps!.gaps).toEqual([
+      expect.objectContaining({ file: 'src/pricing.ts', kind: 'function', start: line, end: line }),
+    ]);
+    expect(result!.generate!.stubs).toEqual([
+      { target: 'src/pricing.ts:total', testFile: 'src/pricing.total.generated.test.ts', todos: 1 },
+    ]);
+    const patch = readFileSync(join(app.dir, '.testloop/ci/generated-tests.patch'), 'utf8');
+    expect(patch.match(/it\.todo\(/g)).toHaveLength(1);
+    expect(patch).toContain(`+  it.todo('runs line ${line}: const unnamed = items.filter(`);
+  });
+
   it('fails with the tests, reporting the same failing tests as the full suite', () => {
     const broken = pricing().replace('sum + item.price * item.quantity', 'sum + item.price');
     const app = featureBranch('vitest-app', { 'src/pricing.ts': broken });

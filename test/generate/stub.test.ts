@@ -161,3 +161,42 @@ describe('stub engine: honest skeletons when no model is configured', () => {
     );
   });
 });
+
+describe('stub engine: where a skeleton goes', () => {
+  const place = async (extra: Record<string, string> = {}) => {
+    const app = copyApp('layout-vitest', extra);
+    apps.push(app);
+    const target = 'src/generate/driver/child.ts:childArgs';
+    const result = await generateTests({ cwd: app.dir, targets: [target], write: true, env: {} });
+    const testFile = result.stubs[0]!.testFile;
+    expect(result.written).toEqual([testFile]);
+    // The runner finds it where it was put: it runs, as todos.
+    const project = {
+      root: app.dir,
+      dir: app.dir,
+      packageJson: JSON.parse(readFileSync(join(app.dir, 'package.json'), 'utf8')),
+      files: app.git('ls-files', '--others', '--cached', '--exclude-standard').split('\n'),
+    };
+    const run = await runTests(project, runnerByName('vitest')!, [testFile], {
+      output: 'capture',
+      timeoutMs: 60_000,
+    });
+    expect(run.exitCode, run.output).toBe(0);
+    expect(stripVTControlCharacters(run.output ?? '')).toMatch(/Tests\s+1 todo \(1\)/);
+    return { testFile, code: readFileSync(join(app.dir, testFile), 'utf8') };
+  };
+
+  it('in the tests folder that mirrors the source, not a far test folder that sorts first', async () => {
+    const { testFile, code } = await place();
+    expect(testFile).toBe('test/generate/driver/child.childArgs.generated.test.ts');
+    expect(code).toContain("import { childArgs } from '../../../src/generate/driver/child.ts';");
+  });
+
+  it("beside the nearest test when the runner's patterns would miss the mirrored folder", async () => {
+    const config =
+      "import { defineConfig } from 'vitest/config';\n\nexport default defineConfig({ test: { include: ['test/*/*.test.ts'] } });\n";
+    const { testFile, code } = await place({ 'vitest.config.ts': config });
+    expect(testFile).toBe('test/generate/child.childArgs.generated.test.ts');
+    expect(code).toContain("import { childArgs } from '../../src/generate/driver/child.ts';");
+  });
+});
