@@ -2,6 +2,12 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GapsResult } from '../gaps/types.ts';
 import { type Revisions, repositoryRoot, resolveRevisions } from '../git/base.ts';
+import {
+  absoluteOutputs,
+  historyStoreFiles,
+  ownOutputMatcher,
+  withoutOwnOutputs,
+} from '../git/own-outputs.ts';
 import type { Project } from '../select/projects.ts';
 import type { TriageResult } from '../triage/types.ts';
 import { evaluateGates } from './gates.ts';
@@ -45,6 +51,12 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
   const root = revisions?.root ?? (await repositoryRoot(cwd));
   const outDir = join(root, CI_OUT_DIR);
   await rm(outDir, { recursive: true, force: true });
+  // What this run writes is never a change to it (the steps below run from the root: absolute paths).
+  const ownOutputs = absoluteOutputs(cwd, [
+    ...(options.ownOutputs ?? []),
+    ...(options.patch === undefined ? [] : [options.patch]),
+    ...historyStoreFiles(options.history),
+  ]);
   const needBase = (): Revisions => {
     if (revisions === undefined) throw revisionError;
     return revisions;
@@ -54,10 +66,10 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
   let changedFiles: string[] = [];
   const selection = await steps.run('select', async () => {
     const { planSelection } = await import('../select/select-tests.ts');
-    const plan = await planSelection({ cwd: root, base: needBase().base, env });
+    const plan = await planSelection({ cwd: root, base: needBase().base, env, ownOutputs });
     projects = plan.projects;
     const { result } = plan;
-    changedFiles = await changedPaths(root, needBase().base);
+    changedFiles = await changedPaths(root, needBase().base, ownOutputs);
     return {
       value: result,
       detail: result.all
@@ -71,7 +83,7 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
     async () => {
       projects ??= await allProjects(root);
       if (changedFiles.length === 0 && revisions !== undefined)
-        changedFiles = await changedPaths(root, revisions.base);
+        changedFiles = await changedPaths(root, revisions.base, ownOutputs);
       const value = await runSelected(skip.has('select') ? undefined : selection, projects, {
         root,
         outDir,
@@ -94,6 +106,7 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
       base: needBase().base,
       ...(coverage.length > 0 ? { coverage } : {}),
       allowEmpty: true,
+      ownOutputs,
       env,
     });
     return { value, detail: describeGaps(value) };
@@ -116,6 +129,7 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
         ? { budgetMs: Math.max(1_000, budget - Math.min(RESERVE_MS, budget / 4)) }
         : {}),
       patch: options.patch ?? `${CI_OUT_DIR}/generated-tests.patch`,
+      ownOutputs,
       env: options.llm?.apiKey ? { ...env, TESTLOOP_LLM_API_KEY: options.llm.apiKey } : env,
       log: (line) => log(line),
     });
@@ -123,7 +137,7 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
       value,
       detail:
         engine === 'stub'
-          ? `${value.stubs.length} test skeleton(s) (offline, no endpoint configured)`
+          ? `${value.stubs.length} test skeleton(s) (offline, no endpoint configured)${value.patch !== undefined && value.stubs.length > 0 ? ` in ${value.patch}` : ''}`
           : `${value.accepted.length} accepted of ${value.stats.targets} target(s)${value.llmError ? `; model endpoint failed: ${value.llmError.message}` : ''}`,
     };
   });
@@ -195,9 +209,13 @@ async function allProjects(root: string): Promise<Project[]> {
   return discoverProjects(root, await trackedFiles(root));
 }
 
-async function changedPaths(root: string, base: string): Promise<string[]> {
+async function changedPaths(root: string, base: string, ownOutputs: readonly string[]): Promise<string[]> {
   const { changedPathsSince } = await import('../git/changed-paths.ts');
-  return (await changedPathsSince(root, base)).filter((c) => c.status !== 'deleted').map((c) => c.path);
+  const changes = withoutOwnOutputs(
+    await changedPathsSince(root, base),
+    ownOutputMatcher(root, root, ownOutputs),
+  );
+  return changes.filter((c) => c.status !== 'deleted').map((c) => c.path);
 }
 
 function describeRun(run: CiTestRun): string {

@@ -133,6 +133,11 @@ export interface CiOptions {
   patch?: string;
   /** History store path or PostgreSQL URL (else TESTLOOP_DATABASE_URL or .testloop/history.db). */
   history?: string;
+  /**
+   * Files and folders this run writes besides its own (the `--format kind:path` files, the HTML folder),
+   * relative to cwd: never counted as changes, like `.testloop/`, the patch and the history.
+   */
+  ownOutputs?: string[];
   /** Lines from inside the steps (which runner runs what, generation progress); the CLI passes stderr. */
   log?: (line: string) => void;
   /** Each step as it starts and as it ends (the CLI prints one progress line per step). */

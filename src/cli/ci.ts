@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { progressLines } from '../ci/progress.ts';
 import { runCi } from '../ci/run-ci.ts';
 import type { CiResult, CiStepName } from '../ci/types.ts';
@@ -90,6 +90,10 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
       : { llm: { baseUrl: options.baseUrl, ...(options.model ? { model: options.model } : {}) } }),
     ...(options.patch === undefined ? {} : { patch: options.patch }),
     ...(options.history === undefined ? {} : { history: options.history }),
+    // The reports written after the run are never a change to the next one.
+    ownOutputs: formats.flatMap((f) =>
+      f.path === undefined ? [] : [f.kind === 'html' ? join(f.path, 'index.html') : f.path],
+    ),
     log: (line) => io.stderr(line.endsWith('\n') ? line : `${line}\n`),
     onStepStart: (name) => {
       if (name === 'run' || name === 'generate') io.stderr(progress.start(name));

@@ -99,6 +99,11 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
     ...(options.cacheDir === undefined ? {} : { cacheDir: resolve(cwd, options.cacheDir) }),
     ...(options.write === undefined ? {} : { write: options.write }),
     ...(options.patch === undefined ? {} : { patch: options.patch }),
+    // Reports and the reply cache this run writes are never a change to the next one.
+    ownOutputs: [
+      ...formats.flatMap((f) => (f.path === undefined ? [] : [f.path])),
+      ...(options.cacheDir === undefined ? [] : [`${options.cacheDir}/`]),
+    ],
   });
 
   const context = {

@@ -4,6 +4,7 @@ import { mapCoverageToRepository } from '../coverage/paths.ts';
 import { TestloopError } from '../errors.ts';
 import { repositoryRoot, resolveRevisions } from '../git/base.ts';
 import { diffAgainst, readDiffFile, trackedFiles } from '../git/diff.ts';
+import { ownOutputMatcher, withoutOwnOutputs } from '../git/own-outputs.ts';
 import type { ChangedFile } from '../git/types.ts';
 import { readStdin } from '../util/stdin.ts';
 import { fileGaps, gapsOf, totalsOf } from './compute.ts';
@@ -25,6 +26,11 @@ export interface FindGapsOptions {
   /** An empty diff is an error unless this is set (a rerun on the base branch itself, say). */
   allowEmpty?: boolean;
   maxDiffBytes?: number;
+  /**
+   * Files and folders this run writes (relative to cwd): never counted as changes, nor is anything
+   * testloop writes by default (see git/own-outputs.ts).
+   */
+  ownOutputs?: string[];
   env?: NodeJS.ProcessEnv;
   readStdin?: () => Promise<Buffer>;
 }
@@ -58,7 +64,7 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
     srcRoots: options.srcRoots ?? [],
   });
   loading.catch(() => {}); // its error is reported when awaited below, after any diff error
-  const changes = await diffing;
+  const changes = withoutOwnOutputs(await diffing, ownOutputMatcher(root, cwd, options.ownOutputs));
   if (changes.length === 0 && !options.allowEmpty) {
     throw new TestloopError(
       'TESTLOOP_EMPTY_DIFF',

@@ -195,6 +195,25 @@ export function forEachChild(node: Node, visit: (child: Node) => void): void {
   }
 }
 
+/**
+ * The function a coverage report names by its first line: the outermost one starting there (a nested
+ * callback included), else the innermost one around the line.
+ */
+export function functionAt(parsed: ParsedSource, line: number): Node | undefined {
+  let startingHere: Node | undefined;
+  let around: Node | undefined;
+  const visit = (node: Node): void => {
+    if (parsed.lineOf(node.start) > line || parsed.lineOf(node.end - 1) < line) return;
+    if (FUNCTION.has(node.type) && node.body) {
+      if (parsed.lineOf(node.start) === line) startingHere ??= node;
+      around = node;
+    }
+    forEachChild(node, visit);
+  };
+  visit(parsed.program);
+  return startingHere ?? around;
+}
+
 /** Innermost unit containing `line`. */
 export function unitAt(units: readonly Unit[], line: number): Unit | undefined {
   let best: Unit | undefined;

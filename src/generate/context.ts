@@ -4,7 +4,10 @@ import type { Project } from '../select/projects.ts';
 import type { ParsedSource } from './ast.ts';
 import { listExports } from './exports.ts';
 import { importSpecifier, inferExtensionStyle, inferModuleStyle } from './module-style.ts';
+import { mirrorDir, nearestTest, testsByName } from './test-layout.ts';
 import type { GenerateTarget, TestContext } from './types.ts';
+
+export { nearestTest };
 
 export const UNCOVERED_MARK = ' /* ❌ not covered */';
 /** Lines of the example test kept in the prompt. */
@@ -22,6 +25,11 @@ export interface ContextInput {
   files: ReadonlySet<string>;
   /** Test files already chosen in this run; the new one is added. */
   reserved: Set<string>;
+  /**
+   * Mirror folders the runner is known to find new tests in (see discoverableMirrors): a target whose
+   * source has no test of its own gets its test there rather than beside the nearest test.
+   */
+  mirrors?: ReadonlySet<string>;
 }
 
 /** Everything the engine sees for one target, kept small. */
@@ -31,7 +39,11 @@ export function buildContext(input: ContextInput): TestContext {
   const tests = project.discovery?.tests ?? [];
   const nearest = nearestTest(target.file, tests);
   const example = nearest === undefined ? undefined : readExample(root, nearest);
-  const testFile = testFilePath(target, nearest, input.files, input.reserved);
+  // A source with a test of its own gets the new test beside that one.
+  const mirror =
+    nearest === undefined || testsByName(target.file, nearest) ? undefined : mirrorDir(target.file, nearest);
+  const place = mirror !== undefined && input.mirrors?.has(mirror) ? mirror : undefined;
+  const testFile = testFilePath(target, nearest, input.files, input.reserved, place);
   input.reserved.add(testFile);
   const moduleStyle = inferModuleStyle(example, testFile, project.info.packageJson.type, runner);
   const tsconfigDirs = [...new Set([project.dir, ''])];
@@ -81,40 +93,18 @@ export function markSource(text: string, target: GenerateTarget): string {
   return out.join('\n');
 }
 
-const STEM = /^(.*?)(?:[.\-_](?:test|spec)s?)?\.[cm]?[jt]sx?$/i;
-
-/** The test of this source by name (`sum.test.ts` for `sum.ts`), else the one fewest folders away. */
-export function nearestTest(source: string, tests: readonly string[]): string | undefined {
-  const stem = STEM.exec(posix.basename(source))?.[1];
-  const dir = posix.dirname(source).split('/');
-  let best: string | undefined;
-  let bestScore = Number.POSITIVE_INFINITY;
-  for (const test of tests) {
-    const testDir = posix.dirname(test).split('/');
-    let shared = 0;
-    while (shared < dir.length && shared < testDir.length && dir[shared] === testDir[shared]) shared++;
-    const distance = dir.length - shared + (testDir.length - shared);
-    const generated = test.includes('.generated.') ? 500 : 0;
-    const score = (STEM.exec(posix.basename(test))?.[1] === stem ? 0 : 1000) + generated + distance;
-    if (score < bestScore || (score === bestScore && best !== undefined && test < best)) {
-      best = test;
-      bestScore = score;
-    }
-  }
-  return best;
-}
-
 /**
- * `<name>.<symbol>.generated.test.<ext>` beside the nearest existing test (beside the source when there is
- * none): the suffix and extension follow that test, so the runner's own include patterns pick it up.
+ * `<name>.<symbol>.generated.test.<ext>` in `dir`, by default beside the nearest existing test (beside the
+ * source when there is none): the suffix and extension follow that test, so the runner's own include
+ * patterns pick it up.
  */
 export function testFilePath(
   target: GenerateTarget,
   nearest: string | undefined,
   files: ReadonlySet<string>,
   reserved: ReadonlySet<string>,
+  dir = posix.dirname(nearest ?? target.file),
 ): string {
-  const dir = posix.dirname(nearest ?? target.file);
   const sourceName = posix.basename(target.file);
   const stem = sourceName.replace(/\.[cm]?[jt]sx?$/i, '');
   const kind = nearest !== undefined && /[.\-_]spec\.[cm]?[jt]sx?$/i.test(nearest) ? 'spec' : 'test';

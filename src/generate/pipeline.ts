@@ -11,6 +11,7 @@ import { parseSource } from './ast.ts';
 import { buildContext } from './context.ts';
 import { newFilesPatch, writeNewFiles } from './output.ts';
 import { createEngine, createValidatorFor, targetsOf } from './setup.ts';
+import { discoverableMirrors } from './test-layout.ts';
 import type { CandidateValidator, GenerateResult, Stage, TestContext, TestEngine } from './types.ts';
 import type { ValidatorOptions } from './validate.ts';
 
@@ -53,8 +54,13 @@ export interface GenerateOptions {
   cacheDir?: string;
   /** Write accepted tests (and stubs) next to the repository's tests. */
   write?: boolean;
-  /** Write accepted tests as a unified diff (new files only) to this path, relative to cwd. */
+  /** Write accepted tests (and skeletons) as a unified diff (new files only) to this path, relative to cwd. */
   patch?: string;
+  /**
+   * Files and folders this run writes besides the patch (relative to cwd): never counted as changes, like
+   * everything testloop writes by default (see git/own-outputs.ts).
+   */
+  ownOutputs?: string[];
   /** Longest single runner process (default 120 000, or the budget when smaller). */
   runTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
@@ -109,11 +115,12 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
     return sources.get(file);
   };
   const reserved = new Set<string>();
+  const mirrors = await discoverableMirrors(projects, collected.targets);
   const states: TargetState[] = collected.targets.map((target) => {
     const project = projectOf(projects, target.file);
     const parsed = parseSource(target.file, readSource(target.file) ?? '');
     return {
-      context: buildContext({ root, project, target, parsed, files: fileSet, reserved }),
+      context: buildContext({ root, project, target, parsed, files: fileSet, reserved, mirrors }),
       promptTokens: 0,
     };
   });
@@ -181,7 +188,8 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         }
         if (output.stub) {
           stubs.set(state, { code: output.code, todos: (output.code.match(/\.todo\(/g) ?? []).length });
-          log(`testloop: ${id}: stub with ${stubs.get(state)!.todos} todo(s) → ${context.testFile}`);
+          // Where it ends up (a file, the patch, or nowhere) is said once the run is over.
+          log(`testloop: ${id}: skeleton with ${stubs.get(state)!.todos} todo(s) for ${context.testFile}`);
           return;
         }
         code = output.code;
@@ -328,23 +336,22 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   if (result.accepted.length > 0 && result.usage.promptTokens > 0)
     result.stats.promptTokensPerAccepted = Math.round(result.usage.promptTokens / result.accepted.length);
 
-  const newFiles = states.flatMap((state) => {
-    const code = accepted.get(state)?.code;
-    return code === undefined ? [] : [{ path: state.context.testFile, content: code }];
-  });
+  const filesOf = (codes: ReadonlyMap<TargetState, { code: string }>) =>
+    states.flatMap((state) => {
+      const code = codes.get(state)?.code;
+      return code === undefined ? [] : [{ path: state.context.testFile, content: code }];
+    });
+  // Skeletons go where accepted tests go: they are new test files the user fills in.
+  const newFiles = filesOf(accepted);
+  const stubFiles = filesOf(stubs);
   if (options.patch !== undefined) {
     const patchPath = resolve(cwd, options.patch);
-    await writeFileAtomic(patchPath, newFilesPatch(root, newFiles));
+    await writeFileAtomic(patchPath, newFilesPatch(root, [...newFiles, ...stubFiles]));
     const rel = relative(root, patchPath);
     result.patch = rel.startsWith('..') || isAbsolute(rel) ? patchPath : rel.split(sep).join('/');
   }
-  if (options.write) {
-    const stubFiles = states.flatMap((state) => {
-      const code = stubs.get(state)?.code;
-      return code === undefined ? [] : [{ path: state.context.testFile, content: code }];
-    });
-    result.written = await writeNewFiles(root, [...newFiles, ...stubFiles]);
-  }
+  if (options.write) result.written = await writeNewFiles(root, [...newFiles, ...stubFiles]);
+  if (stubFiles.length > 0) log(`testloop: ${describeStubOutput(stubFiles.length, result)}`);
   if (skipped.length > 0) result.skipped = skipped;
   if (warnings.length > 0) result.warnings = warnings;
   result.stats.ms = Math.round(performance.now() - started);
@@ -357,6 +364,17 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
       state.reason = reason;
     }
   }
+}
+
+/** Where the skeletons of a run went: written, in the patch, or nowhere yet. */
+function describeStubOutput(count: number, result: GenerateResult): string {
+  const where = [
+    ...(result.written ? ['written beside the tests'] : []),
+    ...(result.patch === undefined ? [] : [`in the patch ${result.patch}`]),
+  ];
+  return where.length > 0
+    ? `${count} test skeleton(s) ${where.join(' and ')}`
+    : `${count} test skeleton(s) not written: pass --write or --patch <file> to keep them`;
 }
 
 /** A line that says what went wrong, rather than which test it was. */

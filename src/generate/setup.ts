@@ -45,6 +45,7 @@ export async function targetsOf(
     allowEmpty: true,
     ...(options.base === undefined ? {} : { base: options.base }),
     ...(options.coverage === undefined ? {} : { coverage: options.coverage }),
+    ownOutputs: [...(options.ownOutputs ?? []), ...(options.patch === undefined ? [] : [options.patch])],
   });
   warnings.push(...gaps.warnings);
   return collectTargets({ root, projects, gaps });

@@ -4,7 +4,7 @@ import type { FileCoverage } from '../coverage/types.ts';
 import { TestloopError } from '../errors.ts';
 import type { GapsResult } from '../gaps/types.ts';
 import { type Project, projectOf } from '../select/projects.ts';
-import { executableLines, type ParsedSource, parseSource, unitAt } from './ast.ts';
+import { executableLines, functionAt, type ParsedSource, parseSource, unitAt } from './ast.ts';
 import type { GenerateTarget } from './types.ts';
 
 export interface SkippedTarget {
@@ -33,8 +33,10 @@ export function unsupportedReason(file: string, projects: readonly Project[]): s
 
 /**
  * Groups a file's uncovered lines by the function around them (one target per function; lines outside
- * every function form one top-level target). A function no test calls whose changed lines are not
- * measured still becomes a target, with its body's executable lines.
+ * every function form one top-level target). A changed function no test calls, with none of its
+ * uncovered changed lines among `uncoveredLines`, adds its own body's executable lines (its first line
+ * when it has none) to the target around it: that function only, never the rest of the function it sits
+ * in, which the change did not touch.
  */
 export function groupUncovered(
   file: string,
@@ -59,15 +61,19 @@ export function groupUncovered(
     }
     return target;
   };
-  for (const line of uncoveredLines) {
+  const add = (line: number): void => {
     const unit = unitAt(parsed.units, line);
     if (unit) targetOf(unit).uncoveredLines.push(line);
     else topLevel.push(line);
-  }
+  };
+  for (const line of uncoveredLines) add(line);
   for (const fn of uncoveredFunctions) {
-    const unit = unitAt(parsed.units, fn.line);
-    if (!unit || byUnit.has(unit.symbol)) continue;
-    targetOf(unit).uncoveredLines.push(...executableLines(unit.fn, parsed.lineOf));
+    const node = functionAt(parsed, fn.line);
+    const start = node ? parsed.lineOf(node.start) : fn.line;
+    const end = node ? parsed.lineOf(node.end - 1) : fn.line;
+    if (uncoveredLines.some((line) => line >= start && line <= end)) continue;
+    const body = node ? executableLines(node, parsed.lineOf) : [];
+    for (const line of body.length > 0 ? body : [fn.line]) add(line);
   }
   const targets = [...byUnit.values()];
   if (topLevel.length > 0) {

@@ -91,7 +91,10 @@ export interface GenerateResult {
   discarded: { target: string; stage: Stage; reason: string }[];
   /** Targets never tried: not a source file, no runner, already covered, or no budget left. */
   skipped?: { target: string; reason: string }[];
-  /** Offline skeletons (stub engine): written only with --write, never counted as coverage. */
+  /**
+   * Offline skeletons (stub engine): new test files like accepted tests (written with --write, in the
+   * patch with --patch), never run for coverage nor counted in the funnel.
+   */
   stubs: { target: string; testFile: string; todos: number }[];
   /** TestGen-LLM's funnel over targets: each counts at every stage up to the furthest its candidates got. */
   funnel: Record<Stage, number>;
@@ -111,7 +114,10 @@ export interface GenerateResult {
     /** Candidates validated, repairs included. */
     candidates?: number;
   };
-  /** Written files (with write), repository-relative; the patch path (with patch), repository-relative inside it. */
+  /**
+   * Written files (with write: accepted tests and skeletons), repository-relative; the patch path (with
+   * patch: the same files as new files), repository-relative inside it.
+   */
   written?: string[];
   patch?: string;
   /** Set when the model endpoint failed for good (unreachable, auth, rate limits after retries, …). */

@@ -46,6 +46,14 @@ export function renderCiText(result: CiResult): string {
     );
     for (const a of generate.accepted) lines.push(`    ${a.testFile} for ${a.target}`);
   }
+  if (generate && generate.stubs.length > 0) {
+    lines.push(
+      `  test skeletons to fill in (${generate.stubs.length})${generate.patch ? `: patch ${generate.patch}` : ''}`,
+    );
+    for (const s of generate.stubs.slice(0, 20))
+      lines.push(`    ${s.testFile} for ${s.target} (${s.todos} todo(s))`);
+    if (generate.stubs.length > 20) lines.push(`    … ${generate.stubs.length - 20} more`);
+  }
   const suspects = triage?.findings.filter((f) => f.verdict !== 'healthy') ?? [];
   if (suspects.length > 0) {
     lines.push(`  flaky or broken tests (${suspects.length}):`);

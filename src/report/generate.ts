@@ -46,6 +46,13 @@ function usageLine(result: GenerateResult): string {
   return `${requests} request(s), ${promptTokens} prompt + ${completionTokens} completion tokens${per}`;
 }
 
+/** What the patch holds: the accepted tests and the skeletons, each a new file. */
+export function patchContents(result: GenerateResult): string {
+  const files = result.accepted.length + result.stubs.length;
+  const skeletons = result.stubs.length > 0 ? `, ${result.stubs.length} of them test skeleton(s)` : '';
+  return `${files} new file(s)${skeletons}`;
+}
+
 function timeLine(result: GenerateResult): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const { ms, llmMs, runnerMs, overheadMs, repairs } = result.stats;
@@ -76,7 +83,7 @@ function text(result: GenerateResult, context: GenerateReportContext): string {
   if (result.usage.requests > 0) out.push(`Model: ${usageLine(result)}`);
   out.push(`Time: ${timeLine(result)}`);
   if (result.written?.length) out.push(`Written: ${result.written.join(', ')}`);
-  if (result.patch !== undefined) out.push(`Patch: ${result.patch} (${result.accepted.length} new file(s))`);
+  if (result.patch !== undefined) out.push(`Patch: ${result.patch} (${patchContents(result)})`);
   if (
     !result.written &&
     result.patch === undefined &&

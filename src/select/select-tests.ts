@@ -2,6 +2,12 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { repositoryRoot, resolveRevisions } from '../git/base.ts';
 import type { ChangedPath } from '../git/changed-paths.ts';
+import {
+  historyStoreFiles,
+  isDefaultOutput,
+  ownOutputMatcher,
+  withoutOwnOutputs,
+} from '../git/own-outputs.ts';
 import { type WorkingTree, workingTree } from '../git/working-tree.ts';
 import { buildGraph, CODE_FILE, stampedGraph } from '../graph/build-graph.ts';
 import type { Alias, ModuleGraph } from '../graph/types.ts';
@@ -14,13 +20,6 @@ import { parseShard, type ShardSummary, shardTests } from './shard.ts';
 import { loadStamp, saveStamp, stampKey, unvouchedFingerprints } from './tree-stamp.ts';
 import type { SelectedTest, SelectResult } from './types.ts';
 import { walkToTests } from './walk.ts';
-
-/**
- * testloop's own files, listed by git when not ignored: the history database (with its journal files
- * coming and going) and the graph cache. No test reads them, and keeping them out keeps the file list,
- * and so the caches keyed by it, stable.
- */
-const TOOL_DATA = /(?:^|\/)(?:\.testloop|node_modules\/\.cache\/testloop)\//;
 
 export interface SelectOptions {
   cwd?: string;
@@ -36,6 +35,11 @@ export interface SelectOptions {
   cache?: boolean;
   /** SQLite history file relative to cwd (default .testloop/history.db), read when it exists. */
   history?: string;
+  /**
+   * Files and folders this run writes (relative to cwd): never counted as changes, nor is anything
+   * testloop writes by default (see git/own-outputs.ts). The history file is added to them.
+   */
+  ownOutputs?: string[];
   env?: NodeJS.ProcessEnv;
   readStdin?: () => Promise<Buffer>;
   /**
@@ -78,7 +82,11 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
   // Awaited below; meanwhile a failure must not count as unhandled.
   listing.catch(() => undefined);
   const root = await repositoryRoot(cwd);
-  const changes = await changesOf(root, cwd, options);
+  // testloop's own files (the history, the graph cache, this run's reports) are never a change.
+  const changes = withoutOwnOutputs(
+    await changesOf(root, cwd, options),
+    ownOutputMatcher(root, cwd, [...(options.ownOutputs ?? []), ...historyStoreFiles(options.history)]),
+  );
   // A file deleted in the working tree but still in the index is gone: leaving it in would keep its
   // importers' cached edges (the file list, part of the cache key, would not change) and its tests listed.
   const deleted = new Set(
@@ -174,7 +182,10 @@ async function selection(
   const { deleted, validate } = change;
   let tree: WorkingTree | undefined;
   let files: string[] | undefined;
-  const listed = () => (files ??= tree!.files.filter((f) => !deleted.has(f) && !TOOL_DATA.test(f)));
+  // testloop's own files, listed by git when not ignored (the history with its journals coming and
+  // going, the graph cache): no test reads them, and leaving them out keeps the file list, and so the
+  // caches keyed by it, stable.
+  const listed = () => (files ??= tree!.files.filter((f) => !deleted.has(f) && !isDefaultOutput(f)));
   const useCache = options.cache !== false;
   const stamp = useCache ? loadStamp(root) : undefined;
   let stamped: Selection | undefined;

@@ -97,6 +97,90 @@ describe('testloop ci on a vitest repository', () => {
     expect(again.result!.triage!.stats.runs).toBe(2);
   });
 
+  it('writes the skeletons into its patch, names it, and its own outputs are no change to the next run', () => {
+    const app = featureBranch('vitest-app', { 'src/pricing.ts': pricing() + BULK });
+    // Every report inside the repository, and no .gitignore entry for .testloop/: nothing hides them.
+    const args = [
+      'ci',
+      '--base',
+      'main',
+      '--format',
+      'text',
+      '--format',
+      'json:ci.json',
+      '--format',
+      'html:report',
+    ];
+    const first = runTestloop(args, { cwd: app.dir, env: { CI: 'true' } });
+    expect(first.status, first.stderr).toBe(0);
+    const patchPath = '.testloop/ci/generated-tests.patch';
+    const patch = readFileSync(join(app.dir, patchPath), 'utf8');
+    const firstResult = JSON.parse(readFileSync(join(app.dir, 'ci.json'), 'utf8')) as CiResult;
+    const [stub] = firstResult.generate!.stubs;
+    expect(firstResult.generate!.patch).toBe(patchPath);
+    expect(patch).toContain(`new file mode 100644\n--- /dev/null\n+++ b/${stub!.testFile}\n`);
+    expect(patch).toContain("+  it.todo('");
+    expect(first.stdout).toContain(`test skeletons to fill in (1): patch ${patchPath}`);
+    expect(first.stdout).toContain(`1 test skeleton(s) (offline, no endpoint configured) in ${patchPath}`);
+    expect(first.stderr).not.toContain('→');
+    app.git('apply', '--check', patchPath);
+
+    // As a user would after a run: everything committed, reports included.
+    app.git('add', '-A');
+    app.git('commit', '-qm', 'after a run');
+    const second = runTestloop(args, { cwd: app.dir, env: { CI: 'true' } });
+    expect(second.status, second.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(app.dir, 'ci.json'), 'utf8')) as CiResult;
+    expect(result.selection!.ignored).toEqual([]);
+    expect(result.selection!.stats.changedFiles).toBe(1);
+    expect(result.selection!.tests.map((t) => t.file)).toEqual(['src/pricing.test.ts']);
+    expect(result.gaps!.files.map((f) => f.path)).toEqual(['src/pricing.ts']);
+    expect(result.generate!.stubs.map((s) => s.testFile)).toEqual([stub!.testFile]);
+  });
+
+  it("puts only the change's uncovered behaviour in a skeleton, not the function around it", () => {
+    // On main, a longer total() that the tests run through; the change adds one line to it whose
+    // callback no test calls (every test item has a name): the one gap of the function.
+    const longTotal = (extra: string) =>
+      pricing().replace(
+        '  return items.reduce((sum, item) => sum + item.price * item.quantity, 0);',
+        [
+          '  let sum = 0;',
+          '  for (const item of items) {',
+          '    if (item.quantity > 0) {',
+          '      sum += item.price * item.quantity;',
+          '    } else {',
+          '      sum += 0;',
+          '    }',
+          '  }',
+          extra,
+          '  return sum;',
+        ].join('\n'),
+      );
+    const app = copyFixtureApp(FIXTURES, 'vitest-app');
+    apps.push(app);
+    writeFileSync(join(app.dir, 'src/pricing.ts'), longTotal('  const sorted = [...items];'));
+    app.git('commit', '-qam', 'a longer total');
+    app.git('checkout', '-qb', 'feature');
+    writeFileSync(
+      join(app.dir, 'src/pricing.ts'),
+      longTotal('  const unnamed = items.filter((item) => !item.name).map((item) => item.price);'),
+    );
+    app.git('commit', '-qam', 'feature work');
+    const { status, stderr, result } = ci(app, []);
+    expect(status, stderr).toBe(0);
+    const line = 16;
+    expect(result!.gaps!.gaps).toEqual([
+      expect.objectContaining({ file: 'src/pricing.ts', kind: 'function', start: line, end: line }),
+    ]);
+    expect(result!.generate!.stubs).toEqual([
+      { target: 'src/pricing.ts:total', testFile: 'src/pricing.total.generated.test.ts', todos: 1 },
+    ]);
+    const patch = readFileSync(join(app.dir, '.testloop/ci/generated-tests.patch'), 'utf8');
+    expect(patch.match(/it\.todo\(/g)).toHaveLength(1);
+    expect(patch).toContain(`+  it.todo('runs line ${line}: const unnamed = items.filter(`);
+  });
+
   it('fails with the tests, reporting the same failing tests as the full suite', () => {
     const broken = pricing().replace('sum + item.price * item.quantity', 'sum + item.price');
     const app = featureBranch('vitest-app', { 'src/pricing.ts': broken });

@@ -91,7 +91,10 @@ describe('testloop generate: flags, environment and config', () => {
       expect(result.stubs).toEqual([
         { target: 'src/price.ts:discount', testFile: 'src/price.discount.generated.test.ts', todos: 3 },
       ]);
-      expect(run.stderr).toContain('stub with 3 todo(s)');
+      expect(run.stderr).toContain('skeleton with 3 todo(s) for src/price.discount.generated.test.ts');
+      expect(run.stderr).toContain(
+        '1 test skeleton(s) not written: pass --write or --patch <file> to keep them',
+      );
     } finally {
       app.git('clean', '-fdq');
     }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildContext, markSource, nearestTest, testFilePath } from '../../src/generate/context.ts';
 import { importSpecifier, inferExtensionStyle, inferModuleStyle } from '../../src/generate/module-style.ts';
 import { targetFromSpec } from '../../src/generate/targets.ts';
+import { mirrorDir } from '../../src/generate/test-layout.ts';
 import type { TestContext } from '../../src/generate/types.ts';
 import { FIXTURES, loadFixture } from './fixtures.ts';
 
@@ -180,9 +181,30 @@ describe('context: what the engine sees', () => {
     expect(nearestTest('src/cart/cart.ts', tests)).toBe('src/cart/cart.spec.ts');
     expect(nearestTest('src/cart/discount.ts', tests)).toBe('src/cart/cart.spec.ts');
     expect(nearestTest('test/lib/cart.ts', tests)).toBe('test/unit/cart.test.ts');
+    // test/ stands for the lib/ folder it mirrors: test/unit is one folder away, src/cart three.
+    expect(nearestTest('lib/cart.ts', tests)).toBe('test/unit/cart.test.ts');
     // A tie goes to the first path.
-    expect(nearestTest('lib/cart.ts', tests)).toBe('src/cart/cart.spec.ts');
+    expect(nearestTest('pkg/cart.ts', ['src/cart/cart.spec.ts', 'lib/cart/cart.test.ts'])).toBe(
+      'lib/cart/cart.test.ts',
+    );
     expect(nearestTest('lib/other.ts', [])).toBeUndefined();
+  });
+
+  it('reads a tests folder as the mirror of the source folders', () => {
+    const tests = ['test/ci/action.test.ts', 'test/generate/cli.test.ts', 'test/generate/e2e.test.ts'];
+    expect(nearestTest('src/generate/vitest-driver/child.ts', tests)).toBe('test/generate/cli.test.ts');
+    expect(nearestTest('src/ci/run-ci.ts', tests)).toBe('test/ci/action.test.ts');
+    expect(mirrorDir('src/generate/vitest-driver/child.ts', 'test/generate/cli.test.ts')).toBe(
+      'test/generate/vitest-driver',
+    );
+    expect(mirrorDir('src/a/b.ts', 'test/x.test.ts')).toBe('test/a');
+    expect(mirrorDir('src/b.ts', 'tests/x.test.ts')).toBe('tests');
+    expect(mirrorDir('packages/p/src/a/b.ts', 'packages/p/__tests__/a/x.test.ts')).toBe(
+      'packages/p/__tests__/a',
+    );
+    // Not a mirror: tests beside the sources, or a tests folder of its own shape.
+    expect(mirrorDir('src/a/b.ts', 'src/c/x.test.ts')).toBeUndefined();
+    expect(mirrorDir('src/cart/discount.ts', 'test/unit/cart.test.ts')).toBeUndefined();
   });
 
   it('keeps test file names unique: against the repository and the run', () => {

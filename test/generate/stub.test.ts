@@ -6,6 +6,7 @@ import { generateTests } from '../../src/generate/pipeline.ts';
 import { runnerByName } from '../../src/runners/registry.ts';
 import { runTests } from '../../src/runners/run.ts';
 import type { RunnerName } from '../../src/runners/types.ts';
+import { runTestloop } from '../helpers/cli.ts';
 import { type App, copyApp } from './apps.ts';
 
 const apps: App[] = [];
@@ -123,5 +124,79 @@ describe('stub engine: honest skeletons when no model is configured', () => {
     expect(result.funnel.generated).toBe(0);
     expect(result.written).toBeUndefined();
     expect(app.status()).toEqual([]);
+  });
+
+  it('puts the skeletons in the patch as new files, and says where they are', async () => {
+    const app = copyApp('vitest-app');
+    apps.push(app);
+    const run = runTestloop(
+      [
+        'generate',
+        '--target',
+        'src/price.ts:discount',
+        '--target',
+        'src/price.ts:price',
+        '--patch',
+        'out/tests.patch',
+      ],
+      { cwd: app.dir },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /^Patch: out\/tests\.patch \(2 new file\(s\), 2 of them test skeleton\(s\)\)$/m,
+    );
+    expect(run.stderr).toMatch(/^testloop: 2 test skeleton\(s\) in the patch out\/tests\.patch$/m);
+    expect(run.stderr).not.toMatch(/→/);
+    const patch = readFileSync(join(app.dir, 'out/tests.patch'), 'utf8');
+    expect(patch.match(/^new file mode/gm)).toHaveLength(2);
+    // The patch adds exactly the skeletons --write would write.
+    app.git('apply', 'out/tests.patch');
+    expect(app.status().sort()).toEqual([
+      '?? out/tests.patch',
+      '?? src/price.discount.generated.test.ts',
+      '?? src/price.price.generated.test.ts',
+    ]);
+    expect(readFileSync(join(app.dir, 'src/price.discount.generated.test.ts'), 'utf8')).toBe(
+      cases[0]!.expected,
+    );
+  });
+});
+
+describe('stub engine: where a skeleton goes', () => {
+  const place = async (extra: Record<string, string> = {}) => {
+    const app = copyApp('layout-vitest', extra);
+    apps.push(app);
+    const target = 'src/generate/driver/child.ts:childArgs';
+    const result = await generateTests({ cwd: app.dir, targets: [target], write: true, env: {} });
+    const testFile = result.stubs[0]!.testFile;
+    expect(result.written).toEqual([testFile]);
+    // The runner finds it where it was put: it runs, as todos.
+    const project = {
+      root: app.dir,
+      dir: app.dir,
+      packageJson: JSON.parse(readFileSync(join(app.dir, 'package.json'), 'utf8')),
+      files: app.git('ls-files', '--others', '--cached', '--exclude-standard').split('\n'),
+    };
+    const run = await runTests(project, runnerByName('vitest')!, [testFile], {
+      output: 'capture',
+      timeoutMs: 60_000,
+    });
+    expect(run.exitCode, run.output).toBe(0);
+    expect(stripVTControlCharacters(run.output ?? '')).toMatch(/Tests\s+1 todo \(1\)/);
+    return { testFile, code: readFileSync(join(app.dir, testFile), 'utf8') };
+  };
+
+  it('in the tests folder that mirrors the source, not a far test folder that sorts first', async () => {
+    const { testFile, code } = await place();
+    expect(testFile).toBe('test/generate/driver/child.childArgs.generated.test.ts');
+    expect(code).toContain("import { childArgs } from '../../../src/generate/driver/child.ts';");
+  });
+
+  it("beside the nearest test when the runner's patterns would miss the mirrored folder", async () => {
+    const config =
+      "import { defineConfig } from 'vitest/config';\n\nexport default defineConfig({ test: { include: ['test/*/*.test.ts'] } });\n";
+    const { testFile, code } = await place({ 'vitest.config.ts': config });
+    expect(testFile).toBe('test/generate/child.childArgs.generated.test.ts');
+    expect(code).toContain("import { childArgs } from '../../src/generate/driver/child.ts';");
   });
 });

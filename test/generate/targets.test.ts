@@ -122,6 +122,29 @@ describe('targets: grouping uncovered lines by the function around them', () => 
     ]);
   });
 
+  it('a never-called callback adds its own lines, not those of the function around it', () => {
+    const file = 'src/callbacks.ts';
+    const parsed = fx.parse(file);
+    // The comparator on line 8 and the inner arrow on line 12: the report names each by its first line.
+    const targets = groupUncovered(
+      file,
+      parsed,
+      [],
+      [
+        { name: '(anonymous_1)', line: 8 },
+        { name: '(anonymous_3)', line: 12 },
+      ],
+    );
+    expect(targets.map((t) => [t.id, t.uncoveredLines])).toEqual([
+      ['src/callbacks.ts:report', [8]],
+      ['src/callbacks.ts:12-12', [12]],
+    ]);
+    // A callback inside a function that has uncovered lines of its own is still a gap of its own.
+    expect(
+      groupUncovered(file, parsed, [5], [{ name: '(anonymous_1)', line: 8 }])[0]!.uncoveredLines,
+    ).toEqual([5, 8]);
+  });
+
   it('names targets with --target: whole function, uncovered lines from coverage or every executable line', () => {
     const parsed = fx.parse(SHAPES);
     expect(targetFromSpec(SHAPES, 'area', parsed, undefined)).toEqual({

@@ -74,11 +74,14 @@ export function readInputs(env: NodeJS.ProcessEnv, cwd: string): ActionSettings 
   const generating = generate !== 'off' && !skip.includes('generate');
   const patch = getInput(env, 'patch') || (generating ? DEFAULT_PATCH : '');
   if (patch) options.patch = patch;
+  const sarif = getInput(env, 'sarif');
+  // The SARIF file is written after the run, into the checkout: the next run must not see it as a change.
+  if (sarif) options.ownOutputs = [sarif];
   return {
     options,
     comment: getBooleanInput(env, 'comment', true),
     proposeTests: getBooleanInput(env, 'propose-tests', false),
-    sarif: getInput(env, 'sarif'),
+    sarif,
     patch,
     patchArtifact: getInput(env, 'patch-artifact'),
     strict,

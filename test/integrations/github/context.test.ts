@@ -129,6 +129,8 @@ describe('inputs', () => {
         generateEngine: 'llm',
         history: 'postgres://ci@db/testloop',
         patch: 'out/tests.patch',
+        // Written after the run into the checkout: never a change to the next run.
+        ownOutputs: ['testloop.sarif'],
       },
       comment: false,
       proposeTests: true,
