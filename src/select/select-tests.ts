@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { TestloopError } from '../errors.ts';
 import { repositoryRoot, resolveRevisions } from '../git/base.ts';
 import type { ChangedPath } from '../git/changed-paths.ts';
 import { type WorkingTree, workingTree } from '../git/working-tree.ts';
@@ -12,6 +13,7 @@ import { discoverProjects, type Project, projectOf, stampedProjects } from './pr
 import { isInert, isOpaqueToGraph, snapshotOwner } from './safety.ts';
 import { loadStamp, saveStamp, stampKey, unvouchedFingerprints } from './tree-stamp.ts';
 import type { SelectedTest, SelectResult } from './types.ts';
+import { untestedFiles } from './untested.ts';
 import { walkToTests } from './walk.ts';
 
 /**
@@ -81,6 +83,7 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
     tests,
     impact,
     selected: ranked,
+    untested,
   } = await selection(root, listing, { changes, deleted, validate }, options);
   let selected = ranked;
   const warnings: string[] = [];
@@ -106,6 +109,7 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
     ...(impact.all === undefined ? {} : { reason: impact.all }),
     tests: selected,
     ignored: impact.ignored,
+    untested,
     ...(warnings.length > 0 ? { warnings } : {}),
     stats: {
       files: graph.stats.files,
@@ -137,6 +141,8 @@ interface Selection {
   impact: Impact;
   /** Ranked by graph distance, before the history's order. */
   selected: SelectedTest[];
+  /** Changed files no test reaches. */
+  untested: string[];
 }
 
 /**
@@ -202,13 +208,17 @@ function selectIn(
 ): Selection {
   const tests = testOwners(projects);
   const impact = classifyChanges(changes, graph, projects, tests);
+  const testFiles = new Set(tests.keys());
+  const followTypes = options.typeImports === true;
+  const changedCode = [...impact.seeds].filter(([, why]) => why === 'changed').map(([file]) => file);
+  const untested = untestedFiles(graph, changedCode, testFiles, followTypes);
   if (impact.all !== undefined) {
     const selected = [...tests.keys()]
       .sort()
       .map((file) => withOwner({ file, score: 0.01, reasons: [impact.all!] }, tests));
-    return { projects, graph, tests, impact, selected };
+    return { projects, graph, tests, impact, selected, untested };
   }
-  const reached = walkToTests(graph, impact.seeds, new Set(tests.keys()), options.typeImports === true);
+  const reached = walkToTests(graph, impact.seeds, testFiles, followTypes);
   for (const [file, reason] of impact.ruleTests) {
     const hit = reached.get(file);
     if (hit) {
@@ -218,7 +228,7 @@ function selectIn(
   const selected = [...reached.values()]
     .map((t) => withOwner(t, tests))
     .sort((a, b) => b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return { projects, graph, tests, impact, selected };
+  return { projects, graph, tests, impact, selected, untested };
 }
 
 async function changesOf(root: string, cwd: string, options: SelectOptions): Promise<ChangedPath[]> {
@@ -226,6 +236,12 @@ async function changesOf(root: string, cwd: string, options: SelectOptions): Pro
     return options.changed.map((file) => {
       const absolute = resolve(cwd, file);
       const path = relative(root, absolute).split('\\').join('/');
+      // Seen as a change the graph cannot place, it would select every test: name the mistake instead.
+      if (path === '..' || path.startsWith('../') || isAbsolute(path))
+        throw new TestloopError(
+          'TESTLOOP_USAGE',
+          `${file} is not a file of the repository at ${root}: pass changed files inside it, relative to the current folder`,
+        );
       return existsSync(absolute)
         ? { path, status: 'modified' as const }
         : { path, status: 'deleted' as const };
