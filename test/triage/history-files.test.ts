@@ -75,7 +75,7 @@ describe('history files: reading never creates one, a failed write leaves none b
     expect(stats(after.stdout)).toMatchObject({ runs: 1, tests: 1 });
   });
 
-  it('a history outside any repository is read the same way', () => {
+  it('an absolute --history outside any repository is not created either', () => {
     const dir = mkdtempSync(join(tmpdir(), 'testloop-history-elsewhere-'));
     try {
       writeFileSync(join(dir, 'good.xml'), GOOD);
