@@ -209,16 +209,16 @@ function selectIn(
   const tests = testOwners(projects);
   const impact = classifyChanges(changes, graph, projects, tests);
   const testFiles = new Set(tests.keys());
-  const followTypes = options.typeImports === true;
-  const changedCode = [...impact.seeds].filter(([, why]) => why === 'changed').map(([file]) => file);
-  const untested = untestedFiles(graph, changedCode, testFiles, followTypes);
   if (impact.all !== undefined) {
     const selected = [...tests.keys()]
       .sort()
       .map((file) => withOwner({ file, score: 0.01, reasons: [impact.all!] }, tests));
-    return { projects, graph, tests, impact, selected, untested };
+    // Every test runs, those reading files by path among them: none is left out to name.
+    return { projects, graph, tests, impact, selected, untested: [] };
   }
-  const reached = walkToTests(graph, impact.seeds, testFiles, followTypes);
+  const changedCode = [...impact.seeds].filter(([, why]) => why === 'changed').map(([file]) => file);
+  const untested = untestedFiles(graph, changedCode, testFiles);
+  const reached = walkToTests(graph, impact.seeds, testFiles, options.typeImports === true);
   for (const [file, reason] of impact.ruleTests) {
     const hit = reached.get(file);
     if (hit) {

@@ -19,8 +19,8 @@ export interface SelectResult {
   /** Changed files that affect no test, each with why (documentation, lint config, …). */
   ignored: { file: string; reason: string }[];
   /**
-   * Changed source files no test imports, directly or through other modules: no selected test runs them
-   * (empty when every changed file is reached). Listed so that a change nothing tests is never silent.
+   * Changed source files no test imports, directly or through other modules (`import type` included):
+   * nothing selected runs them. Listed so that a change nothing tests is never silent; empty when `all`.
    */
   untested: string[];
   /** What the selection could not use (a test history that would not open), for stderr. */

@@ -1,20 +1,17 @@
-import { KIND_CODE } from '../graph/graph-index.ts';
 import type { ModuleGraph } from '../graph/types.ts';
 
-const TYPE = KIND_CODE.get('type')!;
-
 /**
- * The changed files among `changed` that no test imports, directly or through other modules: a change
- * there is run by nothing, and the user must hear it. Each file's importers are walked until a test turns
- * up; a walk that finds none marks everything it saw, whose importers it has seen too, as reaching none.
+ * The changed files among `changed` that no test imports, directly or through other modules, so nothing
+ * runs them. Type-only imports count: a change only a test's types see has no run-time effect to test.
+ * Each file's importers are walked until a test turns up; a walk that finds none marks everything it saw
+ * (whose importers it saw too) as reaching none.
  */
 export function untestedFiles(
   graph: ModuleGraph,
   changed: readonly string[],
   tests: ReadonlySet<string>,
-  followTypeImports: boolean,
 ): string[] {
-  const { names, start, from, kind } = graph.importers;
+  const { names, start, from } = graph.importers;
   /** 1 reaches a test, -1 reaches none, 0 not known yet. */
   const reaches = new Int8Array(names.length);
   const untested: string[] = [];
@@ -32,7 +29,7 @@ export function untestedFiles(
       const j = seen[head]!;
       for (let k = start[j]!; k < start[j + 1]!; k++) {
         const i = from[k]!;
-        if (queued.has(i) || reaches[i] === -1 || (kind[k] === TYPE && !followTypeImports)) continue;
+        if (queued.has(i) || reaches[i] === -1) continue;
         if (reaches[i] === 1 || tests.has(names[i]!)) {
           found = true;
           break;

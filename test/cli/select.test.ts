@@ -344,6 +344,8 @@ describe('testloop select: a changed file no test reaches', () => {
       stdout: 'true\n',
       stderr: note('src/format.ts'),
     });
+    // Only tests' types see src/types.ts: nothing to run, and nothing untested either.
+    expect(select(['src/types.ts'])).toEqual({ status: 0, stdout: '', stderr: '' });
     expect(select(['src/format.ts', 'src/sum.ts'])).toEqual({
       status: 0,
       stdout: 'test/sum.test.ts\ntools/codegen/generate.test.ts\npackages/lib/double.test.ts\n',
