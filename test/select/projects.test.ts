@@ -75,6 +75,20 @@ describe('projects: a nested package is a project only when something runs it', 
       'tools/codegen/generate.test.ts',
     ]);
   });
+
+  it('a change inside a fixture project widens to the enclosing project: the tests that read a fixture by path may be any of them', async () => {
+    const result = await selectTests({
+      cwd: repo.dir,
+      env: {},
+      changed: ['fixtures/app/package.json'],
+      cache: false,
+    });
+    expect(result.all).toBe(true);
+    expect(result.reason).toBe(
+      'fixtures/app/package.json changed and the module graph cannot see through it',
+    );
+    expect(result.tests).toHaveLength(3);
+  });
 });
 
 describe('projects: jest `projects` and testPathIgnorePatterns', () => {
