@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectTests } from '../../src/select/select-tests.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
+import { linkNodeModules } from '../runners/fixture.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/select');
 const NODE_MODULES = join(import.meta.dirname, '../../node_modules');
@@ -16,11 +17,7 @@ function fixtureRepo(name: string): TempRepo {
   const repo = new TempRepo(`testloop-projects-${name}-`);
   cpSync(join(FIXTURES, name), repo.dir, { recursive: true });
   repo.write('.gitignore', 'node_modules\n');
-  mkdirSync(join(repo.dir, 'node_modules'));
-  for (const entry of readdirSync(NODE_MODULES)) {
-    if (!entry.startsWith('.vite') && entry !== '.cache')
-      symlinkSync(join(NODE_MODULES, entry), join(repo.dir, 'node_modules', entry));
-  }
+  linkNodeModules(repo.dir);
   repo.commit(`fixture ${name}`);
   return repo;
 }
