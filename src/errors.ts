@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'TESTLOOP_LLM_REJECTED'
   /** The history store cannot be opened, migrated or written (path, permissions, connection, input). */
   | 'TESTLOOP_STORE'
+  /** A history file named explicitly (--history) does not exist; reading commands never create one. */
+  | 'TESTLOOP_NO_HISTORY'
   /** The history database was migrated by a newer testloop than this one. */
   | 'TESTLOOP_STORE_SCHEMA'
   | 'TESTLOOP_JUNIT_PARSE'

@@ -76,11 +76,13 @@ export async function selectCommand(argv: string[], io: CliIO): Promise<number> 
       `testloop: shard ${shard.index}/${shard.total}: ${result.tests.length} of ${shard.selectedTests} selected test files, about ${Math.round(shard.estimatedMs / 1000)}s (${shard.basis === 'size' ? 'estimated from file sizes' : 'from the test history'})\n`,
     );
   }
+  const format = options.format ?? 'list';
+  // JSON carries them in `untested`; every other output would be silent about them.
+  if (format !== 'json' || options.run) for (const line of untestedNotes(result.untested)) io.stderr(line);
   if (options.run) {
     const { runSelection } = await import('../select/run-selection.ts');
     return runSelection(result, projects, { log: io.stderr });
   }
-  const format = options.format ?? 'list';
   const mismatched = otherRunners(result, format);
   if (mismatched.length > 0) {
     io.stderr(
@@ -89,6 +91,18 @@ export async function selectCommand(argv: string[], io: CliIO): Promise<number> 
   }
   io.stdout(renderSelection(result, format));
   return EXIT.ok;
+}
+
+const UNTESTED_LISTED = 20;
+
+/** One line per changed file no test reaches, the rest counted. */
+function untestedNotes(untested: readonly string[]): string[] {
+  const lines = untested
+    .slice(0, UNTESTED_LISTED)
+    .map((file) => `testloop: no test reaches ${file} (changed): nothing selected runs it\n`);
+  if (untested.length > UNTESTED_LISTED)
+    lines.push(`testloop: …and ${untested.length - UNTESTED_LISTED} more changed files no test reaches\n`);
+  return lines;
 }
 
 function parseAliases(values: readonly string[], cwd: string): Alias[] {

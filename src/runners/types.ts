@@ -50,6 +50,11 @@ export interface TestDiscovery {
   aliases: Alias[];
   /** What could not be read statically, for the user: the defaults were used instead. */
   warnings: string[];
+  /**
+   * Folders (repository-relative) the runner config names as projects of its own (vitest `projects`,
+   * jest `projects`): a package there is one the runner reaches. Absent when the config names none.
+   */
+  projectDirs?: string[];
 }
 
 export interface RunOptions {

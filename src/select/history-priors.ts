@@ -20,12 +20,15 @@ export interface HistoryOptions {
  */
 export async function readHistory(options: HistoryOptions): Promise<Map<string, FileStats> | undefined> {
   const url = options.env.TESTLOOP_DATABASE_URL?.trim();
-  if (!url && !existsSync(resolve(options.cwd, options.path ?? DEFAULT_HISTORY_PATH))) return undefined;
+  // No default history is no news; a named one that is missing is (readOnly says so, as a warning).
+  if (!url && options.path === undefined && !existsSync(resolve(options.cwd, DEFAULT_HISTORY_PATH)))
+    return undefined;
   const { openHistoryStore } = await import('../history/open.ts');
   const store = await openHistoryStore({
     cwd: options.cwd,
     env: options.env,
     ...(options.path === undefined ? {} : { path: options.path }),
+    readOnly: true,
   });
   try {
     const stats = await store.fileStats({ runs: HISTORY_RUNS });

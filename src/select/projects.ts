@@ -26,7 +26,7 @@ export interface DiscoverOptions {
   onCached?: (id: ProjectsCacheId) => void;
 }
 
-/** Every folder with a package.json is a package; its runner and tests are read from its own config. */
+/** The packages a runner runs (see discoverAll); each one's runner and tests are read from its own config. */
 export async function discoverProjects(
   root: string,
   files: readonly string[],
@@ -63,24 +63,52 @@ export function stampedProjects(
   return cached.projects.map((stored) => fromStored(root, files, stored));
 }
 
+/**
+ * The packages a runner runs: the root, the members its workspace settings name, the folders a runner
+ * config names as projects, and any package no enclosing package's runner covers (a repository of
+ * independent packages). A package inside one whose runner decides what it runs (fixture projects,
+ * examples) is not a project: its test files are tests only when that runner's own globs take them.
+ */
 async function discoverAll(root: string, files: readonly string[]): Promise<Project[]> {
-  const dirs = files
+  const packageDirs = files
     .filter((f) => (f === 'package.json' || f.endsWith('/package.json')) && !f.includes('node_modules/'))
     .map((f) => posix.dirname(f))
-    .map((d) => (d === '.' ? '' : d));
-  if (!dirs.includes('')) dirs.push('');
+    .filter((d) => d !== '.')
+    // Outer packages first: whether one is a project depends on the projects around it.
+    .sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  const { workspaceMembers } = await import('./workspace-members.ts');
+  const listed = new Set(files);
   const projects: Project[] = [];
-  for (const dir of dirs.sort()) {
+  /** Folders a workspace setting or a runner config names. */
+  const named = new Set<string>();
+  const add = async (dir: string): Promise<void> => {
     const info = projectInfo(root, () => files, dir, readPackageJson(join(root, dir, 'package.json')));
-    const runner = detectRunner(info);
     const project: Project = { dir, info };
+    const runner = detectRunner(info);
     if (runner) {
       project.runner = runner;
       project.discovery = await runner.discover(info);
     }
     projects.push(project);
+    for (const member of workspaceMembers(root, dir, info.packageJson, packageDirs, listed))
+      named.add(member);
+    for (const reached of project.discovery?.projectDirs ?? []) named.add(reached);
+  };
+  await add('');
+  // A config may name a folder outside the packages seen so far: look again until nothing is added.
+  let pending = packageDirs;
+  for (let added = true; added; ) {
+    added = false;
+    const left: string[] = [];
+    for (const dir of pending) {
+      if (named.has(dir) || projectOf(projects, dir).runner === undefined) {
+        await add(dir);
+        added = true;
+      } else left.push(dir);
+    }
+    pending = left;
   }
-  return projects;
+  return projects.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
 }
 
 function projectInfo(

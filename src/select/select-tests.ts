@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { TestloopError } from '../errors.ts';
 import { repositoryRoot, resolveRevisions } from '../git/base.ts';
 import type { ChangedPath } from '../git/changed-paths.ts';
 import {
@@ -19,6 +20,7 @@ import { isInert, isOpaqueToGraph, snapshotOwner } from './safety.ts';
 import { parseShard, type ShardSummary, shardTests } from './shard.ts';
 import { loadStamp, saveStamp, stampKey, unvouchedFingerprints } from './tree-stamp.ts';
 import type { SelectedTest, SelectResult } from './types.ts';
+import { untestedFiles } from './untested.ts';
 import { walkToTests } from './walk.ts';
 
 export interface SelectOptions {
@@ -101,6 +103,7 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
     tests,
     impact,
     selected: ranked,
+    untested,
   } = await selection(root, listing, { changes, deleted, validate }, options);
   let selected = ranked;
   let historyFiles: number | undefined;
@@ -133,6 +136,7 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
     tests: selected,
     ignored: impact.ignored,
     ...(shard === undefined ? {} : { shard }),
+    untested,
     ...(warnings.length > 0 ? { warnings } : {}),
     stats: {
       files: graph.stats.files,
@@ -165,6 +169,8 @@ interface Selection {
   impact: Impact;
   /** Ranked by graph distance, before the history's order. */
   selected: SelectedTest[];
+  /** Changed files no test reaches. */
+  untested: string[];
 }
 
 /**
@@ -233,13 +239,17 @@ function selectIn(
 ): Selection {
   const tests = testOwners(projects);
   const impact = classifyChanges(changes, graph, projects, tests);
+  const testFiles = new Set(tests.keys());
   if (impact.all !== undefined) {
     const selected = [...tests.keys()]
       .sort()
       .map((file) => withOwner({ file, score: 0.01, reasons: [impact.all!] }, tests));
-    return { projects, graph, tests, impact, selected };
+    // Every test runs, those reading files by path among them: none is left out to name.
+    return { projects, graph, tests, impact, selected, untested: [] };
   }
-  const reached = walkToTests(graph, impact.seeds, new Set(tests.keys()), options.typeImports === true);
+  const changedCode = [...impact.seeds].filter(([, why]) => why === 'changed').map(([file]) => file);
+  const untested = untestedFiles(graph, changedCode, testFiles);
+  const reached = walkToTests(graph, impact.seeds, testFiles, options.typeImports === true);
   for (const [file, reason] of impact.ruleTests) {
     const hit = reached.get(file);
     if (hit) {
@@ -249,7 +259,7 @@ function selectIn(
   const selected = [...reached.values()]
     .map((t) => withOwner(t, tests))
     .sort((a, b) => b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return { projects, graph, tests, impact, selected };
+  return { projects, graph, tests, impact, selected, untested };
 }
 
 function countUnresolved(graph: ModuleGraph): number {
@@ -263,6 +273,12 @@ async function changesOf(root: string, cwd: string, options: SelectOptions): Pro
     return options.changed.map((file) => {
       const absolute = resolve(cwd, file);
       const path = relative(root, absolute).split('\\').join('/');
+      // Seen as a change the graph cannot place, it would select every test: name the mistake instead.
+      if (path === '..' || path.startsWith('../') || isAbsolute(path))
+        throw new TestloopError(
+          'TESTLOOP_USAGE',
+          `${file} is not a file of the repository at ${root}: pass changed files inside it, relative to the current folder`,
+        );
       return existsSync(absolute)
         ? { path, status: 'modified' as const }
         : { path, status: 'deleted' as const };

@@ -21,6 +21,11 @@ export interface SelectResult {
   ignored: { file: string; reason: string }[];
   /** With `shard`: this machine's part of the selection (`tests` holds only that part). */
   shard?: ShardSummary;
+  /**
+   * Changed source files no test imports, directly or through other modules (`import type` included):
+   * nothing selected runs them. Listed so that a change nothing tests is never silent; empty when `all`.
+   */
+  untested: string[];
   /** What the selection could not use (a test history that would not open), for stderr. */
   warnings?: string[];
   stats: {

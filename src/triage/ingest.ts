@@ -3,7 +3,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { TestloopError } from '../errors.ts';
 import { gitText } from '../git/git.ts';
-import type { HistoryStore } from '../history/types.ts';
+import { newHistoryFile, removeNewHistory } from '../history/new-file.ts';
+import type { HistoryStore, IngestResult } from '../history/types.ts';
 import type { RunInfo, TestAttempt } from '../junit/types.ts';
 import { runInfoFromEnv } from './ci-env.ts';
 import { hasIdleReader, readAttemptsInWorker } from './read-attempts.ts';
@@ -54,27 +55,29 @@ export async function ingestReports(options: IngestReportsOptions): Promise<Inge
     options.readInWorker ??
     totalBytes(files, WORKER_BYTES) >= (hasIdleReader() ? WARM_WORKER_BYTES : WORKER_BYTES);
   const source = (useWorker ? readAttemptsInWorker(files) : undefined) ?? (await readInline(files));
-  const { openHistoryStore } = await import('../history/open.ts');
-  const store =
-    options.store ??
-    (await openHistoryStore({
-      cwd,
-      env,
-      ...(options.history === undefined ? {} : { path: options.history }),
-    }));
+  const { openHistoryStore, sqliteHistoryPath } = await import('../history/open.ts');
+  const where = { cwd, env, ...(options.history === undefined ? {} : { path: options.history }) };
+  // A report that turns out unreadable must not leave an empty history behind.
+  const created = options.store ? undefined : newHistoryFile(sqliteHistoryPath(where));
+  const store = options.store ?? (await openHistoryStore(where));
+  let stored: IngestResult | undefined;
   try {
-    const stored = await store.ingest(run, source);
-    return {
-      run,
-      reports: files.map((f) => relative(cwd, f) || f),
-      attempts: source.attempts,
-      inserted: stored.inserted,
-      duplicates: stored.duplicates,
-      warnings: source.warnings,
-    };
+    stored = await store.ingest(run, source);
   } finally {
-    if (!options.store) await store.close();
+    try {
+      if (!options.store) await store.close();
+    } finally {
+      if (stored === undefined && created) removeNewHistory(created);
+    }
   }
+  return {
+    run,
+    reports: files.map((f) => relative(cwd, f) || f),
+    attempts: source.attempts,
+    inserted: stored.inserted,
+    duplicates: stored.duplicates,
+    warnings: source.warnings,
+  };
 }
 
 /** The attempts of the reports, read on this thread. */

@@ -16,7 +16,10 @@ export interface TriageOptions {
   attempts?: Iterable<TriageAttempt> | AsyncIterable<TriageAttempt>;
   /** The store to read (default: openHistoryStore({ cwd, env, path: history }), closed afterwards). */
   store?: HistoryStore;
-  /** SQLite history file relative to cwd (default .testloop/history.db). */
+  /**
+   * SQLite history file relative to cwd (default .testloop/history.db). Read only: a missing file is
+   * never created (TESTLOOP_NO_HISTORY when named here, an empty history when the default is missing).
+   */
   history?: string;
   /** The most recent runs to read (default 200). */
   runs?: number;
@@ -124,6 +127,7 @@ async function withStore<T>(
     cwd,
     env: options.env ?? process.env,
     ...(options.history === undefined ? {} : { path: options.history }),
+    readOnly: true,
   });
   try {
     return await work(store);
@@ -145,6 +149,7 @@ async function collect(options: TriageOptions, cwd: string): Promise<TriageAttem
       cwd,
       env: options.env ?? process.env,
       ...(options.history === undefined ? {} : { path: options.history }),
+      readOnly: true,
     }));
   try {
     for await (const attempt of store.recentAttempts(windowQuery(options))) out.push(attempt);

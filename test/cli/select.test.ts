@@ -1,4 +1,13 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +77,7 @@ describe('testloop select: output formats and inputs', () => {
         },
       ],
       ignored: [{ file: 'README.md', reason: 'documentation or tooling file: no test reads it' }],
+      untested: [],
       stats: {
         files: 46,
         parsed: expect.any(Number),
@@ -177,6 +187,17 @@ describe('testloop select: output formats and inputs', () => {
       expect(run.stderr).toMatch(/^testloop: error TESTLOOP_NOT_A_GIT_REPO: /);
     } finally {
       rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 2 on a changed path outside the repository instead of selecting everything', () => {
+    for (const path of ['/etc/passwd', '../elsewhere.ts']) {
+      const run = select([path]);
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(
+        `testloop: error TESTLOOP_USAGE: ${path} is not a file of the repository at ${realpathSync(repo.dir)}: pass changed files inside it, relative to the current folder\n`,
+      );
     }
   });
 
@@ -293,6 +314,43 @@ describe('testloop select --run', () => {
       status: 0,
       stdout: '',
       stderr: 'testloop: no tests selected; nothing to run\n',
+    });
+  });
+});
+
+describe('testloop select: a changed file no test reaches', () => {
+  let repo: TempRepo;
+  const select = (args: string[]) => runTestloop(['select', ...args], { cwd: repo.dir });
+  const note = (file: string) => `testloop: no test reaches ${file} (changed): nothing selected runs it\n`;
+
+  beforeAll(() => {
+    repo = fixtureRepo('nested-packages');
+  });
+  afterAll(() => repo.remove());
+
+  it('is listed in the JSON as untested', () => {
+    const run = select(['--format', 'json', 'src/format.ts', 'src/sum.ts', 'README.md']);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
+    const json = JSON.parse(run.stdout);
+    expect(json.untested).toEqual(['src/format.ts']);
+    expect(json.tests.map((t: { file: string }) => t.file)).toContain('test/sum.test.ts');
+    expect(select(['--format', 'json', 'src/sum.ts']).stdout).toContain('"untested": []');
+  });
+
+  it('is named on stderr in every other format, with nothing selected', () => {
+    expect(select(['src/format.ts'])).toEqual({ status: 0, stdout: '', stderr: note('src/format.ts') });
+    expect(select(['--format', 'vitest', 'src/format.ts'])).toEqual({
+      status: 0,
+      stdout: 'true\n',
+      stderr: note('src/format.ts'),
+    });
+    // Only tests' types see src/types.ts: nothing to run, and nothing untested either.
+    expect(select(['src/types.ts'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(select(['src/format.ts', 'src/sum.ts'])).toEqual({
+      status: 0,
+      stdout: 'test/sum.test.ts\ntools/codegen/generate.test.ts\npackages/lib/double.test.ts\n',
+      stderr: note('src/format.ts'),
     });
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -574,6 +574,33 @@ describe('openHistoryStore', () => {
     } finally {
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await admin.end();
+    }
+  });
+
+  it.skipIf('skip' in server)('readOnly leaves PostgreSQL alone: no file is looked for', async () => {
+    if ('skip' in server) return;
+    const store = await openHistoryStore({
+      cwd: '/nonexistent',
+      env: { TESTLOOP_DATABASE_URL: server.url },
+      path: 'missing.db',
+      readOnly: true,
+    });
+    await store.close();
+  });
+
+  it('readOnly never creates a SQLite file: a missing named one is an error, a missing default is empty', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'testloop-open-read-'));
+    try {
+      const error = await openHistoryStore({ cwd, env: {}, path: 'typo.db', readOnly: true }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toMatchObject({ code: 'TESTLOOP_NO_HISTORY' });
+      const empty = await openHistoryStore({ cwd, env: {}, readOnly: true });
+      expect(await empty.fileStats({ runs: 10 })).toEqual([]);
+      await empty.close();
+      expect(readdirSync(cwd)).toEqual([]);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
     }
   });
 

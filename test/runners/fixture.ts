@@ -36,14 +36,22 @@ export function fixtureProject(name: string, options: { dir?: string; root?: str
 export function copyFixture(name: string): { dir: string; project: ProjectInfo; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), `testloop-${name}-`));
   cpSync(join(FIXTURES, name), dir, { recursive: true });
-  mkdirSync(join(dir, 'node_modules'));
-  for (const entry of readdirSync(NODE_MODULES)) {
-    if (!entry.startsWith('.vite') && entry !== '.cache')
-      symlinkSync(join(NODE_MODULES, entry), join(dir, 'node_modules', entry));
-  }
+  linkNodeModules(dir);
   return {
     dir,
     project: fixtureProject(name, { dir }),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A node_modules in `dir` with this project's packages linked in entry by entry: the runners' caches
+ * (node_modules/.vite) then stay in `dir`.
+ */
+export function linkNodeModules(dir: string): void {
+  mkdirSync(join(dir, 'node_modules'));
+  for (const entry of readdirSync(NODE_MODULES)) {
+    if (!entry.startsWith('.vite') && entry !== '.cache')
+      symlinkSync(join(NODE_MODULES, entry), join(dir, 'node_modules', entry));
+  }
 }

@@ -59,6 +59,8 @@ describe('vitest discovery', () => {
       setupFiles: ['packages/a/setup.ts', 'setup.root.ts'],
       aliases: [{ find: '^#a\\/(.*)$', regex: true, replacement: join(dir, 'packages/a/src/$1') }],
       warnings: [],
+      // The folders the projects live in: a package.json there makes a package the runner reaches.
+      projectDirs: ['packages/a', 'packages/b', 'tools'],
     });
   });
 

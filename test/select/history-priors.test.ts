@@ -100,6 +100,20 @@ describe('select: history priors', () => {
     expect(result.stats.historyFiles).toBe(6);
   });
 
+  it('keeps the selection and warns, creating nothing, when --history names a missing file', async () => {
+    const result = await selectTests({
+      cwd: repo.dir,
+      env: {},
+      changed: ['src/math.ts'],
+      history: 'typo.db',
+    });
+    expect(result.tests.map((t) => t.file)).toHaveLength(7);
+    expect(result.warnings).toEqual([
+      'test history not used: typo.db: no test history there. Check the path, or record runs into it first with testloop ingest <reports…> --history typo.db',
+    ]);
+    expect(existsSync(join(repo.dir, 'typo.db'))).toBe(false);
+  });
+
   it('keeps the selection and warns when the history cannot be read', async () => {
     const env = { TESTLOOP_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none?connect_timeout=2' };
     const result = await selectTests({ cwd: repo.dir, env, changed: ['src/math.ts'] });

@@ -49,9 +49,11 @@ export function discoverJest(project: ProjectInfo): TestDiscovery {
   const main: JestProject = { value, file, rootDir };
   const projectsValue = getPath(value, 'projects');
   let projects = [main];
+  let projectDirs: string[] = [];
   if (projectsValue instanceof Unknown) reader.fallback(projectsValue, 'projects');
   else if (Array.isArray(projectsValue) && projectsValue.length > 0) {
     projects = resolveProjects(projectsValue, main, project, files, reader, load);
+    projectDirs = uniqueSorted(projects.flatMap((entry) => files.rel(entry.rootDir) ?? []));
   }
 
   const tests: string[] = [];
@@ -87,6 +89,7 @@ export function discoverJest(project: ProjectInfo): TestDiscovery {
     setupFiles: rel(setupFiles),
     aliases,
     warnings: reader.warnings(),
+    ...(projectDirs.length > 0 ? { projectDirs } : {}),
   };
 }
 

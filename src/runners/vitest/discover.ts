@@ -115,6 +115,8 @@ export function discoverVitest(project: ProjectInfo): TestDiscovery {
   if (files.has(packageJson)) configFiles.add(packageJson);
   const rel = (paths: Iterable<string>): string[] =>
     uniqueSorted([...paths].flatMap((path) => files.rel(path) ?? []));
+  // The root itself is no folder of its own (rel gives nothing for it).
+  const projectDirs = definition ? rel(projects.map((entry) => entry.root)) : [];
   return {
     runner: 'vitest',
     tests: rel(tests),
@@ -122,6 +124,7 @@ export function discoverVitest(project: ProjectInfo): TestDiscovery {
     setupFiles: rel(setupFiles),
     aliases: dedupeAliases(aliases),
     warnings: reader.warnings(),
+    ...(projectDirs.length > 0 ? { projectDirs } : {}),
   };
 }
 
