@@ -34,6 +34,7 @@ export async function gapsCommand(argv: string[], io: CliIO): Promise<number> {
     ...(options.srcRoots === undefined ? {} : { srcRoots: options.srcRoots }),
     ...(options.allowEmpty === undefined ? {} : { allowEmpty: options.allowEmpty }),
     ...(options.maxDiffMb === undefined ? {} : { maxDiffBytes: options.maxDiffMb * 1024 * 1024 }),
+    ...(options.failUnder === undefined ? {} : { failUnder: options.failUnder }),
   });
   // The text report lists warnings itself; other formats keep stdout clean, so warnings go to stderr.
   if (!targets.some((t) => t.kind === 'text' && t.path === undefined)) {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { loadCoverage, parseCoverageArg } from '../coverage/load.ts';
+import { type CoverageArg, loadCoverage, toCoverageInput } from '../coverage/load.ts';
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import { TestloopError } from '../errors.ts';
 import { repositoryRoot, resolveRevisions } from '../git/base.ts';
@@ -15,8 +15,11 @@ export interface FindGapsOptions {
   base?: string;
   /** A unified diff file, or "-" for standard input, instead of asking git. */
   diffFile?: string;
-  /** Coverage reports, each "path" or "format:path"; default: the usual locations. */
-  coverage?: string[];
+  /**
+   * Coverage reports, each "path" or "format:path" (or an input naming the folder its runner ran in);
+   * default: the usual locations.
+   */
+  coverage?: CoverageArg[];
   include?: string[];
   exclude?: string[];
   /** Source roots for package-relative report paths (JaCoCo). */
@@ -24,6 +27,11 @@ export interface FindGapsOptions {
   /** An empty diff is an error unless this is set (a rerun on the base branch itself, say). */
   allowEmpty?: boolean;
   maxDiffBytes?: number;
+  /**
+   * The diff coverage gate, percent. When set, a changed source file no report mentions counts as not
+   * covered (every changed line), since no report vouches for it; without a gate it is only warned about.
+   */
+  failUnder?: number;
   env?: NodeJS.ProcessEnv;
   readStdin?: () => Promise<Buffer>;
 }
@@ -33,6 +41,15 @@ const SOURCE_EXTENSIONS =
 
 /** Test files are rarely in coverage reports, and nobody asks for their coverage: no warning for them. */
 const TEST_FILE = /(?:^|\/)(?:__tests__\/|.*[._-](?:test|spec)\.[cm]?[jt]sx?$)/;
+
+/** Tool configs and type declarations: runners leave them out of coverage by default, and hold no tested code. */
+const NOT_MEASURED_BY_DESIGN =
+  /(?:^|\/)(?:[^/]+\.config\.[cm]?[jt]s|\.[^/]+rc\.[cm]?[jt]s|[^/]+\.d\.[cm]?ts)$/;
+
+/** A changed file a coverage report should mention: code, not a test, config or declaration. */
+export function isMeasurableSource(path: string): boolean {
+  return SOURCE_EXTENSIONS.test(path) && !TEST_FILE.test(path) && !NOT_MEASURED_BY_DESIGN.test(path);
+}
 
 /** `testloop gaps` as a library call: the changed lines, branches and functions no test runs. */
 export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResult> {
@@ -58,7 +75,7 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   }
   // Reports are read while git diffs and lists files: on a large change each takes a while.
   const listing = trackedFiles(root).catch(() => []);
-  const loading = loadCoverage((options.coverage ?? []).map(parseCoverageArg), {
+  const loading = loadCoverage((options.coverage ?? []).map(toCoverageInput), {
     cwd,
     srcRoots: options.srcRoots ?? [],
   });
@@ -79,16 +96,23 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   for (const change of selected) repoFiles.add(change.path);
   const mapped = mapCoverageToRepository(reports, root, cwd, repoFiles);
 
-  const files = selected.map((change) => fileGaps(change, mapped.files.get(change.path)));
+  const gated = options.failUnder !== undefined;
+  const files = selected.map((change) =>
+    fileGaps(change, mapped.files.get(change.path), gated && isMeasurableSource(change.path)),
+  );
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const warnings = files
-    .filter(
-      (f) => !f.measured && f.changedLines > 0 && SOURCE_EXTENSIONS.test(f.path) && !TEST_FILE.test(f.path),
-    )
+    .filter((f) => !f.measured && f.changedLines > 0 && isMeasurableSource(f.path))
     .map(
       (f) =>
-        `${f.path}: changed, but no coverage report mentions it; make your runner report all source files (vitest coverage.include, jest collectCoverageFrom)`,
+        `${f.path}: changed, but no coverage report mentions it${f.assumedUncovered ? ' (counted as not covered for --fail-under)' : ''}; make your runner report all source files (vitest coverage.include, jest collectCoverageFrom)`,
     );
+  if (mapped.bySuffix.length > 0) {
+    const first = mapped.bySuffix[0]!;
+    warnings.push(
+      `${mapped.bySuffix.length} relative coverage path(s) resolved from no known folder were mapped to the one repository file ending with them (first: ${first.from} → ${first.to}); pass --src-roots with the folder the runner ran in to map them exactly`,
+    );
+  }
   if (mapped.unmatched.length > 0) {
     warnings.push(
       `${mapped.unmatched.length} coverage path(s) match no file in this repository (first: ${mapped.unmatched[0]}); generate the report from this checkout or pass --src-roots`,

@@ -54,7 +54,12 @@ function fileLines(files: readonly FileGaps[], paint: (style: Style, text: strin
   for (const file of listed) {
     const path = file.path.padEnd(pathWidth);
     if (!file.measured) {
-      out.push(`${path}  ${paint('yellow', 'not measured: no coverage report mentions this file')}`);
+      const counted = file.assumedUncovered
+        ? `; its ${file.changedLines} changed line(s) count as not covered`
+        : '';
+      out.push(
+        `${path}  ${paint('yellow', `not measured: no coverage report mentions this file${counted}`)}`,
+      );
       continue;
     }
     const uncovered = file.uncoveredLines.length;

@@ -1,4 +1,5 @@
 /** The sections of the pull-request comment, each rendered at a given level of detail. */
+import { notEvaluatedGates } from '../../ci/gates.ts';
 import type { CiResult, CiStep } from '../../ci/types.ts';
 import { lineRanges } from '../../gaps/compute.ts';
 import type { FileGaps } from '../../gaps/types.ts';
@@ -66,9 +67,12 @@ const STEP_WORDS: Record<CiStep['status'], string> = {
 const DETAIL_CHARS = 300;
 
 export function headSection(result: CiResult, context: CommentContext): string[] {
+  const unknown = notEvaluatedGates(result).map((gate) => gate.name);
   const title =
     result.exitCode === 0
-      ? '✅ testloop: tests pass and every gate holds'
+      ? unknown.length > 0
+        ? `⚠️ testloop: tests pass, but not evaluated: ${unknown.join(', ')}`
+        : '✅ testloop: tests pass and every gate holds'
       : result.exitCode === 1
         ? `❌ testloop: ${failedGates(result).join(', ') || 'failed'}`
         : '⚠️ testloop could not check this change';
@@ -89,7 +93,11 @@ export function headSection(result: CiResult, context: CommentContext): string[]
       }),
     ...result.gates
       .filter((gate) => !gate.passed)
-      .map((gate) => `- ❌ gate **${gate.name}**: ${escapeText(short(gate.detail))}`),
+      .map((gate) =>
+        gate.status === 'not-evaluated'
+          ? `- ⚠️ gate **${gate.name}** not evaluated: ${escapeText(short(gate.reason ?? gate.detail))}`
+          : `- ❌ gate **${gate.name}**: ${escapeText(short(gate.detail))}`,
+      ),
   ];
   return [
     `### ${title}`,
@@ -103,6 +111,7 @@ function failedGates(result: CiResult): string[] {
   return result.gates
     .filter((gate) => !gate.passed)
     .map((gate) => {
+      if (gate.status === 'not-evaluated') return `${gate.name} not evaluated`;
       if (gate.name === 'tests') return `${plural(result.run?.tests.failed ?? 0, 'test')} failed`;
       if (gate.name === 'fail-under') return 'diff coverage below the required level';
       if (gate.name === 'flaky') return 'new flaky tests';
