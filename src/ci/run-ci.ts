@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CoverageArg } from '../coverage/load.ts';
 import { type ErrorCode, isTestloopError } from '../errors.ts';
+import { isMeasurableSource } from '../gaps/sources.ts';
 import type { GapsResult } from '../gaps/types.ts';
 import { type Revisions, repositoryRoot, resolveRevisions } from '../git/base.ts';
 import type { Project } from '../select/projects.ts';
@@ -238,10 +239,10 @@ function describeRun(run: CiTestRun): string {
 function describeGaps(gaps: GapsResult): string {
   const { totals } = gaps;
   if (totals.coverableLines === 0) {
-    const unmeasured = gaps.files.filter((f) => !f.measured).length;
+    const unmeasured = gaps.files.filter((f) => !f.measured && isMeasurableSource(f.path)).length;
     return unmeasured > 0
-      ? `no measured changed lines: ${unmeasured} changed file(s) no coverage report mentions`
-      : 'no measured changed lines';
+      ? `no measured changed lines: ${unmeasured} changed source file(s) no coverage report mentions`
+      : 'no changed line is measured code';
   }
   return `diff coverage ${totals.percent.toFixed(1)}%, ${totals.uncoveredLines} uncovered changed line(s)`;
 }

@@ -1,4 +1,5 @@
 import { lineRanges } from '../gaps/compute.ts';
+import { isMeasurableSource } from '../gaps/sources.ts';
 import type { FileGaps, Gap, GapsResult } from '../gaps/types.ts';
 import type { GapsReporter, ReportContext } from './types.ts';
 
@@ -86,10 +87,14 @@ function fileLines(files: readonly FileGaps[], paint: (style: Style, text: strin
 function totalsLine(result: GapsResult): string {
   const { totals } = result;
   const covered = totals.coverableLines - totals.uncoveredLines;
+  const unmeasured = result.files.filter((f) => !f.measured && isMeasurableSource(f.path)).length;
   let line =
-    totals.coverableLines === 0
-      ? `Diff coverage: ${formatPercent(totals.percent)} (no coverable changed lines)`
-      : `Diff coverage: ${formatPercent(totals.percent)} (${covered} of ${totals.coverableLines} coverable changed lines)`;
+    totals.coverableLines > 0
+      ? `Diff coverage: ${formatPercent(totals.percent)} (${covered} of ${totals.coverableLines} coverable changed lines)`
+      : unmeasured > 0
+        ? // Nothing was measured: a percentage would read as "covered".
+          `Diff coverage: not measured (${unmeasured} changed source file(s) no coverage report mentions)`
+        : `Diff coverage: ${formatPercent(totals.percent)} (no coverable changed lines)`;
   const extra: string[] = [];
   if (totals.uncoveredBranches > 0) extra.push(plural(totals.uncoveredBranches, 'uncovered branch', 'es'));
   if (totals.uncoveredFunctions > 0) extra.push(plural(totals.uncoveredFunctions, 'uncovered function', 's'));
