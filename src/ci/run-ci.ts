@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CoverageArg } from '../coverage/load.ts';
 import { type ErrorCode, isTestloopError } from '../errors.ts';
-import { isMeasurableSource } from '../gaps/sources.ts';
+import { unmeasuredSources } from '../gaps/sources.ts';
 import type { GapsResult } from '../gaps/types.ts';
 import { type Revisions, repositoryRoot, resolveRevisions } from '../git/base.ts';
 import type { Project } from '../select/projects.ts';
@@ -239,7 +239,7 @@ function describeRun(run: CiTestRun): string {
 function describeGaps(gaps: GapsResult): string {
   const { totals } = gaps;
   if (totals.coverableLines === 0) {
-    const unmeasured = gaps.files.filter((f) => !f.measured && isMeasurableSource(f.path)).length;
+    const unmeasured = unmeasuredSources(gaps);
     return unmeasured > 0
       ? `no measured changed lines: ${unmeasured} changed source file(s) no coverage report mentions`
       : 'no changed line is measured code';

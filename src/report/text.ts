@@ -1,5 +1,5 @@
 import { lineRanges } from '../gaps/compute.ts';
-import { isMeasurableSource } from '../gaps/sources.ts';
+import { unmeasuredSources } from '../gaps/sources.ts';
 import type { FileGaps, Gap, GapsResult } from '../gaps/types.ts';
 import type { GapsReporter, ReportContext } from './types.ts';
 
@@ -87,7 +87,7 @@ function fileLines(files: readonly FileGaps[], paint: (style: Style, text: strin
 function totalsLine(result: GapsResult): string {
   const { totals } = result;
   const covered = totals.coverableLines - totals.uncoveredLines;
-  const unmeasured = result.files.filter((f) => !f.measured && isMeasurableSource(f.path)).length;
+  const unmeasured = unmeasuredSources(result);
   let line =
     totals.coverableLines > 0
       ? `Diff coverage: ${formatPercent(totals.percent)} (${covered} of ${totals.coverableLines} coverable changed lines)`

@@ -2,6 +2,7 @@
 import { notEvaluatedGates } from '../../ci/gates.ts';
 import type { CiResult, CiStep } from '../../ci/types.ts';
 import { lineRanges } from '../../gaps/compute.ts';
+import { unmeasuredSources } from '../../gaps/sources.ts';
 import type { FileGaps } from '../../gaps/types.ts';
 import type { NewFile } from '../../generate/output.ts';
 import { encodePath } from '../../report/markdown.ts';
@@ -142,6 +143,9 @@ function coverageFact(result: CiResult, context: CommentContext): string | undef
   const totals = result.gaps?.totals;
   if (!totals) return undefined;
   const required = context.failUnder === undefined ? '' : ` (required: ${context.failUnder}%)`;
+  const unmeasured = result.gaps ? unmeasuredSources(result.gaps) : 0;
+  if (unmeasured > 0)
+    return `**Diff coverage:** not measured${required}: ${count(unmeasured)} changed source ${unmeasured === 1 ? 'file' : 'files'} no coverage report mentions`;
   const covered = totals.coverableLines - totals.uncoveredLines;
   return `**Diff coverage:** ${formatPercent(totals.percent)}${required}, ${count(covered)} of ${count(totals.coverableLines)} changed lines covered`;
 }
