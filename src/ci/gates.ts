@@ -1,4 +1,4 @@
-import type { CiGate, CiResult, CiStepName } from './types.ts';
+import type { CiGate, CiResult, CiStepName, CiStepStatus } from './types.ts';
 
 export interface GateOptions {
   failUnder?: number;
@@ -116,10 +116,17 @@ function notEvaluated(name: CiGate['name'], reason: string): CiGate {
   return { name, passed: false, status: 'not-evaluated', reason, detail: `not evaluated: ${reason}` };
 }
 
+const STEP_WORDS: Record<CiStepStatus, string> = {
+  ok: 'ran',
+  off: 'was off',
+  skipped: 'was skipped',
+  failed: 'failed',
+  timedOut: 'timed out',
+};
+
 /** Why a step's result is missing, in its own words. */
 function missing(result: PartialResult, name: CiStepName): string {
   const step = result.steps.find((s) => s.name === name);
   if (!step) return `the ${name} step did not run`;
-  const words = step.status === 'timedOut' ? 'timed out' : step.status;
-  return `the ${name} step ${words}${step.detail ? ` (${step.detail})` : ''}`;
+  return `the ${name} step ${STEP_WORDS[step.status]}${step.detail ? ` (${step.detail})` : ''}`;
 }
