@@ -1,5 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CoverageArg } from '../coverage/load.ts';
+import { type ErrorCode, isTestloopError } from '../errors.ts';
+import { unmeasuredSources } from '../gaps/source-files.ts';
 import type { GapsResult } from '../gaps/types.ts';
 import { type Revisions, repositoryRoot, resolveRevisions } from '../git/base.ts';
 import {
@@ -10,13 +13,21 @@ import {
 } from '../git/own-outputs.ts';
 import type { Project } from '../select/projects.ts';
 import type { TriageResult } from '../triage/types.ts';
-import { evaluateGates } from './gates.ts';
+import { evaluateGates, exitCodeOf } from './gates.ts';
 import { runSelected } from './run-tests.ts';
-import { StepNotRun, StepRunner } from './steps.ts';
+import { InputError, StepNotRun, StepRunner } from './steps.ts';
 import type { CiOptions, CiResult, CiStepName, CiTestRun, CiTrend } from './types.ts';
 
 /** Where `testloop ci` leaves its JUnit and coverage reports and the patch, relative to the repository. */
 export const CI_OUT_DIR = '.testloop/ci';
+/** A base the user named that git cannot use: a mistake to fix, never a reason to run without the gates. */
+const BASE_INPUT_ERRORS: readonly ErrorCode[] = ['TESTLOOP_UNKNOWN_REF', 'TESTLOOP_NO_MERGE_BASE'];
+/** A coverage report the user named that cannot be read. */
+const COVERAGE_INPUT_ERRORS: readonly ErrorCode[] = [
+  'TESTLOOP_NO_COVERAGE',
+  'TESTLOOP_COVERAGE_FORMAT',
+  'TESTLOOP_COVERAGE_PARSE',
+];
 /** Kept for ingest and triage when generation has a budget to share. */
 const RESERVE_MS = 15_000;
 /** Flaky and broken tests whose history is charted. */
@@ -46,6 +57,10 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
   try {
     revisions = await resolveRevisions(cwd, options.base, env);
   } catch (error) {
+    // A base that was only detected (the CI's, origin/HEAD) may be missing from this checkout: an outage of
+    // the change's context, reported by each step and the gates; a base the user named is their input.
+    if (options.base !== undefined && isTestloopError(error) && BASE_INPUT_ERRORS.includes(error.code))
+      throw error;
     revisionError = error;
   }
   const root = revisions?.root ?? (await repositoryRoot(cwd));
@@ -78,7 +93,7 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
     };
   });
 
-  const run = await steps.run(
+  const ran = await steps.run(
     'run',
     async () => {
       projects ??= await allProjects(root);
@@ -91,32 +106,47 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
         env,
         log,
       });
-      return { value, detail: describeRun(value) };
+      return { value, detail: describeRun(value.run) };
     },
     { timed: false },
   );
+  const run = ran?.run;
 
-  const coverage = run ? run.coverageReports : (options.coverage ?? []);
+  const coverage: CoverageArg[] = ran ? ran.coverage : (options.coverage ?? []);
   const gaps = await steps.run('gaps', async () => {
     if (coverage.length === 0 && run !== undefined)
       throw new StepNotRun('skipped', 'the test run wrote no coverage report');
     const { findGaps } = await import('../gaps/find-gaps.ts');
-    const value = await findGaps({
-      cwd: root,
-      base: needBase().base,
-      ...(coverage.length > 0 ? { coverage } : {}),
-      allowEmpty: true,
-      ownOutputs,
-      env,
-    });
-    return { value, detail: describeGaps(value) };
+    try {
+      const value = await findGaps({
+        cwd: root,
+        base: needBase().base,
+        ...(coverage.length > 0 ? { coverage } : {}),
+        ...(options.failUnder === undefined ? {} : { failUnder: options.failUnder }),
+        allowEmpty: true,
+        ownOutputs,
+        env,
+      });
+      return { value, detail: describeGaps(value) };
+    } catch (error) {
+      const named = run === undefined && options.coverage !== undefined && options.coverage.length > 0;
+      if (named && isTestloopError(error) && COVERAGE_INPUT_ERRORS.includes(error.code))
+        throw new InputError(error);
+      throw error;
+    }
   });
 
   const generate = await steps.run('generate', async () => {
     const engine = options.generateEngine ?? (options.llm?.baseUrl ? 'llm' : 'stub');
     if (engine === 'off') throw new StepNotRun('off', 'switched off');
     if (!gaps) throw new StepNotRun('skipped', 'no gaps result to generate for');
-    if (gaps.gaps.length === 0) throw new StepNotRun('off', 'no gaps: every changed line is covered');
+    if (gaps.gaps.length === 0)
+      throw new StepNotRun(
+        'off',
+        gaps.totals.coverableLines === 0
+          ? 'no gaps: no changed line is measured code'
+          : 'no gaps: every changed line is covered',
+      );
     const { generateTests } = await import('../generate/pipeline.ts');
     const budget = steps.remaining();
     const value = await generateTests({
@@ -198,7 +228,7 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
     },
   };
   const gates = evaluateGates(partial, options);
-  return { ...partial, gates, exitCode: gates.every((g) => g.passed) ? 0 : 1 };
+  return { ...partial, gates, exitCode: exitCodeOf(gates, options.strict === true) };
 }
 
 async function allProjects(root: string): Promise<Project[]> {
@@ -226,6 +256,11 @@ function describeRun(run: CiTestRun): string {
 
 function describeGaps(gaps: GapsResult): string {
   const { totals } = gaps;
-  if (totals.coverableLines === 0) return 'no measured changed lines';
+  if (totals.coverableLines === 0) {
+    const unmeasured = unmeasuredSources(gaps);
+    return unmeasured > 0
+      ? `no measured changed lines: ${unmeasured} changed source file(s) no coverage report mentions`
+      : 'no changed line is measured code';
+  }
   return `diff coverage ${totals.percent.toFixed(1)}%, ${totals.uncoveredLines} uncovered changed line(s)`;
 }

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import type { CoverageInput } from '../coverage/load.ts';
 import { isTestFile } from '../gaps/source-files.ts';
 import { readReport } from '../junit/registry.ts';
 import { runTests } from '../runners/run.ts';
@@ -21,6 +22,15 @@ export interface RunSelectedOptions {
   log(text: string): void;
 }
 
+export interface SelectedRun {
+  run: CiTestRun;
+  /**
+   * The coverage reports of `run.coverageReports`, each with the package folder its runner ran in:
+   * runners write paths relative to it (`src/a.ts` for `packages/x/src/a.ts`).
+   */
+  coverage: CoverageInput[];
+}
+
 /**
  * Runs the selected tests (or every test when `selection` is undefined or says all) package by package
  * with coverage and a JUnit report, and reads the outcome of every test from those reports.
@@ -29,7 +39,7 @@ export async function runSelected(
   selection: SelectResult | undefined,
   projects: readonly Project[],
   options: RunSelectedOptions,
-): Promise<CiTestRun> {
+): Promise<SelectedRun> {
   const runnable = projects.filter((p) => p.runner !== undefined && p.discovery !== undefined);
   const totalTestFiles = runnable.reduce((n, p) => n + p.discovery!.tests.length, 0);
   const all = selection === undefined || selection.all;
@@ -68,6 +78,7 @@ export async function runSelected(
     coverageReports: [],
     timedOut: false,
   };
+  const coverage: CoverageInput[] = [];
   const failed = new Set<string>();
   const fileMs = new Map<string, number>();
   for (const [index, { project, tests }] of groups.entries()) {
@@ -104,9 +115,16 @@ export async function runSelected(
       }
     }
     const lcov = join(coverageDir, 'lcov.info');
-    if (existsSync(lcov)) run.coverageReports.push(`lcov:${repoPath(options.root, lcov)}`);
-    else if (adapter.name === 'node' && existsSync(coverageDir))
-      run.coverageReports.push(`v8:${repoPath(options.root, coverageDir)}`);
+    const report = existsSync(lcov)
+      ? { format: 'lcov', path: lcov }
+      : adapter.name === 'node' && existsSync(coverageDir)
+        ? { format: 'v8', path: coverageDir }
+        : undefined;
+    if (report) {
+      const path = repoPath(options.root, report.path);
+      run.coverageReports.push(`${report.format}:${path}`);
+      coverage.push({ ...report, path, root: project.info.dir, fromRun: true });
+    }
   }
   run.failedTests = [...failed].sort();
   if (measuring.length > 0) run.measuringTests = measuring;
@@ -117,7 +135,7 @@ export async function runSelected(
     const median = times[Math.floor(times.length / 2)] ?? 0;
     run.savedMs = Math.round(median * (totalTestFiles - run.testFiles));
   }
-  return run;
+  return { run, coverage };
 }
 
 /** The changed source files that belong to the package (not to a package nested inside it). */

@@ -1,4 +1,4 @@
-import { isTestloopError } from '../errors.ts';
+import { isTestloopError, type TestloopError } from '../errors.ts';
 import type { CiStep, CiStepName } from './types.ts';
 
 export interface StepOutcome<T> {
@@ -14,6 +14,16 @@ export class StepNotRun extends Error {
     detail: string,
   ) {
     super(detail);
+  }
+}
+
+/**
+ * An input the user gave that cannot work (a coverage report they named is missing or unreadable): not an
+ * outage of testloop, so it ends `testloop ci` with the error and exit 2 instead of being fenced.
+ */
+export class InputError extends Error {
+  constructor(readonly error: TestloopError) {
+    super(error.message);
   }
 }
 
@@ -71,6 +81,7 @@ export class StepRunner {
       this.record({ name, status: 'ok', ms: ms(), ...(outcome.detail ? { detail: outcome.detail } : {}) });
       return outcome.value;
     } catch (error) {
+      if (error instanceof InputError) throw error.error;
       if (error instanceof StepNotRun) {
         return this.record({ name, status: error.status, ms: ms(), detail: error.message });
       }

@@ -72,7 +72,16 @@ export interface CiTrend {
 /** Why `testloop ci` exits the way it does. */
 export interface CiGate {
   name: 'tests' | 'fail-under' | 'flaky' | 'strict';
+  /** False for a failed gate and for one that could not be evaluated. */
   passed: boolean;
+  /**
+   * - passed / failed: the gate was evaluated.
+   * - not-evaluated: the gate is configured but its input is missing (the step it needs failed, timed out
+   *   or was skipped); the exit status is 0 for it unless `strict`, and the result always says so.
+   */
+  status: 'passed' | 'failed' | 'not-evaluated';
+  /** For not-evaluated: why, in one line. */
+  reason?: string;
   detail: string;
 }
 

@@ -50,6 +50,7 @@ export async function gapsCommand(argv: string[], io: CliIO): Promise<number> {
     ...(options.maxDiffMb === undefined ? {} : { maxDiffBytes: options.maxDiffMb * 1024 * 1024 }),
     // The reports this run writes are never a change to the next one.
     ownOutputs: targets.flatMap((t) => (t.path === undefined ? [] : [t.path])),
+    ...(options.failUnder === undefined ? {} : { failUnder: options.failUnder }),
   });
   // The text report lists warnings itself; other formats keep stdout clean, so warnings go to stderr.
   if (!targets.some((t) => t.kind === 'text' && t.path === undefined)) {

@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { TestloopError } from '../errors.ts';
+import { CoverageParseError, TestloopError } from '../errors.ts';
 import { coverageReaders, readerByName } from './registry.ts';
 import type { CoverageReader, CoverageReport, ReaderOptions } from './types.ts';
 
@@ -20,6 +20,23 @@ export interface CoverageInput {
   path: string;
   /** Forces a reader instead of sniffing: "lcov:coverage/x.txt". */
   format?: string;
+  /**
+   * The folder the runner that wrote the report ran in (absolute, or relative to cwd): its relative paths
+   * resolve from here first. testloop's own test run knows it for every report it writes.
+   */
+  root?: string;
+  /**
+   * Written by testloop's own run: a report without records means the run measured nothing, which the
+   * gaps then show file by file, not an unusable input.
+   */
+  fromRun?: boolean;
+}
+
+/** A coverage argument as the CLI takes it ("path" or "format:path"), or one testloop built itself. */
+export type CoverageArg = string | CoverageInput;
+
+export function toCoverageInput(arg: CoverageArg): CoverageInput {
+  return typeof arg === 'string' ? parseCoverageArg(arg) : arg;
 }
 
 /** Parses "format:path" or a bare path. */
@@ -38,7 +55,12 @@ export async function loadCoverage(
   for (const input of chosen) {
     const path = resolve(options.cwd, input.path);
     const reader = await chooseReader(path, input);
-    reports.push(await reader.read(path, options));
+    const report = await reader.read(path, options);
+    // An empty file would otherwise vouch for every changed line at 100%.
+    if (report.files.length === 0 && !input.fromRun)
+      throw new CoverageParseError(path, undefined, 'no coverage records');
+    if (input.root !== undefined) report.roots.unshift(resolve(options.cwd, input.root));
+    reports.push(report);
   }
   return reports;
 }

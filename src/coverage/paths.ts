@@ -7,6 +7,12 @@ export interface MappedCoverage {
   files: Map<string, FileCoverage>;
   /** Report paths that match no file of the repository. */
   unmatched: string[];
+  /**
+   * Relative report paths that resolved against no root and were mapped because their segments are the
+   * trailing segments of exactly one repository file (`src/a.ts` → `packages/x/src/a.ts`): a guess worth
+   * a warning.
+   */
+  bySuffix: { from: string; to: string }[];
 }
 
 /**
@@ -23,15 +29,18 @@ export function mapCoverageToRepository(
   /** Merged copies made here; anything else in `files` is a report's own object, seen through a view. */
   const merged = new WeakSet<FileCoverage>();
   const unmatched: string[] = [];
+  const bySuffix: MappedCoverage['bySuffix'] = [];
   const suffixIndex = new SuffixIndex(repoFiles);
   for (const report of reports) {
     const roots = report.roots.map((root) => normalize(root));
     for (const file of report.files) {
-      const repoPath = resolveOne(file.path, roots, repoRoot, cwd, repoFiles, suffixIndex);
-      if (repoPath === undefined) {
+      const resolved = resolveOne(file.path, roots, repoRoot, cwd, repoFiles, suffixIndex);
+      if (resolved === undefined) {
         unmatched.push(file.path);
         continue;
       }
+      const repoPath = resolved.path;
+      if (resolved.bySuffix) bySuffix.push({ from: file.path, to: repoPath });
       const existing = files.get(repoPath);
       if (!existing) files.set(repoPath, new FileView(repoPath, file));
       else {
@@ -45,7 +54,7 @@ export function mapCoverageToRepository(
       }
     }
   }
-  return { files, unmatched };
+  return { files, unmatched, bySuffix };
 }
 
 /**
@@ -88,7 +97,7 @@ function resolveOne(
   cwd: string,
   repoFiles: ReadonlySet<string>,
   suffixIndex: SuffixIndex,
-): string | undefined {
+): { path: string; bySuffix?: true } | undefined {
   const path = normalize(reportPath);
   const candidates: string[] = [];
   if (isAbsolute(path)) candidates.push(path);
@@ -99,9 +108,14 @@ function resolveOne(
   }
   for (const candidate of candidates) {
     const rel = repoRelative(repoRoot, candidate);
-    if (!rel.startsWith('..') && !isAbsolute(rel) && repoFiles.has(rel)) return rel;
+    if (!rel.startsWith('..') && !isAbsolute(rel) && repoFiles.has(rel)) return { path: rel };
   }
-  return suffixIndex.longestMatch(path);
+  const whole = suffixIndex.longestMatch(path);
+  if (whole !== undefined) return { path: whole };
+  // A path relative to a folder testloop was not told about (a package's own root in a monorepo).
+  if (isAbsolute(path)) return undefined;
+  const trailing = suffixIndex.uniqueEndingWith(path);
+  return trailing === undefined ? undefined : { path: trailing, bySuffix: true };
 }
 
 /** A path with `.`/`..` segments, doubled or trailing slashes or backslashes: one for path.resolve. */
@@ -180,5 +194,19 @@ class SuffixIndex {
       } else if (score === bestScore) tie = true;
     }
     return tie ? undefined : best;
+  }
+
+  /**
+   * The one repository file whose trailing segments are all of `path`'s (`src/a.ts` →
+   * `packages/x/src/a.ts`); none when two or more end that way, or when `path` climbs out with `..`.
+   */
+  uniqueEndingWith(path: string): string | undefined {
+    const segments = path.split('/').filter((s) => s !== '' && s !== '.');
+    if (segments.length === 0 || segments.includes('..')) return undefined;
+    const suffix = `/${segments.join('/')}`;
+    const matches = (this.index().get(segments[segments.length - 1]!) ?? []).filter((file) =>
+      file.endsWith(suffix),
+    );
+    return matches.length === 1 ? matches[0] : undefined;
   }
 }

@@ -2,10 +2,18 @@ import type { FileCoverage } from '../coverage/types.ts';
 import type { ChangedFile } from '../git/types.ts';
 import type { FileGaps, Gap, GapsTotals } from './types.ts';
 
-/** diff × coverage for one file. A changed line counts only where the report says it is executable. */
-export function fileGaps(change: ChangedFile, coverage: FileCoverage | undefined): FileGaps {
+/**
+ * diff × coverage for one file. A changed line counts only where the report says it is executable; with
+ * `countUnmeasured`, a file no report mentions counts every changed line as not covered.
+ */
+export function fileGaps(
+  change: ChangedFile,
+  coverage: FileCoverage | undefined,
+  countUnmeasured = false,
+): FileGaps {
   const changed: number[] = [];
   for (const hunk of change.hunks) for (let line = hunk.start; line <= hunk.end; line++) changed.push(line);
+  if (!coverage && countUnmeasured && changed.length > 0) return assumedUncovered(change.path, changed);
   const uncoveredLines: number[] = [];
   let coverableLines = 0;
   const uncoveredBranches: FileGaps['uncoveredBranches'] = [];
@@ -42,6 +50,21 @@ export function fileGaps(change: ChangedFile, coverage: FileCoverage | undefined
     uncoveredFunctions,
     percent: percentOf(coverableLines, uncoveredLines.length),
     measured: coverage !== undefined,
+  };
+}
+
+/** No report vouches for the file: nothing of it is known to run. */
+function assumedUncovered(path: string, changed: number[]): FileGaps {
+  return {
+    path,
+    changedLines: changed.length,
+    coverableLines: changed.length,
+    uncoveredLines: changed,
+    uncoveredBranches: [],
+    uncoveredFunctions: [],
+    percent: 0,
+    measured: false,
+    assumedUncovered: true,
   };
 }
 
@@ -82,8 +105,11 @@ export function totalsOf(files: readonly FileGaps[]): GapsTotals {
 /** Flattens per-file findings into Gap records; consecutive uncovered lines form one gap. */
 export function gapsOf(file: FileGaps): Gap[] {
   const gaps: Gap[] = [];
+  const reason = file.assumedUncovered
+    ? 'changed lines of a file no coverage report mentions'
+    : 'changed lines not run by any test';
   for (const range of lineRanges(file.uncoveredLines)) {
-    gaps.push({ file: file.path, kind: 'line', ...range, reason: 'changed lines not run by any test' });
+    gaps.push({ file: file.path, kind: 'line', ...range, reason });
   }
   for (const b of file.uncoveredBranches) {
     gaps.push({

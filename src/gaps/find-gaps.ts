@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { loadCoverage, parseCoverageArg } from '../coverage/load.ts';
+import { type CoverageArg, loadCoverage, toCoverageInput } from '../coverage/load.ts';
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import { TestloopError } from '../errors.ts';
 import { repositoryRoot, resolveRevisions } from '../git/base.ts';
@@ -17,8 +17,11 @@ export interface FindGapsOptions {
   base?: string;
   /** A unified diff file, or "-" for standard input, instead of asking git. */
   diffFile?: string;
-  /** Coverage reports, each "path" or "format:path"; default: the usual locations. */
-  coverage?: string[];
+  /**
+   * Coverage reports, each "path" or "format:path" (or an input naming the folder its runner ran in);
+   * default: the usual locations.
+   */
+  coverage?: CoverageArg[];
   include?: string[];
   exclude?: string[];
   /** Source roots for package-relative report paths (JaCoCo). */
@@ -31,6 +34,11 @@ export interface FindGapsOptions {
    * testloop writes by default (see git/own-outputs.ts).
    */
   ownOutputs?: string[];
+  /**
+   * The diff coverage gate, percent. When set, a changed source file no report mentions counts as not
+   * covered (every changed line), since no report vouches for it; without a gate it is only warned about.
+   */
+  failUnder?: number;
   env?: NodeJS.ProcessEnv;
   readStdin?: () => Promise<Buffer>;
 }
@@ -59,7 +67,7 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   }
   // Reports are read while git diffs and lists files: on a large change each takes a while.
   const listing = trackedFiles(root).catch(() => []);
-  const loading = loadCoverage((options.coverage ?? []).map(parseCoverageArg), {
+  const loading = loadCoverage((options.coverage ?? []).map(toCoverageInput), {
     cwd,
     srcRoots: options.srcRoots ?? [],
   });
@@ -80,17 +88,23 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   for (const change of selected) repoFiles.add(change.path);
   const mapped = mapCoverageToRepository(reports, root, cwd, repoFiles);
 
-  const files = selected.map((change) => fileGaps(change, mapped.files.get(change.path)));
+  const gated = options.failUnder !== undefined;
+  const files = selected.map((change) =>
+    fileGaps(change, mapped.files.get(change.path), gated && isCoverageSource(change.path)),
+  );
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const warnings = files
-    .filter(
-      // Tests, configuration, manifests and documents are rarely in reports and nobody asks for their coverage.
-      (f) => !f.measured && f.changedLines > 0 && isCoverageSource(f.path),
-    )
+    .filter((f) => !f.measured && f.changedLines > 0 && isCoverageSource(f.path))
     .map(
       (f) =>
-        `${f.path}: changed, but no coverage report mentions it; make your runner report all source files (vitest coverage.include, jest collectCoverageFrom)`,
+        `${f.path}: changed, but no coverage report mentions it${f.assumedUncovered ? ' (counted as not covered for --fail-under)' : ''}; make your runner report all source files (vitest coverage.include, jest collectCoverageFrom)`,
     );
+  if (mapped.bySuffix.length > 0) {
+    const first = mapped.bySuffix[0]!;
+    warnings.push(
+      `${mapped.bySuffix.length} relative coverage path(s) resolved from no known folder were mapped to the one repository file ending with them (first: ${first.from} → ${first.to}); pass --src-roots with the folder the runner ran in to map them exactly`,
+    );
+  }
   if (mapped.unmatched.length > 0) {
     warnings.push(
       `${mapped.unmatched.length} coverage path(s) match no file in this repository (first: ${mapped.unmatched[0]}); generate the report from this checkout or pass --src-roots`,

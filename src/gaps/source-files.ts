@@ -1,4 +1,5 @@
 import { isInert, isOpaqueToGraph } from '../select/safety.ts';
+import type { GapsResult } from './types.ts';
 
 /**
  * Extensions of the languages the coverage formats testloop reads cover (istanbul/V8/lcov for
@@ -9,6 +10,9 @@ const SOURCE_EXTENSION =
 
 /** Type declarations hold no executable line. */
 const DECLARATION = /\.d\.[cm]?ts$/i;
+
+/** Tool configs (`tailwind.config.ts`, `.eslintrc.cjs`): runners leave them out of coverage by default. */
+const TOOL_CONFIG = /(?:^|\/)(?:[^/]+\.config\.[cm]?[jt]s|\.[^/]+rc\.[cm]?[jt]s)$/;
 
 /**
  * Tests and their support by each ecosystem's convention, the ones coverage tools leave out by default
@@ -46,8 +50,18 @@ export function isCoverageSource(path: string): boolean {
   return (
     SOURCE_EXTENSION.test(path) &&
     !DECLARATION.test(path) &&
+    !TOOL_CONFIG.test(path) &&
     !isTestFile(path) &&
     !isOpaqueToGraph(path) &&
     !isInert(path)
   );
+}
+
+/**
+ * When no changed line was measured: how many changed source files no report mentions (0 otherwise).
+ * Reports then say "not measured" rather than a percentage, which would read as "covered".
+ */
+export function unmeasuredSources(result: Pick<GapsResult, 'files' | 'totals'>): number {
+  if (result.totals.coverableLines > 0) return 0;
+  return result.files.filter((f) => !f.measured && isCoverageSource(f.path)).length;
 }

@@ -21,6 +21,11 @@ export interface FileGaps {
   percent: number;
   /** False when no coverage report mentions the file at all: its changes are not measured. */
   measured: boolean;
+  /**
+   * True for a changed source file no report mentions, under a `--fail-under` gate: every changed line
+   * counts as coverable and not covered, since no report vouches for it.
+   */
+  assumedUncovered?: boolean;
 }
 
 export interface GapsTotals {

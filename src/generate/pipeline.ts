@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { CoverageArg } from '../coverage/load.ts';
 import { TestloopError } from '../errors.ts';
 import { repositoryRoot } from '../git/base.ts';
 import { trackedFiles } from '../git/diff.ts';
@@ -22,8 +23,11 @@ export interface GenerateOptions {
   cwd?: string;
   /** Base ref: targets are the gaps of everything changed since its merge base (as `testloop gaps`). */
   base?: string;
-  /** Coverage reports ("path" or "format:path"); for --target they give the uncovered lines. */
-  coverage?: string[];
+  /**
+   * Coverage reports ("path" or "format:path", or an input naming the runner's folder); for --target they
+   * give the uncovered lines.
+   */
+  coverage?: CoverageArg[];
   /** `file:symbol` (file relative to cwd) instead of the gaps of a change. */
   targets?: string[];
   /** Default: 'llm' when `llm.baseUrl` is set, else 'stub'. */

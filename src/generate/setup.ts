@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { loadCoverage, parseCoverageArg } from '../coverage/load.ts';
+import { loadCoverage, toCoverageInput } from '../coverage/load.ts';
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import type { FileCoverage } from '../coverage/types.ts';
 import { TestloopError } from '../errors.ts';
@@ -33,7 +33,7 @@ export async function targetsOf(
     });
     let coverage: Map<string, FileCoverage> | undefined;
     if (options.coverage && options.coverage.length > 0) {
-      const reports = await loadCoverage(options.coverage.map(parseCoverageArg), { cwd, srcRoots: [] });
+      const reports = await loadCoverage(options.coverage.map(toCoverageInput), { cwd, srcRoots: [] });
       const mapped = mapCoverageToRepository(reports, root, cwd, new Set(files));
       coverage = mapped.files;
     }

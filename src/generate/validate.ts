@@ -297,10 +297,11 @@ async function newlyCovered(dir: string, project: ProjectInfo, context: TestCont
 
 function coverageInputs(dir: string): CoverageInput[] {
   if (existsSync(join(dir, 'coverage-final.json')))
-    return [{ path: join(dir, 'coverage-final.json'), format: 'istanbul' }];
-  if (existsSync(join(dir, 'lcov.info'))) return [{ path: join(dir, 'lcov.info'), format: 'lcov' }];
+    return [{ path: join(dir, 'coverage-final.json'), format: 'istanbul', fromRun: true }];
+  if (existsSync(join(dir, 'lcov.info')))
+    return [{ path: join(dir, 'lcov.info'), format: 'lcov', fromRun: true }];
   const raw = existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.json'));
-  return raw ? [{ path: dir, format: 'v8' }] : [];
+  return raw ? [{ path: dir, format: 'v8', fromRun: true }] : [];
 }
 
 // ---- Reading the runner's output -------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { gateLine } from '../ci/gates.ts';
 import { seconds } from '../ci/progress.ts';
 import type { CiResult } from '../ci/types.ts';
 import type { GapsResult } from '../gaps/types.ts';
@@ -63,8 +64,10 @@ export function renderCiText(result: CiResult): string {
       );
     }
   }
-  for (const gate of result.gates)
-    lines.push(`  ${gate.passed ? 'pass' : 'FAIL'} ${gate.name}: ${gate.detail}`);
+  for (const gate of result.gates) {
+    const label = gate.passed ? 'pass' : gate.status === 'not-evaluated' ? 'UNKNOWN' : 'FAIL';
+    lines.push(`  ${label} ${gate.name}: ${gateLine(gate)}`);
+  }
   lines.push(`  exit ${result.exitCode} after ${seconds(result.stats.ms)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,5 @@
 import { lineRanges } from '../gaps/compute.ts';
+import { unmeasuredSources } from '../gaps/source-files.ts';
 import type { FileGaps, GapsResult } from '../gaps/types.ts';
 import { fileRows, othersSentence, worstFirst } from './file-rows.ts';
 import { formatPercent, passesThreshold, plural } from './text.ts';
@@ -79,12 +80,15 @@ export function renderMarkdown(result: GapsResult, context: ReportContext, limit
 function headOf(result: GapsResult, context: ReportContext): string[] {
   const percent = formatPercent(result.totals.percent);
   const passed = passesThreshold(result, context);
+  const unmeasured = unmeasuredSources(result);
   const headline =
-    passed === undefined
-      ? `### Diff coverage: ${percent}`
-      : passed
-        ? `### ✅ Diff coverage: ${percent} (required: ${context.failUnder}%)`
-        : `### ❌ Diff coverage: ${percent} is below the required ${context.failUnder}%`;
+    unmeasured > 0
+      ? `### ⚠️ Diff coverage: not measured (${count(unmeasured)} changed source ${unmeasured === 1 ? 'file' : 'files'} no coverage report mentions)`
+      : passed === undefined
+        ? `### Diff coverage: ${percent}`
+        : passed
+          ? `### ✅ Diff coverage: ${percent} (required: ${context.failUnder}%)`
+          : `### ❌ Diff coverage: ${percent} is below the required ${context.failUnder}%`;
   const { totals } = result;
   const summary = [
     `${count(totals.coverableLines - totals.uncoveredLines)} of ${count(totals.coverableLines)} coverable changed lines covered`,

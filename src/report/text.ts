@@ -1,4 +1,5 @@
 import { lineRanges } from '../gaps/compute.ts';
+import { unmeasuredSources } from '../gaps/source-files.ts';
 import type { FileGaps, Gap, GapsResult } from '../gaps/types.ts';
 import { fileRows, othersSentence } from './file-rows.ts';
 import type { GapsReporter, ReportContext } from './types.ts';
@@ -58,7 +59,12 @@ function fileLines(files: readonly FileGaps[], paint: (style: Style, text: strin
   for (const file of listed) {
     const path = file.path.padEnd(pathWidth);
     if (!file.measured) {
-      out.push(`${path}  ${paint('yellow', 'not measured: no coverage report mentions this file')}`);
+      const counted = file.assumedUncovered
+        ? `; its ${file.changedLines} changed line(s) count as not covered`
+        : '';
+      out.push(
+        `${path}  ${paint('yellow', `not measured: no coverage report mentions this file${counted}`)}`,
+      );
       continue;
     }
     const uncovered = file.uncoveredLines.length;
@@ -85,10 +91,14 @@ function fileLines(files: readonly FileGaps[], paint: (style: Style, text: strin
 function totalsLine(result: GapsResult): string {
   const { totals } = result;
   const covered = totals.coverableLines - totals.uncoveredLines;
+  const unmeasured = unmeasuredSources(result);
   let line =
-    totals.coverableLines === 0
-      ? `Diff coverage: ${formatPercent(totals.percent)} (no coverable changed lines)`
-      : `Diff coverage: ${formatPercent(totals.percent)} (${covered} of ${totals.coverableLines} coverable changed lines)`;
+    totals.coverableLines > 0
+      ? `Diff coverage: ${formatPercent(totals.percent)} (${covered} of ${totals.coverableLines} coverable changed lines)`
+      : unmeasured > 0
+        ? // Nothing was measured: a percentage would read as "covered".
+          `Diff coverage: not measured (${unmeasured} changed source file(s) no coverage report mentions)`
+        : `Diff coverage: ${formatPercent(totals.percent)} (no coverable changed lines)`;
   const extra: string[] = [];
   if (totals.uncoveredBranches > 0) extra.push(plural(totals.uncoveredBranches, 'uncovered branch', 'es'));
   if (totals.uncoveredFunctions > 0) extra.push(plural(totals.uncoveredFunctions, 'uncovered function', 's'));

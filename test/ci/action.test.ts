@@ -77,7 +77,12 @@ function pullRequest(fixture: string, changes: Record<string, string>) {
   return { app, head, event };
 }
 
-function action(app: App, event: string, inputs: Record<string, string>) {
+function action(
+  app: App,
+  event: string,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+) {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
@@ -97,6 +102,7 @@ function action(app: App, event: string, inputs: Record<string, string>) {
     GITHUB_STEP_SUMMARY: join(runner, 'summary.md'),
     'INPUT_GITHUB-TOKEN': github.token,
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    ...extraEnv,
   };
   mkdirSync(runner, { recursive: true });
   return runNodeAsync(ACTION, [], { cwd: app.dir, env });
@@ -173,6 +179,28 @@ describe('the GitHub Action on a vitest pull request', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/::warning::testloop could not .*comment/);
     expect(existsSync(join(runner, 'summary.md'))).toBe(true);
+  });
+});
+
+describe('the GitHub Action when a gate cannot be evaluated', () => {
+  it('says so in the log, the comment and the summary, and fails only with strict', async () => {
+    const pricing = readFileSync(join(FIXTURES, 'vitest-app/src/pricing.ts'), 'utf8');
+    const { app, event } = pullRequest('vitest-app', { 'src/pricing.ts': pricing + BULK });
+    // The pull request's base branch was never fetched into this checkout.
+    const env = { GITHUB_BASE_REF: 'release' };
+    const run = await action(app, event, { generate: 'off', 'fail-under': '80' }, env);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(
+      /^::warning::testloop: gate fail-under not evaluated: diff coverage unknown: the gaps step failed \(unknown base ref origin\/release/m,
+    );
+    const body = github.comments.get(PR)![0]!.body;
+    expect(body).toContain('### ⚠️ testloop: tests pass, but not evaluated: fail-under');
+    expect(body).toMatch(/^- ⚠️ gate \*\*fail-under\*\* not evaluated: diff coverage unknown/m);
+    expect(readFileSync(join(runner, 'summary.md'), 'utf8')).toContain('not evaluated: fail-under');
+    expect(outputs()['diff-coverage']).toBe('');
+
+    const strict = await action(app, event, { generate: 'off', 'fail-under': '80', strict: 'true' }, env);
+    expect(strict.status).toBe(1);
   });
 });
 

@@ -86,7 +86,9 @@ describe('testloop ci on a vitest repository', () => {
     expect(file.uncoveredLines).toEqual([17, 18, 20]);
     expect(result!.generate!.stubs.map((s) => s.target)).toEqual(['src/pricing.ts:bulkPrice']);
     expect(result!.triage!.stats.runs).toBe(1);
-    expect(result!.gates).toEqual([{ name: 'tests', passed: true, detail: '3 passed in 1 test file(s)' }]);
+    expect(result!.gates).toEqual([
+      { name: 'tests', passed: true, status: 'passed', detail: '3 passed in 1 test file(s)' },
+    ]);
     // Progress in CI logs: one timestamped line per step.
     for (const step of ['select', 'run', 'gaps', 'generate', 'ingest', 'triage'])
       expect(stderr).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z testloop ci: ${step} ok in `, 'm'));
@@ -189,7 +191,12 @@ describe('testloop ci on a vitest repository', () => {
     expect(selected.result!.run!.failedTests).toEqual([
       'src/pricing.test.ts › total › adds price times quantity',
     ]);
-    expect(selected.result!.gates[0]).toEqual({ name: 'tests', passed: false, detail: '1 failed, 2 passed' });
+    expect(selected.result!.gates[0]).toEqual({
+      name: 'tests',
+      passed: false,
+      status: 'failed',
+      detail: '1 failed, 2 passed',
+    });
     const full = ci(app, ['--skip', 'select']);
     expect(full.status).toBe(1);
     expect(full.result!.run!.all).toBe(true);
@@ -232,21 +239,71 @@ describe('testloop ci on a vitest repository', () => {
     expect(statuses(result).generate).toBe('off');
   });
 
-  it('fails open when testloop cannot do its part, and closed with --strict', () => {
-    const app = featureBranch('vitest-app', {
-      'src/text.ts': `${readFileSync(join(FIXTURES, 'vitest-app/src/text.ts'), 'utf8')}\n`,
-    });
-    const open = ci(app, ['--base', 'no-such-branch']);
-    expect(open.stderr).toMatch(/testloop ci: select failed in .* unknown base ref no-such-branch/);
+  it('fails open when testloop cannot find the change, saying which gate it could not check; closed with --strict', () => {
+    const app = featureBranch('vitest-app', { 'src/pricing.ts': pricing() + BULK });
+    // No --base, and no main, master or origin to guess it from: the checkout lacks the change's context.
+    app.git('branch', '-m', 'main', 'trunk');
+    const json = join(mkdtempSync(join(tmpdir(), 'testloop-ci-out-')), 'ci.json');
+    const detected = (extra: string[]) => {
+      const run = runTestloop(
+        ['ci', '--fail-under', '80', '--format', 'text', '--format', `json:${json}`, ...extra],
+        { cwd: app.dir, env: { CI: 'true' } },
+      );
+      return { ...run, result: JSON.parse(readFileSync(json, 'utf8')) as CiResult };
+    };
+    const open = detected([]);
+    expect(open.stderr).toMatch(/testloop ci: select failed in .* cannot tell which branch/);
     expect(open.status).toBe(0);
     expect(statuses(open.result)).toMatchObject({ select: 'failed', run: 'ok', gaps: 'failed' });
     // Without a selection every test runs: nothing is missed.
-    expect(open.result!.run).toMatchObject({ all: true, testFiles: 3, exitCode: 0 });
-    expect(open.result!.steps.find((s) => s.name === 'select')!.code).toBe('TESTLOOP_UNKNOWN_REF');
+    expect(open.result.run).toMatchObject({ all: true, testFiles: 3, exitCode: 0 });
+    expect(open.result.steps.find((s) => s.name === 'select')!.code).toBe('TESTLOOP_NO_BASE');
+    const gate = open.result.gates.find((g) => g.name === 'fail-under');
+    expect(gate).toMatchObject({ passed: false, status: 'not-evaluated' });
+    expect(gate!.reason).toMatch(/^diff coverage unknown: the gaps step failed \(cannot tell which branch/);
+    expect(open.stdout).toMatch(
+      /^ {2}UNKNOWN fail-under: not evaluated: diff coverage unknown: the gaps step failed/m,
+    );
+    expect(open.stdout).toMatch(/^ {2}exit 0 /m);
 
-    const strict = ci(app, ['--base', 'no-such-branch', '--strict']);
+    const strict = detected(['--strict']);
     expect(strict.status).toBe(1);
-    expect(strict.result!.gates.find((g) => g.name === 'strict')).toMatchObject({ passed: false });
+    expect(strict.result.gates.find((g) => g.name === 'strict')).toMatchObject({
+      passed: false,
+      detail: expect.stringMatching(/gates not evaluated: fail-under$/),
+    });
+    rmSync(dirname(json), { recursive: true, force: true });
+  });
+
+  it('stops with exit 2 and nothing on stdout on a base or coverage report the user named wrong', () => {
+    const app = featureBranch('vitest-app', { 'src/pricing.ts': pricing() + BULK });
+    const base = runTestloop(['ci', '--base', 'nosuchref', '--fail-under', '80', '--format', 'json'], {
+      cwd: app.dir,
+      env: { CI: 'true' },
+    });
+    expect(base.status).toBe(2);
+    expect(base.stdout).toBe('');
+    expect(base.stderr).toBe(
+      'testloop: error TESTLOOP_UNKNOWN_REF: unknown base ref nosuchref. Pass --base with a branch, tag or commit that exists here (git fetch it first)\n',
+    );
+    // The same change with the right base fails the gate.
+    const gated = ci(app, ['--fail-under', '80', '--skip', 'generate']);
+    expect(gated.status).toBe(1);
+
+    const coverage = (file: string) =>
+      ci(app, ['--skip', 'run', '--coverage', file, '--fail-under', '80', '--skip', 'generate']);
+    const missing = coverage('coverage/nope.info');
+    expect(missing.status).toBe(2);
+    expect(missing.result).toBeUndefined();
+    expect(missing.stderr).toMatch(
+      /^testloop: error TESTLOOP_NO_COVERAGE: coverage\/nope\.info: no such coverage report/m,
+    );
+    writeFileSync(join(app.dir, 'empty.info'), '');
+    const empty = coverage('empty.info');
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(
+      /^testloop: error TESTLOOP_COVERAGE_PARSE: .*empty\.info: no coverage records/m,
+    );
   });
 
   it('keeps to the budget: steps that cannot start are reported, the tests still decide', () => {
@@ -290,6 +347,30 @@ describe('testloop ci on a vitest repository', () => {
     expect(gated.result!.gates.find((g) => g.name === 'flaky')).toMatchObject({
       passed: false,
       detail: '1 flaky test(s)',
+    });
+  });
+});
+
+describe('testloop ci on a monorepo whose package has its own vitest config', () => {
+  it('maps the package-relative coverage to the repository and holds the gate', () => {
+    const index = readFileSync(join(FIXTURES, 'vitest-monorepo/packages/strings/src/index.ts'), 'utf8');
+    const whisper = `\nexport function whisper(text: string): string {\n  if (text.length === 0) {\n    return '';\n  }\n  return \`\${text.toLowerCase()}...\`;\n}\n`;
+    // src/index.ts is also packages/numbers/src/index.ts: only the package's own folder tells them apart.
+    const app = featureBranch('vitest-monorepo', { 'packages/strings/src/index.ts': index + whisper });
+    const { status, stderr, result } = ci(app, ['--fail-under', '80', '--skip', 'generate']);
+    expect(stderr).not.toMatch(/internal error/);
+    expect(result!.selection!.tests.map((t) => t.file)).toEqual(['packages/strings/src/index.test.ts']);
+    expect(result!.run!.coverageReports).toEqual(['lcov:.testloop/ci/coverage-1/lcov.info']);
+    const file = result!.gaps!.files.find((f) => f.path === 'packages/strings/src/index.ts')!;
+    expect(file.measured).toBe(true);
+    expect(file.uncoveredLines).toEqual([6, 7, 9]);
+    expect(result!.gaps!.warnings).toEqual([]);
+    expect(status).toBe(1);
+    expect(result!.gates.find((g) => g.name === 'fail-under')).toEqual({
+      name: 'fail-under',
+      passed: false,
+      status: 'failed',
+      detail: 'diff coverage 0.0% (0 of 3 lines), threshold 80%',
     });
   });
 });

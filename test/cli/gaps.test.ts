@@ -125,6 +125,50 @@ describe('testloop gaps', () => {
     expect(existsSync(join(repo.dir, 'bad'))).toBe(false);
   });
 
+  it('refuses an empty report: no records cannot vouch for a change', () => {
+    repo.write('empty.info', '');
+    const run = runTestloop(['gaps', '--base', 'main', '--coverage', 'empty.info', '--fail-under', '80'], {
+      cwd: repo.dir,
+    });
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `testloop: error TESTLOOP_COVERAGE_PARSE: ${join(repo.dir, 'empty.info')}: no coverage records. Regenerate the coverage report, or leave this file out of --coverage\n`,
+    );
+  });
+
+  it('counts changed source files no report mentions as not covered under --fail-under', () => {
+    repo.write('other.info', 'SF:src/elsewhere.ts\nDA:1,1\nend_of_record\n');
+    const args = ['gaps', '--base', 'main', '--coverage', 'other.info'];
+    const gated = runTestloop([...args, '--fail-under', '80', '--format', 'json'], { cwd: repo.dir });
+    expect(gated.status).toBe(1);
+    const json = JSON.parse(gated.stdout);
+    expect(json.files).toEqual([
+      expect.objectContaining({
+        path: 'src/calc.ts',
+        measured: false,
+        assumedUncovered: true,
+        coverableLines: 6,
+        uncoveredLines: [5, 6, 7, 8, 9, 10],
+        percent: 0,
+      }),
+    ]);
+    expect(json.totals).toMatchObject({ coverableLines: 6, uncoveredLines: 6, percent: 0 });
+    expect(gated.stderr).toMatch(
+      /warning: src\/calc\.ts: changed, but no coverage report mentions it \(counted as not covered for --fail-under\)/,
+    );
+    const text = runTestloop([...args, '--fail-under', '80'], { cwd: repo.dir });
+    expect(text.status).toBe(1);
+    expect(text.stdout).toContain(
+      'not measured: no coverage report mentions this file; its 6 changed line(s) count as not covered',
+    );
+    expect(text.stdout).toContain('Diff coverage: 0.00%');
+    // Without a gate nothing is decided: the file is reported as not measured, with the warning.
+    const ungated = runTestloop([...args, '--format', 'json'], { cwd: repo.dir });
+    expect(ungated.status).toBe(0);
+    expect(JSON.parse(ungated.stdout).files[0]).toMatchObject({ measured: false, coverableLines: 0 });
+  });
+
   it('reads raw V8 coverage from the bundled CLI', () => {
     const dir = new TempRepo('testloop-v8-cli-');
     try {

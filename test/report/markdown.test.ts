@@ -55,6 +55,17 @@ describe('markdownReporter', () => {
     expect(text).toContain('| src/a.ts | 70.00% | 10 | 4-5, 9 |');
   });
 
+  it('gives no percentage, and no pass, when no report mentions any changed source file', () => {
+    const files = [
+      fileOf({ path: 'src/a.ts', changedLines: 4, coverableLines: 0, uncoveredLines: [], measured: false }),
+    ];
+    const text = markdownReporter.render(resultOf(files), context);
+    expect(text).toContain(
+      '### ⚠️ Diff coverage: not measured (1 changed source file no coverage report mentions)\n',
+    );
+    expect(text).not.toContain('100.00%');
+  });
+
   it('says so when nothing changed', () => {
     expect(renderMarkdown(resultOf([]), { color: false })).toBe(
       `${MARKDOWN_MARKER}\n### Diff coverage: 100.00%\n\n0 of 0 coverable changed lines covered · 0 uncovered branches · 0 uncovered functions.\nNo changed source files: nothing to check.\n`,

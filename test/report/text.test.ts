@@ -62,4 +62,14 @@ describe('textReporter', () => {
       '3 changed files have no coverable lines\nDiff coverage: 100.00% (no coverable changed lines)\n',
     );
   });
+
+  it('never gives a percentage when no report mentions a changed source file', () => {
+    const files = [
+      fileOf({ path: 'src/a.ts', changedLines: 4, coverableLines: 0, uncoveredLines: [], measured: false }),
+      fileOf({ path: 'README.md', changedLines: 2, coverableLines: 0, uncoveredLines: [], measured: false }),
+    ];
+    expect(textReporter.render(resultOf(files), { color: false })).toContain(
+      'Diff coverage: not measured (1 changed source file(s) no coverage report mentions)\n',
+    );
+  });
 });

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { notEvaluatedGates } from '../../ci/gates.ts';
 import { progressLines } from '../../ci/progress.ts';
 import type { CiOptions, CiResult } from '../../ci/types.ts';
 import { EXIT, isTestloopError } from '../../errors.ts';
@@ -79,6 +80,9 @@ export async function runAction(env: NodeJS.ProcessEnv, deps: ActionDeps): Promi
   const pr = context.pullRequest;
 
   if (result.gaps) stdout(githubReporter.render(result.gaps, { color: false }));
+  // A configured gate that could not be checked is never silent: one warning each in the job's log.
+  for (const gate of notEvaluatedGates(result))
+    command('warning', `testloop: gate ${gate.name} not evaluated: ${gate.reason ?? gate.detail}`);
   if (settings.sarif) {
     await attempt(`write the SARIF file ${settings.sarif}`, () =>
       writeSarif(resolve(cwd, settings.sarif), result),

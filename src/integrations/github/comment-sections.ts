@@ -1,6 +1,8 @@
 /** The sections of the pull-request comment, each rendered at a given level of detail. */
+import { notEvaluatedGates } from '../../ci/gates.ts';
 import type { CiResult, CiStep } from '../../ci/types.ts';
 import { lineRanges } from '../../gaps/compute.ts';
+import { unmeasuredSources } from '../../gaps/source-files.ts';
 import type { FileGaps } from '../../gaps/types.ts';
 import type { NewFile } from '../../generate/output.ts';
 import { fileRows, othersSentence, worstFirst } from '../../report/file-rows.ts';
@@ -67,9 +69,12 @@ const STEP_WORDS: Record<CiStep['status'], string> = {
 const DETAIL_CHARS = 300;
 
 export function headSection(result: CiResult, context: CommentContext): string[] {
+  const unknown = notEvaluatedGates(result).map((gate) => gate.name);
   const title =
     result.exitCode === 0
-      ? '✅ testloop: tests pass and every gate holds'
+      ? unknown.length > 0
+        ? `⚠️ testloop: tests pass, but not evaluated: ${unknown.join(', ')}`
+        : '✅ testloop: tests pass and every gate holds'
       : result.exitCode === 1
         ? `❌ testloop: ${failedGates(result).join(', ') || 'failed'}`
         : '⚠️ testloop could not check this change';
@@ -90,7 +95,11 @@ export function headSection(result: CiResult, context: CommentContext): string[]
       }),
     ...result.gates
       .filter((gate) => !gate.passed)
-      .map((gate) => `- ❌ gate **${gate.name}**: ${escapeText(short(gate.detail))}`),
+      .map((gate) =>
+        gate.status === 'not-evaluated'
+          ? `- ⚠️ gate **${gate.name}** not evaluated: ${escapeText(short(gate.reason ?? gate.detail))}`
+          : `- ❌ gate **${gate.name}**: ${escapeText(short(gate.detail))}`,
+      ),
   ];
   return [
     `### ${title}`,
@@ -104,6 +113,7 @@ function failedGates(result: CiResult): string[] {
   return result.gates
     .filter((gate) => !gate.passed)
     .map((gate) => {
+      if (gate.status === 'not-evaluated') return `${gate.name} not evaluated`;
       if (gate.name === 'tests') return `${plural(result.run?.tests.failed ?? 0, 'test')} failed`;
       if (gate.name === 'fail-under') return 'diff coverage below the required level';
       if (gate.name === 'flaky') return 'new flaky tests';
@@ -134,6 +144,9 @@ function coverageFact(result: CiResult, context: CommentContext): string | undef
   const totals = result.gaps?.totals;
   if (!totals) return undefined;
   const required = context.failUnder === undefined ? '' : ` (required: ${context.failUnder}%)`;
+  const unmeasured = result.gaps ? unmeasuredSources(result.gaps) : 0;
+  if (unmeasured > 0)
+    return `**Diff coverage:** not measured${required}: ${count(unmeasured)} changed source ${unmeasured === 1 ? 'file' : 'files'} no coverage report mentions`;
   const covered = totals.coverableLines - totals.uncoveredLines;
   return `**Diff coverage:** ${formatPercent(totals.percent)}${required}, ${count(covered)} of ${count(totals.coverableLines)} changed lines covered`;
 }

@@ -1,3 +1,4 @@
+import { gateLine, notEvaluatedGates } from '../../../ci/gates.ts';
 import type { CiResult } from '../../../ci/types.ts';
 import { esc, text } from '../escape.ts';
 import { capped, duration, integer, moreItem, percent, plural } from '../format.ts';
@@ -29,7 +30,7 @@ export function overviewView(result: CiResult): string {
   const gates = result.gates
     .map(
       (gate) =>
-        `<tr><td>${esc(gate.name)}</td><td>${statusBadge(gate.passed ? 'passed' : 'failed')}</td><td>${text(gate.detail, 1000)}</td></tr>`,
+        `<tr><td>${esc(gate.name)}</td><td>${statusBadge(gate.status ?? (gate.passed ? 'passed' : 'failed'))}</td><td>${text(gateLine(gate), 1000)}</td></tr>`,
     )
     .join('');
   const failed = result.run?.failedTests ?? [];
@@ -55,11 +56,17 @@ export function overviewView(result: CiResult): string {
 
 function headlines(result: CiResult): Headline[] {
   const out: Headline[] = [];
+  const unknown = notEvaluatedGates(result);
   out.push({
     label: 'exit code',
     value: String(result.exitCode),
-    note: result.exitCode === 0 ? 'tests passed, every gate holds' : 'see the gates below',
-    tone: result.exitCode === 0 ? 'good' : 'bad',
+    note:
+      result.exitCode !== 0
+        ? 'see the gates below'
+        : unknown.length > 0
+          ? `tests passed; not evaluated: ${unknown.map((g) => g.name).join(', ')}`
+          : 'tests passed, every gate holds',
+    tone: result.exitCode !== 0 ? 'bad' : unknown.length > 0 ? 'warn' : 'good',
   });
   if (result.gaps) {
     const t = result.gaps.totals;
