@@ -69,7 +69,10 @@ function gitStatus(dir: string): string {
   });
 }
 
-const covDirs = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith('testloop-cov-'));
+// This file's own temp folder: other test files running at the same time make coverage folders too.
+const ownTemp = mkdtempSync(join(tmpdir(), 'testloop-validate-test-'));
+process.env.TMPDIR = ownTemp;
+const covDirs = (): string[] => readdirSync(ownTemp).filter((name) => name.startsWith('testloop-cov-'));
 
 interface Dialect {
   runner: RunnerName;
@@ -136,6 +139,7 @@ const covBefore = new Set(covDirs());
 const timings: string[] = [];
 afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(ownTemp, { recursive: true, force: true });
   // VALIDATE_TIMINGS=1 prints runner time against wall time per validation.
   if (process.env.VALIDATE_TIMINGS && timings.length > 0)
     process.stderr.write(`validate timings (runner ms / total ms):\n${timings.join('\n')}\n`);

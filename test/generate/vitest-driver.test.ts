@@ -12,8 +12,10 @@ import { runnerByName } from '../../src/runners/registry.ts';
 import type { ProjectInfo } from '../../src/runners/types.ts';
 import { type App, copyApp } from './apps.ts';
 
-const driverDirs = (): string[] =>
-  readdirSync(tmpdir()).filter((name) => name.startsWith('testloop-driver-'));
+// This file's own temp folder: other test files running at the same time make driver folders too.
+const ownTemp = mkdtempSync(join(tmpdir(), 'testloop-driver-test-'));
+process.env.TMPDIR = ownTemp;
+const driverDirs = (): string[] => readdirSync(ownTemp).filter((name) => name.startsWith('testloop-driver-'));
 const HEADER = "import { expect, test } from 'vitest';\nimport { discount, price } from './price.ts';\n";
 const env = { ...scrubEnv(process.env), CI: 'true' };
 
@@ -36,6 +38,7 @@ afterAll(() => {
   expect(driverDirs().filter((name) => !before.has(name))).toEqual([]);
   app.remove();
   rmSync(out, { recursive: true, force: true });
+  rmSync(ownTemp, { recursive: true, force: true });
 });
 
 /** The run's output without colors (CI=true turns them on, as in a pipeline). */
