@@ -12,6 +12,7 @@ import {
   withoutOwnOutputs,
 } from '../git/own-outputs.ts';
 import type { Project } from '../select/projects.ts';
+import { parseShard } from '../select/shard.ts';
 import type { TriageResult } from '../triage/types.ts';
 import { evaluateGates, exitCodeOf } from './gates.ts';
 import { runSelected } from './run-tests.ts';
@@ -52,6 +53,10 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
     ...(options.onStepStart ? { onStart: options.onStepStart } : {}),
   });
 
+  // A bad --shard is a usage error before anything runs; the select step splits the selection itself.
+  const shard =
+    options.shard === undefined ? undefined : parseShard(options.shard, env, (text) => log(`${text}\n`));
+
   let revisions: Revisions | undefined;
   let revisionError: unknown;
   try {
@@ -81,16 +86,23 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
   let changedFiles: string[] = [];
   const selection = await steps.run('select', async () => {
     const { planSelection } = await import('../select/select-tests.ts');
-    const plan = await planSelection({ cwd: root, base: needBase().base, env, ownOutputs });
+    const plan = await planSelection({
+      cwd: root,
+      base: needBase().base,
+      env,
+      ownOutputs,
+      ...(options.shard === undefined ? {} : { shard: options.shard }),
+    });
     projects = plan.projects;
     const { result } = plan;
     changedFiles = await changedPaths(root, needBase().base, ownOutputs);
-    return {
-      value: result,
-      detail: result.all
-        ? `all ${result.stats.totalTests} test files: ${result.reason ?? ''}`
-        : `${result.tests.length} of ${result.stats.totalTests} test files for ${result.stats.changedFiles} changed file(s)`,
-    };
+    const selected = result.all
+      ? `all ${result.stats.totalTests} test files: ${result.reason ?? ''}`
+      : `${result.shard?.selectedTests ?? result.tests.length} of ${result.stats.totalTests} test files for ${result.stats.changedFiles} changed file(s)`;
+    const part = result.shard
+      ? `; shard ${result.shard.index}/${result.shard.total} runs ${result.tests.length} of them`
+      : '';
+    return { value: result, detail: `${selected}${part}` };
   });
 
   const ran = await steps.run(
@@ -114,6 +126,12 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
 
   const coverage: CoverageArg[] = ran ? ran.coverage : (options.coverage ?? []);
   const gaps = await steps.run('gaps', async () => {
+    // Without a selection this machine ran every test: its coverage is whole even on a sharded job.
+    if (shard && shard.total > 1 && selection !== undefined && !skip.has('select'))
+      throw new StepNotRun(
+        'off',
+        `shard ${shard.index}/${shard.total} measures only its own tests: merge every shard's ${CI_OUT_DIR}/coverage-*/lcov.info with testloop gaps`,
+      );
     if (coverage.length === 0 && run !== undefined)
       throw new StepNotRun('skipped', 'the test run wrote no coverage report');
     const { findGaps } = await import('../gaps/find-gaps.ts');

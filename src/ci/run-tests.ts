@@ -6,6 +6,7 @@ import { isTestFile } from '../gaps/source-files.ts';
 import { readReport } from '../junit/registry.ts';
 import { runTests } from '../runners/run.ts';
 import { type Project, projectOf } from '../select/projects.ts';
+import { runsEverything } from '../select/shard.ts';
 import type { SelectResult } from '../select/types.ts';
 import type { CiTestRun } from './types.ts';
 
@@ -42,7 +43,9 @@ export async function runSelected(
 ): Promise<SelectedRun> {
   const runnable = projects.filter((p) => p.runner !== undefined && p.discovery !== undefined);
   const totalTestFiles = runnable.reduce((n, p) => n + p.discovery!.tests.length, 0);
-  const all = selection === undefined || selection.all;
+  // One shard of "all" is still a list of files.
+  const all = selection === undefined || runsEverything(selection);
+  const sharded = (selection?.shard?.total ?? 1) > 1;
   const groups: { project: Project; tests: string[] | 'all' }[] = [];
   const measuring: string[] = [];
   for (const project of runnable) {
@@ -53,7 +56,8 @@ export async function runSelected(
     const tests = selection.tests
       .filter((t) => t.project === project.dir && t.runner === project.runner!.name)
       .map((t) => t.file);
-    if (tests.length === 0 && sourcesOf(project, projects, options.changedSources).length > 0) {
+    // A shard's coverage is not read (see runCi): nothing to measure for it.
+    if (!sharded && tests.length === 0 && sourcesOf(project, projects, options.changedSources).length > 0) {
       // No test reaches the package's changed files, so they are uncovered; a runner that lists unloaded
       // files at 0% needs one run to say which of their lines are code. The smallest test file is the cheapest.
       const smallest = smallestTest(options.root, project);

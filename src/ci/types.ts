@@ -147,6 +147,12 @@ export interface CiOptions {
    * relative to cwd: never counted as changes, like `.testloop/`, the patch and the history.
    */
   ownOutputs?: string[];
+  /**
+   * Run one shard of the selection on a parallel CI job: `index/total` counting from 1, or `auto` from the
+   * CI's variables (see `testloop select --shard`). A shard's coverage is partial, so gaps and generate
+   * are left to a job that merges every shard's coverage reports.
+   */
+  shard?: string;
   /** Lines from inside the steps (which runner runs what, generation progress); the CLI passes stderr. */
   log?: (line: string) => void;
   /** Each step as it starts and as it ends (the CLI prints one progress line per step). */

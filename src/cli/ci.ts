@@ -90,6 +90,7 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
       : { llm: { baseUrl: options.baseUrl, ...(options.model ? { model: options.model } : {}) } }),
     ...(options.patch === undefined ? {} : { patch: options.patch }),
     ...(options.history === undefined ? {} : { history: options.history }),
+    ...(options.shard === undefined ? {} : { shard: options.shard }),
     // The reports written after the run are never a change to the next one.
     ownOutputs: formats.flatMap((f) =>
       f.path === undefined ? [] : [f.kind === 'html' ? join(f.path, 'index.html') : f.path],

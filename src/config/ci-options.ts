@@ -63,6 +63,13 @@ export const ciOptionsSchema = z.object({
     .min(1)
     .optional()
     .describe('SQLite history file (default .testloop/history.db); TESTLOOP_DATABASE_URL selects PostgreSQL'),
+  shard: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'run one shard of the selection on a parallel CI job: index/total counting from 1 (2/4), or auto from CircleCI, Buildkite or GitLab variables',
+    ),
   format: z
     .array(z.string().min(1))
     .optional()

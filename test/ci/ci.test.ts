@@ -351,6 +351,76 @@ describe('testloop ci on a vitest repository', () => {
   });
 });
 
+describe('testloop ci --shard on a parallel job', () => {
+  it('runs disjoint shards that cover the selection; their merged coverage gives the unsharded gaps', () => {
+    const pricing = readFileSync(join(FIXTURES, 'vitest-app/src/pricing.ts'), 'utf8');
+    const manifest = readFileSync(join(FIXTURES, 'vitest-app/package.json'), 'utf8');
+    // A manifest change selects every test; the new function is the gap.
+    const app = featureBranch('vitest-app', {
+      'src/pricing.ts': pricing + BULK,
+      'package.json': manifest.replace('"private": true', '"private": true, "version": "1.0.1"'),
+    });
+    const whole = ci(app, ['--fail-under', '80', '--skip', 'generate']);
+    expect(whole.result!.selection!.tests).toHaveLength(3);
+    const reports = mkdtempSync(join(tmpdir(), 'testloop-shard-coverage-'));
+    const shards = [1, 2].map((index) => {
+      // GitLab's variables, as `parallel: 2` sets them.
+      const run = ci(app, ['--shard', 'auto', '--fail-under', '80', '--skip', 'generate'], {
+        CI_NODE_INDEX: String(index),
+        CI_NODE_TOTAL: '2',
+      });
+      const lcov = join(app.dir, '.testloop/ci/coverage-1/lcov.info');
+      if (existsSync(lcov)) writeFileSync(join(reports, `shard-${index}.info`), readFileSync(lcov));
+      return run;
+    });
+    const files = shards.flatMap((s) => s.result!.selection!.tests.map((t) => t.file));
+    expect([...files].sort()).toEqual(whole.result!.selection!.tests.map((t) => t.file).sort());
+    expect(new Set(files).size).toBe(3);
+    for (const [i, shard] of shards.entries()) {
+      expect(shard.status).toBe(0);
+      expect(shard.result!.selection!.shard).toMatchObject({ index: i + 1, total: 2, selectedTests: 3 });
+      expect(shard.result!.run!.testFiles).toBe(shard.result!.selection!.tests.length);
+      expect(statuses(shard.result).gaps).toBe('off');
+      // One shard's coverage cannot hold the gate; the result says so instead of passing it.
+      expect(shard.result!.gates.find((g) => g.name === 'fail-under')).toMatchObject({
+        passed: false,
+        status: 'not-evaluated',
+        reason: expect.stringContaining('merge every shard'),
+      });
+    }
+    // The job after the matrix: every shard's coverage, merged by gaps, gives what one machine would.
+    const merged = runTestloop(
+      [
+        'gaps',
+        '--base',
+        'main',
+        '--format',
+        'json',
+        '--coverage',
+        join(reports, 'shard-1.info'),
+        '--coverage',
+        join(reports, 'shard-2.info'),
+      ],
+      { cwd: app.dir },
+    );
+    rmSync(reports, { recursive: true, force: true });
+    const gaps = JSON.parse(merged.stdout);
+    expect(gaps.totals).toEqual(whole.result!.gaps!.totals);
+    expect(gaps.files.find((f: { path: string }) => f.path === 'src/pricing.ts').uncoveredLines).toEqual([
+      17, 18, 20,
+    ]);
+  });
+
+  it('refuses a shard index past the total with exit 2 before running anything', () => {
+    const app = featureBranch('vitest-app', { 'src/extra.ts': 'export const extra = 1;\n' });
+    const { status, stderr, stdout } = ci(app, ['--shard', '3/2']);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/^testloop: error TESTLOOP_USAGE: --shard 3\/2: /m);
+    expect(stdout).toBe('');
+    expect(existsSync(join(app.dir, '.testloop/ci'))).toBe(false);
+  });
+});
+
 describe('testloop ci on a monorepo whose package has its own vitest config', () => {
   it('maps the package-relative coverage to the repository and holds the gate', () => {
     const index = readFileSync(join(FIXTURES, 'vitest-monorepo/packages/strings/src/index.ts'), 'utf8');

@@ -123,7 +123,14 @@ export async function runAction(env: NodeJS.ProcessEnv, deps: ActionDeps): Promi
         command('notice', `Generated tests proposed in ${proposal.pullRequest.url}`);
       });
     }
-    if (settings.comment && pr.headIsFork && context.eventName === 'pull_request') {
+    const shard = result.selection?.shard;
+    if (settings.comment && shard !== undefined && shard.total > 1) {
+      // Every job of the matrix would overwrite the one sticky comment with its own part.
+      command(
+        'notice',
+        `No pull-request comment from shard ${shard.index}/${shard.total}: each shard reports in its job summary; comment from a job after the matrix`,
+      );
+    } else if (settings.comment && pr.headIsFork && context.eventName === 'pull_request') {
       command(
         'notice',
         'No pull-request comment: a fork’s pull_request workflow has a read-only token; see the job summary',

@@ -71,6 +71,8 @@ export function readInputs(env: NodeJS.ProcessEnv, cwd: string): ActionSettings 
   }
   const history = getInput(env, 'history');
   if (history) options.history = history;
+  const shard = getInput(env, 'shard');
+  if (shard) options.shard = shard;
   const generating = generate !== 'off' && !skip.includes('generate');
   const patch = getInput(env, 'patch') || (generating ? DEFAULT_PATCH : '');
   if (patch) options.patch = patch;

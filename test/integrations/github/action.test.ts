@@ -226,6 +226,23 @@ describe('runAction', () => {
     expect(readFileSync(join(workspace, 'runner', 'summary.md'), 'utf8')).toContain('<!-- testloop:ci -->');
   });
 
+  it('on a matrix shard: passes the shard on, posts no comment (the shards would overwrite it), a notice', async () => {
+    const base = fixtureResult();
+    const sharded: CiResult = {
+      ...base,
+      selection: {
+        ...base.selection!,
+        shard: { index: 2, total: 4, estimatedMs: 1200, selectedTests: 9, basis: 'size' },
+      },
+    };
+    const status = await run(env({ INPUT_SHARD: '2/4' }), fakeRunCi(sharded));
+    expect(calls[0]!.shard).toBe('2/4');
+    expect(status).toBe(1);
+    expect(server.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(stdout).toContain('::notice::No pull-request comment from shard 2/4');
+    expect(readFileSync(join(workspace, 'runner', 'summary.md'), 'utf8')).toContain('<!-- testloop:ci -->');
+  });
+
   it('on push: no comment, outputs and summary only', async () => {
     const status = await run(
       env({
