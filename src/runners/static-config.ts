@@ -42,6 +42,9 @@ export function getPath(value: StaticValue, path: string): StaticValue {
   return current;
 }
 
+/** Settings that only map module specifiers: vite's aliases, jest's moduleNameMapper. */
+const ALIAS_LABEL = /^(?:resolve\.alias|test\.alias|moduleNameMapper)\b/;
+
 /** Reads typed settings from evaluated configs and collects one warning per computed value it met. */
 export class ConfigReader {
   private readonly fallbacks = new Map<string, { where: string; reason: string; labels: string[] }>();
@@ -87,12 +90,27 @@ export class ConfigReader {
     this.fallbacks.set(`${file}\0${message}`, { where: this.display(file), reason: message, labels: [] });
   }
 
+  /**
+   * The first warning about a setting that decides which files are tests or how they run (anything but
+   * module aliases, whose loss leaves imports unresolved, which the selection widens for itself), or
+   * undefined when every such setting was read.
+   */
+  incomplete(): string | undefined {
+    for (const entry of this.fallbacks.values()) {
+      if (entry.labels.length === 0 || entry.labels.some((label) => !ALIAS_LABEL.test(label)))
+        return this.render(entry);
+    }
+    return undefined;
+  }
+
   warnings(): string[] {
-    return [...this.fallbacks.values()].map(({ where, reason, labels }) =>
-      labels.length === 0
-        ? `${where}: ${reason}`
-        : `${where}: cannot read ${labels.join(', ')} statically (${reason}); using the default`,
-    );
+    return [...this.fallbacks.values()].map((entry) => this.render(entry));
+  }
+
+  private render({ where, reason, labels }: { where: string; reason: string; labels: string[] }): string {
+    return labels.length === 0
+      ? `${where}: ${reason}`
+      : `${where}: cannot read ${labels.join(', ')} statically (${reason}); using the default`;
   }
 
   private wrongType(file: string, reason: string): Unknown {
@@ -103,4 +121,10 @@ export class ConfigReader {
     const rel = relative(this.root, file);
     return rel.startsWith('..') ? file : rel.split(sep).join('/');
   }
+}
+
+/** `{ incomplete }` for a discovery result when the reader met a test-deciding setting it could not read. */
+export function incompleteOf(reader: ConfigReader): { incomplete?: string } {
+  const incomplete = reader.incomplete();
+  return incomplete === undefined ? {} : { incomplete };
 }

@@ -51,6 +51,11 @@ export interface TestDiscovery {
   /** What could not be read statically, for the user: the defaults were used instead. */
   warnings: string[];
   /**
+   * Set when a setting that decides which files are tests or how they run could not be read: the tests
+   * listed may not be the runner's, so a selection in this package widens to everything (the reason).
+   */
+  incomplete?: string;
+  /**
    * Folders (repository-relative) the runner config names as projects of its own (vitest `projects`,
    * jest `projects`): a package there is one the runner reaches. Absent when the config names none.
    */

@@ -106,6 +106,8 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
     untested,
   } = await selection(root, listing, { changes, deleted, validate }, options);
   let selected = ranked;
+  // Runner settings read only in part: the defaults stood in for them, which the user should know.
+  for (const project of projects) warnings.push(...(project.discovery?.warnings ?? []));
   let historyFiles: number | undefined;
   let history: Awaited<ReturnType<typeof readHistory>>;
   if (selected.length > 0) {
@@ -389,6 +391,12 @@ export function classifyChanges(
       continue;
     }
     widen(file, `${file} changed and no module imports it (a fixture or data file read by path?)`);
+  }
+  if (impact.seeds.size > 0 || impact.ruleTests.size > 0 || removed.length > 0) {
+    // The runner may run files the listing does not hold: only the runner can choose, so it runs them all.
+    const unread = projects.find((p) => p.discovery?.incomplete !== undefined);
+    if (unread)
+      impact.all ??= `which files ${unread.dir || 'the repository'} runs as tests is not known (${unread.discovery!.incomplete})`;
   }
   addHiddenDependencies(impact, graph, projects, removed);
   return impact;

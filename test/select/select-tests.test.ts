@@ -647,6 +647,37 @@ describe('selectTests: imports the graph cannot resolve (unbuilt-stub fixture)',
     expect(narrowed.tests.map((t) => t.file)).not.toContain('packages/runtime/__tests__/legacy.spec.ts');
   });
 
+  it('says which runner settings it could not read; a computed include selects everything', async () => {
+    const aliasOnly = await selectTests({
+      cwd: repo.dir,
+      env: {},
+      changed: ['packages/runtime/src/version.ts'],
+    });
+    // A computed alias leaves imports unresolved, which widens on its own: the tests are still known.
+    expect(aliasOnly.all).toBe(false);
+    expect(aliasOnly.warnings).toEqual([
+      'scripts/aliases.js:4: cannot read resolve.alias statically (calls Object.fromEntries()); using the default',
+    ]);
+    commitChange(repo, () =>
+      repo.write(
+        'vitest.config.ts',
+        "import { defineConfig } from 'vitest/config';\n\nexport default defineConfig({\n  test: { include: [process.env.SPECS ?? 'packages/*/__tests__/**/*.spec.ts'] },\n});\n",
+      ),
+    );
+    const reason =
+      'which files the repository runs as tests is not known (vitest.config.ts:4: cannot read test.include statically (reads process.env); using the default)';
+    expect(await select(repo, { changed: ['packages/runtime/src/version.ts'] })).toEqual(
+      everything(
+        [
+          'packages/runtime/__tests__/render.spec.ts',
+          'packages/runtime/__tests__/version.spec.ts',
+          'packages/shared/__tests__/toDisplayString.spec.ts',
+        ],
+        reason,
+      ),
+    );
+  });
+
   it('a folder named by path (new URL("./fixtures/", import.meta.url)) makes its files dependencies', async () => {
     commitChange(repo, () => {
       repo.write('packages/runtime/__tests__/fixtures/page.html', '<p>1</p>\n');

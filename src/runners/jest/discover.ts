@@ -5,6 +5,7 @@ import { isPathLike, ProjectFiles, uniqueSorted } from '../project-files.ts';
 import {
   ConfigReader,
   getPath,
+  incompleteOf,
   isObject,
   loadConfig,
   loadJson,
@@ -89,6 +90,7 @@ export function discoverJest(project: ProjectInfo): TestDiscovery {
     setupFiles: rel(setupFiles),
     aliases,
     warnings: reader.warnings(),
+    ...incompleteOf(reader),
     ...(projectDirs.length > 0 ? { projectDirs } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { isPathLike, ProjectFiles, uniqueSorted } from '../project-files.ts';
 import {
   ConfigReader,
   getPath,
+  incompleteOf,
   isObject,
   loadConfig,
   mergeConfig,
@@ -124,6 +125,7 @@ export function discoverVitest(project: ProjectInfo): TestDiscovery {
     setupFiles: rel(setupFiles),
     aliases: dedupeAliases(aliases),
     warnings: reader.warnings(),
+    ...incompleteOf(reader),
     ...(projectDirs.length > 0 ? { projectDirs } : {}),
   };
 }
