@@ -58,6 +58,15 @@ describe('node:test detection and command line', () => {
     expect(detectRunner(fixtureProject('node-test-args'))?.name).toBe('node');
   });
 
+  test('without a test script, detects files node --test would find that import node:test', async () => {
+    const project = fixtureProject('node-test-no-script');
+    expect(detectRunner(project)?.name).toBe('node');
+    expect((await nodeTestRunner.discover(project)).tests).toEqual(['test/add.test.js']);
+    expect(nodeTestRunner.commandLine(project, 'all').argv).toEqual([process.execPath, '--test']);
+    // Files named like tests that do not import node:test are no sign of it.
+    expect(detectRunner(fixtureProject('no-runner'))).toBeUndefined();
+  });
+
   test('keeps the script flags (without --watch) and its environment, then the files', () => {
     const project = fixtureProject('node-test-args');
     expect(nodeTestRunner.commandLine(project, ['test/unit/a.test.ts'])).toEqual({

@@ -1,4 +1,5 @@
 import { join, relative, resolve, sep } from 'node:path';
+import { readInput } from '../inputs.ts';
 import { escapeGlob, isPathLike, localBin, ProjectFiles, uniqueSorted } from '../project-files.ts';
 import { envOf, testInvocations } from '../scripts.ts';
 import type { ProjectInfo, RunnerAdapter } from '../types.ts';
@@ -101,6 +102,30 @@ function defaultPatterns(typescript: boolean): string[] {
   );
 }
 
+/** Node's default test file names for JavaScript (see defaultPatterns), as one expression. */
+const DEFAULT_JS_TEST =
+  /(?:^|\/)(?:[^/]*[.\-_]test|test-[^/]*|test)\.[cm]?js$|(?:^|\/)test\/(?:[^/]+\/)*[^/]+\.[cm]?js$/;
+const NODE_TEST_IMPORT = /(?:from\s*|import\s*\(\s*|require\s*\(\s*)['"]node:test['"]/;
+/** How many candidate files detection reads at most: one that imports node:test is usually among the first. */
+const MAX_PROBED = 50;
+
+function importsNodeTest(project: ProjectInfo): boolean {
+  const prefix = relative(project.root, project.dir).split(sep).join('/');
+  let probed = 0;
+  for (const file of project.files) {
+    const local =
+      prefix === '' ? file : file.startsWith(`${prefix}/`) ? file.slice(prefix.length + 1) : undefined;
+    if (local === undefined || local.includes('node_modules/') || !DEFAULT_JS_TEST.test(local)) continue;
+    if (++probed > MAX_PROBED) return false;
+    try {
+      if (NODE_TEST_IMPORT.test(readInput(join(project.root, file)))) return true;
+    } catch {
+      // Listed but gone from the working tree.
+    }
+  }
+  return false;
+}
+
 function discoverNode(project: ProjectInfo, picomatch: typeof import('picomatch')) {
   const files = ProjectFiles.of(project);
   const script = nodeScript(project);
@@ -142,7 +167,9 @@ export const nodeTestRunner: RunnerAdapter = {
   name: 'node',
 
   detect(project) {
-    return nodeScript(project) === undefined ? 0 : 60;
+    if (nodeScript(project) !== undefined) return 60;
+    // No test script, yet files node --test would find import node:test: `node --test` is how they run.
+    return importsNodeTest(project) ? 5 : 0;
   },
 
   async discover(project) {
