@@ -82,7 +82,8 @@ describe('runTests', () => {
       require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(worker.pid));
       setInterval(() => {}, 1000);
     `);
-    const result = await runTests(project, adapter, 'all', { timeoutMs: 500, output: 'capture' });
+    // Long enough for the child to start its worker on a loaded machine: the kill is what is tested.
+    const result = await runTests(project, adapter, 'all', { timeoutMs: 3_000, output: 'capture' });
     expect(result).toMatchObject({ exitCode: 124, timedOut: true });
     const worker = Number(readFileSync(pidFile, 'utf8'));
     for (let i = 0; i < 50 && alive(worker); i++) await new Promise((resolve) => setTimeout(resolve, 20));
