@@ -349,6 +349,8 @@ describe('the validator with the driver, and without it', () => {
         adapter: runnerByName('vitest')!,
         reruns: 2,
         env: plantedEnv,
+        // What the candidate saw is written outside the repository: the sandbox would refuse it.
+        sandbox: false,
       });
       try {
         const seen = join(out, 'driver.json');
@@ -377,6 +379,8 @@ describe('the validator with the driver, and without it', () => {
         adapter: runnerByName('vitest')!,
         reruns: 2,
         env: plantedEnv,
+        // What the candidate saw is written outside the repository: the sandbox would refuse it.
+        sandbox: false,
         driver: { script: broken },
       });
       try {
