@@ -116,6 +116,7 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
         ? { budgetMs: Math.max(1_000, budget - Math.min(RESERVE_MS, budget / 4)) }
         : {}),
       patch: options.patch ?? `${CI_OUT_DIR}/generated-tests.patch`,
+      ...(options.allowNetwork ? { allowNetwork: true } : {}),
       env: options.llm?.apiKey ? { ...env, TESTLOOP_LLM_API_KEY: options.llm.apiKey } : env,
       log: (line) => log(line),
     });
@@ -181,6 +182,7 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
     stats: {
       ms: Math.round(performance.now() - started),
       ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+      ...(generate?.stats.sandbox ? { sandbox: generate.stats.sandbox } : {}),
     },
   };
   const gates = evaluateGates(partial, options);

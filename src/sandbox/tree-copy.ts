@@ -40,6 +40,14 @@ export interface TreeCopy {
  */
 export function copyTree(source: string, target: string, files: readonly string[]): TreeCopy {
   let cloned = 0;
+  // One failed clone says the file system cannot: the rest are plain copies, without trying again.
+  let clones = true;
+  const cloneFile = (from: string, to: string): boolean => {
+    if (clones && tryClone(from, to)) return true;
+    clones = false;
+    copyFileSync(from, to);
+    return false;
+  };
   const copied: string[] = [];
   const dirs = new Set<string>(['.']);
   const made = new Set<string>();
@@ -77,18 +85,19 @@ export function copyTree(source: string, target: string, files: readonly string[
 /** Caches tools keep in node_modules: the copy starts without them and its tools write their own. */
 export const TOOL_CACHES = new Set(['.vite', '.vite-temp', '.cache']);
 
-/**
- * Copies one file, as a reflink when the file system can; true when it was cloned. The mode is kept:
- * executables stay executable.
- */
-function cloneFile(from: string, to: string): boolean {
+/** Clones one file (a reflink: shared blocks, copied on write); false when the file system cannot. */
+function tryClone(from: string, to: string): boolean {
   try {
     copyFileSync(from, to, constants.COPYFILE_FICLONE_FORCE);
     return true;
   } catch {
-    copyFileSync(from, to);
     return false;
   }
+}
+
+/** Copies one file, as a reflink when the file system can. The mode is kept: executables stay executable. */
+function cloneFile(from: string, to: string): void {
+  if (!tryClone(from, to)) copyFileSync(from, to);
 }
 
 /** Puts `file` (repository-relative) back as it is in the checkout, or removes it when the checkout has none. */
