@@ -1,8 +1,6 @@
 // The validator's view of the sandbox (src/sandbox/): the project as it is inside the tree copy, the
 // environment and folders runs get there, and what a run's result says the candidate did that it may not.
 
-import { realpathSync } from 'node:fs';
-import { relative } from 'node:path';
 import { TestloopError } from '../errors.ts';
 import type { RunResult } from '../runners/run.ts';
 import type { ProjectInfo } from '../runners/types.ts';
@@ -114,9 +112,4 @@ export function runViolation(result: RunResult, sandbox: Sandbox | undefined): s
   if (result.exitCode !== 0 && TOO_BIG.test(text))
     return 'hit the sandbox size limit: a file over the largest size allowed, or a full temp folder';
   return undefined;
-}
-
-/** Repository-relative, POSIX: `path` inside the copy. */
-export function copyRelative(root: string, path: string): string {
-  return relative(realpathSync(root), path).split('\\').join('/');
 }

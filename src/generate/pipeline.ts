@@ -5,6 +5,7 @@ import { repositoryRoot } from '../git/base.ts';
 import { trackedFiles } from '../git/diff.ts';
 import type { LlmApi, LlmClient } from '../llm/types.ts';
 import { openSandbox, type Sandbox } from '../sandbox/index.ts';
+import { probeNamespacesAsync } from '../sandbox/probe.ts';
 import { discoverProjects, projectOf } from '../select/projects.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import { Estimator, funnelOf, nextStage, StageClock, stageIndex } from './accounting.ts';
@@ -156,12 +157,12 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   let stopReason: string | undefined;
   const validators = new Map<string, Promise<CandidateValidator>>();
   // One copy of the working tree for every package's validator: candidates never run in the checkout.
+  // Opened after the namespace probe, which runs while the first model requests are in flight.
   let sandbox: Sandbox | undefined;
-  const validatorFor = (context: TestContext): Promise<CandidateValidator> => {
-    const project = projectOf(projects, context.target.file);
-    let validator = validators.get(project.dir);
-    if (!validator) {
-      sandbox ??= openSandbox({
+  let sandboxReady: Promise<Sandbox> | undefined;
+  const sharedSandbox = (): Promise<Sandbox> => {
+    sandboxReady ??= probeNamespacesAsync().then(() => {
+      sandbox = openSandbox({
         root,
         files,
         env,
@@ -169,7 +170,17 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         ...(options.sandboxFileSizeBytes ? { fileSizeBytes: options.sandboxFileSizeBytes } : {}),
       });
       result.stats.sandbox = sandbox.info;
-      validator = createValidatorFor(options, root, project, reruns, env, deadline, sandbox);
+      return sandbox;
+    });
+    return sandboxReady;
+  };
+  const validatorFor = (context: TestContext): Promise<CandidateValidator> => {
+    const project = projectOf(projects, context.target.file);
+    let validator = validators.get(project.dir);
+    if (!validator) {
+      validator = sharedSandbox().then((box) =>
+        createValidatorFor(options, root, project, reruns, env, deadline, box),
+      );
       validators.set(project.dir, validator);
     }
     return validator;

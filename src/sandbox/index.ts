@@ -4,10 +4,11 @@
 // opens one the same way.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { compareSnapshots, snapshotTree, type TreeChange, type TreeSnapshot } from './changes.ts';
+import { credentialPaths } from './credentials.ts';
 import { type Confinement, confinedArgv } from './namespace.ts';
 import { probeNamespaces } from './probe.ts';
 import { type CopyMethod, copyTree, restoreFile } from './tree-copy.ts';
@@ -81,44 +82,6 @@ const DEFAULT_FILE_SIZE = 256 * 1024 * 1024;
 /** Folders runners write their own output to, inside a package: not the candidate's doing. */
 const RUNNER_OUTPUT =
   /(?:^|\/)(?:coverage|\.vitest|\.jest-cache|\.nyc_output|node_modules\/\.vite|node_modules\/\.vite-temp|node_modules\/\.cache)\//;
-/** Credential files and folders of a home, hidden one by one when the home itself must stay reachable. */
-const HOME_SECRETS = [
-  '.ssh',
-  '.npmrc',
-  '.yarnrc',
-  '.yarnrc.yml',
-  '.aws',
-  '.azure',
-  '.config',
-  '.docker',
-  '.kube',
-  '.netrc',
-  '.git-credentials',
-  '.gitconfig',
-  '.gnupg',
-  '.pypirc',
-  '.m2',
-  '.gradle',
-  '.cargo',
-  '.terraform.d',
-  '.vault-token',
-];
-/** Variables that name credential files by convention, besides secret-looking ones holding a path. */
-const CREDENTIAL_PATH_VARS = new Set([
-  'KUBECONFIG',
-  'DOCKER_CONFIG',
-  'NPM_CONFIG_USERCONFIG',
-  'RUNNER_TEMP',
-  'GNUPGHOME',
-  'AWS_CONFIG_FILE',
-  'CLOUDSDK_CONFIG',
-  'AZURE_CONFIG_DIR',
-]);
-/** A variable named like a secret (a key file, a credentials file, the ssh agent's socket)… */
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|SESSION|COOKIE|PRIVATE/i;
-/** …but not a bundle of public CA certificates. */
-const CA_NAME = /CA_|CERT|BUNDLE|ROOTS/i;
-
 /** Copies the working tree of `options.root` and says which protections hold (see SandboxInfo). */
 export function openSandbox(options: SandboxOptions): Sandbox {
   const checkout = realpathSync(options.root);
@@ -178,7 +141,7 @@ export function openSandbox(options: SandboxOptions): Sandbox {
     for (const use of active.values()) for (const file of use.owned) all.add(file);
     return all;
   };
-  const skip = (path: string): boolean => path === '.git' || RUNNER_OUTPUT.test(`${path}/`);
+  const skip = (path: string): boolean => RUNNER_OUTPUT.test(`${path}/`);
   const takeSnapshot = (): TreeSnapshot => {
     const owned = ownedNow();
     return snapshotTree(tree, (path) => skip(path) || owned.has(path));
@@ -248,64 +211,4 @@ export function listWorkingTree(root: string): string[] {
   });
   if (result.status !== 0) return [];
   return result.stdout.toString('utf8').split('\0').filter(Boolean);
-}
-
-function isInside(parent: string, path: string): boolean {
-  const rel = relative(parent, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
-
-/**
- * What to hide: the checkout's git metadata (with a worktree's shared git folder), the home folder (or,
- * when the checkout or Node lives under it, its credential files), and files that credential variables
- * name. Nothing that holds a path the run needs.
- */
-function credentialPaths(
-  checkout: string,
-  env: Record<string, string | undefined>,
-  needed: readonly string[],
-): { dirs: string[]; files: string[] } {
-  const candidates = new Set<string>([join(checkout, '.git')]);
-  const gitFile = join(checkout, '.git');
-  if (statSync(gitFile, { throwIfNoEntry: false })?.isFile()) {
-    const gitdir = /^gitdir:\s*(.+)$/m.exec(readFileSync(gitFile, 'utf8'))?.[1]?.trim();
-    if (gitdir !== undefined) {
-      const dir = resolve(checkout, gitdir);
-      candidates.add(dir);
-      const common = readOptional(join(dir, 'commondir'))?.trim();
-      if (common) candidates.add(resolve(dir, common));
-    }
-  }
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || !isAbsolute(value)) continue;
-    if (CREDENTIAL_PATH_VARS.has(name) || (SECRET_NAME.test(name) && !CA_NAME.test(name)))
-      candidates.add(value);
-  }
-  for (const home of new Set([homedir(), env.HOME].filter((h): h is string => !!h && isAbsolute(h)))) {
-    if (needed.some((path) => isInside(realpathOr(home), path)))
-      for (const name of HOME_SECRETS) candidates.add(join(home, name));
-    else candidates.add(home);
-  }
-  const dirs: string[] = [];
-  const files: string[] = [];
-  for (const path of candidates) {
-    const real = realpathOr(path);
-    if (!existsSync(real) || needed.some((need) => isInside(real, need))) continue;
-    if (statSync(real).isDirectory()) dirs.push(real);
-    else files.push(real);
-  }
-  // What a hidden folder holds is hidden with it (and could not be reached to mount over afterwards).
-  const under = (path: string): boolean => dirs.some((dir) => dir !== path && isInside(dir, path));
-  return {
-    dirs: [...new Set(dirs)].filter((dir) => !under(dir)),
-    files: [...new Set(files)].filter((f) => !under(f)),
-  };
-}
-
-function readOptional(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }

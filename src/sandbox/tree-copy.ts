@@ -74,8 +74,13 @@ export function copyTree(source: string, target: string, files: readonly string[
     if (!existsSync(modules)) continue;
     const linked = join(target, dir, 'node_modules');
     mkdirSync(linked, { recursive: true });
-    for (const entry of readdirSync(modules)) {
-      if (!TOOL_CACHES.has(entry)) symlinkSync(join(modules, entry), join(linked, entry));
+    for (const entry of readdirSync(modules, { withFileTypes: true })) {
+      if (TOOL_CACHES.has(entry.name)) continue;
+      const from = join(modules, entry.name);
+      const to = join(linked, entry.name);
+      // Windows links folders as junctions (no privilege needed); a file that cannot be linked is copied.
+      if (entry.isFile() && process.platform === 'win32') copyFileSync(from, to);
+      else symlinkSync(from, to, 'junction');
     }
     linkedModules.push(dir);
   }
