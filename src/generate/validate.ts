@@ -117,7 +117,12 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
       const violation = runViolation(result, sandbox);
       if (violation !== undefined) {
         const verdicts = members.map(
-          (): MemberVerdict => ({ kind: 'failed', run: 0, file: '', output: violation }),
+          (member): MemberVerdict => ({
+            kind: 'failed',
+            run: 0,
+            file: member.files[0] ?? '',
+            output: violation,
+          }),
         );
         return { verdicts, runnerMs: result.durationMs, violation };
       }

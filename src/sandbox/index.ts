@@ -79,9 +79,14 @@ export interface SandboxUse {
 }
 
 const DEFAULT_FILE_SIZE = 256 * 1024 * 1024;
-/** Folders runners write their own output to, inside a package: not the candidate's doing. */
-const RUNNER_OUTPUT =
-  /(?:^|\/)(?:coverage|\.vitest|\.jest-cache|\.nyc_output|node_modules\/\.vite|node_modules\/\.vite-temp|node_modules\/\.cache)\//;
+/**
+ * Folders runners write their own output to: new files there are not the candidate's doing. A file the
+ * tree already had (a source folder that happens to be called `coverage`) still counts when it changes.
+ */
+const RUNNER_OUTPUT = /(?:^|\/)(?:coverage|\.vitest|\.jest-cache|\.nyc_output)\//;
+/** Tool caches in the copy's node_modules (see TOOL_CACHES): never part of the tree, not even walked. */
+const TOOL_CACHE = /^(?:.*\/)?node_modules\/\.(?:vite|vite-temp|cache)$/;
+
 /** Copies the working tree of `options.root` and says which protections hold (see SandboxInfo). */
 export function openSandbox(options: SandboxOptions): Sandbox {
   const checkout = realpathSync(options.root);
@@ -141,7 +146,7 @@ export function openSandbox(options: SandboxOptions): Sandbox {
     for (const use of active.values()) for (const file of use.owned) all.add(file);
     return all;
   };
-  const skip = (path: string): boolean => RUNNER_OUTPUT.test(`${path}/`);
+  const skip = (path: string): boolean => TOOL_CACHE.test(path);
   const takeSnapshot = (): TreeSnapshot => {
     const owned = ownedNow();
     return snapshotTree(tree, (path) => skip(path) || owned.has(path));
@@ -173,7 +178,12 @@ export function openSandbox(options: SandboxOptions): Sandbox {
         end() {
           const owned = ownedNow();
           const after = takeSnapshot();
-          const changes = compareSnapshots(baseline ?? new Map(), after, (path) => owned.has(path));
+          const before = baseline ?? new Map();
+          const changes = compareSnapshots(
+            before,
+            after,
+            (path) => owned.has(path) || (!before.has(path) && RUNNER_OUTPUT.test(path)),
+          );
           active.delete(id);
           if (changes.length === 0) return use.tainted;
           for (const change of changes) restoreFile(checkout, tree, change.path);

@@ -41,6 +41,7 @@ beforeEach(() => {
   repo = new TempRepo('testloop-sandbox-repo-')
     .write('src/a.js', 'export const a = 1;\n')
     .write('test/a.test.js', '// a test\n')
+    .write('src/coverage/map.js', '// a source folder named like runner output\n')
     .write('.gitignore', '.env\nnode_modules/\n');
   repo.commit('tree');
   repos.push(repo);
@@ -93,6 +94,14 @@ describe('the check after a use', () => {
     expect(existsSync(join(sandbox.root, 'coverage-out.txt'))).toBe(false);
     // Put back: the next use starts clean.
     expect(sandbox.begin([]).end()).toBeUndefined();
+  });
+
+  it('a runner output folder takes new files, but a file the tree had there still counts', () => {
+    const sandbox = open({ namespaces: false });
+    const use = sandbox.begin([]);
+    writeFileSync(join(sandbox.root, 'src/coverage/lcov.info'), 'runner output');
+    appendFileSync(join(sandbox.root, 'src/coverage/map.js'), '// pwned\n');
+    expect(use.end()).toBe('wrote outside its own test file: src/coverage/map.js (changed)');
   });
 
   it('a change that keeps size and mtime still shows (ctime)', () => {
