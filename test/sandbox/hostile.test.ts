@@ -187,6 +187,17 @@ describe('hostile candidates in the sandbox (vitest, validation process)', () =>
     60_000,
   );
 
+  it('with allowNetwork, the same candidate reaches the host, and the report says so', async () => {
+    hostConnections = 0;
+    const connect = `  const text = await new Promise((resolve, reject) => {\n    const socket = net.connect(${hostPort}, '127.0.0.1');\n    let data = '';\n    socket.on('data', (chunk) => { data += chunk; });\n    socket.on('end', () => resolve(data));\n    socket.on('error', reject);\n  });\n  expect(text).toBe('secret-from-host');`;
+    const result = await generate(candidate(connect, "import * as net from 'node:net';\n"), {
+      allowNetwork: true,
+    });
+    expect(result.accepted.map((a) => a.target)).toEqual([TARGET]);
+    expect(result.stats.sandbox?.network).toBe('allowed');
+    expect(hostConnections).toBeGreaterThan(0);
+  }, 60_000);
+
   it.runIf(namespaces)(
     'keeps a loopback of its own: a test that starts a local server passes',
     async () => {
