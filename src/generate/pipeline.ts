@@ -256,7 +256,8 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
       perAttempt.observe(performance.now() - attemptStarted);
       if (validation.sandbox !== undefined) {
         // Untrusted code that broke out of its test file is not sent back for another try.
-        note(state, validation.reached, `sandbox: ${validation.sandbox}`);
+        // The reason is this candidate's, whatever an earlier attempt reached.
+        state.reason = `sandbox: ${validation.sandbox}`;
         state.sandbox = validation.sandbox;
         discarded.add(state);
         log(`testloop: ${id}: discarded by the sandbox (${validation.sandbox})`);
