@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { compareSnapshots, snapshotTree, type TreeChange, type TreeSnapshot } from './changes.ts';
 import { credentialPaths } from './credentials.ts';
 import { type Confinement, confinedArgv } from './namespace.ts';
-import { probeNamespaces } from './probe.ts';
+import { type ProbeResult, probeNamespaces } from './probe.ts';
 import { type CopyMethod, copyTree, restoreFile } from './tree-copy.ts';
 
 export { scrubEnv } from './env.ts';
@@ -105,18 +105,9 @@ export function openSandbox(options: SandboxOptions): Sandbox {
   };
   process.on('exit', close);
   const copy = copyTree(checkout, tree, options.files ?? listWorkingTree(checkout));
-  const probe =
-    options.namespaces === false ? { namespaces: false as const, reason: 'turned off' } : probeNamespaces();
-  const confined = probe.namespaces;
+  const probe: ProbeResult =
+    options.namespaces === false ? { namespaces: false, reason: 'turned off' } : probeNamespaces();
   const allowNetwork = options.allowNetwork === true;
-  const info: SandboxInfo = {
-    copy: copy.method,
-    network: allowNetwork ? 'allowed' : confined ? 'isolated' : 'open',
-    credentials: confined ? 'hidden' : 'scrubbed',
-    filesystem: confined ? 'read-only' : 'open',
-    processes: confined ? 'namespace' : 'group',
-    ...(probe.namespaces ? {} : { reason: probe.reason }),
-  };
   const fileSizeBytes = options.fileSizeBytes ?? DEFAULT_FILE_SIZE;
   const needed = [
     base,
@@ -124,7 +115,7 @@ export function openSandbox(options: SandboxOptions): Sandbox {
     dirname(process.execPath),
     ...copy.linkedModules.map((d) => join(checkout, d, 'node_modules')),
   ];
-  const hidden = confined
+  const hidden = probe.namespaces
     ? credentialPaths(checkout, options.env ?? process.env, needed)
     : { dirs: [], files: [] };
   const confinement: Confinement = {
@@ -135,6 +126,18 @@ export function openSandbox(options: SandboxOptions): Sandbox {
     isolateNetwork: !allowNetwork,
     fileSizeBytes,
     tmpBytes: fileSizeBytes,
+  };
+  // The probe tried the namespaces; this tries this sandbox's own mounts once (a few ms), so that a path
+  // that cannot be hidden turns the namespaces off, said in the report, instead of failing every run.
+  const verdict = probe.namespaces ? trySetup(confinement, tree) : probe;
+  const confined = verdict.namespaces;
+  const info: SandboxInfo = {
+    copy: copy.method,
+    network: allowNetwork ? 'allowed' : confined ? 'isolated' : 'open',
+    credentials: confined ? 'hidden' : 'scrubbed',
+    filesystem: confined ? 'read-only' : 'open',
+    processes: confined ? 'namespace' : 'group',
+    ...(verdict.namespaces ? {} : { reason: verdict.reason }),
   };
 
   // The copy as it must stay; uses under way, and the files each may write.
@@ -197,6 +200,14 @@ export function openSandbox(options: SandboxOptions): Sandbox {
     },
     close,
   };
+}
+
+function trySetup(confinement: Confinement, cwd: string): ProbeResult {
+  const [command, ...args] = confinedArgv(['true'], confinement);
+  const result = spawnSync(command!, args, { cwd, encoding: 'utf8', timeout: 15_000 });
+  if (result.status === 0) return { namespaces: true };
+  const why = `${result.stderr ?? ''}`.trim().split('\n').at(-1) || `exit ${result.status ?? result.signal}`;
+  return { namespaces: false, reason: `the namespace setup failed for this checkout (${why})` };
 }
 
 function describe(changes: TreeChange[]): string {

@@ -189,6 +189,19 @@ describe.runIf(namespaces)('confined commands', () => {
     expect(outside.status).toBe(1);
   });
 
+  it('a path that cannot be hidden turns the namespaces off, and the report says why', () => {
+    // The realpath names this process's pid, which does not exist inside a new PID namespace.
+    const sandbox = open({ env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: '/proc/self/mountinfo' } });
+    expect(sandbox.info).toMatchObject({
+      network: 'open',
+      credentials: 'scrubbed',
+      filesystem: 'open',
+      processes: 'group',
+      reason: expect.stringMatching(/namespace setup failed for this checkout .*hide \/proc\/\d+\/mountinfo/),
+    });
+    expect(sandbox.wrap(['node', '-v'])).toEqual(['node', '-v']);
+  });
+
   it('--allow-network keeps the host network', async () => {
     const sandbox = open({ allowNetwork: true });
     expect(sandbox.info.network).toBe('allowed');
