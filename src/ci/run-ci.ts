@@ -178,6 +178,7 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
         : {}),
       patch: options.patch ?? `${CI_OUT_DIR}/generated-tests.patch`,
       ownOutputs,
+      ...(options.allowNetwork ? { allowNetwork: true } : {}),
       env: options.llm?.apiKey ? { ...env, TESTLOOP_LLM_API_KEY: options.llm.apiKey } : env,
       log: (line) => log(line),
     });
@@ -243,6 +244,7 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
     stats: {
       ms: Math.round(performance.now() - started),
       ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+      ...(generate?.stats.sandbox ? { sandbox: generate.stats.sandbox } : {}),
     },
   };
   const gates = evaluateGates(partial, options);

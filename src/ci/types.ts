@@ -1,5 +1,6 @@
 import type { GapsResult } from '../gaps/types.ts';
 import type { GenerateResult } from '../generate/types.ts';
+import type { SandboxInfo } from '../sandbox/index.ts';
 import type { SelectResult } from '../select/types.ts';
 import type { TriageResult } from '../triage/types.ts';
 
@@ -100,7 +101,8 @@ export interface CiResult {
   gates: CiGate[];
   /** 0 when the tests passed and every gate holds; 1 otherwise; 2 for a usage or input error. */
   exitCode: number;
-  stats: { ms: number; budgetMs?: number };
+  /** `sandbox`: the protections generated tests ran under (as the generate result's stats.sandbox). */
+  stats: { ms: number; budgetMs?: number; sandbox?: SandboxInfo };
 }
 
 /**
@@ -138,6 +140,8 @@ export interface CiOptions {
   /** Generation: LLM endpoint and model (else the offline stub engine), and where accepted tests go. */
   llm?: { baseUrl?: string; model?: string; apiKey?: string };
   generateEngine?: 'llm' | 'stub' | 'off';
+  /** Let generated tests reach the network (default: a network namespace with only its own loopback). */
+  allowNetwork?: boolean;
   /** Write a patch of the accepted tests here (repository-relative). */
   patch?: string;
   /** History store path or PostgreSQL URL (else TESTLOOP_DATABASE_URL or .testloop/history.db). */

@@ -85,6 +85,7 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
     ...(options.coverage === undefined ? {} : { coverage: options.coverage }),
     ...(options.reports === undefined ? {} : { reports: options.reports }),
     ...(options.generate === undefined ? {} : { generateEngine: options.generate }),
+    ...(options.allowNetwork === undefined ? {} : { allowNetwork: options.allowNetwork }),
     ...(options.baseUrl === undefined
       ? {}
       : { llm: { baseUrl: options.baseUrl, ...(options.model ? { model: options.model } : {}) } }),

@@ -94,6 +94,7 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.reruns === undefined ? {} : { reruns: options.reruns }),
     ...(options.rerunIn === undefined ? {} : { rerunIn: options.rerunIn }),
+    ...(options.allowNetwork === undefined ? {} : { allowNetwork: options.allowNetwork }),
     ...(options.repairs === undefined ? {} : { repairs: options.repairs }),
     ...(options.maxTokensTotal === undefined ? {} : { maxTokensTotal: options.maxTokensTotal }),
     ...(options.cacheDir === undefined ? {} : { cacheDir: resolve(cwd, options.cacheDir) }),

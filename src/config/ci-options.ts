@@ -53,6 +53,12 @@ export const ciOptionsSchema = z.object({
     .optional()
     .describe('OpenAI-compatible endpoint for generate (or TESTLOOP_LLM_BASE_URL)'),
   model: z.string().min(1).optional().describe('model name as the endpoint knows it'),
+  allowNetwork: z
+    .boolean()
+    .optional()
+    .describe(
+      'let generated tests reach the network (default: a network namespace of their own, only its loopback)',
+    ),
   patch: z
     .string()
     .min(1)

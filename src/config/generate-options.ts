@@ -68,6 +68,12 @@ export const generateOptionsSchema = z.object({
     .describe(
       "vitest: rerun each test inside the first run's fresh worker process (worker, default) or give every rerun a fresh process (process)",
     ),
+  allowNetwork: z
+    .boolean()
+    .optional()
+    .describe(
+      'let generated tests reach the network (default: a network namespace of their own, only its loopback)',
+    ),
   repairs: z
     .number()
     .int()

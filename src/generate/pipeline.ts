@@ -5,6 +5,8 @@ import { TestloopError } from '../errors.ts';
 import { repositoryRoot } from '../git/base.ts';
 import { trackedFiles } from '../git/diff.ts';
 import type { LlmApi, LlmClient } from '../llm/types.ts';
+import { openSandbox, type Sandbox } from '../sandbox/index.ts';
+import { probeNamespacesAsync } from '../sandbox/probe.ts';
 import { discoverProjects, projectOf } from '../select/projects.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import { Estimator, funnelOf, nextStage, StageClock, stageIndex } from './accounting.ts';
@@ -52,6 +54,13 @@ export interface GenerateOptions {
    * and older vitest always rerun in fresh processes.
    */
   rerunIn?: 'worker' | 'process';
+  /**
+   * Let candidates reach the network (default false: they run in a network namespace with only a loopback
+   * of their own, where the machine allows; `stats.sandbox.network` says what held).
+   */
+  allowNetwork?: boolean;
+  /** Largest file a candidate may write, and the size of its temp folder (default 256 MiB; src/sandbox/). */
+  sandboxFileSizeBytes?: number;
   /** Rounds a rejected candidate is sent back with its failure (default 2). */
   repairs?: number;
   maxTokensTotal?: number;
@@ -81,6 +90,8 @@ const OUTAGE = new Set(['unreachable', 'server', 'auth', 'rate-limited', 'reject
 
 interface TargetState {
   context: TestContext;
+  /** Why the sandbox discarded its last candidate. */
+  sandbox?: string;
   furthest?: Stage;
   /** The reason of the candidate that got furthest (the last one among equals). */
   reason?: string;
@@ -156,11 +167,31 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   const perAttempt = new Estimator();
   let stopReason: string | undefined;
   const validators = new Map<string, Promise<CandidateValidator>>();
+  // One copy of the working tree for every package's validator: candidates never run in the checkout.
+  // Opened after the namespace probe, which runs while the first model requests are in flight.
+  let sandbox: Sandbox | undefined;
+  let sandboxReady: Promise<Sandbox> | undefined;
+  const sharedSandbox = (): Promise<Sandbox> => {
+    sandboxReady ??= probeNamespacesAsync().then(() => {
+      sandbox = openSandbox({
+        root,
+        files,
+        env,
+        ...(options.allowNetwork ? { allowNetwork: true } : {}),
+        ...(options.sandboxFileSizeBytes ? { fileSizeBytes: options.sandboxFileSizeBytes } : {}),
+      });
+      result.stats.sandbox = sandbox.info;
+      return sandbox;
+    });
+    return sandboxReady;
+  };
   const validatorFor = (context: TestContext): Promise<CandidateValidator> => {
     const project = projectOf(projects, context.target.file);
     let validator = validators.get(project.dir);
     if (!validator) {
-      validator = createValidatorFor(options, root, project, reruns, env, deadline);
+      validator = sharedSandbox().then((box) =>
+        createValidatorFor(options, root, project, reruns, env, deadline, box),
+      );
       validators.set(project.dir, validator);
     }
     return validator;
@@ -235,6 +266,15 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
       }
       clock.runner += validation.runnerMs;
       perAttempt.observe(performance.now() - attemptStarted);
+      if (validation.sandbox !== undefined) {
+        // Untrusted code that broke out of its test file is not sent back for another try.
+        // The reason is this candidate's, whatever an earlier attempt reached.
+        state.reason = `sandbox: ${validation.sandbox}`;
+        state.sandbox = validation.sandbox;
+        discarded.add(state);
+        log(`testloop: ${id}: discarded by the sandbox (${validation.sandbox})`);
+        return;
+      }
       if (validation.accepted) {
         note(state, 'addedCoverage', 'accepted');
         accepted.set(state, { code, lines: validation.newlyCoveredLines, repairs: attempt });
@@ -303,6 +343,7 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         ),
       ),
     );
+    sandbox?.close();
   }
   const poolMs = performance.now() - poolStarted;
 
@@ -323,7 +364,7 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
     else if (discarded.has(state))
       result.discarded.push({
         target: id,
-        stage: nextStage(state.furthest),
+        stage: state.sandbox === undefined ? nextStage(state.furthest) : 'sandbox',
         reason: state.reason ?? 'rejected',
       });
     else if (notStarted.has(state)) skipped.push({ target: id, reason: notStarted.get(state)! });

@@ -31,11 +31,13 @@ export type MemberVerdict =
 export interface BatchRun {
   verdicts: MemberVerdict[];
   runnerMs: number;
+  /** What the sandbox forbids and the batch did (every member gets it: any of them may have done it). */
+  violation?: string;
 }
 
 interface Waiting {
   member: BatchMember;
-  resolve: (run: { verdict: MemberVerdict; runnerMs: number }) => void;
+  resolve: (run: { verdict: MemberVerdict; runnerMs: number; violation?: string }) => void;
   reject: (error: unknown) => void;
 }
 
@@ -53,7 +55,7 @@ export class RerunBatcher {
     private readonly cores = availableParallelism(),
   ) {}
 
-  rerun(member: BatchMember): Promise<{ verdict: MemberVerdict; runnerMs: number }> {
+  rerun(member: BatchMember): Promise<{ verdict: MemberVerdict; runnerMs: number; violation?: string }> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ member, resolve, reject });
       this.start();
@@ -77,7 +79,11 @@ export class RerunBatcher {
     this.track(() => this.runBatch(batch.map((w) => w.member))).then(
       (run) => {
         batch.forEach((w, i) => {
-          w.resolve({ verdict: run.verdicts[i] ?? { kind: 'unknown' }, runnerMs: run.runnerMs });
+          w.resolve({
+            verdict: run.verdicts[i] ?? { kind: 'unknown' },
+            runnerMs: run.runnerMs,
+            ...(run.violation === undefined ? {} : { violation: run.violation }),
+          });
         });
       },
       (error: unknown) => {

@@ -7,30 +7,7 @@ import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
 import { TestloopError } from '../errors.ts';
 import type { ProjectInfo, RunnerAdapter } from '../runners/types.ts';
 
-const KEEP =
-  /^(?:PATH|HOME|LANG|LANGUAGE|LC_\w+|TZ|CI|TERM|TMPDIR|TEMP|TMP|USER|LOGNAME|SHELL|NODE_\w+|npm_config_.+|SYSTEMROOT|WINDIR|COMSPEC|PATHEXT|USERPROFILE|APPDATA|LOCALAPPDATA)$/i;
-const SECRET_WORD = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|SESSION|COOKIE|PRIVATE/i;
-const SECRET_PREFIX =
-  /^(?:AWS|AZURE|GOOGLE|GCP|GCLOUD|GITHUB|ACTIONS|OPENAI|ANTHROPIC|TESTLOOP_LLM|NPM_TOKEN|DATABASE|VAULT)(?:_|$)/i;
-/** Node plumbing that belongs to the parent process, not to a runner started from it. */
-const PARENT_ONLY = /^NODE_(?:CHANNEL_FD|CHANNEL_SERIALIZATION_MODE|UNIQUE_ID|TEST_CONTEXT|V8_COVERAGE)$/i;
-/** `scheme://user:password@host`: a URL carrying credentials. */
-const URL_CREDENTIALS = /\/\/[^/\s:@]+:[^/\s@]+@/;
-
-/**
- * The environment generated code runs with: an allowlist (PATH, HOME, locale, TZ, CI, TERM, TMPDIR,
- * NODE_*, npm_config_*, and what Windows needs to start a process), minus anything that looks like a
- * secret by name or carries credentials in its value.
- */
-export function scrubEnv(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || !KEEP.test(name) || PARENT_ONLY.test(name)) continue;
-    if (SECRET_WORD.test(name) || SECRET_PREFIX.test(name) || URL_CREDENTIALS.test(value)) continue;
-    out[name] = value;
-  }
-  return out;
-}
+export { scrubEnv } from '../sandbox/env.ts';
 
 /**
  * What is still to remove, in creation order; emptied on process exit, so a crash between writing and
@@ -68,9 +45,9 @@ export interface TempPath {
   remove(): void;
 }
 
-/** A fresh folder under os.tmpdir(), removed by `remove()` or at process exit. */
-export function makeTempDir(prefix: string): TempPath {
-  const path = mkdtempSync(join(tmpdir(), prefix));
+/** A fresh folder under `parent` (default os.tmpdir()), removed by `remove()` or at process exit. */
+export function makeTempDir(prefix: string, parent = tmpdir()): TempPath {
+  const path = mkdtempSync(join(parent, prefix));
   track(path, 'tree');
   return { path, remove: () => removeNow(path, 'tree') };
 }

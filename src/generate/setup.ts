@@ -5,6 +5,7 @@ import type { FileCoverage } from '../coverage/types.ts';
 import { TestloopError } from '../errors.ts';
 import { findGaps } from '../gaps/find-gaps.ts';
 import type { LlmClient } from '../llm/types.ts';
+import type { Sandbox } from '../sandbox/index.ts';
 import type { Project } from '../select/projects.ts';
 import type { GenerateOptions, ValidatorFactory } from './pipeline.ts';
 import { type CollectedTargets, collectTargets } from './targets.ts';
@@ -103,6 +104,7 @@ export async function createValidatorFor(
   reruns: number,
   env: NodeJS.ProcessEnv,
   deadline: number | undefined,
+  sandbox?: Sandbox,
 ): Promise<CandidateValidator> {
   const factory = options.createValidator ?? (await defaultValidatorFactory());
   const cap = options.runTimeoutMs ?? 120_000;
@@ -115,6 +117,8 @@ export async function createValidatorFor(
     timeoutMs,
     env,
     ...(options.rerunIn === undefined ? {} : { rerunIn: options.rerunIn }),
+    ...(options.allowNetwork === undefined ? {} : { allowNetwork: options.allowNetwork }),
+    ...(sandbox === undefined ? {} : { sandbox }),
   });
 }
 

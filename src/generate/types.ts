@@ -1,4 +1,5 @@
 import type { RunnerName } from '../runners/types.ts';
+import type { SandboxInfo } from '../sandbox/index.ts';
 
 /** Code to write tests for: a function (or a stretch of top-level code) with its uncovered lines. */
 export interface GenerateTarget {
@@ -60,6 +61,11 @@ export interface Validation {
   newlyCoveredLines: number[];
   /** Time inside the test runner's own processes. */
   runnerMs: number;
+  /**
+   * Set when the candidate did what the sandbox forbids (wrote outside its own test file, left a process
+   * running, hit a size limit): it is discarded at stage 'sandbox', never repaired.
+   */
+  sandbox?: string;
 }
 
 /** Runs a candidate in the repository's runner, in isolation, and says how far down the funnel it got. */
@@ -88,7 +94,7 @@ export interface GenerateResult {
    * Targets whose last candidate was thrown away; `stage` is the funnel stage it failed to reach
    * ('generated' when the engine produced nothing usable).
    */
-  discarded: { target: string; stage: Stage; reason: string }[];
+  discarded: { target: string; stage: Stage | 'sandbox'; reason: string }[];
   /** Targets never tried: not a source file, no runner, already covered, or no budget left. */
   skipped?: { target: string; reason: string }[];
   /**
@@ -113,6 +119,8 @@ export interface GenerateResult {
     uncoveredLines?: number;
     /** Candidates validated, repairs included. */
     candidates?: number;
+    /** Which protections candidates ran under (set once a candidate was validated); see src/sandbox/. */
+    sandbox?: SandboxInfo;
   };
   /**
    * Written files (with write: accepted tests and skeletons), repository-relative; the patch path (with

@@ -10,15 +10,16 @@ import { parseImports } from '../graph/parse-imports.ts';
 import { escapeGlob, MODULE_EXTENSIONS, projectRelative } from '../runners/project-files.ts';
 import { type RunResult, runTests } from '../runners/run.ts';
 import type { ProjectInfo, RunnerAdapter, RunnerName } from '../runners/types.ts';
-import { type BatchMember, type BatchRun, RerunBatcher, vitestVerdicts } from './rerun-batch.ts';
+import type { Sandbox } from '../sandbox/index.ts';
+import { confine, runViolation } from './confine.ts';
 import {
-  checkTestPath,
-  makeTempDir,
-  placeScratch,
-  scrubEnv,
-  type TempPath,
-  writeScratch,
-} from './sandbox.ts';
+  type BatchMember,
+  type BatchRun,
+  type MemberVerdict,
+  RerunBatcher,
+  vitestVerdicts,
+} from './rerun-batch.ts';
+import { checkTestPath, placeScratch, type TempPath, writeScratch } from './sandbox.ts';
 import type { CandidateValidator, Stage, TestContext, Validation } from './types.ts';
 import type { DriverRun } from './vitest-driver/driver.ts';
 import { DriverPool } from './vitest-driver/pool.ts';
@@ -52,6 +53,13 @@ export interface ValidatorOptions {
    * 4, a config its Node API cannot load), every run is its own process. `script`: another child program.
    */
   driver?: boolean | { script: string };
+  /**
+   * Where candidates run (src/sandbox/): an open sandbox shared by the validators of one run, false for none
+   * (the checkout itself); default: a sandbox of this validator's own, closed with it.
+   */
+  sandbox?: Sandbox | false;
+  /** Keep the host's network in the sandbox (default: a network namespace with only its own loopback). */
+  allowNetwork?: boolean;
 }
 
 /** How many lines of runner output a failure keeps for the repair prompt. */
@@ -63,12 +71,20 @@ const FAILURE_LINES = 60;
  * rerun, and it runs target lines no test ran before. The first run also records coverage.
  */
 export function createValidator(options: ValidatorOptions): CandidateValidator {
-  const { root, project, adapter } = options;
+  const { adapter } = options;
   const reruns = Math.max(1, options.reruns ?? 3);
   const rerunIn = options.rerunIn ?? 'worker';
   const timeoutMs = options.timeoutMs ?? 60_000;
-  // CI: runners then never write snapshots, and a snapshot a generated test invents is no evidence.
-  const env = { ...scrubEnv(options.env ?? process.env), CI: 'true' };
+  // Runs happen in the sandbox's copy of the working tree: root and project point there.
+  const confined = confine({
+    root: options.root,
+    project: options.project,
+    env: options.env ?? process.env,
+    ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
+    ...(options.allowNetwork === undefined ? {} : { allowNetwork: options.allowNetwork }),
+  });
+  const { root, project, env, sandbox } = confined;
+  const wrap = sandbox?.wrap;
   const realRoot = realpathSync(root);
   // vitest: validation processes that stay up between runs (./vitest-driver/), one per core at most.
   const driver =
@@ -78,6 +94,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
           env,
           timeoutMs,
           ...(typeof options.driver === 'object' ? { script: options.driver.script } : {}),
+          ...(confined.driver ? { sandbox: confined.driver } : {}),
         })
       : undefined;
   // Reruns share runner processes or driver requests (./rerun-batch.ts, one per core at once either way);
@@ -86,7 +103,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
 
   async function runBatch(members: BatchMember[]): Promise<BatchRun> {
     const files = members.flatMap((m) => m.files);
-    const home = makeTempDir('testloop-home-');
+    const home = confined.home();
     try {
       const result =
         (await driver?.run(files)) ??
@@ -95,7 +112,20 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
           timeoutMs,
           isolated: true,
           baseEnv: { ...env, HOME: home.path, USERPROFILE: home.path },
+          ...(wrap ? { wrap } : {}),
         }));
+      const violation = runViolation(result, sandbox);
+      if (violation !== undefined) {
+        const verdicts = members.map(
+          (member): MemberVerdict => ({
+            kind: 'failed',
+            run: 0,
+            file: member.files[0] ?? '',
+            output: violation,
+          }),
+        );
+        return { verdicts, runnerMs: result.durationMs, violation };
+      }
       const text = stripVTControlCharacters(result.output ?? '');
       const counts = (result as DriverRun).counts ?? countTests(adapter.name, text, '');
       const verdicts = vitestVerdicts(members, text, result.exitCode, result.timedOut, counts);
@@ -114,9 +144,13 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
       const scratchRel = await placeScratch(project, adapter, testFile);
       const source = rebaseImports(code, testFile, scratchRel);
       const scratch = writeScratch(root, scratchRel, source);
-      const coverageDir = makeTempDir('testloop-cov-');
+      // What the candidate writes besides its own file is checked when it is done (a sandbox only).
+      const use = confined.begin([scratchRel]);
+      const coverageDir = confined.tempDir('testloop-cov-');
       // An empty home: the candidate cannot read ~/.npmrc, ~/.aws or ~/.ssh through $HOME.
-      const home = makeTempDir('testloop-home-');
+      const home = confined.home();
+      /** What the candidate did that the sandbox forbids, seen in a run's result. */
+      let violation: string | undefined;
       const names = { scratch: scratchRel, testFile, root, realRoot, dir: project.dir };
       let runnerMs = 0;
       const include = [escapeGlob(projectRelative(project, context.target.file))];
@@ -134,9 +168,11 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
             timeoutMs,
             baseEnv: { ...env, HOME: home.path, USERPROFILE: home.path },
             ...(coverage ? { coverage: true, coverageDir: coverageDir.path } : {}),
+            ...(wrap ? { wrap } : {}),
           });
         const result = await (batcher ? batcher.track(start) : start());
         runnerMs += result.durationMs;
+        violation ??= runViolation(result, sandbox);
         if (repeats > 0) repeated = (result as DriverRun).repeats;
         return classify(adapter.name, result, join(root, scratchRel), names, timeoutMs);
       };
@@ -152,11 +188,13 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
             const copy = scratchRel.replace(TOKEN, `.testloop-${randomBytes(4).toString('hex')}.`);
             if (copy === scratchRel) break;
             copies.push(writeScratch(root, copy, source));
+            use?.own(copy);
             files.push(copy);
           }
           if (files.length === reruns - 1) {
             const batch = await batcher.rerun({ files, passed });
             runnerMs += batch.runnerMs;
+            violation ??= batch.violation;
             const { verdict } = batch;
             if (verdict.kind === 'passed') return undefined;
             if (verdict.kind === 'failed') {
@@ -171,7 +209,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         }
         return undefined;
       };
-      try {
+      const judge = async (): Promise<Validation> => {
         // With the driver, the first run repeats every test: one fresh worker process says whether it
         // passes, passes repeatedly, and what it covers (reruns in processes of their own otherwise).
         const first = await run(true, driver && rerunIn === 'worker' ? reruns - 1 : 0);
@@ -197,18 +235,28 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
           );
         }
         return { reached: 'addedCoverage', accepted: true, newlyCoveredLines: covered, runnerMs };
+      };
+      let validation: Validation;
+      let written: string | undefined;
+      try {
+        validation = await judge();
       } finally {
         for (const copy of copies) copy.remove();
         scratch.remove();
         coverageDir.remove();
         home.remove();
+        written = use?.end();
       }
+      const breach = violation ?? written;
+      if (breach === undefined) return validation;
+      return { ...reject('generated', breach, runnerMs), sandbox: breach };
     },
     prepare(parallel) {
       driver?.prepare(parallel);
     },
     async close() {
       await driver?.close();
+      confined.close();
     },
   };
 }

@@ -19,6 +19,19 @@ const STAGE_LABEL: Record<Stage, string> = {
 };
 const STAGES = Object.keys(STAGE_LABEL) as Stage[];
 
+/** Where a discarded target's last candidate ended. */
+function stoppedAt(stage: Stage | 'sandbox'): string {
+  return stage === 'sandbox' ? 'discarded by the sandbox' : `stopped at ${STAGE_LABEL[stage]}`;
+}
+
+/** The protections candidates ran under, and what did not hold (see src/sandbox/). */
+function sandboxLine(result: GenerateResult): string | undefined {
+  const box = result.stats.sandbox;
+  if (box === undefined) return undefined;
+  const why = box.reason === undefined ? '' : ` (no namespaces: ${box.reason})`;
+  return `copy ${box.copy}, network ${box.network}, credentials ${box.credentials}, filesystem ${box.filesystem}, processes ${box.processes}${why}`;
+}
+
 export function renderGenerate(
   result: GenerateResult,
   format: GenerateFormat,
@@ -70,7 +83,7 @@ function text(result: GenerateResult, context: GenerateReportContext): string {
     out.push(`${paint(32, '✓')} ${a.target} → ${a.testFile} (covers ${formatRanges(a.newlyCoveredLines)})`);
   }
   for (const d of result.discarded) {
-    out.push(`${paint(31, '✗')} ${d.target}: stopped at ${STAGE_LABEL[d.stage]}: ${d.reason}`);
+    out.push(`${paint(31, '✗')} ${d.target}: ${stoppedAt(d.stage)}: ${d.reason}`);
   }
   for (const s of result.stubs) {
     out.push(`${paint(33, '…')} ${s.target} → ${s.testFile} (stub: ${s.todos} todo(s), not a test yet)`);
@@ -82,6 +95,8 @@ function text(result: GenerateResult, context: GenerateReportContext): string {
   );
   if (result.usage.requests > 0) out.push(`Model: ${usageLine(result)}`);
   out.push(`Time: ${timeLine(result)}`);
+  const sandbox = sandboxLine(result);
+  if (sandbox !== undefined) out.push(`Sandbox: ${sandbox}`);
   if (result.written?.length) out.push(`Written: ${result.written.join(', ')}`);
   if (result.patch !== undefined) out.push(`Patch: ${result.patch} (${patchContents(result)})`);
   if (
@@ -112,7 +127,7 @@ function markdown(result: GenerateResult, context: GenerateReportContext): strin
         `| \`${cell(a.target)}\` | ✅ covers ${formatRanges(a.newlyCoveredLines)} | \`${cell(a.testFile)}\` |`,
       );
     for (const d of result.discarded)
-      out.push(`| \`${cell(d.target)}\` | ❌ stopped at ${STAGE_LABEL[d.stage]}: ${cell(d.reason)} | |`);
+      out.push(`| \`${cell(d.target)}\` | ❌ ${stoppedAt(d.stage)}: ${cell(d.reason)} | |`);
     for (const s of result.stubs)
       out.push(`| \`${cell(s.target)}\` | 📝 stub, ${s.todos} todo(s) | \`${cell(s.testFile)}\` |`);
     out.push('');
@@ -120,6 +135,8 @@ function markdown(result: GenerateResult, context: GenerateReportContext): strin
   out.push(`**Funnel:** ${funnelLine(result, ' → ')}`, '');
   if (result.usage.requests > 0) out.push(`**Model:** ${usageLine(result)}`, '');
   out.push(`**Time:** ${timeLine(result)}`, '');
+  const sandbox = sandboxLine(result);
+  if (sandbox !== undefined) out.push(`**Sandbox:** ${sandbox}`, '');
   for (const warning of result.warnings ?? []) out.push(`> ⚠️ ${warning}`, '');
   if (result.llmError) out.push(`> ❗ model endpoint failed: ${result.llmError.message}`, '');
   return `${out.join('\n').trimEnd()}\n`;

@@ -18,6 +18,8 @@ export interface RunTestsOptions extends RunOptions {
    * - 'tee': shown on stderr and returned in `output`.
    */
   output?: 'stream' | 'inherit' | 'capture' | 'tee';
+  /** Runs the command line through another program (a sandbox: see src/sandbox/); `argv` stays the runner's. */
+  wrap?: (argv: readonly string[]) => string[];
 }
 
 export interface RunResult {
@@ -55,7 +57,7 @@ export function runTests(
     });
   }
   const { argv, env } = adapter.commandLine(project, tests, options);
-  const [command, ...args] = argv;
+  const [command, ...args] = options.wrap ? options.wrap(argv) : argv;
   if (command === undefined) throw new Error(`${adapter.name}: empty command line`);
   const started = performance.now();
   const group = process.platform !== 'win32';

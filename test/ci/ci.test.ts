@@ -476,7 +476,18 @@ describe('testloop ci with a model endpoint', () => {
     const test = `import { expect, it } from 'vitest';\nimport { bulkPrice } from './pricing.ts';\n\nit('discounts bulk orders', () => {\n  expect(bulkPrice(100, 1)).toBe(90);\n  expect(bulkPrice(2, 3)).toBe(6);\n});\n`;
     server.handler = () => ({ reply: { code: test } });
     const run = await runTestloopAsync(
-      ['ci', '--base', 'main', '--format', 'json', '--base-url', server.url, '--model', 'test-model'],
+      [
+        'ci',
+        '--base',
+        'main',
+        '--format',
+        'json',
+        '--base-url',
+        server.url,
+        '--model',
+        'test-model',
+        '--allow-network',
+      ],
       { cwd: app.dir, env: { CI: 'true', TESTLOOP_LLM_API_KEY: 'sk-test' } },
     );
     expect(run.stderr).not.toMatch(/internal error/);
@@ -484,6 +495,9 @@ describe('testloop ci with a model endpoint', () => {
     const result = JSON.parse(run.stdout) as CiResult;
     expect(result.generate!.accepted).toHaveLength(1);
     expect(result.generate!.accepted[0]).toMatchObject({ target: 'src/pricing.ts:bulkPrice' });
+    // The protections the candidate ran under, in the ci result too; --allow-network kept the network.
+    expect(result.stats.sandbox).toEqual(result.generate!.stats.sandbox);
+    expect(result.stats.sandbox?.network).toBe('allowed');
     expect(result.generate!.funnel).toEqual({
       generated: 1,
       compiled: 1,

@@ -79,8 +79,9 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
     initials: `${imports}import { initials } from './shop.ts';\n\nit('takes initials', () => {\n  expect(initials('Ada Lovelace')).toBe('AL');\n});\n`,
     isEmpty: `${imports}import { isEmpty } from './shop.ts';\n\nit('is empty', () => {\n  expect(isEmpty([])).toBe(true);\n  expect(isEmpty([1])).toBe(false);\n});\n`,
   };
+  // The marker goes into the candidate's own temp folder: the sandbox refuses writes anywhere else.
   const flaky = (marker: string) =>
-    `${imports}import { existsSync, writeFileSync } from 'node:fs';\nimport { label } from './shop.ts';\n\nit('labels', () => {\n  const first = !existsSync(${JSON.stringify(marker)});\n  writeFileSync(${JSON.stringify(marker)}, 'ran');\n  expect(label(' a ')).toBe('[a]');\n  expect(first).toBe(true);\n});\n`;
+    `${imports}import { existsSync, writeFileSync } from 'node:fs';\nimport { tmpdir } from 'node:os';\nimport { join } from 'node:path';\nimport { label } from './shop.ts';\n\nit('labels', () => {\n  const marker = join(tmpdir(), ${JSON.stringify(marker)});\n  const first = !existsSync(marker);\n  writeFileSync(marker, 'ran');\n  expect(label(' a ')).toBe('[a]');\n  expect(first).toBe(true);\n});\n`;
   let app: App;
   let run: Run;
   const patchPath = () => join(scratch, 'vitest.diff');
@@ -122,7 +123,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
           `${imports}import { shipping } from './shop.ts';\n\nit('ships', () => {\n  expect(shipping(20)).toBe(98);\n});\n`,
         ),
       ],
-      label: [reply(flaky(join(scratch, 'label-1'))), reply(flaky(join(scratch, 'label-2')))],
+      label: [reply(flaky('label-1')), reply(flaky('label-2'))],
       tax: [
         reply(
           `${imports}import { tax } from './shop.ts';\n\nit('exists', () => {\n  expect(typeof tax).toBe('function');\n});\n`,

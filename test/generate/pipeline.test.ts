@@ -17,12 +17,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const F = 'src/shapes.ts';
 
 /** Verdicts by candidate code: the fake validator's whole behaviour. */
-const VERDICTS: Record<string, { reached: Stage; failure?: string }> = {
+const VERDICTS: Record<string, { reached: Stage; failure?: string; sandbox?: string }> = {
   ok: { reached: 'addedCoverage' },
   syntax: { reached: 'generated', failure: 'SyntaxError: Unexpected token (3:1)' },
   fail: { reached: 'compiled', failure: 'AssertionError: expected 2 to be 3' },
   flaky: { reached: 'passed', failure: 'flaky: passed on run 1, failed on run 2 of 3' },
   nocov: { reached: 'stable', failure: 'adds no coverage' },
+  breakout: {
+    reached: 'generated',
+    failure: 'wrote outside its own test file: src/shapes.ts (changed)',
+    sandbox: 'wrote outside its own test file: src/shapes.ts (changed)',
+  },
 };
 
 function fakeValidator(log: { target: string; code: string }[] = [], runnerMs = 10): CandidateValidator {
@@ -38,6 +43,7 @@ function fakeValidator(log: { target: string; code: string }[] = [], runnerMs = 
         newlyCoveredLines: accepted ? context.target.uncoveredLines : [],
         runnerMs,
         ...(verdict.failure ? { failure: verdict.failure } : {}),
+        ...(verdict.sandbox ? { sandbox: verdict.sandbox } : {}),
       };
       return validation;
     },
@@ -153,6 +159,20 @@ describe('generateTests with a fake engine and validator', () => {
     expect(result.usage).toEqual({ requests: 12, promptTokens: 1200, completionTokens: 240 });
     expect(result.stats.promptTokensPerAccepted).toBe(600);
     expect(app.status()).toEqual([]);
+  });
+
+  it('a candidate the sandbox caught is discarded at once with its own reason, never repaired', async () => {
+    const engine = fakeEngine({ perimeter: ['flaky', 'breakout', 'ok'] });
+    const result = await run({ targets: [`${F}:perimeter`], testEngine: engine, repairs: 2 });
+    expect(result.accepted).toEqual([]);
+    expect(result.discarded).toEqual([
+      {
+        target: `${F}:perimeter`,
+        stage: 'sandbox',
+        reason: 'sandbox: wrote outside its own test file: src/shapes.ts (changed)',
+      },
+    ]);
+    expect(result.stats.repairs).toBe(1);
   });
 
   it('--repairs 0 keeps the first verdict', async () => {

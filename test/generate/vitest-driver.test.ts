@@ -352,6 +352,8 @@ describe('the validator with the driver, and without it', () => {
         adapter: runnerByName('vitest')!,
         reruns: 2,
         env: plantedEnv,
+        // What the candidate saw is written outside the repository: the sandbox would refuse it.
+        sandbox: false,
       });
       try {
         const seen = join(out, 'driver.json');
@@ -380,6 +382,8 @@ describe('the validator with the driver, and without it', () => {
         adapter: runnerByName('vitest')!,
         reruns: 2,
         env: plantedEnv,
+        // What the candidate saw is written outside the repository: the sandbox would refuse it.
+        sandbox: false,
         driver: { script: broken },
       });
       try {

@@ -13,6 +13,7 @@ import type { RunResult } from '../../runners/run.ts';
 import { envOf } from '../../runners/scripts.ts';
 import type { ProjectInfo } from '../../runners/types.ts';
 import { scriptFlags, vitestInvocation } from '../../runners/vitest/config-files.ts';
+import { strayProcesses } from '../../sandbox/processes.ts';
 import { distScript } from '../../util/dist-script.ts';
 import { makeTempDir, type TempPath } from '../sandbox.ts';
 import type { DriverReply, DriverRequest, DriverStart, RepeatResult, RunCounts } from './protocol.ts';
@@ -25,6 +26,12 @@ export interface DriverOptions {
   timeoutMs: number;
   /** The child program (default: the built dist/generate/vitest-driver.js). */
   script?: string;
+  /**
+   * Confinement (src/sandbox/): the command line goes through `wrap`, the driver's own files go under
+   * `tempParent` and HOME is `home`; after each request, processes the run left in its namespace are killed
+   * and named in the result (`strays`).
+   */
+  sandbox?: { wrap: (argv: readonly string[]) => string[]; tempParent: string; home: string };
 }
 
 /** A run as ./validate.ts reads it, plus the test counts the driver knows without parsing output. */
@@ -32,6 +39,8 @@ export interface DriverRun extends RunResult {
   counts?: RunCounts;
   /** Set when the run asked for repeats. */
   repeats?: RepeatResult;
+  /** Processes the run started that were still alive after it (killed since), as `pid (command)`. */
+  strays?: string[];
 }
 
 interface Child {
@@ -143,8 +152,10 @@ export class VitestDriver {
     if (reply.type !== 'done') return undefined;
     const exitCode = typeof reply.exitCode === 'number' ? reply.exitCode : 1;
     const error = typeof reply.error === 'string' ? `\n${reply.error}\n` : '';
+    const strays = this.options.sandbox && child.process.pid ? await killStrays(child.process.pid) : [];
     return {
       ...base,
+      ...(strays.length > 0 ? { strays } : {}),
       output: output + error,
       exitCode,
       timedOut: false,
@@ -192,9 +203,10 @@ export class VitestDriver {
       this.unsupported = 'dist/generate/vitest-driver.js is missing (node scripts/build.js)';
       return undefined;
     }
-    const temp = makeTempDir('testloop-driver-');
-    const home = join(temp.path, 'home');
-    mkdirSync(home);
+    const { sandbox } = this.options;
+    const temp = makeTempDir('testloop-driver-', sandbox?.tempParent);
+    const home = sandbox?.home ?? join(temp.path, 'home');
+    if (sandbox === undefined) mkdirSync(home);
     const flags = scriptFlags(project);
     const start: DriverStart = {
       vitestNode,
@@ -204,7 +216,12 @@ export class VitestDriver {
       ...(flags.config === undefined ? {} : { config: resolve(project.dir, flags.config) }),
       ...(flags.dir === undefined ? {} : { dir: flags.dir }),
     };
-    const proc = spawn(process.execPath, [script, JSON.stringify(start)], {
+    const [command, ...args] = (sandbox?.wrap ?? ((argv) => [...argv]))([
+      process.execPath,
+      script,
+      JSON.stringify(start),
+    ]);
+    const proc = spawn(command!, args, {
       cwd: project.dir,
       env: { ...env, ...envOf(vitestInvocation(project)?.env), HOME: home, USERPROFILE: home },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -283,6 +300,26 @@ export class VitestDriver {
     killGroup(child.process);
     child.temp.remove();
   }
+}
+
+/** How long a run's worker processes get to exit after the reply before what is left counts as a stray. */
+const STRAY_GRACE_MS = 1_000;
+
+/** Kills what a run left in the validation process's namespace (see src/sandbox/processes.ts), and names it. */
+async function killStrays(unsharePid: number): Promise<string[]> {
+  let strays = strayProcesses(unsharePid);
+  for (const until = performance.now() + STRAY_GRACE_MS; strays.length > 0 && performance.now() < until; ) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    strays = strayProcesses(unsharePid);
+  }
+  for (const stray of strays) {
+    try {
+      process.kill(stray.pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return strays.map((stray) => `pid ${stray.pid} (${stray.command})`);
 }
 
 function alive(child: ChildProcess): boolean {
