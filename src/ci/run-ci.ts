@@ -194,6 +194,13 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
   const reports = [...(run?.reports ?? []), ...(options.reports ?? [])];
   await steps.run('ingest', async () => {
     if (reports.length === 0) throw new StepNotRun('off', 'no test reports to record');
+    // Every shard splits the selection on the history it reads: one that recorded its own run first
+    // would change the split of the shards starting after it, and a test could fall between them.
+    if (shard && shard.total > 1)
+      throw new StepNotRun(
+        'off',
+        `shard ${shard.index}/${shard.total}: record every shard's ${CI_OUT_DIR}/junit-*.xml with testloop ingest after the matrix, so all shards split on the same history`,
+      );
     const { ingestReports } = await import('../triage/ingest.ts');
     const value = await ingestReports({
       cwd: root,
