@@ -1,0 +1,67 @@
+// Which processes of a validation process's PID namespace outlived a candidate's run: the runner's own
+// children (its workers, vite 7's esbuild service) stay, a process the candidate's test started does not.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { probeNamespaces } from '../../src/sandbox/probe.ts';
+import { strayProcesses } from '../../src/sandbox/processes.ts';
+
+const namespaces = probeNamespaces().namespaces;
+const dir = mkdtempSync(join(tmpdir(), 'testloop-processes-'));
+let unshare: ChildProcess | undefined;
+afterAll(() => {
+  if (unshare?.pid) process.kill(unshare.pid, 'SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The validation process: a service child of its own, and a worker whose test leaves a process behind. */
+const VALIDATION = `
+const { spawn } = require('node:child_process');
+const { writeFileSync } = require('node:fs');
+const service = spawn('sleep', ['60'], { stdio: 'ignore' });
+const worker = spawn(process.execPath, ['-e', "require('node:child_process').spawn('sleep', ['61'], { stdio: 'ignore' }); setInterval(() => {}, 1000)"], { stdio: 'ignore' });
+setTimeout(() => writeFileSync(process.argv[2], JSON.stringify({ service: service.pid, worker: worker.pid })), 500);
+setInterval(() => {}, 1000);
+`;
+
+describe('strayProcesses', () => {
+  it.skipIf(!namespaces)(
+    "names the test's leftover process, not the validation process's own children",
+    async () => {
+      const script = join(dir, 'validation.cjs');
+      const ready = join(dir, 'ready.json');
+      writeFileSync(script, VALIDATION);
+      // The shell stays pid 1 of the namespace (a command after node keeps it from exec'ing node).
+      unshare = spawn(
+        'unshare',
+        [
+          '--user',
+          '--map-root-user',
+          '--pid',
+          '--fork',
+          'sh',
+          '-c',
+          `${JSON.stringify(process.execPath)} "$0" "$1"; true`,
+          script,
+          ready,
+        ],
+        { stdio: 'ignore' },
+      );
+      for (let i = 0; i < 200; i++) {
+        try {
+          readFileSync(ready);
+          break;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const strays = strayProcesses(unshare.pid!);
+      expect(strays.map((s) => s.command)).toEqual(['sleep']);
+      // The one named is the worker's child (sleep 61), not the service (sleep 60).
+      expect(readFileSync(`/proc/${strays[0]!.pid}/cmdline`, 'utf8').split('\0')).toContain('61');
+    },
+  );
+});
