@@ -73,6 +73,7 @@ export function readInputs(env: NodeJS.ProcessEnv, cwd: string): ActionSettings 
   if (history) options.history = history;
   const shard = getInput(env, 'shard');
   if (shard) options.shard = shard;
+  if (getBooleanInput(env, 'allow-network', false)) options.allowNetwork = true;
   const generating = generate !== 'off' && !skip.includes('generate');
   const patch = getInput(env, 'patch') || (generating ? DEFAULT_PATCH : '');
   if (patch) options.patch = patch;

@@ -235,8 +235,9 @@ describe('runAction', () => {
         shard: { index: 2, total: 4, estimatedMs: 1200, selectedTests: 9, basis: 'size' },
       },
     };
-    const status = await run(env({ INPUT_SHARD: '2/4' }), fakeRunCi(sharded));
+    const status = await run(env({ INPUT_SHARD: '2/4', 'INPUT_ALLOW-NETWORK': 'true' }), fakeRunCi(sharded));
     expect(calls[0]!.shard).toBe('2/4');
+    expect(calls[0]!.allowNetwork).toBe(true);
     expect(status).toBe(1);
     expect(server.requests.filter((r) => r.method !== 'GET')).toEqual([]);
     expect(stdout).toContain('::notice::No pull-request comment from shard 2/4');
