@@ -262,11 +262,18 @@ export function testsSection(result: CiResult, context: CommentContext, detail: 
 }
 
 export function patchSection(result: CiResult, context: CommentContext, detail: Detail): string[] {
-  if ((result.generate?.accepted.length ?? 0) === 0) return [];
   const where = [
     context.artifactName ? `the artifact ${codeSpan(context.artifactName)}` : '',
     context.patchPath ? `${codeSpan(context.patchPath)} in the job's workspace` : '',
   ].filter(Boolean);
+  if ((result.generate?.accepted.length ?? 0) === 0) {
+    // Skeletons are no tests to show, but whoever fills them in needs to know where they are.
+    const stubs = result.generate?.stubs.length ?? 0;
+    if (stubs === 0 || where.length === 0) return [];
+    return [
+      `The ${plural(stubs, 'test skeleton')} (\`it.todo\`, to fill in) are in the patch: ${where.join(', or ')}.`,
+    ];
+  }
   const found = where.length > 0 ? ` The patch is also ${where.join(' and ')}.` : '';
   if (!detail.patch || !context.patch) {
     return where.length > 0 ? [`To add these tests, apply the patch: ${where.join(', or ')}.`] : [];

@@ -84,6 +84,24 @@ describe('renderCiComment', () => {
     );
   });
 
+  it('says where the skeletons are when only skeletons were written', () => {
+    const base = fixtureResult();
+    const stub = {
+      target: 'src/cart.ts:applyDiscount',
+      testFile: 'test/cart.applyDiscount.generated.test.ts',
+      todos: 2,
+    };
+    const result: CiResult = {
+      ...base,
+      generate: { ...base.generate!, accepted: [], stubs: [stub] as never },
+    };
+    const skeletons = renderCiComment(result, context({ patch: '', testFiles: [] }));
+    expect(skeletons).toContain(
+      "The 1 test skeleton (`it.todo`, to fill in) are in the patch: the artifact `testloop-tests`, or `.testloop/tests.patch` in the job's workspace.",
+    );
+    expect(skeletons).not.toContain('Patch with every accepted test');
+  });
+
   it('lists flaky and broken tests with the top cause, its fix and evidence; healthy tests are left out', () => {
     expect(body).toContain(
       '- **broken** `test/cart.test.ts › Cart › applies a discount`: failed 3 of 8 runs (37.5%); likely cause `unknown`. Fix: Read the failure: it fails on every run since commit 9a8b7c6.',
