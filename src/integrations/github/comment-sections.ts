@@ -271,7 +271,7 @@ export function patchSection(result: CiResult, context: CommentContext, detail: 
     const stubs = result.generate?.stubs.length ?? 0;
     if (stubs === 0 || where.length === 0) return [];
     return [
-      `The ${plural(stubs, 'test skeleton')} (\`it.todo\`, to fill in) are in the patch: ${where.join(', or ')}.`,
+      `${plural(stubs, 'test skeleton')} (\`it.todo\`, to fill in) ${stubs === 1 ? 'is' : 'are'} in the patch: ${where.join(', or ')}.`,
     ];
   }
   const found = where.length > 0 ? ` The patch is also ${where.join(' and ')}.` : '';

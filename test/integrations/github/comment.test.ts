@@ -97,7 +97,7 @@ describe('renderCiComment', () => {
     };
     const skeletons = renderCiComment(result, context({ patch: '', testFiles: [] }));
     expect(skeletons).toContain(
-      "The 1 test skeleton (`it.todo`, to fill in) are in the patch: the artifact `testloop-tests`, or `.testloop/tests.patch` in the job's workspace.",
+      "1 test skeleton (`it.todo`, to fill in) is in the patch: the artifact `testloop-tests`, or `.testloop/tests.patch` in the job's workspace.",
     );
     expect(skeletons).not.toContain('Patch with every accepted test');
   });
