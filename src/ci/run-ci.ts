@@ -215,10 +215,16 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
   let trends: CiTrend[] | undefined;
   const triage = await steps.run('triage', async () => {
     const { openHistoryStore } = await import('../history/open.ts');
+    // Triage only reads: where nothing was ever recorded, no history file is left behind.
     const store = await openHistoryStore({
       cwd: root,
       env,
+      readOnly: true,
       ...(options.history ? { path: options.history } : {}),
+    }).catch((error: unknown) => {
+      if (isTestloopError(error) && error.code === 'TESTLOOP_NO_HISTORY')
+        throw new StepNotRun('off', `no test history recorded yet at ${options.history}`);
+      throw error;
     });
     try {
       const { triage: triageRuns } = await import('../triage/triage.ts');

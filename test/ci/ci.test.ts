@@ -413,6 +413,15 @@ describe('testloop ci --shard on a parallel job', () => {
     ]);
   });
 
+  it('leaves no history file behind when it recorded nothing', () => {
+    const app = featureBranch('vitest-app', { 'src/extra.ts': 'export const extra = 2;\n' });
+    const { status, result } = ci(app, ['--skip', 'ingest', '--skip', 'generate']);
+    expect(status).toBe(0);
+    expect(statuses(result).triage).toBe('ok');
+    expect(result!.triage!.stats.runs).toBe(0);
+    expect(existsSync(join(app.dir, '.testloop/history.db'))).toBe(false);
+  });
+
   it('refuses a shard index past the total with exit 2 before running anything', () => {
     const app = featureBranch('vitest-app', { 'src/extra.ts': 'export const extra = 1;\n' });
     const { status, stderr, stdout } = ci(app, ['--shard', '3/2']);
