@@ -73,6 +73,7 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
   const oxcTypes = oxc.cloneWithOptions({ ...base, conditionNames: [...conditions, 'types'] });
   const conditionSets = [new Set(conditions), new Set([...conditions, 'types'])];
   const readPackage = createPackageReader();
+  const packageDirs = new Map<string, PackageInfo | null>();
   const fileExists = createFileExists();
   const workspaces = findWorkspacePackages(root, readPackage);
   const aliases = (options.aliases ?? []).map((a) => compileAlias(a, givenRoot));
@@ -196,6 +197,47 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
     request: string,
     viaAlias: boolean,
   ): string | 'external' | undefined {
+    const found = resolveAsWritten(fromFile, request, viaAlias);
+    if (found === 'external' || !request.startsWith('.')) return found;
+    return builtToSource(found ?? resolvePath(dirname(fromFile), request)) ?? found;
+  }
+
+  /**
+   * A file of a package's build output (`../lib/parser.js`, built or not) stands for the source it is built
+   * from: a change to `src/parser.ts` must reach whoever imports the built file.
+   */
+  function builtToSource(path: string): string | undefined {
+    if (!BUILD_SEGMENT.test(path)) return undefined;
+    const pkg = packageOf(dirname(path));
+    if (pkg === undefined) return undefined;
+    const rel = path.slice(pkg.dir.length + 1);
+    if (!isBuildOutput(pkg, rel)) return undefined;
+    const buildFolder = rel.slice(0, rel.indexOf('/') + 1);
+    for (const candidate of sourceCandidates(pkg, rel, false)) {
+      // Only a source folder's file (src/…, the tsconfig rootDir): a file at the package root or in the
+      // build folder itself is no source of this one.
+      if (!candidate.includes('/') || (buildFolder !== '' && candidate.startsWith(buildFolder))) continue;
+      const abs = join(pkg.dir, candidate);
+      if (fileExists(abs)) return abs;
+    }
+    return undefined;
+  }
+
+  /** The package a folder of the repository belongs to: the nearest package.json above it. */
+  function packageOf(dir: string): PackageInfo | undefined {
+    let found = packageDirs.get(dir);
+    if (found !== undefined) return found ?? undefined;
+    const info = readPackage(dir);
+    found = info ?? (dir === root || !dir.startsWith(`${root}/`) ? null : (packageOf(dirname(dir)) ?? null));
+    packageDirs.set(dir, found);
+    return found ?? undefined;
+  }
+
+  function resolveAsWritten(
+    fromFile: string,
+    request: string,
+    viaAlias: boolean,
+  ): string | 'external' | undefined {
     if (SCHEME.test(request)) return 'external';
     const bare = !/^[./#]/.test(request);
     const name = bare ? packageName(request) : '';
@@ -254,6 +296,9 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
     },
   };
 }
+
+/** A path through a folder a build usually writes, or a declaration file: worth asking for its source. */
+const BUILD_SEGMENT = /\/(?:dist|build|lib|out|es|esm|cjs)(?:[-_.][^/]*)?\/|\.d\.[cm]?ts$/;
 
 /** A relative specifier without `.`/`..` segments past its leading ones: `./a/b`, `../../a`. */
 const PLAIN_RELATIVE = /^(?:\.\/|(?:\.\.\/)+)(?!\.{1,2}(?:\/|$))(?:[^/]+\/)*[^/]+$/;

@@ -337,3 +337,27 @@ describe('createResolver: workspace entries that are not built', () => {
     });
   });
 });
+
+describe('createResolver: build output stands for its source', () => {
+  it('a relative import of lib/ maps to src/, built or not; a lib/ that is the source stays', () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'testloop-resolve-built-')));
+    temps.push(root);
+    write(root, 'package.json', '{ "name": "mono", "private": true, "workspaces": ["packages/*"] }');
+    write(root, 'packages/parser/package.json', '{ "name": "@m/parser", "main": "lib/index.js" }');
+    write(root, 'packages/parser/src/index.ts', "export * from './tokenizer';\n");
+    write(root, 'packages/parser/src/tokenizer.ts', 'export const tokenize = 1;\n');
+    // Built: lib/tokenizer.js exists beside its source.
+    write(root, 'packages/parser/lib/tokenizer.js', 'exports.tokenize = 1;\n');
+    write(root, 'packages/parser/test/helpers.ts', '');
+    // A package whose lib/ is its source (no src/), with an index.js at its root.
+    write(root, 'packages/old/package.json', '{ "name": "@m/old", "main": "index.js" }');
+    write(root, 'packages/old/index.js', "module.exports = require('./lib/index.js');\n");
+    write(root, 'packages/old/lib/index.js', 'module.exports = 1;\n');
+    expectResolved(root, 'packages/parser/test/helpers.ts', {
+      '../lib/tokenizer.js': 'packages/parser/src/tokenizer.ts',
+      '../lib/index.js': 'packages/parser/src/index.ts',
+      '../lib/index': 'packages/parser/src/index.ts',
+    });
+    expectResolved(root, 'packages/old/index.js', { './lib/index.js': 'packages/old/lib/index.js' });
+  });
+});
