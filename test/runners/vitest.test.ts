@@ -3,6 +3,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { detectRunner } from '../../src/runners/registry.ts';
 import { runTests } from '../../src/runners/run.ts';
+import { discoverVitest } from '../../src/runners/vitest/discover.ts';
 import { vitestRunner } from '../../src/runners/vitest/index.ts';
 import { copyFixture, FIXTURES, fixtureProject } from './fixture.ts';
 
@@ -64,8 +65,8 @@ describe('vitest discovery', () => {
     });
   });
 
-  test('vitest-computed: computed values fall back to the defaults with a warning naming file and line', async () => {
-    expect(await vitestRunner.discover(fixtureProject('vitest-computed'))).toEqual({
+  test('vitest-computed: read statically, computed values fall back to the defaults with a warning naming file and line', () => {
+    expect(discoverVitest(fixtureProject('vitest-computed'))).toEqual({
       runner: 'vitest',
       // The default include (test.include is computed), minus the literal exclude of vitest.config.ts.
       tests: ['src/x.test.ts', 'src/y.spec.tsx'],
@@ -79,6 +80,21 @@ describe('vitest discovery', () => {
       // The include decides which files are tests; the alias only how imports resolve.
       incomplete:
         'vite.config.ts:4: cannot read test.include statically (reads process.env); using the default',
+    });
+  });
+
+  test("vitest-computed: the adapter reads what the static reader could not through vitest's own loader", async () => {
+    expect(await vitestRunner.discover(fixtureProject('vitest-computed'))).toEqual({
+      runner: 'vitest',
+      tests: ['src/x.test.ts', 'src/y.spec.tsx'],
+      configFiles: ['aliases.ts', 'package.json', 'vite.config.ts', 'vitest.config.ts'],
+      setupFiles: ['src/setup.ts'],
+      // As vite resolved it: the computed alias, no longer unknown.
+      aliases: [{ find: '@', replacement: '/src' }],
+      warnings: [
+        "vite.config.ts:4: cannot read test.include statically (reads process.env); read through vitest's own loader instead",
+        'aliases.ts:5: cannot read resolve.alias statically ("aliases" is changed after it is declared (line 2)); read through vitest\'s own loader instead',
+      ],
     });
   });
 });

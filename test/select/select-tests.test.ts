@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type SelectOptions, selectTests } from '../../src/select/select-tests.ts';
@@ -647,7 +647,7 @@ describe('selectTests: imports the graph cannot resolve (unbuilt-stub fixture)',
     expect(narrowed.tests.map((t) => t.file)).not.toContain('packages/runtime/__tests__/legacy.spec.ts');
   });
 
-  it('says which runner settings it could not read; a computed include selects everything', async () => {
+  it('without vitest installed, says which settings it could not read; a computed include selects everything', async () => {
     const aliasOnly = await selectTests({
       cwd: repo.dir,
       env: {},
@@ -655,8 +655,11 @@ describe('selectTests: imports the graph cannot resolve (unbuilt-stub fixture)',
     });
     // A computed alias leaves imports unresolved, which widens on its own: the tests are still known.
     expect(aliasOnly.all).toBe(false);
+    const loaderFailed =
+      "vitest's own loader could not read the config either: Cannot find module 'vitest/node'";
     expect(aliasOnly.warnings).toEqual([
       'scripts/aliases.js:4: cannot read resolve.alias statically (calls Object.fromEntries()); using the default',
+      loaderFailed,
     ]);
     commitChange(repo, () =>
       repo.write(
@@ -664,8 +667,7 @@ describe('selectTests: imports the graph cannot resolve (unbuilt-stub fixture)',
         "import { defineConfig } from 'vitest/config';\n\nexport default defineConfig({\n  test: { include: [process.env.SPECS ?? 'packages/*/__tests__/**/*.spec.ts'] },\n});\n",
       ),
     );
-    const reason =
-      'which files the repository runs as tests is not known (vitest.config.ts:4: cannot read test.include statically (reads process.env); using the default)';
+    const reason = `which files the repository runs as tests is not known (vitest.config.ts:4: cannot read test.include statically (reads process.env); using the default; ${loaderFailed})`;
     expect(await select(repo, { changed: ['packages/runtime/src/version.ts'] })).toEqual(
       everything(
         [
@@ -676,6 +678,39 @@ describe('selectTests: imports the graph cannot resolve (unbuilt-stub fixture)',
         reason,
       ),
     );
+  });
+
+  it("with vitest installed, reads what it could not evaluate through vitest's own loader", async () => {
+    // The repository's own vitest, as `npm install` leaves it.
+    rmSync(join(repo.dir, 'node_modules'), { recursive: true, force: true });
+    symlinkSync(join(import.meta.dirname, '../../node_modules'), join(repo.dir, 'node_modules'));
+    try {
+      commitChange(repo, () =>
+        repo.write(
+          'vitest.config.ts',
+          "import { defineConfig } from 'vitest/config';\nimport { entries } from './scripts/aliases.js';\n\nexport default defineConfig({\n  resolve: { alias: entries },\n  test: { include: [process.env.SPECS ?? 'packages/*/__tests__/**/*.spec.ts'] },\n});\n",
+        ),
+      );
+      const result = await selectTests({
+        cwd: repo.dir,
+        env: {},
+        changed: ['packages/shared/src/toDisplayString.ts'],
+        cache: false,
+      });
+      expect(result.all).toBe(false);
+      expect(result.tests.map((t) => t.file)).toEqual([
+        'packages/shared/__tests__/toDisplayString.spec.ts',
+        'packages/runtime/__tests__/render.spec.ts',
+      ]);
+      expect(result.warnings).toEqual([
+        "vitest.config.ts:6: cannot read test.include statically (reads process.env); read through vitest's own loader instead",
+        "scripts/aliases.js:4: cannot read resolve.alias statically (calls Object.fromEntries()); read through vitest's own loader instead",
+      ]);
+      expect(result.stats.totalTests).toBe(3);
+    } finally {
+      rmSync(join(repo.dir, 'node_modules'), { force: true });
+      mkdirSync(join(repo.dir, 'node_modules'));
+    }
   });
 
   it('a folder named by path (new URL("./fixtures/", import.meta.url)) makes its files dependencies', async () => {

@@ -17,7 +17,11 @@ export const vitestRunner: RunnerAdapter = {
   },
 
   async discover(project) {
-    return (await import('./discover.ts')).discoverVitest(project);
+    const discovery = (await import('./discover.ts')).discoverVitest(project);
+    // Whatever the static reader could not evaluate, vitest itself can.
+    if (discovery.warnings.length === 0) return discovery;
+    const config = findVitestConfig(project, ProjectFiles.of(project));
+    return (await import('./load-config.ts')).completeWithVitest(project, discovery, config);
   },
 
   commandLine(project, tests, options) {
