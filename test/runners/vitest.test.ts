@@ -84,18 +84,30 @@ describe('vitest discovery', () => {
   });
 
   test("vitest-computed: the adapter reads what the static reader could not through vitest's own loader", async () => {
-    expect(await vitestRunner.discover(fixtureProject('vitest-computed'))).toEqual({
-      runner: 'vitest',
-      tests: ['src/x.test.ts', 'src/y.spec.tsx'],
-      configFiles: ['aliases.ts', 'package.json', 'vite.config.ts', 'vitest.config.ts'],
-      setupFiles: ['src/setup.ts'],
-      // As vite resolved it: the computed alias, no longer unknown.
-      aliases: [{ find: '@', replacement: '/src' }],
-      warnings: [
-        "vite.config.ts:4: cannot read test.include statically (reads process.env); read through vitest's own loader instead",
-        'aliases.ts:5: cannot read resolve.alias statically ("aliases" is changed after it is declared (line 2)); read through vitest\'s own loader instead',
-      ],
-    });
+    // The config picks its include by process.env.CI, which the loader sees as the runner would.
+    const ci = process.env.CI;
+    try {
+      delete process.env.CI;
+      expect(await vitestRunner.discover(fixtureProject('vitest-computed'))).toEqual({
+        runner: 'vitest',
+        tests: ['src/x.test.ts', 'src/y.spec.tsx'],
+        configFiles: ['aliases.ts', 'package.json', 'vite.config.ts', 'vitest.config.ts'],
+        setupFiles: ['src/setup.ts'],
+        // As vite resolved it: the computed alias, no longer unknown.
+        aliases: [{ find: '@', replacement: '/src' }],
+        warnings: [
+          "vite.config.ts:4: cannot read test.include statically (reads process.env); read through vitest's own loader instead",
+          'aliases.ts:5: cannot read resolve.alias statically ("aliases" is changed after it is declared (line 2)); read through vitest\'s own loader instead',
+        ],
+      });
+      process.env.CI = 'true';
+      expect((await vitestRunner.discover(fixtureProject('vitest-computed'))).tests).toEqual([
+        'src/x.test.ts',
+      ]);
+    } finally {
+      if (ci === undefined) delete process.env.CI;
+      else process.env.CI = ci;
+    }
   });
 });
 
