@@ -12,9 +12,28 @@ const namespaces = probeNamespaces().namespaces;
 const dir = mkdtempSync(join(tmpdir(), 'testloop-processes-'));
 let unshare: ChildProcess | undefined;
 afterAll(() => {
-  if (unshare?.pid) process.kill(unshare.pid, 'SIGKILL');
+  // Killing the namespace's first process ends every process in it; unshare itself is only its parent.
+  const pid = unshare?.pid;
+  if (pid) {
+    const init = readOptional(`/proc/${pid}/task/${pid}/children`)?.trim().split(/\s+/)[0];
+    for (const target of [init ? Number(init) : 0, pid]) {
+      try {
+        if (target > 0) process.kill(target, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
 });
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 /** The validation process: a service child of its own, and a worker whose test leaves a process behind. */
 const VALIDATION = `
