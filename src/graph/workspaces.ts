@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import picomatch from 'picomatch';
 
 /** What the resolver needs from one package.json. */
@@ -383,21 +383,11 @@ export function isBuildStub(pkg: PackageInfo, entryRel: string, text: string): b
   const base = entryRel.includes('/') ? entryRel.slice(0, entryRel.lastIndexOf('/') + 1) : '';
   let requests = 0;
   for (const match of text.matchAll(ENTRY_REQUEST)) {
-    const target = normalize(base + match[1]!);
+    const target = posix.normalize(base + match[1]!);
     if (target.startsWith('../') || !isBuildOutput(pkg, target)) return false;
     requests++;
   }
   return requests > 0;
-}
-
-function normalize(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '.' || part === '') continue;
-    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
-    else out.push(part);
-  }
-  return out.join('/');
 }
 
 function sourceBases(pkg: PackageInfo, rel: string): string[] {

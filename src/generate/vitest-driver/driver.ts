@@ -5,7 +5,7 @@
 // (the next request starts a new process). When it cannot start, `run` answers undefined and the caller
 // runs the old way, one process per run.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import type { ProjectInfo } from '../../runners/types.ts';
 import { scriptFlags, vitestInvocation } from '../../runners/vitest/config-files.ts';
 import { strayProcesses } from '../../sandbox/processes.ts';
 import { distScript } from '../../util/dist-script.ts';
+import { killProcessGroup, PROCESS_GROUPS } from '../../util/process-group.ts';
 import { makeTempDir, type TempPath } from '../sandbox.ts';
 import type { DriverReply, DriverRequest, DriverStart, RepeatResult, RunCounts } from './protocol.ts';
 
@@ -54,7 +55,6 @@ interface Child {
   exited: Promise<void>;
 }
 
-const group = process.platform !== 'win32';
 /** How long vitest gets to close (global teardown) before the group is killed. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -226,7 +226,7 @@ export class VitestDriver {
       env: { ...env, ...envOf(vitestInvocation(project)?.env), HOME: home, USERPROFILE: home },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // Its own process group: a timeout kills the workers it forked too.
-      detached: group,
+      detached: PROCESS_GROUPS,
     });
     let exited = (): void => {};
     const child: Child = {
@@ -332,15 +332,7 @@ let exitHook = false;
 
 function killGroup(child: ChildProcess): void {
   live.delete(child);
-  if (child.pid === undefined) return;
-  try {
-    // The group outlives its leader (workers it left); on Windows only a live process has a tree to kill.
-    if (group) process.kill(-child.pid, 'SIGKILL');
-    else if (child.exitCode === null && child.signalCode === null)
-      spawnSync('taskkill', ['/pid', String(child.pid), '/T', '/F']);
-  } catch {
-    // Already gone.
-  }
+  killProcessGroup(child);
 }
 
 /** A waiting child does not keep testloop running: a pending request's timer does that. */

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import type { Alias } from '../../graph/types.ts';
 import { distScript } from '../../util/dist-script.ts';
+import { killProcessGroup, PROCESS_GROUPS } from '../../util/process-group.ts';
 import { inputExists } from '../inputs.ts';
 import { ProjectFiles, uniqueSorted } from '../project-files.ts';
 import type { ProjectInfo, TestDiscovery } from '../types.ts';
@@ -69,7 +70,7 @@ function load(script: string, dir: string, configFile: string | undefined): Prom
     const child = spawn(process.execPath, [script, dir, ...(configFile ? [configFile] : [])], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: process.platform !== 'win32',
+      detached: PROCESS_GROUPS,
     });
     let stdout = '';
     let stderr = '';
@@ -79,13 +80,7 @@ function load(script: string, dir: string, configFile: string | undefined): Prom
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, LOAD_TIMEOUT_MS);
+    const timer = setTimeout(() => killProcessGroup(child), LOAD_TIMEOUT_MS);
     child.on('error', (error) => {
       clearTimeout(timer);
       fail(error);
