@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+
 /**
  * mulberry32: deterministic on every platform, so a cache key names exactly one generated input.
  * The same generator as test/helpers/mutate.ts.
@@ -29,3 +31,32 @@ export const GIT_ENV = {
   GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
   GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
 };
+
+/**
+ * The floor no tool that asks git can beat: Node's own start (`node -e 0`) plus git's work for the same
+ * answer, each the median of `runs` processes timed like the tools are (spawn to exit), measured in the
+ * same run so that a busy machine raises the floor and the tools alike.
+ */
+export function floorMs(dir, gitArgs, runs = 7) {
+  const time = (command, args) => {
+    const started = performance.now();
+    const result = spawnSync(command, args, { cwd: dir, stdio: 'ignore' });
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
+    return performance.now() - started;
+  };
+  const nodeRuns = [];
+  const gitRuns = [];
+  for (let i = 0; i < runs; i++) {
+    nodeRuns.push(time(process.execPath, ['-e', '0']));
+    gitRuns.push(time('git', gitArgs));
+  }
+  const node = middle(nodeRuns);
+  const git = middle(gitRuns);
+  return { node, git, total: node + git };
+}
+
+function middle(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

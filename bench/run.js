@@ -1,11 +1,15 @@
 // `npm run bench`: builds dist/ first (see package.json), then times testloop against its anchors.
-// Flags: --runs=N (testloop, default 7), --anchor-runs=N (diff-cover, default 3), --fresh (regenerate inputs).
+// Flags: --runs=N (testloop, default 7), --anchor-runs=N (diff-cover, default 3), --fresh (regenerate inputs),
+// --only=select,gaps (a comma list of select, triage, generate, ci, gaps; all by default).
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { floorMs } from './common.js';
 import { ensureRepository, measure, PARAMS } from './gaps.js';
 
 const TARGET_SPEEDUP = 10;
 const TARGET_MS = 200;
+/** testloop gaps at most this many times Node's start plus git's diff of the same change. */
+const TARGET_OVER_FLOOR = 1.5;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = fileURLToPath(new URL('./.work/', import.meta.url));
@@ -20,10 +24,14 @@ const anchorRuns = Math.max(3, Number(flags['anchor-runs'] ?? process.env.BENCH_
 const log = (message) => process.stderr.write(`bench: ${message}\n`);
 
 if (flags.fresh === 'true') rmSync(work, { recursive: true, force: true });
-await (await import('./select.js')).main({ flags, log }); // testloop select vs jest/vitest first: see README
-await (await import('./triage.js')).main({ flags, log }); // ingest + triage: simulation accuracy and ~1 GB scale, see README
-await (await import('./generate.js')).main({ flags, log }); // generate at --concurrency 1 and 4 vs a local model, see README
-await (await import('./ci.js')).main({ flags, log }); // testloop ci vs the full suite on 500 test files, see README
+// --only=select,gaps runs just those (select, triage, generate, ci, gaps); all of them by default.
+const only = flags.only === undefined ? undefined : new Set(flags.only.split(','));
+const wanted = (name) => only === undefined || only.has(name);
+if (wanted('select')) await (await import('./select.js')).main({ flags, log }); // testloop select vs jest/vitest first: see README
+if (wanted('triage')) await (await import('./triage.js')).main({ flags, log }); // ingest + triage: simulation accuracy and ~1 GB scale, see README
+if (wanted('generate')) await (await import('./generate.js')).main({ flags, log }); // generate at --concurrency 1 and 4 vs a local model, see README
+if (wanted('ci')) await (await import('./ci.js')).main({ flags, log }); // testloop ci vs the full suite on 500 test files, see README
+if (!wanted('gaps')) process.exit(process.exitCode ?? 0);
 const repo = ensureRepository(work, PARAMS, log);
 const result = measure({
   dir: repo.dir,
@@ -67,6 +75,22 @@ if (result.testloop.internalMs !== undefined)
     `testloop's own stats.ms (inside the process, after startup): ${result.testloop.internalMs} ms`,
   );
 
+// The floor: a process that has only started, and git's own diff from the merge base to the working tree.
+log('floor: node -e 0, git diff …');
+const floor = floorMs(repo.dir, [
+  'diff',
+  '--no-color',
+  '--no-ext-diff',
+  '--find-renames',
+  '--unified=0',
+  '--merge-base',
+  'main',
+]);
+const overFloor = result.testloop.median / floor.total;
+console.log(
+  `floor: node -e 0 ${floor.node.toFixed(0)} ms + git diff ${floor.git.toFixed(0)} ms = ${floor.total.toFixed(0)} ms;` +
+    ` testloop gaps / floor = ${overFloor.toFixed(2)}x (target ≤ ${TARGET_OVER_FLOOR}x: ${overFloor <= TARGET_OVER_FLOOR ? 'PASS' : 'MISS'})`,
+);
 const underTarget = result.testloop.median < TARGET_MS;
 if (!result.anchor) {
   console.log(
