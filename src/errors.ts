@@ -45,7 +45,13 @@ export type ErrorCode =
   /** GitHub answered 5xx after retries, did not answer in time, or could not be reached. */
   | 'TESTLOOP_GITHUB_UNAVAILABLE'
   /** The GitHub Actions event payload ($GITHUB_EVENT_PATH) cannot be read. */
-  | 'TESTLOOP_GITHUB_EVENT';
+  | 'TESTLOOP_GITHUB_EVENT'
+  /** GitLab rejected the token (401) or refused the request (403), as TESTLOOP_GITHUB_* for GitHub. */
+  | 'TESTLOOP_GITLAB_AUTH'
+  | 'TESTLOOP_GITLAB_NOT_FOUND'
+  | 'TESTLOOP_GITLAB_INVALID'
+  | 'TESTLOOP_GITLAB_RATE_LIMITED'
+  | 'TESTLOOP_GITLAB_UNAVAILABLE';
 
 export const EXIT = {
   ok: 0,

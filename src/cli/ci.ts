@@ -23,8 +23,8 @@ const HELP: CommandHelp = {
       'the whole loop for a pull request, with a self-contained HTML report',
     ],
     [
-      'testloop ci --base origin/main --budget 10m --fail-under 80 --flaky fail',
-      'inside 10 minutes; red below 80% diff coverage or when a test is flaky',
+      'testloop ci --base origin/main --budget 10m --fail-under 80 --flaky fail --comment',
+      'inside 10 minutes; red below 80% diff coverage or when a test is flaky; the report in one pull-request comment that the next push updates',
     ],
     ['testloop ci --skip generate,triage --format json:ci.json', 'select, run and gaps only, as JSON'],
   ],
@@ -75,7 +75,8 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   const progress = progressLines({ tty: io.isTTY && !io.env.CI });
   const result = await runCi({
     cwd,
-    env: io.env,
+    // The comment tokens are testloop's alone: the tests it runs (and the tests a model wrote) never see them.
+    env: withoutCommentTokens(io.env),
     ...(options.base === undefined ? {} : { base: options.base }),
     ...(options.skip === undefined ? {} : { skip: options.skip as CiStepName[] }),
     ...(options.budget === undefined ? {} : { budgetMs: parseDuration(options.budget)! }),
@@ -123,7 +124,31 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
     if (path === undefined) io.stdout(text);
     else await writeFileAtomic(resolve(cwd, path), text);
   }
+  if (options.comment) {
+    const { postCiComment } = await import('../integrations/comment/post.ts');
+    const outcome = await postCiComment(result, {
+      cwd,
+      env: io.env,
+    });
+    const failed = outcome.status === 'failed';
+    const effect = failed
+      ? options.strict
+        ? '; --strict fails the build'
+        : '; the exit status is not affected'
+      : '';
+    io.stderr(`testloop: ${failed ? 'warning: ' : ''}${outcome.message}${effect}\n`);
+    if (failed && options.strict) return Math.max(result.exitCode, EXIT.findings);
+  }
   return result.exitCode;
+}
+
+const COMMENT_TOKENS = ['TESTLOOP_GITHUB_TOKEN', 'TESTLOOP_GITLAB_TOKEN'];
+
+function withoutCommentTokens(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (!COMMENT_TOKENS.some((name) => name in env)) return env;
+  const kept = { ...env };
+  for (const name of COMMENT_TOKENS) delete kept[name];
+  return kept;
 }
 
 async function render(

@@ -76,6 +76,12 @@ export const ciOptionsSchema = z.object({
     .describe(
       'run one shard of the selection on a parallel CI job: index/total counting from 1 (2/4), or auto from CircleCI, Buildkite or GitLab variables',
     ),
+  comment: z
+    .boolean()
+    .optional()
+    .describe(
+      'post or update the sticky pull-request comment (GitHub, from CircleCI, Buildkite or Actions) or merge-request note (GitLab); a comment that cannot be posted is a warning unless --strict',
+    ),
   format: z
     .array(z.string().min(1))
     .optional()

@@ -11,6 +11,7 @@ import type { CiOptions, CiResult } from '../../ci/types.ts';
 import { EXIT, isTestloopError } from '../../errors.ts';
 import { renderCiGaps } from '../../report/ci.ts';
 import { escapeData, githubReporter, JOB_SUMMARY_LIMIT } from '../../report/github.ts';
+import { noCommentReason } from '../comment/rules.ts';
 import { CI_COMMENT_MARKER, commentContextOf, renderCiComment } from './comment.ts';
 import { type GitHubContext, readGitHubContext } from './context.ts';
 import { appendOutputs, appendSummary } from './files.ts';
@@ -123,18 +124,11 @@ export async function runAction(env: NodeJS.ProcessEnv, deps: ActionDeps): Promi
         command('notice', `Generated tests proposed in ${proposal.pullRequest.url}`);
       });
     }
-    const shard = result.selection?.shard;
-    if (settings.comment && shard !== undefined && shard.total > 1) {
-      // Every job of the matrix would overwrite the one sticky comment with its own part.
-      command(
-        'notice',
-        `No pull-request comment from shard ${shard.index}/${shard.total}: each shard reports in its job summary; comment from a job after the matrix`,
-      );
-    } else if (settings.comment && pr.headIsFork && context.eventName === 'pull_request') {
-      command(
-        'notice',
-        'No pull-request comment: a fork’s pull_request workflow has a read-only token; see the job summary',
-      );
+    const noComment = settings.comment
+      ? noCommentReason(result, { headIsFork: pr.headIsFork, eventName: context.eventName })
+      : undefined;
+    if (noComment !== undefined) {
+      command('notice', noComment);
     } else if (settings.comment) {
       await attempt('comment on the pull request', async () => {
         const body = renderCiComment(result, commentContext);

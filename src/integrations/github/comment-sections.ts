@@ -29,6 +29,10 @@ export interface CommentContext {
   /** The pull request that proposes the generated tests, when one was opened. */
   proposal?: { number: number; url: string };
   runUrl?: string;
+  /** What the run link is called (default "Workflow run"), e.g. "Pipeline" on GitLab. */
+  runLabel?: string;
+  /** Where the repository lives: GitHub (default) and GitLab spell links to a line differently. */
+  forge?: 'github' | 'gitlab';
   failUnder?: number;
 }
 
@@ -217,8 +221,10 @@ export function coverageSection(
 function lineLink(path: string, start: number, end: number, context: CommentContext): string {
   const text = start === end ? `${start}` : `${start}-${end}`;
   if (!context.repository || !context.headSha) return text;
-  const anchor = start === end ? `L${start}` : `L${start}-L${end}`;
-  const url = `${context.serverUrl}/${context.repository}/blob/${context.headSha}/${encodePath(path)}#${anchor}`;
+  const gitlab = context.forge === 'gitlab';
+  const anchor = start === end ? `L${start}` : gitlab ? `L${start}-${end}` : `L${start}-L${end}`;
+  const blob = gitlab ? '-/blob' : 'blob';
+  const url = `${context.serverUrl}/${context.repository}/${blob}/${context.headSha}/${encodePath(path)}#${anchor}`;
   return `[${text}](${url})`;
 }
 

@@ -109,7 +109,7 @@ function footer(context: CommentContext, shortenedTo: number | undefined): strin
       `Shortened to stay under ${shortenedTo.toLocaleString('en-US')} characters; the job summary and the JSON output have everything.`,
     );
   }
-  if (context.runUrl) parts.push(`[Workflow run](${context.runUrl})`);
+  if (context.runUrl) parts.push(`[${context.runLabel ?? 'Workflow run'}](${context.runUrl})`);
   return parts.length === 0 ? [] : [`<sub>${parts.join(' · ')}</sub>`];
 }
 

@@ -1,5 +1,42 @@
-/** How GitHub's error answers become waits (rate limits) or TestloopErrors with a stable code and a fix. */
-import { TestloopError } from '../../errors.ts';
+/**
+ * How a REST API's error answers become waits (rate limits) or TestloopErrors with a stable code and a fix.
+ * GitHub's and GitLab's answers differ only in names, codes and hints, which a `RestService` holds.
+ */
+import { type ErrorCode, TestloopError } from '../../errors.ts';
+
+/** What differs between the REST APIs testloop talks to: names, error codes, hints and headers. */
+export interface RestService {
+  name: 'GitHub' | 'GitLab';
+  codes: Record<'auth' | 'notFound' | 'invalid' | 'rateLimited' | 'unavailable', ErrorCode>;
+  /** How to pass a valid token, for a 401. */
+  tokenHint: string;
+  /** What to check on a 404. */
+  notFoundHint: string;
+  /** The variable that sets the API root, for a server that cannot be reached. */
+  apiVariable: string;
+  statusPage?: string;
+  headers(token: string): Record<string, string>;
+}
+
+export const GITHUB_SERVICE: RestService = {
+  name: 'GitHub',
+  codes: {
+    auth: 'TESTLOOP_GITHUB_AUTH',
+    notFound: 'TESTLOOP_GITHUB_NOT_FOUND',
+    invalid: 'TESTLOOP_GITHUB_INVALID',
+    rateLimited: 'TESTLOOP_GITHUB_RATE_LIMITED',
+    unavailable: 'TESTLOOP_GITHUB_UNAVAILABLE',
+  },
+  tokenHint: 'pass a valid token in the github-token input or GITHUB_TOKEN',
+  notFoundHint: 'check the repository and number, and that the token can read the repository',
+  apiVariable: 'GITHUB_API_URL',
+  statusPage: 'https://www.githubstatus.com',
+  headers: (token) => ({
+    accept: 'application/vnd.github+json',
+    authorization: `Bearer ${token}`,
+    'x-github-api-version': '2022-11-28',
+  }),
+};
 
 export interface Waiting {
   kind: 'primary' | 'secondary';
@@ -46,6 +83,7 @@ interface Failure {
   attempts?: number;
   waiting?: Waiting;
   permission?: string | undefined;
+  service?: RestService;
 }
 
 export function describeFailure({
@@ -55,7 +93,9 @@ export function describeFailure({
   attempts,
   waiting,
   permission,
+  service = GITHUB_SERVICE,
 }: Failure): TestloopError {
+  const { name, codes } = service;
   const said = messageOf(data);
   const quoted = said === '' ? `${status}` : `${status}: ${said}`;
   if (waiting !== undefined) {
@@ -64,43 +104,47 @@ export function describeFailure({
         ? `asks to wait ${Math.ceil(waiting.ms / 1000)} s`
         : `resets at ${new Date(waiting.resetAt).toISOString()}, in ${Math.ceil(waiting.ms / 60_000)} min`;
     return new TestloopError(
-      'TESTLOOP_GITHUB_RATE_LIMITED',
-      `GitHub rate limit hit on ${endpoint} (${waiting.kind} limit ${when}): re-run the job later, or use a token with its own limit`,
+      codes.rateLimited,
+      `${name} rate limit hit on ${endpoint} (${waiting.kind} limit ${when}): re-run the job later, or use a token with its own limit`,
     );
   }
   if (status === 401) {
     return new TestloopError(
-      'TESTLOOP_GITHUB_AUTH',
-      `GitHub rejected the token on ${endpoint} (${quoted}): pass a valid token in the github-token input or GITHUB_TOKEN`,
+      codes.auth,
+      `${name} rejected the token on ${endpoint} (${quoted}): ${service.tokenHint}`,
     );
   }
   if (status === 403) {
     const fix = permission ?? 'give the token the permission this endpoint needs';
-    return new TestloopError('TESTLOOP_GITHUB_AUTH', `GitHub refused ${endpoint} (${quoted}): ${fix}`);
+    return new TestloopError(codes.auth, `${name} refused ${endpoint} (${quoted}): ${fix}`);
   }
   if (status === 404) {
     return new TestloopError(
-      'TESTLOOP_GITHUB_NOT_FOUND',
-      `GitHub has nothing at ${endpoint} (${quoted}): check the repository and number, and that the token can read the repository`,
+      codes.notFound,
+      `${name} has nothing at ${endpoint} (${quoted}): ${service.notFoundHint}`,
     );
   }
   if (status >= 500) {
+    const status = service.statusPage ? `; see ${service.statusPage}` : '';
     return new TestloopError(
-      'TESTLOOP_GITHUB_UNAVAILABLE',
-      `GitHub failed on ${endpoint} (${quoted}, ${attempts ?? 1} attempts): retry the job later; see https://www.githubstatus.com`,
+      codes.unavailable,
+      `${name} failed on ${endpoint} (${quoted}, ${attempts ?? 1} attempts): retry the job later${status}`,
     );
   }
   const reasons = validationReasons(data);
   return new TestloopError(
-    'TESTLOOP_GITHUB_INVALID',
-    `GitHub rejected ${endpoint} (${quoted}${reasons === '' ? '' : `; ${reasons}`}): check the inputs this request was built from`,
+    codes.invalid,
+    `${name} rejected ${endpoint} (${quoted}${reasons === '' ? '' : `; ${reasons}`}): check the inputs this request was built from`,
   );
 }
 
 function messageOf(data: unknown): string {
   if (typeof data === 'string') return oneLine(data).slice(0, 200);
-  const message = (data as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' ? oneLine(message) : '';
+  const { message, error } = (data ?? {}) as { message?: unknown; error?: unknown };
+  if (typeof message === 'string') return oneLine(message);
+  // GitLab: {"message": {"body": ["is too long"]}} or {"error": "body is missing"}.
+  if (message !== null && typeof message === 'object') return oneLine(JSON.stringify(message)).slice(0, 200);
+  return typeof error === 'string' ? oneLine(error) : '';
 }
 
 /** GitHub's 422 `errors[]`: strings, or objects with a message or a resource/field/code triple. */

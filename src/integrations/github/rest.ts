@@ -1,15 +1,23 @@
 /**
- * A small GitHub REST client on plain fetch: token auth, JSON bodies, Link-header pagination, a timeout per
- * request, and the retries GitHub documents (primary and secondary rate limits, 5xx with backoff).
+ * A small REST client on plain fetch for GitHub (and GitLab, whose REST API pages and limits the same way):
+ * token auth, JSON bodies, Link-header pagination, a timeout per request, and the retries GitHub documents
+ * (primary and secondary rate limits, 5xx with backoff).
  */
 import { TestloopError } from '../../errors.ts';
-import { describeFailure, rateLimitWait, type Waiting } from './rest-errors.ts';
+import {
+  describeFailure,
+  GITHUB_SERVICE,
+  type RestService,
+  rateLimitWait,
+  type Waiting,
+} from './rest-errors.ts';
 
 export const DEFAULT_API_URL = 'https://api.github.com';
-const API_VERSION = '2022-11-28';
 
 export interface GitHubClientOptions {
   token: string;
+  /** Which API this is (default GitHub): names, error codes and auth headers. */
+  service?: RestService;
   /** REST root, e.g. https://github.example.com/api/v3 for GitHub Enterprise Server. */
   baseUrl?: string;
   fetch?: typeof fetch;
@@ -46,8 +54,9 @@ export interface PaginateOptions extends RequestOptions {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export class GitHubClient {
+export class RestClient {
   readonly baseUrl: string;
+  readonly service: RestService;
   readonly #token: string;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
@@ -60,6 +69,7 @@ export class GitHubClient {
   constructor(options: GitHubClientOptions) {
     this.baseUrl = (options.baseUrl || DEFAULT_API_URL).replace(/\/+$/, '');
     this.#token = options.token;
+    this.service = options.service ?? GITHUB_SERVICE;
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#retries = options.retries ?? 2;
@@ -128,7 +138,7 @@ export class GitHubClient {
           await this.#sleep(this.#backoffMs * 2 ** failures++);
           continue;
         }
-        throw unreachable(endpoint, this.baseUrl, this.#timeoutMs, failures + 1, error);
+        throw unreachable(this.service, endpoint, this.baseUrl, this.#timeoutMs, failures + 1, error);
       }
       const data = parseBody(text);
       if (response.ok) return { status: response.status, data: data as T, headers: response.headers };
@@ -147,6 +157,7 @@ export class GitHubClient {
             data,
             waiting,
             permission: options.permission,
+            service: this.service,
           });
         }
         rateLimitWaits++;
@@ -163,20 +174,22 @@ export class GitHubClient {
         data,
         attempts: failures + 1,
         permission: options.permission,
+        service: this.service,
       });
     }
   }
 
   #headers(hasBody: boolean): Record<string, string> {
     return {
-      accept: 'application/vnd.github+json',
-      authorization: `Bearer ${this.#token}`,
-      'x-github-api-version': API_VERSION,
+      ...this.service.headers(this.#token),
       'user-agent': 'testloop',
       ...(hasBody ? { 'content-type': 'application/json' } : {}),
     };
   }
 }
+
+/** The GitHub REST client of the Action and the CLI. */
+export class GitHubClient extends RestClient {}
 
 /** `/repos/o/r/branches/a%2Fb` from raw segments, each percent-encoded. */
 export function pathOf(...segments: (string | number)[]): string {
@@ -210,14 +223,21 @@ function parseBody(text: string): unknown {
   }
 }
 
-function unreachable(endpoint: string, baseUrl: string, timeoutMs: number, attempts: number, error: unknown) {
+function unreachable(
+  service: RestService,
+  endpoint: string,
+  baseUrl: string,
+  timeoutMs: number,
+  attempts: number,
+  error: unknown,
+) {
   const name = (error as Error | undefined)?.name;
   const code = ((error as { cause?: { code?: string } } | undefined)?.cause?.code ?? name) || 'network error';
   const within = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
   const why = name === 'TimeoutError' ? `no answer within ${within}` : code;
   return new TestloopError(
-    'TESTLOOP_GITHUB_UNAVAILABLE',
-    `cannot reach GitHub at ${baseUrl} for ${endpoint} (${why}, ${attempts} attempts): check GITHUB_API_URL and the runner's network, or retry the job`,
+    service.codes.unavailable,
+    `cannot reach ${service.name} at ${baseUrl} for ${endpoint} (${why}, ${attempts} attempts): check ${service.apiVariable} and the runner's network, or retry the job`,
     { cause: error },
   );
 }
