@@ -31,6 +31,11 @@ export type { ChangedFile } from './git/types.ts';
 export { type OpenHistoryOptions, openHistoryStore } from './history/open.ts';
 export type { AttemptBatches, AttemptSource } from './history/rows.ts';
 export type { HistoryStore } from './history/types.ts';
+export {
+  type CommentOutcome,
+  type PostCommentOptions,
+  postCiComment,
+} from './integrations/comment/post.ts';
 export { type HtmlReportOptions, renderHtmlReport, writeHtmlReport } from './report/html/index.ts';
 export { gapsReporters, reporterByName } from './report/index.ts';
 export { type SelectOptions, selectTests } from './select/select-tests.ts';
