@@ -5,28 +5,9 @@
  * answer the next requests to a route with any status and headers (401, 404, 422, 5xx, rate limits).
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type RecordedRequest, type ScriptedReply, startRestServer } from './rest-server.ts';
 
-export interface RecordedRequest {
-  method: string;
-  /** The path as sent (still percent-encoded), without the query. */
-  path: string;
-  query: Record<string, string>;
-  headers: IncomingHttpHeaders;
-  // biome-ignore lint/suspicious/noExplicitAny: request bodies are asserted field by field in tests
-  body: any;
-  /** performance.now() when the request arrived. */
-  at: number;
-}
-
-export interface ScriptedReply {
-  status: number;
-  /** Answer only after this long (a slow or hung server). */
-  delayMs?: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-}
+export type { RecordedRequest, ScriptedReply } from './rest-server.ts';
 
 export interface Comment {
   id: number;
@@ -85,8 +66,6 @@ export async function startGitHubServer(
   const owner = options.owner ?? 'octo-org';
   const repo = options.repo ?? 'widgets';
   const token = options.token ?? 'ghs_test_token_1234567890';
-  const requests: RecordedRequest[] = [];
-  const scripts: { method: string; path: string | RegExp; reply: ScriptedReply }[] = [];
   const comments = new Map<number, Comment[]>();
   const pulls: Pull[] = [];
   const refs = new Map<string, string>();
@@ -315,68 +294,24 @@ export async function startGitHubServer(
     };
   }
 
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const at = performance.now();
-      const parsed = new URL(request.url ?? '/', url);
-      const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        body = text;
-      }
-      const method = request.method ?? 'GET';
-      const recorded: RecordedRequest = {
-        method,
-        path: parsed.pathname,
-        query: Object.fromEntries(parsed.searchParams),
-        headers: request.headers,
-        body,
-        at,
-      };
-      requests.push(recorded);
-      const send = (reply: Reply) => {
-        if (response.destroyed) return;
-        response.writeHead(reply.status, {
-          'content-type': 'application/json; charset=utf-8',
-          ...reply.headers,
-        });
-        response.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
-      };
-      const index = scripts.findIndex(
-        (s) =>
-          s.method === method &&
-          (typeof s.path === 'string' ? s.path === parsed.pathname : s.path.test(parsed.pathname)),
-      );
-      if (index >= 0) {
-        const reply = scripts.splice(index, 1)[0]!.reply;
-        if (reply.delayMs) return void setTimeout(() => send(reply), reply.delayMs);
-        return send(reply);
-      }
-      const auth = request.headers.authorization;
-      if (auth !== `Bearer ${token}` && auth !== `token ${token}`) {
-        return send({ status: 401, body: { message: 'Bad credentials' } });
-      }
-      const segments = parsed.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-      send(route(method, segments, recorded.query, body));
-    });
+  const server = await startRestServer((request) => {
+    const auth = request.headers.authorization;
+    if (auth !== `Bearer ${token}` && auth !== `token ${token}`) {
+      return { status: 401, body: { message: 'Bad credentials' } };
+    }
+    const segments = request.path.split('/').filter(Boolean).map(decodeURIComponent);
+    return route(request.method, segments, request.query, request.body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
 
   return {
     url,
     owner,
     repo,
     token,
-    requests,
-    writes: () => requests.filter((r) => r.method !== 'GET'),
-    script(method, path, ...replies) {
-      for (const reply of replies) scripts.push({ method, path, reply });
-    },
+    requests: server.requests,
+    writes: server.writes,
+    script: server.script,
     comments,
     pulls,
     refs,
@@ -384,10 +319,6 @@ export async function startGitHubServer(
     addComment,
     addCommit,
     filesAt,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

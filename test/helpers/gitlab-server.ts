@@ -3,9 +3,7 @@
  * and x-next-page headers, GitLab's system notes), create and update. It checks the PRIVATE-TOKEN header,
  * records every request, and can be scripted to answer the next requests to a route with any status.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { RecordedRequest, ScriptedReply } from './github-server.ts';
+import { type RecordedRequest, type ScriptedReply, startRestServer } from './rest-server.ts';
 
 export interface Note {
   id: number;
@@ -35,8 +33,6 @@ export async function startGitLabServer(
 ): Promise<GitLabServer> {
   const projectId = options.projectId ?? '4711';
   const token = options.token ?? 'glpat-test-token-1234567890';
-  const requests: RecordedRequest[] = [];
-  const scripts: { method: string; path: string | RegExp; reply: ScriptedReply }[] = [];
   const notes = new Map<number, Note[]>();
   let nextId = 5000;
   let clock = Date.parse('2024-05-01T10:00:00Z');
@@ -98,61 +94,22 @@ export async function startGitLabServer(
     };
   }
 
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const parsed = new URL(request.url ?? '/', root);
-      const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        body = text;
-      }
-      const method = request.method ?? 'GET';
-      const recorded: RecordedRequest = {
-        method,
-        path: parsed.pathname,
-        query: Object.fromEntries(parsed.searchParams),
-        headers: request.headers,
-        body,
-        at: performance.now(),
-      };
-      requests.push(recorded);
-      const send = (reply: ScriptedReply) => {
-        response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-        response.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
-      };
-      const index = scripts.findIndex(
-        (s) =>
-          s.method === method &&
-          (typeof s.path === 'string' ? s.path === parsed.pathname : s.path.test(parsed.pathname)),
-      );
-      if (index >= 0) return send(scripts.splice(index, 1)[0]!.reply);
-      if (request.headers['private-token'] !== token)
-        return send({ status: 401, body: { message: '401 Unauthorized' } });
-      send(route(method, parsed.pathname, recorded.query, body));
-    });
+  const server = await startRestServer((request) => {
+    if (request.headers['private-token'] !== token)
+      return { status: 401, body: { message: '401 Unauthorized' } };
+    return route(request.method, request.path, request.query, request.body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  root = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  root = server.url;
 
   return {
     apiUrl: `${root}/api/v4`,
     projectId,
     token,
-    requests,
-    writes: () => requests.filter((r) => r.method !== 'GET'),
-    script(method, path, ...replies) {
-      for (const reply of replies) scripts.push({ method, path, reply });
-    },
+    requests: server.requests,
+    writes: server.writes,
+    script: server.script,
     notes,
     addNote,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { circleciEnv, gitlabMergeRequestEnv } from '../../helpers/ci-env.ts';
 import { runTestloopAsync } from '../../helpers/cli.ts';
 import { type App, copyFixtureApp } from '../../helpers/fixture-app.ts';
 import { type GitHubServer, startGitHubServer } from '../../helpers/github-server.ts';
@@ -47,12 +48,7 @@ const ci = (args: string[], env: Record<string, string>) =>
     env: { CI: 'true', ...env },
   });
 
-const circleci = () => ({
-  CIRCLECI: 'true',
-  CIRCLE_PULL_REQUEST: 'https://github.com/octo-org/widgets/pull/42',
-  GITHUB_API_URL: github.url,
-  TESTLOOP_GITHUB_TOKEN: github.token,
-});
+const circleci = () => circleciEnv(github);
 
 describe('testloop ci --comment', () => {
   it('on CircleCI: posts the comment on the GitHub pull request; the tests never see the token', async () => {
@@ -68,15 +64,7 @@ describe('testloop ci --comment', () => {
   });
 
   it('on GitLab, switched on by TESTLOOP_COMMENT: creates the merge-request note, then updates it', async () => {
-    const env = {
-      TESTLOOP_COMMENT: 'true',
-      GITLAB_CI: 'true',
-      CI_MERGE_REQUEST_IID: '7',
-      CI_PROJECT_ID: gitlab.projectId,
-      CI_API_V4_URL: gitlab.apiUrl,
-      CI_PROJECT_URL: 'https://gitlab.example.com/group/widgets',
-      TESTLOOP_GITLAB_TOKEN: gitlab.token,
-    };
+    const env = gitlabMergeRequestEnv(gitlab, { TESTLOOP_COMMENT: 'true' });
     const first = await ci([], env);
     expect(first.status).toBe(0);
     const [note] = gitlab.notes.get(7)!;

@@ -9,13 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CiResult } from '../../../src/ci/types.ts';
 import { postCiComment } from '../../../src/integrations/comment/post.ts';
+import { circleciEnv, gitlabMergeRequestEnv, HEAD_SHA } from '../../helpers/ci-env.ts';
 import { type GitHubServer, startGitHubServer } from '../../helpers/github-server.ts';
 import { type GitLabServer, startGitLabServer } from '../../helpers/gitlab-server.ts';
 
 const FIXTURES = new URL('../../fixtures/integrations/github/', import.meta.url);
 const PATCH = readFileSync(new URL('tests.patch', FIXTURES), 'utf8');
 const MARKER = '<!-- testloop:ci -->';
-const SHA = '0123456789abcdef0123456789abcdef01234567';
+const SHA = HEAD_SHA;
 const fixtureResult = (): CiResult => JSON.parse(readFileSync(new URL('ci-result.json', FIXTURES), 'utf8'));
 
 let github: GitHubServer;
@@ -35,31 +36,8 @@ afterEach(async () => {
 
 const post = (env: NodeJS.ProcessEnv, result = fixtureResult()) => postCiComment(result, { cwd, env });
 
-const circleci = (overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
-  CI: 'true',
-  CIRCLECI: 'true',
-  CIRCLE_PULL_REQUEST: 'https://github.com/octo-org/widgets/pull/42',
-  CIRCLE_SHA1: SHA,
-  CIRCLE_BUILD_URL: 'https://app.circleci.com/pipelines/github/octo-org/widgets/9/workflows/w/jobs/12',
-  GITHUB_API_URL: github.url,
-  TESTLOOP_GITHUB_TOKEN: github.token,
-  ...overrides,
-});
-
-const gitlabCi = (overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
-  CI: 'true',
-  GITLAB_CI: 'true',
-  CI_MERGE_REQUEST_IID: '7',
-  CI_PROJECT_ID: gitlab.projectId,
-  CI_API_V4_URL: gitlab.apiUrl,
-  CI_SERVER_URL: 'https://gitlab.example.com',
-  CI_PROJECT_PATH: 'group/widgets',
-  CI_PROJECT_URL: 'https://gitlab.example.com/group/widgets',
-  CI_COMMIT_SHA: SHA,
-  CI_PIPELINE_URL: 'https://gitlab.example.com/group/widgets/-/pipelines/88',
-  TESTLOOP_GITLAB_TOKEN: gitlab.token,
-  ...overrides,
-});
+const circleci = (overrides: Record<string, string> = {}) => circleciEnv(github, overrides);
+const gitlabCi = (overrides: Record<string, string> = {}) => gitlabMergeRequestEnv(gitlab, overrides);
 
 const writes = (server: { writes(): { method: string; path: string }[] }) =>
   server.writes().map((r) => `${r.method} ${r.path}`);
