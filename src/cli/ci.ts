@@ -126,10 +126,7 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   }
   if (options.comment) {
     const { postCiComment } = await import('../integrations/comment/post.ts');
-    const outcome = await postCiComment(result, {
-      cwd,
-      env: io.env,
-    });
+    const outcome = await postCiComment(result, { cwd, env: io.env });
     const failed = outcome.status === 'failed';
     const effect = failed
       ? options.strict

@@ -147,7 +147,7 @@ function github(
   number: number,
   extra: { headSha?: string | undefined; runUrl?: string | undefined; fork: boolean },
 ): GitHubTarget {
-  const host = new URL(serverUrl).host;
+  const host = URL.canParse(serverUrl) ? new URL(serverUrl).host : '';
   return {
     forge: 'github',
     ci,

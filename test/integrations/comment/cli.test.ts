@@ -50,7 +50,8 @@ const ci = (args: string[], env: Record<string, string>) =>
 
 const circleci = () => circleciEnv(github);
 
-describe('testloop ci --comment', () => {
+// Two CLI runs with a real vitest run each: on a loaded machine that is more than the default minute.
+describe('testloop ci --comment', { timeout: 180_000 }, () => {
   it('on CircleCI: posts the comment on the GitHub pull request; the tests never see the token', async () => {
     const run = await ci(['--comment'], circleci());
     expect(run.stderr).not.toMatch(/internal error|warning/);
