@@ -4,6 +4,7 @@ import type { CoverageArg } from '../coverage/load.ts';
 import { TestloopError } from '../errors.ts';
 import { repositoryRoot } from '../git/base.ts';
 import { trackedFiles } from '../git/diff.ts';
+import type { LlmError } from '../llm/errors.ts';
 import type { LlmApi, LlmClient } from '../llm/types.ts';
 import { openSandbox, type Sandbox } from '../sandbox/index.ts';
 import { probeNamespacesAsync } from '../sandbox/probe.ts';
@@ -15,7 +16,7 @@ import { buildContext } from './context.ts';
 import { newFilesPatch, writeNewFiles } from './output.ts';
 import { createEngine, createValidatorFor, targetsOf } from './setup.ts';
 import { discoverableMirrors } from './test-layout.ts';
-import type { CandidateValidator, GenerateResult, Stage, TestContext, TestEngine } from './types.ts';
+import type { CandidateValidator, GenerateResult, Repair, Stage, TestContext, TestEngine } from './types.ts';
 import type { ValidatorOptions } from './validate.ts';
 
 /** What a validator is made from: one per package, with its runner (see ./validate.ts). */
@@ -208,7 +209,7 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   async function runTarget(state: TargetState): Promise<void> {
     const { context } = state;
     const id = context.target.id;
-    let repair: { code: string; failure: string } | undefined;
+    let repair: Repair | undefined;
     for (let attempt = 0; ; attempt++) {
       const attemptStarted = performance.now();
       let code: string;
@@ -242,8 +243,11 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         const retry = kind === 'bad-output' && attempt < repairs && !stopReason;
         if (retry && !budgetRefusal(perAttempt.estimate(), 'another attempt')) {
           result.stats.repairs++;
-          repair = undefined;
-          log(`testloop: ${id}: unusable model output, asking again`);
+          // A repair round like any other: the model sees what it sent and why it could not be used.
+          const { reply, reason } = error as LlmError;
+          repair =
+            reply === undefined ? undefined : { code: reply, failure: reason ?? message, unusable: true };
+          log(`testloop: ${id}: unusable model output (${reason ?? message}), asking again`);
           continue;
         }
         discarded.add(state);

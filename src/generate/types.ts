@@ -43,10 +43,19 @@ export interface EngineOutput {
   usage?: { promptTokens: number; completionTokens: number };
 }
 
+/** The previous attempt of a target and why it was rejected. */
+export interface Repair {
+  /** The previous candidate file, or (unusable) the previous reply as it came. */
+  code: string;
+  failure: string;
+  /** The reply was no test file at all (not JSON {code}, one fenced block, nor a bare test file). */
+  unusable?: boolean;
+}
+
 /** Writes a candidate test for one target; `repair` carries the previous attempt and why it failed. */
 export interface TestEngine {
   name: 'llm' | 'stub';
-  generate(context: TestContext, repair?: { code: string; failure: string }): Promise<EngineOutput>;
+  generate(context: TestContext, repair?: Repair): Promise<EngineOutput>;
 }
 
 export type Stage = 'generated' | 'compiled' | 'passed' | 'stable' | 'addedCoverage';
