@@ -12,6 +12,7 @@ import { discoverProjects, projectOf } from '../select/projects.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import { Estimator, funnelOf, nextStage, StageClock, stageIndex } from './accounting.ts';
 import { parseSource } from './ast.ts';
+import { CircuitBreaker, describeEndpoint, isEndpointFailure } from './breaker.ts';
 import { buildContext } from './context.ts';
 import { newFilesPatch, writeNewFiles } from './output.ts';
 import { createEngine, createValidatorFor, targetsOf } from './setup.ts';
@@ -85,9 +86,6 @@ export interface GenerateOptions {
   testEngine?: TestEngine;
   client?: LlmClient;
 }
-
-/** LLM failures that mean the endpoint is not usable now: stop asking, report, fail open. */
-const OUTAGE = new Set(['unreachable', 'server', 'auth', 'rate-limited', 'rejected', 'timeout', 'idle']);
 
 interface TargetState {
   context: TestContext;
@@ -167,6 +165,7 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   const perTarget = new Estimator();
   const perAttempt = new Estimator();
   let stopReason: string | undefined;
+  const breaker = new CircuitBreaker();
   const validators = new Map<string, Promise<CandidateValidator>>();
   // One copy of the working tree for every package's validator: candidates never run in the checkout.
   // Opened after the namespace probe, which runs while the first model requests are in flight.
@@ -216,6 +215,7 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
       try {
         const stage = engine.name === 'llm' ? 'llm' : 'other';
         const output = await clock.time(stage, () => engine.generate(context, repair));
+        breaker.answered();
         state.promptTokens += output.usage?.promptTokens ?? 0;
         if (!client && output.usage) {
           result.usage.requests++;
@@ -233,11 +233,17 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         const kind = (error as { kind?: string }).kind;
         const message = (error as Error).message ?? String(error);
         note(state, undefined, message);
-        if (kind !== undefined && OUTAGE.has(kind)) {
-          result.llmError ??= { code: (error as TestloopError).code ?? 'TESTLOOP_LLM_UNREACHABLE', message };
-          stopReason ??= 'not started: the model endpoint failed (see llmError)';
-        } else if (kind === 'budget')
-          stopReason ??= 'not started: the token budget (--max-tokens-total) is spent';
+        if (isEndpointFailure(error)) {
+          // This target fails; the others go on unless the breaker opens (see ./breaker.ts).
+          breaker.failed(error);
+          if (breaker.open)
+            stopReason ??= `not started: the model endpoint is ${describeEndpoint(breaker.open.state)} (see llmError)`;
+          discarded.add(state);
+          log(`testloop: ${id}: discarded (${message})`);
+          return;
+        }
+        if (kind === 'bad-output') breaker.answered();
+        if (kind === 'budget') stopReason ??= 'not started: the token budget (--max-tokens-total) is spent';
         else if (kind === 'deadline') stopReason ??= 'not started: the time budget is spent';
         else if (kind === undefined && !(error instanceof TestloopError)) throw error;
         const retry = kind === 'bad-output' && attempt < repairs && !stopReason;
@@ -372,6 +378,11 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         reason: state.reason ?? 'rejected',
       });
     else if (notStarted.has(state)) skipped.push({ target: id, reason: notStarted.get(state)! });
+  }
+  const endpointFailure = breaker.verdict();
+  if (endpointFailure) {
+    const { error, state } = endpointFailure;
+    result.llmError = { code: error.code, message: error.message, endpoint: state };
   }
   result.funnel = funnelOf(states.filter((s) => !stubs.has(s)).map((s) => s.furthest));
   if (client) {

@@ -1,5 +1,6 @@
 import type { RunnerName } from '../runners/types.ts';
 import type { SandboxInfo } from '../sandbox/index.ts';
+import type { EndpointState } from './breaker.ts';
 
 /** Code to write tests for: a function (or a stretch of top-level code) with its uncovered lines. */
 export interface GenerateTarget {
@@ -137,7 +138,11 @@ export interface GenerateResult {
    */
   written?: string[];
   patch?: string;
-  /** Set when the model endpoint failed for good (unreachable, auth, rate limits after retries, …). */
-  llmError?: { code: string; message: string };
+  /**
+   * Set when the model endpoint failed for good: it refused the connection, or the requests of several
+   * targets in a row failed (after retries), or every request failed. A single failed request only fails
+   * its target. `endpoint` says which: nobody answers there, or it answers with errors (HTTP 5xx, 401, …).
+   */
+  llmError?: { code: string; message: string; endpoint: EndpointState };
   warnings?: string[];
 }
