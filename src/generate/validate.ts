@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, posix, relative, resolve, sep } from 'node:path';
+import { join, posix, resolve, sep } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { parseSync } from 'oxc-parser';
 import { type CoverageInput, loadCoverage } from '../coverage/load.ts';
@@ -19,6 +19,7 @@ import {
   RerunBatcher,
   vitestVerdicts,
 } from './rerun-batch.ts';
+import { type Names, trimOutput } from './runner-output.ts';
 import { checkTestPath, placeScratch, type TempPath, writeScratch } from './sandbox.ts';
 import type { CandidateValidator, Stage, TestContext, Validation } from './types.ts';
 import type { DriverRun } from './vitest-driver/driver.ts';
@@ -61,9 +62,6 @@ export interface ValidatorOptions {
   /** Keep the host's network in the sandbox (default: a network namespace with only its own loopback). */
   allowNetwork?: boolean;
 }
-
-/** How many lines of runner output a failure keeps for the repair prompt. */
-const FAILURE_LINES = 60;
 
 /**
  * Runs a candidate in the project's own runner and says how far down the funnel it got: it parses and its
@@ -361,17 +359,6 @@ interface Outcome {
   counts?: Counts;
 }
 
-interface Names {
-  /** Repository-relative scratch file and the test file it stands for. */
-  scratch: string;
-  testFile: string;
-  root: string;
-  /** The root with symlinks resolved, as runners often print it. */
-  realRoot: string;
-  /** The package folder the runner ran in. */
-  dir: string;
-}
-
 interface Counts {
   passed: number;
   failed: number;
@@ -498,44 +485,4 @@ function isFilePoint(name: string, scratchAbs: string): boolean {
   const posixName = name.replace(/\\/g, '/');
   const file = scratchAbs.split(sep).join('/');
   return posixName === file || (posixName.length > 0 && file.endsWith(`/${posixName}`));
-}
-
-const NOISE = [
-  // Stack frames outside the project: `at f (node:internal/…)`, `#     at …`, `❯ f ../node_modules/…`,
-  // and node:test's bare `Test.run (node:internal/…)` lines.
-  /^\s*(?:#\s+)?(?:at\s+|❯\s+)?(?:[^()]*?\s\(?)?(?:node:|<anonymous>|[^()\s]*node_modules\/)[^()\s]*\)?\s*\{?\s*$/,
-  /^\s*⎯+/,
-  /^\s*(?:RUN|Start at|Duration|Snapshots:|Time:|Ran all test suites|Coverage enabled)\b/,
-  /^\s*(?:# )?(?:duration_ms|suites|cancelled)\b/,
-  /^(?:# )?Node\.js v\d/,
-  /^TAP version/,
-];
-const ERROR_MARK = /FAIL|●|not ok|✖|×|Error|error:|Cannot find|timed out|failed/;
-
-/**
- * The runner's output as a repair prompt needs it: colors gone, the scratch file named as the test
- * file, paths repository-relative, library stack frames and banners dropped, from just before the first
- * error, at most FAILURE_LINES lines.
- */
-function trimOutput(text: string, names: Names): string {
-  const fromDir = (file: string): string => relative(names.dir, join(names.root, file)).split(sep).join('/');
-  let out = text;
-  for (const root of new Set([names.root, names.realRoot])) {
-    out = out.split(`file://${root}/`).join('').split(`${root}${sep}`).join('');
-  }
-  out = out.split(names.scratch).join(names.testFile);
-  out = out.split(fromDir(names.scratch)).join(fromDir(names.testFile));
-  out = out.split(posix.basename(names.scratch)).join(posix.basename(names.testFile));
-  const lines: string[] = [];
-  for (const line of out.split(/\r?\n/)) {
-    if (NOISE.some((noise) => noise.test(line))) continue;
-    if (line.trim() === '' && (lines.length === 0 || lines.at(-1)!.trim() === '')) continue;
-    lines.push(line.trimEnd());
-  }
-  const first = lines.findIndex((line) => ERROR_MARK.test(line));
-  const start = first < 0 ? 0 : Math.max(0, first - 2);
-  return lines
-    .slice(start, start + FAILURE_LINES)
-    .join('\n')
-    .trim();
 }
