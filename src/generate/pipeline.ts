@@ -275,6 +275,7 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         return;
       }
       clock.runner += validation.runnerMs;
+      code = validation.code ?? code;
       perAttempt.observe(performance.now() - attemptStarted);
       if (validation.sandbox !== undefined) {
         // Untrusted code that broke out of its test file is not sent back for another try.
@@ -439,7 +440,7 @@ function describeStubOutput(count: number, result: GenerateResult): string {
 
 /** A line that says what went wrong, rather than which test it was. */
 const TELLING =
-  /\b(?:\w*Error|expected|assert\w*|Cannot|timed out|flaky|adds no coverage|no test passed|not ok)\b|syntax error/i;
+  /\b(?:\w*Error|expected|assert\w*|Cannot|timed out|flaky|adds no coverage|no test passed|not ok|lint\/\w+)\b|syntax error/i;
 
 /** The one line a discarded candidate is reported with. */
 function summarize(reached: Stage, failure: string | undefined): string {

@@ -71,6 +71,8 @@ export interface Validation {
   newlyCoveredLines: number[];
   /** Time inside the test runner's own processes. */
   runnerMs: number;
+  /** The candidate as it was validated, after safe fixes (unused imports, the linter's); what is written. */
+  code?: string;
   /**
    * Set when the candidate did what the sandbox forbids (wrote outside its own test file, left a process
    * running, hit a size limit): it is discarded at stage 'sandbox', never repaired.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, posix, resolve, sep } from 'node:path';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { parseSync } from 'oxc-parser';
 import { type CoverageInput, loadCoverage } from '../coverage/load.ts';
@@ -12,6 +12,7 @@ import { type RunResult, runTests } from '../runners/run.ts';
 import type { ProjectInfo, RunnerAdapter, RunnerName } from '../runners/types.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { confine, runViolation } from './confine.ts';
+import { findLinter } from './lint.ts';
 import {
   type BatchMember,
   type BatchRun,
@@ -21,7 +22,9 @@ import {
 } from './rerun-batch.ts';
 import { type Names, trimOutput } from './runner-output.ts';
 import { checkTestPath, placeScratch, type TempPath, writeScratch } from './sandbox.ts';
+import { createTypeChecker, type TypeChecker } from './typecheck.ts';
 import type { CandidateValidator, Stage, TestContext, Validation } from './types.ts';
+import { removeUnusedImports } from './unused-imports.ts';
 import type { DriverRun } from './vitest-driver/driver.ts';
 import { DriverPool } from './vitest-driver/pool.ts';
 import type { RepeatResult } from './vitest-driver/protocol.ts';
@@ -61,6 +64,11 @@ export interface ValidatorOptions {
   sandbox?: Sandbox | false;
   /** Keep the host's network in the sandbox (default: a network namespace with only its own loopback). */
   allowNetwork?: boolean;
+  /**
+   * Type-check candidates with the project's TypeScript and tsconfig and lint them with its configured
+   * linter after safe fixes (default true; each applies only where the project has it).
+   */
+  staticChecks?: boolean;
 }
 
 /**
@@ -98,6 +106,15 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
   // Reruns share runner processes or driver requests (./rerun-batch.ts, one per core at once either way);
   // vitest only, whose result lines name failing files.
   const batcher = adapter.name === 'vitest' ? new RerunBatcher(runBatch) : undefined;
+  // The project's own linter and TypeScript, read from the checkout (neither runs the candidate).
+  const linter = options.staticChecks === false ? undefined : findLinter(options.root, options.project.dir);
+  const checkers = new Map<string, TypeChecker | undefined>();
+  const typeCheckerFor = (testFile: string): TypeChecker | undefined => {
+    if (options.staticChecks === false) return undefined;
+    const dir = posix.dirname(testFile);
+    if (!checkers.has(dir)) checkers.set(dir, createTypeChecker(root, project.dir, testFile));
+    return checkers.get(dir);
+  };
 
   async function runBatch(members: BatchMember[]): Promise<BatchRun> {
     const files = members.flatMap((m) => m.files);
@@ -138,6 +155,10 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
       const testFile = checkTestPath(root, context.testFile);
       const early = precheck(root, testFile, code, context.importPath);
       if (early !== undefined) return reject('generated', early, 0);
+      // Safe fixes first (unused imports, the linter's own), then the project's type-check: what a
+      // reviewer's CI would reject never reaches the runner.
+      code = removeUnusedImports(testFile, code);
+      if (linter) code = await linter.fix(testFile, code);
 
       const scratchRel = await placeScratch(project, adapter, testFile);
       const source = rebaseImports(code, testFile, scratchRel);
@@ -208,6 +229,25 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         return undefined;
       };
       const judge = async (): Promise<Validation> => {
+        const checker = typeCheckerFor(testFile);
+        if (checker) {
+          const errors = await checker.check(scratchRel, (path) => use?.own(path));
+          if (errors.length > 0)
+            return reject(
+              'generated',
+              trimOutput(`type-check (${checker.config}):\n${errors.join('\n')}`, names),
+              0,
+            );
+        }
+        if (linter) {
+          const problems = await linter.check(relative(project.dir, join(root, scratchRel)), project.dir);
+          if (problems.length > 0)
+            return reject(
+              'generated',
+              trimOutput(`lint (${linter.name}):\n${problems.join('\n')}`, names),
+              0,
+            );
+        }
         // With the driver, the first run repeats every test: one fresh worker process says whether it
         // passes, passes repeatedly, and what it covers (reruns in processes of their own otherwise).
         const first = await run(true, driver && rerunIn === 'worker' ? reruns - 1 : 0);
@@ -246,8 +286,8 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         written = use?.end();
       }
       const breach = violation ?? written;
-      if (breach === undefined) return validation;
-      return { ...reject('generated', breach, runnerMs), sandbox: breach };
+      if (breach === undefined) return { ...validation, code };
+      return { ...reject('generated', breach, runnerMs), sandbox: breach, code };
     },
     prepare(parallel) {
       driver?.prepare(parallel);

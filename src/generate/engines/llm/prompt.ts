@@ -2,7 +2,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { RunnerName } from '../../../runners/types.ts';
 import { UNCOVERED_MARK } from '../../context.ts';
 import type { Repair, TestContext } from '../../types.ts';
-import { frameworkImports, importLine } from '../imports.ts';
+import { headerOf } from '../imports.ts';
 
 /** Longest failure text sent back in a repair prompt. */
 export const MAX_FAILURE_CHARS = 2_500;
@@ -38,8 +38,8 @@ export function userPrompt(context: TestContext, repair?: Repair): string {
   const what = target.symbol ? `\`${target.symbol}\` in ${target.file}` : `top-level code of ${target.file}`;
   const parts = [
     `Target: ${what}, lines ${target.startLine}-${target.endLine}. Not covered: lines ${target.uncoveredLines.join(', ')} (marked${UNCOVERED_MARK}).`,
-    `Runner: ${context.runner}. The test file will be ${context.testFile}. Start it with:`,
-    fence([...frameworkImports(context, 'full'), importLine(context)].join('\n'), lang),
+    `Runner: ${context.runner}. The test file will be ${context.testFile}. Start it with these imports (as the example test has them; add what else you use, import nothing you do not use):`,
+    fence(headerOf(context).join('\n'), lang),
   ];
   if (context.importName === undefined && target.symbol !== undefined) {
     parts.push(`\`${target.symbol}\` is not exported: reach it through the exports below.`);
