@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_BUDGET, generateOptionsSchema, LLM_ENV, parseDuration } from '../config/generate-options.ts';
 import { findConfig, resolveOptions } from '../config/load-config.ts';
 import { EXIT, TestloopError } from '../errors.ts';
+import { describeEndpoint } from '../generate/breaker.ts';
 import { generateTests } from '../generate/pipeline.ts';
 import { GENERATE_FORMATS, renderGenerate } from '../report/generate.ts';
 import { writeFileAtomic } from '../util/fs.ts';
@@ -126,7 +127,7 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
   }
   if (result.llmError) {
     io.stderr(
-      `testloop: the model endpoint failed (${result.llmError.code}): ${result.llmError.message}${options.strict ? '' : '. Continuing without it (fail open); pass --strict to fail the step instead'}\n`,
+      `testloop: the model endpoint failed (${result.llmError.code}, ${describeEndpoint(result.llmError.endpoint)}): ${result.llmError.message}${options.strict ? '' : '. Continuing without it (fail open); pass --strict to fail the step instead'}\n`,
     );
     if (options.strict) return EXIT_LLM_OUTAGE;
   }

@@ -4,6 +4,7 @@ import type { CoverageArg } from '../coverage/load.ts';
 import { TestloopError } from '../errors.ts';
 import { repositoryRoot } from '../git/base.ts';
 import { trackedFiles } from '../git/diff.ts';
+import type { LlmError } from '../llm/errors.ts';
 import type { LlmApi, LlmClient } from '../llm/types.ts';
 import { openSandbox, type Sandbox } from '../sandbox/index.ts';
 import { probeNamespacesAsync } from '../sandbox/probe.ts';
@@ -11,11 +12,12 @@ import { discoverProjects, projectOf } from '../select/projects.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import { Estimator, funnelOf, nextStage, StageClock, stageIndex } from './accounting.ts';
 import { parseSource } from './ast.ts';
+import { CircuitBreaker, describeEndpoint, isEndpointFailure } from './breaker.ts';
 import { buildContext } from './context.ts';
 import { newFilesPatch, writeNewFiles } from './output.ts';
 import { createEngine, createValidatorFor, targetsOf } from './setup.ts';
 import { discoverableMirrors } from './test-layout.ts';
-import type { CandidateValidator, GenerateResult, Stage, TestContext, TestEngine } from './types.ts';
+import type { CandidateValidator, GenerateResult, Repair, Stage, TestContext, TestEngine } from './types.ts';
 import type { ValidatorOptions } from './validate.ts';
 
 /** What a validator is made from: one per package, with its runner (see ./validate.ts). */
@@ -84,9 +86,6 @@ export interface GenerateOptions {
   testEngine?: TestEngine;
   client?: LlmClient;
 }
-
-/** LLM failures that mean the endpoint is not usable now: stop asking, report, fail open. */
-const OUTAGE = new Set(['unreachable', 'server', 'auth', 'rate-limited', 'rejected', 'timeout', 'idle']);
 
 interface TargetState {
   context: TestContext;
@@ -166,6 +165,7 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   const perTarget = new Estimator();
   const perAttempt = new Estimator();
   let stopReason: string | undefined;
+  const breaker = new CircuitBreaker();
   const validators = new Map<string, Promise<CandidateValidator>>();
   // One copy of the working tree for every package's validator: candidates never run in the checkout.
   // Opened after the namespace probe, which runs while the first model requests are in flight.
@@ -208,13 +208,14 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   async function runTarget(state: TargetState): Promise<void> {
     const { context } = state;
     const id = context.target.id;
-    let repair: { code: string; failure: string } | undefined;
+    let repair: Repair | undefined;
     for (let attempt = 0; ; attempt++) {
       const attemptStarted = performance.now();
       let code: string;
       try {
         const stage = engine.name === 'llm' ? 'llm' : 'other';
         const output = await clock.time(stage, () => engine.generate(context, repair));
+        breaker.answered();
         state.promptTokens += output.usage?.promptTokens ?? 0;
         if (!client && output.usage) {
           result.usage.requests++;
@@ -232,18 +233,27 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         const kind = (error as { kind?: string }).kind;
         const message = (error as Error).message ?? String(error);
         note(state, undefined, message);
-        if (kind !== undefined && OUTAGE.has(kind)) {
-          result.llmError ??= { code: (error as TestloopError).code ?? 'TESTLOOP_LLM_UNREACHABLE', message };
-          stopReason ??= 'not started: the model endpoint failed (see llmError)';
-        } else if (kind === 'budget')
-          stopReason ??= 'not started: the token budget (--max-tokens-total) is spent';
+        if (isEndpointFailure(error)) {
+          // This target fails; the others go on unless the breaker opens (see ./breaker.ts).
+          breaker.failed(error);
+          if (breaker.open)
+            stopReason ??= `not started: the model endpoint is ${describeEndpoint(breaker.open.state)} (see llmError)`;
+          discarded.add(state);
+          log(`testloop: ${id}: discarded (${message})`);
+          return;
+        }
+        if (kind === 'bad-output') breaker.answered();
+        if (kind === 'budget') stopReason ??= 'not started: the token budget (--max-tokens-total) is spent';
         else if (kind === 'deadline') stopReason ??= 'not started: the time budget is spent';
         else if (kind === undefined && !(error instanceof TestloopError)) throw error;
         const retry = kind === 'bad-output' && attempt < repairs && !stopReason;
         if (retry && !budgetRefusal(perAttempt.estimate(), 'another attempt')) {
           result.stats.repairs++;
-          repair = undefined;
-          log(`testloop: ${id}: unusable model output, asking again`);
+          // A repair round like any other: the model sees what it sent and why it could not be used.
+          const { reply, reason } = error as LlmError;
+          repair =
+            reply === undefined ? undefined : { code: reply, failure: reason ?? message, unusable: true };
+          log(`testloop: ${id}: unusable model output (${reason ?? message}), asking again`);
           continue;
         }
         discarded.add(state);
@@ -265,6 +275,7 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         return;
       }
       clock.runner += validation.runnerMs;
+      code = validation.code ?? code;
       perAttempt.observe(performance.now() - attemptStarted);
       if (validation.sandbox !== undefined) {
         // Untrusted code that broke out of its test file is not sent back for another try.
@@ -369,6 +380,11 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
       });
     else if (notStarted.has(state)) skipped.push({ target: id, reason: notStarted.get(state)! });
   }
+  const endpointFailure = breaker.verdict();
+  if (endpointFailure) {
+    const { error, state } = endpointFailure;
+    result.llmError = { code: error.code, message: error.message, endpoint: state };
+  }
   result.funnel = funnelOf(states.filter((s) => !stubs.has(s)).map((s) => s.furthest));
   if (client) {
     const totals = client.usage();
@@ -424,7 +440,7 @@ function describeStubOutput(count: number, result: GenerateResult): string {
 
 /** A line that says what went wrong, rather than which test it was. */
 const TELLING =
-  /\b(?:\w*Error|expected|assert\w*|Cannot|timed out|flaky|adds no coverage|no test passed|not ok)\b|syntax error/i;
+  /\b(?:\w*Error|expected|assert\w*|Cannot|timed out|flaky|adds no coverage|no test passed|not ok|lint\/\w+)\b|syntax error/i;
 
 /** The one line a discarded candidate is reported with. */
 function summarize(reached: Stage, failure: string | undefined): string {

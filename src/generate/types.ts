@@ -1,5 +1,6 @@
 import type { RunnerName } from '../runners/types.ts';
 import type { SandboxInfo } from '../sandbox/index.ts';
+import type { EndpointState } from './breaker.ts';
 
 /** Code to write tests for: a function (or a stretch of top-level code) with its uncovered lines. */
 export interface GenerateTarget {
@@ -43,10 +44,19 @@ export interface EngineOutput {
   usage?: { promptTokens: number; completionTokens: number };
 }
 
+/** The previous attempt of a target and why it was rejected. */
+export interface Repair {
+  /** The previous candidate file, or (unusable) the previous reply as it came. */
+  code: string;
+  failure: string;
+  /** The reply was no test file at all (not JSON {code}, one fenced block, nor a bare test file). */
+  unusable?: boolean;
+}
+
 /** Writes a candidate test for one target; `repair` carries the previous attempt and why it failed. */
 export interface TestEngine {
   name: 'llm' | 'stub';
-  generate(context: TestContext, repair?: { code: string; failure: string }): Promise<EngineOutput>;
+  generate(context: TestContext, repair?: Repair): Promise<EngineOutput>;
 }
 
 export type Stage = 'generated' | 'compiled' | 'passed' | 'stable' | 'addedCoverage';
@@ -61,6 +71,8 @@ export interface Validation {
   newlyCoveredLines: number[];
   /** Time inside the test runner's own processes. */
   runnerMs: number;
+  /** The candidate as it was validated, after safe fixes (unused imports, the linter's); what is written. */
+  code?: string;
   /**
    * Set when the candidate did what the sandbox forbids (wrote outside its own test file, left a process
    * running, hit a size limit): it is discarded at stage 'sandbox', never repaired.
@@ -128,7 +140,11 @@ export interface GenerateResult {
    */
   written?: string[];
   patch?: string;
-  /** Set when the model endpoint failed for good (unreachable, auth, rate limits after retries, …). */
-  llmError?: { code: string; message: string };
+  /**
+   * Set when the model endpoint failed for good: it refused the connection, or the requests of several
+   * targets in a row failed (after retries), or every request failed. A single failed request only fails
+   * its target. `endpoint` says which: nobody answers there, or it answers with errors (HTTP 5xx, 401, …).
+   */
+  llmError?: { code: string; message: string; endpoint: EndpointState };
   warnings?: string[];
 }

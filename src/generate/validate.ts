@@ -12,6 +12,7 @@ import { type RunResult, runTests } from '../runners/run.ts';
 import type { ProjectInfo, RunnerAdapter, RunnerName } from '../runners/types.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { confine, runViolation } from './confine.ts';
+import { findLinter } from './lint.ts';
 import {
   type BatchMember,
   type BatchRun,
@@ -19,8 +20,11 @@ import {
   RerunBatcher,
   vitestVerdicts,
 } from './rerun-batch.ts';
+import { type Names, trimOutput } from './runner-output.ts';
 import { checkTestPath, placeScratch, type TempPath, writeScratch } from './sandbox.ts';
+import { createTypeChecker, type TypeChecker } from './typecheck.ts';
 import type { CandidateValidator, Stage, TestContext, Validation } from './types.ts';
+import { removeUnusedImports } from './unused-imports.ts';
 import type { DriverRun } from './vitest-driver/driver.ts';
 import { DriverPool } from './vitest-driver/pool.ts';
 import type { RepeatResult } from './vitest-driver/protocol.ts';
@@ -60,10 +64,12 @@ export interface ValidatorOptions {
   sandbox?: Sandbox | false;
   /** Keep the host's network in the sandbox (default: a network namespace with only its own loopback). */
   allowNetwork?: boolean;
+  /**
+   * Type-check candidates with the project's TypeScript and tsconfig and lint them with its configured
+   * linter after safe fixes (default true; each applies only where the project has it).
+   */
+  staticChecks?: boolean;
 }
-
-/** How many lines of runner output a failure keeps for the repair prompt. */
-const FAILURE_LINES = 60;
 
 /**
  * Runs a candidate in the project's own runner and says how far down the funnel it got: it parses and its
@@ -100,6 +106,15 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
   // Reruns share runner processes or driver requests (./rerun-batch.ts, one per core at once either way);
   // vitest only, whose result lines name failing files.
   const batcher = adapter.name === 'vitest' ? new RerunBatcher(runBatch) : undefined;
+  // The project's own linter and TypeScript, read from the checkout (neither runs the candidate).
+  const linter = options.staticChecks === false ? undefined : findLinter(options.root, options.project.dir);
+  const checkers = new Map<string, TypeChecker | undefined>();
+  const typeCheckerFor = (testFile: string): TypeChecker | undefined => {
+    if (options.staticChecks === false) return undefined;
+    const dir = posix.dirname(testFile);
+    if (!checkers.has(dir)) checkers.set(dir, createTypeChecker(root, project.dir, testFile));
+    return checkers.get(dir);
+  };
 
   async function runBatch(members: BatchMember[]): Promise<BatchRun> {
     const files = members.flatMap((m) => m.files);
@@ -140,6 +155,10 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
       const testFile = checkTestPath(root, context.testFile);
       const early = precheck(root, testFile, code, context.importPath);
       if (early !== undefined) return reject('generated', early, 0);
+      // Safe fixes first (unused imports, the linter's own), then the project's type-check: what a
+      // reviewer's CI would reject never reaches the runner.
+      code = removeUnusedImports(testFile, code);
+      if (linter) code = await linter.fix(testFile, code);
 
       const scratchRel = await placeScratch(project, adapter, testFile);
       const source = rebaseImports(code, testFile, scratchRel);
@@ -210,6 +229,25 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         return undefined;
       };
       const judge = async (): Promise<Validation> => {
+        const checker = typeCheckerFor(testFile);
+        if (checker) {
+          const errors = await checker.check(scratchRel, (path) => use?.own(path));
+          if (errors.length > 0)
+            return reject(
+              'generated',
+              trimOutput(`type-check (${checker.config}):\n${errors.join('\n')}`, names),
+              0,
+            );
+        }
+        if (linter) {
+          const problems = await linter.check(relative(project.dir, join(root, scratchRel)), project.dir);
+          if (problems.length > 0)
+            return reject(
+              'generated',
+              trimOutput(`lint (${linter.name}):\n${problems.join('\n')}`, names),
+              0,
+            );
+        }
         // With the driver, the first run repeats every test: one fresh worker process says whether it
         // passes, passes repeatedly, and what it covers (reruns in processes of their own otherwise).
         const first = await run(true, driver && rerunIn === 'worker' ? reruns - 1 : 0);
@@ -248,8 +286,8 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         written = use?.end();
       }
       const breach = violation ?? written;
-      if (breach === undefined) return validation;
-      return { ...reject('generated', breach, runnerMs), sandbox: breach };
+      if (breach === undefined) return { ...validation, code };
+      return { ...reject('generated', breach, runnerMs), sandbox: breach, code };
     },
     prepare(parallel) {
       driver?.prepare(parallel);
@@ -359,17 +397,6 @@ interface Outcome {
   failure: string;
   /** The runner's summary, when it could be read. */
   counts?: Counts;
-}
-
-interface Names {
-  /** Repository-relative scratch file and the test file it stands for. */
-  scratch: string;
-  testFile: string;
-  root: string;
-  /** The root with symlinks resolved, as runners often print it. */
-  realRoot: string;
-  /** The package folder the runner ran in. */
-  dir: string;
 }
 
 interface Counts {
@@ -498,44 +525,4 @@ function isFilePoint(name: string, scratchAbs: string): boolean {
   const posixName = name.replace(/\\/g, '/');
   const file = scratchAbs.split(sep).join('/');
   return posixName === file || (posixName.length > 0 && file.endsWith(`/${posixName}`));
-}
-
-const NOISE = [
-  // Stack frames outside the project: `at f (node:internal/…)`, `#     at …`, `❯ f ../node_modules/…`,
-  // and node:test's bare `Test.run (node:internal/…)` lines.
-  /^\s*(?:#\s+)?(?:at\s+|❯\s+)?(?:[^()]*?\s\(?)?(?:node:|<anonymous>|[^()\s]*node_modules\/)[^()\s]*\)?\s*\{?\s*$/,
-  /^\s*⎯+/,
-  /^\s*(?:RUN|Start at|Duration|Snapshots:|Time:|Ran all test suites|Coverage enabled)\b/,
-  /^\s*(?:# )?(?:duration_ms|suites|cancelled)\b/,
-  /^(?:# )?Node\.js v\d/,
-  /^TAP version/,
-];
-const ERROR_MARK = /FAIL|●|not ok|✖|×|Error|error:|Cannot find|timed out|failed/;
-
-/**
- * The runner's output as a repair prompt needs it: colors gone, the scratch file named as the test
- * file, paths repository-relative, library stack frames and banners dropped, from just before the first
- * error, at most FAILURE_LINES lines.
- */
-function trimOutput(text: string, names: Names): string {
-  const fromDir = (file: string): string => relative(names.dir, join(names.root, file)).split(sep).join('/');
-  let out = text;
-  for (const root of new Set([names.root, names.realRoot])) {
-    out = out.split(`file://${root}/`).join('').split(`${root}${sep}`).join('');
-  }
-  out = out.split(names.scratch).join(names.testFile);
-  out = out.split(fromDir(names.scratch)).join(fromDir(names.testFile));
-  out = out.split(posix.basename(names.scratch)).join(posix.basename(names.testFile));
-  const lines: string[] = [];
-  for (const line of out.split(/\r?\n/)) {
-    if (NOISE.some((noise) => noise.test(line))) continue;
-    if (line.trim() === '' && (lines.length === 0 || lines.at(-1)!.trim() === '')) continue;
-    lines.push(line.trimEnd());
-  }
-  const first = lines.findIndex((line) => ERROR_MARK.test(line));
-  const start = first < 0 ? 0 : Math.max(0, first - 2);
-  return lines
-    .slice(start, start + FAILURE_LINES)
-    .join('\n')
-    .trim();
 }

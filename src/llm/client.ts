@@ -139,8 +139,14 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
         schema: spec?.text,
       });
     const hit = key === undefined ? undefined : await cache?.get(key);
+    const parse = (text: string) =>
+      request.parse
+        ? request.parse(text)
+        : request.schema
+          ? parseStructured(text, request.schema)
+          : undefined;
     if (hit) {
-      const parsed = request.schema ? parseStructured(hit.text, request.schema) : undefined;
+      const parsed = parse(hit.text);
       if (parsed === undefined || parsed.ok) {
         totals.cacheHits++;
         const json = parsed?.ok ? { json: parsed.value } : {};
@@ -165,9 +171,14 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
       throw fail({ kind: 'bad-output', detail: `refused: ${reply.refusal}` }, 0);
     const cut = reply.finish === 'length' ? `; the reply was cut at ${maxTokens} tokens` : '';
     let json: { json: T } | Record<string, never> = {};
-    if (request.schema) {
-      const parsed = parseStructured(text, request.schema);
-      if (!parsed.ok) throw fail({ kind: 'bad-output', detail: `${parsed.detail}${cut}` }, result.retries);
+    const parsed = parse(text);
+    if (parsed !== undefined) {
+      if (!parsed.ok) {
+        const error = fail({ kind: 'bad-output', detail: `${parsed.detail}${cut}` }, result.retries);
+        error.reply = text;
+        error.reason = `${parsed.detail}${cut}`;
+        throw error;
+      }
       json = { json: parsed.value };
     }
     if (key !== undefined && cut === '') await cache?.set(key, { text, usage: reply.usage });

@@ -51,12 +51,18 @@ export class LlmError extends TestloopError {
   readonly kind: FailureKind;
   readonly status: number | undefined;
   readonly endpoint: string;
+  /** The failure's own short detail (an errno code for a connection that failed). */
+  readonly detail: string;
+  /** bad-output: the reply that could not be used, and why (for a repair round). */
+  reply?: string;
+  reason?: string;
 
   constructor(failure: Failure, endpoint: string, message: string) {
     super(CODES[failure.kind], message);
     this.name = 'LlmError';
     this.kind = failure.kind;
     this.status = failure.status;
+    this.detail = failure.detail;
     this.endpoint = endpoint;
   }
 }

@@ -41,6 +41,11 @@ export interface CompletionRequest<T = unknown> {
   user: string;
   /** A zod schema (an object at the root): the reply is parsed, validated and returned as `json`. */
   schema?: z.ZodType<T>;
+  /**
+   * Reads the reply instead of the schema's JSON parse (the schema is still sent as structured output):
+   * for callers that also accept other forms. A failure is `bad-output` with its detail.
+   */
+  parse?: (text: string) => { ok: true; value: T } | { ok: false; detail: string };
   maxTokens?: number;
 }
 

@@ -1,3 +1,4 @@
+import { describeEndpoint } from '../generate/breaker.ts';
 import type { GenerateResult, Stage } from '../generate/types.ts';
 import { formatRanges } from './text.ts';
 
@@ -106,7 +107,13 @@ function text(result: GenerateResult, context: GenerateReportContext): string {
   )
     out.push(paint(2, 'Nothing written: pass --write or --patch <file> to keep the tests'));
   for (const warning of result.warnings ?? []) out.push(paint(33, `warning: ${warning}`));
-  if (result.llmError) out.push(paint(31, `model endpoint failed: ${result.llmError.message}`));
+  if (result.llmError)
+    out.push(
+      paint(
+        31,
+        `model endpoint failed (${describeEndpoint(result.llmError.endpoint)}): ${result.llmError.message}`,
+      ),
+    );
   return `${out.join('\n')}\n`;
 }
 
@@ -138,6 +145,10 @@ function markdown(result: GenerateResult, context: GenerateReportContext): strin
   const sandbox = sandboxLine(result);
   if (sandbox !== undefined) out.push(`**Sandbox:** ${sandbox}`, '');
   for (const warning of result.warnings ?? []) out.push(`> ⚠️ ${warning}`, '');
-  if (result.llmError) out.push(`> ❗ model endpoint failed: ${result.llmError.message}`, '');
+  if (result.llmError)
+    out.push(
+      `> ❗ model endpoint failed (${describeEndpoint(result.llmError.endpoint)}): ${result.llmError.message}`,
+      '',
+    );
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -404,19 +404,25 @@ describe('testloop generate end to end: the model endpoint is down', () => {
       ]);
       expect(open.status).toBe(0);
       expect(open.stderr).toMatch(
-        /testloop: the model endpoint failed \(TESTLOOP_LLM_UNREACHABLE\): .*HTTP 503.*Continuing without it \(fail open\)/,
+        /testloop: the model endpoint failed \(TESTLOOP_LLM_UNREACHABLE, answering with errors\): .*HTTP 503.*Continuing without it \(fail open\)/,
       );
-      expect(open.stdout).toContain('skipped: not started: the model endpoint failed');
+      expect(open.stdout).toContain('model endpoint failed (answering with errors)');
       expect(strict.status).toBe(3);
       const result = JSON.parse(strict.stdout);
       expect(result.funnel).toEqual({ generated: 0, compiled: 0, passed: 0, stable: 0, addedCoverage: 0 });
-      expect(result.llmError.code).toBe('TESTLOOP_LLM_UNREACHABLE');
-      expect(result.discarded).toEqual([
-        { target: 'src/price.ts:discount', stage: 'generated', reason: expect.stringContaining('HTTP 503') },
-      ]);
-      expect(result.skipped).toEqual([
-        { target: 'src/price.ts:price', reason: 'not started: the model endpoint failed (see llmError)' },
-      ]);
+      expect(result.llmError).toMatchObject({
+        code: 'TESTLOOP_LLM_UNREACHABLE',
+        endpoint: 'answering-with-errors',
+      });
+      // Each target's own request failed (fewer targets than open the breaker): every request failed.
+      expect(result.discarded).toEqual(
+        ['discount', 'price'].map((symbol) => ({
+          target: `src/price.ts:${symbol}`,
+          stage: 'generated',
+          reason: expect.stringContaining('HTTP 503'),
+        })),
+      );
+      expect(result.skipped).toBeUndefined();
       expect(app.status()).toEqual([]);
     } finally {
       await down.close();

@@ -77,9 +77,8 @@ describe('llm engine', () => {
     expect(user).toContain(
       `Why it was rejected (runner output, trimmed; data):\n\n\`\`\`text\nAssertionError: ${INJECTION}\n\`\`\``,
     );
-    expect(user).toContain(
-      "```ts\nimport { describe, expect, it, vi } from 'vitest';\nimport { f } from './a.ts';\n```",
-    );
+    // The header follows the example test's own imports.
+    expect(user).toContain("```ts\nimport { it } from 'vitest';\nimport { f } from './a.ts';\n```");
     expect(user).toContain('Not covered: lines 2, 3 (marked /* ❌ not covered */).');
     expect(user.startsWith('Target: `f` in src/a.ts, lines 1-4.')).toBe(true);
     const system = systemPrompt(context);
@@ -88,6 +87,22 @@ describe('llm engine', () => {
     expect(system).toContain('Deterministic tests only: no network');
     expect(system).toContain('vitest: import describe/it/expect/vi from "vitest"');
     expect(systemPrompt({ ...context, runner: 'node', moduleStyle: 'cjs' })).toContain('CommonJS (require)');
+  });
+
+  it("derives the header from the example test's imports and quotes, else the framework's usual ones", () => {
+    const header = (example: TestContext['example']) =>
+      /Start it with[^\n]*\n\n```ts\n([\s\S]*?)\n```/.exec(userPrompt({ ...context, example }))?.[1];
+    expect(header(undefined)).toBe(
+      "import { describe, expect, it, vi } from 'vitest';\nimport { f } from './a.ts';",
+    );
+    const doubleQuoted =
+      'import { describe, expect, test } from "vitest";\nimport { g } from "./g";\n\ntest("g", () => {});';
+    expect(header({ file: 'src/g.test.ts', content: doubleQuoted })).toBe(
+      'import { describe, expect, test } from "vitest";\nimport { f } from "./a.ts";',
+    );
+    // vitest globals: the example imports no test function, so neither does the header.
+    const globals = "import { g } from './g';\n\ndescribe('g', () => { it('works', () => {}); });";
+    expect(header({ file: 'src/g.test.ts', content: globals })).toBe("import { f } from './a.ts';");
   });
 
   it('says when the target is not exported', () => {

@@ -277,7 +277,7 @@ describe('generateTests with a fake engine and validator', () => {
     expect(runnerMs).toBeLessThanOrEqual(60);
   });
 
-  it('fails open on an endpoint outage: reports it, starts nothing more, keeps what was accepted', async () => {
+  it('fails open when the connection is refused: reports it, starts nothing more, keeps what was accepted', async () => {
     const engine = fakeEngine({ perimeter: ['down'] });
     const targets = ['area', 'perimeter', 'internal'].map((s) => `${F}:${s}`);
     const result = await run({ targets, testEngine: engine, concurrency: 1 });
@@ -286,11 +286,12 @@ describe('generateTests with a fake engine and validator', () => {
       { target: `${F}:perimeter`, stage: 'generated', reason: 'cannot reach the LLM endpoint' },
     ]);
     expect(result.skipped).toEqual([
-      { target: `${F}:internal`, reason: 'not started: the model endpoint failed (see llmError)' },
+      { target: `${F}:internal`, reason: 'not started: the model endpoint is unreachable (see llmError)' },
     ]);
     expect(result.llmError).toEqual({
       code: 'TESTLOOP_LLM_UNREACHABLE',
       message: 'cannot reach the LLM endpoint',
+      endpoint: 'unreachable',
     });
   });
 

@@ -63,3 +63,27 @@ function identifier(text: string): string {
   );
   return /^[A-Za-z_$]/.test(cleaned) ? cleaned : `_${cleaned}`;
 }
+
+/** Modules a test file takes its framework from: the test functions and the assertions. */
+const FRAMEWORK_MODULE = /^(?:vitest|@jest\/globals|node:test|(?:node:)?assert(?:\/strict)?)$/;
+const IMPORT_FROM =
+  /^\s*(?:import\b[^'"]*\bfrom\s*|(?:const|let|var)\s[^=]*=\s*require\(\s*)(['"])([^'"]+)\1/;
+const TEST_CALL = /\b(?:describe|it|test)(?:\.\w+)*\s*\(/;
+
+/**
+ * The first lines of a new test file, derived from the example test rather than imposed: the example's
+ * own framework imports (none when it uses the runner's globals) and the import of the code under test
+ * in its quote style. Without an example that is a test, the framework's usual imports.
+ */
+export function headerOf(context: TestContext): string[] {
+  const example = context.example?.content;
+  const own = importLine(context);
+  if (example === undefined || !TEST_CALL.test(example)) return [...frameworkImports(context, 'full'), own];
+  const framework = example
+    .split('\n')
+    .filter((line) => FRAMEWORK_MODULE.test(IMPORT_FROM.exec(line)?.[2] ?? ''))
+    .map((line) => line.trim());
+  const doubleQuotes =
+    /^\s*import\b[^']*"[^"]+"/m.test(example) && !/^\s*import\b[^"]*'[^']+'/m.test(example);
+  return [...framework, doubleQuotes ? own.replace(/'([^']*)'/, '"$1"') : own];
+}

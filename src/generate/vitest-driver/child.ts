@@ -6,7 +6,7 @@
 //
 // Self-contained on purpose (Node built-ins only): it must start without testloop's bundle around it.
 
-import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -104,9 +104,18 @@ const REPEATS_KEY = 'testloop:repeats';
  * that failed. Imported by the workers from the project's own vitest.
  */
 function repeatingRunner(vitestNode: string): string | undefined {
-  const runners = join(dirname(vitestNode), 'runners.js');
-  if (!existsSync(runners)) return undefined;
-  return `import { VitestTestRunner } from ${JSON.stringify(pathToFileURL(runners).href)};
+  const dist = dirname(vitestNode);
+  // vitest 4.1 exports the runner from its main entry and warns on every import of vitest/runners (the
+  // warning would reach the output of every run, and from there repair prompts).
+  const main = join(dist, 'index.js');
+  const runners = join(dist, 'runners.js');
+  const fromMain =
+    existsSync(main) && /\bas TestRunner\b|[{,]\s*TestRunner\s*[,}]/.test(readFileSync(main, 'utf8'));
+  if (!fromMain && !existsSync(runners)) return undefined;
+  const source = fromMain
+    ? `import { TestRunner as VitestTestRunner } from ${JSON.stringify(pathToFileURL(main).href)};`
+    : `import { VitestTestRunner } from ${JSON.stringify(pathToFileURL(runners).href)};`;
+  return `${source}
 export default class RepeatingRunner extends VitestTestRunner {
   async onBeforeRunTask(test) {
     await super.onBeforeRunTask(test);

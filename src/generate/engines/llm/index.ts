@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import type { LlmClient } from '../../../llm/types.ts';
 import type { TestEngine } from '../../types.ts';
 import { systemPrompt, userPrompt } from './prompt.ts';
+import { readTestFile, testFileSchema } from './reply.ts';
 
-export const testFileSchema = z.object({ code: z.string().describe('the whole test file') });
+export { testFileSchema };
 
 export interface LlmEngineOptions {
   client: LlmClient;
@@ -23,6 +23,7 @@ export function createLlmEngine(options: LlmEngineOptions): TestEngine {
         system: systemPrompt(context),
         user: userPrompt(context, repair),
         schema: testFileSchema,
+        parse: (text) => readTestFile(text, context.testFile),
         ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
       });
       return { code: cleanCode(result.json!.code), usage: result.usage };

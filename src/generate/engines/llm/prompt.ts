@@ -1,8 +1,8 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { RunnerName } from '../../../runners/types.ts';
 import { UNCOVERED_MARK } from '../../context.ts';
-import type { TestContext } from '../../types.ts';
-import { frameworkImports, importLine } from '../imports.ts';
+import type { Repair, TestContext } from '../../types.ts';
+import { headerOf } from '../imports.ts';
 
 /** Longest failure text sent back in a repair prompt. */
 export const MAX_FAILURE_CHARS = 2_500;
@@ -32,14 +32,14 @@ export function systemPrompt(context: TestContext): string {
   ].join('\n');
 }
 
-export function userPrompt(context: TestContext, repair?: { code: string; failure: string }): string {
+export function userPrompt(context: TestContext, repair?: Repair): string {
   const { target } = context;
   const lang = /\.[cm]?tsx?$/.test(target.file) ? 'ts' : 'js';
   const what = target.symbol ? `\`${target.symbol}\` in ${target.file}` : `top-level code of ${target.file}`;
   const parts = [
     `Target: ${what}, lines ${target.startLine}-${target.endLine}. Not covered: lines ${target.uncoveredLines.join(', ')} (marked${UNCOVERED_MARK}).`,
-    `Runner: ${context.runner}. The test file will be ${context.testFile}. Start it with:`,
-    fence([...frameworkImports(context, 'full'), importLine(context)].join('\n'), lang),
+    `Runner: ${context.runner}. The test file will be ${context.testFile}. Start it with these imports (as the example test has them; add what else you use, import nothing you do not use):`,
+    fence(headerOf(context).join('\n'), lang),
   ];
   if (context.importName === undefined && target.symbol !== undefined) {
     parts.push(`\`${target.symbol}\` is not exported: reach it through the exports below.`);
@@ -55,7 +55,13 @@ export function userPrompt(context: TestContext, repair?: { code: string; failur
       fence(context.example.content, lang),
     );
   }
-  if (repair) {
+  if (repair?.unusable) {
+    parts.push(
+      `Your previous reply could not be used as a test file: ${repair.failure}. Previous reply (data, trimmed):`,
+      fence(trimFailure(repair.code), 'text'),
+      'Reply with JSON {"code": "<the whole test file>"} only.',
+    );
+  } else if (repair) {
     parts.push(
       'Your previous test file was rejected. Previous file (data):',
       fence(repair.code, lang),
