@@ -1,6 +1,8 @@
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { join, relative } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { discoverJest } from '../../src/runners/jest/discover.ts';
 import { jestRunner } from '../../src/runners/jest/index.ts';
 import { detectRunner } from '../../src/runners/registry.ts';
 import { runTests } from '../../src/runners/run.ts';
@@ -51,17 +53,62 @@ describe('jest discovery', () => {
     ]);
   });
 
-  test('a computed setting and an unknown preset produce warnings', async () => {
+  test('read statically, a computed setting and an unknown preset produce warnings', () => {
     const project = fixtureProject('jest-regex');
-    const discovery = await jestRunner.discover({
+    const discovery = discoverJest({
       ...project,
       packageJson: { jest: { preset: 'react-native', testMatch: 5 } },
     });
     expect(discovery.tests).toEqual(['src/d.test.js']);
     expect(discovery.warnings).toEqual([
       'package.json: cannot read testMatch statically (is not a string or a list of strings); using the default',
-      'package.json: preset "react-native" is not read; its testMatch, roots and setup files are not seen',
+      'package.json: cannot read preset "react-native" statically (its testMatch, roots and setup files are not seen); using the default',
     ]);
+  });
+});
+
+describe("jest discovery through jest's own loader", () => {
+  const dir = join(FIXTURES, '../select-safety/jest-mapped');
+  const project = () => fixtureProject('jest-mapped', { dir });
+  const warning = (ending: string) =>
+    `scripts/aliases.js:5: cannot read moduleNameMapper statically (calls Object.fromEntries()); ${ending}`;
+
+  test('jest-mapped: the static reader cannot evaluate the moduleNameMapper built from readdirSync', () => {
+    expect(discoverJest(project()).warnings).toEqual([warning('using the default')]);
+  });
+
+  test('jest-mapped: the adapter takes test files, projects and moduleNameMapper from jest-config', async () => {
+    const mapped = (name: string) => ({
+      find: `^@acme/${name}$`,
+      regex: true,
+      replacement: join(dir, `packages/${name}/src/index.js`),
+    });
+    const aliases = [mapped('dates'), mapped('numbers'), mapped('strings')];
+    expect(await jestRunner.discover(project())).toEqual({
+      runner: 'jest',
+      // As `jest --listTests` lists them: legacy/old.test.js is matched by neither project's testMatch.
+      tests: [
+        'apps/web/page.spec.js',
+        'packages/dates/test/format.test.js',
+        'packages/numbers/test/sum.test.js',
+        'packages/strings/test/pad.test.js',
+      ],
+      // The helper the config imported is a config file too: a change to it may change every test.
+      configFiles: ['jest.config.js', 'package.json', 'scripts/aliases.js'],
+      setupFiles: [],
+      // Once per project, as jest-config normalized each.
+      aliases: [...aliases, ...aliases],
+      warnings: [warning("read through jest's own loader instead")],
+    });
+  });
+
+  test('the test files are those jest itself lists', async () => {
+    const listed = execFileSync(process.execPath, [JEST_BIN, '--listTests'], { cwd: dir, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((file) => relative(dir, file))
+      .sort();
+    expect((await jestRunner.discover(project())).tests).toEqual(listed);
   });
 });
 

@@ -14,6 +14,7 @@ import {
 } from '../static-config.ts';
 import type { ProjectInfo, TestDiscovery } from '../types.ts';
 import { configIn, findJestConfig, JEST_CONFIG_FILES } from './config-files.ts';
+import { mapperAlias } from './module-name-mapper.ts';
 
 /** jest-config's JEST_CONFIG_EXT_ORDER. */
 const DEFAULT_TEST_MATCH = ['**/__tests__/**/*.?([mc])[jt]s?(x)', '**/?(*.)+(spec|test).?([mc])[jt]s?(x)'];
@@ -76,7 +77,7 @@ export function discoverJest(project: ProjectInfo): TestDiscovery {
     if (preset !== undefined && !HARMLESS_PRESET.test(preset)) {
       reader.warn(
         entry.file,
-        `preset "${preset}" is not read; its testMatch, roots and setup files are not seen`,
+        `cannot read preset "${preset}" statically (its testMatch, roots and setup files are not seen); using the default`,
       );
     }
   }
@@ -177,11 +178,7 @@ function globsToMatcher(globs: string[]): (path: string) => boolean {
   };
 }
 
-/**
- * moduleNameMapper → regex aliases. jest replaces the whole specifier with the mapped path (`$1` filled
- * from the match); a pattern not anchored at both ends is wrapped so `specifier.replace(regex, to)`
- * gives the same result.
- */
+/** moduleNameMapper → regex aliases (see mapperAlias). */
 function moduleNameMapper(entry: JestProject, reader: ConfigReader): Alias[] {
   const mapper = getPath(entry.value, 'moduleNameMapper');
   if (mapper === undefined || mapper === null) return [];
@@ -203,9 +200,8 @@ function moduleNameMapper(entry: JestProject, reader: ConfigReader): Alias[] {
       );
       continue;
     }
-    const find = /^\^[^|]*\$$/.test(pattern) ? pattern : `^(?:.*?)(?:${pattern})(?:.*)$`;
     for (const item of targets as string[])
-      out.push({ find, regex: true, replacement: replaceRootDir(entry.rootDir, item) });
+      out.push(mapperAlias(pattern, replaceRootDir(entry.rootDir, item)));
   }
   return out;
 }
