@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -75,6 +77,24 @@ describe("jest discovery through jest's own loader", () => {
 
   test('jest-mapped: the static reader cannot evaluate the moduleNameMapper built from readdirSync', () => {
     expect(discoverJest(project()).warnings).toEqual([warning('using the default')]);
+  });
+
+  test('a moduleNameMapper with an unknown spread is not read as complete', () => {
+    const temp = mkdtempSync(join(tmpdir(), 'testloop-jest-spread-'));
+    try {
+      writeFileSync(join(temp, 'package.json'), '{ "name": "spread" }\n');
+      writeFileSync(
+        join(temp, 'jest.config.js'),
+        "const { mapped } = require('./mapped.js');\n\nmodule.exports = { moduleNameMapper: { ...mapped(), '^x$': '<rootDir>/x.js' } };\n",
+      );
+      const discovery = discoverJest(fixtureProject('spread', { dir: temp }));
+      expect(discovery.aliases).toEqual([]);
+      expect(discovery.warnings).toEqual([
+        'jest.config.js:3: cannot read moduleNameMapper statically (calls mapped()); using the default',
+      ]);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
   });
 
   test('jest-mapped: the adapter takes test files, projects and moduleNameMapper from jest-config', async () => {

@@ -1,7 +1,7 @@
 // What a runner itself makes of a config the static reader could not evaluate (a computed include, aliases
 // built at load time, a preset): the package's own installed runner loads it in a child process, running
 // no test, with a time limit. Its answer replaces the defaults the static reader stood in with; where there
-// is none, which files are tests and how they resolve imports is unknown, and the package widens.
+// is none, a package whose test files (or, for jest, module mapping) are unknown widens to all its tests.
 import { relative } from 'node:path';
 import { distScript } from '../../util/dist-script.ts';
 import { inputExists } from '../inputs.ts';
@@ -18,6 +18,12 @@ export interface RunnerLoad {
   /** Arguments of the runner's child, dist/runners/<runner>-config.js. */
   args: string[];
   input?: string;
+  /**
+   * Whether aliases the runner could not give leave the whole package unknown. jest's moduleNameMapper
+   * routinely sends package names elsewhere (`^react$`, style stubs): a specifier the graph resolves to
+   * some other file is not unresolved, so the unresolved-import rule cannot bound it.
+   */
+  unreadAliasesWiden: boolean;
 }
 
 /**
@@ -34,20 +40,22 @@ export async function completeWithRunner(
   let loaded: LoadedRunnerConfig;
   try {
     const script = distScript(`runners/${load.runner}-config.js`);
-    if (script === undefined) throw new Error(`testloop's build has no dist/runners/${load.runner}-config.js`);
+    if (script === undefined)
+      throw new Error(`testloop's build has no dist/runners/${load.runner}-config.js`);
     loaded = await runConfigChild({ script, args: load.args, cwd: project.dir, input: load.input });
   } catch (error) {
     const config = load.configFile ? relative(project.root, load.configFile) : 'the config';
     const failed = `${load.runner}'s own loader could not read ${config} either: ${(error as Error).message}`;
-    // A computed alias may send an import that resolves statically somewhere else: the graph cannot bound it.
+    const unread = discovery.incomplete ?? (load.unreadAliasesWiden ? discovery.warnings[0] : undefined);
     return {
       ...discovery,
       warnings: [...discovery.warnings, failed],
-      incomplete: `${discovery.incomplete ?? discovery.warnings[0] ?? 'the config was not read'}; ${failed}`,
+      ...(unread === undefined ? {} : { incomplete: `${unread}; ${failed}` }),
     };
   }
   const files = ProjectFiles.of(project);
-  const rel = (paths: Iterable<string>): string[] => uniqueSorted([...paths].flatMap((p) => files.rel(p) ?? []));
+  const rel = (paths: Iterable<string>): string[] =>
+    uniqueSorted([...paths].flatMap((p) => files.rel(p) ?? []));
   // The files the config imported decide the answer: a cached discovery is stale when one changes.
   for (const dependency of loaded.dependencies) inputExists(dependency);
   const { incomplete: _unread, ...rest } = discovery;
@@ -64,4 +72,3 @@ export async function completeWithRunner(
     ...(projectDirs && projectDirs.length > 0 ? { projectDirs } : {}),
   };
 }
-

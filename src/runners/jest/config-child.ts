@@ -58,9 +58,7 @@ function crawlFilter(project: ProjectConfig): (file: string) => boolean {
   const ignore = parts.length > 0 ? new RegExp(parts.join('|')) : undefined;
   const retainAll = project.haste.retainAllFiles === true;
   return (file) =>
-    extensions.has(extname(file)) &&
-    !ignore?.test(file) &&
-    (retainAll || !file.includes(NODE_MODULES));
+    extensions.has(extname(file)) && !ignore?.test(file) && (retainAll || !file.includes(NODE_MODULES));
 }
 
 /**
@@ -132,4 +130,6 @@ interface JestConfigModule {
   }>;
 }
 
-type SearchSourceClass = new (context: { config: ProjectConfig }) => { isTestFilePath(path: string): boolean };
+type SearchSourceClass = new (context: {
+  config: ProjectConfig;
+}) => { isTestFilePath(path: string): boolean };

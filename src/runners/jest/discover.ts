@@ -2,6 +2,7 @@ import { basename, dirname, extname, isAbsolute, join, normalize, resolve, sep }
 import picomatch from 'picomatch';
 import type { Alias } from '../../graph/types.ts';
 import { isPathLike, ProjectFiles, uniqueSorted } from '../project-files.ts';
+import { UNKNOWN_KEYS } from '../static/values.ts';
 import {
   ConfigReader,
   getPath,
@@ -187,6 +188,12 @@ function moduleNameMapper(entry: JestProject, reader: ConfigReader): Alias[] {
       mapper instanceof Unknown ? mapper : new Unknown('is not an object', entry.file, 0),
       'moduleNameMapper',
     );
+    return [];
+  }
+  // Built with an unknown spread (`{ ...computed(), '^x$': 'y' }`): entries exist that cannot be seen.
+  const unknownKeys = mapper[UNKNOWN_KEYS];
+  if (unknownKeys !== undefined) {
+    reader.fallback(unknownKeys, 'moduleNameMapper');
     return [];
   }
   const out: Alias[] = [];

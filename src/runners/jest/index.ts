@@ -30,6 +30,7 @@ export const jestRunner: RunnerAdapter = {
       // jest finds the config from its working directory unless the test script names one.
       args: [project.dir, ...(flag === undefined ? [] : [resolve(project.dir, flag)])],
       input: JSON.stringify(files.absolute),
+      unreadAliasesWiden: true,
     });
   },
 

@@ -26,6 +26,8 @@ export const vitestRunner: RunnerAdapter = {
       runner: 'vitest',
       configFile,
       args: [project.dir, ...(configFile ? [configFile] : [])],
+      // An alias left unread leaves imports unresolved, which widens on its own.
+      unreadAliasesWiden: false,
     });
   },
 
