@@ -122,6 +122,26 @@ describe("jest discovery through jest's own loader", () => {
     });
   });
 
+  test('jest-esm: an ES module config, and the modules it imported are config files too', async () => {
+    expect(await jestRunner.discover(fixtureProject('jest-esm'))).toEqual({
+      runner: 'jest',
+      tests: ['packages/strings/test/upper.test.js'],
+      // The static reader cannot follow the computed import(): jest's module loading names the helper.
+      configFiles: ['jest.config.mjs', 'package.json', 'scripts/aliases.mjs'],
+      setupFiles: [],
+      aliases: [
+        {
+          find: '^@acme/strings$',
+          regex: true,
+          replacement: join(FIXTURES, 'jest-esm/packages/strings/src/index.js'),
+        },
+      ],
+      warnings: [
+        "jest.config.mjs:5: cannot read moduleNameMapper statically (calls packageAliases()); read through jest's own loader instead",
+      ],
+    });
+  });
+
   test('the test files are those jest itself lists', async () => {
     const listed = execFileSync(process.execPath, [JEST_BIN, '--listTests'], { cwd: dir, encoding: 'utf8' })
       .trim()
