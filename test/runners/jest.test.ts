@@ -8,7 +8,7 @@ import { discoverJest } from '../../src/runners/jest/discover.ts';
 import { jestRunner } from '../../src/runners/jest/index.ts';
 import { detectRunner } from '../../src/runners/registry.ts';
 import { runTests } from '../../src/runners/run.ts';
-import { copyFixture, FIXTURES, fixtureProject } from './fixture.ts';
+import { copyFixture, FIXTURES, fixtureProject, linkNodeModules } from './fixture.ts';
 
 const JEST_BIN = join(FIXTURES, '../../../node_modules/.bin/jest');
 
@@ -140,6 +140,39 @@ describe("jest discovery through jest's own loader", () => {
         "jest.config.mjs:5: cannot read moduleNameMapper statically (calls packageAliases()); read through jest's own loader instead",
       ],
     });
+  });
+
+  test('a config that never finishes loading: no answer in time, and the whole package widens', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'testloop-jest-hang-'));
+    try {
+      writeFileSync(join(temp, 'package.json'), '{ "name": "hang" }\n');
+      // A handle keeps the process alive while the config's promise never settles.
+      writeFileSync(
+        join(temp, 'jest.config.js'),
+        'setInterval(() => {}, 1000);\n\nmodule.exports = () => new Promise(() => {});\n',
+      );
+      linkNodeModules(temp);
+      const project = fixtureProject('hang', { dir: temp });
+      const discovery = discoverJest(project);
+      expect(discovery.warnings).toHaveLength(1);
+      expect(discovery.warnings[0]).toMatch(
+        /^jest\.config\.js:3: cannot read rootDir, projects, .* statically/,
+      );
+      const { completeWithRunner } = await import('../../src/runners/config-loader/complete.ts');
+      const completed = await completeWithRunner(project, discovery, {
+        runner: 'jest',
+        configFile: join(temp, 'jest.config.js'),
+        args: [temp],
+        input: '[]',
+        unreadAliasesWiden: true,
+        timeoutMs: 1000,
+      });
+      const failed = "jest's own loader could not read jest.config.js either: no answer within 1s";
+      expect(completed.incomplete).toBe(`${discovery.warnings[0]}; ${failed}`);
+      expect(completed.warnings).toEqual([...discovery.warnings, failed]);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
   });
 
   test('the test files are those jest itself lists', async () => {

@@ -24,6 +24,7 @@ export interface RunnerLoad {
    * some other file is not unresolved, so the unresolved-import rule cannot bound it.
    */
   unreadAliasesWiden: boolean;
+  timeoutMs?: number;
 }
 
 /**
@@ -42,7 +43,8 @@ export async function completeWithRunner(
     const script = distScript(`runners/${load.runner}-config.js`);
     if (script === undefined)
       throw new Error(`testloop's build has no dist/runners/${load.runner}-config.js`);
-    loaded = await runConfigChild({ script, args: load.args, cwd: project.dir, input: load.input });
+    const { args, input, timeoutMs } = load;
+    loaded = await runConfigChild({ script, args, cwd: project.dir, input, timeoutMs });
   } catch (error) {
     const config = load.configFile ? relative(project.root, load.configFile) : 'the config';
     const failed = `${load.runner}'s own loader could not read ${config} either: ${(error as Error).message}`;

@@ -15,6 +15,8 @@ export interface ChildCall {
   cwd: string;
   /** Written to the child's stdin. */
   input?: string;
+  /** LOAD_TIMEOUT_MS unless given. */
+  timeoutMs?: number;
 }
 
 /** The child's answer; rejects with the one line that says why there is none. */
@@ -36,7 +38,8 @@ export function runConfigChild(call: ChildCall): Promise<LoadedRunnerConfig> {
     // A child that ends before reading its input closes the pipe: that is its exit to report, not this.
     child.stdin.on('error', () => {});
     child.stdin.end(call.input ?? '');
-    const timer = setTimeout(() => killProcessGroup(child), LOAD_TIMEOUT_MS);
+    const timeoutMs = call.timeoutMs ?? LOAD_TIMEOUT_MS;
+    const timer = setTimeout(() => killProcessGroup(child), timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
       fail(error);
@@ -51,7 +54,7 @@ export function runConfigChild(call: ChildCall): Promise<LoadedRunnerConfig> {
           return fail(new Error('it printed no readable answer'));
         }
       }
-      if (signal) return fail(new Error(`no answer within ${LOAD_TIMEOUT_MS / 1000}s`));
+      if (signal) return fail(new Error(`no answer within ${timeoutMs / 1000}s`));
       const reported = markedLine(stderr, FAILED)?.trim();
       const last = reported ?? stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${code}`;
       fail(new Error(last.slice(0, 300)));
