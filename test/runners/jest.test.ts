@@ -8,6 +8,7 @@ import { discoverJest } from '../../src/runners/jest/discover.ts';
 import { jestRunner } from '../../src/runners/jest/index.ts';
 import { detectRunner } from '../../src/runners/registry.ts';
 import { runTests } from '../../src/runners/run.ts';
+import type { ProjectInfo } from '../../src/runners/types.ts';
 import { copyFixture, FIXTURES, fixtureProject, linkNodeModules } from './fixture.ts';
 
 const JEST_BIN = join(FIXTURES, '../../../node_modules/.bin/jest');
@@ -69,6 +70,18 @@ describe('jest discovery', () => {
   });
 });
 
+/** A package in a temp folder holding only `config` as its jest.config.js. */
+async function withJestConfig(config: string, check: (project: ProjectInfo) => unknown): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'testloop-jest-config-'));
+  try {
+    writeFileSync(join(dir, 'package.json'), '{ "name": "configured" }\n');
+    writeFileSync(join(dir, 'jest.config.js'), config);
+    await check(fixtureProject('configured', { dir }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("jest discovery through jest's own loader", () => {
   const dir = join(FIXTURES, '../select-safety/jest-mapped');
   const project = () => fixtureProject('jest-mapped', { dir });
@@ -79,22 +92,16 @@ describe("jest discovery through jest's own loader", () => {
     expect(discoverJest(project()).warnings).toEqual([warning('using the default')]);
   });
 
-  test('a moduleNameMapper with an unknown spread is not read as complete', () => {
-    const temp = mkdtempSync(join(tmpdir(), 'testloop-jest-spread-'));
-    try {
-      writeFileSync(join(temp, 'package.json'), '{ "name": "spread" }\n');
-      writeFileSync(
-        join(temp, 'jest.config.js'),
-        "const { mapped } = require('./mapped.js');\n\nmodule.exports = { moduleNameMapper: { ...mapped(), '^x$': '<rootDir>/x.js' } };\n",
-      );
-      const discovery = discoverJest(fixtureProject('spread', { dir: temp }));
+  test('a moduleNameMapper with an unknown spread is not read as complete', async () => {
+    const config =
+      "const { mapped } = require('./mapped.js');\n\nmodule.exports = { moduleNameMapper: { ...mapped(), '^x$': '<rootDir>/x.js' } };\n";
+    await withJestConfig(config, (project) => {
+      const discovery = discoverJest(project);
       expect(discovery.aliases).toEqual([]);
       expect(discovery.warnings).toEqual([
         'jest.config.js:3: cannot read moduleNameMapper statically (calls mapped()); using the default',
       ]);
-    } finally {
-      rmSync(temp, { recursive: true, force: true });
-    }
+    });
   });
 
   test('jest-mapped: the adapter takes test files, projects and moduleNameMapper from jest-config', async () => {
@@ -143,16 +150,10 @@ describe("jest discovery through jest's own loader", () => {
   });
 
   test('a config that never finishes loading: no answer in time, and the whole package widens', async () => {
-    const temp = mkdtempSync(join(tmpdir(), 'testloop-jest-hang-'));
-    try {
-      writeFileSync(join(temp, 'package.json'), '{ "name": "hang" }\n');
-      // A handle keeps the process alive while the config's promise never settles.
-      writeFileSync(
-        join(temp, 'jest.config.js'),
-        'setInterval(() => {}, 1000);\n\nmodule.exports = () => new Promise(() => {});\n',
-      );
-      linkNodeModules(temp);
-      const project = fixtureProject('hang', { dir: temp });
+    // A handle keeps the process alive while the config's promise never settles.
+    const config = 'setInterval(() => {}, 1000);\n\nmodule.exports = () => new Promise(() => {});\n';
+    await withJestConfig(config, async (project) => {
+      linkNodeModules(project.dir);
       const discovery = discoverJest(project);
       expect(discovery.warnings).toHaveLength(1);
       expect(discovery.warnings[0]).toMatch(
@@ -161,8 +162,8 @@ describe("jest discovery through jest's own loader", () => {
       const { completeWithRunner } = await import('../../src/runners/config-loader/complete.ts');
       const completed = await completeWithRunner(project, discovery, {
         runner: 'jest',
-        configFile: join(temp, 'jest.config.js'),
-        args: [temp],
+        configFile: join(project.dir, 'jest.config.js'),
+        args: [project.dir],
         input: '[]',
         unreadAliasesWiden: true,
         timeoutMs: 1000,
@@ -170,9 +171,7 @@ describe("jest discovery through jest's own loader", () => {
       const failed = "jest's own loader could not read jest.config.js either: no answer within 1s";
       expect(completed.incomplete).toBe(`${discovery.warnings[0]}; ${failed}`);
       expect(completed.warnings).toEqual([...discovery.warnings, failed]);
-    } finally {
-      rmSync(temp, { recursive: true, force: true });
-    }
+    });
   });
 
   test('the test files are those jest itself lists', async () => {
