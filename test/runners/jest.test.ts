@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { discoverJest } from '../../src/runners/jest/discover.ts';
@@ -127,6 +127,19 @@ describe("jest discovery through jest's own loader", () => {
       aliases: [...aliases, ...aliases],
       warnings: [warning("read through jest's own loader instead")],
     });
+  });
+
+  test('a package reached through a symlink: jest works from the real path, the answer keeps the given one', async () => {
+    const link = join(mkdtempSync(join(tmpdir(), 'testloop-jest-link-')), 'jest-mapped');
+    symlinkSync(dir, link);
+    try {
+      const discovery = await jestRunner.discover(fixtureProject('jest-mapped', { dir: link }));
+      expect(discovery.tests).toEqual((await jestRunner.discover(project())).tests);
+      expect(discovery.configFiles).toEqual(['jest.config.js', 'package.json', 'scripts/aliases.js']);
+      expect(discovery.aliases[0]?.replacement).toBe(join(link, 'packages/dates/src/index.js'));
+    } finally {
+      rmSync(dirname(link), { recursive: true, force: true });
+    }
   });
 
   test('jest-esm: an ES module config, and the modules it imported are config files too', async () => {

@@ -3,6 +3,7 @@
 // each project's test files, setup files and moduleNameMapper, and the files the config imported. No test
 // runs. The test files are the package's listed files (given on stdin) that jest's own SearchSource takes,
 // after the filters jest's file crawl applies first (extensions, modulePathIgnorePatterns, node_modules).
+import { realpathSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +18,15 @@ const NODE_MODULES = `${sep}node_modules${sep}`;
 const moduleCache = createRequire(import.meta.url).cache;
 
 async function loadConfig(dir: string, config: string | undefined): Promise<LoadedRunnerConfig> {
-  const files = JSON.parse((await readStdin()).toString('utf8')) as string[];
+  // jest works from its working directory's real path: the answer goes back in the spelling given.
+  const real = realpathSync(dir);
+  const given = (path: string) =>
+    path === real || path.startsWith(real + sep) ? dir + path.slice(real.length) : path;
+  const files = (JSON.parse((await readStdin()).toString('utf8')) as string[]).map((file) =>
+    file.startsWith(dir + sep) ? real + file.slice(dir.length) : file,
+  );
   // The modules the package's jest itself uses: jest → @jest/core → jest-config.
-  const fromJest = createRequire(createRequire(join(dir, 'package.json')).resolve('jest/package.json'));
+  const fromJest = createRequire(createRequire(join(real, 'package.json')).resolve('jest/package.json'));
   const fromCore = createRequire(fromJest.resolve('@jest/core'));
   const { SearchSource } = fromJest('@jest/core') as { SearchSource: SearchSourceClass };
   const { readConfigs } = fromCore('jest-config') as JestConfigModule;
@@ -32,21 +39,23 @@ async function loadConfig(dir: string, config: string | undefined): Promise<Load
       const search = new SearchSource({ config: project });
       const crawled = crawlFilter(project);
       return {
-        tests: files.filter((file) => crawled(file) && search.isTestFilePath(file)),
+        tests: files.filter((file) => crawled(file) && search.isTestFilePath(file)).map(given),
         setupFiles: [
           ...project.setupFiles,
           ...project.setupFilesAfterEnv,
           ...[...globalSetup, project.globalSetup, project.globalTeardown].filter(
             (file): file is string => typeof file === 'string',
           ),
-        ],
+        ].map(given),
         aliases: project.moduleNameMapper.flatMap(([pattern, target]) =>
-          (Array.isArray(target) ? target : [target]).map((to) => mapperAlias(pattern, to)),
+          (Array.isArray(target) ? target : [target]).map((to) => mapperAlias(pattern, given(to))),
         ),
       };
     }),
-    dependencies: imported.filter((file) => !file.includes(NODE_MODULES)),
-    ...(globalConfig.projects.length > 0 ? { projectDirs: configs.map((project) => project.rootDir) } : {}),
+    dependencies: imported.filter((file) => !file.includes(NODE_MODULES)).map(given),
+    ...(globalConfig.projects.length > 0
+      ? { projectDirs: configs.map((project) => given(project.rootDir)) }
+      : {}),
   };
 }
 
