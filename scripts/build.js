@@ -19,8 +19,10 @@ await build({
     'action-setup': 'src/integrations/github/setup-main.ts',
     // The validation process `testloop generate` starts for a vitest package (src/generate/vitest-driver/).
     'generate/vitest-driver': 'src/generate/vitest-driver/child.ts',
-    // The child `select` starts to read a vitest config it cannot evaluate statically (src/runners/vitest/).
+    // The child `select` starts to read a vitest config it cannot evaluate statically (src/runners/config-loader/).
     'runners/vitest-config': 'src/runners/vitest/config-child.ts',
+    // The same for jest, through the package's own jest-config (src/runners/jest/).
+    'runners/jest-config': 'src/runners/jest/config-child.ts',
     // The thread `testloop ingest` reads large reports on (src/triage/read-attempts.ts).
     'triage/read-attempts-worker': 'src/triage/read-attempts-worker.ts',
   },

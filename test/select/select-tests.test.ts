@@ -656,7 +656,7 @@ describe('selectTests: imports the graph cannot resolve (unbuilt-stub fixture)',
     // A computed alias leaves imports unresolved, which widens on its own: the tests are still known.
     expect(aliasOnly.all).toBe(false);
     const loaderFailed =
-      "vitest's own loader could not read the config either: Cannot find module 'vitest/node'";
+      "vitest's own loader could not read vitest.config.ts either: Cannot find module 'vitest/node'";
     expect(aliasOnly.warnings).toEqual([
       'scripts/aliases.js:4: cannot read resolve.alias statically (calls Object.fromEntries()); using the default',
       loaderFailed,

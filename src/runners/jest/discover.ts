@@ -2,6 +2,7 @@ import { basename, dirname, extname, isAbsolute, join, normalize, resolve, sep }
 import picomatch from 'picomatch';
 import type { Alias } from '../../graph/types.ts';
 import { isPathLike, ProjectFiles, uniqueSorted } from '../project-files.ts';
+import { UNKNOWN_KEYS } from '../static/values.ts';
 import {
   ConfigReader,
   getPath,
@@ -14,6 +15,7 @@ import {
 } from '../static-config.ts';
 import type { ProjectInfo, TestDiscovery } from '../types.ts';
 import { configIn, findJestConfig, JEST_CONFIG_FILES } from './config-files.ts';
+import { mapperAlias } from './module-name-mapper.ts';
 
 /** jest-config's JEST_CONFIG_EXT_ORDER. */
 const DEFAULT_TEST_MATCH = ['**/__tests__/**/*.?([mc])[jt]s?(x)', '**/?(*.)+(spec|test).?([mc])[jt]s?(x)'];
@@ -76,7 +78,7 @@ export function discoverJest(project: ProjectInfo): TestDiscovery {
     if (preset !== undefined && !HARMLESS_PRESET.test(preset)) {
       reader.warn(
         entry.file,
-        `preset "${preset}" is not read; its testMatch, roots and setup files are not seen`,
+        `cannot read preset "${preset}" statically (its testMatch, roots and setup files are not seen); using the default`,
       );
     }
   }
@@ -177,11 +179,7 @@ function globsToMatcher(globs: string[]): (path: string) => boolean {
   };
 }
 
-/**
- * moduleNameMapper → regex aliases. jest replaces the whole specifier with the mapped path (`$1` filled
- * from the match); a pattern not anchored at both ends is wrapped so `specifier.replace(regex, to)`
- * gives the same result.
- */
+/** moduleNameMapper → regex aliases (see mapperAlias). */
 function moduleNameMapper(entry: JestProject, reader: ConfigReader): Alias[] {
   const mapper = getPath(entry.value, 'moduleNameMapper');
   if (mapper === undefined || mapper === null) return [];
@@ -190,6 +188,12 @@ function moduleNameMapper(entry: JestProject, reader: ConfigReader): Alias[] {
       mapper instanceof Unknown ? mapper : new Unknown('is not an object', entry.file, 0),
       'moduleNameMapper',
     );
+    return [];
+  }
+  // Built with an unknown spread (`{ ...computed(), '^x$': 'y' }`): entries exist that cannot be seen.
+  const unknownKeys = mapper[UNKNOWN_KEYS];
+  if (unknownKeys !== undefined) {
+    reader.fallback(unknownKeys, 'moduleNameMapper');
     return [];
   }
   const out: Alias[] = [];
@@ -203,9 +207,8 @@ function moduleNameMapper(entry: JestProject, reader: ConfigReader): Alias[] {
       );
       continue;
     }
-    const find = /^\^[^|]*\$$/.test(pattern) ? pattern : `^(?:.*?)(?:${pattern})(?:.*)$`;
     for (const item of targets as string[])
-      out.push({ find, regex: true, replacement: replaceRootDir(entry.rootDir, item) });
+      out.push(mapperAlias(pattern, replaceRootDir(entry.rootDir, item)));
   }
   return out;
 }

@@ -18,7 +18,20 @@ export const jestRunner: RunnerAdapter = {
   },
 
   async discover(project) {
-    return (await import('./discover.ts')).discoverJest(project);
+    const discovery = (await import('./discover.ts')).discoverJest(project);
+    // Whatever the static reader could not evaluate, jest itself can.
+    if (discovery.warnings.length === 0) return discovery;
+    const files = ProjectFiles.of(project);
+    const flag = scriptConfig(project);
+    const { completeWithRunner } = await import('../config-loader/complete.ts');
+    return completeWithRunner(project, discovery, {
+      runner: 'jest',
+      configFile: findJestConfig(project, files),
+      // jest finds the config from its working directory unless the test script names one.
+      args: [project.dir, ...(flag === undefined ? [] : [resolve(project.dir, flag)])],
+      input: JSON.stringify(files.absolute),
+      unreadAliasesWiden: true,
+    });
   },
 
   commandLine(project, tests, options) {

@@ -2,31 +2,18 @@
 // way `vitest list` does, running no test) and prints what the static reader could not evaluate: each
 // project's test files, setup files and aliases, and the files the config imported.
 import { createRequire } from 'node:module';
+import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-
-interface Loaded {
-  projects: { tests: string[]; setupFiles: string[]; aliases: { find: string; replacement: string }[] }[];
-  dependencies: string[];
-}
+import { answerAndExit } from '../config-loader/child.ts';
+import type { LoadedRunnerConfig } from '../config-loader/protocol.ts';
 
 /** vite's own aliases (`/@vite/client`), not the project's. */
 const VITE_INTERNAL = /@vite\//;
 
-/** Marks the one line the parent reports when loading fails (vite and the config may print more). */
-const FAILED = 'testloop-config-failed:';
-
 const [dir, config] = process.argv.slice(2);
-try {
-  process.stdout.write(JSON.stringify(await loadConfig(dir!, config)));
-} catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`\n${FAILED} ${message.split('\n')[0]}\n`);
-  process.exit(1);
-}
-// A config may leave handles open (watchers, servers): the answer is out, so the process ends here.
-process.exit(0);
+await answerAndExit(() => loadConfig(dir!, config));
 
-async function loadConfig(dir: string, config: string | undefined): Promise<Loaded> {
+async function loadConfig(dir: string, config: string | undefined): Promise<LoadedRunnerConfig> {
   const requireFromProject = createRequire(`${dir}/package.json`);
   const { createVitest } = (await import(pathToFileURL(requireFromProject.resolve('vitest/node')).href)) as {
     createVitest: (mode: string, options: object, vite: object, vitest: object) => Promise<VitestLike>;
@@ -37,7 +24,7 @@ async function loadConfig(dir: string, config: string | undefined): Promise<Load
     {},
     {},
   );
-  const loaded: Loaded = { projects: [], dependencies: [] };
+  const loaded: LoadedRunnerConfig = { projects: [], dependencies: [] };
   for (const project of vitest.projects) {
     const { testFiles, typecheckTestFiles } = await project.globTestFiles();
     const global = project.config.globalSetup ?? [];
@@ -46,7 +33,10 @@ async function loadConfig(dir: string, config: string | undefined): Promise<Load
       setupFiles: [...(project.config.setupFiles ?? []), ...(Array.isArray(global) ? global : [global])],
       aliases: project.vite.config.resolve.alias
         .filter((alias) => typeof alias.find === 'string' && !VITE_INTERNAL.test(alias.find))
-        .map((alias) => ({ find: alias.find as string, replacement: alias.replacement })),
+        .map((alias) => ({
+          find: alias.find as string,
+          replacement: isAbsolute(alias.replacement) ? alias.replacement : resolve(dir, alias.replacement),
+        })),
     });
     loaded.dependencies.push(...(project.vite.config.configFileDependencies ?? []));
   }

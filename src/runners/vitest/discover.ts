@@ -1,7 +1,8 @@
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Alias } from '../../graph/types.ts';
-import { inputExists, readInput } from '../inputs.ts';
+import { readInput } from '../inputs.ts';
+import { installedManifest } from '../installed.ts';
 import { isPathLike, ProjectFiles, uniqueSorted } from '../project-files.ts';
 import {
   ConfigReader,
@@ -45,14 +46,11 @@ interface VitestProject {
 
 /** The installed vitest's major version (package.json of node_modules/vitest, else the declared range). */
 export function vitestMajor(project: ProjectInfo): number {
-  for (let dir = project.dir; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'node_modules', 'vitest', 'package.json');
-    if (inputExists(manifest)) {
-      const version = (JSON.parse(readInput(manifest)) as { version?: string }).version;
-      const major = Number(version?.split('.')[0]);
-      if (Number.isInteger(major)) return major;
-    }
-    if (dirname(dir) === dir) break;
+  const manifest = installedManifest(project, 'vitest');
+  if (manifest !== undefined) {
+    const version = (JSON.parse(readInput(manifest)) as { version?: string }).version;
+    const major = Number(version?.split('.')[0]);
+    if (Number.isInteger(major)) return major;
   }
   const deps = {
     ...(project.packageJson.dependencies as object),

@@ -20,8 +20,15 @@ export const vitestRunner: RunnerAdapter = {
     const discovery = (await import('./discover.ts')).discoverVitest(project);
     // Whatever the static reader could not evaluate, vitest itself can.
     if (discovery.warnings.length === 0) return discovery;
-    const config = findVitestConfig(project, ProjectFiles.of(project));
-    return (await import('./load-config.ts')).completeWithVitest(project, discovery, config);
+    const configFile = findVitestConfig(project, ProjectFiles.of(project));
+    const { completeWithRunner } = await import('../config-loader/complete.ts');
+    return completeWithRunner(project, discovery, {
+      runner: 'vitest',
+      configFile,
+      args: [project.dir, ...(configFile ? [configFile] : [])],
+      // An alias left unread leaves imports unresolved, which widens on its own.
+      unreadAliasesWiden: false,
+    });
   },
 
   commandLine(project, tests, options) {
