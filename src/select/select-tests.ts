@@ -393,10 +393,10 @@ export function classifyChanges(
     widen(file, `${file} changed and no module imports it (a fixture or data file read by path?)`);
   }
   if (impact.seeds.size > 0 || impact.ruleTests.size > 0 || removed.length > 0) {
-    // The runner may run files the listing does not hold: only the runner can choose, so it runs them all.
+    // Test files or module aliases only the runner knows: only it can choose, so every test runs.
     const unread = projects.find((p) => p.discovery?.incomplete !== undefined);
     if (unread)
-      impact.all ??= `which files ${unread.dir || 'the repository'} runs as tests is not known (${unread.discovery!.incomplete})`;
+      impact.all ??= `the runner settings of ${unread.dir || 'the repository'} are not known in full (${unread.discovery!.incomplete})`;
   }
   addHiddenDependencies(impact, graph, projects, removed);
   return impact;

@@ -64,7 +64,7 @@ describe('select: a jest config read through jest-config (jest-mapped fixture)',
       "jest's own loader could not read jest.config.js either: Cannot find module 'jest/package.json'";
     expect(result.all).toBe(true);
     expect(result.reason).toBe(
-      `which files the repository runs as tests is not known (${UNREAD}; ${failed})`,
+      `the runner settings of the repository are not known in full (${UNREAD}; ${failed})`,
     );
     expect(result.tests.map((t) => t.file).sort()).toEqual(ALL_TESTS);
     expect(result.warnings).toEqual([UNREAD, failed]);
@@ -76,7 +76,7 @@ describe('select: a jest config read through jest-config (jest-mapped fixture)',
     const result = await select(['packages/strings/src/index.js']);
     expect(result.all).toBe(true);
     expect(result.reason).toMatch(
-      /^which files the repository runs as tests is not known \(.*jest's own loader could not read jest\.config\.js either: the packages folder moved\)$/,
+      /^the runner settings of the repository are not known in full \(.*jest's own loader could not read jest\.config\.js either: the packages folder moved\)$/,
     );
     expect(result.tests.map((t) => t.file).sort()).toEqual(ALL_TESTS);
   });

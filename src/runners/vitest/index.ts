@@ -26,8 +26,9 @@ export const vitestRunner: RunnerAdapter = {
       runner: 'vitest',
       configFile,
       args: [project.dir, ...(configFile ? [configFile] : [])],
-      // An alias left unread leaves imports unresolved, which widens on its own.
-      unreadAliasesWiden: false,
+      // An alias may send a bare name (`lodash`, `react`) to a file of the repository: left unread, the
+      // graph resolves that name into node_modules instead, which no unresolved-import rule can see.
+      unreadAliasesWiden: true,
     });
   },
 
