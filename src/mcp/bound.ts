@@ -3,6 +3,8 @@ export const MAX_ANSWER_CHARS = 40_000;
 
 /** Longest string kept whole inside an answer (a failure message, a stack, a patch is cut to this). */
 const MAX_STRING_CHARS = 4_000;
+/** …and at most this share of the whole answer, so that a small limit still holds a few of them. */
+const STRING_SHARE = 4;
 
 export interface Bounded {
   value: Record<string, unknown>;
@@ -18,7 +20,8 @@ export interface Bounded {
 export function bound(value: Record<string, unknown>, limit = MAX_ANSWER_CHARS): Bounded {
   const cut: string[] = [];
   if (JSON.stringify(value).length <= limit) return { value, cut };
-  const copy = cutStrings(structuredClone(value), '', cut) as Record<string, unknown>;
+  const longest = Math.min(MAX_STRING_CHARS, Math.floor(limit / STRING_SHARE));
+  const copy = cutStrings(structuredClone(value), '', cut, longest) as Record<string, unknown>;
   const lists = new Map<string, { total: number; list: unknown[] }>();
   for (let round = 0; round < 200 && JSON.stringify(copy).length > limit; round++) {
     const longest = longestList(copy, '');
@@ -30,15 +33,15 @@ export function bound(value: Record<string, unknown>, limit = MAX_ANSWER_CHARS):
   return { value: copy, cut };
 }
 
-function cutStrings(value: unknown, path: string, cut: string[]): unknown {
-  if (typeof value === 'string' && value.length > MAX_STRING_CHARS) {
-    cut.push(`${path}: ${MAX_STRING_CHARS} of ${value.length} characters kept`);
-    return `${value.slice(0, MAX_STRING_CHARS)}…`;
+function cutStrings(value: unknown, path: string, cut: string[], longest: number): unknown {
+  if (typeof value === 'string' && value.length > longest) {
+    cut.push(`${path}: ${longest} of ${value.length} characters kept`);
+    return `${value.slice(0, longest)}…`;
   }
-  if (Array.isArray(value)) return value.map((item, i) => cutStrings(item, `${path}[${i}]`, cut));
+  if (Array.isArray(value)) return value.map((item, i) => cutStrings(item, `${path}[${i}]`, cut, longest));
   if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value))
-      (value as Record<string, unknown>)[key] = cutStrings(item, path ? `${path}.${key}` : key, cut);
+      (value as Record<string, unknown>)[key] = cutStrings(item, path ? `${path}.${key}` : key, cut, longest);
   }
   return value;
 }
@@ -53,7 +56,8 @@ function longestList(
     if (candidate && (best === undefined || candidate.size > best.size)) best = candidate;
   };
   if (Array.isArray(value)) {
-    if (value.length > 0) consider({ path, list: value, size: JSON.stringify(value).length });
+    // A list of one is cut inside its item (the file's gaps), never to nothing.
+    if (value.length > 1) consider({ path, list: value, size: JSON.stringify(value).length });
     for (const [i, item] of value.entries()) consider(longestList(item, `${path}[${i}]`));
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value))

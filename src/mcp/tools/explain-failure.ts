@@ -1,7 +1,5 @@
 import { TestloopError } from '../../errors.ts';
-import { openHistoryStore } from '../../history/open.ts';
 import type { StoredAttempt } from '../../history/types.ts';
-import { DEFAULT_TRIAGE_RUNS } from '../../triage/triage.ts';
 import type { Finding } from '../../triage/types.ts';
 import type { ToolDefinition } from '../tool.ts';
 import { findingLine, testArgument, triageInput, triageOf, triageSummary } from './flaky-tests.ts';
@@ -59,6 +57,8 @@ async function historyOf(
   cwd: string,
   env: NodeJS.ProcessEnv,
 ): Promise<Omit<StoredAttempt, 'output'>[]> {
+  const { openHistoryStore } = await import('../../history/open.ts');
+  const { DEFAULT_TRIAGE_RUNS } = await import('../../triage/triage.ts');
   const store = await openHistoryStore({
     cwd,
     env,

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { parseFlags } from '../../cli/parse-flags.ts';
-import { planFromFlags } from '../../cli/select.ts';
 import { parseDuration } from '../../config/generate-options.ts';
 import { SELECT_OPTIONS } from '../../config/select-options.ts';
 import { selectOptionsSchema } from '../../config/select-schema.ts';
 import { TestloopError } from '../../errors.ts';
 import type { Project } from '../../select/projects.ts';
-import { type RunGroup, type RunOutcomes, runWithOutcomes } from '../../select/run-outcomes.ts';
+import type { RunGroup, RunOutcomes } from '../../select/run-outcomes.ts';
 import { runsEverything } from '../../select/shard.ts';
 import type { SelectResult } from '../../select/types.ts';
 import { argvOf, noStdin, wrongType } from '../cli-call.ts';
@@ -61,6 +60,8 @@ export const runTestsTool: ToolDefinition = {
       ],
       'select',
     );
+    // Loaded on the first call: tools/list answers without the selection engine.
+    const { planFromFlags } = await import('../../cli/select.ts');
     const { plan } = await planFromFlags(flags, { ...context, readStdin: noStdin });
     const { result, projects } = plan;
     const groups =
@@ -73,6 +74,7 @@ export const runTestsTool: ToolDefinition = {
       const summary = `Not run: ${selectionSummary(result)}\nThe whole suite runs only when asked for: call run_tests with all: true, or name the files.`;
       return { summary, structured: { ran: false, selection: result } };
     }
+    const { runWithOutcomes } = await import('../../select/run-outcomes.ts');
     const outcome = await runWithOutcomes(groups, { timeoutMs: timeoutMs!, log: context.log });
     const structured = {
       ran: true,
