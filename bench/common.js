@@ -15,6 +15,16 @@ export function seeded(seed) {
   };
 }
 
+/** `--key=value` and `--flag` arguments as { key: value, flag: 'true' }. */
+export function flagsOf(argv) {
+  return Object.fromEntries(
+    argv.map((arg) => {
+      const [key, value] = arg.replace(/^--/, '').split('=');
+      return [key, value ?? 'true'];
+    }),
+  );
+}
+
 /** The seeded generator with the helpers the generators use. */
 export function rng(seed) {
   const next = seeded(seed);

@@ -20,6 +20,7 @@ export interface CommandHelp {
  */
 const PLACEHOLDERS: Readonly<Record<string, string>> = {
   alias: '<find=replacement>',
+  answerLimit: '<chars>',
   attempt: '<n>',
   base: '<ref>',
   baseUrl: '<url>',

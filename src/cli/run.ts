@@ -46,6 +46,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'the whole loop in one CI step: select, run with coverage, gaps, generate, ingest, triage',
     load: async () => (await import('./ci.ts')).ciCommand,
   },
+  mcp: {
+    summary: 'serve these commands to coding agents as MCP tools over stdio',
+    load: async () => (await import('./mcp.ts')).mcpCommand,
+  },
 };
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {

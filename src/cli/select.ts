@@ -5,10 +5,10 @@ import { SELECT_OPTIONS, type SelectOptionsInput } from '../config/select-option
 import { EXIT, TestloopError } from '../errors.ts';
 import type { Alias } from '../graph/types.ts';
 import { otherRunners, renderSelection } from '../report/select.ts';
-import { planSelection } from '../select/select-tests.ts';
+import { planSelection, type SelectionPlan } from '../select/select-tests.ts';
 import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
-import { parseFlags } from './parse-flags.ts';
+import { type ParsedFlags, parseFlags } from './parse-flags.ts';
 
 const HELP: CommandHelp = {
   command: 'select',
@@ -32,39 +32,8 @@ export async function selectCommand(argv: string[], io: CliIO): Promise<number> 
     io.stdout(helpText(SELECT_OPTIONS, HELP));
     return EXIT.ok;
   }
-  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
-  const config = await findConfig(cwd, flags.common.config);
-  const values = {
-    ...flags.values,
-    // Positional paths are changed files too: `testloop select src/a.ts src/b.ts`.
-    ...(flags.positionals.length > 0
-      ? { changed: [...((flags.values.changed as string[] | undefined) ?? []), ...flags.positionals] }
-      : {}),
-  };
-  // Flags alone that zod would accept unchanged skip loading zod (tens of ms of a warm run).
-  const options: SelectOptionsInput =
-    config.file === undefined && !hasEnvOptions(SELECT_OPTIONS, io.env) && acceptsAsIs(SELECT_OPTIONS, values)
-      ? values
-      : resolveOptions(
-          (await import('../config/select-schema.ts')).selectOptionsSchema,
-          'select',
-          config,
-          io.env,
-          values,
-        );
-  const { result, projects } = await planSelection({
-    cwd,
-    env: io.env,
-    readStdin: io.readStdin,
-    ...(options.base === undefined ? {} : { base: options.base }),
-    ...(options.changed === undefined ? {} : { changed: options.changed }),
-    ...(options.diffFile === undefined ? {} : { diffFile: options.diffFile }),
-    ...(options.typeImports === undefined ? {} : { typeImports: options.typeImports }),
-    ...(options.cache === undefined ? {} : { cache: options.cache }),
-    ...(options.history === undefined ? {} : { history: options.history }),
-    ...(options.shard === undefined ? {} : { shard: options.shard }),
-    ...(options.alias === undefined ? {} : { aliases: parseAliases(options.alias, cwd) }),
-  });
+  const { options, plan } = await planFromFlags(flags, io);
+  const { result, projects } = plan;
   for (const warning of result.warnings ?? []) io.stderr(`testloop: ${warning}\n`);
   const { shard } = result;
   if (result.all) {
@@ -91,6 +60,50 @@ export async function selectCommand(argv: string[], io: CliIO): Promise<number> 
   }
   io.stdout(renderSelection(result, format));
   return EXIT.ok;
+}
+
+/**
+ * The selection the flags ask for (config file, TESTLOOP_* variables and flags merged as for every
+ * command), with the packages and runners to run it: `select` prints it, the MCP server runs it.
+ */
+export async function planFromFlags(
+  flags: ParsedFlags,
+  io: Pick<CliIO, 'cwd' | 'env' | 'readStdin'>,
+): Promise<{ options: SelectOptionsInput; plan: SelectionPlan }> {
+  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
+  const config = await findConfig(cwd, flags.common.config);
+  const values = {
+    ...flags.values,
+    // Positional paths are changed files too: `testloop select src/a.ts src/b.ts`.
+    ...(flags.positionals.length > 0
+      ? { changed: [...((flags.values.changed as string[] | undefined) ?? []), ...flags.positionals] }
+      : {}),
+  };
+  // Flags alone that zod would accept unchanged skip loading zod (tens of ms of a warm run).
+  const options: SelectOptionsInput =
+    config.file === undefined && !hasEnvOptions(SELECT_OPTIONS, io.env) && acceptsAsIs(SELECT_OPTIONS, values)
+      ? values
+      : resolveOptions(
+          (await import('../config/select-schema.ts')).selectOptionsSchema,
+          'select',
+          config,
+          io.env,
+          values,
+        );
+  const plan = await planSelection({
+    cwd,
+    env: io.env,
+    readStdin: io.readStdin,
+    ...(options.base === undefined ? {} : { base: options.base }),
+    ...(options.changed === undefined ? {} : { changed: options.changed }),
+    ...(options.diffFile === undefined ? {} : { diffFile: options.diffFile }),
+    ...(options.typeImports === undefined ? {} : { typeImports: options.typeImports }),
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+    ...(options.history === undefined ? {} : { history: options.history }),
+    ...(options.shard === undefined ? {} : { shard: options.shard }),
+    ...(options.alias === undefined ? {} : { aliases: parseAliases(options.alias, cwd) }),
+  });
+  return { options, plan };
 }
 
 const UNTESTED_LISTED = 20;

@@ -7,7 +7,7 @@ import { runTestloop } from '../helpers/cli.ts';
 const cwd = mkdtempSync(join(tmpdir(), 'testloop-help-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-const COMMANDS = ['gaps', 'select', 'generate', 'ingest', 'triage', 'ci'];
+const COMMANDS = ['gaps', 'select', 'generate', 'ingest', 'triage', 'ci', 'mcp'];
 const cli = (...args: string[]) => runTestloop(args, { cwd });
 
 /** The command lines under "Examples:", without their comments. */
@@ -20,7 +20,7 @@ function examples(help: string): string[] {
 }
 
 describe('testloop help', () => {
-  it('lists the commands in a fixed order: the single steps, then ci', () => {
+  it('lists the commands in a fixed order: the single steps, then ci, then mcp', () => {
     const run = cli('--help');
     expect(run.status).toBe(0);
     const listed = run.stdout

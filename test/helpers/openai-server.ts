@@ -44,7 +44,9 @@ export type Script =
   /** Sends the first `tokens` tokens of `reply`, then resets the TCP connection. */
   | { reset: true; reply?: string; tokens?: number }
   /** Sends an SSE event whose data is not JSON. */
-  | { malformed: true };
+  | { malformed: true }
+  /** Asks the client to call these functions (tools), in one reply; not streamed. */
+  | { toolCalls: { name: string; arguments: Record<string, unknown> }[] };
 
 export interface OpenAiServerOptions {
   /** How the server treats a JSON schema request: honour it (default), ignore it, or answer 400. */
@@ -192,6 +194,10 @@ async function play(
     );
   }
   const body = request.body;
+  if ('toolCalls' in s) {
+    if (body.stream === true) return sendError(res, 400, 'scripted tool calls are not streamed');
+    return json(res, 200, toolCallBody(api, body, s.toolCalls));
+  }
   const sse = body.stream === true ? new Sse(api, request, res) : null;
   if ('malformed' in s) {
     sse?.open();
@@ -360,6 +366,47 @@ function chatBody(body: any, text: string, finish: string, usage: Usage) {
     model: body.model,
     choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }],
     usage: chatUsage(usage),
+  };
+}
+
+/** Call ids stay unique across replies, as a real endpoint's do. */
+let lastCallId = 0;
+
+/** A reply that calls functions: `tool_calls` (Chat Completions) or `function_call` items (Responses). */
+function toolCallBody(
+  api: 'chat' | 'responses',
+  // biome-ignore lint/suspicious/noExplicitAny: request bodies are untyped JSON
+  body: any,
+  calls: readonly { name: string; arguments: Record<string, unknown> }[],
+) {
+  const usage = { prompt: promptTokens(api, body), completion: 10 * calls.length };
+  if (api === 'chat') {
+    const toolCalls = calls.map((call) => ({
+      id: `call_${++lastCallId}`,
+      type: 'function',
+      function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+    }));
+    return {
+      ...chatBody(body, '', 'tool_calls', usage),
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: null, tool_calls: toolCalls },
+          finish_reason: 'tool_calls',
+        },
+      ],
+    };
+  }
+  return {
+    ...responseBody(body, '', usage),
+    output: calls.map((call) => ({
+      type: 'function_call',
+      id: `fc_${++lastCallId}`,
+      call_id: `call_${lastCallId}`,
+      name: call.name,
+      arguments: JSON.stringify(call.arguments),
+      status: 'completed',
+    })),
   };
 }
 

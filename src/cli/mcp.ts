@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import { formatWithOptions } from 'node:util';
+import { findConfig, resolveOptions } from '../config/load-config.ts';
+import { MCP_OPTIONS } from '../config/mcp-options.ts';
+import { schemaOf } from '../config/schema-of.ts';
+import { EXIT, TestloopError } from '../errors.ts';
+import { type CommandHelp, helpText } from './help.ts';
+import type { CliIO } from './io.ts';
+import { parseFlags } from './parse-flags.ts';
+
+const HELP: CommandHelp = {
+  command: 'mcp',
+  summary:
+    "Serve testloop to coding agents over MCP (stdio): select_tests, run_tests, coverage_gaps, generate_tests, flaky_tests, explain_failure. Tool arguments are the options of the matching command, in camelCase; answers are that command's --format json output. The protocol is on stdout, logs on stderr. See docs/mcp.md for Claude Code, Cursor, VS Code and Codex.",
+  examples: [
+    ['testloop mcp', 'serve the repository of the current folder'],
+    ['claude mcp add testloop -- npx testloop mcp', 'add it to Claude Code'],
+    ['testloop mcp -C packages/app --answer-limit 20000', 'another folder, with shorter answers'],
+  ],
+  exitCodes: '0 when the client closes the session, 2 usage or input error',
+};
+
+export async function mcpCommand(argv: string[], io: CliIO): Promise<number> {
+  const flags = parseFlags(MCP_OPTIONS, argv, 'mcp');
+  if (flags.common.help) {
+    io.stdout(helpText(MCP_OPTIONS, HELP));
+    return EXIT.ok;
+  }
+  if (flags.positionals.length > 0)
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      `unexpected argument "${flags.positionals[0]}". Run testloop mcp --help`,
+    );
+  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
+  const config = await findConfig(cwd, flags.common.config);
+  const options = resolveOptions(schemaOf(MCP_OPTIONS), 'mcp', config, io.env, flags.values);
+  if (
+    options.answerLimit !== undefined &&
+    !(Number.isInteger(options.answerLimit) && (options.answerLimit as number) >= 1000)
+  )
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      `--answer-limit ${options.answerLimit}: expected a whole number of characters, at least 1000`,
+    );
+  // stdout carries the protocol: anything printed by accident would break the session.
+  console.log = console.info = (...args: unknown[]) =>
+    io.stderr(`${formatWithOptions({ colors: false }, ...args)}\n`);
+  const { serveStdio } = await import('../mcp/server.ts');
+  await serveStdio({
+    cwd,
+    env: io.env,
+    version: io.version,
+    log: io.stderr,
+    ...(flags.common.config === undefined ? {} : { config: flags.common.config }),
+    ...(options.answerLimit === undefined ? {} : { answerLimit: options.answerLimit as number }),
+  });
+  return EXIT.ok;
+}

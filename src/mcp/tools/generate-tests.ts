@@ -1,0 +1,65 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateOptionsSchema } from '../../config/generate-options.ts';
+import type { GenerateResult } from '../../generate/types.ts';
+import { argvOf, callCli } from '../cli-call.ts';
+import type { ToolDefinition } from '../tool.ts';
+
+export const generateTestsTool: ToolDefinition = {
+  name: 'generate_tests',
+  title: 'Write validated tests for a change',
+  description:
+    "Unit tests for the coverage gaps of a change (`base`, `coverage`) or for `target` functions (file:symbol), kept only when they compile, pass repeatedly and cover new lines: the same JSON as `testloop generate --format json`, plus `files` (each new test file with its content) and `patchText` (a unified diff `git apply` reads). Nothing is written unless `write: true`. The model endpoint comes from the server's TESTLOOP_LLM_BASE_URL / TESTLOOP_LLM_MODEL, or `baseUrl` and `model`; without one the stub engine writes todo skeletons.",
+  inputSchema: () => generateOptionsSchema.omit({ format: true, patch: true }),
+  async call(args, context) {
+    // The patch goes to a file of our own, outside the repository, and comes back in the answer.
+    const dir = await mkdtemp(join(tmpdir(), 'testloop-mcp-'));
+    try {
+      const patchPath = join(dir, 'tests.diff');
+      const argv = [
+        'generate',
+        '--format=json',
+        `--patch=${patchPath}`,
+        ...argvOf(generateOptionsSchema, args),
+      ];
+      const result = JSON.parse((await callCli(argv, context)).stdout) as GenerateResult;
+      const patchText = await readFile(patchPath, 'utf8').catch(() => '');
+      const { patch: _temporary, ...rest } = result;
+      const structured = { ...rest, files: filesOfPatch(patchText), patchText };
+      return { summary: generateSummary(result, args.write === true), structured };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+/** The new files of a patch of new files only (see newFilesPatch): path and content. */
+export function filesOfPatch(patch: string): { path: string; content: string }[] {
+  const files: { path: string; lines: string[]; newline: boolean }[] = [];
+  let inHunk = false;
+  for (const line of patch.split('\n')) {
+    if (line.startsWith('diff --git ')) inHunk = false;
+    else if (line.startsWith('+++ b/')) files.push({ path: line.slice(6), lines: [], newline: true });
+    else if (line.startsWith('@@ ')) inHunk = true;
+    else if (inHunk && line.startsWith('+')) files.at(-1)?.lines.push(line.slice(1));
+    else if (inHunk && line === '\\ No newline at end of file') files.at(-1)!.newline = false;
+  }
+  return files.map((f) => ({ path: f.path, content: f.lines.join('\n') + (f.newline ? '\n' : '') }));
+}
+
+function generateSummary(result: GenerateResult, written: boolean): string {
+  const where = written ? 'written' : 'not written (pass write: true, or apply patchText)';
+  const lines = [
+    `${result.accepted.length} test(s) accepted, ${result.discarded.length} discarded, ${result.stubs.length} skeleton(s), of ${result.stats.targets} target(s); files ${where}.`,
+  ];
+  for (const a of result.accepted)
+    lines.push(`- ${a.target} → ${a.testFile} (covers ${a.newlyCoveredLines.length} new line(s))`);
+  for (const d of result.discarded) lines.push(`- ${d.target}: not kept (${d.stage}): ${d.reason}`);
+  for (const s of result.stubs)
+    lines.push(`- ${s.target} → ${s.testFile}: skeleton with ${s.todos} todo(s), not a test yet`);
+  if (result.llmError)
+    lines.push(`The model endpoint failed (${result.llmError.code}): ${result.llmError.message}`);
+  for (const warning of result.warnings ?? []) lines.push(`Warning: ${warning}`);
+  return lines.join('\n');
+}
