@@ -1,0 +1,97 @@
+// `node bench/corpus/truth.js <name> [--only m01,m02] [--timeout=S]`: records the truth of a corpus entry
+// (bench/corpus/<name>.json, checkout in $TESTLOOP_CORPUS_DIR/<name>). The suite runs once on the clean tree
+// (filling `testFiles` and `baselineFailing` when absent), then, for every mutation without `failing` (or
+// every one named by --only), on the mutated tree: its failing test files and the runner's related answer
+// (with its time) are recorded, the file is restored, and the entry is written back.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  applyMutation,
+  checkoutOf,
+  fillCommand,
+  readEntry,
+  readListedFiles,
+  readReport,
+  runCommand,
+  writeEntry,
+} from './lib.js';
+
+const args = process.argv.slice(2);
+const name = args.find((a) => !a.startsWith('--'));
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? new Set(args[onlyAt + 1].split(',')) : undefined;
+const timeoutArg = args.find((a) => a.startsWith('--timeout='));
+const timeoutMs = timeoutArg ? Number(timeoutArg.slice('--timeout='.length)) * 1000 : 15 * 60_000;
+if (!name) {
+  process.stderr.write('usage: node bench/corpus/truth.js <name> [--only m01,m02] [--timeout=seconds]\n');
+  process.exit(2);
+}
+
+const log = (line) => process.stderr.write(`${line}\n`);
+const entry = readEntry(name);
+const checkout = checkoutOf(entry);
+if (checkout.problem) {
+  log(`truth: ${checkout.problem}`);
+  process.exit(1);
+}
+const { root, cwd } = checkout;
+const scratch = mkdtempSync(join(tmpdir(), `corpus-${name}-`));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs the suite and reads its report; throws when there is none (the suite crashed or timed out). */
+async function runSuite(label) {
+  const out = join(scratch, `${label}.json`);
+  rmSync(out, { force: true });
+  const run = await runCommand(fillCommand(entry.suite, { out }), cwd, { timeoutMs });
+  if (run.timedOut) throw new Error(`${label}: the suite ran over ${timeoutMs / 1000} s`);
+  try {
+    return { ...readReport(out, root, cwd), ms: run.ms };
+  } catch (error) {
+    const tail = `${run.stdout}\n${run.stderr}`.trim().split('\n').slice(-20).join('\n');
+    throw new Error(`${label}: no report from the suite (exit ${run.status}): ${error.message}\n${tail}`);
+  }
+}
+
+if (!entry.testFiles || !entry.baselineFailing) {
+  log(`${name}: clean suite …`);
+  const clean = await runSuite('clean');
+  entry.testFiles ??= clean.files;
+  entry.baselineFailing ??= clean.failing;
+  log(
+    `${name}: ${clean.files.length} test files, ${clean.failing.length} failing on the clean tree (${clean.ms} ms)`,
+  );
+  writeEntry(entry);
+}
+const baseline = new Set(entry.baselineFailing);
+
+let failures = 0;
+for (const mutation of entry.mutations) {
+  if (only ? !only.has(mutation.id) : mutation.failing) continue;
+  let restore;
+  try {
+    restore = applyMutation(root, mutation);
+    const suite = await runSuite(mutation.id);
+    const failing = suite.failing.filter((f) => !baseline.has(f));
+    const related = await runCommand(fillCommand(entry.related, { file: join(root, mutation.file) }), cwd, {
+      timeoutMs,
+    });
+    if (related.status !== 0) {
+      throw new Error(
+        `${mutation.id}: the related command exited ${related.status}:\n${related.stderr.slice(-2000)}`,
+      );
+    }
+    mutation.failing = failing;
+    mutation.related = { files: readListedFiles(related.stdout, root, cwd), ms: related.ms };
+    log(
+      `${mutation.id} ${mutation.file}:${mutation.line}: ${failing.length} failing, related ${mutation.related.files.length} (${related.ms} ms)${failing.length === 0 ? '  !!! no test fails: choose another mutation' : ''}`,
+    );
+  } catch (error) {
+    failures++;
+    log(`${mutation.id}: ${error.message}`);
+  } finally {
+    restore?.();
+  }
+  writeEntry(entry);
+}
+process.exit(failures > 0 ? 1 : 0);
