@@ -40,10 +40,11 @@ const scratch = mkdtempSync(join(tmpdir(), `corpus-${name}-`));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
 /** Runs the suite and reads its report; throws when there is none (the suite crashed or timed out). */
-async function runSuite(label) {
+async function runSuite(label, files = []) {
   const out = join(scratch, `${label}.json`);
   rmSync(out, { force: true });
-  const run = await runCommand(fillCommand(entry.suite, { out }), cwd, { timeoutMs });
+  const only = files.map((f) => ` ${JSON.stringify(join(root, f))}`).join('');
+  const run = await runCommand(`${fillCommand(entry.suite, { out })}${only}`, cwd, { timeoutMs });
   if (run.timedOut) throw new Error(`${label}: the suite ran over ${timeoutMs / 1000} s`);
   try {
     return { ...readReport(out, root, cwd), ms: run.ms };
@@ -81,10 +82,22 @@ for (const mutation of entry.mutations) {
         `${mutation.id}: the related command exited ${related.status}:\n${related.stderr.slice(-2000)}`,
       );
     }
-    mutation.failing = failing;
-    mutation.related = { files: readListedFiles(related.stdout, root, cwd), ms: related.ms };
+    const relatedFiles = readListedFiles(related.stdout, root, cwd);
+    // A test file failing outside the runner's related answer is run again alone on the mutated tree: a
+    // change breaks a test every time, a timing-dependent test under load only sometimes. Files that pass
+    // the second time are recorded as `flaky`, not as failing.
+    const suspects = failing.filter((f) => !relatedFiles.includes(f));
+    const flaky = [];
+    if (suspects.length > 0) {
+      const again = await runSuite(`${mutation.id}-again`, suspects);
+      for (const f of suspects) if (!again.failing.includes(f)) flaky.push(f);
+    }
+    mutation.failing = failing.filter((f) => !flaky.includes(f));
+    if (flaky.length > 0) mutation.flaky = flaky;
+    else delete mutation.flaky;
+    mutation.related = { files: relatedFiles, ms: related.ms };
     log(
-      `${mutation.id} ${mutation.file}:${mutation.line}: ${failing.length} failing, related ${mutation.related.files.length} (${related.ms} ms)${failing.length === 0 ? '  !!! no test fails: choose another mutation' : ''}`,
+      `${mutation.id} ${mutation.file}:${mutation.line}: ${mutation.failing.length} failing${flaky.length ? ` (${flaky.length} flaky: ${flaky.join(', ')})` : ''}, related ${mutation.related.files.length} (${related.ms} ms)${mutation.failing.length === 0 ? '  !!! no test fails: choose another mutation' : ''}`,
     );
   } catch (error) {
     failures++;
