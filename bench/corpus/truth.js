@@ -74,19 +74,21 @@ for (const mutation of entry.mutations) {
     restore = applyMutation(root, mutation);
     const suite = await runSuite(mutation.id);
     const failing = suite.failing.filter((f) => !baseline.has(f));
-    const related = await runCommand(fillCommand(entry.related, { file: join(root, mutation.file) }), cwd, {
-      timeoutMs,
-    });
-    if (related.status !== 0) {
+    // Runners without a related-tests mode (node:test) have no `related` command.
+    const related = entry.related
+      ? await runCommand(fillCommand(entry.related, { file: join(root, mutation.file) }), cwd, { timeoutMs })
+      : undefined;
+    if (related && related.status !== 0) {
       throw new Error(
         `${mutation.id}: the related command exited ${related.status}:\n${related.stderr.slice(-2000)}`,
       );
     }
-    const relatedFiles = readListedFiles(related.stdout, root, cwd);
+    const relatedFiles = related ? readListedFiles(related.stdout, root, cwd) : [];
     // A test file failing outside the runner's related answer is run again alone on the mutated tree: a
     // change breaks a test every time, a timing-dependent test under load only sometimes. Files that pass
     // the second time are recorded as `flaky`, not as failing.
-    const suspects = failing.filter((f) => !relatedFiles.includes(f));
+    // Without a related answer (node:test) nothing marks a file as suspect: every failing file counts.
+    const suspects = related ? failing.filter((f) => !relatedFiles.includes(f)) : [];
     const flaky = [];
     if (suspects.length > 0) {
       const again = await runSuite(`${mutation.id}-again`, suspects);
@@ -95,9 +97,9 @@ for (const mutation of entry.mutations) {
     mutation.failing = failing.filter((f) => !flaky.includes(f));
     if (flaky.length > 0) mutation.flaky = flaky;
     else delete mutation.flaky;
-    mutation.related = { files: relatedFiles, ms: related.ms };
+    if (related) mutation.related = { files: relatedFiles, ms: related.ms };
     log(
-      `${mutation.id} ${mutation.file}:${mutation.line}: ${mutation.failing.length} failing${flaky.length ? ` (${flaky.length} flaky: ${flaky.join(', ')})` : ''}, related ${mutation.related.files.length} (${related.ms} ms)${mutation.failing.length === 0 ? '  !!! no test fails: choose another mutation' : ''}`,
+      `${mutation.id} ${mutation.file}:${mutation.line}: ${mutation.failing.length} failing${flaky.length ? ` (${flaky.length} flaky: ${flaky.join(', ')})` : ''}, ${related ? `related ${relatedFiles.length} (${related.ms} ms)` : 'no related command'}${mutation.failing.length === 0 ? '  !!! no test fails: choose another mutation' : ''}`,
     );
   } catch (error) {
     failures++;
