@@ -5,7 +5,7 @@
 // files selected by testloop and by the runner's own related answer, times), then every miss. Exit 1 when a
 // mutation's recall is below 1.
 import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   applyMutation,
   BENCH_CORPUS_DIR,
@@ -22,7 +22,9 @@ const names = readdirSync(BENCH_CORPUS_DIR)
   .map((f) => f.slice(0, -'.json'.length))
   .filter((n) => wanted.size === 0 || wanted.has(n))
   .sort();
-const bin = join(TESTLOOP_ROOT, 'bin', 'testloop.js');
+// --testloop=<bin> measures another build (a checkout of the base branch, say) on the same checkouts.
+const binArg = process.argv.find((a) => a.startsWith('--testloop='));
+const bin = binArg ? resolve(binArg.slice('--testloop='.length)) : join(TESTLOOP_ROOT, 'bin', 'testloop.js');
 const log = (line) => process.stderr.write(`${line}\n`);
 
 async function select(root, file) {
