@@ -21,10 +21,13 @@ const args = process.argv.slice(2);
 const name = args.find((a) => !a.startsWith('--'));
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(args[onlyAt + 1].split(',')) : undefined;
+const recheck = args.includes('--recheck');
 const timeoutArg = args.find((a) => a.startsWith('--timeout='));
 const timeoutMs = timeoutArg ? Number(timeoutArg.slice('--timeout='.length)) * 1000 : 15 * 60_000;
 if (!name) {
-  process.stderr.write('usage: node bench/corpus/truth.js <name> [--only m01,m02] [--timeout=seconds]\n');
+  process.stderr.write(
+    'usage: node bench/corpus/truth.js <name> [--only m01,m02] [--recheck] [--timeout=seconds]\n',
+  );
   process.exit(2);
 }
 
@@ -66,7 +69,42 @@ if (!entry.testFiles || !entry.baselineFailing) {
 }
 const baseline = new Set(entry.baselineFailing);
 
+/**
+ * A test file failing outside the runner's related answer is run again alone on the mutated tree: a change
+ * breaks a test every time, a timing-dependent test under load only sometimes. Returns the files that pass
+ * the second time (flaky, not failing). Without a related answer (node:test) no file is suspect.
+ */
+async function flakyOf(mutation, failing, relatedFiles) {
+  const suspects = relatedFiles ? failing.filter((f) => !relatedFiles.includes(f)) : [];
+  if (suspects.length === 0) return [];
+  const again = await runSuite(`${mutation.id}-again`, suspects);
+  return suspects.filter((f) => !again.failing.includes(f));
+}
+
 let failures = 0;
+if (recheck) {
+  // --recheck: only the flaky check, on the recorded truth (no full suite run).
+  for (const mutation of entry.mutations) {
+    if (!mutation.failing || (only && !only.has(mutation.id))) continue;
+    let restore;
+    try {
+      restore = applyMutation(root, mutation);
+      const flaky = await flakyOf(mutation, mutation.failing, mutation.related?.files);
+      mutation.failing = mutation.failing.filter((f) => !flaky.includes(f));
+      if (flaky.length > 0) mutation.flaky = [...new Set([...(mutation.flaky ?? []), ...flaky])].sort();
+      log(
+        `${mutation.id}: ${mutation.failing.length} failing${flaky.length ? `, ${flaky.join(', ')} flaky` : ''}`,
+      );
+    } catch (error) {
+      failures++;
+      log(`${mutation.id}: ${error.message}`);
+    } finally {
+      restore?.();
+    }
+    writeEntry(entry);
+  }
+  process.exit(failures > 0 ? 1 : 0);
+}
 for (const mutation of entry.mutations) {
   if (only ? !only.has(mutation.id) : mutation.failing) continue;
   let restore;
@@ -84,16 +122,7 @@ for (const mutation of entry.mutations) {
       );
     }
     const relatedFiles = related ? readListedFiles(related.stdout, root, cwd) : [];
-    // A test file failing outside the runner's related answer is run again alone on the mutated tree: a
-    // change breaks a test every time, a timing-dependent test under load only sometimes. Files that pass
-    // the second time are recorded as `flaky`, not as failing.
-    // Without a related answer (node:test) nothing marks a file as suspect: every failing file counts.
-    const suspects = related ? failing.filter((f) => !relatedFiles.includes(f)) : [];
-    const flaky = [];
-    if (suspects.length > 0) {
-      const again = await runSuite(`${mutation.id}-again`, suspects);
-      for (const f of suspects) if (!again.failing.includes(f)) flaky.push(f);
-    }
+    const flaky = await flakyOf(mutation, failing, related ? relatedFiles : undefined);
     mutation.failing = failing.filter((f) => !flaky.includes(f));
     if (flaky.length > 0) mutation.flaky = flaky;
     else delete mutation.flaky;
