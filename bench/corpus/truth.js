@@ -70,15 +70,24 @@ if (!entry.testFiles || !entry.baselineFailing) {
 const baseline = new Set(entry.baselineFailing);
 
 /**
- * A test file failing outside the runner's related answer is run again alone on the mutated tree: a change
- * breaks a test every time, a timing-dependent test under load only sometimes. Returns the files that pass
- * the second time (flaky, not failing). Without a related answer (node:test) no file is suspect.
+ * A test file failing outside the runner's related answer is run again alone on the mutated tree, and if it
+ * fails again, on the clean tree (the mutation restored): a change breaks a test every time and only with
+ * the change, a timing-dependent test on a loaded machine sometimes and either way. Returns the files that
+ * pass the second time or fail without the change too (flaky, not failing). Without a related answer
+ * (node:test) no file is suspect.
  */
-async function flakyOf(mutation, failing, relatedFiles) {
+async function flakyOf(mutation, failing, relatedFiles, restore) {
   const suspects = relatedFiles ? failing.filter((f) => !relatedFiles.includes(f)) : [];
   if (suspects.length === 0) return [];
   const again = await runSuite(`${mutation.id}-again`, suspects);
-  return suspects.filter((f) => !again.failing.includes(f));
+  const flaky = suspects.filter((f) => !again.failing.includes(f));
+  const still = suspects.filter((f) => again.failing.includes(f));
+  if (still.length > 0) {
+    restore();
+    const clean = await runSuite(`${mutation.id}-clean`, still);
+    flaky.push(...still.filter((f) => clean.failing.includes(f)));
+  }
+  return flaky.sort();
 }
 
 let failures = 0;
@@ -89,7 +98,7 @@ if (recheck) {
     let restore;
     try {
       restore = applyMutation(root, mutation);
-      const flaky = await flakyOf(mutation, mutation.failing, mutation.related?.files);
+      const flaky = await flakyOf(mutation, mutation.failing, mutation.related?.files, restore);
       mutation.failing = mutation.failing.filter((f) => !flaky.includes(f));
       if (flaky.length > 0) mutation.flaky = [...new Set([...(mutation.flaky ?? []), ...flaky])].sort();
       log(
@@ -122,7 +131,7 @@ for (const mutation of entry.mutations) {
       );
     }
     const relatedFiles = related ? readListedFiles(related.stdout, root, cwd) : [];
-    const flaky = await flakyOf(mutation, failing, related ? relatedFiles : undefined);
+    const flaky = await flakyOf(mutation, failing, related ? relatedFiles : undefined, restore);
     mutation.failing = failing.filter((f) => !flaky.includes(f));
     if (flaky.length > 0) mutation.flaky = flaky;
     else delete mutation.flaky;
