@@ -146,8 +146,28 @@ const TRIPLE_SLASH = /^\/\s*<reference\s+path\s*=\s*["']([^"']+)["']/;
  * `import('…')` in type positions.
  */
 const CALLS =
-  /\b(?:require(?:\.resolve|\.context)?|(?:(?:vi|jest)\.(?:mock|doMock|unmock|doUnmock|importActual|importMock|requireActual|requireMock|createMockFromModule|unstable_mockModule|setMock|dontMock)|import\.meta\.glob(?:Eager)?)\s*(?:<(?:[^<>]|<[^<>]*>)*>)?|import|new\s+URL)\s*\(/g;
-const LOADS_CODE = /^(?:require|(?:vi|jest)\.(?:importActual|importMock|requireActual|requireMock))\b/;
+  /\b(?:require(?:\.resolve|\.context)?|(?:(?:vi|jest)\.(?:mock|doMock|unmock|doUnmock|importActual|importMock|requireActual|requireMock|createMockFromModule|unstable_mockModule|setMock|dontMock)|import\.meta\.glob(?:Eager)?)\s*(?:<(?:[^<>]|<[^<>]*>)*>)?|import\.meta\.resolve|import|new\s+URL)\s*\(/g;
+const LOADS_CODE =
+  /^(?:require|import\.meta\.resolve|(?:vi|jest)\.(?:importActual|importMock|requireActual|requireMock))\b/;
+
+/**
+ * `const load = createRequire(import.meta.url)`: ES module code that loads CommonJS through a require of
+ * its own, under any name; its calls are requires like any other.
+ */
+const CREATE_REQUIRE =
+  /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:[A-Za-z_$][\w$]*\s*\.\s*)?createRequire\s*\(/g;
+
+const escapeRegExp = (name: string) => name.replace(/\$/g, '\\$');
+
+/** The names bound to `createRequire(…)` in a file, other than `require` (which CALLS already follows). */
+function requireAliases(source: string, comments: Comment[]): string[] {
+  const names = new Set<string>();
+  CREATE_REQUIRE.lastIndex = 0;
+  for (let m = CREATE_REQUIRE.exec(source); m !== null; m = CREATE_REQUIRE.exec(source)) {
+    if (m[1] !== 'require' && !inComment(comments, m.index)) names.add(m[1]!);
+  }
+  return [...names];
+}
 
 /**
  * Adds what the module record does not list. Returns true when it saw a computed require() or
@@ -161,12 +181,21 @@ function scan(
   add: (pos: number, specifier: string, kind: ImportKind, pattern?: string) => void,
 ): boolean {
   let opaque = false;
-  CALLS.lastIndex = 0;
-  for (let m = CALLS.exec(source); m !== null; m = CALLS.exec(source)) {
+  const aliases = requireAliases(source, comments);
+  const calls =
+    aliases.length === 0
+      ? CALLS
+      : new RegExp(
+          `(?<![\\w$.])(?:${aliases.map(escapeRegExp).join('|')})(?:\\.resolve)?\\s*\\(|${CALLS.source}`,
+          'g',
+        );
+  calls.lastIndex = 0;
+  for (let m = calls.exec(source); m !== null; m = calls.exec(source)) {
     const at = m.index;
     if (inComment(comments, at)) continue;
-    const callee = m[0];
-    const argStart = skipTrivia(source, at + callee.length);
+    // A createRequire alias is a require under another name.
+    const callee = aliases.includes(/^[\w$]+/.exec(m[0])?.[0] ?? '') ? 'require(' : m[0];
+    const argStart = skipTrivia(source, at + m[0].length);
     if (callee.startsWith('import.meta.glob')) {
       for (const lit of readLiterals(source, argStart)) {
         if (lit.pattern === undefined && !lit.value.startsWith('!')) add(at, lit.value, 'glob', lit.value);
@@ -199,7 +228,13 @@ function scan(
     }
     const isNew = callee.startsWith('new');
     if (isNew && lit && !/^\s*,\s*import\.meta\.url\b/.test(source.slice(lit.end, lit.end + 40))) continue;
-    const kind: ImportKind = isNew ? 'asset' : callee.startsWith('require') ? 'require' : 'mock';
+    const kind: ImportKind = isNew
+      ? 'asset'
+      : callee.startsWith('require')
+        ? 'require'
+        : callee.startsWith('import.meta.resolve')
+          ? 'dynamic'
+          : 'mock';
     if (lit?.pattern === undefined && lit) add(at, lit.value, kind);
     else if (lit?.pattern !== undefined && isFollowable(lit.pattern))
       add(at, lit.pattern, 'glob', lit.pattern);

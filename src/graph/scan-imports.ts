@@ -2,8 +2,12 @@ import { init, parse } from 'es-module-lexer';
 import { staticKind } from './import-kind.ts';
 import type { ImportSpecifier, ParsedModule } from './types.ts';
 
-/** Call forms only the full parser's scan follows: CommonJS, runner mocks, globs, asset URLs, references. */
-const NEEDS_FULL_PARSE = /\brequire\b|\b(?:vi|jest)\s*\.|import\.meta\.glob|\bnew\s+URL\b|<reference\b/;
+/**
+ * Call forms only the full parser's scan follows: CommonJS (also through createRequire), runner mocks, globs,
+ * import.meta.resolve, asset URLs, references.
+ */
+const NEEDS_FULL_PARSE =
+  /\brequire\b|\bcreateRequire\b|\b(?:vi|jest)\s*\.|import\.meta\.(?:glob|resolve)|\bnew\s+URL\b|<reference\b/;
 const LEXABLE = /\.(?:[cm]?[jt]s)$/;
 
 /** Compiles the lexer's WebAssembly once; await before the first scan. */

@@ -102,6 +102,22 @@ describe('parseImports', () => {
     );
   });
 
+  it("follows calls of a createRequire alias as 'require' and import.meta.resolve as 'dynamic'", () => {
+    expect(parseFixture('create-require.mjs')).toEqual(
+      clean([
+        ...of('static', 'node:module'),
+        ...of('require', './legacy.cjs', './data.json', './other.cjs'),
+        ...of('dynamic', './worker.js'),
+      ]),
+    );
+  });
+
+  it('reads a template createRequire alias call as a glob and a computed one as opaque', () => {
+    const parsed = parseFixture('create-require-computed.mjs');
+    expect(parsed.opaqueDynamicImport).toBe(true);
+    expect(parsed.imports).toContainEqual(glob('./plugins/*'));
+  });
+
   it("reads new URL(…, import.meta.url) as 'asset' and skips URLs without import.meta.url", () => {
     expect(parseFixture('new-url.ts')).toEqual(
       clean([...of('asset', './worker.js', '../pkg/module.wasm'), glob('./img/*.png')]),
