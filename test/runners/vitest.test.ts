@@ -111,6 +111,17 @@ describe('vitest discovery', () => {
   });
 });
 
+describe('vitest regex aliases', () => {
+  test("a regex alias only vitest's own loader sees is kept as a regex alias, not dropped", async () => {
+    const dir = join(FIXTURES, 'vitest-regex-alias');
+    const discovery = await vitestRunner.discover(fixtureProject('vitest-regex-alias'));
+    expect(discovery.aliases).toEqual([
+      { find: '^#lib\\/(.*)$', regex: true, replacement: join(dir, 'src/$1') },
+    ]);
+    expect(discovery.incomplete).toBeUndefined();
+  });
+});
+
 describe('vitest detection and command line', () => {
   test('detects every vitest fixture', () => {
     for (const name of ['vitest-basic', 'vitest-projects', 'vitest-computed']) {
