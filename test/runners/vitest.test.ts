@@ -122,6 +122,24 @@ describe('vitest regex aliases', () => {
   });
 });
 
+describe("vitest's own loader", () => {
+  test("a config loaded through it cannot read testloop's credentials", async () => {
+    const names = ['TESTLOOP_GITHUB_TOKEN', 'TESTLOOP_GITLAB_TOKEN', 'TESTLOOP_LLM_API_KEY'];
+    const before = names.map((name) => process.env[name]);
+    try {
+      for (const name of names) process.env[name] = 'secret';
+      expect((await vitestRunner.discover(fixtureProject('vitest-env-config'))).tests).toEqual([
+        'src/a.test.ts',
+      ]);
+    } finally {
+      names.forEach((name, i) => {
+        if (before[i] === undefined) delete process.env[name];
+        else process.env[name] = before[i];
+      });
+    }
+  });
+});
+
 describe('vitest detection and command line', () => {
   test('detects every vitest fixture', () => {
     for (const name of ['vitest-basic', 'vitest-projects', 'vitest-computed']) {
