@@ -26,6 +26,11 @@ export function removeUnusedImports(file: string, code: string): string {
   if (imports.length === 0) return code;
   const used = new Set<string>();
   for (const node of body) if (node.type !== 'ImportDeclaration') collectNames(node, used);
+  // JSX under the classic runtime calls React.createElement (or the @jsx pragma's function) unnamed.
+  if (used.has(JSX_USED)) {
+    used.add('React');
+    for (const pragma of code.matchAll(/@jsx(?:Frag)?\s+([A-Za-z_$][\w$]*)/g)) used.add(pragma[1]!);
+  }
   let out = code;
   // From the last import to the first: earlier offsets stay valid.
   for (const declaration of imports.reverse()) {
@@ -52,6 +57,9 @@ function rebuild(code: string, declaration: Node, kept: Specifier[]): string {
   return `${head}${parts.join(', ')} from ${code.slice(source.start, declaration.end)}`;
 }
 
+/** Not an identifier: marks code with JSX elements. */
+const JSX_USED = ' jsx';
+
 /** Every identifier name outside the imports (references, types, JSX): a superset of what is used. */
 function collectNames(node: unknown, names: Set<string>): void {
   if (Array.isArray(node)) {
@@ -62,6 +70,7 @@ function collectNames(node: unknown, names: Set<string>): void {
   const record = node as Record<string, unknown>;
   if ((record.type === 'Identifier' || record.type === 'JSXIdentifier') && typeof record.name === 'string')
     names.add(record.name);
+  if (record.type === 'JSXElement' || record.type === 'JSXFragment') names.add(JSX_USED);
   for (const [key, value] of Object.entries(record)) {
     if (key !== 'type' && typeof value === 'object') collectNames(value, names);
   }

@@ -26,6 +26,25 @@ it('a', () => {
 `);
   });
 
+  it('keeps React (or the @jsx pragma function) where JSX uses it without naming it (classic runtime)', () => {
+    const react = `import React from 'react';
+import { expect, it } from 'vitest';
+import { render } from './render.ts';
+it('renders', () => {
+  expect(render(<p>hi</p>)).toBeTruthy();
+});
+`;
+    expect(removeUnusedImports('a.test.tsx', react)).toBe(react);
+    const pragma = `/** @jsx h */
+import { h, Fragment } from 'preact';
+import { it } from 'vitest';
+it('renders', () => {
+  void (<b />);
+});
+`;
+    expect(removeUnusedImports('a.test.jsx', pragma)).toBe(pragma.replace('{ h, Fragment }', '{ h }'));
+  });
+
   it('leaves code that does not parse, and code without unused imports, as it is', () => {
     expect(removeUnusedImports('a.test.ts', "import { x } from 'y';\nit(")).toBe(
       "import { x } from 'y';\nit(",

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTestloop } from '../helpers/cli.ts';
 import { type App, copyFixtureApp } from '../helpers/fixture-app.ts';
 import { type McpSession, startMcp, textOf, withoutTimings } from '../helpers/mcp-client.ts';
+import { startOpenAiServer } from '../helpers/openai-server.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/select');
 
@@ -111,5 +112,37 @@ describe('testloop mcp: coverage_gaps and generate_tests', () => {
     expect(`${textOf(result)}\n`).toBe(printed.stderr);
     const unknown = await mcp.call('generate_tests', { patch: 'x.diff' });
     expect(textOf(unknown)).toMatch(/^testloop: error TESTLOOP_USAGE: unknown argument "patch"/);
+  });
+});
+
+describe('testloop mcp: generate_tests and the model API key', () => {
+  it('a baseUrl the call names gets no API key from the server; the server keeps its key for its own endpoint', async () => {
+    const app = copyFixtureApp(FIXTURES, 'vitest-run');
+    writeFileSync(join(app.dir, 'src/sum.ts'), CHANGED_SUM);
+    const own = await startOpenAiServer();
+    const named = await startOpenAiServer();
+    const mcp = await startMcp(app.dir, {
+      env: {
+        TESTLOOP_LLM_API_KEY: 'sk-server-secret',
+        TESTLOOP_LLM_BASE_URL: own.url,
+        TESTLOOP_LLM_MODEL: 'test-model',
+      },
+    });
+    try {
+      const call = (extra: Record<string, unknown>) =>
+        mcp.call('generate_tests', { target: ['src/sum.ts:twice'], repairs: 0, ...extra });
+      await call({ baseUrl: named.url, model: 'other-model' });
+      expect(named.completions().length).toBeGreaterThan(0);
+      expect(named.completions().map((r) => r.headers.authorization)).not.toContain(
+        'Bearer sk-server-secret',
+      );
+      await call({});
+      expect(own.completions().length).toBeGreaterThan(0);
+      expect(own.completions().map((r) => r.headers.authorization)).toContain('Bearer sk-server-secret');
+    } finally {
+      await mcp.close();
+      await Promise.all([own.close(), named.close()]);
+      app.remove();
+    }
   });
 });

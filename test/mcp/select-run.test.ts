@@ -166,6 +166,17 @@ describe('testloop mcp: tools/list, select_tests and run_tests on a vitest proje
     expect(all.structuredContent).toMatchObject({ ran: true, tests: { passed: 1, failed: 1 } });
   });
 
+  it('run_tests with nothing to run says so instead of passing', async () => {
+    const inert = await mcp.call('run_tests', { changed: ['README.md'] });
+    expect(inert.isError).toBeFalsy();
+    expect(inert.structuredContent).toMatchObject({ ran: false, selection: { tests: [] } });
+    expect(textOf(inert)).toMatch(/^Nothing run: 0 of \d+ test files selected/);
+
+    const none = await mcp.call('run_tests', { files: [] });
+    expect(none.isError).toBe(true);
+    expect(textOf(none)).toBe('testloop: error TESTLOOP_USAGE: argument files: name at least one test file');
+  });
+
   it('run_tests stops at its time limit', async () => {
     const result = await mcp.call('run_tests', { files: ['test/sum.test.ts'], timeout: '1ms' });
     expect(result.structuredContent).toMatchObject({ ran: true, timedOut: true });

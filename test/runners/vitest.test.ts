@@ -111,6 +111,35 @@ describe('vitest discovery', () => {
   });
 });
 
+describe('vitest regex aliases', () => {
+  test("a regex alias only vitest's own loader sees is kept as a regex alias, not dropped", async () => {
+    const dir = join(FIXTURES, 'vitest-regex-alias');
+    const discovery = await vitestRunner.discover(fixtureProject('vitest-regex-alias'));
+    expect(discovery.aliases).toEqual([
+      { find: '^#lib\\/(.*)$', regex: true, replacement: join(dir, 'src/$1') },
+    ]);
+    expect(discovery.incomplete).toBeUndefined();
+  });
+});
+
+describe("vitest's own loader", () => {
+  test("a config loaded through it cannot read testloop's credentials", async () => {
+    const names = ['TESTLOOP_GITHUB_TOKEN', 'TESTLOOP_GITLAB_TOKEN', 'TESTLOOP_LLM_API_KEY'];
+    const before = names.map((name) => process.env[name]);
+    try {
+      for (const name of names) process.env[name] = 'secret';
+      expect((await vitestRunner.discover(fixtureProject('vitest-env-config'))).tests).toEqual([
+        'src/a.test.ts',
+      ]);
+    } finally {
+      names.forEach((name, i) => {
+        if (before[i] === undefined) delete process.env[name];
+        else process.env[name] = before[i];
+      });
+    }
+  });
+});
+
 describe('vitest detection and command line', () => {
   test('detects every vitest fixture', () => {
     for (const name of ['vitest-basic', 'vitest-projects', 'vitest-computed']) {

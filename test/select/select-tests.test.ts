@@ -604,11 +604,12 @@ describe('selectTests: imports the graph cannot resolve (unbuilt-stub fixture)',
   afterAll(() => repo.remove());
 
   /** The fixture's config without its computed aliases, which would widen to every test of the package. */
-  const writeStaticConfig = (): void =>
+  const writeStaticConfig = (): void => {
     repo.write(
       'vitest.config.ts',
       "import { defineConfig } from 'vitest/config';\n\nexport default defineConfig({\n  test: { include: ['packages/*/__tests__/**/*.spec.ts'] },\n});\n",
     );
+  };
 
   it('maps a package entry that only requires its unbuilt dist/ to the package source (src/index.ts)', async () => {
     commitChange(repo, writeStaticConfig);

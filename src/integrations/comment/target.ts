@@ -102,6 +102,9 @@ function circleTarget(v: Read): TargetLookup {
   };
 }
 
+/** Hosts of other forges, whatever the pipeline says. */
+const NOT_GITHUB_HOST = /(?:^|\.)(?:gitlab|bitbucket)\./i;
+
 function buildkiteTarget(v: Read): TargetLookup {
   const number = Number(v('BUILDKITE_PULL_REQUEST'));
   if (!Number.isInteger(number) || number <= 0)
@@ -112,6 +115,12 @@ function buildkiteTarget(v: Read): TargetLookup {
   const repoUrl = v('BUILDKITE_REPO') ?? '';
   const where = repositoryOf(repoUrl);
   if (!where) return { missing: `BUILDKITE_REPO does not name a GitHub repository: "${repoUrl}"` };
+  // Buildkite also builds GitLab and Bitbucket repositories: a GitHub token never goes to their hosts.
+  const provider = v('BUILDKITE_PIPELINE_PROVIDER');
+  if ((provider !== undefined && !provider.startsWith('github')) || NOT_GITHUB_HOST.test(where.host))
+    return {
+      missing: `this Buildkite pipeline builds ${repoUrl}${provider ? ` (BUILDKITE_PIPELINE_PROVIDER=${provider})` : ''}, not a GitHub repository: testloop comments from Buildkite on GitHub pull requests only`,
+    };
   const forkUrl = v('BUILDKITE_PULL_REQUEST_REPO');
   const fork = repositoryOf(forkUrl ?? '');
   return {

@@ -23,7 +23,8 @@ export const generateTestsTool: ToolDefinition = {
         `--patch=${patchPath}`,
         ...argvOf(generateOptionsSchema, args),
       ];
-      const result = JSON.parse((await callCli(argv, context)).stdout) as GenerateResult;
+      const env = keysFor(args.baseUrl, context.env);
+      const result = JSON.parse((await callCli(argv, { ...context, env })).stdout) as GenerateResult;
       const patchText = await readFile(patchPath, 'utf8').catch(() => '');
       const { patch: _temporary, ...rest } = result;
       const structured = { ...rest, files: filesOfPatch(patchText), patchText };
@@ -33,6 +34,22 @@ export const generateTestsTool: ToolDefinition = {
     }
   },
 };
+
+/** The model API keys testloop reads from its environment. */
+const API_KEYS = ['TESTLOOP_LLM_API_KEY', 'OPENAI_API_KEY'];
+
+/**
+ * The server's environment for a call, without its model API key when the call names an endpoint other
+ * than the server's own: an agent's arguments (which text it has read may steer) never send the key to
+ * a host the user did not configure. A local server needs no key.
+ */
+function keysFor(baseUrl: unknown, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const own = env.TESTLOOP_LLM_BASE_URL?.trim().replace(/\/+$/, '');
+  if (typeof baseUrl !== 'string' || baseUrl.trim().replace(/\/+$/, '') === own) return env;
+  const kept = { ...env };
+  for (const name of API_KEYS) delete kept[name];
+  return kept;
+}
 
 /** The new files of a patch of new files only (see newFilesPatch): path and content. */
 export function filesOfPatch(patch: string): { path: string; content: string }[] {

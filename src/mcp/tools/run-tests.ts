@@ -50,6 +50,9 @@ export const runTestsTool: ToolDefinition = {
       );
     if (all === true && files !== undefined)
       throw new TestloopError('TESTLOOP_USAGE', 'arguments all and files: give one of them, not both');
+    // An empty list would run nothing and answer as if it passed.
+    if (Array.isArray(files) && files.length === 0)
+      throw new TestloopError('TESTLOOP_USAGE', 'argument files: name at least one test file');
 
     const flags = parseFlags(
       SELECT_OPTIONS,
@@ -73,6 +76,11 @@ export const runTestsTool: ToolDefinition = {
     if (groups === undefined) {
       const summary = `Not run: ${selectionSummary(result)}\nThe whole suite runs only when asked for: call run_tests with all: true, or name the files.`;
       return { summary, structured: { ran: false, selection: result } };
+    }
+    // Nothing to run is not a pass: the answer says no test ran, and why.
+    if (groups.length === 0) {
+      const why = all === true ? 'no package here has a runner with test files.' : selectionSummary(result);
+      return { summary: `Nothing run: ${why}`, structured: { ran: false, selection: result } };
     }
     const { runWithOutcomes } = await import('../../select/run-outcomes.ts');
     const outcome = await runWithOutcomes(groups, { timeoutMs: timeoutMs!, log: context.log });
@@ -136,8 +144,16 @@ function runSummary(outcome: RunOutcomes): string {
   const files = outcome.runs
     .map((r) => `${r.testFiles} file(s) with ${r.runner} in ${r.project || '.'}`)
     .join(', ');
+  const verdict =
+    failed > 0 || outcome.exitCode !== 0
+      ? 'Failed'
+      : outcome.timedOut
+        ? 'Stopped at the time limit'
+        : passed === 0
+          ? 'No test passed'
+          : 'Passed';
   const lines = [
-    `${failed === 0 && outcome.exitCode === 0 ? 'Passed' : 'Failed'}: ${passed} passed, ${failed} failed, ${skipped} skipped (${files}; ${(outcome.durationMs / 1000).toFixed(1)} s).`,
+    `${verdict}: ${passed} passed, ${failed} failed, ${skipped} skipped (${files}; ${(outcome.durationMs / 1000).toFixed(1)} s).`,
   ];
   if (outcome.timedOut)
     lines.push(

@@ -31,12 +31,17 @@ async function loadConfig(dir: string, config: string | undefined): Promise<Load
     loaded.projects.push({
       tests: [...testFiles, ...typecheckTestFiles],
       setupFiles: [...(project.config.setupFiles ?? []), ...(Array.isArray(global) ? global : [global])],
-      aliases: project.vite.config.resolve.alias
-        .filter((alias) => typeof alias.find === 'string' && !VITE_INTERNAL.test(alias.find))
-        .map((alias) => ({
-          find: alias.find as string,
-          replacement: isAbsolute(alias.replacement) ? alias.replacement : resolve(dir, alias.replacement),
-        })),
+      aliases: project.vite.config.resolve.alias.flatMap(({ find, replacement }) => {
+        const to = isAbsolute(replacement) ? replacement : resolve(dir, replacement);
+        if (typeof find === 'string') return VITE_INTERNAL.test(find) ? [] : [{ find, replacement: to }];
+        // A regex alias is one too: dropped, a bare name it sends to a repository file would go unseen.
+        if (!(find instanceof RegExp))
+          throw new Error(`resolve.alias: cannot read the alias ${String(find)}`);
+        if (VITE_INTERNAL.test(find.source.replaceAll('\\/', '/'))) return [];
+        if (/[^dsu]/.test(find.flags))
+          throw new Error(`resolve.alias: the regex alias ${find} has flags the module graph cannot apply`);
+        return [{ find: find.source, regex: true, replacement: to }];
+      }),
     });
     loaded.dependencies.push(...(project.vite.config.configFileDependencies ?? []));
   }

@@ -167,6 +167,36 @@ describe('the pull-request comment on GitHub', () => {
     expect(gitlab.requests).toHaveLength(0);
   });
 
+  it('from Buildkite building a GitLab or Bitbucket repository: no request, so the GitHub token goes nowhere', async () => {
+    const requested: string[] = [];
+    const recording = (async (url: string | URL | Request) => {
+      requested.push(String(url));
+      throw new TypeError('fetch failed');
+    }) as typeof fetch;
+    const buildkite = (overrides: Record<string, string>) => ({
+      BUILDKITE: 'true',
+      BUILDKITE_PULL_REQUEST: '42',
+      BUILDKITE_COMMIT: SHA,
+      GITHUB_TOKEN: 'ghp_secret',
+      ...overrides,
+    });
+    for (const env of [
+      buildkite({ BUILDKITE_REPO: 'git@gitlab.com:group/widgets.git' }),
+      buildkite({ BUILDKITE_REPO: 'https://bitbucket.org/team/widgets.git' }),
+      buildkite({
+        BUILDKITE_REPO: 'git@git.example.com:group/widgets.git',
+        BUILDKITE_PIPELINE_PROVIDER: 'gitlab_ee',
+      }),
+    ]) {
+      const outcome = await postCiComment(fixtureResult(), { cwd, env, fetch: recording });
+      expect(outcome.status).toBe('failed');
+      expect(outcome.message).toMatch(
+        /^no pull-request comment: this Buildkite pipeline builds .*, not a GitHub repository/,
+      );
+    }
+    expect(requested).toEqual([]);
+  });
+
   it('a shard of a matrix posts nothing (it would overwrite the others’ comment)', async () => {
     const result = fixtureResult();
     result.selection!.shard = { index: 2, total: 4 } as NonNullable<CiResult['selection']>['shard'];
