@@ -7,6 +7,7 @@ import { LLM_ENV, parseDuration } from '../config/generate-options.ts';
 import { findConfig, resolveOptions } from '../config/load-config.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import { CI_FORMATS, type CiFormat, renderCiGaps, renderCiText } from '../report/ci.ts';
+import { withoutTestloopSecrets } from '../sandbox/env.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
@@ -76,7 +77,7 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   const result = await runCi({
     cwd,
     // The comment tokens are testloop's alone: the tests it runs (and the tests a model wrote) never see them.
-    env: withoutCommentTokens(io.env),
+    env: withoutTestloopSecrets(io.env),
     ...(options.base === undefined ? {} : { base: options.base }),
     ...(options.skip === undefined ? {} : { skip: options.skip as CiStepName[] }),
     ...(options.budget === undefined ? {} : { budgetMs: parseDuration(options.budget)! }),
@@ -137,15 +138,6 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
     if (failed && options.strict) return Math.max(result.exitCode, EXIT.findings);
   }
   return result.exitCode;
-}
-
-const COMMENT_TOKENS = ['TESTLOOP_GITHUB_TOKEN', 'TESTLOOP_GITLAB_TOKEN'];
-
-function withoutCommentTokens(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  if (!COMMENT_TOKENS.some((name) => name in env)) return env;
-  const kept = { ...env };
-  for (const name of COMMENT_TOKENS) delete kept[name];
-  return kept;
 }
 
 async function render(

@@ -25,3 +25,17 @@ export function scrubEnv(env: Record<string, string | undefined>): Record<string
   }
   return out;
 }
+
+/**
+ * testloop's own credentials (the comment tokens, the model's key): no process testloop starts for the
+ * project — its tests, its runner configs — needs them, and the change under test may have edited that code.
+ */
+const TESTLOOP_SECRETS = ['TESTLOOP_GITHUB_TOKEN', 'TESTLOOP_GITLAB_TOKEN', 'TESTLOOP_LLM_API_KEY'];
+
+/** `env` without testloop's own credentials; the same object when it holds none. */
+export function withoutTestloopSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (!TESTLOOP_SECRETS.some((name) => name in env)) return env;
+  const kept = { ...env };
+  for (const name of TESTLOOP_SECRETS) delete kept[name];
+  return kept;
+}

@@ -6,6 +6,7 @@ import { readReport } from '../junit/registry.ts';
 import { stripAnsi } from '../junit/text.ts';
 import type { AttemptStatus } from '../junit/types.ts';
 import { runTests } from '../runners/run.ts';
+import { withoutTestloopSecrets } from '../sandbox/env.ts';
 import type { Project } from './projects.ts';
 
 /** One package's share of a run: some of its test files, or all of them. */
@@ -97,6 +98,9 @@ export async function runWithOutcomes(
         junit,
         timeoutMs: left,
         output: 'capture',
+        // The tests are the project's code, which an agent may just have written: testloop's own
+        // credentials stay with testloop, as they do for `testloop ci`.
+        baseEnv: withoutTestloopSecrets(process.env),
       });
       Object.assign(run, {
         exitCode: result.exitCode,

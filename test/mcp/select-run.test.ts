@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTestloop } from '../helpers/cli.ts';
@@ -154,6 +154,34 @@ describe('testloop mcp: tools/list, select_tests and run_tests on a vitest proje
       tests: { passed: 1, failed: 0, skipped: 0 },
       outcomes: [{ testId: 'test/sum.test.ts › adds', status: 'passed' }],
     });
+  });
+
+  it("run_tests keeps testloop's own credentials from the tests, and the rest of the environment", async () => {
+    writeFileSync(
+      join(app.dir, 'test/env.test.ts'),
+      "import { expect, it } from 'vitest';\n\nit('sees no testloop credential', () => {\n" +
+        '  expect(process.env.TESTLOOP_LLM_API_KEY).toBeUndefined();\n' +
+        '  expect(process.env.TESTLOOP_GITHUB_TOKEN).toBeUndefined();\n' +
+        "  expect(process.env.APP_MODE).toBe('kept');\n});\n",
+    );
+    const withSecrets = await startMcp(app.dir, {
+      env: {
+        TESTLOOP_LLM_API_KEY: 'sk-never-seen',
+        TESTLOOP_GITHUB_TOKEN: 'ghp_never_seen',
+        APP_MODE: 'kept',
+      },
+    });
+    try {
+      const result = await withSecrets.call('run_tests', { files: ['test/env.test.ts'] });
+      expect(result.structuredContent).toMatchObject({
+        ran: true,
+        exitCode: 0,
+        tests: { passed: 1, failed: 0 },
+      });
+    } finally {
+      await withSecrets.close();
+      rmSync(join(app.dir, 'test/env.test.ts'));
+    }
   });
 
   it('run_tests runs the whole suite only when asked for', async () => {

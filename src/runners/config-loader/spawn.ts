@@ -1,6 +1,7 @@
 // Runs a config child (./child.ts) of testloop's build with a time limit, in a process group of its own
 // so that nothing a config or a runner started outlives the limit.
 import { spawn } from 'node:child_process';
+import { withoutTestloopSecrets } from '../../sandbox/env.ts';
 import { killProcessGroup, PROCESS_GROUPS } from '../../util/process-group.ts';
 import { ANSWER, FAILED, type LoadedRunnerConfig } from './protocol.ts';
 
@@ -19,24 +20,13 @@ export interface ChildCall {
   timeoutMs?: number;
 }
 
-/**
- * testloop's own credentials: a config is the package's code, which the change under test may have edited,
- * and it never needs them (the runners of `testloop ci` do not get them either).
- */
-const TESTLOOP_SECRETS = ['TESTLOOP_GITHUB_TOKEN', 'TESTLOOP_GITLAB_TOKEN', 'TESTLOOP_LLM_API_KEY'];
-
-function configEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of TESTLOOP_SECRETS) delete env[name];
-  return env;
-}
-
 /** The child's answer; rejects with the one line that says why there is none. */
 export function runConfigChild(call: ChildCall): Promise<LoadedRunnerConfig> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [call.script, ...call.args], {
       cwd: call.cwd,
-      env: configEnv(),
+      // A config is the package's code, which the change under test may have edited.
+      env: withoutTestloopSecrets(process.env),
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: PROCESS_GROUPS,
     });
