@@ -197,6 +197,9 @@ function scan(
       mockImports.add(argStart);
       lit = readLiteral(source, skipTrivia(source, skipTrivia(source, argStart + 6) + 1));
     }
+    // `require("${name}")` written inside a template literal is code this module generates, not a call it
+    // makes: a quoted name holding `${…}` names no module.
+    if (lit?.pattern === undefined && lit?.value.includes('${') && source[argStart] !== '`') continue;
     const isNew = callee.startsWith('new');
     if (isNew && lit && !/^\s*,\s*import\.meta\.url\b/.test(source.slice(lit.end, lit.end + 40))) continue;
     const kind: ImportKind = isNew ? 'asset' : callee.startsWith('require') ? 'require' : 'mock';

@@ -87,6 +87,10 @@ describe('parseImports', () => {
     });
   });
 
+  it('skips require() and vi.mock() written as generated code inside a template literal', () => {
+    expect(parseFixture('codegen.ts')).toEqual(clean(of('static', './helper')));
+  });
+
   it("marks vi.mock, vi.doMock, vi.importActual<…>, vi.importMock and vi.mock(import()) as 'mock'", () => {
     expect(parseFixture('vitest-mocks.test.ts')).toEqual(
       clean([
