@@ -759,7 +759,7 @@ describe('selectTests: Vue templates and generated code (vue-templates fixture)'
     );
   });
 
-  it('does not widen on require("${name}") text a compiler module generates', async () => {
+  it('does not widen on require() text a compiler module generates in a template literal', async () => {
     expect(await select(repo, { changed: ['src/format.ts'] })).toEqual(
       some([['test/format.test.ts', 'imports src/format.ts (changed)']]),
     );
