@@ -17,7 +17,7 @@ import type { ImporterIndex, ParsedModule, ResolvedEdge } from './types.ts';
 export { forEachEdge, importsKnown } from './cache-format.ts';
 
 /** Bumped whenever what is stored, or how it is computed, changes: old caches are then ignored. */
-const CACHE_VERSION = 8;
+const CACHE_VERSION = 10;
 
 export interface CachedFile {
   /**

@@ -54,7 +54,8 @@ function flavorOf(fileName: string): Flavor | 'sfc' {
   }
 }
 
-const SCRIPT_BLOCK = /<script\b((?:[^>"']|"[^"]*"|'[^']*')*)>([\s\S]*?)<\/script\s*>/gi;
+// `<script` then whitespace or `>`: a `<script-setup />` component tag in the template opens no block.
+const SCRIPT_BLOCK = /<script(?=[\s>])((?:[^>"']|"[^"]*"|'[^']*')*)>([\s\S]*?)<\/script\s*>/gi;
 const ATTR_LANG = /\blang\s*=\s*["']?(tsx?|jsx?)\b/i;
 const ATTR_SRC = /\bsrc\s*=\s*["']([^"']+)["']/i;
 
@@ -73,7 +74,41 @@ function parseSfc(fileName: string, source: string): ParsedModule {
     if (typeof found === 'string') return { imports: [], opaqueDynamicImport: false, parseError: found };
     parts.push(found);
   }
+  if (/\.vue$/i.test(fileName)) parts.push(templateComponents(source));
   return finish(parts);
+}
+
+const NON_TEMPLATE_BLOCK = /<(script|style)(?=[\s>])[\s\S]*?<\/\1\s*>/gi;
+const COMPONENT_TAG = /<([A-Z][\w]*|[a-z][a-z0-9]*(?:-[a-z0-9]+)+)(?=[\s/>])/g;
+const BUILT_IN_TAGS = new Set([
+  'Component',
+  'KeepAlive',
+  'Slot',
+  'Suspense',
+  'Teleport',
+  'Template',
+  'Transition',
+  'TransitionGroup',
+]);
+
+/**
+ * A component a Vue template uses by name may have no import: auto-import plugins (unplugin-vue-components,
+ * Nuxt) and global registration resolve `<ScriptSetup />` or `<script-setup />` to `ScriptSetup.vue`
+ * somewhere in the repository. Each such tag is an edge to every same-named .vue file.
+ */
+function templateComponents(source: string): Found {
+  const template = source.replace(NON_TEMPLATE_BLOCK, (block) => ' '.repeat(block.length));
+  const items: Found['items'] = [];
+  for (const m of template.matchAll(COMPONENT_TAG)) {
+    const tag = m[1]!;
+    const name = tag.includes('-')
+      ? tag.replace(/(?:^|-)([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+      : tag;
+    if (BUILT_IN_TAGS.has(name)) continue;
+    const pattern = `/**/${name}.vue`;
+    items.push({ pos: m.index, item: { specifier: pattern, kind: 'glob', pattern } });
+  }
+  return { items, opaque: false };
 }
 
 /** Returns the imports of one parsed unit, or the first error as one line. */
@@ -226,6 +261,9 @@ function scan(
       mockImports.add(argStart);
       lit = readLiteral(source, skipTrivia(source, skipTrivia(source, argStart + 6) + 1));
     }
+    // `require("${name}")` written inside a template literal is code this module generates, not a call it
+    // makes: a quoted name holding `${…}` names no module.
+    if (lit?.pattern === undefined && lit?.value.includes('${') && source[argStart] !== '`') continue;
     const isNew = callee.startsWith('new');
     if (isNew && lit && !/^\s*,\s*import\.meta\.url\b/.test(source.slice(lit.end, lit.end + 40))) continue;
     const kind: ImportKind = isNew

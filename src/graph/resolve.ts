@@ -173,10 +173,17 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
     return real;
   }
 
-  /** A bare specifier nothing resolves: a package when declared or installed, else a broken local alias. */
+  /**
+   * A bare specifier nothing resolves: a package when it or its DefinitelyTyped package (`@types/x`, which
+   * TypeScript reads for `import type … from 'x/lib'`) is declared or installed, else a broken local alias.
+   */
   function isPackage(fromFile: string, name: string): boolean {
+    const typed = typesPackageName(name);
     for (let dir = dirname(fromFile); ; dir = dirname(dir)) {
-      if (readPackage(dir)?.deps.has(name) || existsSync(join(dir, 'node_modules', name))) return true;
+      const deps = readPackage(dir)?.deps;
+      if (deps?.has(name) || deps?.has(typed)) return true;
+      if (existsSync(join(dir, 'node_modules', name)) || existsSync(join(dir, 'node_modules', typed)))
+        return true;
       if (dir === root || !dir.startsWith(`${root}/`)) return false;
     }
   }
@@ -436,4 +443,9 @@ function compileAlias(alias: Alias, root: string): (request: string) => string |
   const prefix = find.endsWith('/') ? find : `${find}/`;
   return (request) =>
     request === find || request.startsWith(prefix) ? replacement + request.slice(find.length) : undefined;
+}
+
+/** `x` → `@types/x`, `@scope/x` → `@types/scope__x`: where DefinitelyTyped publishes a package's types. */
+function typesPackageName(name: string): string {
+  return `@types/${name.startsWith('@') ? name.slice(1).replace('/', '__') : name}`;
 }

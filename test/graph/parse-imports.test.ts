@@ -87,6 +87,10 @@ describe('parseImports', () => {
     });
   });
 
+  it('skips require() and vi.mock() written as generated code inside a template literal', () => {
+    expect(parseFixture('codegen.ts')).toEqual(clean(of('static', './helper')));
+  });
+
   it("marks vi.mock, vi.doMock, vi.importActual<…>, vi.importMock and vi.mock(import()) as 'mock'", () => {
     expect(parseFixture('vitest-mocks.test.ts')).toEqual(
       clean([
@@ -163,12 +167,30 @@ describe('parseImports', () => {
 
   it('parses every <script> block of a Vue component, with lang="ts" and a generic attribute', () => {
     expect(parseFixture('Component.vue')).toEqual(
-      clean([...of('static', 'vue', './Child.vue'), ...of('type', './types'), ...of('dynamic', './lazy')]),
+      clean([
+        glob('/**/Child.vue'),
+        ...of('static', 'vue', './Child.vue'),
+        ...of('type', './types'),
+        ...of('dynamic', './lazy'),
+      ]),
     );
   });
 
   it('parses the module and instance scripts of a Svelte component', () => {
     expect(parseFixture('Widget.svelte')).toEqual(clean(of('static', './shared.js', './Button.svelte')));
+  });
+
+  it('reads <script-setup /> as a component tag, not a script block, and links template components by name', () => {
+    // Auto-import plugins and global registration resolve a tag with no import to a same-named .vue file.
+    expect(parseFixture('AutoImported.vue')).toEqual(
+      clean([
+        glob('/**/Hello.vue'),
+        glob('/**/ScriptSetup.vue'),
+        glob('/**/WithProps.vue'),
+        glob('/**/SpanLike.vue'),
+        ...of('static', 'vue', './Hello.vue'),
+      ]),
+    );
   });
 
   it('parses a sloppy-mode CommonJS .js script', () => {

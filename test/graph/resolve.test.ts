@@ -249,6 +249,16 @@ describe('createResolver: npm-workspaces', () => {
     });
   });
 
+  it('calls a package declared only through its @types package external, not unresolved', () => {
+    // `import type { X } from 'typed-only/lib'` with only @types/typed-only installed loads nothing.
+    expectResolved(join(fixtures, 'npm-workspaces'), 'apps/web/src/main.ts', {
+      'typed-only/lib': 'external',
+      '@scope/typed': 'external',
+      '@scope/other': 'unresolved',
+      'typed-only-not': 'unresolved',
+    });
+  });
+
   it('gives the same answers through npm-style node_modules symlinks', () => {
     const root = tempCopy('npm-workspaces');
     link(root, 'node_modules/shared-ui', '../packages/shared-ui');

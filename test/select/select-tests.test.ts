@@ -745,3 +745,37 @@ describe('selectTests: imports the graph cannot resolve (unbuilt-stub fixture)',
     );
   });
 });
+
+describe('selectTests: Vue templates and generated code (vue-templates fixture)', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = fixtureRepo('vue-templates');
+  });
+  afterEach(() => reset(repo));
+  afterAll(() => repo.remove());
+
+  it('reaches a component used by name in a template, with no import (auto-import plugins)', async () => {
+    expect(await select(repo, { changed: ['src/components/Greeting.vue'] })).toEqual(
+      some([
+        [
+          'test/page.test.ts',
+          'reaches src/components/Greeting.vue (changed) through src/components/Page.vue (2 imports away)',
+        ],
+      ]),
+    );
+    expect(await select(repo, { changed: ['src/components/ScriptSetupNote.vue'] })).toEqual(
+      some([
+        [
+          'test/page.test.ts',
+          'reaches src/components/ScriptSetupNote.vue (changed) through src/components/Page.vue (2 imports away)',
+        ],
+      ]),
+    );
+  });
+
+  it('does not widen on require() text a compiler module generates in a template literal', async () => {
+    expect(await select(repo, { changed: ['src/format.ts'] })).toEqual(
+      some([['test/format.test.ts', 'imports src/format.ts (changed)']]),
+    );
+  });
+});
