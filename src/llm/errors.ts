@@ -94,7 +94,8 @@ export function toLlmError(failure: Failure, context: ErrorContext): LlmError {
     budget: `the token budget is spent (${detail}). Raise the token budget or ask for less`,
   };
   const message = redact(`${endpoint}: ${lines[failure.kind]}`, context.secret);
-  return new LlmError(failure, endpoint, message);
+  // The detail is kept on the error too (for reports and repair rounds): a server may echo the key in it.
+  return new LlmError({ ...failure, detail: redact(failure.detail, context.secret) }, endpoint, message);
 }
 
 /** Base URL without credentials, query or fragment: safe to print. */

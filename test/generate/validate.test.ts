@@ -448,7 +448,10 @@ test('node:test with the spec reporter (the default from Node 23): load errors, 
     const project = { ...app.project, packageJson };
     const validator = createValidator({ root: app.dir, project, adapter: runnerByName('node')!, reruns: 1 });
     const validate = (body: string) => validator.validate(contextFor(d), `${d.header}\n${body}\n`);
-    const missing = await validate("import pad from 'left-pad-nonexistent';\ntest('pads', () => {});");
+    // The import is used: an unused one would be removed before the run.
+    const missing = await validate(
+      "import pad from 'left-pad-nonexistent';\ntest('pads', () => { pad('x', 3); });",
+    );
     expect(missing).toMatchObject({ reached: 'generated' });
     expect(missing.failure).toMatch(/Cannot find package 'left-pad-nonexistent'/);
     const todo = await validate("discount(1, 'HALF');\ntest.todo('later');");
