@@ -93,32 +93,22 @@ async function flakyOf(mutation, failing, relatedFiles, restore) {
 let failures = 0;
 if (recheck) {
   // --recheck: only the flaky check, on the recorded truth (no full suite run).
-  for (const mutation of entry.mutations) {
-    if (!mutation.failing || (only && !only.has(mutation.id))) continue;
-    let restore;
-    try {
-      restore = applyMutation(root, mutation);
+  await eachMutation(
+    (mutation) => mutation.failing && (!only || only.has(mutation.id)),
+    async (mutation, restore) => {
       const flaky = await flakyOf(mutation, mutation.failing, mutation.related?.files, restore);
       mutation.failing = mutation.failing.filter((f) => !flaky.includes(f));
       if (flaky.length > 0) mutation.flaky = [...new Set([...(mutation.flaky ?? []), ...flaky])].sort();
       log(
         `${mutation.id}: ${mutation.failing.length} failing${flaky.length ? `, ${flaky.join(', ')} flaky` : ''}`,
       );
-    } catch (error) {
-      failures++;
-      log(`${mutation.id}: ${error.message}`);
-    } finally {
-      restore?.();
-    }
-    writeEntry(entry);
-  }
+    },
+  );
   process.exit(failures > 0 ? 1 : 0);
 }
-for (const mutation of entry.mutations) {
-  if (only ? !only.has(mutation.id) : mutation.failing) continue;
-  let restore;
-  try {
-    restore = applyMutation(root, mutation);
+await eachMutation(
+  (mutation) => (only ? only.has(mutation.id) : !mutation.failing),
+  async (mutation, restore) => {
     const suite = await runSuite(mutation.id);
     const failing = suite.failing.filter((f) => !baseline.has(f));
     // Runners without a related-tests mode (node:test) have no `related` command.
@@ -139,12 +129,27 @@ for (const mutation of entry.mutations) {
     log(
       `${mutation.id} ${mutation.file}:${mutation.line}: ${mutation.failing.length} failing${flaky.length ? ` (${flaky.length} flaky: ${flaky.join(', ')})` : ''}, ${related ? `related ${relatedFiles.length} (${related.ms} ms)` : 'no related command'}${mutation.failing.length === 0 ? '  !!! no test fails: choose another mutation' : ''}`,
     );
-  } catch (error) {
-    failures++;
-    log(`${mutation.id}: ${error.message}`);
-  } finally {
-    restore?.();
-  }
-  writeEntry(entry);
-}
+  },
+);
 process.exit(failures > 0 ? 1 : 0);
+
+/**
+ * Runs `work` on each mutation `wanted` picks, with the mutation applied and always restored; the entry is
+ * written after each one, so a stopped run keeps what it recorded. A failure is counted and logged.
+ */
+async function eachMutation(wanted, work) {
+  for (const mutation of entry.mutations) {
+    if (!wanted(mutation)) continue;
+    let restore;
+    try {
+      restore = applyMutation(root, mutation);
+      await work(mutation, restore);
+    } catch (error) {
+      failures++;
+      log(`${mutation.id}: ${error.message}`);
+    } finally {
+      restore?.();
+    }
+    writeEntry(entry);
+  }
+}
