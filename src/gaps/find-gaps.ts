@@ -3,7 +3,7 @@ import { type CoverageArg, loadCoverage, toCoverageInput } from '../coverage/loa
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import { TestloopError } from '../errors.ts';
 import { repositoryRoot, resolveRevisions } from '../git/base.ts';
-import { diffAgainst, readDiffFile, trackedFiles } from '../git/diff.ts';
+import { diffAgainst, diffFromMergeBase, readDiffFile, trackedFiles } from '../git/diff.ts';
 import { ownOutputMatcher, withoutOwnOutputs } from '../git/own-outputs.ts';
 import type { ChangedFile } from '../git/types.ts';
 import { readStdin } from '../util/stdin.ts';
@@ -49,6 +49,12 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
 
+  // Reports are read while git resolves the base, diffs and lists files: on a large change each takes a while.
+  const loading = loadCoverage((options.coverage ?? []).map(toCoverageInput), {
+    cwd,
+    srcRoots: options.srcRoots ?? [],
+  });
+  loading.catch(() => {}); // its error is reported when awaited below, after any git or diff error
   let root: string;
   let base: string;
   let head: string;
@@ -61,17 +67,23 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
     base = options.diffFile === '-' ? 'stdin' : options.diffFile;
     head = 'working tree';
   } else {
+    // With a named base, git diffs from the merge base at once, while the revisions for the report resolve.
+    const early =
+      options.base === undefined || options.base.startsWith('-')
+        ? undefined
+        : diffFromMergeBase(cwd, options.base, options.maxDiffBytes);
+    early?.catch(() => {});
     const revisions = await resolveRevisions(cwd, options.base, env);
     ({ root, base, head, baseRef } = revisions);
-    diffing = diffAgainst(root, base, options.maxDiffBytes);
+    const resolved = revisions.base;
+    diffing =
+      early?.catch((error: unknown) => {
+        // An old git without --merge-base, or several merge bases: diff from the one resolved above.
+        if ((error as TestloopError).code !== 'TESTLOOP_GIT_FAILED') throw error;
+        return diffAgainst(revisions.root, resolved, options.maxDiffBytes);
+      }) ?? diffAgainst(root, base, options.maxDiffBytes);
   }
-  // Reports are read while git diffs and lists files: on a large change each takes a while.
   const listing = trackedFiles(root).catch(() => []);
-  const loading = loadCoverage((options.coverage ?? []).map(toCoverageInput), {
-    cwd,
-    srcRoots: options.srcRoots ?? [],
-  });
-  loading.catch(() => {}); // its error is reported when awaited below, after any diff error
   const changes = withoutOwnOutputs(await diffing, ownOutputMatcher(root, cwd, options.ownOutputs));
   if (changes.length === 0 && !options.allowEmpty) {
     throw new TestloopError(

@@ -29,20 +29,47 @@ export async function diffAgainst(
   base: string,
   maxBytes = DEFAULT_MAX_DIFF_BYTES,
 ): Promise<ChangedFile[]> {
+  return diffToWorkingTree(root, [base], `git diff ${base}`, maxBytes);
+}
+
+/**
+ * The same diff, from the merge base of `baseRef` and HEAD, in one git call that needs no resolved base:
+ * it can start before the revisions are known. Fails on a git older than 2.30 or where there are several
+ * merge bases; the caller then diffs from the one it resolved.
+ */
+export async function diffFromMergeBase(
+  cwd: string,
+  baseRef: string,
+  maxBytes = DEFAULT_MAX_DIFF_BYTES,
+): Promise<ChangedFile[]> {
+  return diffToWorkingTree(
+    cwd,
+    ['--merge-base', '--end-of-options', baseRef, '--'],
+    `git diff --merge-base ${baseRef}`,
+    maxBytes,
+  );
+}
+
+async function diffToWorkingTree(
+  cwd: string,
+  revisionArgs: string[],
+  what: string,
+  maxBytes: number,
+): Promise<ChangedFile[]> {
   const dir = await mkdtemp(join(tmpdir(), 'testloop-diff-')).catch(() => undefined);
   try {
     const output = dir === undefined ? undefined : join(dir, 'changes.diff');
-    const result = await git(root, [...DIFF_ARGS, ...(output ? [`--output=${output}`] : []), base]);
+    const result = await git(cwd, [...DIFF_ARGS, ...(output ? [`--output=${output}`] : []), ...revisionArgs]);
     if (result.code !== 0) {
-      throw new TestloopError('TESTLOOP_GIT_FAILED', `git diff ${base} failed: ${firstLine(result.stderr)}`);
+      throw new TestloopError('TESTLOOP_GIT_FAILED', `${what} failed: ${firstLine(result.stderr)}`);
     }
     if (output === undefined) {
       // No writable temporary folder: the diff came through the pipe instead.
-      checkSize(result.stdout.length, `git diff ${base}`, maxBytes);
-      return parseUnifiedDiff(result.stdout, `git diff ${base}`);
+      checkSize(result.stdout.length, what, maxBytes);
+      return parseUnifiedDiff(result.stdout, what);
     }
-    checkSize((await stat(output)).size, `git diff ${base}`, maxBytes);
-    return parseUnifiedDiff(await readFile(output), `git diff ${base}`);
+    checkSize((await stat(output)).size, what, maxBytes);
+    return parseUnifiedDiff(await readFile(output), what);
   } finally {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   }

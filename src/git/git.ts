@@ -2,7 +2,17 @@ import { TestloopError } from '../errors.ts';
 import { type ExecResult, exec } from '../util/exec.ts';
 
 /** Git with settings that make its output stable whatever the user's config says. */
-const STABLE = ['-c', 'core.quotePath=false', '-c', 'diff.noprefix=false', '-c', 'diff.mnemonicPrefix=false'];
+const STABLE = [
+  '-c',
+  'core.quotePath=false',
+  '-c',
+  'diff.noprefix=false',
+  '-c',
+  'diff.mnemonicPrefix=false',
+  // Diff paths from the repository's top, whichever folder git runs in.
+  '-c',
+  'diff.relative=false',
+];
 
 export async function git(
   cwd: string,

@@ -1,9 +1,12 @@
+import { isAscii } from 'node:buffer';
 import { TestloopError } from '../errors.ts';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Decodes strictly: invalid UTF-8 is a named error with its line, never silently replaced characters. */
 export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  // Most reports are plain ASCII: one check, then a copy, instead of a full UTF-8 decode.
+  if (isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   try {
     return strictUtf8.decode(bytes);
   } catch {

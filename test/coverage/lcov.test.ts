@@ -55,6 +55,10 @@ describe('lcov reader', () => {
     ['SF:a.js\nSF:b.js\nend_of_record\n', 2, 'SF record before the previous record reached end_of_record'],
     ['SF:a.js\nFNA:3,1,f\nend_of_record\n', 2, 'no FNL record'],
     ['SF:a.js\nBRDA:1,0,1\nend_of_record\n', 2, 'BRDA expects'],
+    // After runs of plain records that are checked in one step, the line is still counted exactly.
+    ['SF:a.js\nFN:1,f\nDA:1,1\nBRDA:1,0,0,1\nLF:1\nDA:2,x\nend_of_record\n', 6, 'DA hit count'],
+    ['SF:a.js\nDA:1,1\nend_of_record\nSF:b.js\nDA:1,1\nDA:2,1\n', 6, 'truncated report: SF b.js'],
+    ['SF:a.js\nDA:1,1\nDA:2,1\nend_of_record\nDA:3,1\n', 5, 'DA record outside an SF'],
   ])('rejects %j at line %i', (text, line, detail) => {
     let error: unknown;
     try {

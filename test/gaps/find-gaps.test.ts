@@ -184,4 +184,35 @@ describe('findGaps', () => {
     const result = await findGaps({ cwd: r.dir, base: 'HEAD', coverage: ['lcov.info'], allowEmpty: true });
     expect(result.totals).toMatchObject({ changedLines: 0, percent: 100 });
   });
+
+  it('diffs from the resolved merge base where git cannot pick one itself (criss-cross history)', async () => {
+    const r = featureRepo();
+    // main and feature each merge an early commit of the other: two merge bases, which
+    // `git diff --merge-base` refuses; the diff then starts from the one `git merge-base` picks.
+    r.git('checkout', '--quiet', 'main');
+    r.write('src/b.js', `${numberedLines(5)}main 6\n`);
+    const mainTip = r.commit('main work');
+    r.git('merge', '--quiet', '--no-edit', 'feature');
+    r.git('checkout', '--quiet', 'feature');
+    r.git('merge', '--quiet', '--no-edit', mainTip);
+    r.write('src/a.js', `${numberedLines(12)}line 13\n`);
+    r.commit('more feature');
+    expect(r.git('merge-base', '--all', 'main', 'feature').split('\n')).toHaveLength(2);
+    r.write('lcov.info', 'SF:src/a.js\nDA:13,0\nend_of_record\n');
+    const result = await findGaps({ cwd: r.dir, base: 'main', coverage: ['lcov.info'] });
+    const mergeBase = r.git('merge-base', 'main', 'feature');
+    const expected = await findGaps({ cwd: r.dir, base: mergeBase, coverage: ['lcov.info'] });
+    expect(result.base).toBe(mergeBase);
+    expect(result.files).toEqual(expected.files);
+    expect(result.files.find((f) => f.path === 'src/a.js')?.uncoveredLines).toContain(13);
+  });
+
+  it('reads repository paths from a subfolder, whatever diff.relative says', async () => {
+    const r = featureRepo();
+    r.git('config', 'diff.relative', 'true');
+    r.write('lcov.info', 'SF:src/a.js\nDA:3,0\nDA:4,1\nend_of_record\n');
+    const result = await findGaps({ cwd: `${r.dir}/src`, base: 'main', coverage: ['../lcov.info'] });
+    expect(result.files.map((f) => f.path)).toEqual(['README.md', 'src/a.js', 'src/c.js']);
+    expect(result.files.find((f) => f.path === 'src/a.js')?.uncoveredLines).toEqual([3]);
+  });
 });

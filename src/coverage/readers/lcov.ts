@@ -35,6 +35,13 @@ interface RecordState {
 
 const NON_NEGATIVE_INT = /^\d+$/;
 
+/**
+ * One or more whole lines in the plain forms the checks below accept as they are: DA, BRDA (four fields),
+ * FN, FNDA and the summaries. Every line it matches is valid; anything it does not match is read line by line.
+ */
+const PLAIN_RUN =
+  /(?:(?:DA:[1-9]\d{0,14},\d{1,15}|BRDA:[1-9]\d{0,14},[^\n,]*,[^\n]*,(?:\d{1,15}|-)|FNDA:\d{1,15},[^\n]*[!-~]|FN:[1-9]\d{0,14},[^\n]*[!-~]|(?:LF|LH|BRF|BRH|FNF|FNH):\d{1,15})\r?\n)+/y;
+
 /** lcov tracefiles (geninfo, istanbul, c8, vitest, jest, llvm-cov export -format=lcov). */
 export const lcovReader: CoverageReader = {
   name: 'lcov',
@@ -123,59 +130,67 @@ function scan(
   records: Map<string, number[]> | undefined,
 ): void {
   let record = preset;
-  let lastContentLine = 0;
+  let lastContentStart = from;
 
-  const fail = (lineNo: number, detail: string): never => {
-    throw new CoverageParseError(source, lineNo, detail);
+  /** Offset of the line being read: its number is counted only when an error names it. */
+  let lineStart = from;
+  const fail = (detail: string, at = lineStart): never => {
+    throw new CoverageParseError(source, lineNumberAt(text, at), detail);
   };
-  const int = (value: string | undefined, lineNo: number, what: string): number => {
-    if (value === undefined || !NON_NEGATIVE_INT.test(value))
-      fail(lineNo, `${what} is not a non-negative integer`);
+  const int = (value: string | undefined, what: string): number => {
+    if (value === undefined || !NON_NEGATIVE_INT.test(value)) fail(`${what} is not a non-negative integer`);
     return Number(value);
   };
-  const lineNumber = (value: string | undefined, lineNo: number, what: string): number => {
-    const n = int(value, lineNo, what);
-    if (n === 0) fail(lineNo, `${what} must be at least 1`);
+  const lineNumber = (value: string | undefined, what: string): number => {
+    const n = int(value, what);
+    if (n === 0) fail(`${what} must be at least 1`);
     return n;
   };
   /** Hit counts: gcov can write very large or, through overflow, negative numbers; clamp like lcov does. */
-  const hits = (value: string | undefined, lineNo: number, what: string): number => {
-    if (value === undefined || !/^-?\d+(\.\d+)?(e\+?\d+)?$/i.test(value))
-      fail(lineNo, `${what} is not a number`);
+  const hits = (value: string | undefined, what: string): number => {
+    if (value === undefined || !/^-?\d+(\.\d+)?(e\+?\d+)?$/i.test(value)) fail(`${what} is not a number`);
     const n = Number(value);
-    if (!Number.isFinite(n)) fail(lineNo, `${what} is out of range`);
+    if (!Number.isFinite(n)) fail(`${what} is out of range`);
     return Math.max(0, n);
   };
 
   // Lines are walked in place rather than split: reports run to millions of lines, most of them plain DA.
-  let lineNo = 0;
   for (let pos = from; pos < to; ) {
+    if (record && !preset) {
+      // Checking only: a run of plain records is matched in one native regex step, not line by line.
+      PLAIN_RUN.lastIndex = pos;
+      if (PLAIN_RUN.test(text) && PLAIN_RUN.lastIndex <= to) {
+        lastContentStart = text.lastIndexOf('\n', PLAIN_RUN.lastIndex - 2) + 1;
+        pos = PLAIN_RUN.lastIndex;
+        if (pos >= to) break;
+      }
+    }
     const start = pos;
+    lineStart = start;
     let end = text.indexOf('\n', start);
     if (end === -1 || end > to) end = to;
     pos = end + 1;
-    lineNo++;
     if (record && readPlainRecord(text, start, end, record)) {
-      lastContentLine = lineNo;
+      lastContentStart = start;
       continue;
     }
     const line = text.slice(start, end).trim();
     if (line === '') continue;
-    lastContentLine = lineNo;
+    lastContentStart = start;
     if (line === 'end_of_record') {
-      if (!record) fail(lineNo, 'end_of_record without a preceding SF record');
+      if (!record) fail('end_of_record without a preceding SF record');
       records?.get(record!.file.path)?.push(start);
       record = undefined;
       continue;
     }
     const colon = line.indexOf(':');
-    if (colon <= 0) fail(lineNo, `unexpected line "${line.slice(0, 40)}", expected a KEY:value record`);
+    if (colon <= 0) fail(`unexpected line "${line.slice(0, 40)}", expected a KEY:value record`);
     const key = line.slice(0, colon);
     const value = line.slice(colon + 1);
     if (key === 'TN' || key === 'VER') continue;
     if (key === 'SF') {
-      if (record) fail(lineNo, 'SF record before the previous record reached end_of_record');
-      if (value === '') fail(lineNo, 'SF record without a path');
+      if (record) fail('SF record before the previous record reached end_of_record');
+      if (value === '') fail('SF record without a path');
       // First pass only: a throwaway state that checks the record; LcovFile builds the real one later.
       record = {
         file: emptyFile(value),
@@ -189,27 +204,26 @@ function scan(
       else records?.set(value, [pos]);
       continue;
     }
-    if (!/^[A-Z]+$/.test(key))
-      fail(lineNo, `unexpected line "${line.slice(0, 40)}", expected a KEY:value record`);
+    if (!/^[A-Z]+$/.test(key)) fail(`unexpected line "${line.slice(0, 40)}", expected a KEY:value record`);
     if (!record) {
       // Summary records may precede SF in some writers; anything else outside a record is corruption.
       if (key === 'LF' || key === 'LH' || key === 'FNF' || key === 'FNH' || key === 'BRF' || key === 'BRH')
         continue;
-      fail(lineNo, `${key} record outside an SF … end_of_record block`);
+      fail(`${key} record outside an SF … end_of_record block`);
     }
     const state = record!;
     const parts = value.split(',');
     switch (key) {
       case 'DA': {
-        if (parts.length < 2) fail(lineNo, 'DA expects "DA:<line>,<hits>"');
-        const at = lineNumber(parts[0], lineNo, 'DA line number');
-        addLineHits(state.file, at, hits(parts[1], lineNo, 'DA hit count'));
+        if (parts.length < 2) fail('DA expects "DA:<line>,<hits>"');
+        const at = lineNumber(parts[0], 'DA line number');
+        addLineHits(state.file, at, hits(parts[1], 'DA hit count'));
         break;
       }
       case 'FN': {
         // FN:<start>,<name> or lcov 2.x FN:<start>,<end>,<name>; names may contain commas.
-        if (parts.length < 2) fail(lineNo, 'FN expects "FN:<line>,<name>"');
-        const start = lineNumber(parts[0], lineNo, 'FN line number');
+        if (parts.length < 2) fail('FN expects "FN:<line>,<name>"');
+        const start = lineNumber(parts[0], 'FN line number');
         let endLine: number | undefined;
         let name = parts.slice(1).join(',');
         if (parts.length >= 3 && NON_NEGATIVE_INT.test(parts[1]!)) {
@@ -220,30 +234,30 @@ function scan(
         break;
       }
       case 'FNDA': {
-        if (parts.length < 2) fail(lineNo, 'FNDA expects "FNDA:<hits>,<name>"');
-        const count = hits(parts[0], lineNo, 'FNDA hit count');
+        if (parts.length < 2) fail('FNDA expects "FNDA:<hits>,<name>"');
+        const count = hits(parts[0], 'FNDA hit count');
         addFunctionHits(state, count, parts.slice(1).join(','));
         break;
       }
       case 'FNL': {
         // lcov 2.3: FNL:<index>,<start>[,<end>]
-        if (parts.length < 2) fail(lineNo, 'FNL expects "FNL:<index>,<start>[,<end>]"');
+        if (parts.length < 2) fail('FNL expects "FNL:<index>,<start>[,<end>]"');
         const index = parts[0]!;
         const fn: PendingFunction = {
           name: '',
-          line: lineNumber(parts[1], lineNo, 'FNL start line'),
+          line: lineNumber(parts[1], 'FNL start line'),
           hits: 0,
         };
-        if (parts[2] !== undefined && parts[2] !== '') fn.endLine = int(parts[2], lineNo, 'FNL end line');
+        if (parts[2] !== undefined && parts[2] !== '') fn.endLine = int(parts[2], 'FNL end line');
         state.functionsByIndex.set(index, fn);
         break;
       }
       case 'FNA': {
         // lcov 2.3: FNA:<index>,<hits>,<name>; aliases of one function share an index.
-        if (parts.length < 3) fail(lineNo, 'FNA expects "FNA:<index>,<hits>,<name>"');
+        if (parts.length < 3) fail('FNA expects "FNA:<index>,<hits>,<name>"');
         const fn = state.functionsByIndex.get(parts[0]!);
-        if (!fn) fail(lineNo, `FNA refers to function index ${parts[0]} with no FNL record`);
-        const count = hits(parts[1], lineNo, 'FNA hit count');
+        if (!fn) fail(`FNA refers to function index ${parts[0]} with no FNL record`);
+        const count = hits(parts[1], 'FNA hit count');
         const name = parts.slice(2).join(',');
         if (fn!.name === '') {
           // The first alias names the function; later aliases of the same index only add hits.
@@ -258,10 +272,10 @@ function scan(
       }
       case 'BRDA': {
         // BRDA:<line>,[e]<block>,<branch>,<taken|->; the branch id may itself contain commas.
-        if (parts.length < 4) fail(lineNo, 'BRDA expects "BRDA:<line>,<block>,<branch>,<taken>"');
-        const at = lineNumber(parts[0], lineNo, 'BRDA line number');
+        if (parts.length < 4) fail('BRDA expects "BRDA:<line>,<block>,<branch>,<taken>"');
+        const at = lineNumber(parts[0], 'BRDA line number');
         const takenText = parts[parts.length - 1]!;
-        const taken = takenText === '-' ? 0 : hits(takenText, lineNo, 'BRDA taken count');
+        const taken = takenText === '-' ? 0 : hits(takenText, 'BRDA taken count');
         addBranchOutcome(state, at, parts.slice(1, -1).join(','), taken);
         break;
       }
@@ -280,8 +294,15 @@ function scan(
     }
   }
   if (record && !preset) {
-    fail(lastContentLine, `truncated report: SF ${record.file.path} has no end_of_record`);
+    fail(`truncated report: SF ${record.file.path} has no end_of_record`, lastContentStart);
   }
+}
+
+/** 1-based number of the line holding text[offset]. */
+function lineNumberAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }
 
 function addFunctionLocation(
