@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type CoverageArg, loadCoverage, toCoverageInput } from '../coverage/load.ts';
-import { mapCoverageToRepository } from '../coverage/paths.ts';
+import { type MappedCoverage, mapCoverageToRepository } from '../coverage/paths.ts';
 import { TestloopError } from '../errors.ts';
 import { repositoryRoot, resolveRevisions } from '../git/base.ts';
 import { diffAgainst, diffFromMergeBase, readDiffFile, trackedFiles } from '../git/diff.ts';
@@ -55,6 +55,8 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
     srcRoots: options.srcRoots ?? [],
   });
   loading.catch(() => {}); // its error is reported when awaited below, after any git or diff error
+  const prebuild = new Prebuild();
+  const diffOptions = { maxBytes: options.maxDiffBytes, onFiles: prebuild.changed };
   let root: string;
   let base: string;
   let head: string;
@@ -71,7 +73,7 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
     const early =
       options.base === undefined || options.base.startsWith('-')
         ? undefined
-        : diffFromMergeBase(cwd, options.base, options.maxDiffBytes);
+        : diffFromMergeBase(cwd, options.base, diffOptions);
     early?.catch(() => {});
     const revisions = await resolveRevisions(cwd, options.base, env);
     ({ root, base, head, baseRef } = revisions);
@@ -80,10 +82,18 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
       early?.catch((error: unknown) => {
         // An old git without --merge-base, or several merge bases: diff from the one resolved above.
         if ((error as TestloopError).code !== 'TESTLOOP_GIT_FAILED') throw error;
-        return diffAgainst(revisions.root, resolved, options.maxDiffBytes);
-      }) ?? diffAgainst(root, base, options.maxDiffBytes);
+        return diffAgainst(revisions.root, resolved, diffOptions);
+      }) ?? diffAgainst(root, base, diffOptions);
   }
   const listing = trackedFiles(root).catch(() => []);
+  const repoFiles = listing.then((listed) => new Set(listed));
+  // The coverage mapped onto the listed files, ready before git's diff is done unless it is quick.
+  const mapping = Promise.all([loading, repoFiles]).then(([reports, files]) => {
+    const mapped = mapCoverageToRepository(reports, root, cwd, files);
+    prebuild.ready(mapped);
+    return mapped;
+  });
+  mapping.catch(() => {});
   const changes = withoutOwnOutputs(await diffing, ownOutputMatcher(root, cwd, options.ownOutputs));
   if (changes.length === 0 && !options.allowEmpty) {
     throw new TestloopError(
@@ -96,9 +106,11 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
     .filter(await filterFor(options.include, options.exclude))
     .filter((c) => c.status !== 'deleted' && !c.binary);
   const reports = await loading;
-  const repoFiles = new Set(await listing);
-  for (const change of selected) repoFiles.add(change.path);
-  const mapped = mapCoverageToRepository(reports, root, cwd, repoFiles);
+  const listed = await repoFiles;
+  const unlisted = selected.filter((change) => !listed.has(change.path));
+  for (const change of unlisted) listed.add(change.path);
+  // A changed file git did not list (ignored, say) may be what a report's path means: map again with it.
+  const mapped = unlisted.length === 0 ? await mapping : mapCoverageToRepository(reports, root, cwd, listed);
 
   const gated = options.failUnder !== undefined;
   const files = selected.map((change) =>
@@ -150,4 +162,28 @@ async function filterFor(
   const included = include && include.length > 0 ? picomatch(include, { dot: true }) : () => true;
   const excluded = exclude && exclude.length > 0 ? picomatch(exclude, { dot: true }) : () => false;
   return (change) => included(change.path) && !excluded(change.path);
+}
+
+/**
+ * Builds the coverage of each changed file as git reports it, while git is still diffing the rest:
+ * readers may build a file's data on first use (lcov does), and that is most of the work.
+ */
+class Prebuild {
+  #mapped: MappedCoverage | undefined;
+  #waiting: ChangedFile[] = [];
+
+  readonly changed = (files: ChangedFile[]): void => {
+    if (this.#mapped === undefined) this.#waiting.push(...files);
+    else for (const file of files) this.#build(file);
+  };
+
+  ready(mapped: MappedCoverage): void {
+    this.#mapped = mapped;
+    for (const file of this.#waiting.splice(0)) this.#build(file);
+  }
+
+  #build(file: ChangedFile): void {
+    if (file.status === 'deleted' || file.binary) return;
+    this.#mapped!.files.get(file.path)?.lines;
+  }
 }

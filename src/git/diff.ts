@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestloopError } from '../errors.ts';
+import { DiffSections, followFile } from './diff-sections.ts';
 import { firstLine, git } from './git.ts';
 import { parseUnifiedDiff } from './parse-diff.ts';
 import type { ChangedFile } from './types.ts';
@@ -19,17 +20,23 @@ const DIFF_ARGS = [
   '--unified=0',
 ];
 
+export interface DiffOptions {
+  maxBytes?: number;
+  /** Called with each batch of files as git writes them, before the whole diff is done. */
+  onFiles?: (files: ChangedFile[]) => void;
+}
+
 /**
  * Changes from the merge base to the working tree: committed, staged and unstaged, as diff-cover counts them.
  * git writes the diff to a temporary file rather than a pipe, so it never waits for this process: the caller
- * reads coverage reports meanwhile, and a diff over the size limit is refused without being read.
+ * reads coverage reports meanwhile, and the files are parsed as git writes them.
  */
 export async function diffAgainst(
   root: string,
   base: string,
-  maxBytes = DEFAULT_MAX_DIFF_BYTES,
+  options: DiffOptions = {},
 ): Promise<ChangedFile[]> {
-  return diffToWorkingTree(root, [base], `git diff ${base}`, maxBytes);
+  return diffToWorkingTree(root, [base], `git diff ${base}`, options);
 }
 
 /**
@@ -40,13 +47,13 @@ export async function diffAgainst(
 export async function diffFromMergeBase(
   cwd: string,
   baseRef: string,
-  maxBytes = DEFAULT_MAX_DIFF_BYTES,
+  options: DiffOptions = {},
 ): Promise<ChangedFile[]> {
   return diffToWorkingTree(
     cwd,
     ['--merge-base', '--end-of-options', baseRef, '--'],
     `git diff --merge-base ${baseRef}`,
-    maxBytes,
+    options,
   );
 }
 
@@ -54,25 +61,33 @@ async function diffToWorkingTree(
   cwd: string,
   revisionArgs: string[],
   what: string,
-  maxBytes: number,
+  { maxBytes = DEFAULT_MAX_DIFF_BYTES, onFiles }: DiffOptions,
 ): Promise<ChangedFile[]> {
   const dir = await mkdtemp(join(tmpdir(), 'testloop-diff-')).catch(() => undefined);
   try {
     const output = dir === undefined ? undefined : join(dir, 'changes.diff');
-    const result = await git(cwd, [...DIFF_ARGS, ...(output ? [`--output=${output}`] : []), ...revisionArgs]);
-    if (result.code !== 0) {
-      throw new TestloopError('TESTLOOP_GIT_FAILED', `${what} failed: ${firstLine(result.stderr)}`);
-    }
     if (output === undefined) {
-      // No writable temporary folder: the diff came through the pipe instead.
+      // No writable temporary folder: the diff comes through the pipe instead, parsed at the end.
+      const result = await git(cwd, [...DIFF_ARGS, ...revisionArgs]);
+      if (result.code !== 0) throw gitFailed(what, result.stderr);
       checkSize(result.stdout.length, what, maxBytes);
       return parseUnifiedDiff(result.stdout, what);
     }
-    checkSize((await stat(output)).size, what, maxBytes);
-    return parseUnifiedDiff(await readFile(output), what);
+    await writeFile(output, '', { mode: 0o600 });
+    const sections = new DiffSections(what, maxBytes, onFiles);
+    const running = git(cwd, [...DIFF_ARGS, `--output=${output}`, ...revisionArgs]);
+    await followFile(output, running, (chunk) => sections.push(chunk));
+    const result = await running;
+    if (result.code !== 0) throw gitFailed(what, result.stderr);
+    checkSize(sections.bytes, what, maxBytes);
+    return await sections.finish(() => readFile(output));
   } finally {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   }
+}
+
+function gitFailed(what: string, stderr: string): TestloopError {
+  return new TestloopError('TESTLOOP_GIT_FAILED', `${what} failed: ${firstLine(stderr)}`);
 }
 
 /** A unified diff from a file, or from standard input with "-". */

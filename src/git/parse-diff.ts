@@ -8,7 +8,12 @@ const HUNK_HEADER = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/;
  * Content lines are never decoded: the diff is read as latin1 so files in any encoding parse the same,
  * and only path names are decoded as UTF-8.
  */
-export function parseUnifiedDiff(diff: Buffer | string, source: string): ChangedFile[] {
+export function parseUnifiedDiff(
+  diff: Buffer | string,
+  source: string,
+  /** The text is whole sections of a longer diff that goes on: it must end where a hunk does. */
+  more = false,
+): ChangedFile[] {
   const text = typeof diff === 'string' ? diff : diff.toString('latin1');
   const files: ChangedFile[] = [];
   let current: ChangedFile | undefined;
@@ -36,7 +41,9 @@ export function parseUnifiedDiff(diff: Buffer | string, source: string): Changed
 
   let lineNo = 0;
   let pos = 0;
-  while (pos <= text.length) {
+  // The empty tail after a final newline is a line only where the diff ends, as an empty context line.
+  const last = more ? text.length - 1 : text.length;
+  while (pos <= last) {
     let end = text.indexOf('\n', pos);
     if (end === -1) end = text.length;
     let line = text.slice(pos, end);
@@ -121,6 +128,12 @@ export function parseUnifiedDiff(diff: Buffer | string, source: string): Changed
       current.status = 'copied';
     } else if (line.startsWith('copy to ')) current.path = unquote(line.slice(8));
     else if (line.startsWith('Binary files ') || line === 'GIT binary patch') current.binary = true;
+  }
+  if (more && (oldRemaining > 0 || newRemaining > 0)) {
+    throw new TestloopError(
+      'TESTLOOP_BAD_DIFF',
+      `${source}:${lineNo}: hunk ends early (expected ${oldRemaining} old and ${newRemaining} new lines). Pass a complete unified diff`,
+    );
   }
   closeRun();
   for (const file of files) {
