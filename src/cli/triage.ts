@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { LLM_ENV, parseDuration } from '../config/generate-options.ts';
 import { findConfig, resolveOptions } from '../config/load-config.ts';
-import { triageOptionsSchema } from '../config/triage-options.ts';
+import { type TriageOptionsInput, triageOptionsSchema } from '../config/triage-options.ts';
 import { EXIT, TestloopError } from '../errors.ts';
+import type { LlmClient } from '../llm/types.ts';
 import { buildQuarantine, renderTriage, slackMessage, TRIAGE_FORMATS, triageJson } from '../report/triage.ts';
 import { postWebhook } from '../triage/notify.ts';
 import { parseQuarantine, type QuarantineFile } from '../triage/quarantine.ts';
@@ -48,16 +50,23 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
   }
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
-  const options = resolveOptions(triageOptionsSchema, 'triage', config, io.env, flags.values);
+  // TESTLOOP_LLM_BASE_URL and friends are the documented names, as for generate.
+  const env = { ...io.env };
+  for (const [generic, documented] of Object.entries(LLM_ENV)) env[generic] ??= io.env[documented];
+  const options = resolveOptions(triageOptionsSchema, 'triage', config, env, flags.values);
   const formats = parseFormatTargets(
     options.format && options.format.length > 0 ? options.format : ['text'],
     TRIAGE_FORMATS,
   );
   const previous = options.quarantine ? await readPrevious(resolve(cwd, options.quarantine)) : undefined;
 
+  const client = options.explain ? await explainClient(options, io.env) : undefined;
   const report = await openTriage({
     cwd,
     env: io.env,
+    ...(client === undefined
+      ? {}
+      : { model: { client, ...(options.explainTop === undefined ? {} : { top: options.explainTop }) } }),
     log: (line) => io.stderr(`${line}\n`),
     ...(options.runs === undefined ? {} : { runs: options.runs }),
     ...(options.branch === undefined ? {} : { branch: options.branch }),
@@ -105,6 +114,7 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
     return failed(result, options.failOn ?? []) ? EXIT.findings : EXIT.ok;
   } finally {
     await report.close();
+    await client?.close();
   }
 }
 
@@ -137,4 +147,21 @@ async function readPrevious(path: string): Promise<QuarantineFile | undefined> {
   } catch (error) {
     throw new TestloopError('TESTLOOP_USAGE', `--quarantine ${(error as Error).message}`);
   }
+}
+
+/** The model `--explain` asks, from the same flags and variables as generate's. */
+async function explainClient(options: TriageOptionsInput, env: NodeJS.ProcessEnv): Promise<LlmClient> {
+  if (!options.baseUrl || !options.model)
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      '--explain needs a model: set --base-url and --model (or TESTLOOP_LLM_BASE_URL and TESTLOOP_LLM_MODEL)',
+    );
+  const { createLlmClient } = await import('../llm/index.ts');
+  return createLlmClient({
+    baseUrl: options.baseUrl,
+    model: options.model,
+    env,
+    ...(options.api ? { api: options.api } : {}),
+    ...(options.llmTimeout ? { requestTimeoutMs: parseDuration(options.llmTimeout)! } : {}),
+  });
 }

@@ -21,6 +21,17 @@ export const duration = z.string().refine((value) => parseDuration(value) !== un
   message: 'expected a duration such as 90s, 2m, 1m30s or 500ms',
 });
 
+/** The model endpoint, as every command that asks a model takes it (TESTLOOP_LLM_* variables, see LLM_ENV). */
+export const modelEndpointOptions = {
+  baseUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe('OpenAI-compatible endpoint including /v1, e.g. http://127.0.0.1:11434/v1'),
+  model: z.string().min(1).optional().describe('model name as the endpoint knows it'),
+  api: z.enum(['chat', 'responses']).optional().describe('chat (Chat Completions, default) or responses'),
+};
+
 /**
  * `testloop generate` options: each is a --flag, a TESTLOOP_* variable and a config key (top level or
  * "generate"). The model endpoint is read from TESTLOOP_LLM_BASE_URL / TESTLOOP_LLM_MODEL / TESTLOOP_LLM_API,
@@ -44,13 +55,7 @@ export const generateOptionsSchema = z.object({
     .enum(['llm', 'stub'])
     .optional()
     .describe('llm (default when a base URL is set) or stub (offline todo skeletons)'),
-  baseUrl: z
-    .string()
-    .url()
-    .optional()
-    .describe('OpenAI-compatible endpoint including /v1, e.g. http://127.0.0.1:11434/v1'),
-  model: z.string().min(1).optional().describe('model name as the endpoint knows it'),
-  api: z.enum(['chat', 'responses']).optional().describe('chat (Chat Completions, default) or responses'),
+  ...modelEndpointOptions,
   concurrency: z.number().int().min(1).max(64).optional().describe('targets worked on at once (default 4)'),
   budget: duration
     .optional()

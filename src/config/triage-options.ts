@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration, modelEndpointOptions } from './generate-options.ts';
 
 const history = z
   .string()
@@ -91,6 +92,19 @@ export const triageOptionsSchema = z.object({
     .optional()
     .describe('CODEOWNERS file (default .github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS)'),
   history,
+  explain: z
+    .boolean()
+    .optional()
+    .describe('ask the model about the top findings: ranked causes citing the evidence, with fixes'),
+  explainTop: z
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .optional()
+    .describe('findings --explain asks about (default 5)'),
+  ...modelEndpointOptions,
+  llmTimeout: duration.optional().describe('longest single model request (default 5m)'),
 });
 
 export type TriageOptionsInput = z.infer<typeof triageOptionsSchema>;

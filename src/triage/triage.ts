@@ -1,8 +1,9 @@
 import { repositoryRoot } from '../git/base.ts';
 import type { HistoryStore } from '../history/types.ts';
+import type { LlmClient } from '../llm/types.ts';
 import { analyze } from './analyze.ts';
 import { loadCodeowners } from './codeowners.ts';
-import type { ExplainHook } from './explain.ts';
+import type { ExplainHook } from './explain/hook.ts';
 import { isFailure, type TestHistory, type TriageAttempt, type TriageThresholds } from './model.ts';
 import type { QuietFindings } from './quiet.ts';
 import { type TriageReport, triageReport } from './report.ts';
@@ -30,8 +31,13 @@ export interface TriageOptions {
   /** CODEOWNERS path relative to the repository root (default: .github/, root, docs/), or false. */
   codeowners?: string | false;
   thresholds?: Partial<TriageThresholds>;
-  /** Optional explanation per finding (e.g. an LLM); see explain.ts. */
+  /** Optional explanation per finding (e.g. an LLM); see explain/hook.ts. */
   explain?: ExplainHook;
+  /**
+   * `--explain`: the top findings by impact go to a model with their evidence and source; its causes join
+   * the rules' (see explain/model.ts).
+   */
+  model?: { client: LlmClient; top?: number };
   maxExplained?: number;
   /** Progress and warnings, one line each. */
   log?: (line: string) => void;
@@ -72,7 +78,7 @@ export async function openTriage(options: TriageOptions = {}): Promise<TriageRep
   let result: TriageResult;
   let quiet: QuietFindings | undefined;
   let histories: Map<string, TestHistory> | undefined;
-  if (options.attempts || options.explain) {
+  if (options.attempts || options.explain || options.model) {
     const analysis = analyze(await collect(options, cwd), analyzeOptions);
     histories = analysis.histories;
     result = analysis.result;
@@ -98,6 +104,15 @@ export async function openTriage(options: TriageOptions = {}): Promise<TriageRep
     }
     if (options.explain && histories)
       result = await explainAll(result, histories, options.explain, options.maxExplained ?? 10, log);
+    if (options.model && histories) {
+      const { explainWithModel } = await import('./explain/model.ts');
+      result = await explainWithModel(result, histories, {
+        client: options.model.client,
+        root,
+        log,
+        ...(options.model.top === undefined ? {} : { top: options.model.top }),
+      });
+    }
   } catch (error) {
     quiet?.close();
     throw error;

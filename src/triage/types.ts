@@ -24,6 +24,15 @@ export interface Cause {
   /** Log or stack lines that support it, verbatim. */
   evidence: string[];
   fix: string;
+  /**
+   * Where the cause comes from, on the findings a model was asked about (`--explain`): the line rules, or
+   * the model (whose causes must cite evidence that exists).
+   */
+  source?: 'rules' | 'model';
+  /** The model's citations: evidence ids (`E2` an attempt, `E2.L3` a line of it) behind `evidence`. */
+  references?: string[];
+  /** The model's reasoning, in a sentence or two. */
+  explanation?: string;
 }
 
 export interface Finding {

@@ -150,6 +150,21 @@ describe('testloop ingest + triage on a SQLite history', () => {
     expect(healthy).toMatchObject({ note: 'no flake seen in 10 runs', causes: [] });
   });
 
+  it('--explain asks a model from TESTLOOP_LLM_* and keeps the rules when it fails; without one it is a usage error', () => {
+    const missing = triage(['--explain']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/TESTLOOP_USAGE.*--explain needs a model: set --base-url and --model/);
+    // Nothing listens there: every request fails, the rules' causes stand, the exit status is unchanged.
+    const dead = runTestloop(['triage', '--explain', '--format', 'json', '--llm-timeout', '2s'], {
+      cwd: dir,
+      env: { TESTLOOP_LLM_BASE_URL: 'http://127.0.0.1:9/v1', TESTLOOP_LLM_MODEL: 'm' },
+    });
+    expect(dead.status, dead.stderr).toBe(0);
+    expect(dead.stderr).toMatch(/could not explain .*the rules' causes stand/);
+    const result = JSON.parse(dead.stdout) as TriageResult;
+    expect(result.findings.some((f) => f.causes.length > 0)).toBe(true);
+  });
+
   it('exits 1 with --fail-on naming a verdict that was found', () => {
     expect(triage(['--fail-on', 'flaky']).status).toBe(1);
     expect(triage(['--fail-on', 'broken', '--format', 'json']).status).toBe(1);

@@ -76,14 +76,14 @@ const runners: { runner: 'vitest' | 'jest'; config: Record<string, string>; comm
   {
     runner: 'vitest',
     config: {
-      'vitest.config.js': `export default { test: { include: ['vitest/**/*.test.js'], reporters: ['default', ['${join(DIST, 'vitest.js')}', { notify: process.env.HOOK || undefined }]] } };\n`,
+      'vitest.config.js': `export default { test: { include: ['vitest/**/*.test.js'], testTimeout: 20000, reporters: ['default', ['${join(DIST, 'vitest.js')}', { notify: process.env.HOOK || undefined, lookupWaitMs: 5000 }]] } };\n`,
     },
     command: ['node_modules/vitest/vitest.mjs', 'run'],
   },
   {
     runner: 'jest',
     config: {
-      'jest.config.cjs': `module.exports = { testEnvironment: 'node', transform: {}, testMatch: ['**/jest/**/*.test.js'], reporters: ['default', ['${join(DIST, 'jest.js')}', { notify: process.env.HOOK || undefined }]] };\n`,
+      'jest.config.cjs': `module.exports = { testEnvironment: 'node', transform: {}, testMatch: ['**/jest/**/*.test.js'], testTimeout: 20000, reporters: ['default', ['${join(DIST, 'jest.js')}', { notify: process.env.HOOK || undefined, lookupWaitMs: 5000 }]] };\n`,
     },
     command: ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js'],
   },
@@ -140,7 +140,7 @@ describe.each(runners)('the $runner reporter', ({ runner, config, command }) => 
 
   it('prints each line, and posts the first failure, while the suite still runs', () => {
     const last = runs[2]!;
-    // The slow test after the failures keeps the run going for 4 s; a line waits at most 2 s for the lookups.
+    // The slow test after the failures keeps the run going for 7 s; a line waits at most 5 s for the lookups.
     for (const line of last.lines) expect(last.endedAt - line.at).toBeGreaterThan(1000);
     expect(hook.received).toHaveLength(1);
     expect(last.endedAt - hook.received[0]!.at).toBeGreaterThan(1000);

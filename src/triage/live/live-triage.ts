@@ -18,6 +18,8 @@ export interface LiveTriageOptions {
   record?: boolean;
   /** Runs of history a test's record covers (default 50). */
   windowRuns?: number;
+  /** Longest a failure's line waits for the history and the change to be read (default 2000 ms). */
+  lookupWaitMs?: number;
   /** Where the lines go (default stderr). */
   write?: (line: string) => void;
 }
@@ -34,7 +36,6 @@ export interface LiveResult {
   retry?: number;
 }
 
-/** Longest a failure's line waits for the history and the change to be read. */
 const LOOKUP_WAIT_MS = 2_000;
 
 /**
@@ -112,7 +113,7 @@ export class LiveTriage {
 
   async #explain(attempt: TestAttempt, absolute: string): Promise<void> {
     const timeout = new Promise<undefined>((resolve) =>
-      setTimeout(() => resolve(undefined), LOOKUP_WAIT_MS).unref(),
+      setTimeout(() => resolve(undefined), this.#options.lookupWaitMs ?? LOOKUP_WAIT_MS).unref(),
     );
     const [records, reach, root] = await Promise.all([
       Promise.race([this.#records, timeout]),

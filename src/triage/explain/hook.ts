@@ -1,5 +1,5 @@
-import type { TriageAttempt } from './model.ts';
-import type { Finding } from './types.ts';
+import type { TriageAttempt } from '../model.ts';
+import type { Finding } from '../types.ts';
 
 /**
  * Hook for an optional explanation of a flaky or broken finding, e.g. by a model through src/llm/ (not
