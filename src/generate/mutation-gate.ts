@@ -66,12 +66,12 @@ const TOKEN = /\.testloop-[0-9a-f]{8}\./;
 export async function mutationGate(run: GateRun): Promise<GateResult> {
   const mutants = makeMutants(parseSource(run.file, run.source), run.lines);
   const base = { made: mutants.length, limit: MUTANTS_PER_TARGET };
-  const existing = run.existing && (await passUnmutated(run, run.existing)) ? run.existing : undefined;
-  const existingTests = existing ? ('excluded' as const) : ('counted' as const);
   if (mutants.length === 0) {
     const unchecked = `no mutant could be made of ${run.file} lines ${run.lines.join(', ')}`;
-    return { ok: true, score: { killed: 0, total: 0, ...base, existingTests, unchecked } };
+    return { ok: true, score: { killed: 0, total: 0, ...base, existingTests: 'counted', unchecked } };
   }
+  const existing = run.existing && (await passUnmutated(run, run.existing)) ? run.existing : undefined;
+  const existingTests = existing ? ('excluded' as const) : ('counted' as const);
   if (directImports(run.candidate, run.file).length === 0) {
     return {
       ok: false,

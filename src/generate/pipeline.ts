@@ -279,6 +279,11 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         return;
       }
       clock.runner += validation.runnerMs;
+      if (validation.mutation) {
+        const total = (result.stats.mutation ??= { runs: 0, ms: 0 });
+        total.runs += validation.mutation.runs;
+        total.ms += validation.mutation.ms;
+      }
       code = validation.code ?? code;
       perAttempt.observe(performance.now() - attemptStarted);
       if (validation.sandbox !== undefined) {
@@ -300,6 +305,9 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         });
         const score = validation.mutants;
         const kills = score ? `, kills ${score.killed} of ${score.total} mutant(s)` : '';
+        // Accepted without the proof the gate asks for: said in the result, not only in the score.
+        if (score?.unchecked !== undefined)
+          warnings.push(`${id}: assertions not checked: ${score.unchecked}`);
         log(`testloop: ${id}: accepted, covers line(s) ${validation.newlyCoveredLines.join(', ')}${kills}`);
         return;
       }

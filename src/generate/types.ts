@@ -72,6 +72,8 @@ export interface Validation {
   newlyCoveredLines: number[];
   /** How it fared against mutants of the target lines it covers (set once it reached killsMutants). */
   mutants?: MutationScore;
+  /** What the mutation gate took: runner runs (mutants, their copies, the existing tests) and wall time. */
+  mutation?: { runs: number; ms: number };
   /** Time inside the test runner's own processes. */
   runnerMs: number;
   /** The candidate as it was validated, after safe fixes (unused imports, the linter's); what is written. */
@@ -136,6 +138,8 @@ export interface GenerateResult {
     uncoveredLines?: number;
     /** Candidates validated, repairs included. */
     candidates?: number;
+    /** Runner runs and wall time the mutation gate took, over every candidate that reached it. */
+    mutation?: { runs: number; ms: number };
     /** Which protections candidates ran under (set once a candidate was validated); see src/sandbox/. */
     sandbox?: SandboxInfo;
   };

@@ -278,6 +278,12 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
             runnerMs,
           );
         }
+        return killsMutants(ran, covered);
+      };
+      /** The mutation gate (./mutation-gate.ts) over the target lines the candidate ran. */
+      const killsMutants = async (ran: number[], covered: number[]): Promise<Validation> => {
+        const started = performance.now();
+        let runs = 0;
         const gate = await mutationGate({
           file: context.target.file,
           source: readFileSync(join(root, context.target.file), 'utf8'),
@@ -289,16 +295,22 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
             copies.push(writeScratch(root, file, content));
             use?.own(file);
           },
-          passes: async (files) => (await run(false, 0, files)).kind === 'passed',
+          passes: async (files) => {
+            runs++;
+            return (await run(false, 0, files)).kind === 'passed';
+          },
         });
+        const mutation = { runs, ms: Math.round(performance.now() - started) };
         if (!gate.ok)
-          return { ...reject('addedCoverage', gate.failure, runnerMs), newlyCoveredLines: covered };
+          return { ...reject('addedCoverage', gate.failure, runnerMs), newlyCoveredLines: covered, mutation };
+        const { score } = gate;
         return {
           reached: 'killsMutants',
           accepted: true,
           newlyCoveredLines: covered,
           runnerMs,
-          mutants: gate.score,
+          mutants: score,
+          mutation,
         };
       };
       let validation: Validation;

@@ -166,7 +166,14 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
   it('keeps exactly the tests that compile, pass every rerun and cover new lines', () => {
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
-    expect(result.funnel).toEqual({ generated: 8, compiled: 8, passed: 7, stable: 6, addedCoverage: 5 });
+    expect(result.funnel).toEqual({
+      generated: 8,
+      compiled: 8,
+      passed: 7,
+      stable: 6,
+      addedCoverage: 5,
+      killsMutants: 5,
+    });
     const file = (symbol: string) => `src/shop.${symbol}.generated.test.ts`;
     expect(result.accepted).toEqual([
       {
@@ -242,7 +249,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
     const markdown = readFileSync(join(scratch, 'report.md'), 'utf8');
     expect(markdown).toContain('5 test(s) accepted for 9 target(s) with the llm engine (`test-model`)');
     expect(markdown).toContain(
-      '**Funnel:** generated 8 → compiled 8 → passed 7 → stable 6 → added coverage 5',
+      '**Funnel:** generated 8 → compiled 8 → passed 7 → stable 6 → added coverage 5 → kills mutants 5',
     );
   });
 
@@ -348,6 +355,7 @@ describe('testloop generate end to end (jest and node:test, --target)', () => {
           passed: 1,
           stable: 1,
           addedCoverage: 1,
+          killsMutants: 1,
         });
         expect(result.accepted).toEqual([
           {
@@ -409,7 +417,14 @@ describe('testloop generate end to end: the model endpoint is down', () => {
       expect(open.stdout).toContain('model endpoint failed (answering with errors)');
       expect(strict.status).toBe(3);
       const result = JSON.parse(strict.stdout);
-      expect(result.funnel).toEqual({ generated: 0, compiled: 0, passed: 0, stable: 0, addedCoverage: 0 });
+      expect(result.funnel).toEqual({
+        generated: 0,
+        compiled: 0,
+        passed: 0,
+        stable: 0,
+        addedCoverage: 0,
+        killsMutants: 0,
+      });
       expect(result.llmError).toMatchObject({
         code: 'TESTLOOP_LLM_UNREACHABLE',
         endpoint: 'answering-with-errors',
