@@ -57,7 +57,9 @@ function newlyCovered(result: GenerateResult): number {
 }
 
 function funnelLine(result: GenerateResult, arrow: string): string {
-  return STAGES.map((stage) => `${STAGE_LABEL[stage]} ${result.funnel[stage]}`).join(arrow);
+  return STAGES.filter((stage) => result.funnel[stage] !== undefined)
+    .map((stage) => `${STAGE_LABEL[stage]} ${result.funnel[stage]}`)
+    .join(arrow);
 }
 
 function usageLine(result: GenerateResult): string {

@@ -182,6 +182,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
         newlyCoveredLines: [6, 7, 9],
         promptTokens: expect.any(Number),
         repairs: 1,
+        mutants: { killed: 4, total: 4, made: 4, limit: 12, existingTests: 'excluded', excluded: 0 },
       },
       {
         target: 'src/shop.ts:round2',
@@ -189,6 +190,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
         newlyCoveredLines: [32],
         promptTokens: expect.any(Number),
         repairs: 0,
+        mutants: { killed: 3, total: 3, made: 3, limit: 12, existingTests: 'excluded', excluded: 0 },
       },
       {
         target: 'src/shop.ts:sign',
@@ -196,6 +198,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
         newlyCoveredLines: [36],
         promptTokens: expect.any(Number),
         repairs: 0,
+        mutants: { killed: 2, total: 3, made: 3, limit: 12, existingTests: 'excluded', excluded: 0 },
       },
       {
         target: 'src/shop.ts:initials',
@@ -203,6 +206,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
         newlyCoveredLines: [40, 42],
         promptTokens: expect.any(Number),
         repairs: 0,
+        mutants: { killed: 1, total: 1, made: 1, limit: 12, existingTests: 'excluded', excluded: 0 },
       },
       {
         target: 'src/shop.ts:isEmpty',
@@ -210,6 +214,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
         newlyCoveredLines: [47],
         promptTokens: expect.any(Number),
         repairs: 0,
+        mutants: { killed: 2, total: 2, made: 2, limit: 12, existingTests: 'excluded', excluded: 0 },
       },
     ]);
     expect(result.discarded).toEqual([
@@ -364,6 +369,8 @@ describe('testloop generate end to end (jest and node:test, --target)', () => {
             newlyCoveredLines: [6, 7, 9, 10, 12],
             promptTokens: expect.any(Number),
             repairs: 0,
+            // The repository's own test of price.js runs against each mutant too: it kills none of these.
+            mutants: { killed: 7, total: 7, made: 7, limit: 12, existingTests: 'excluded', excluded: 0 },
           },
         ]);
         expect(result.discarded).toEqual([
@@ -386,6 +393,8 @@ describe('testloop generate end to end (jest and node:test, --target)', () => {
         await local.close();
       }
     },
+    // jest and node:test start a process per run, and the mutation gate runs each mutant.
+    180_000,
   );
 });
 

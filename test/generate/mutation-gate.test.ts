@@ -12,6 +12,7 @@ import { parseSource } from '../../src/generate/ast.ts';
 import { describeMutant, makeMutants } from '../../src/generate/mutants.ts';
 import { generateTests } from '../../src/generate/pipeline.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
+import { renderGenerate } from '../../src/report/generate.ts';
 import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
 import { type App, copyApp } from './apps.ts';
 import { FIXTURES } from './fixtures.ts';
@@ -150,6 +151,13 @@ describe.each(CASES)('the gate with $fixture', (runner) => {
         mutants: { killed: 3, total: 3, made: 5, limit: 12, existingTests: 'excluded', excluded: 2 },
       }),
     ]);
+    expect(result.stats.mutation?.runs).toBeGreaterThan(0);
+    const text = renderGenerate(result, 'text', { color: false });
+    expect(text).toContain(`(covers 6-7, 9, 12, kills 3 of 3 mutant(s))`);
+    expect(text).toContain('added coverage 2 → kills mutants 1');
+    expect(renderGenerate(result, 'markdown', { color: false })).toContain(
+      '✅ covers 6-7, 9, 12, kills 3 of 3 mutant(s) |',
+    );
   });
 
   it('discards an assertion-free test that covers the lines at killsMutants, after a repair round naming the survivors', () => {

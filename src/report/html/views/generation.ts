@@ -67,10 +67,12 @@ function skeletonsPanel(g: GenerateResult): string {
 }
 
 function funnel(g: GenerateResult): string {
-  const bars = FUNNEL.map(({ stage, label }) => ({
+  // A result written before a stage existed (killsMutants) shows the stages it has.
+  const stages = FUNNEL.filter(({ stage }) => g.funnel[stage] !== undefined);
+  const bars = stages.map(({ stage, label }, i) => ({
     label,
     value: num(g.funnel[stage]),
-    tone: stage === 'killsMutants' ? 'good' : 'neutral',
+    tone: i === stages.length - 1 ? 'good' : 'neutral',
   }));
   const label = `Generation funnel over ${g.stats.targets} targets: ${bars.map((b) => `${b.label} ${b.value}`).join(', ')}`;
   return `<figure class="funnel">${barChart(bars, label)}<figcaption class="muted">${esc(label)}</figcaption></figure>`;
