@@ -280,9 +280,8 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
       }
       clock.runner += validation.runnerMs;
       if (validation.mutation) {
-        const total = (result.stats.mutation ??= { runs: 0, ms: 0 });
-        total.runs += validation.mutation.runs;
-        total.ms += validation.mutation.ms;
+        const { runs, ms } = result.stats.mutation ?? { runs: 0, ms: 0 };
+        result.stats.mutation = { runs: runs + validation.mutation.runs, ms: ms + validation.mutation.ms };
       }
       code = validation.code ?? code;
       perAttempt.observe(performance.now() - attemptStarted);
