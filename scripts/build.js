@@ -23,6 +23,9 @@ await build({
     'runners/vitest-config': 'src/runners/vitest/config-child.ts',
     // The same for jest, through the package's own jest-config (src/runners/jest/).
     'runners/jest-config': 'src/runners/jest/config-child.ts',
+    // Reporters for the runners themselves: each failure explained while the suite runs (src/triage/live/).
+    'reporter/vitest': 'src/triage/live/vitest-reporter.ts',
+    'reporter/jest': 'src/triage/live/jest-reporter.ts',
     // The thread `testloop ingest` reads large reports on (src/triage/read-attempts.ts).
     'triage/read-attempts-worker': 'src/triage/read-attempts-worker.ts',
   },

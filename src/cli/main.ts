@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { readStdin } from '../util/stdin.ts';
 import { runCli } from './run.ts';
@@ -6,6 +5,12 @@ import { runCli } from './run.ts';
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
+
+// A reader that stops early (`| head`) closes the pipe: what is left to print has nowhere to go, and the
+// run's own exit status still stands.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
 
 const exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
@@ -15,8 +20,11 @@ const exitCode = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stdoutBytes: (bytes) => process.stdout.write(bytes),
   stdoutDrained: () =>
-    process.stdout.writableNeedDrain
-      ? once(process.stdout, 'drain').then(() => undefined)
+    process.stdout.writableNeedDrain && !process.stdout.destroyed
+      ? new Promise<void>((resolve) => {
+          process.stdout.once('drain', resolve);
+          process.stdout.once('close', resolve);
+        })
       : Promise.resolve(),
   stderr: (text) => process.stderr.write(text),
   readStdin,

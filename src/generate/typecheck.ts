@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { runTool } from './lint.ts';
+import { runTool } from './linters/tool.ts';
 
 /** Most type errors a repair prompt carries: the first few say what is wrong. */
 const MAX_DIAGNOSTICS = 8;

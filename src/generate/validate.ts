@@ -12,7 +12,7 @@ import { type RunResult, runTests } from '../runners/run.ts';
 import type { ProjectInfo, RunnerAdapter, RunnerName } from '../runners/types.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { confine, runViolation } from './confine.ts';
-import { findLinter } from './lint.ts';
+import { findLinters } from './linters/index.ts';
 import { importsDirectly, type MutantTest, mutationGate } from './mutation-gate.ts';
 import {
   type BatchMember,
@@ -108,7 +108,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
   // vitest only, whose result lines name failing files.
   const batcher = adapter.name === 'vitest' ? new RerunBatcher(runBatch) : undefined;
   // The project's own linter and TypeScript, read from the checkout (neither runs the candidate).
-  const linter = options.staticChecks === false ? undefined : findLinter(options.root, options.project.dir);
+  const linters = options.staticChecks === false ? [] : findLinters(options.root, options.project.dir);
   const checkers = new Map<string, TypeChecker | undefined>();
   const typeCheckerFor = (testFile: string): TypeChecker | undefined => {
     if (options.staticChecks === false) return undefined;
@@ -168,7 +168,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
       // Safe fixes first (unused imports, the linter's own), then the project's type-check: what a
       // reviewer's CI would reject never reaches the runner.
       code = removeUnusedImports(testFile, code);
-      if (linter) code = await linter.fix(testFile, code);
+      for (const linter of linters) code = await linter.fix(testFile, code);
 
       const scratchRel = await placeScratch(project, adapter, testFile);
       const source = rebaseImports(code, testFile, scratchRel);
@@ -245,7 +245,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
               0,
             );
         }
-        if (linter) {
+        for (const linter of linters) {
           const problems = await linter.check(relative(project.dir, join(root, scratchRel)), project.dir);
           if (problems.length > 0)
             return reject(

@@ -50,7 +50,7 @@ export async function ingestReports(options: IngestReportsOptions): Promise<Inge
   const env = options.env ?? process.env;
   const now = options.now ?? new Date();
   const files = await expandReports(cwd, options.reports);
-  const run = await runInfo(cwd, env, now, options.run ?? {});
+  const run = await resolveRunInfo(cwd, env, now, options.run ?? {});
   const useWorker =
     options.readInWorker ??
     totalBytes(files, WORKER_BYTES) >= (hasIdleReader() ? WARM_WORKER_BYTES : WORKER_BYTES);
@@ -145,7 +145,8 @@ async function expandReports(cwd: string, reports: readonly string[]): Promise<s
   return files;
 }
 
-async function runInfo(
+/** The run attempts belong to: explicit values, then the CI's variables, then git's HEAD and a local id. */
+export async function resolveRunInfo(
   cwd: string,
   env: NodeJS.ProcessEnv,
   now: Date,

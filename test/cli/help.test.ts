@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runTestloop } from '../helpers/cli.ts';
+import { BIN, runTestloop } from '../helpers/cli.ts';
 
 const cwd = mkdtempSync(join(tmpdir(), 'testloop-help-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -93,5 +95,20 @@ describe('testloop <command> --help', () => {
       expect(ci).toContain(`  ${flag} `);
     expect(cli('select', '--help').stdout).toContain('  --format <list|json|vitest|jest|node>\n');
     expect(cli('ingest', '--help').stdout).toContain('  --environment <key=value> ');
+  });
+});
+
+describe('a reader that stops early', () => {
+  it('closing the pipe (`| head`) ends the run quietly, with its own exit status', async () => {
+    const child = spawn(process.execPath, [BIN, 'ci', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The read end is gone before the first write: every write meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });

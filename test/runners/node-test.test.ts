@@ -1,3 +1,4 @@
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { nodeTestRunner } from '../../src/runners/node-test/index.ts';
@@ -123,6 +124,19 @@ describe('node --test run (end to end)', () => {
     expect(output).not.toContain('c-test.cjs');
     expect(output).toMatch(/[#ℹ] tests 1\n/); // TAP when piped on Node 20-22, spec on 23+
     expect(output).toMatch(/[#ℹ] pass 1\n/);
+  });
+
+  test('a JUnit report of selected files: the reporter options come before the paths', async () => {
+    mkdirSync(join(fixture.project.dir, 'out'));
+    const junit = join(fixture.project.dir, 'out', 'junit.xml');
+    const result = await runTests(fixture.project, nodeTestRunner, ['src/b.test.mjs'], {
+      output: 'capture',
+      junit,
+    });
+    expect(result.exitCode, result.output).toBe(0);
+    const report = readFileSync(junit, 'utf8');
+    expect(report).toContain('<testsuites');
+    expect(report.match(/<testcase /g)).toHaveLength(1);
   });
 
   test('the exit code follows a failing file', async () => {

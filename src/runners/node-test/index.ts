@@ -181,7 +181,9 @@ export const nodeTestRunner: RunnerAdapter = {
     const script = nodeScript(project);
     const program = script?.program === 'tsx' ? localBin(project.dir, 'tsx') : [process.execPath];
     const argv = [...program, ...(script?.flags ?? ['--test'])];
-    if (tests === 'all') argv.push(...(script?.paths ?? []));
+    // Options go before the paths: node reads whatever follows the first path as another path.
+    const paths: string[] = [];
+    if (tests === 'all') paths.push(...(script?.paths ?? []));
     else {
       if (tests.length === 0)
         throw new Error('node --test: no test files to run (pass "all" for the whole suite)');
@@ -189,7 +191,7 @@ export const nodeTestRunner: RunnerAdapter = {
       const globs = Number(process.versions.node.split('.')[0]) >= 21;
       for (const test of tests) {
         const path = relative(project.dir, join(project.root, test)).split(sep).join('/');
-        argv.push(globs ? escapeGlob(path) : path);
+        paths.push(globs ? escapeGlob(path) : path);
       }
     }
     if (options?.junit !== undefined) {
@@ -201,6 +203,7 @@ export const nodeTestRunner: RunnerAdapter = {
       for (let i = destinations; i < reporters; i++) argv.push('--test-reporter-destination=stdout');
       argv.push('--test-reporter=junit', `--test-reporter-destination=${options.junit}`);
     }
+    argv.push(...paths);
     const coverage = options?.coverage
       ? { NODE_V8_COVERAGE: resolve(project.dir, options.coverageDir ?? 'coverage') }
       : undefined;

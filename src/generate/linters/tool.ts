@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { withoutTestloopSecrets } from '../../sandbox/env.ts';
+
+/** Longest a linter or type-check may take on one file. */
+const TOOL_TIMEOUT_MS = 60_000;
+
+/** The first of `names` in the package folder or a folder above it, up to the repository root. */
+export function findConfig(root: string, projectDir: string, names: readonly string[]): string | undefined {
+  for (let dir = projectDir; ; dir = dirname(dir)) {
+    for (const name of names) if (existsSync(join(dir, name))) return join(dir, name);
+    if (relative(root, dir) === '' || relative(root, dir).startsWith('..') || dirname(dir) === dir)
+      return undefined;
+  }
+}
+
+/**
+ * A node script of the project's tooling, with a time limit; its output whole. The tools load the
+ * repository's own configuration code, so they get the environment without testloop's secrets.
+ */
+export function runTool(
+  bin: string,
+  args: string[],
+  cwd: string,
+  input?: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd,
+      env: { ...withoutTestloopSecrets(process.env), ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: TOOL_TIMEOUT_MS,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', (error) => resolve({ code: null, stdout, stderr: stderr + String(error) }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
