@@ -70,8 +70,6 @@ export async function mutationGate(run: GateRun): Promise<GateResult> {
     const unchecked = `no mutant could be made of ${run.file} lines ${run.lines.join(', ')}`;
     return { ok: true, score: { killed: 0, total: 0, ...base, existingTests: 'counted', unchecked } };
   }
-  const existing = run.existing && (await passUnmutated(run, run.existing)) ? run.existing : undefined;
-  const existingTests = existing ? ('excluded' as const) : ('counted' as const);
   if (directImports(run.candidate, run.file).length === 0) {
     return {
       ok: false,
@@ -82,8 +80,10 @@ export async function mutationGate(run: GateRun): Promise<GateResult> {
   // mutant would say nothing about the mutant.
   if (!(await run.passes([copyTest(run, run.candidate, writeMutant(run, IDENTITY))]))) {
     const unchecked = `the test fails when it loads a copy of ${run.file}, so mutants of it cannot be judged`;
-    return { ok: true, score: { killed: 0, total: 0, ...base, existingTests, unchecked } };
+    return { ok: true, score: { killed: 0, total: 0, ...base, existingTests: 'counted', unchecked } };
   }
+  const existing = run.existing && (await passUnmutated(run, run.existing)) ? run.existing : undefined;
+  const existingTests = existing ? ('excluded' as const) : ('counted' as const);
   const survivors: Mutant[] = [];
   let killed = 0;
   let excluded = 0;

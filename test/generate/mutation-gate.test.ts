@@ -194,3 +194,66 @@ describe.each(CASES)('the gate with $fixture', (runner) => {
     expect(readdirSync(join(app.dir, 'src')).filter((name) => name.includes('testloop'))).toEqual([]);
   });
 });
+
+describe('a candidate that reaches the source only through another module', () => {
+  const sharedTmp = process.env.TMPDIR;
+  const privateTmp = mkdtempSync(join(tmpdir(), 'testloop-mutants-reexport-'));
+  let server: OpenAiServer;
+  let app: App;
+  let result: GenerateResult;
+
+  beforeAll(async () => {
+    process.env.TMPDIR = privateTmp;
+    server = await startOpenAiServer();
+    const code = `import { expect, it } from 'vitest';\nimport { discount } from './index.ts';\n\nit('applies the codes', () => {\n  expect(discount(100, 'SAVE10')).toBe(90);\n});\n`;
+    // A test that holds only if the module it imports is the one everything else imports.
+    const identity = `import { expect, it } from 'vitest';\nimport * as index from './index.ts';\nimport { price } from './price.ts';\n\nit('re-exports price', () => {\n  expect(index.price).toBe(price);\n  expect(price(2, 3)).toBe(6);\n});\n`;
+    server.handler = (request) => ({ reply: { code: symbolOf(request) === 'price' ? identity : code } });
+    app = copyApp('vitest-app', { 'src/index.ts': "export { discount, price } from './price.ts';\n" });
+    result = await generateTests({
+      cwd: app.dir,
+      env: {},
+      targets: ['src/price.ts:discount', 'src/price.ts:price'],
+      repairs: 0,
+      llm: { baseUrl: server.url, model: 'test-model' },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await server.close();
+    app.remove();
+    if (sharedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = sharedTmp;
+    rmSync(privateTmp, { recursive: true, force: true });
+  });
+
+  it('is accepted, with a warning, when it fails against an unchanged copy of the source (module identity)', () => {
+    expect(result.accepted).toEqual([
+      expect.objectContaining({
+        target: 'src/price.ts:price',
+        mutants: {
+          killed: 0,
+          total: 0,
+          made: 2,
+          limit: 12,
+          existingTests: 'counted',
+          unchecked: 'the test fails when it loads a copy of src/price.ts, so mutants of it cannot be judged',
+        },
+      }),
+    ]);
+    expect(result.warnings).toContain(
+      'src/price.ts:price: assertions not checked: the test fails when it loads a copy of src/price.ts, so mutants of it cannot be judged',
+    );
+  });
+
+  it('is discarded at killsMutants and told to import the source itself: its mutants could not be loaded', () => {
+    expect(result.discarded).toEqual([
+      {
+        target: 'src/price.ts:discount',
+        stage: 'killsMutants',
+        reason:
+          'kills no mutant: imports src/price.ts only through other modules, so its assertions cannot be checked against faults in it: import it directly',
+      },
+    ]);
+    expect(app.status()).toEqual([]);
+  });
+});
