@@ -1,6 +1,13 @@
 import type { Stage } from './types.ts';
 
-export const STAGES: readonly Stage[] = ['generated', 'compiled', 'passed', 'stable', 'addedCoverage'];
+export const STAGES: readonly Stage[] = [
+  'generated',
+  'compiled',
+  'passed',
+  'stable',
+  'addedCoverage',
+  'killsMutants',
+];
 
 export const stageIndex = (stage: Stage | undefined): number =>
   stage === undefined ? -1 : STAGES.indexOf(stage);
@@ -12,7 +19,7 @@ export function nextStage(reached: Stage | undefined): Stage {
 
 /** TestGen-LLM's funnel: each target counts once at every stage up to the furthest its candidates got. */
 export function funnelOf(furthest: readonly (Stage | undefined)[]): Record<Stage, number> {
-  const funnel = { generated: 0, compiled: 0, passed: 0, stable: 0, addedCoverage: 0 };
+  const funnel = { generated: 0, compiled: 0, passed: 0, stable: 0, addedCoverage: 0, killsMutants: 0 };
   for (const stage of furthest) for (let i = 0; i <= stageIndex(stage); i++) funnel[STAGES[i]!]++;
   return funnel;
 }

@@ -14,6 +14,7 @@ import { Estimator, funnelOf, nextStage, StageClock, stageIndex } from './accoun
 import { parseSource } from './ast.ts';
 import { CircuitBreaker, describeEndpoint, isEndpointFailure } from './breaker.ts';
 import { buildContext } from './context.ts';
+import type { MutationScore } from './mutation-gate.ts';
 import { newFilesPatch, writeNewFiles } from './output.ts';
 import { createEngine, createValidatorFor, targetsOf } from './setup.ts';
 import { discoverableMirrors } from './test-layout.ts';
@@ -157,7 +158,10 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
       candidates: 0,
     },
   };
-  const accepted = new Map<TargetState, { code: string; lines: number[]; repairs: number }>();
+  const accepted = new Map<
+    TargetState,
+    { code: string; lines: number[]; repairs: number; mutants?: MutationScore }
+  >();
   const stubs = new Map<TargetState, { code: string; todos: number }>();
   const discarded = new Set<TargetState>();
   const notStarted = new Map<TargetState, string>();
@@ -275,6 +279,10 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         return;
       }
       clock.runner += validation.runnerMs;
+      if (validation.mutation) {
+        const { runs, ms } = result.stats.mutation ?? { runs: 0, ms: 0 };
+        result.stats.mutation = { runs: runs + validation.mutation.runs, ms: ms + validation.mutation.ms };
+      }
       code = validation.code ?? code;
       perAttempt.observe(performance.now() - attemptStarted);
       if (validation.sandbox !== undefined) {
@@ -287,9 +295,19 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         return;
       }
       if (validation.accepted) {
-        note(state, 'addedCoverage', 'accepted');
-        accepted.set(state, { code, lines: validation.newlyCoveredLines, repairs: attempt });
-        log(`testloop: ${id}: accepted, covers line(s) ${validation.newlyCoveredLines.join(', ')}`);
+        note(state, 'killsMutants', 'accepted');
+        accepted.set(state, {
+          code,
+          lines: validation.newlyCoveredLines,
+          repairs: attempt,
+          ...(validation.mutants ? { mutants: validation.mutants } : {}),
+        });
+        const score = validation.mutants;
+        const kills = score ? `, kills ${score.killed} of ${score.total} mutant(s)` : '';
+        // Accepted without the proof the gate asks for: said in the result, not only in the score.
+        if (score?.unchecked !== undefined)
+          warnings.push(`${id}: assertions not checked: ${score.unchecked}`);
+        log(`testloop: ${id}: accepted, covers line(s) ${validation.newlyCoveredLines.join(', ')}${kills}`);
         return;
       }
       const reason = summarize(validation.reached, validation.failure);
@@ -370,6 +388,7 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         newlyCoveredLines: ok.lines,
         promptTokens: state.promptTokens,
         repairs: ok.repairs,
+        ...(ok.mutants ? { mutants: ok.mutants } : {}),
       });
     } else if (stub) result.stubs.push({ target: id, testFile: state.context.testFile, todos: stub.todos });
     else if (discarded.has(state))
@@ -449,7 +468,8 @@ function summarize(reached: Stage, failure: string | undefined): string {
     compiled: 'fails',
     passed: 'flaky: failed on a rerun',
     stable: 'covers none of the uncovered lines',
-    addedCoverage: 'accepted',
+    addedCoverage: 'kills no mutant',
+    killsMutants: 'accepted',
   };
   const lines = (failure ?? '')
     .split('\n')

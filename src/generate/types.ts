@@ -1,6 +1,7 @@
 import type { RunnerName } from '../runners/types.ts';
 import type { SandboxInfo } from '../sandbox/index.ts';
 import type { EndpointState } from './breaker.ts';
+import type { MutationScore } from './mutation-gate.ts';
 
 /** Code to write tests for: a function (or a stretch of top-level code) with its uncovered lines. */
 export interface GenerateTarget {
@@ -59,7 +60,7 @@ export interface TestEngine {
   generate(context: TestContext, repair?: Repair): Promise<EngineOutput>;
 }
 
-export type Stage = 'generated' | 'compiled' | 'passed' | 'stable' | 'addedCoverage';
+export type Stage = 'generated' | 'compiled' | 'passed' | 'stable' | 'addedCoverage' | 'killsMutants';
 
 export interface Validation {
   /** The last funnel stage the candidate reached. */
@@ -69,6 +70,10 @@ export interface Validation {
   failure?: string;
   /** Target lines the candidate newly covers (empty unless it reached addedCoverage). */
   newlyCoveredLines: number[];
+  /** How it fared against mutants of the target lines it covers (set once it reached killsMutants). */
+  mutants?: MutationScore;
+  /** What the mutation gate took: runner runs (mutants, their copies, the existing tests) and wall time. */
+  mutation?: { runs: number; ms: number };
   /** Time inside the test runner's own processes. */
   runnerMs: number;
   /** The candidate as it was validated, after safe fixes (unused imports, the linter's); what is written. */
@@ -101,6 +106,8 @@ export interface GenerateResult {
     promptTokens?: number;
     /** Repair rounds it took (0: the first candidate was accepted). */
     repairs?: number;
+    /** Mutants of the target lines it covers that it fails on (see ./mutation-gate.ts). */
+    mutants?: MutationScore;
   }[];
   /**
    * Targets whose last candidate was thrown away; `stage` is the funnel stage it failed to reach
@@ -131,6 +138,8 @@ export interface GenerateResult {
     uncoveredLines?: number;
     /** Candidates validated, repairs included. */
     candidates?: number;
+    /** Runner runs and wall time the mutation gate took, over every candidate that reached it. */
+    mutation?: { runs: number; ms: number };
     /** Which protections candidates ran under (set once a candidate was validated); see src/sandbox/. */
     sandbox?: SandboxInfo;
   };

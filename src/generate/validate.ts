@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { parseSync } from 'oxc-parser';
@@ -13,6 +13,7 @@ import type { ProjectInfo, RunnerAdapter, RunnerName } from '../runners/types.ts
 import type { Sandbox } from '../sandbox/index.ts';
 import { confine, runViolation } from './confine.ts';
 import { findLinters } from './linters/index.ts';
+import { importsDirectly, type MutantTest, mutationGate } from './mutation-gate.ts';
 import {
   type BatchMember,
   type BatchRun,
@@ -116,6 +117,15 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
     return checkers.get(dir);
   };
 
+  // The existing tests of a target's file, ready to run against its mutants, and what they made of them.
+  const existingTests = new Map<string, Promise<MutantTest[]>>();
+  const existingVerdicts = new Map<string, boolean>();
+  const existingTestsOf = async (file: string): Promise<{ existing?: MutantTest[] }> => {
+    if (!existingTests.has(file)) existingTests.set(file, findExistingTests(root, project, adapter, file));
+    const tests = await existingTests.get(file)!;
+    return tests.length > 0 ? { existing: tests } : {};
+  };
+
   async function runBatch(members: BatchMember[]): Promise<BatchRun> {
     const files = members.flatMap((m) => m.files);
     const home = confined.home();
@@ -175,14 +185,10 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
       const include = [escapeGlob(projectRelative(project, context.target.file))];
       /** Repeats the first run asked of the driver, and what became of them. */
       let repeated: RepeatResult | undefined;
-      const run = async (coverage: boolean, repeats = 0): Promise<Outcome> => {
+      const run = async (coverage: boolean, repeats = 0, files = [scratchRel]): Promise<Outcome> => {
         const start = async (): Promise<RunResult> =>
-          (await driver?.run(
-            [scratchRel],
-            coverage ? { dir: coverageDir.path, include } : undefined,
-            repeats,
-          )) ??
-          runTests(project, adapter, [scratchRel], {
+          (await driver?.run(files, coverage ? { dir: coverageDir.path, include } : undefined, repeats)) ??
+          runTests(project, adapter, files, {
             output: 'capture',
             timeoutMs,
             baseEnv: { ...env, HOME: home.path, USERPROFILE: home.path },
@@ -193,7 +199,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         runnerMs += result.durationMs;
         violation ??= runViolation(result, sandbox);
         if (repeats > 0) repeated = (result as DriverRun).repeats;
-        return classify(adapter.name, result, join(root, scratchRel), names, timeoutMs);
+        return classify(adapter.name, result, join(root, files[0]!), names, timeoutMs);
       };
       const copies: TempPath[] = [];
       /**
@@ -258,7 +264,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
           return reject('passed', `${why}\n${first.failure}`, runnerMs);
         }
         if (first.kind !== 'passed') return reject('compiled', first.failure, runnerMs);
-        const covered = await newlyCovered(coverageDir.path, project, context);
+        const { newly: covered, ran } = await coveredLines(coverageDir.path, project, context);
         const failed = repeated?.applied ? undefined : await rerunAll(first.counts?.passed);
         if (failed !== undefined) {
           const why = `flaky: passed on run 1, failed on run ${failed.attempt} of ${reruns} (each in a fresh process)`;
@@ -272,7 +278,40 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
             runnerMs,
           );
         }
-        return { reached: 'addedCoverage', accepted: true, newlyCoveredLines: covered, runnerMs };
+        return killsMutants(ran, covered);
+      };
+      /** The mutation gate (./mutation-gate.ts) over the target lines the candidate ran. */
+      const killsMutants = async (ran: number[], covered: number[]): Promise<Validation> => {
+        const started = performance.now();
+        let runs = 0;
+        const gate = await mutationGate({
+          file: context.target.file,
+          source: readFileSync(join(root, context.target.file), 'utf8'),
+          lines: ran,
+          candidate: { template: scratchRel, code: source },
+          ...(await existingTestsOf(context.target.file)),
+          existingVerdicts,
+          write: (file, content) => {
+            copies.push(writeScratch(root, file, content));
+            use?.own(file);
+          },
+          passes: async (files) => {
+            runs++;
+            return (await run(false, 0, files)).kind === 'passed';
+          },
+        });
+        const mutation = { runs, ms: Math.round(performance.now() - started) };
+        if (!gate.ok)
+          return { ...reject('addedCoverage', gate.failure, runnerMs), newlyCoveredLines: covered, mutation };
+        const { score } = gate;
+        return {
+          reached: 'killsMutants',
+          accepted: true,
+          newlyCoveredLines: covered,
+          runnerMs,
+          mutants: score,
+          mutation,
+        };
       };
       let validation: Validation;
       let written: string | undefined;
@@ -297,6 +336,43 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
       confined.close();
     },
   };
+}
+
+/** Tests of the project that import `file` itself (at most 3, nearest first), placed to run as scratch copies. */
+async function findExistingTests(
+  root: string,
+  project: ProjectInfo,
+  adapter: RunnerAdapter,
+  file: string,
+): Promise<MutantTest[]> {
+  const { tests } = await adapter.discover(project);
+  const dir = posix.dirname(file);
+  const importers = tests
+    .filter((test) => !TOKEN.test(test))
+    .map((test) => ({ test, code: readIfFile(join(root, test)) }))
+    .filter(({ test, code }) => code !== undefined && importsDirectly(test, code, file))
+    .sort((a, b) => nearness(dir, a.test) - nearness(dir, b.test) || a.test.localeCompare(b.test))
+    .slice(0, 3);
+  return Promise.all(
+    importers.map(async ({ test, code }) => {
+      const template = await placeScratch(project, adapter, test);
+      return { template, code: rebaseImports(code!, test, template) };
+    }),
+  );
+}
+
+function readIfFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** 0 for a test in `dir`, more the further away (a rough order, enough to pick the file's own tests first). */
+function nearness(dir: string, test: string): number {
+  const rel = posix.relative(dir, posix.dirname(test));
+  return rel === '' ? 0 : rel.split('/').length;
 }
 
 /** The random part of a scratch file's name (see placeScratch). */
@@ -365,8 +441,15 @@ function rebaseImports(code: string, testFile: string, scratch: string): string 
   return out;
 }
 
-/** Target lines with hits in the coverage the first run wrote. */
-async function newlyCovered(dir: string, project: ProjectInfo, context: TestContext): Promise<number[]> {
+/**
+ * Target lines with hits in the coverage the first run wrote: those no test ran before (`newly`), and all
+ * lines of the target it ran (`ran`).
+ */
+async function coveredLines(
+  dir: string,
+  project: ProjectInfo,
+  context: TestContext,
+): Promise<{ newly: number[]; ran: number[] }> {
   const inputs = coverageInputs(dir);
   if (inputs.length === 0) {
     throw new TestloopError(
@@ -378,7 +461,13 @@ async function newlyCovered(dir: string, project: ProjectInfo, context: TestCont
   const files = new Set([...project.files, context.target.file]);
   const mapped = mapCoverageToRepository(reports, project.root, project.dir, files);
   const lines = mapped.files.get(context.target.file)?.lines;
-  return context.target.uncoveredLines.filter((line) => (lines?.get(line) ?? 0) > 0).sort((a, b) => a - b);
+  const hit = (line: number): boolean => (lines?.get(line) ?? 0) > 0;
+  const { startLine, endLine } = context.target;
+  const ran = [...(lines?.keys() ?? [])].filter((line) => line >= startLine && line <= endLine && hit(line));
+  return {
+    newly: context.target.uncoveredLines.filter(hit).sort((a, b) => a - b),
+    ran: ran.sort((a, b) => a - b),
+  };
 }
 
 function coverageInputs(dir: string): CoverageInput[] {

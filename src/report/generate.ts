@@ -17,6 +17,7 @@ const STAGE_LABEL: Record<Stage, string> = {
   passed: 'passed',
   stable: 'stable',
   addedCoverage: 'added coverage',
+  killsMutants: 'kills mutants',
 };
 const STAGES = Object.keys(STAGE_LABEL) as Stage[];
 
@@ -43,12 +44,22 @@ export function renderGenerate(
   return text(result, context);
 }
 
+/** `, kills 3 of 5 mutants` (and why its assertions were not checked, when they were not). */
+function mutantsNote(accepted: GenerateResult['accepted'][number]): string {
+  const m = accepted.mutants;
+  if (m === undefined) return '';
+  if (m.unchecked !== undefined) return `, assertions unchecked: ${m.unchecked}`;
+  return `, kills ${m.killed} of ${m.total} mutant(s)`;
+}
+
 function newlyCovered(result: GenerateResult): number {
   return result.accepted.reduce((n, a) => n + a.newlyCoveredLines.length, 0);
 }
 
 function funnelLine(result: GenerateResult, arrow: string): string {
-  return STAGES.map((stage) => `${STAGE_LABEL[stage]} ${result.funnel[stage]}`).join(arrow);
+  return STAGES.filter((stage) => result.funnel[stage] !== undefined)
+    .map((stage) => `${STAGE_LABEL[stage]} ${result.funnel[stage]}`)
+    .join(arrow);
 }
 
 function usageLine(result: GenerateResult): string {
@@ -81,7 +92,9 @@ function text(result: GenerateResult, context: GenerateReportContext): string {
     : '';
   out.push(`${result.stats.targets} target(s)${engine}`);
   for (const a of result.accepted) {
-    out.push(`${paint(32, '✓')} ${a.target} → ${a.testFile} (covers ${formatRanges(a.newlyCoveredLines)})`);
+    out.push(
+      `${paint(32, '✓')} ${a.target} → ${a.testFile} (covers ${formatRanges(a.newlyCoveredLines)}${mutantsNote(a)})`,
+    );
   }
   for (const d of result.discarded) {
     out.push(`${paint(31, '✗')} ${d.target}: ${stoppedAt(d.stage)}: ${d.reason}`);
@@ -131,7 +144,7 @@ function markdown(result: GenerateResult, context: GenerateReportContext): strin
     const cell = (value: string) => value.replace(/\|/g, '\\|').replace(/\n/g, ' ');
     for (const a of result.accepted)
       out.push(
-        `| \`${cell(a.target)}\` | ✅ covers ${formatRanges(a.newlyCoveredLines)} | \`${cell(a.testFile)}\` |`,
+        `| \`${cell(a.target)}\` | ✅ covers ${formatRanges(a.newlyCoveredLines)}${cell(mutantsNote(a))} | \`${cell(a.testFile)}\` |`,
       );
     for (const d of result.discarded)
       out.push(`| \`${cell(d.target)}\` | ❌ ${stoppedAt(d.stage)}: ${cell(d.reason)} | |`);

@@ -515,6 +515,7 @@ describe('testloop ci with a model endpoint', () => {
       passed: 1,
       stable: 1,
       addedCoverage: 1,
+      killsMutants: 1,
     });
     const patch = readFileSync(join(app.dir, result.generate!.patch!), 'utf8');
     expect(patch).toContain("+it('discounts bulk orders', () => {");

@@ -166,7 +166,14 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
   it('keeps exactly the tests that compile, pass every rerun and cover new lines', () => {
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
-    expect(result.funnel).toEqual({ generated: 8, compiled: 8, passed: 7, stable: 6, addedCoverage: 5 });
+    expect(result.funnel).toEqual({
+      generated: 8,
+      compiled: 8,
+      passed: 7,
+      stable: 6,
+      addedCoverage: 5,
+      killsMutants: 5,
+    });
     const file = (symbol: string) => `src/shop.${symbol}.generated.test.ts`;
     expect(result.accepted).toEqual([
       {
@@ -175,6 +182,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
         newlyCoveredLines: [6, 7, 9],
         promptTokens: expect.any(Number),
         repairs: 1,
+        mutants: { killed: 4, total: 4, made: 4, limit: 12, existingTests: 'excluded', excluded: 0 },
       },
       {
         target: 'src/shop.ts:round2',
@@ -182,6 +190,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
         newlyCoveredLines: [32],
         promptTokens: expect.any(Number),
         repairs: 0,
+        mutants: { killed: 3, total: 3, made: 3, limit: 12, existingTests: 'excluded', excluded: 0 },
       },
       {
         target: 'src/shop.ts:sign',
@@ -189,6 +198,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
         newlyCoveredLines: [36],
         promptTokens: expect.any(Number),
         repairs: 0,
+        mutants: { killed: 2, total: 3, made: 3, limit: 12, existingTests: 'excluded', excluded: 0 },
       },
       {
         target: 'src/shop.ts:initials',
@@ -196,6 +206,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
         newlyCoveredLines: [40, 42],
         promptTokens: expect.any(Number),
         repairs: 0,
+        mutants: { killed: 1, total: 1, made: 1, limit: 12, existingTests: 'excluded', excluded: 0 },
       },
       {
         target: 'src/shop.ts:isEmpty',
@@ -203,6 +214,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
         newlyCoveredLines: [47],
         promptTokens: expect.any(Number),
         repairs: 0,
+        mutants: { killed: 2, total: 2, made: 2, limit: 12, existingTests: 'excluded', excluded: 0 },
       },
     ]);
     expect(result.discarded).toEqual([
@@ -242,7 +254,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
     const markdown = readFileSync(join(scratch, 'report.md'), 'utf8');
     expect(markdown).toContain('5 test(s) accepted for 9 target(s) with the llm engine (`test-model`)');
     expect(markdown).toContain(
-      '**Funnel:** generated 8 → compiled 8 → passed 7 → stable 6 → added coverage 5',
+      '**Funnel:** generated 8 → compiled 8 → passed 7 → stable 6 → added coverage 5 → kills mutants 5',
     );
   });
 
@@ -348,6 +360,7 @@ describe('testloop generate end to end (jest and node:test, --target)', () => {
           passed: 1,
           stable: 1,
           addedCoverage: 1,
+          killsMutants: 1,
         });
         expect(result.accepted).toEqual([
           {
@@ -356,6 +369,8 @@ describe('testloop generate end to end (jest and node:test, --target)', () => {
             newlyCoveredLines: [6, 7, 9, 10, 12],
             promptTokens: expect.any(Number),
             repairs: 0,
+            // The repository's own test of price.js runs against each mutant too: it kills none of these.
+            mutants: { killed: 7, total: 7, made: 7, limit: 12, existingTests: 'excluded', excluded: 0 },
           },
         ]);
         expect(result.discarded).toEqual([
@@ -378,6 +393,8 @@ describe('testloop generate end to end (jest and node:test, --target)', () => {
         await local.close();
       }
     },
+    // jest and node:test start a process per run, and the mutation gate runs each mutant.
+    180_000,
   );
 });
 
@@ -409,7 +426,14 @@ describe('testloop generate end to end: the model endpoint is down', () => {
       expect(open.stdout).toContain('model endpoint failed (answering with errors)');
       expect(strict.status).toBe(3);
       const result = JSON.parse(strict.stdout);
-      expect(result.funnel).toEqual({ generated: 0, compiled: 0, passed: 0, stable: 0, addedCoverage: 0 });
+      expect(result.funnel).toEqual({
+        generated: 0,
+        compiled: 0,
+        passed: 0,
+        stable: 0,
+        addedCoverage: 0,
+        killsMutants: 0,
+      });
       expect(result.llmError).toMatchObject({
         code: 'TESTLOOP_LLM_UNREACHABLE',
         endpoint: 'answering-with-errors',

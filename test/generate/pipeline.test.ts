@@ -18,7 +18,12 @@ const F = 'src/shapes.ts';
 
 /** Verdicts by candidate code: the fake validator's whole behaviour. */
 const VERDICTS: Record<string, { reached: Stage; failure?: string; sandbox?: string }> = {
-  ok: { reached: 'addedCoverage' },
+  ok: { reached: 'killsMutants' },
+  weak: {
+    reached: 'addedCoverage',
+    failure:
+      'the test still passes when src/shapes.ts is changed in any of these ways; add assertions on the results that fail on them:\n- line 14: 2 * (w + h) → undefined',
+  },
   syntax: { reached: 'generated', failure: 'SyntaxError: Unexpected token (3:1)' },
   fail: { reached: 'compiled', failure: 'AssertionError: expected 2 to be 3' },
   flaky: { reached: 'passed', failure: 'flaky: passed on run 1, failed on run 2 of 3' },
@@ -30,18 +35,21 @@ const VERDICTS: Record<string, { reached: Stage; failure?: string; sandbox?: str
   },
 };
 
+const SCORE = { killed: 2, total: 3, made: 3, limit: 12, existingTests: 'counted' as const };
+
 function fakeValidator(log: { target: string; code: string }[] = [], runnerMs = 10): CandidateValidator {
   return {
     async validate(context, code) {
       log.push({ target: context.target.id, code });
       await sleep(runnerMs);
       const verdict = VERDICTS[code.trim()] ?? VERDICTS.syntax!;
-      const accepted = verdict.reached === 'addedCoverage';
+      const accepted = verdict.reached === 'killsMutants';
       const validation: Validation = {
         reached: verdict.reached,
         accepted,
         newlyCoveredLines: accepted ? context.target.uncoveredLines : [],
         runnerMs,
+        ...(accepted ? { mutants: SCORE } : {}),
         ...(verdict.failure ? { failure: verdict.failure } : {}),
         ...(verdict.sandbox ? { sandbox: verdict.sandbox } : {}),
       };
@@ -113,7 +121,14 @@ describe('generateTests with a fake engine and validator', () => {
       (s) => `${F}:${s}`,
     );
     const result = await run({ targets, testEngine: engine, concurrency: 2 });
-    expect(result.funnel).toEqual({ generated: 5, compiled: 5, passed: 4, stable: 3, addedCoverage: 2 });
+    expect(result.funnel).toEqual({
+      generated: 5,
+      compiled: 5,
+      passed: 4,
+      stable: 3,
+      addedCoverage: 2,
+      killsMutants: 2,
+    });
     expect(result.accepted).toEqual([
       {
         target: `${F}:area`,
@@ -121,6 +136,7 @@ describe('generateTests with a fake engine and validator', () => {
         newlyCoveredLines: [6, 7, 9],
         promptTokens: 100,
         repairs: 0,
+        mutants: SCORE,
       },
       {
         target: `${F}:perimeter`,
@@ -128,6 +144,7 @@ describe('generateTests with a fake engine and validator', () => {
         newlyCoveredLines: [13, 14],
         promptTokens: 200,
         repairs: 1,
+        mutants: SCORE,
       },
     ]);
     expect(result.discarded).toEqual([
@@ -175,10 +192,37 @@ describe('generateTests with a fake engine and validator', () => {
     expect(result.stats.repairs).toBe(1);
   });
 
+  it('a candidate whose assertions catch no mutant is repaired with the survivors, then discarded at killsMutants', async () => {
+    const calls: { symbol: string; repair?: { code: string; failure: string } }[] = [];
+    const engine = fakeEngine({ perimeter: ['weak', 'weak'], area: ['weak', 'ok'] }, { calls });
+    const targets = [`${F}:perimeter`, `${F}:area`];
+    const result = await run({ targets, testEngine: engine, repairs: 1 });
+    expect(result.funnel).toMatchObject({ addedCoverage: 2, killsMutants: 1 });
+    expect(result.accepted).toEqual([expect.objectContaining({ target: `${F}:area`, mutants: SCORE })]);
+    expect(result.discarded).toEqual([
+      {
+        target: `${F}:perimeter`,
+        stage: 'killsMutants',
+        reason:
+          'kills no mutant: the test still passes when src/shapes.ts is changed in any of these ways; add assertions on the results that fail on them:',
+      },
+    ]);
+    expect(calls.filter((c) => c.symbol === 'perimeter')[1]?.repair?.failure).toContain(
+      '- line 14: 2 * (w + h) → undefined',
+    );
+  });
+
   it('--repairs 0 keeps the first verdict', async () => {
     const engine = fakeEngine({ perimeter: ['syntax', 'ok'] });
     const result = await run({ targets: [`${F}:perimeter`], testEngine: engine, repairs: 0 });
-    expect(result.funnel).toEqual({ generated: 1, compiled: 0, passed: 0, stable: 0, addedCoverage: 0 });
+    expect(result.funnel).toEqual({
+      generated: 1,
+      compiled: 0,
+      passed: 0,
+      stable: 0,
+      addedCoverage: 0,
+      killsMutants: 0,
+    });
     expect(result.discarded).toEqual([
       {
         target: `${F}:perimeter`,

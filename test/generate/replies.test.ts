@@ -91,7 +91,10 @@ describe('generate with a server that ignores the schema', () => {
       if (next === undefined) throw new Error(`no script left for ${symbolOf(request)}`);
       return next;
     };
-    app = copyApp('vitest-app');
+    // The fixture's own test checks price: a test of price would then catch no fault it does not already.
+    app = copyApp('vitest-app', {
+      'src/price.test.ts': `import { expect, test } from 'vitest';\nimport { discount } from './price.ts';\n\ntest('halves', () => {\n  expect(discount(10, 'HALF')).toBe(5);\n});\n`,
+    });
     result = await generateTests({
       cwd: app.dir,
       env: {},

@@ -11,6 +11,7 @@ import { generateTests } from '../../src/generate/pipeline.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
 import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
 import { type App, copyApp } from './apps.ts';
+import { FIXTURES } from './fixtures.ts';
 
 const userText = (request: RecordedRequest): string =>
   String(request.body?.messages?.find((m: { role: string }) => m.role === 'user')?.content ?? '');
@@ -61,8 +62,16 @@ describe('generate in a TypeScript project with Biome', () => {
       if (code === undefined) throw new Error(`no candidate left for ${symbolOf(request)}`);
       return { reply: { code } };
     };
-    // The project's own type error (an unused local) is not the candidates'.
-    app = copyApp('ts-checked', { 'biome.json': BIOME, 'src/legacy.ts': 'const unused = 1;\nexport {};\n' });
+    // The project's own type error (an unused local) is not the candidates'. Its own test of tax checks
+    // only tax(0), so a candidate's tax(12) still catches a fault it does not (the mutation gate).
+    app = copyApp('ts-checked', {
+      'biome.json': BIOME,
+      'src/legacy.ts': 'const unused = 1;\nexport {};\n',
+      'src/price.test.ts': readFileSync(join(FIXTURES, 'ts-checked/src/price.test.ts'), 'utf8').replace(
+        'expect(tax(10)).toBe(2);',
+        'expect(tax(0)).toBe(0);',
+      ),
+    });
     result = await generateTests({
       cwd: app.dir,
       env: {},

@@ -87,7 +87,7 @@ describe('stub engine: honest skeletons when no model is configured', () => {
         accepted: [],
         discarded: [],
         stubs: [{ target: `${source}:discount`, testFile, todos: 3 }],
-        funnel: { generated: 0, compiled: 0, passed: 0, stable: 0, addedCoverage: 0 },
+        funnel: { generated: 0, compiled: 0, passed: 0, stable: 0, addedCoverage: 0, killsMutants: 0 },
         usage: { requests: 0, promptTokens: 0, completionTokens: 0 },
         written: [testFile],
       });

@@ -358,7 +358,7 @@ describe('the validator with the driver, and without it', () => {
       try {
         const seen = join(out, 'driver.json');
         const result = await validator.validate(context, candidate(seen));
-        expect(result).toMatchObject({ reached: 'addedCoverage', accepted: true, newlyCoveredLines: [6, 7] });
+        expect(result).toMatchObject({ reached: 'killsMutants', accepted: true, newlyCoveredLines: [6, 7] });
         const { secrets, parent } = JSON.parse(readFileSync(seen, 'utf8')) as {
           secrets: null;
           parent: string;
@@ -389,7 +389,7 @@ describe('the validator with the driver, and without it', () => {
       try {
         const seen = join(out, 'fallback.json');
         const result = await validator.validate(context, candidate(seen));
-        expect(result).toMatchObject({ reached: 'addedCoverage', accepted: true, newlyCoveredLines: [6, 7] });
+        expect(result).toMatchObject({ reached: 'killsMutants', accepted: true, newlyCoveredLines: [6, 7] });
         const { secrets, parent } = JSON.parse(readFileSync(seen, 'utf8')) as {
           secrets: null;
           parent: string;

@@ -147,7 +147,7 @@ function skeletonsOnly(): CiResult {
         todos: 3,
       },
     ],
-    funnel: { generated: 0, compiled: 0, passed: 0, stable: 0, addedCoverage: 0 },
+    funnel: { generated: 0, compiled: 0, passed: 0, stable: 0, addedCoverage: 0, killsMutants: 0 },
     usage: { requests: 0, promptTokens: 0, completionTokens: 0 },
     stats: {
       ms: 849,

@@ -127,11 +127,33 @@ describe('renderHtmlReport', () => {
     const generation = section(renderHtmlReport(result, sources, { generatedAt }), 'generation');
     expect(count(generation, '<rect class="bar ')).toBe(5);
     expect(generation).toContain('generated 3, compiled 3, passed 3, stable 3, added coverage 2');
-    expect(generation).toContain('<td>13-16, 18 <span class="muted">(5)</span></td><td class="num">1</td>');
+    // A result from before the mutation gate: no killsMutants stage, no mutants per test.
+    expect(generation).toContain(
+      '<td>13-16, 18 <span class="muted">(5)</span></td><td class="num">–</td><td class="num">1</td>',
+    );
     expect(generation).toContain('<td>added coverage</td><td><pre class="reason">covers no uncovered line');
     expect(generation).toContain(
       '<tr><th>model requests</th><td>4</td></tr><tr><th>prompt tokens</th><td>6,311</td></tr>',
     );
+  });
+
+  it('draws the killsMutants stage and the mutants each accepted test kills', () => {
+    const { result, sources } = loadFixture();
+    const g = result.generate!;
+    g.funnel.killsMutants = 1;
+    g.accepted[0]!.mutants = {
+      killed: 3,
+      total: 4,
+      made: 6,
+      limit: 12,
+      existingTests: 'excluded',
+      excluded: 2,
+    };
+    const generation = section(renderHtmlReport(result, sources, { generatedAt }), 'generation');
+    expect(count(generation, '<rect class="bar ')).toBe(6);
+    expect(generation).toContain('stable 3, added coverage 2, kills mutants 1');
+    expect(generation).toContain('<th class="num">Mutants killed</th>');
+    expect(generation).toContain('<td class="num">3 / 4</td><td class="num">1</td>');
   });
 
   it('shows findings with causes, evidence and owners, and a trend chart with a text alternative per test', () => {

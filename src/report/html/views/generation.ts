@@ -11,6 +11,7 @@ export const FUNNEL: readonly { stage: Stage; label: string }[] = [
   { stage: 'passed', label: 'passed' },
   { stage: 'stable', label: 'stable' },
   { stage: 'addedCoverage', label: 'added coverage' },
+  { stage: 'killsMutants', label: 'kills mutants' },
 ];
 export const GENERATED_LIST_LIMIT = 100;
 /** Characters of a discard reason (runner output) shown inline. */
@@ -66,10 +67,12 @@ function skeletonsPanel(g: GenerateResult): string {
 }
 
 function funnel(g: GenerateResult): string {
-  const bars = FUNNEL.map(({ stage, label }) => ({
+  // A result written before a stage existed (killsMutants) shows the stages it has.
+  const stages = FUNNEL.filter(({ stage }) => g.funnel[stage] !== undefined);
+  const bars = stages.map(({ stage, label }, i) => ({
     label,
     value: num(g.funnel[stage]),
-    tone: stage === 'addedCoverage' ? 'good' : 'neutral',
+    tone: i === stages.length - 1 ? 'good' : 'neutral',
   }));
   const label = `Generation funnel over ${g.stats.targets} targets: ${bars.map((b) => `${b.label} ${b.value}`).join(', ')}`;
   return `<figure class="funnel">${barChart(bars, label)}<figcaption class="muted">${esc(label)}</figcaption></figure>`;
@@ -109,12 +112,13 @@ function accepted(g: GenerateResult): string {
     (a) =>
       `<tr><td><code>${text(a.target)}</code></td><td><code>${text(a.testFile)}</code></td>` +
       `<td>${text(lineRanges(a.newlyCoveredLines), 300)} <span class="muted">(${a.newlyCoveredLines.length})</span></td>` +
+      `<td class="num">${a.mutants ? esc(`${a.mutants.killed} / ${a.mutants.total}`) : '–'}</td>` +
       `<td class="num">${a.repairs ?? '–'}</td><td class="num">${a.promptTokens === undefined ? '–' : esc(integer(a.promptTokens))}</td></tr>`,
-    (rest) => moreRow(5, rest, 'accepted tests'),
+    (rest) => moreRow(6, rest, 'accepted tests'),
   );
   return (
     `<h2>Accepted tests (${g.accepted.length})</h2><table class="accepted"><thead><tr><th>Target</th><th>Test file</th>` +
-    `<th>Newly covered lines</th><th class="num">Repairs</th><th class="num">Prompt tokens</th></tr></thead><tbody>${rows}</tbody></table>`
+    `<th>Newly covered lines</th><th class="num">Mutants killed</th><th class="num">Repairs</th><th class="num">Prompt tokens</th></tr></thead><tbody>${rows}</tbody></table>`
   );
 }
 

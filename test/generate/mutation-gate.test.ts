@@ -1,0 +1,259 @@
+/**
+ * The mutation gate ("assertions must matter"): real vitest, jest and node:test runs on fixture projects,
+ * candidates from a local OpenAI-protocol server. An assertion-free test that covers the target lines is
+ * discarded at killsMutants (its repair prompt names the surviving mutants); one with real assertions is
+ * accepted with its exact score; the source files stay byte for byte as they were.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSource } from '../../src/generate/ast.ts';
+import { describeMutant, makeMutants } from '../../src/generate/mutants.ts';
+import { generateTests } from '../../src/generate/pipeline.ts';
+import type { GenerateResult } from '../../src/generate/types.ts';
+import { renderGenerate } from '../../src/report/generate.ts';
+import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
+import { type App, copyApp } from './apps.ts';
+import { FIXTURES } from './fixtures.ts';
+
+const DISCOUNT_SURVIVORS = [
+  'line 7: total * 0.9 → undefined',
+  'line 7: total * 0.9 → total / 0.9',
+  'line 12: total → undefined',
+];
+
+describe('mutants of the covered lines', () => {
+  const source = readFileSync(join(FIXTURES, 'vitest-app/src/price.ts'), 'utf8');
+  const parsed = parseSource('src/price.ts', source);
+
+  it('flips comparisons, swaps arithmetic, replaces return values, only on the lines given', () => {
+    expect(makeMutants(parsed, [6, 7, 9, 10, 12]).map(describeMutant)).toEqual([
+      "line 6: code === 'SAVE10' → code !== 'SAVE10'",
+      'line 7: total * 0.9 → undefined',
+      'line 7: total * 0.9 → total / 0.9',
+      "line 9: code === 'HALF' → code !== 'HALF'",
+      'line 10: total / 2 → undefined',
+      'line 10: total / 2 → total * 2',
+      'line 12: total → undefined',
+    ]);
+  });
+
+  it('spreads the cap over the lines before taking a second mutant of any line', () => {
+    expect(makeMutants(parsed, [6, 7, 9, 10, 12], 4).map((m) => m.line)).toEqual([6, 7, 9, 10]);
+    const boundary = parseSource(
+      'a.ts',
+      'export function f(n: number) {\n  if (n < 0 && !done()) log();\n}\n',
+    );
+    expect(makeMutants(boundary, [2]).map(describeMutant)).toEqual([
+      'line 2: n < 0 → n <= 0',
+      'line 2: n < 0 && !done() → !(n < 0 && !done())',
+      'line 2: n < 0 && !done() → n < 0 || !done()',
+      'line 2: !done() → done()',
+      'line 2: log() → undefined',
+    ]);
+  });
+});
+
+const userText = (request: RecordedRequest): string =>
+  String(request.body?.messages?.find((m: { role: string }) => m.role === 'user')?.content ?? '');
+const symbolOf = (request: RecordedRequest): string =>
+  /^Target: `([^`]+)`/.exec(userText(request))?.[1] ?? '?';
+
+interface RunnerCase {
+  fixture: string;
+  ext: string;
+  /** Test-file header importing `names` from the module `from`. */
+  header(names: string, from: string): string;
+  equal(actual: string, expected: string): string;
+}
+
+const CASES: RunnerCase[] = [
+  {
+    fixture: 'vitest-app',
+    ext: 'ts',
+    header: (names, from) => `import { expect, it } from 'vitest';\nimport { ${names} } from '${from}';\n`,
+    equal: (actual, expected) => `expect(${actual}).toBe(${expected});`,
+  },
+  {
+    fixture: 'jest-app',
+    ext: 'js',
+    header: (names, from) => `const { ${names} } = require('${from}');\n`,
+    equal: (actual, expected) => `expect(${actual}).toBe(${expected});`,
+  },
+  {
+    fixture: 'node-app',
+    ext: 'js',
+    header: (names, from) =>
+      `import assert from 'node:assert/strict';\nimport { test as it } from 'node:test';\nimport { ${names} } from '${from}';\n`,
+    equal: (actual, expected) => `assert.equal(${actual}, ${expected});`,
+  },
+];
+
+describe.each(CASES)('the gate with $fixture', (runner) => {
+  const sharedTmp = process.env.TMPDIR;
+  const privateTmp = mkdtempSync(join(tmpdir(), 'testloop-mutants-'));
+  const { ext } = runner;
+  const priceFile = `src/price.${ext}`;
+  const signFile = `src/sign.${ext}`;
+  const importOf = (file: string) => `./${file.slice(4)}`;
+  const sign = `export function sign(n${ext === 'ts' ? ': number' : ''}) {\n  return n < 0 ? -1 : 1;\n}\n`;
+  // The file's own test already checks HALF: mutants on the HALF path are not the candidate's to kill.
+  const existingTest = `${runner.header('price, discount', importOf(priceFile))}\nit('price multiplies', () => {\n  ${runner.equal('price(3, 4)', '12')}\n  ${runner.equal("discount(100, 'HALF')", '50')}\n});\n`;
+  const noAssertions = `${runner.header('discount', importOf(priceFile))}\nit('runs every code', () => {\n  discount(100, 'SAVE10');\n  discount(100, 'HALF');\n  discount(100, 'OTHER');\n});\n`;
+  const asserting = `${runner.header('discount', importOf(priceFile))}\nit('applies the codes', () => {\n  ${runner.equal("discount(100, 'SAVE10')", '90')}\n  ${runner.equal("discount(100, 'OTHER')", '100')}\n});\n`;
+  const signNoAssertions = `${runner.header('sign', importOf(signFile))}\nit('signs', () => {\n  sign(-2);\n  sign(2);\n});\n`;
+  let server: OpenAiServer;
+  let app: App;
+  let result: GenerateResult;
+  const sources: Record<string, string> = {};
+
+  beforeAll(async () => {
+    process.env.TMPDIR = privateTmp;
+    server = await startOpenAiServer();
+    const scripts: Record<string, string[]> = {
+      discount: [noAssertions, asserting],
+      sign: [signNoAssertions, signNoAssertions],
+    };
+    server.handler = (request) => {
+      const next = scripts[symbolOf(request)]?.shift();
+      if (next === undefined) throw new Error(`no script left for ${symbolOf(request)}`);
+      return { reply: { code: next } };
+    };
+    const esmSign =
+      ext === 'js' && runner.fixture === 'jest-app'
+        ? `${sign.replace('export function', 'function')}module.exports = { sign };\n`
+        : sign;
+    app = copyApp(runner.fixture, { [`src/price.test.${ext}`]: existingTest, [signFile]: esmSign });
+    for (const file of [priceFile, signFile]) sources[file] = readFileSync(join(app.dir, file), 'utf8');
+    result = await generateTests({
+      cwd: app.dir,
+      env: {},
+      targets: [`${priceFile}:discount`, `${signFile}:sign`],
+      repairs: 1,
+      concurrency: 1,
+      llm: { baseUrl: server.url, model: 'test-model' },
+    });
+  }, 240_000);
+  afterAll(async () => {
+    await server.close();
+    app.remove();
+    if (sharedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = sharedTmp;
+    rmSync(privateTmp, { recursive: true, force: true });
+  });
+
+  it('accepts a test with real assertions with its exact score, the mutants its file already catches left out', () => {
+    expect(result.accepted).toEqual([
+      expect.objectContaining({
+        target: `${priceFile}:discount`,
+        repairs: 1,
+        mutants: { killed: 3, total: 3, made: 5, limit: 12, existingTests: 'excluded', excluded: 2 },
+      }),
+    ]);
+    expect(result.stats.mutation?.runs).toBeGreaterThan(0);
+    const text = renderGenerate(result, 'text', { color: false });
+    expect(text).toContain(`(covers 6-7, 9, 12, kills 3 of 3 mutant(s))`);
+    expect(text).toContain('added coverage 2 → kills mutants 1');
+    expect(renderGenerate(result, 'markdown', { color: false })).toContain(
+      '✅ covers 6-7, 9, 12, kills 3 of 3 mutant(s) |',
+    );
+  });
+
+  it('discards an assertion-free test that covers the lines at killsMutants, after a repair round naming the survivors', () => {
+    expect(result.discarded).toEqual([
+      {
+        target: `${signFile}:sign`,
+        stage: 'killsMutants',
+        reason: expect.stringMatching(
+          /^kills no mutant: the test still passes when src\/sign\.\w+ is changed/,
+        ),
+      },
+    ]);
+    expect(result.funnel).toEqual({
+      generated: 2,
+      compiled: 2,
+      passed: 2,
+      stable: 2,
+      addedCoverage: 2,
+      killsMutants: 1,
+    });
+    const discountRepair = userText(server.completions().filter((r) => symbolOf(r) === 'discount')[1]!);
+    expect(discountRepair).toContain(
+      `the test still passes when ${priceFile} is changed in any of these ways (besides 4 the existing tests already catch); add assertions on the results that fail on them:\n${DISCOUNT_SURVIVORS.map((s) => `- ${s}`).join('\n')}`,
+    );
+    const signRepair = userText(server.completions().filter((r) => symbolOf(r) === 'sign')[1]!);
+    expect(signRepair).toContain('- line 2: n < 0 → n <= 0');
+    expect(signRepair).toContain('- line 2: n < 0 → !(n < 0)');
+  });
+
+  it('never changes the source files: mutants live in scratch copies that are gone afterwards', () => {
+    for (const [file, text] of Object.entries(sources))
+      expect(readFileSync(join(app.dir, file), 'utf8')).toBe(text);
+    expect(app.status()).toEqual([]);
+    expect(readdirSync(join(app.dir, 'src')).filter((name) => name.includes('testloop'))).toEqual([]);
+  });
+});
+
+describe('a candidate that reaches the source only through another module', () => {
+  const sharedTmp = process.env.TMPDIR;
+  const privateTmp = mkdtempSync(join(tmpdir(), 'testloop-mutants-reexport-'));
+  let server: OpenAiServer;
+  let app: App;
+  let result: GenerateResult;
+
+  beforeAll(async () => {
+    process.env.TMPDIR = privateTmp;
+    server = await startOpenAiServer();
+    const code = `import { expect, it } from 'vitest';\nimport { discount } from './index.ts';\n\nit('applies the codes', () => {\n  expect(discount(100, 'SAVE10')).toBe(90);\n});\n`;
+    // A test that holds only if the module it imports is the one everything else imports.
+    const identity = `import { expect, it } from 'vitest';\nimport * as index from './index.ts';\nimport { price } from './price.ts';\n\nit('re-exports price', () => {\n  expect(index.price).toBe(price);\n  expect(price(2, 3)).toBe(6);\n});\n`;
+    server.handler = (request) => ({ reply: { code: symbolOf(request) === 'price' ? identity : code } });
+    app = copyApp('vitest-app', { 'src/index.ts': "export { discount, price } from './price.ts';\n" });
+    result = await generateTests({
+      cwd: app.dir,
+      env: {},
+      targets: ['src/price.ts:discount', 'src/price.ts:price'],
+      repairs: 0,
+      llm: { baseUrl: server.url, model: 'test-model' },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await server.close();
+    app.remove();
+    if (sharedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = sharedTmp;
+    rmSync(privateTmp, { recursive: true, force: true });
+  });
+
+  it('is accepted, with a warning, when it fails against an unchanged copy of the source (module identity)', () => {
+    expect(result.accepted).toEqual([
+      expect.objectContaining({
+        target: 'src/price.ts:price',
+        mutants: {
+          killed: 0,
+          total: 0,
+          made: 2,
+          limit: 12,
+          existingTests: 'counted',
+          unchecked: 'the test fails when it loads a copy of src/price.ts, so mutants of it cannot be judged',
+        },
+      }),
+    ]);
+    expect(result.warnings).toContain(
+      'src/price.ts:price: assertions not checked: the test fails when it loads a copy of src/price.ts, so mutants of it cannot be judged',
+    );
+  });
+
+  it('is discarded at killsMutants and told to import the source itself: its mutants could not be loaded', () => {
+    expect(result.discarded).toEqual([
+      {
+        target: 'src/price.ts:discount',
+        stage: 'killsMutants',
+        reason:
+          'kills no mutant: imports src/price.ts only through other modules, so its assertions cannot be checked against faults in it: import it directly',
+      },
+    ]);
+    expect(app.status()).toEqual([]);
+  });
+});
