@@ -6,11 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { checkMcpStartup, lazyAjvPlugin } from './mcp-startup.js';
 
 // Chunk names carry content hashes: start clean so that dist/ holds only this build.
 rmSync('dist', { recursive: true, force: true });
 
-await build({
+const { metafile } = await build({
   // dist/action.js and dist/action-setup.js are the GitHub Action's entries (action.yml).
   entryPoints: {
     index: 'src/index.ts',
@@ -50,7 +51,10 @@ await build({
   },
   sourcemap: true,
   logLevel: 'warning',
+  plugins: [lazyAjvPlugin],
+  metafile: true,
 });
+checkMcpStartup(metafile);
 
 if (process.argv.includes('--types')) {
   // typescript's package exports do not include its bin: take it from the installed folder.

@@ -6,7 +6,7 @@ import {
   ListToolsRequestSchema,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isTestloopError } from '../errors.ts';
 import { bound } from './bound.ts';
 import { unknownArgument } from './cli-call.ts';
