@@ -1,10 +1,14 @@
 // What `testloop mcp` loads before it answers tools/list, kept lean: the build swaps the MCP SDK's ajv
-// validator for one that loads ajv on first use, and fails when a change pulls a heavy module back into
-// the server's start (a `import { z } from 'zod'` pulls in every zod locale; a tool module importing an
-// engine at the top loads it for every session).
-import { fileURLToPath } from 'node:url';
+// validator for one that loads ajv on first use and the tool list for the list it computes, and fails
+// when a change pulls a heavy module back into the server's start (`import { z } from 'zod'` pulls in
+// every zod locale; a static import of an engine loads it for every session).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const LAZY_VALIDATOR = fileURLToPath(new URL('../src/mcp/lazy-ajv-validator.ts', import.meta.url));
+const TOOL_LIST = fileURLToPath(new URL('../src/mcp/tool-list.ts', import.meta.url));
 
 /** esbuild plugin: the SDK's ajv-provider module becomes src/mcp/lazy-ajv-validator.ts. */
 export const lazyAjvPlugin = {
@@ -15,6 +19,46 @@ export const lazyAjvPlugin = {
     );
   },
 };
+
+/**
+ * esbuild plugin: src/mcp/tool-list.ts becomes the list it exports, as JSON. The module is bundled on its
+ * own with the main build's options and run once here.
+ */
+export function toolListPlugin(options) {
+  return {
+    name: 'tool-list',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]src[\\/]mcp[\\/]tool-list\.ts$/ }, async (args) => {
+        if (args.path !== TOOL_LIST) return undefined;
+        const list = await computeToolList(build.esbuild, options);
+        return { contents: `export const TOOL_LIST = ${JSON.stringify(list)};`, loader: 'js' };
+      });
+    },
+  };
+}
+
+async function computeToolList(esbuild, options) {
+  const dir = mkdtempSync(join(tmpdir(), 'testloop-tool-list-'));
+  try {
+    // Split like the main build, so that what the tools import only when called stays unloaded here.
+    await esbuild.build({
+      entryPoints: { 'tool-list': TOOL_LIST },
+      outdir: dir,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: options.target,
+      external: options.external,
+      banner: options.banner,
+      logLevel: 'warning',
+    });
+    return (await import(pathToFileURL(join(dir, 'tool-list.mjs')).href)).TOOL_LIST;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** The modules of `testloop mcp` start: the CLI entry, the mcp command and the server it imports. */
 const STARTUP_SOURCES = ['src/cli/main.ts', 'src/cli/mcp.ts', 'src/mcp/server.ts'];
@@ -33,6 +77,7 @@ const HEAVY = [
     pattern: /^src\/(graph|gaps|generate|triage|coverage|runners)\//,
     why: 'an engine (import it inside the tool call)',
   },
+  { pattern: /^src\/mcp\/tools\//, why: 'a tool (the tools load on the first tools/call)' },
   {
     pattern: /^src\/select\/select-tests\.ts$/,
     why: 'the selection engine (import it inside the tool call)',
