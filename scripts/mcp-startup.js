@@ -15,7 +15,7 @@ export const lazyAjvPlugin = {
   name: 'lazy-ajv',
   setup(build) {
     build.onResolve({ filter: /\/validation\/ajv-provider\.js$/ }, (args) =>
-      args.importer.includes('@modelcontextprotocol/sdk') ? { path: LAZY_VALIDATOR } : undefined,
+      /@modelcontextprotocol[\\/]sdk[\\/]/.test(args.importer) ? { path: LAZY_VALIDATOR } : undefined,
     );
   },
 };
