@@ -6,11 +6,28 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { checkMcpStartup, lazyAjvPlugin, toolListPlugin } from './mcp-startup.js';
 
 // Chunk names carry content hashes: start clean so that dist/ holds only this build.
 rmSync('dist', { recursive: true, force: true });
 
-await build({
+// Pure-JS dependencies are bundled (one file to load instead of hundreds); native and WebAssembly
+// packages stay external because they locate their binaries relative to their own folder.
+const external = [
+  'oxc-parser',
+  'oxc-resolver',
+  'es-module-lexer',
+  'openai',
+  'better-sqlite3',
+  'pg',
+  'playwright-core',
+];
+// Bundled CommonJS packages (v8-to-istanbul, picomatch) require Node built-ins at run time.
+const banner = {
+  js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+};
+
+const { metafile } = await build({
   // dist/action.js and dist/action-setup.js are the GitHub Action's entries (action.yml).
   entryPoints: {
     index: 'src/index.ts',
@@ -36,24 +53,14 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Pure-JS dependencies are bundled (one file to load instead of hundreds); native and WebAssembly
-  // packages stay external because they locate their binaries relative to their own folder.
-  external: [
-    'oxc-parser',
-    'oxc-resolver',
-    'es-module-lexer',
-    'openai',
-    'better-sqlite3',
-    'pg',
-    'playwright-core',
-  ],
-  // Bundled CommonJS packages (v8-to-istanbul, picomatch) require Node built-ins at run time.
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
+  external,
+  banner,
   sourcemap: true,
   logLevel: 'warning',
+  plugins: [lazyAjvPlugin, toolListPlugin({ target: 'node20', external, banner })],
+  metafile: true,
 });
+checkMcpStartup(metafile);
 
 if (process.argv.includes('--types')) {
   // typescript's package exports do not include its bin: take it from the installed folder.

@@ -6,6 +6,7 @@ import { ciOptionsSchema } from '../config/ci-options.ts';
 import { LLM_ENV, parseDuration } from '../config/generate-options.ts';
 import { findConfig, resolveOptions } from '../config/load-config.ts';
 import { EXIT, TestloopError } from '../errors.ts';
+import type { CommentOutcome } from '../integrations/comment/post.ts';
 import { CI_FORMATS, type CiFormat, renderCiGaps, renderCiText } from '../report/ci.ts';
 import { withoutTestloopSecrets } from '../sandbox/env.ts';
 import { writeFileAtomic } from '../util/fs.ts';
@@ -105,47 +106,52 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
     onStep: (step) => io.stderr(progress.end(step)),
   });
 
-  for (const { kind, path } of formats) {
-    if (kind === 'html') {
-      const [{ writeHtmlReport }, { readChangedSources }, { repositoryRoot }] = await Promise.all([
-        import('../report/html/index.ts'),
-        import('../ci/sources.ts'),
-        import('../git/base.ts'),
-      ]);
-      const root = await repositoryRoot(cwd);
-      const written = await writeHtmlReport(
-        resolve(cwd, path!),
-        result,
-        await readChangedSources(root, result),
-      );
-      io.stderr(`testloop: HTML report written to ${written}\n`);
-      continue;
+  // The JSON report carries the comment's outcome, so it is written after the comment; the others before.
+  const writeReports = async (kinds: (kind: CiFormat) => boolean, report: CiJson) => {
+    for (const { kind, path } of formats) {
+      if (!kinds(kind)) continue;
+      if (kind === 'html') {
+        const [{ writeHtmlReport }, { readChangedSources }, { repositoryRoot }] = await Promise.all([
+          import('../report/html/index.ts'),
+          import('../ci/sources.ts'),
+          import('../git/base.ts'),
+        ]);
+        const root = await repositoryRoot(cwd);
+        const written = await writeHtmlReport(
+          resolve(cwd, path!),
+          result,
+          await readChangedSources(root, result),
+        );
+        io.stderr(`testloop: HTML report written to ${written}\n`);
+        continue;
+      }
+      const text = await render(report, kind, cwd, io.env);
+      if (path === undefined) io.stdout(text);
+      else await writeFileAtomic(resolve(cwd, path), text);
     }
-    const text = await render(result, kind, cwd, io.env);
-    if (path === undefined) io.stdout(text);
-    else await writeFileAtomic(resolve(cwd, path), text);
-  }
+  };
+  await writeReports((kind) => kind !== 'json', result);
+  let comment: CommentOutcome | undefined;
   if (options.comment) {
     const { postCiComment } = await import('../integrations/comment/post.ts');
-    const outcome = await postCiComment(result, { cwd, env: io.env });
-    const failed = outcome.status === 'failed';
+    comment = await postCiComment(result, { cwd, env: io.env });
+    const failed = comment.status === 'failed';
     const effect = failed
       ? options.strict
         ? '; --strict fails the build'
         : '; the exit status is not affected'
       : '';
-    io.stderr(`testloop: ${failed ? 'warning: ' : ''}${outcome.message}${effect}\n`);
-    if (failed && options.strict) return Math.max(result.exitCode, EXIT.findings);
+    io.stderr(`testloop: ${failed ? 'warning: ' : ''}${comment.message}${effect}\n`);
   }
+  await writeReports((kind) => kind === 'json', comment === undefined ? result : { ...result, comment });
+  if (comment?.status === 'failed' && options.strict) return Math.max(result.exitCode, EXIT.findings);
   return result.exitCode;
 }
 
-async function render(
-  result: CiResult,
-  kind: Exclude<CiFormat, 'html'>,
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-) {
+/** `--format json`: the CiResult, and with --comment what became of the comment. */
+type CiJson = CiResult & { comment?: CommentOutcome };
+
+async function render(result: CiJson, kind: Exclude<CiFormat, 'html'>, cwd: string, env: NodeJS.ProcessEnv) {
   if (kind === 'json') return `${JSON.stringify(result, null, 2)}\n`;
   if (kind === 'github' || kind === 'gitlab' || kind === 'sarif') return renderCiGaps(result, kind);
   if (kind === 'markdown') {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { ZodObject, z } from 'zod';
+import type * as z from 'zod';
+import type { ZodObject } from 'zod';
 import { baseType, flagName } from '../config/load-config.ts';
 import type { OptionSpec, OptionTable, OptionType } from '../config/option-table.ts';
 import { TestloopError } from '../errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CI_STEPS } from '../ci/types.ts';
 import { duration } from './generate-options.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * `testloop gaps` options, declared once: every key is also a --kebab-case flag, a TESTLOOP_* variable

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** "90s", "2m", "1m30s", "500ms", "1h", or a bare number of seconds → milliseconds; undefined when unreadable. */
 export function parseDuration(text: string): number | undefined {

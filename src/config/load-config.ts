@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ZodObject, z } from 'zod';
+import type * as z from 'zod';
+import type { ZodObject } from 'zod';
 import { TestloopError } from '../errors.ts';
 import { isObject } from '../util/json.ts';
 

@@ -1,4 +1,5 @@
-import { type ZodObject, type ZodOptional, type ZodType, z } from 'zod';
+import type { ZodObject, ZodOptional, ZodType } from 'zod';
+import * as z from 'zod';
 import type { OptionSpec, OptionTable } from './option-table.ts';
 
 /** The zod schema of an option table: the same rules `acceptsAsIs` checks, with zod's messages. */

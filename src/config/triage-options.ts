@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, modelEndpointOptions } from './generate-options.ts';
 
 const history = z

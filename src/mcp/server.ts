@@ -4,20 +4,18 @@ import {
   CallToolRequestSchema,
   type CallToolResult,
   ListToolsRequestSchema,
-  type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
 import { isTestloopError } from '../errors.ts';
 import { bound } from './bound.ts';
 import { unknownArgument } from './cli-call.ts';
 import type { ToolContext, ToolDefinition } from './tool.ts';
-import { TOOLS } from './tools/index.ts';
+import { TOOL_LIST } from './tool-list.ts';
 
 /**
  * The MCP server: one tool per capability, each a thin call into the same code the CLI runs. A bad call
  * is a tool error with the CLI's code and message; the server keeps serving.
  */
-export function createServer(context: ToolContext, tools: readonly ToolDefinition[] = TOOLS): Server {
+export function createServer(context: ToolContext): Server {
   const server = new Server(
     { name: 'testloop', version: context.version },
     {
@@ -26,13 +24,11 @@ export function createServer(context: ToolContext, tools: readonly ToolDefinitio
         'testloop knows which tests a change affects (select_tests), runs them (run_tests), finds the changed lines no test covers (coverage_gaps), writes validated tests for them (generate_tests) and tells flaky tests from broken ones (flaky_tests, explain_failure).',
     },
   );
-  let listed: Tool[] | undefined;
-  server.setRequestHandler(ListToolsRequestSchema, () => {
-    listed ??= tools.map(describe);
-    return { tools: listed };
-  });
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...TOOL_LIST] }));
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
-    const tool = tools.find((t) => t.name === request.params.name);
+    // The tools, and the engines behind them, load on the first call: tools/list needs none of them.
+    const { TOOLS } = await import('./tools/index.ts');
+    const tool = TOOLS.find((t) => t.name === request.params.name);
     if (!tool) return failure(`testloop: error TESTLOOP_USAGE: unknown tool "${request.params.name}"`);
     return callTool(tool, request.params.arguments ?? {}, context);
   });
@@ -80,10 +76,4 @@ async function callTool(
 
 function failure(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text }] };
-}
-
-function describe(tool: ToolDefinition): Tool {
-  const schema = z.toJSONSchema(tool.inputSchema(), { io: 'input' }) as Tool['inputSchema'];
-  delete (schema as Record<string, unknown>).$schema;
-  return { name: tool.name, title: tool.title, description: tool.description, inputSchema: schema };
 }

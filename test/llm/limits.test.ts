@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createLlmClient } from '../../src/llm/index.ts';
 import { Semaphore } from '../../src/llm/semaphore.ts';
 import { type OpenAiServer, startOpenAiServer } from '../helpers/openai-server.ts';

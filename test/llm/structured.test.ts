@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createLlmClient, extractJson, LlmError } from '../../src/llm/index.ts';
 import { type OpenAiServer, type OpenAiServerOptions, startOpenAiServer } from '../helpers/openai-server.ts';
 

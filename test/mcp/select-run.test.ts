@@ -1,6 +1,7 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOOL_LIST } from '../../src/mcp/tool-list.ts';
 import { runTestloop } from '../helpers/cli.ts';
 import { type App, copyFixtureApp } from '../helpers/fixture-app.ts';
 import { type McpSession, startMcp, textOf, withoutTimings } from '../helpers/mcp-client.ts';
@@ -66,6 +67,11 @@ describe('testloop mcp: tools/list, select_tests and run_tests on a vitest proje
     >;
     expect(select.changed).toMatchObject({ type: 'array' });
     expect(select.base?.description).toContain('base ref');
+  });
+
+  it('lists what the tool declarations in the source describe (the build computes the list ahead)', async () => {
+    const { tools } = await mcp.client.listTools();
+    expect(tools).toEqual(TOOL_LIST);
   });
 
   it('select_tests answers with the JSON of testloop select --format json', async () => {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { triageOptionsSchema } from '../../config/triage-options.ts';
 import type { Finding, TriageResult } from '../../triage/types.ts';
 import { argvOf, callCli } from '../cli-call.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseFlags } from '../../cli/parse-flags.ts';
 import { parseDuration } from '../../config/generate-options.ts';
 import { SELECT_OPTIONS } from '../../config/select-options.ts';

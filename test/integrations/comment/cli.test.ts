@@ -2,7 +2,7 @@
  * `testloop ci --comment` end to end: the built CLI on a fixture repository with a real vitest run, posting
  * to local GitHub and GitLab servers with each CI's variables; fail-open by default, red with --strict.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -53,11 +53,17 @@ const circleci = () => circleciEnv(github);
 // Two CLI runs with a real vitest run each: on a loaded machine that is more than the default minute.
 describe('testloop ci --comment', { timeout: 180_000 }, () => {
   it('on CircleCI: posts the comment on the GitHub pull request; the tests never see the token', async () => {
-    const run = await ci(['--comment'], circleci());
+    const run = await ci(['--comment', '--format', 'json'], circleci());
     expect(run.stderr).not.toMatch(/internal error|warning/);
     expect(run.status).toBe(0);
     const [comment] = github.comments.get(42)!;
     expect(run.stderr).toContain(`testloop: pull-request comment created: ${comment!.html_url}\n`);
+    expect(JSON.parse(run.stdout).comment).toEqual({
+      status: 'created',
+      message: `pull-request comment created: ${comment!.html_url}`,
+      url: comment!.html_url,
+      forge: 'github',
+    });
     expect(comment!.body.startsWith(`${MARKER}\n\n### ✅ testloop: tests pass and every gate holds\n`)).toBe(
       true,
     );
@@ -72,9 +78,15 @@ describe('testloop ci --comment', { timeout: 180_000 }, () => {
     expect(first.stderr).toContain(
       `testloop: merge-request comment created: https://gitlab.example.com/group/widgets/-/merge_requests/7#note_${note!.id}\n`,
     );
-    const second = await ci([], env);
+    const second = await ci(['--format', 'json'], env);
     expect(second.status).toBe(0);
     expect(second.stderr).toContain('testloop: merge-request comment updated: ');
+    expect(JSON.parse(second.stdout).comment).toEqual({
+      status: 'updated',
+      message: `merge-request comment updated: https://gitlab.example.com/group/widgets/-/merge_requests/7#note_${note!.id}`,
+      url: `https://gitlab.example.com/group/widgets/-/merge_requests/7#note_${note!.id}`,
+      forge: 'gitlab',
+    });
     expect(gitlab.notes.get(7)).toHaveLength(1);
     expect(gitlab.writes().map((r) => r.method)).toEqual(['POST', 'PUT']);
   });
@@ -82,11 +94,21 @@ describe('testloop ci --comment', { timeout: 180_000 }, () => {
   it('a refused comment is a warning and leaves the status alone; with --strict it fails the build', async () => {
     const refused = { status: 403, body: { message: 'Resource not accessible by integration' } };
     github.script('GET', '/repos/octo-org/widgets/issues/42/comments', refused, refused);
-    const open = await ci(['--comment'], circleci());
+    const open = await ci(['--comment', '--format', 'json:ci.json'], circleci());
     expect(open.status).toBe(0);
     expect(open.stderr).toMatch(
       /testloop: warning: could not comment on pull request octo-org\/widgets#42: TESTLOOP_GITHUB_AUTH: .*; the exit status is not affected\n/,
     );
+    const report = JSON.parse(readFileSync(join(app.dir, 'ci.json'), 'utf8'));
+    expect(report.exitCode).toBe(0);
+    expect(report.comment).toEqual({
+      status: 'failed',
+      message: expect.stringMatching(
+        /^could not comment on pull request octo-org\/widgets#42: TESTLOOP_GITHUB_AUTH: /,
+      ),
+      forge: 'github',
+    });
+    rmSync(join(app.dir, 'ci.json'));
     const strict = await ci(['--comment', '--strict'], circleci());
     expect(strict.status).toBe(1);
     expect(strict.stderr).toMatch(/TESTLOOP_GITHUB_AUTH: .*; --strict fails the build\n/);
@@ -94,11 +116,32 @@ describe('testloop ci --comment', { timeout: 180_000 }, () => {
   });
 
   it('without pull-request variables: a warning that names them, exit 0', async () => {
-    const run = await ci(['--comment'], { TESTLOOP_GITHUB_TOKEN: github.token });
+    const run = await ci(['--comment', '--format', 'json'], { TESTLOOP_GITHUB_TOKEN: github.token });
     expect(run.status).toBe(0);
     expect(run.stderr).toContain(
       'testloop: warning: no pull-request comment: no pull or merge request in the CI variables: testloop reads CIRCLE_PULL_REQUEST (CircleCI)',
     );
+    expect(JSON.parse(run.stdout).comment).toEqual({
+      status: 'failed',
+      message: expect.stringMatching(
+        /^no pull-request comment: no pull or merge request in the CI variables/,
+      ),
+    });
+    expect(github.requests).toHaveLength(0);
+  });
+
+  it('a shard posts nothing and its JSON says why; without --comment the JSON has no comment', async () => {
+    const shard = await ci(['--comment', '--shard', '1/2', '--format', 'json'], circleci());
+    expect(shard.status).toBe(0);
+    expect(JSON.parse(shard.stdout).comment).toEqual({
+      status: 'skipped',
+      message: expect.stringMatching(/^No pull-request comment from shard 1\/2: /),
+      forge: 'github',
+    });
+    expect(github.requests).toHaveLength(0);
+    const plain = await ci(['--format', 'json'], circleci());
+    expect(plain.status).toBe(0);
+    expect(JSON.parse(plain.stdout)).not.toHaveProperty('comment');
     expect(github.requests).toHaveLength(0);
   });
 });

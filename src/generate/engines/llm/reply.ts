@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { parseSync } from 'oxc-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import { oneLine } from '../../../llm/errors.ts';
 import { stripThinking } from '../../../llm/extract.ts';
 import { type Parsed, parseStructured } from '../../../llm/structured.ts';
