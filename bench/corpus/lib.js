@@ -210,7 +210,8 @@ export const toRepoPath = (root, cwd, file) => {
 
 /**
  * Test files of a vitest (`--reporter=json`) or jest (`--json`) report, and the failing ones: a file fails
- * when its status is not passed/skipped/pending (it failed to load or collect) or one of its tests failed.
+ * when its status is not passed/skipped/pending or it carries an error message (it failed to load or collect),
+ * or one of its tests failed.
  */
 export function readReport(path, root, cwd) {
   const report = JSON.parse(readFileSync(path, 'utf8'));
@@ -223,6 +224,8 @@ export function readReport(path, root, cwd) {
     const failed =
       !['passed', 'skipped', 'pending', 'todo'].includes(result.status) ||
       Boolean(result.testExecError) ||
+      // vitest before 1.0 reports a file that failed to load as passed, with the error as its message.
+      Boolean(result.message) ||
       (result.assertionResults ?? []).some((a) => a.status === 'failed');
     if (failed) failing.add(file);
   }
