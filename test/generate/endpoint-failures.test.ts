@@ -3,10 +3,7 @@
  * connection or the requests of several targets in a row failing stop new requests (the breaker). A local
  * OpenAI-protocol server plays the endpoint; accepted candidates run in the real vitest.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BREAKER_THRESHOLD } from '../../src/generate/breaker.ts';
 import { generateTests } from '../../src/generate/pipeline.ts';
 import {
@@ -15,6 +12,7 @@ import {
   type Script,
   startOpenAiServer,
 } from '../helpers/openai-server.ts';
+import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, copyApp } from './apps.ts';
 
 const userText = (request: RecordedRequest): string =>
@@ -28,19 +26,12 @@ const test = (symbol: string, call: string, value: string): Script => ({
 });
 const targets = (...symbols: string[]) => symbols.map((s) => `src/shop.ts:${s}`);
 
-const sharedTmp = process.env.TMPDIR;
-const privateTmp = mkdtempSync(join(tmpdir(), 'testloop-endpoint-'));
+usePrivateTmpDir('testloop-endpoint-');
 const apps: App[] = [];
 const servers: OpenAiServer[] = [];
-beforeAll(() => {
-  process.env.TMPDIR = privateTmp;
-});
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
   for (const app of apps) app.remove();
-  if (sharedTmp === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = sharedTmp;
-  rmSync(privateTmp, { recursive: true, force: true });
 });
 
 async function serve(handler: (symbol: string) => Script): Promise<OpenAiServer> {

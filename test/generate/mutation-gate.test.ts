@@ -4,8 +4,7 @@
  * discarded at killsMutants (its repair prompt names the surviving mutants); one with real assertions is
  * accepted with its exact score; the source files stay byte for byte as they were.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSource } from '../../src/generate/ast.ts';
@@ -14,6 +13,7 @@ import { generateTests } from '../../src/generate/pipeline.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
 import { renderGenerate } from '../../src/report/generate.ts';
 import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
+import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, copyApp } from './apps.ts';
 import { FIXTURES } from './fixtures.ts';
 
@@ -91,8 +91,7 @@ const CASES: RunnerCase[] = [
 ];
 
 describe.each(CASES)('the gate with $fixture', (runner) => {
-  const sharedTmp = process.env.TMPDIR;
-  const privateTmp = mkdtempSync(join(tmpdir(), 'testloop-mutants-'));
+  usePrivateTmpDir('testloop-mutants-');
   const { ext } = runner;
   const priceFile = `src/price.${ext}`;
   const signFile = `src/sign.${ext}`;
@@ -109,7 +108,6 @@ describe.each(CASES)('the gate with $fixture', (runner) => {
   const sources: Record<string, string> = {};
 
   beforeAll(async () => {
-    process.env.TMPDIR = privateTmp;
     server = await startOpenAiServer();
     const scripts: Record<string, string[]> = {
       discount: [noAssertions, asserting],
@@ -138,9 +136,6 @@ describe.each(CASES)('the gate with $fixture', (runner) => {
   afterAll(async () => {
     await server.close();
     app.remove();
-    if (sharedTmp === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = sharedTmp;
-    rmSync(privateTmp, { recursive: true, force: true });
   });
 
   it('accepts a test with real assertions with its exact score, the mutants its file already catches left out', () => {
@@ -196,14 +191,12 @@ describe.each(CASES)('the gate with $fixture', (runner) => {
 });
 
 describe('a candidate that reaches the source only through another module', () => {
-  const sharedTmp = process.env.TMPDIR;
-  const privateTmp = mkdtempSync(join(tmpdir(), 'testloop-mutants-reexport-'));
+  usePrivateTmpDir('testloop-mutants-reexport-');
   let server: OpenAiServer;
   let app: App;
   let result: GenerateResult;
 
   beforeAll(async () => {
-    process.env.TMPDIR = privateTmp;
     server = await startOpenAiServer();
     const code = `import { expect, it } from 'vitest';\nimport { discount } from './index.ts';\n\nit('applies the codes', () => {\n  expect(discount(100, 'SAVE10')).toBe(90);\n});\n`;
     // A test that holds only if the module it imports is the one everything else imports.
@@ -221,9 +214,6 @@ describe('a candidate that reaches the source only through another module', () =
   afterAll(async () => {
     await server.close();
     app.remove();
-    if (sharedTmp === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = sharedTmp;
-    rmSync(privateTmp, { recursive: true, force: true });
   });
 
   it('is accepted, with a warning, when it fails against an unchanged copy of the source (module identity)', () => {

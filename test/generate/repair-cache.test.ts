@@ -3,7 +3,6 @@
  * timestamps, temp paths, testloop's own warnings), so a rerun with the reply cache sends no request. Real
  * vitest (through the validation process) and jest, a local OpenAI-protocol server.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { generateTests } from '../../src/generate/pipeline.ts';
 import { withoutVolatile } from '../../src/generate/runner-output.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
 import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
+import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, copyApp } from './apps.ts';
 
 const userText = (request: RecordedRequest): string =>
@@ -39,16 +39,7 @@ const cases = [
   },
 ];
 
-const sharedTmp = process.env.TMPDIR;
-const privateTmp = mkdtempSync(join(tmpdir(), 'testloop-repair-cache-'));
-beforeAll(() => {
-  process.env.TMPDIR = privateTmp;
-});
-afterAll(() => {
-  if (sharedTmp === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = sharedTmp;
-  rmSync(privateTmp, { recursive: true, force: true });
-});
+const privateTmp = usePrivateTmpDir('testloop-repair-cache-');
 
 describe.each(cases)('a rerun with repairs ($app)', ({ app: name, bad, good, target }) => {
   let server: OpenAiServer;

@@ -2,14 +2,14 @@
  * The forms a model's reply takes (JSON {code}, one fenced code block, a bare test file) through a local
  * OpenAI-protocol server that ignores the schema, as many local servers do, and the real vitest validator.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTestFile } from '../../src/generate/engines/llm/reply.ts';
 import { generateTests } from '../../src/generate/pipeline.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
 import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
+import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, copyApp } from './apps.ts';
 
 const TEST_FILE = 'src/price.discount.generated.test.ts';
@@ -72,15 +72,13 @@ const symbolOf = (request: RecordedRequest): string =>
   /^Target: `([^`]+)`/.exec(userText(request))?.[1] ?? '?';
 
 describe('generate with a server that ignores the schema', () => {
-  const sharedTmp = process.env.TMPDIR;
-  const privateTmp = mkdtempSync(join(tmpdir(), 'testloop-replies-'));
+  usePrivateTmpDir('testloop-replies-');
   let server: OpenAiServer;
   let app: App;
   let result: GenerateResult;
   const bare = `import { expect, it } from 'vitest';\nimport { price } from './price.ts';\n\nit('multiplies', () => {\n  expect(price(2, 3)).toBe(6);\n});\n`;
 
   beforeAll(async () => {
-    process.env.TMPDIR = privateTmp;
     server = await startOpenAiServer({ structuredOutput: 'ignored' });
     const scripts: Record<string, string[]> = {
       discount: [`Here is a test for \`discount\`:\n\n\`\`\`ts\n${GOOD}\`\`\`\n`],
@@ -107,9 +105,6 @@ describe('generate with a server that ignores the schema', () => {
   afterAll(async () => {
     await server.close();
     app.remove();
-    if (sharedTmp === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = sharedTmp;
-    rmSync(privateTmp, { recursive: true, force: true });
   });
 
   it('accepts a fenced code block and a bare test file as the test file they hold', () => {

@@ -3,13 +3,13 @@
  * the project's own tsc and tsconfig and pass its lint after safe fixes (unused imports removed first).
  * A local OpenAI-protocol server plays the model; candidates run in the real vitest.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTests } from '../../src/generate/pipeline.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
 import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
+import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, copyApp } from './apps.ts';
 import { FIXTURES } from './fixtures.ts';
 
@@ -47,15 +47,13 @@ const candidates: Record<string, string[]> = {
 };
 
 describe('generate in a TypeScript project with Biome', () => {
-  const sharedTmp = process.env.TMPDIR;
-  const privateTmp = mkdtempSync(join(tmpdir(), 'testloop-static-'));
+  usePrivateTmpDir('testloop-static-');
   let server: OpenAiServer;
   let app: App;
   let result: GenerateResult;
   const requests = (symbol: string) => server.completions().filter((r) => symbolOf(r) === symbol);
 
   beforeAll(async () => {
-    process.env.TMPDIR = privateTmp;
     server = await startOpenAiServer();
     server.handler = (request) => {
       const code = candidates[symbolOf(request)]?.shift();
@@ -85,9 +83,6 @@ describe('generate in a TypeScript project with Biome', () => {
   afterAll(async () => {
     await server.close();
     app.remove();
-    if (sharedTmp === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = sharedTmp;
-    rmSync(privateTmp, { recursive: true, force: true });
   });
 
   it('accepts what type-checks and lints, after removing unused imports and safe lint fixes', () => {
