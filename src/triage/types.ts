@@ -1,21 +1,25 @@
 export type Verdict = 'flaky' | 'broken' | 'healthy';
 
-export type CauseName =
-  | 'async-wait'
-  | 'timeout'
-  | 'concurrency'
-  | 'order-dependency'
-  | 'time'
-  | 'randomness'
-  | 'network'
-  | 'resource-leak'
-  | 'environment'
-  | 'floating-point'
-  | 'unordered-collection'
-  | 'snapshot'
-  | 'ui-selector'
-  | 'infrastructure'
-  | 'unknown';
+/** Every cause triage names, the rules' and a model's alike. */
+export const CAUSE_NAMES = [
+  'async-wait',
+  'timeout',
+  'concurrency',
+  'order-dependency',
+  'time',
+  'randomness',
+  'network',
+  'resource-leak',
+  'environment',
+  'floating-point',
+  'unordered-collection',
+  'snapshot',
+  'ui-selector',
+  'infrastructure',
+  'unknown',
+] as const;
+
+export type CauseName = (typeof CAUSE_NAMES)[number];
 
 export interface Cause {
   cause: CauseName;

@@ -3,32 +3,14 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import type { LlmClient } from '../../llm/types.ts';
 import type { TestHistory } from '../model.ts';
-import type { Cause, CauseName, Finding, TriageResult } from '../types.ts';
+import { CAUSE_NAMES, type Cause, type Finding, type TriageResult } from '../types.ts';
 import { citedText, type EvidenceItem, numberEvidence, renderEvidence } from './evidence.ts';
-
-const CAUSES: readonly [CauseName, ...CauseName[]] = [
-  'async-wait',
-  'timeout',
-  'concurrency',
-  'order-dependency',
-  'time',
-  'randomness',
-  'network',
-  'resource-leak',
-  'environment',
-  'floating-point',
-  'unordered-collection',
-  'snapshot',
-  'ui-selector',
-  'infrastructure',
-  'unknown',
-];
 
 const replySchema = z.object({
   causes: z
     .array(
       z.object({
-        cause: z.enum(CAUSES),
+        cause: z.enum(CAUSE_NAMES),
         score: z.number().min(0).max(1),
         evidence: z.array(z.string()),
         explanation: z.string(),
