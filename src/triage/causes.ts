@@ -157,6 +157,14 @@ function child<V>(map: Map<string, Map<string, V>>, key: string): Map<string, V>
   return found;
 }
 
+/** The line rule whose signature matches one failure most strongly, as triage reads that failure. */
+export function strongestLineCause(attempt: TriageAttempt): CauseName | undefined {
+  let best: { cause: CauseName; weight: number } | undefined;
+  for (const { cause, hits } of computeSignals(attempt).rules)
+    for (const hit of hits) if (hit.weight > (best?.weight ?? 0)) best = { cause, weight: hit.weight };
+  return best?.cause;
+}
+
 function computeSignals(attempt: TriageAttempt): Signals {
   const lines = linesOf(attempt);
   const rules: Signals['rules'] = [];

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { openHistoryStore, sqliteHistoryPath } from '../../history/open.ts';
-import { LINE_RULES } from '../rules.ts';
+import { strongestLineCause } from '../causes.ts';
 
 /** One test's record over the recent runs of the history. */
 export interface TestRecord {
@@ -48,7 +48,7 @@ export async function readTestRecords(options: {
       if (attempt.status !== 'failed' && attempt.status !== 'error') continue;
       if (!last.failed) record.failedRuns++;
       last.failed = true;
-      const cause = causeOf(`${attempt.message ?? ''}\n${attempt.stack ?? ''}`);
+      const cause = strongestLineCause(attempt);
       if (cause !== undefined) record.lastCause = cause;
     }
   } finally {
@@ -59,14 +59,4 @@ export async function readTestRecords(options: {
 
 function pathOption(path: string | undefined): { path?: string } {
   return path === undefined ? {} : { path };
-}
-
-/** The line rule with the strongest signature in a failure's text. */
-export function causeOf(text: string): string | undefined {
-  let best: { cause: string; weight: number } | undefined;
-  for (const rule of LINE_RULES)
-    for (const signature of rule.signatures)
-      if (signature.weight > (best?.weight ?? 0) && signature.re.test(text))
-        best = { cause: rule.cause, weight: signature.weight };
-  return best?.cause;
 }
