@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openHistoryStore } from '../../src/history/open.ts';
 import { readTestRecords } from '../../src/triage/live/history-lookup.ts';
+import { LiveTriage } from '../../src/triage/live/live-triage.ts';
 import { attempt, run } from './build.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'testloop-lookup-'));
@@ -29,5 +30,26 @@ describe('readTestRecords', () => {
   it('is empty where there is no history yet', async () => {
     const empty = mkdtempSync(join(dir, 'none-'));
     expect((await readTestRecords({ cwd: empty, env: {}, runs: 50 })).size).toBe(0);
+  });
+});
+
+describe('LiveTriage', () => {
+  it('still gives a failure its line when the history cannot be read', async () => {
+    const broken = mkdtempSync(join(dir, 'broken-'));
+    mkdirSync(join(broken, '.testloop'));
+    writeFileSync(join(broken, '.testloop/history.db'), 'not a database');
+    const lines: string[] = [];
+    const live = new LiveTriage({ cwd: broken, env: {}, record: false, write: (line) => lines.push(line) });
+    live.result({
+      file: join(broken, 'a.test.js'),
+      suite: [],
+      name: 'fails',
+      status: 'failed',
+      durationMs: 3,
+    });
+    await live.finished();
+    expect(lines).toEqual([
+      'testloop: a.test.js › fails: new failure (its history is not known here); what the change reaches is not known here',
+    ]);
   });
 });

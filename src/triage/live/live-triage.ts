@@ -57,17 +57,17 @@ export class LiveTriage {
     this.#options = options;
     this.#env = options.env ?? process.env;
     this.#root = gitText(options.cwd, ['rev-parse', '--show-toplevel']).catch(() => options.cwd);
-    this.#records = this.#root.then(
-      (root) =>
+    // A history that cannot be read (corrupt, locked) leaves the line without it, never without a line.
+    this.#records = this.#root
+      .then((root) =>
         readTestRecords({
           cwd: root,
           env: this.#env,
           runs: options.windowRuns ?? 50,
           ...(options.history === undefined ? {} : { path: options.history }),
         }),
-      () => undefined,
-    );
-    this.#records.catch(() => {});
+      )
+      .catch(() => undefined);
     this.#reach = this.#root.then((root) => changeReach(root, this.#env)).catch(() => undefined);
   }
 
