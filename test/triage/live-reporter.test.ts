@@ -130,7 +130,7 @@ describe.each(runners)('the $runner reporter', ({ runner, config, command }) => 
     );
     expect(lineOf(runs[2]!, SOMETIMES)?.text).toMatch(
       new RegExp(
-        `^testloop: ${SOMETIMES}: known flaky: failed 1 of its last 2 runs; the change reaches it: `,
+        `^testloop: ${SOMETIMES}: known flaky: failed 1 of its last 2 runs, passing and failing on this commit; the change reaches it: `,
       ),
     );
     expect(lineOf(runs[2]!, EMPTY)?.text).toBe(

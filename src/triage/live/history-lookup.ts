@@ -8,6 +8,10 @@ export interface TestRecord {
   runs: number;
   /** Of those, runs with a failed attempt. */
   failedRuns: number;
+  /** Of `runs`, those of the commit under test: failing on it alone is not flakiness but the change. */
+  headRuns: number;
+  /** Of `failedRuns`, those of the commit under test. */
+  headFailedRuns: number;
   /** The cause the line rules give its last failure, when one matches. */
   lastCause?: string;
 }
@@ -21,6 +25,8 @@ export async function readTestRecords(options: {
   env: NodeJS.ProcessEnv;
   path?: string;
   runs: number;
+  /** The commit under test, when known. */
+  head?: string;
 }): Promise<Map<string, TestRecord>> {
   const records = new Map<string, TestRecord>();
   const file = sqliteHistoryPath({ cwd: options.cwd, env: options.env, ...pathOption(options.path) });
@@ -36,17 +42,27 @@ export async function readTestRecords(options: {
     const seen = new Map<string, { run: string; failed: boolean }>();
     for await (const attempt of store.recentAttempts({ runs: options.runs })) {
       if (attempt.status === 'skipped') continue;
-      const record = records.get(attempt.testId) ?? { runs: 0, failedRuns: 0 };
+      const record = records.get(attempt.testId) ?? {
+        runs: 0,
+        failedRuns: 0,
+        headRuns: 0,
+        headFailedRuns: 0,
+      };
       records.set(attempt.testId, record);
       const run = `${attempt.runId}\0${attempt.attempt}\0${attempt.job ?? ''}`;
+      const atHead = options.head !== undefined && attempt.commit === options.head;
       let last = seen.get(attempt.testId);
       if (last?.run !== run) {
         last = { run, failed: false };
         seen.set(attempt.testId, last);
         record.runs++;
+        if (atHead) record.headRuns++;
       }
       if (attempt.status !== 'failed' && attempt.status !== 'error') continue;
-      if (!last.failed) record.failedRuns++;
+      if (!last.failed) {
+        record.failedRuns++;
+        if (atHead) record.headFailedRuns++;
+      }
       last.failed = true;
       const cause = strongestLineCause(attempt);
       if (cause !== undefined) record.lastCause = cause;

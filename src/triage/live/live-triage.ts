@@ -59,14 +59,20 @@ export class LiveTriage {
     this.#root = gitText(options.cwd, ['rev-parse', '--show-toplevel']).catch(() => options.cwd);
     // A history that cannot be read (corrupt, locked) leaves the line without it, never without a line.
     this.#records = this.#root
-      .then((root) =>
-        readTestRecords({
+      .then(async (root) => {
+        // The commit this run will be stored under, so its earlier runs on the same commit are told apart.
+        const head = await resolveRunInfo(root, this.#env, new Date(), {}).then(
+          (run) => run.commit,
+          () => undefined,
+        );
+        return readTestRecords({
           cwd: root,
           env: this.#env,
           runs: options.windowRuns ?? 50,
           ...(options.history === undefined ? {} : { path: options.history }),
-        }),
-      )
+          ...(head === undefined ? {} : { head }),
+        });
+      })
       .catch(() => undefined);
     this.#reach = this.#root.then((root) => changeReach(root, this.#env)).catch(() => undefined);
   }
@@ -161,15 +167,34 @@ function reachOf(reach: Map<string, string> | 'all' | undefined, file: string): 
 }
 
 function verdictOf(record: TestRecord | undefined, historyKnown: boolean, reach: string): string {
-  const cause = record?.lastCause === undefined ? '' : ` (${record.lastCause})`;
-  if (record !== undefined && record.failedRuns > 0 && record.failedRuns < record.runs)
+  if (record === undefined || record.failedRuns === 0) {
+    const history = !historyKnown
+      ? 'its history is not known here'
+      : record === undefined
+        ? 'no history yet'
+        : `passed its last ${record.runs} runs`;
+    return `new failure (${history}); ${reach}`;
+  }
+  const cause = record.lastCause === undefined ? '' : ` (${record.lastCause})`;
+  const before = { runs: record.runs - record.headRuns, failed: record.failedRuns - record.headFailedRuns };
+  const head = record.headRuns;
+  // Passing and failing on one commit is a flake; failing on every run of the commit under test after
+  // passing before it is what the change did, however many times the suite was run on it.
+  if (record.headFailedRuns > 0 && record.headFailedRuns < head)
+    return `known flaky: failed ${record.failedRuns} of its last ${record.runs} runs, passing and failing on this commit${cause}; ${reach}`;
+  if (before.failed > 0 && before.failed < before.runs)
     return `known flaky: failed ${record.failedRuns} of its last ${record.runs} runs${cause}; ${reach}`;
-  if (record !== undefined && record.failedRuns > 0)
-    return `failing before this change too: failed each of its last ${record.runs} runs${cause}; ${reach}`;
-  const history = !historyKnown
-    ? 'its history is not known here'
-    : record === undefined
-      ? 'no history yet'
-      : `passed its last ${record.runs} runs`;
-  return `new failure (${history}); ${reach}`;
+  if (before.failed > 0) {
+    const where = head > 0 ? ' before this commit' : '';
+    return `failing before this change too: failed each of its last ${before.runs} runs${where}${cause}; ${reach}`;
+  }
+  const since =
+    before.runs === 0
+      ? `failed each of its ${head} earlier ${runsWord(head)} of this commit (no history before it)`
+      : `passed its last ${before.runs} ${runsWord(before.runs)} before this commit, failed each of its ${head} ${runsWord(head)} of it`;
+  return `failing since this commit: ${since}${cause}; ${reach}`;
+}
+
+function runsWord(count: number): string {
+  return count === 1 ? 'run' : 'runs';
 }
