@@ -30,6 +30,7 @@ describe('generate in a package with ESLint', () => {
   let server: OpenAiServer;
   let app: App;
   let result: GenerateResult;
+  const logs: string[] = [];
 
   beforeAll(async () => {
     server = await startOpenAiServer();
@@ -46,6 +47,7 @@ describe('generate in a package with ESLint', () => {
       repairs: 1,
       write: true,
       llm: { baseUrl: server.url, model: 'test-model' },
+      log: (line) => logs.push(line),
     });
   }, 240_000);
   afterAll(async () => {
@@ -68,5 +70,13 @@ describe('generate in a package with ESLint', () => {
       /price\.discount\.generated\.test\.js:7:\d+ eqeqeq: Expected '===' and instead saw '=='/,
     );
     expect(repair).not.toContain('prefer-const');
+  });
+
+  it('says which rule failed in the line it logs, not the heading above it', () => {
+    expect(logs).toContainEqual(
+      expect.stringMatching(
+        /: does not compile or load: \S+\.test\.js:7:\d+ eqeqeq: Expected '===' .*; repairing$/,
+      ),
+    );
   });
 });
