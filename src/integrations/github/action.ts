@@ -40,56 +40,98 @@ const SECRET_INPUTS = ['INPUT_GITHUB-TOKEN', 'INPUT_LLM-API-KEY'];
 export async function runAction(env: NodeJS.ProcessEnv, deps: ActionDeps): Promise<number> {
   const stdout = deps.stdout ?? ((text: string) => void process.stdout.write(text));
   const stderr = deps.stderr ?? ((text: string) => void process.stderr.write(text));
-  const command = (name: string, message: string) => stdout(`::${name}::${escapeData(message)}\n`);
-
-  let context: GitHubContext;
-  let settings: ActionSettings;
-  let result: CiResult;
+  const log = new WorkflowLog(stdout, stderr);
+  let run: { context: GitHubContext; settings: ActionSettings; result: CiResult };
   try {
-    context = readGitHubContext(env);
-    settings = readInputs(env, context.workspace ?? process.cwd());
-    withholdSecrets(env);
-    settings.options.log = (line) => stderr(line.endsWith('\n') ? line : `${line}\n`);
-    // GitHub's log viewer timestamps lines itself; one line per step keeps the log scannable.
-    const progress = progressLines({ tty: false });
-    settings.options.onStepStart = (name) => stderr(progress.start(name));
-    settings.options.onStep = (step) => stderr(progress.end(step));
-    result = await deps.runCi(settings.options);
+    run = await runCiFromInputs(env, deps, stderr);
   } catch (error) {
-    command('error', describe(error));
+    log.command('error', describe(error));
     return isTestloopError(error) ? error.exitCode : EXIT.usage;
   }
-
+  const { context, settings, result } = run;
   const cwd = settings.options.cwd ?? process.cwd();
-  let publishFailed = false;
-  const attempt = async (what: string, run: () => unknown) => {
-    try {
-      await run();
-    } catch (error) {
-      publishFailed = true;
-      command('warning', `testloop could not ${what}: ${describe(error)}`);
-    }
-  };
-
   const patchPath = result.generate?.patch ?? settings.patch;
   const commentContext = commentContextOf(result, cwd, env, {
     ...(patchPath ? { patchPath } : {}),
     ...(settings.patchArtifact ? { artifactName: settings.patchArtifact } : {}),
     ...(settings.options.failUnder === undefined ? {} : { failUnder: settings.options.failUnder }),
   });
-  const { patch, testFiles = [] } = commentContext;
-  const pr = context.pullRequest;
 
   if (result.gaps) stdout(githubReporter.render(result.gaps, { color: false }));
   // A configured gate that could not be checked is never silent: one warning each in the job's log.
   for (const gate of notEvaluatedGates(result))
-    command('warning', `testloop: gate ${gate.name} not evaluated: ${gate.reason ?? gate.detail}`);
+    log.command('warning', `testloop: gate ${gate.name} not evaluated: ${gate.reason ?? gate.detail}`);
   if (settings.sarif) {
-    await attempt(`write the SARIF file ${settings.sarif}`, () =>
+    await log.attempt(`write the SARIF file ${settings.sarif}`, () =>
       writeSarif(resolve(cwd, settings.sarif), result),
     );
   }
+  await publishToPullRequest(log, { context, settings, result, commentContext }, deps);
+  if (context.summaryPath) {
+    const summaryPath = context.summaryPath;
+    await log.attempt('write the job summary', () =>
+      appendSummary(summaryPath, renderCiComment(result, commentContext, JOB_SUMMARY_LIMIT)),
+    );
+  }
+  if (context.outputPath) {
+    const outputPath = context.outputPath;
+    await log.attempt('write the step outputs', () =>
+      appendOutputs(outputPath, outputsOf(result, commentContext.patch ? patchPath : '')),
+    );
+  }
 
+  if (log.publishFailed && settings.strict) return Math.max(result.exitCode, EXIT.findings);
+  return result.exitCode;
+}
+
+/** Workflow commands on stdout, and what publishing failed (it fails open: a warning each). */
+class WorkflowLog {
+  publishFailed = false;
+  constructor(
+    private readonly stdout: (text: string) => void,
+    readonly stderr: (text: string) => void,
+  ) {}
+
+  command(name: string, message: string): void {
+    this.stdout(`::${name}::${escapeData(message)}\n`);
+  }
+
+  async attempt(what: string, run: () => unknown): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      this.publishFailed = true;
+      this.command('warning', `testloop could not ${what}: ${describe(error)}`);
+    }
+  }
+}
+
+async function runCiFromInputs(env: NodeJS.ProcessEnv, deps: ActionDeps, stderr: (text: string) => void) {
+  const context = readGitHubContext(env);
+  const settings = readInputs(env, context.workspace ?? process.cwd());
+  withholdSecrets(env);
+  settings.options.log = (line) => stderr(line.endsWith('\n') ? line : `${line}\n`);
+  // GitHub's log viewer timestamps lines itself; one line per step keeps the log scannable.
+  const progress = progressLines({ tty: false });
+  settings.options.onStepStart = (name) => stderr(progress.start(name));
+  settings.options.onStep = (step) => stderr(progress.end(step));
+  const result = await deps.runCi(settings.options);
+  return { context, settings, result };
+}
+
+/** The proposal pull request and the sticky comment, when the run is a pull request's and asks for them. */
+async function publishToPullRequest(
+  log: WorkflowLog,
+  run: {
+    context: GitHubContext;
+    settings: ActionSettings;
+    result: CiResult;
+    commentContext: ReturnType<typeof commentContextOf>;
+  },
+  deps: ActionDeps,
+): Promise<void> {
+  const { context, settings, result, commentContext } = run;
+  const pr = context.pullRequest;
   const client = context.token
     ? new GitHubClient({
         token: context.token,
@@ -100,65 +142,44 @@ export async function runAction(env: NodeJS.ProcessEnv, deps: ActionDeps): Promi
     : undefined;
   const wantsApi = pr !== undefined && (settings.comment || settings.proposeTests);
   if (wantsApi && client === undefined) {
-    publishFailed = true;
-    command(
+    log.publishFailed = true;
+    log.command(
       'warning',
       'testloop has no GitHub token: set the github-token input (default: github.token) to comment',
     );
   }
-  if (pr && client && context.owner && context.repo) {
-    const { owner, repo } = context;
-    if (settings.proposeTests) {
-      await attempt('propose the generated tests', async () => {
-        const accepted = new Set(result.generate?.accepted.map((test) => test.testFile));
-        const files = testFiles.filter((file) => accepted.has(file.path));
-        const proposal = await proposeTests(client, {
-          owner,
-          repo,
-          pullRequest: pr,
-          files,
-          ...(context.eventName ? { eventName: context.eventName } : {}),
-        });
-        if (proposal.status === 'refused') return command('notice', `Tests not proposed: ${proposal.reason}`);
-        commentContext.proposal = proposal.pullRequest;
-        command('notice', `Generated tests proposed in ${proposal.pullRequest.url}`);
+  if (!pr || !client || !context.owner || !context.repo) return;
+  const { owner, repo } = context;
+  if (settings.proposeTests) {
+    await log.attempt('propose the generated tests', async () => {
+      const accepted = new Set(result.generate?.accepted.map((test) => test.testFile));
+      const files = (commentContext.testFiles ?? []).filter((file) => accepted.has(file.path));
+      const proposal = await proposeTests(client, {
+        owner,
+        repo,
+        pullRequest: pr,
+        files,
+        ...(context.eventName ? { eventName: context.eventName } : {}),
       });
-    }
-    const noComment = settings.comment
-      ? noCommentReason(result, { headIsFork: pr.headIsFork, eventName: context.eventName })
-      : undefined;
-    if (noComment !== undefined) {
-      command('notice', noComment);
-    } else if (settings.comment) {
-      await attempt('comment on the pull request', async () => {
-        const body = renderCiComment(result, commentContext);
-        const posted = await upsertStickyComment(client, {
-          owner,
-          repo,
-          issueNumber: pr.number,
-          body,
-          marker: CI_COMMENT_MARKER,
-        });
-        stderr(`testloop: pull-request comment ${posted.action}: ${posted.url}\n`);
-      });
-    }
+      if (proposal.status === 'refused')
+        return log.command('notice', `Tests not proposed: ${proposal.reason}`);
+      commentContext.proposal = proposal.pullRequest;
+      log.command('notice', `Generated tests proposed in ${proposal.pullRequest.url}`);
+    });
   }
-
-  if (context.summaryPath) {
-    const summaryPath = context.summaryPath;
-    await attempt('write the job summary', () =>
-      appendSummary(summaryPath, renderCiComment(result, commentContext, JOB_SUMMARY_LIMIT)),
-    );
-  }
-  if (context.outputPath) {
-    const outputPath = context.outputPath;
-    await attempt('write the step outputs', () =>
-      appendOutputs(outputPath, outputsOf(result, patch ? patchPath : '')),
-    );
-  }
-
-  if (publishFailed && settings.strict) return Math.max(result.exitCode, EXIT.findings);
-  return result.exitCode;
+  if (!settings.comment) return;
+  const noComment = noCommentReason(result, { headIsFork: pr.headIsFork, eventName: context.eventName });
+  if (noComment !== undefined) return log.command('notice', noComment);
+  await log.attempt('comment on the pull request', async () => {
+    const posted = await upsertStickyComment(client, {
+      owner,
+      repo,
+      issueNumber: pr.number,
+      body: renderCiComment(result, commentContext),
+      marker: CI_COMMENT_MARKER,
+    });
+    log.stderr(`testloop: pull-request comment ${posted.action}: ${posted.url}\n`);
+  });
 }
 
 export function outputsOf(result: CiResult, patchPath: string): Record<string, string> {
