@@ -61,7 +61,7 @@ export async function runSelected(
       // No test reaches the package's changed files, so they are uncovered; a runner that lists unloaded
       // files at 0% needs one run to say which of their lines are code. The smallest test file is the cheapest.
       const smallest = smallestTest(options.root, project);
-      if (smallest !== undefined && project.runner!.name !== 'node') {
+      if (smallest !== undefined && project.runner!.coverage?.listsUnloadedFiles) {
         tests.push(smallest);
         measuring.push(smallest);
       }
@@ -96,7 +96,7 @@ export async function runSelected(
     const junit = join(options.outDir, `junit-${index + 1}.xml`);
     const coverageDir = join(options.outDir, `coverage-${index + 1}`);
     const result = await runTests(project.info, adapter, tests, {
-      coverage: true,
+      coverage: adapter.coverage !== undefined,
       coverageDir,
       cobertura: true,
       coverageInclude: sourcesOf(project, projects, options.changedSources),
@@ -121,7 +121,7 @@ export async function runSelected(
     const lcov = join(coverageDir, 'lcov.info');
     const report = existsSync(lcov)
       ? { format: 'lcov', path: lcov }
-      : adapter.name === 'node' && existsSync(coverageDir)
+      : adapter.coverage?.report === 'v8' && existsSync(coverageDir)
         ? { format: 'v8', path: coverageDir }
         : undefined;
     if (report) {

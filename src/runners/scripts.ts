@@ -94,8 +94,11 @@ function scriptReference(words: string[], scripts: Record<string, unknown>): str
   return undefined;
 }
 
-/** The commands `npm test` runs, following `npm run other` indirections (three levels at most). */
-export function testInvocations(packageJson: Record<string, unknown>): Invocation[] {
+/**
+ * The commands `npm test` (or `npm run <script>`) runs, following `npm run other` indirections (three
+ * levels at most).
+ */
+export function testInvocations(packageJson: Record<string, unknown>, scriptName = 'test'): Invocation[] {
   const scripts = (packageJson.scripts ?? {}) as Record<string, unknown>;
   const out: Invocation[] = [];
   const visit = (name: string, depth: number): void => {
@@ -112,7 +115,7 @@ export function testInvocations(packageJson: Record<string, unknown>): Invocatio
       if (program !== undefined) out.push({ program: baseName(program), args, env });
     }
   };
-  visit('test', 0);
+  visit(scriptName, 0);
   return out;
 }
 

@@ -18,6 +18,17 @@ export interface RunnerAdapter {
    * runners that cannot write JUnit without a plugin the project may not have (jest).
    */
   collectJUnit?(project: ProjectInfo, junit: string): Promise<void>;
+  /**
+   * What the runner's coverage gives, when it measures any (Playwright Test measures none): the format
+   * it writes into `RunOptions.coverageDir`, and whether it lists `coverageInclude` files that no test
+   * loaded (at 0%), so that one run of any test measures a change's untested files.
+   */
+  coverage?: { report: 'lcov' | 'v8'; listsUnloadedFiles: boolean };
+  /**
+   * Runs a kind of tests of its own beside the package's unit-test runner (end-to-end specs): a package
+   * may run it and another runner, each with its own test files.
+   */
+  alongside?: boolean;
 }
 
 export interface CommandLine {
@@ -26,7 +37,7 @@ export interface CommandLine {
   env?: Record<string, string>;
 }
 
-export type RunnerName = 'vitest' | 'jest' | 'node';
+export type RunnerName = 'vitest' | 'jest' | 'node' | 'playwright';
 
 export interface ProjectInfo {
   /** Repository root, absolute. */
@@ -60,6 +71,12 @@ export interface TestDiscovery {
    * jest `projects`): a package there is one the runner reaches. Absent when the config names none.
    */
   projectDirs?: string[];
+  /**
+   * Tests that reach the application through a URL (a browser, an HTTP client) rather than imports:
+   * a change that reaches any file of `appDir` (repository-relative, '' for the whole repository) outside
+   * `testDirs` selects every one of them, whatever they import.
+   */
+  urlTests?: { tests: string[]; appDir: string; testDirs: string[] };
 }
 
 export interface RunOptions {

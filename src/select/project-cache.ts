@@ -6,7 +6,7 @@ import { cacheDir, writeCacheFile } from '../graph/cache.ts';
 import type { RunnerName, TestDiscovery } from '../runners/types.ts';
 
 /** Bumped whenever runner discovery changes what it finds: older caches are then ignored. */
-const VERSION = 6;
+const VERSION = 7;
 const FILE = 'projects.bin';
 
 /** One package as discovery left it, without the adapter object (found again by name). */

@@ -1,6 +1,6 @@
 import { join, posix } from 'node:path';
 import { readInput, recordInputs } from '../runners/inputs.ts';
-import { detectRunner, runnerByName } from '../runners/registry.ts';
+import { detectRunner, runnerByName, runnersAlongside } from '../runners/registry.ts';
 import type { ProjectInfo, RunnerAdapter, TestDiscovery } from '../runners/types.ts';
 import {
   discoveryKey,
@@ -90,6 +90,9 @@ async function discoverAll(root: string, files: readonly string[]): Promise<Proj
       project.discovery = await runner.discover(info);
     }
     projects.push(project);
+    // End-to-end specs beside the unit tests: the same package, another runner, its own test files.
+    for (const other of runner ? runnersAlongside(info, runner) : [])
+      projects.push({ dir, info, runner: other, discovery: await other.discover(info) });
     for (const member of workspaceMembers(root, dir, info.packageJson, packageDirs, listed))
       named.add(member);
     for (const reached of project.discovery?.projectDirs ?? []) named.add(reached);
@@ -156,9 +159,16 @@ function fromStored(root: string, files: () => readonly string[], stored: Stored
 /** The innermost package containing `file`. */
 export function projectOf(projects: readonly Project[], file: string): Project {
   let best = projects.find((p) => p.dir === '')!;
+  let sharing = false;
   for (const project of projects) {
     if (project.dir !== '' && file.startsWith(`${project.dir}/`) && project.dir.length > best.dir.length)
       best = project;
+  }
+  for (const project of projects) if (project !== best && project.dir === best.dir) sharing = true;
+  // A package running two runners (unit tests, end-to-end specs): a test file is the one listing it's.
+  if (sharing) {
+    const owner = projects.find((p) => p.dir === best.dir && p.discovery?.tests.includes(file));
+    if (owner) return owner;
   }
   return best;
 }

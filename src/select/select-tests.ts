@@ -21,6 +21,7 @@ import { parseShard, type ShardSummary, shardTests } from './shard.ts';
 import { loadStamp, saveStamp, stampKey, unvouchedFingerprints } from './tree-stamp.ts';
 import type { SelectedTest, SelectResult } from './types.ts';
 import { untestedFiles } from './untested.ts';
+import { urlTestsReached } from './url-tests.ts';
 import { walkToTests } from './walk.ts';
 
 export interface SelectOptions {
@@ -251,8 +252,10 @@ function selectIn(
   }
   const changedCode = [...impact.seeds].filter(([, why]) => why === 'changed').map(([file]) => file);
   const untested = untestedFiles(graph, changedCode, testFiles);
-  const reached = walkToTests(graph, impact.seeds, testFiles, options.typeImports === true);
-  for (const [file, reason] of impact.ruleTests) {
+  const typeImports = options.typeImports === true;
+  const reached = walkToTests(graph, impact.seeds, testFiles, typeImports);
+  const byUrl = urlTestsReached(projects, graph, impact.seeds, testFiles, typeImports);
+  for (const [file, reason] of [...impact.ruleTests, ...byUrl]) {
     const hit = reached.get(file);
     if (hit) {
       if (!hit.reasons.includes(reason)) hit.reasons.push(reason);

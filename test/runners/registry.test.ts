@@ -39,7 +39,7 @@ describe('detectRunner', () => {
     expect(
       detectRunner(project({ scripts: { test: 'echo "Error: no test specified" && exit 1' } })),
     ).toBeUndefined();
-    expect(runnerAdapters.map((adapter) => adapter.name)).toEqual(['vitest', 'jest', 'node']);
+    expect(runnerAdapters.map((adapter) => adapter.name)).toEqual(['vitest', 'jest', 'node', 'playwright']);
   });
 });
 

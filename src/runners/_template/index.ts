@@ -6,6 +6,8 @@
 //   picomatch (never walk the disk), and report what could not be read through ConfigReader warnings.
 // - commandLine: the package's own binary (localBin), paths relative to project.dir, and an argv that
 //   runs exactly the given files: check how the runner reads file arguments (filters? globs? paths?).
+// - coverage: set it when the runner measures coverage (its report format, and whether it lists files no
+//   test loaded); leave it out when it measures none, and ci will not ask for any.
 import { localBin } from '../project-files.ts';
 import type { RunnerAdapter, RunnerName } from '../types.ts';
 

@@ -6,6 +6,7 @@ import { findJestConfig, jestInvocation, scriptConfig } from './config-files.ts'
 
 export const jestRunner: RunnerAdapter = {
   name: 'jest',
+  coverage: { report: 'lcov', listsUnloadedFiles: true },
 
   detect(project) {
     let score = 0;

@@ -165,6 +165,8 @@ function discoverNode(project: ProjectInfo, picomatch: typeof import('picomatch'
 
 export const nodeTestRunner: RunnerAdapter = {
   name: 'node',
+  // node --test writes raw V8 coverage (NODE_V8_COVERAGE) of the files its tests load.
+  coverage: { report: 'v8', listsUnloadedFiles: false },
 
   detect(project) {
     if (nodeScript(project) !== undefined) return 60;

@@ -1,5 +1,5 @@
 // What the evaluator knows about the world outside the file: node:path, node:url, process.cwd(),
-// import.meta and the config helpers of vite and vitest. Everything else is unknown.
+// import.meta and the config helpers of vite, vitest and Playwright Test. Everything else is unknown.
 import path, { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Module } from './module.ts';
@@ -7,7 +7,14 @@ import { Builtin, isObject, StaticURL, type StaticValue, UNKNOWN_KEYS, Unknown }
 
 const PATH_MODULES = new Set(['path', 'node:path', 'pathe', 'path/posix', 'node:path/posix']);
 const URL_MODULES = new Set(['url', 'node:url']);
-const VITE_MODULES = new Set(['vite', 'vitest/config', 'vitest/node', 'vitest']);
+const CONFIG_HELPER_MODULES = new Set([
+  'vite',
+  'vitest/config',
+  'vitest/node',
+  'vitest',
+  '@playwright/test',
+  'playwright/test',
+]);
 
 /** An import the evaluator understands without reading it, or undefined. */
 export function importedBuiltin(source: string, name: string): Builtin | undefined {
@@ -15,7 +22,7 @@ export function importedBuiltin(source: string, name: string): Builtin | undefin
   if (PATH_MODULES.has(source)) return new Builtin(whole ? 'path' : `path.${name}`);
   if (URL_MODULES.has(source)) return new Builtin(whole ? 'url' : `url.${name}`);
   if (source.replace(/^node:/, '') === 'process') return new Builtin('process');
-  if (VITE_MODULES.has(source) && (name === 'mergeConfig' || name.startsWith('define'))) {
+  if (CONFIG_HELPER_MODULES.has(source) && (name === 'mergeConfig' || name.startsWith('define'))) {
     return new Builtin(name === 'mergeConfig' ? 'mergeConfig' : 'defineConfig');
   }
   return undefined;

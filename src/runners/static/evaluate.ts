@@ -371,6 +371,8 @@ export class Loader {
     unknown: (reason: string) => Unknown,
   ): StaticValue {
     if (name === 'defineConfig') {
+      // Playwright's defineConfig(base, ...more) merges by its own rules (projects by name).
+      if (args.length > 1) return unknown('merges several configs in defineConfig()');
       const [config] = args;
       return config instanceof StaticFunction ? this.configExport(config, config.scope.module.file) : config;
     }

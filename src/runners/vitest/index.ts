@@ -6,6 +6,7 @@ import { findVitestConfig, scriptFlags, vitestInvocation } from './config-files.
 
 export const vitestRunner: RunnerAdapter = {
   name: 'vitest',
+  coverage: { report: 'lcov', listsUnloadedFiles: true },
 
   detect(project) {
     let score = 0;

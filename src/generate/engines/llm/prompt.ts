@@ -12,6 +12,8 @@ const FRAMEWORK: Record<RunnerName, string> = {
     'vitest: import describe/it/expect/vi from "vitest" (never from "@jest/globals"); use vi.fn/vi.spyOn for doubles.',
   jest: 'jest: describe/it/expect/jest are globals (import them from "@jest/globals" only if the example does); never import "vitest".',
   node: 'node:test: import describe/it from "node:test" and assert from "node:assert/strict"; no other test library is installed.',
+  playwright:
+    '@playwright/test: import test/expect from "@playwright/test"; drive the application through `page` and use web-first assertions (await expect(locator)…).',
 };
 
 export function systemPrompt(context: TestContext): string {
