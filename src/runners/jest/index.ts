@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
-import { escapeGlob, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
+import { escapeGlob, fullNamePattern, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
 import type { RunnerAdapter } from '../types.ts';
 import { findJestConfig, jestInvocation, scriptConfig } from './config-files.ts';
 
 export const jestRunner: RunnerAdapter = {
   name: 'jest',
+  assertionStyle: 'expect',
 
   detect(project) {
     let score = 0;
@@ -39,6 +40,7 @@ export const jestRunner: RunnerAdapter = {
     const config = scriptConfig(project);
     if (config !== undefined) argv.push('--config', config);
     argv.push('--ci');
+    if (options?.testName) argv.push('--testNamePattern', fullNamePattern(options.testName));
     if (options?.coverage) {
       argv.push(
         '--coverage',

@@ -1,0 +1,173 @@
+// Assertions from observed values: run one test once with the values of one of its lines recorded, and
+// offer `expect(<expr>).toEqual(<observed>)` (or node:assert's deepStrictEqual) for each. The run is the
+// project's own runner on an instrumented copy of the test file written beside it (module resolution is
+// the same), with a scrubbed environment and a time limit; the user's file is never written.
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { TestloopError } from '../../errors.ts';
+import { repositoryRoot } from '../../git/base.ts';
+import { trackedFiles } from '../../git/diff.ts';
+import { runTests } from '../../runners/run.ts';
+import { discoverProjects, projectOf } from '../../select/projects.ts';
+import { trimOutput } from '../runner-output.ts';
+import { checkTestPath, makeTempDir, placeScratch, scrubEnv, writeScratch } from '../sandbox.ts';
+import { deepStrictEqualCallee, type Suggestion, toSuggestions } from './assertions.ts';
+import { instrument } from './instrument.ts';
+import { locateLine } from './locate.ts';
+import { OBSERVE_FILE_VARIABLE, type Observation } from './recorder.ts';
+
+export type { Suggestion as ObservedAssertion } from './assertions.ts';
+
+export interface ObserveOptions {
+  /** The repository (or any folder inside it). */
+  root: string;
+  /** The test file: relative to `root`, or absolute. */
+  testFile: string;
+  /** 0-based line of the test file. */
+  line: number;
+  /** The runner's whole process group is killed after this long (default 30 000). */
+  timeoutMs?: number;
+  /** Reserved: a model choosing and naming the assertions. Not used yet (a warning says so). */
+  model?: unknown;
+  /** The environment to scrub and run with (default process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+export interface ObserveResult {
+  suggestions: Suggestion[];
+  warnings: string[];
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** Lines of the runner's output a warning quotes when the test failed before the line gave a value. */
+const QUOTED_LINES = 12;
+
+export async function observeAssertions(o: ObserveOptions): Promise<ObserveResult> {
+  const root = await repositoryRoot(o.root).catch(() => resolve(o.root));
+  const file = checkTestPath(
+    root,
+    isAbsolute(o.testFile) ? repositoryRelative(root, o.testFile) : o.testFile,
+  );
+  const path = join(root, file);
+  if (!existsSync(path)) {
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      `${file}: no such test file in ${root}. Name a test file of the repository`,
+    );
+  }
+  if (!Number.isInteger(o.line) || o.line < 0) {
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      `line ${o.line}: not a line number. Pass a 0-based line of ${file}`,
+    );
+  }
+  const warnings: string[] = [];
+  if (o.model !== undefined) {
+    warnings.push('a model does not choose or name observed assertions yet: every observed value is offered');
+  }
+  const done = (extra: string[], suggestions: Suggestion[] = []): ObserveResult => ({
+    suggestions,
+    warnings: [...warnings, ...extra],
+  });
+
+  const text = readFileSync(path, 'utf8');
+  const located = locateLine(file, text, o.line);
+  if (!located.ok) return done([`${located.reason}: nothing to observe`]);
+  if (located.recordables.length === 0) {
+    return done([
+      `line ${o.line + 1} of ${file} calls no code under test (only the test framework's own calls, or none): nothing to observe`,
+    ]);
+  }
+
+  const listed = await trackedFiles(root);
+  const files = listed.includes(file) ? listed : [...listed, file];
+  const project = projectOf(await discoverProjects(root, files), file);
+  const adapter = project.runner;
+  if (adapter === undefined) {
+    return done([`no test runner found for ${file} (vitest, jest or node --test): nothing was run`]);
+  }
+  const style = adapter.assertionStyle;
+  let callee = 'assert.deepStrictEqual';
+  if (style === 'assert') {
+    const imported = deepStrictEqualCallee(located.program);
+    if (imported === undefined)
+      warnings.push(`${file} imports no node:assert: add \`import assert from 'node:assert/strict';\``);
+    callee = imported ?? callee;
+  }
+  const assertWith =
+    style === 'expect'
+      ? (subject: string, literal: string) => `expect(${subject}).toEqual(${literal});`
+      : (subject: string, literal: string) => `${callee}(${subject}, ${literal});`;
+
+  const scratch = await placeScratch(project.info, adapter, file);
+  if (posix.dirname(scratch) !== posix.dirname(file)) {
+    return done([
+      `${adapter.name} would not run a copy of ${file} beside it (its include patterns name the file alone): nothing was run`,
+    ]);
+  }
+  const out = makeTempDir('testloop-observe-');
+  const observations = join(out.path, 'observed.json');
+  const copy = writeScratch(root, scratch, instrument(text, located.recordables, style));
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let run: Awaited<ReturnType<typeof runTests>>;
+  let seen: Record<string, Observation> = {};
+  try {
+    run = await runTests(project.info, adapter, [scratch], {
+      output: 'capture',
+      timeoutMs,
+      baseEnv: { ...scrubEnv(o.env ?? process.env), CI: 'true' },
+      env: { [OBSERVE_FILE_VARIABLE]: observations },
+      ...(located.test === undefined ? {} : { testName: located.test }),
+    });
+    seen = readObservations(observations);
+  } finally {
+    copy.remove();
+    out.remove();
+  }
+
+  if (run.timedOut) {
+    return done([
+      `the test did not finish within ${timeoutMs / 1000} s and was stopped: no value is offered (one seen before the stop may not be the test's last)`,
+    ]);
+  }
+  const result = toSuggestions(located.recordables, seen, assertWith);
+  if (located.test === undefined) {
+    result.warnings.unshift(
+      `the test's name is computed (test.each or a template): the whole of ${file} ran`,
+    );
+  }
+  if (run.exitCode !== 0) {
+    const quoted = trimOutput(run.output ?? '', {
+      scratch,
+      testFile: file,
+      root,
+      realRoot: realpathSync(root),
+      dir: project.info.dir,
+    })
+      .split('\n')
+      .slice(0, QUOTED_LINES)
+      .join('\n');
+    result.warnings.push(`the test failed (${adapter.name} exit code ${run.exitCode}):\n${quoted}`);
+  }
+  return done(result.warnings, result.suggestions);
+}
+
+function readObservations(path: string): Record<string, Observation> {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, Observation>;
+  } catch {
+    return {};
+  }
+}
+
+function repositoryRelative(root: string, path: string): string {
+  let absolute = path;
+  try {
+    absolute = realpathSync(path);
+  } catch {
+    // Not there: the existence check names it.
+  }
+  const realRoot = realpathSync(root);
+  const base = absolute.startsWith(realRoot + sep) ? realRoot : root;
+  return relative(base, absolute).split(sep).join('/');
+}

@@ -1,0 +1,201 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { observeAssertions } from '../../src/generate/observe/index.ts';
+import { observeAssertions as fromLibrary } from '../../src/index.ts';
+import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
+import { type App, copyApp } from './apps.ts';
+
+const tmp = usePrivateTmpDir('testloop-observe-suite-');
+
+/** The 0-based line of `file` holding `snippet` (the first one). */
+function lineOf(app: App, file: string, snippet: string): number {
+  const line = readFileSync(join(app.dir, file), 'utf8')
+    .split('\n')
+    .findIndex((text) => text.includes(snippet));
+  if (line < 0) throw new Error(`${snippet} is not in ${file}`);
+  return line;
+}
+
+/** The file's bytes, the working tree's status and the temp folder's entries, to compare after a run. */
+function snapshot(app: App, file: string) {
+  return { bytes: readFileSync(join(app.dir, file)), status: app.status(), tmp: readdirSync(tmp) };
+}
+
+describe('observeAssertions on a vitest project', () => {
+  const file = 'src/shop.test.ts';
+  let app: App;
+  let before: ReturnType<typeof snapshot>;
+  const observe = (snippet: string, timeoutMs?: number) =>
+    observeAssertions({
+      root: app.dir,
+      testFile: file,
+      line: lineOf(app, file, snippet),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+  beforeAll(() => {
+    app = copyApp('observe-vitest');
+    before = snapshot(app, file);
+  });
+  afterAll(() => app.remove());
+
+  test('a number: one test runs (the hanging one and the other `adds` do not), the file stays as it was', async () => {
+    const result = await observe('const total = sum(', 25_000);
+    expect(result).toEqual({
+      suggestions: [{ expression: 'total', observed: '6', assertion: 'expect(total).toEqual(6);' }],
+      warnings: [],
+    });
+    expect(snapshot(app, file)).toEqual(before);
+  });
+
+  test('the library exports the same function', () => {
+    expect(fromLibrary).toBe(observeAssertions);
+  });
+
+  test('an object, an array inside expect(), a Date and undefined', async () => {
+    const order = await observe("const order = makeOrder('a-1', 2);");
+    expect(order.suggestions.map((s) => s.assertion)).toEqual([
+      'expect(order).toEqual({ id: "a-1", lines: [{ sku: "tea", qty: 2 }] });',
+    ]);
+    const list = await observe("expect(skus(['b', 'a']))");
+    expect(list.suggestions).toEqual([
+      {
+        expression: "skus(['b', 'a'])",
+        observed: '["a", "b"]',
+        assertion: 'expect(skus([\'b\', \'a\'])).toEqual(["a", "b"]);',
+      },
+    ]);
+    const due = await observe('const due = dueDate(2);');
+    expect(due.suggestions.map((s) => s.observed)).toEqual(['new Date("2026-01-03T00:00:00.000Z")']);
+    const none = await observe('const none = nothing();');
+    expect(none.suggestions.map((s) => s.assertion)).toEqual(['expect(none).toEqual(undefined);']);
+    expect(snapshot(app, file)).toEqual(before);
+  });
+
+  test('a value from an awaited call', async () => {
+    const user = await observe('const user = await loadUser(7);');
+    expect(user.suggestions.map((s) => s.assertion)).toEqual([
+      'expect(user).toEqual({ id: 7, name: "user 7" });',
+    ]);
+  });
+
+  test('a class instance prints as its fields (toEqual ignores prototypes); a circular value is a warning', async () => {
+    const cart = await observe("const cart = new Cart().add('tea');");
+    expect(cart.suggestions.map((s) => s.observed)).toEqual(['{ items: ["tea"] }']);
+    const loop = await observe('const loop = circular();');
+    expect(loop.suggestions).toEqual([]);
+    expect(loop.warnings).toEqual(['`loop` is not printable as a literal: a circular reference']);
+  });
+
+  test('a line that throws: a warning with the error, no suggestion', async () => {
+    const result = await observe("const qty = parseQty('many');");
+    expect(result.suggestions).toEqual([]);
+    expect(result.warnings[0]).toBe(
+      '`qty` threw RangeError: not a quantity: many: no value to assert; an assertion that it throws fits it instead',
+    );
+    expect(result.warnings[1]).toMatch(/^the test failed \(vitest exit code 1\)/);
+    expect(snapshot(app, file)).toEqual(before);
+  });
+
+  test('a value that differs between the runs of a loop: a warning', async () => {
+    const result = await observe('const doubled = double(n);');
+    expect(result.suggestions).toEqual([]);
+    expect(result.warnings).toEqual([
+      '`doubled` took different values in the 2 times the line ran (a loop or a repeated callback): no single value to assert',
+    ]);
+  });
+
+  test('a line outside any test: nothing runs, a warning says why', async () => {
+    const result = await observe('const outside = sum([1]);');
+    expect(result).toEqual({
+      suggestions: [],
+      warnings: ['line 4 of src/shop.test.ts is not inside a test (it(…) or test(…)): nothing to observe'],
+    });
+  });
+
+  test('a test that does not finish in time: stopped, a warning, nothing offered, nothing left behind', async () => {
+    const result = await observe('const late = await forever();', 4_000);
+    expect(result.suggestions).toEqual([]);
+    expect(result.warnings).toEqual([
+      "the test did not finish within 4 s and was stopped: no value is offered (one seen before the stop may not be the test's last)",
+    ]);
+    expect(snapshot(app, file)).toEqual(before);
+  });
+});
+
+describe('observeAssertions on a node:test project', () => {
+  const file = 'src/shop.test.js';
+  let app: App;
+  let before: ReturnType<typeof snapshot>;
+  const observe = (snippet: string, timeoutMs?: number) =>
+    observeAssertions({
+      root: app.dir,
+      testFile: join(app.dir, file),
+      line: lineOf(app, file, snippet),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+  beforeAll(() => {
+    app = copyApp('observe-node');
+    before = snapshot(app, file);
+  });
+  afterAll(() => app.remove());
+
+  test('a number, through the file own assert import; the hanging test is filtered out', async () => {
+    const result = await observe('const total = sum([1, 2, 3]);', 25_000);
+    expect(result).toEqual({
+      suggestions: [{ expression: 'total', observed: '6', assertion: 'assert.deepStrictEqual(total, 6);' }],
+      warnings: [],
+    });
+    expect(snapshot(app, file)).toEqual(before);
+  });
+
+  test('a subtest (t.test) runs inside its parent', async () => {
+    const result = await observe('const total = sum([4, 5]);', 25_000);
+    expect(result.suggestions.map((s) => s.assertion)).toEqual(['assert.deepStrictEqual(total, 9);']);
+  });
+
+  test('an object, an array, a Date and undefined', async () => {
+    const order = await observe("const order = makeOrder('a-1', 2);");
+    expect(order.suggestions.map((s) => s.observed)).toEqual([
+      '{ id: "a-1", lines: [{ sku: "tea", qty: 2 }] }',
+    ]);
+    const list = await observe("assert.equal(skus(['b', 'a']).length, 2);");
+    // skus(…).length is a property of the call: the call itself is what is recorded.
+    expect(list.suggestions.map((s) => s.assertion)).toEqual([
+      'assert.deepStrictEqual(skus([\'b\', \'a\']), ["a", "b"]);',
+    ]);
+    const due = await observe('const due = dueDate(2);');
+    expect(due.suggestions.map((s) => s.observed)).toEqual(['new Date("2026-01-03T00:00:00.000Z")']);
+    const none = await observe('const none = nothing();');
+    expect(none.suggestions.map((s) => s.assertion)).toEqual(['assert.deepStrictEqual(none, undefined);']);
+  });
+
+  test('a class instance cannot be a deepStrictEqual literal: a warning', async () => {
+    const result = await observe("const cart = new Cart().add('tea');");
+    expect(result).toEqual({
+      suggestions: [],
+      warnings: [
+        '`cart` is not printable as a literal: an instance of class Cart (deepStrictEqual compares prototypes)',
+      ],
+    });
+  });
+
+  test('a line that throws: a warning', async () => {
+    const result = await observe("const qty = parseQty('many');");
+    expect(result.suggestions).toEqual([]);
+    expect(result.warnings[0]).toMatch(/^`qty` threw RangeError: not a quantity: many/);
+    expect(result.warnings.at(-1)).toMatch(/^the test failed \(node exit code 1\)/);
+  });
+
+  test('a line outside any test, and a timeout', async () => {
+    const outside = await observe('const outside = sum([1]);');
+    expect(outside.suggestions).toEqual([]);
+    expect(outside.warnings).toEqual([
+      'line 5 of src/shop.test.js is not inside a test (it(…) or test(…)): nothing to observe',
+    ]);
+    const late = await observe('const late = await forever();', 4_000);
+    expect(late.suggestions).toEqual([]);
+    expect(late.warnings[0]).toMatch(/^the test did not finish within 4 s/);
+    expect(snapshot(app, file)).toEqual(before);
+  });
+});
