@@ -17,7 +17,7 @@ export interface Recordable {
   suspends: boolean;
 }
 
-export type Located =
+type Located =
   | { ok: true; test: TestName | undefined; recordables: Recordable[]; program: Node }
   | { ok: false; reason: string };
 

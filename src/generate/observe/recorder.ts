@@ -8,7 +8,7 @@ export const RECORDER = '__testloopObserve';
 export const OBSERVE_FILE_VARIABLE = 'TESTLOOP_OBSERVE_FILE';
 
 /** Longest printed value kept; longer ones are reported as too large. */
-export const MAX_LITERAL = 2_000;
+const MAX_LITERAL = 2_000;
 
 /** One recorded expression, as the file holds it (keyed by the expression's id). */
 export interface Observation {
