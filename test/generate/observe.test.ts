@@ -17,9 +17,13 @@ function lineOf(app: App, file: string, snippet: string): number {
   return line;
 }
 
-/** The file's bytes, the working tree's status and the temp folder's entries, to compare after a run. */
+/**
+ * The file's bytes, the working tree's status and the temp folder's entries, to compare after a run (jest's
+ * own cache folder, jest_*, is the runner's: it writes one on every run).
+ */
 function snapshot(app: App, file: string) {
-  return { bytes: readFileSync(join(app.dir, file)), status: app.status(), tmp: readdirSync(tmp) };
+  const tmpEntries = readdirSync(tmp).filter((entry) => !entry.startsWith('jest_'));
+  return { bytes: readFileSync(join(app.dir, file)), status: app.status(), tmp: tmpEntries };
 }
 
 describe('observeAssertions on a vitest project', () => {
@@ -103,6 +107,25 @@ describe('observeAssertions on a vitest project', () => {
     expect(result.warnings).toEqual([
       '`doubled` took different values in the 2 times the line ran (a loop or a repeated callback): no single value to assert',
     ]);
+  });
+
+  test('a line of a skipped test: a warning says it never ran', async () => {
+    const result = await observe('const skipped = sum([5]);');
+    expect(result).toEqual({
+      suggestions: [],
+      warnings: [
+        'the line never ran: the test is skipped or filtered out, or it failed or returned before reaching the line',
+      ],
+    });
+  });
+
+  test('root may be a folder inside the repository, the test file relative to it', async () => {
+    const result = await observeAssertions({
+      root: join(app.dir, 'src'),
+      testFile: 'shop.test.ts',
+      line: lineOf(app, file, 'const total = sum('),
+    });
+    expect(result.suggestions.map((s) => s.assertion)).toEqual(['expect(total).toEqual(6);']);
   });
 
   test('a line outside any test: nothing runs, a warning says why', async () => {
@@ -196,6 +219,44 @@ describe('observeAssertions on a node:test project', () => {
     const late = await observe('const late = await forever();', 4_000);
     expect(late.suggestions).toEqual([]);
     expect(late.warnings[0]).toMatch(/^the test did not finish within 4 s/);
+    expect(snapshot(app, file)).toEqual(before);
+  });
+});
+
+describe('observeAssertions on a jest project', () => {
+  const file = 'src/observe.test.js';
+  let app: App;
+  beforeAll(() => {
+    app = copyApp('jest-app', {
+      [file]: [
+        "const { price } = require('./price.js');",
+        '',
+        "describe('price', () => {",
+        "  test('of three', () => {",
+        '    const total = price(3, 4);',
+        '    expect(total).toBe(12);',
+        '  });',
+        '',
+        "  test('hangs', () => new Promise(() => setInterval(() => {}, 1000)), 120_000);",
+        '});',
+        '',
+      ].join('\n'),
+    });
+  });
+  afterAll(() => app.remove());
+
+  test('expect style, and only that test runs (the hanging one is filtered out)', async () => {
+    const before = snapshot(app, file);
+    const result = await observeAssertions({
+      root: app.dir,
+      testFile: file,
+      line: lineOf(app, file, 'const total = price(3, 4);'),
+      timeoutMs: 25_000,
+    });
+    expect(result).toEqual({
+      suggestions: [{ expression: 'total', observed: '12', assertion: 'expect(total).toEqual(12);' }],
+      warnings: [],
+    });
     expect(snapshot(app, file)).toEqual(before);
   });
 });

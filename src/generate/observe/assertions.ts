@@ -40,11 +40,19 @@ export function toSuggestions(
 ): { suggestions: Suggestion[]; warnings: string[] } {
   const suggestions: Suggestion[] = [];
   const warnings: string[] = [];
+  if (recordables.every((r) => (seen[r.id]?.starts ?? 0) === 0)) {
+    warnings.push(
+      'the line never ran: the test is skipped or filtered out, or it failed or returned before reaching the line',
+    );
+    return { suggestions, warnings };
+  }
   for (const r of recordables) {
     const o = seen[r.id];
     const name = `\`${r.subject}\``;
     if (o === undefined || o.starts === 0) {
-      warnings.push(`${name} never ran in the test: no value observed`);
+      warnings.push(
+        `${name} was not evaluated when the line ran (a condition skipped it): no value observed`,
+      );
     } else if (o.threw !== undefined || o.values < o.starts) {
       const what =
         o.threw === undefined ? 'did not return a value (it threw or was rejected)' : `threw ${o.threw}`;

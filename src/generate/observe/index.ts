@@ -3,7 +3,7 @@
 // project's own runner on an instrumented copy of the test file written beside it (module resolution is
 // the same), with a scrubbed environment and a time limit; the user's file is never written.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import { TestloopError } from '../../errors.ts';
 import { repositoryRoot } from '../../git/base.ts';
 import { trackedFiles } from '../../git/diff.ts';
@@ -21,7 +21,7 @@ export type { Suggestion as ObservedAssertion } from './assertions.ts';
 export interface ObserveOptions {
   /** The repository (or any folder inside it). */
   root: string;
-  /** The test file: relative to `root`, or absolute. */
+  /** The test file: absolute, or relative to `root`. */
   testFile: string;
   /** 0-based line of the test file. */
   line: number;
@@ -44,10 +44,8 @@ const QUOTED_LINES = 12;
 
 export async function observeAssertions(o: ObserveOptions): Promise<ObserveResult> {
   const root = await repositoryRoot(o.root).catch(() => resolve(o.root));
-  const file = checkTestPath(
-    root,
-    isAbsolute(o.testFile) ? repositoryRelative(root, o.testFile) : o.testFile,
-  );
+  // A relative test file is relative to `root`, which may be a package folder inside the repository.
+  const file = checkTestPath(root, repositoryRelative(root, resolve(o.root, o.testFile)));
   const path = join(root, file);
   if (!existsSync(path)) {
     throw new TestloopError(
