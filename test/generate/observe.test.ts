@@ -17,31 +17,36 @@ function lineOf(app: App, file: string, snippet: string): number {
   return line;
 }
 
-/**
- * The file's bytes, the working tree's status and the temp folder's entries, to compare after a run (jest's
- * own cache folder, jest_*, is the runner's: it writes one on every run).
- */
+/** The file's bytes, the working tree's status and the temp folder's entries, to compare after a run. */
 function snapshot(app: App, file: string) {
-  const tmpEntries = readdirSync(tmp).filter((entry) => !entry.startsWith('jest_'));
-  return { bytes: readFileSync(join(app.dir, file)), status: app.status(), tmp: tmpEntries };
+  return { bytes: readFileSync(join(app.dir, file)), status: app.status(), tmp: readdirSync(tmp) };
+}
+
+/** A fixture in a fresh repository for the suite, its test file's state before any run, and `observe`. */
+function useFixture(fixture: string, file: string, path: 'relative' | 'absolute') {
+  const state = {
+    app: undefined as unknown as App,
+    before: undefined as unknown as ReturnType<typeof snapshot>,
+    observe: (snippet: string, timeoutMs?: number) =>
+      observeAssertions({
+        root: state.app.dir,
+        testFile: path === 'relative' ? file : join(state.app.dir, file),
+        line: lineOf(state.app, file, snippet),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      }),
+  };
+  beforeAll(() => {
+    state.app = copyApp(fixture);
+    state.before = snapshot(state.app, file);
+  });
+  afterAll(() => state.app.remove());
+  return state;
 }
 
 describe('observeAssertions on a vitest project', () => {
   const file = 'src/shop.test.ts';
-  let app: App;
-  let before: ReturnType<typeof snapshot>;
-  const observe = (snippet: string, timeoutMs?: number) =>
-    observeAssertions({
-      root: app.dir,
-      testFile: file,
-      line: lineOf(app, file, snippet),
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    });
-  beforeAll(() => {
-    app = copyApp('observe-vitest');
-    before = snapshot(app, file);
-  });
-  afterAll(() => app.remove());
+  const s = useFixture('observe-vitest', file, 'relative');
+  const observe = s.observe;
 
   test('a number: one test runs (the hanging one and the other `adds` do not), the file stays as it was', async () => {
     const result = await observe('const total = sum(', 25_000);
@@ -49,7 +54,7 @@ describe('observeAssertions on a vitest project', () => {
       suggestions: [{ expression: 'total', observed: '6', assertion: 'expect(total).toEqual(6);' }],
       warnings: [],
     });
-    expect(snapshot(app, file)).toEqual(before);
+    expect(snapshot(s.app, file)).toEqual(s.before);
   });
 
   test('the library exports the same function', () => {
@@ -73,7 +78,7 @@ describe('observeAssertions on a vitest project', () => {
     expect(due.suggestions.map((s) => s.observed)).toEqual(['new Date("2026-01-03T00:00:00.000Z")']);
     const none = await observe('const none = nothing();');
     expect(none.suggestions.map((s) => s.assertion)).toEqual(['expect(none).toEqual(undefined);']);
-    expect(snapshot(app, file)).toEqual(before);
+    expect(snapshot(s.app, file)).toEqual(s.before);
   });
 
   test('a value from an awaited call', async () => {
@@ -98,7 +103,7 @@ describe('observeAssertions on a vitest project', () => {
       '`qty` threw RangeError: not a quantity: many: no value to assert; an assertion that it throws fits it instead',
     );
     expect(result.warnings[1]).toMatch(/^the test failed \(vitest exit code 1\)/);
-    expect(snapshot(app, file)).toEqual(before);
+    expect(snapshot(s.app, file)).toEqual(s.before);
   });
 
   test('a value that differs between the runs of a loop: a warning', async () => {
@@ -121,9 +126,9 @@ describe('observeAssertions on a vitest project', () => {
 
   test('root may be a folder inside the repository, the test file relative to it', async () => {
     const result = await observeAssertions({
-      root: join(app.dir, 'src'),
+      root: join(s.app.dir, 'src'),
       testFile: 'shop.test.ts',
-      line: lineOf(app, file, 'const total = sum('),
+      line: lineOf(s.app, file, 'const total = sum('),
     });
     expect(result.suggestions.map((s) => s.assertion)).toEqual(['expect(total).toEqual(6);']);
   });
@@ -142,26 +147,14 @@ describe('observeAssertions on a vitest project', () => {
     expect(result.warnings).toEqual([
       "the test did not finish within 4 s and was stopped: no value is offered (one seen before the stop may not be the test's last)",
     ]);
-    expect(snapshot(app, file)).toEqual(before);
+    expect(snapshot(s.app, file)).toEqual(s.before);
   });
 });
 
 describe('observeAssertions on a node:test project', () => {
   const file = 'src/shop.test.js';
-  let app: App;
-  let before: ReturnType<typeof snapshot>;
-  const observe = (snippet: string, timeoutMs?: number) =>
-    observeAssertions({
-      root: app.dir,
-      testFile: join(app.dir, file),
-      line: lineOf(app, file, snippet),
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    });
-  beforeAll(() => {
-    app = copyApp('observe-node');
-    before = snapshot(app, file);
-  });
-  afterAll(() => app.remove());
+  const s = useFixture('observe-node', file, 'absolute');
+  const observe = s.observe;
 
   test('a number, through the file own assert import; the hanging test is filtered out', async () => {
     const result = await observe('const total = sum([1, 2, 3]);', 25_000);
@@ -169,7 +162,7 @@ describe('observeAssertions on a node:test project', () => {
       suggestions: [{ expression: 'total', observed: '6', assertion: 'assert.deepStrictEqual(total, 6);' }],
       warnings: [],
     });
-    expect(snapshot(app, file)).toEqual(before);
+    expect(snapshot(s.app, file)).toEqual(s.before);
   });
 
   test('a subtest (t.test) runs inside its parent', async () => {
@@ -219,7 +212,7 @@ describe('observeAssertions on a node:test project', () => {
     const late = await observe('const late = await forever();', 4_000);
     expect(late.suggestions).toEqual([]);
     expect(late.warnings[0]).toMatch(/^the test did not finish within 4 s/);
-    expect(snapshot(app, file)).toEqual(before);
+    expect(snapshot(s.app, file)).toEqual(s.before);
   });
 });
 

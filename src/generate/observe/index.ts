@@ -2,7 +2,7 @@
 // offer `expect(<expr>).toEqual(<observed>)` (or node:assert's deepStrictEqual) for each. The run is the
 // project's own runner on an instrumented copy of the test file written beside it (module resolution is
 // the same), with a scrubbed environment and a time limit; the user's file is never written.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { TestloopError } from '../../errors.ts';
 import { repositoryRoot } from '../../git/base.ts';
@@ -103,8 +103,11 @@ export async function observeAssertions(o: ObserveOptions): Promise<ObserveResul
       `${adapter.name} would not run a copy of ${file} beside it (its include patterns name the file alone): nothing was run`,
     ]);
   }
+  // The run's own temp folder too: what a runner killed at the time limit leaves there goes with it.
   const out = makeTempDir('testloop-observe-');
   const observations = join(out.path, 'observed.json');
+  const runTmp = join(out.path, 'tmp');
+  mkdirSync(runTmp);
   const copy = writeScratch(root, scratch, instrument(text, located.recordables, style));
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let run: Awaited<ReturnType<typeof runTests>>;
@@ -114,7 +117,7 @@ export async function observeAssertions(o: ObserveOptions): Promise<ObserveResul
       output: 'capture',
       timeoutMs,
       baseEnv: { ...scrubEnv(o.env ?? process.env), CI: 'true' },
-      env: { [OBSERVE_FILE_VARIABLE]: observations },
+      env: { [OBSERVE_FILE_VARIABLE]: observations, TMPDIR: runTmp, TMP: runTmp, TEMP: runTmp },
       ...(located.test === undefined ? {} : { testName: located.test }),
     });
     seen = readObservations(observations);
