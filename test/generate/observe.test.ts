@@ -81,6 +81,11 @@ describe('observeAssertions on a vitest project', () => {
     expect(snapshot(s.app, file)).toEqual(s.before);
   });
 
+  test('the expression a statement evaluates itself (a for…of header), not the statements it holds', async () => {
+    const result = await observe("for (const sku of skus(['c'])) {");
+    expect(result.suggestions.map((s) => s.assertion)).toEqual(['expect(skus([\'c\'])).toEqual(["c"]);']);
+  });
+
   test('a value from an awaited call', async () => {
     const user = await observe('const user = await loadUser(7);');
     expect(user.suggestions.map((s) => s.assertion)).toEqual([

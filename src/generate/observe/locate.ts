@@ -165,10 +165,10 @@ export function locateLine(file: string, text: string, line: number): Located {
   return { ok: true, test, recordables, program: parsed.program };
 }
 
+/** A statement to observe: not a block, nor the bare declaration of a loop variable (`for (const x of …)`). */
 function isStatement(node: Node): boolean {
-  return (
-    (node.type.endsWith('Statement') || node.type === 'VariableDeclaration') && node.type !== 'BlockStatement'
-  );
+  if (node.type === 'VariableDeclaration') return node.declarations.some((d: Node) => d.init);
+  return node.type.endsWith('Statement') && node.type !== 'BlockStatement';
 }
 
 /** The expressions of `statement` to record, outermost first, none inside another. */
@@ -234,7 +234,17 @@ function collectRecordables(statement: Node, text: string, contexts: ReadonlySet
       return found;
     }
   }
-  if (statement.type === 'ExpressionStatement' || statement.type === 'ReturnStatement') visit(expression);
+  if (statement.type === 'ExpressionStatement' || statement.type === 'ReturnStatement') {
+    visit(expression);
+    return found;
+  }
+  // `if (valid(x)) {`, `for (const item of list(cart)) {`, `throw wrap(error)`: the expressions the
+  // statement itself evaluates, not the statements it holds.
+  for (const key of Object.keys(statement)) {
+    const child = statement[key];
+    if (child && typeof child.type === 'string' && !isStatement(child) && child.type !== 'BlockStatement')
+      visit(child);
+  }
   return found;
 }
 
