@@ -111,8 +111,9 @@ export function escapeGlob(path: string): string {
   return path.replace(/[\\*?[\]{}()!+@|]/g, '\\$&');
 }
 
-export function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A name filter's expression for one name: its pattern, or the name itself escaped. */
+export function namePart(part: { name: string; pattern?: string }): string {
+  return part.pattern ?? part.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
@@ -120,7 +121,7 @@ export function escapeRegExp(text: string): string {
  * names of its describe blocks and its own joined by spaces.
  */
 export function fullNamePattern(test: TestName): string {
-  return `^${escapeRegExp([...test.ancestors.map((a) => a.name), test.name].join(' '))}$`;
+  return `^${[...test.ancestors, test].map(namePart).join(' ')}$`;
 }
 
 export function uniqueSorted(values: Iterable<string>): string[] {

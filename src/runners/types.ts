@@ -89,6 +89,11 @@ export interface RunOptions {
 /** A test's place in its file: the names around it, outermost first, then its own. */
 export interface TestName {
   /** describe/suite blocks and, for node:test subtests, the enclosing tests, outermost first. */
-  ancestors: readonly { name: string; kind: 'suite' | 'test' }[];
+  ancestors: readonly { name: string; kind: 'suite' | 'test'; pattern?: string }[];
   name: string;
+  /**
+   * A regular expression (source, unanchored) for a name known only in part (`test.each('adds %i')`, a
+   * template with values): it replaces the escaped `name` in the filter. Also on each ancestor.
+   */
+  pattern?: string;
 }

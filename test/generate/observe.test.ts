@@ -86,6 +86,17 @@ describe('observeAssertions on a vitest project', () => {
     expect(result.suggestions.map((s) => s.assertion)).toEqual(['expect(skus([\'c\'])).toEqual(["c"]);']);
   });
 
+  test('a test named by test.each or a template with values: a name filter with those parts open', async () => {
+    // The hanging test of the same describe block would exceed the time limit if the whole file ran.
+    const each = await observe('const twice = double(n);', 25_000);
+    expect(each).toEqual({
+      suggestions: [{ expression: 'twice', observed: '4', assertion: 'expect(twice).toEqual(4);' }],
+      warnings: [],
+    });
+    const template = await observe('const named = sum([2, 2]);', 25_000);
+    expect(template.suggestions.map((s) => s.assertion)).toEqual(['expect(named).toEqual(4);']);
+  });
+
   test('a value from an awaited call', async () => {
     const user = await observe('const user = await loadUser(7);');
     expect(user.suggestions.map((s) => s.assertion)).toEqual([

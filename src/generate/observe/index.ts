@@ -118,7 +118,7 @@ export async function observeAssertions(o: ObserveOptions): Promise<ObserveResul
       timeoutMs,
       baseEnv: { ...scrubEnv(o.env ?? process.env), CI: 'true' },
       env: { [OBSERVE_FILE_VARIABLE]: observations, TMPDIR: runTmp, TMP: runTmp, TEMP: runTmp },
-      ...(located.test === undefined ? {} : { testName: located.test }),
+      testName: located.test,
     });
     seen = readObservations(observations);
   } finally {
@@ -132,11 +132,6 @@ export async function observeAssertions(o: ObserveOptions): Promise<ObserveResul
     ]);
   }
   const result = toSuggestions(located.recordables, seen, assertWith);
-  if (located.test === undefined) {
-    result.warnings.unshift(
-      `the test's name is computed (test.each or a template): the whole of ${file} ran`,
-    );
-  }
   if (run.exitCode !== 0) {
     const quoted = trimOutput(run.output ?? '', {
       scratch,

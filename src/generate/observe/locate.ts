@@ -1,6 +1,7 @@
 // Finds, in a test file, the test a line belongs to and the expressions of that line worth recording:
 // what the line computes through the code under test, never the test framework's own calls.
 
+import { namePart } from '../../runners/project-files.ts';
 import type { TestName } from '../../runners/types.ts';
 import type { Node } from '../ast.ts';
 import { parseSource } from '../ast.ts';
@@ -18,7 +19,7 @@ export interface Recordable {
 }
 
 type Located =
-  | { ok: true; test: TestName | undefined; recordables: Recordable[]; program: Node }
+  | { ok: true; test: TestName; recordables: Recordable[]; program: Node }
   | { ok: false; reason: string };
 
 const TEST_CALLS = new Set(['it', 'test', 'specify']);
@@ -65,11 +66,32 @@ function rootName(node: Node): string | undefined {
   return undefined;
 }
 
-function staticName(node: Node): string | undefined {
-  if (node?.type === 'Literal' && typeof node.value === 'string') return node.value;
-  if (node?.type === 'TemplateLiteral' && node.expressions.length === 0)
-    return node.quasis[0]?.value?.cooked ?? undefined;
-  return undefined;
+/** Any text: what a name known only in part has where its values go. */
+const ANY = '.*?';
+/** Where test.each / test.for put a case's values in its name: printf placeholders and `$field`. */
+const EACH_PLACEHOLDER = /%[sdifjoOpc#%]|\$[\w.]+/g;
+
+/**
+ * A block's name as the runner reports it: the string as written, or, when only part of it is known (a
+ * `.each` name with placeholders, a template with values, a variable), a pattern with the unknown parts open.
+ */
+function nameOf(node: Node, text: string, each: boolean): { name: string; pattern?: string } {
+  const known = (part: string): string =>
+    each
+      ? part
+          .split(EACH_PLACEHOLDER)
+          .map((piece) => namePart({ name: piece }))
+          .join(ANY)
+      : namePart({ name: part });
+  if (node?.type === 'Literal' && typeof node.value === 'string') {
+    return each ? { name: node.value, pattern: known(node.value) } : { name: node.value };
+  }
+  if (node?.type === 'TemplateLiteral') {
+    const parts: string[] = node.quasis.map((q: Node) => q.value?.cooked ?? '');
+    if (parts.length === 1 && !each) return { name: parts[0]! };
+    return { name: text.slice(node.start, node.end), pattern: parts.map(known).join(ANY) };
+  }
+  return { name: node ? text.slice(node.start, node.end) : '', pattern: ANY };
 }
 
 /** `test.each(...)`, `it.skip`: any member of the callee chain. */
@@ -87,13 +109,12 @@ function calleeMembers(callee: Node): string[] {
 
 interface Block {
   kind: 'suite' | 'test';
-  /** Undefined when the name is computed (`test.each`, a template with values). */
-  name: string | undefined;
+  name: { name: string; pattern?: string };
   fn: Node;
 }
 
 /** A describe/it/test call (or a node:test subtest `t.test(...)`) with its function argument. */
-function blockOf(call: Node, contexts: ReadonlySet<string>): Block | undefined {
+function blockOf(call: Node, text: string, contexts: ReadonlySet<string>): Block | undefined {
   const root = rootName(call.callee);
   if (root === undefined) return undefined;
   const members = calleeMembers(call.callee);
@@ -102,8 +123,8 @@ function blockOf(call: Node, contexts: ReadonlySet<string>): Block | undefined {
   if (kind === undefined) return undefined;
   const fn = [...call.arguments].reverse().find((arg: Node) => FUNCTIONS.has(arg.type));
   if (!fn) return undefined;
-  const computed = members.includes('each') || members.includes('for');
-  return { kind, name: computed ? undefined : staticName(call.arguments[0]), fn };
+  const each = members.includes('each') || members.includes('for');
+  return { kind, name: nameOf(call.arguments[0], text, each), fn };
 }
 
 /**
@@ -128,7 +149,7 @@ export function locateLine(file: string, text: string, line: number): Located {
     }
     if (typeof node.type !== 'string' || !overlaps(node)) return;
     if (node.type === 'CallExpression') {
-      const block = blockOf(node, contexts);
+      const block = blockOf(node, text, contexts);
       if (block && overlaps(block.fn.body)) {
         blocks.push(block);
         const first = block.fn.params[0];
@@ -155,12 +176,10 @@ export function locateLine(file: string, text: string, line: number): Located {
   }
   const innermost = blocks.findLastIndex((b) => b.kind === 'test');
   const chain = blocks.slice(0, innermost + 1);
-  const test: TestName | undefined = chain.every((b) => b.name !== undefined)
-    ? {
-        ancestors: chain.slice(0, -1).map((b) => ({ name: b.name!, kind: b.kind })),
-        name: chain.at(-1)!.name!,
-      }
-    : undefined;
+  const test: TestName = {
+    ancestors: chain.slice(0, -1).map((b) => ({ ...b.name, kind: b.kind })),
+    ...chain.at(-1)!.name,
+  };
   const recordables = collectRecordables(statement, text, contexts);
   return { ok: true, test, recordables, program: parsed.program };
 }

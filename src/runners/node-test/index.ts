@@ -1,13 +1,6 @@
 import { join, relative, resolve, sep } from 'node:path';
 import { readInput } from '../inputs.ts';
-import {
-  escapeGlob,
-  escapeRegExp,
-  isPathLike,
-  localBin,
-  ProjectFiles,
-  uniqueSorted,
-} from '../project-files.ts';
+import { escapeGlob, isPathLike, localBin, namePart, ProjectFiles, uniqueSorted } from '../project-files.ts';
 import { envOf, testInvocations } from '../scripts.ts';
 import type { ProjectInfo, RunnerAdapter, TestName } from '../types.ts';
 
@@ -228,9 +221,9 @@ export const nodeTestRunner: RunnerAdapter = {
  */
 function namePattern(test: TestName): string {
   const names = new Set([
-    test.name,
-    ...test.ancestors.filter((a) => a.kind === 'test').map((a) => a.name),
-    [...test.ancestors.map((a) => a.name), test.name].join(' '),
+    namePart(test),
+    ...test.ancestors.filter((a) => a.kind === 'test').map(namePart),
+    [...test.ancestors, test].map(namePart).join(' '),
   ]);
-  return `^(?:${[...names].map(escapeRegExp).join('|')})$`;
+  return `^(?:${[...names].join('|')})$`;
 }
