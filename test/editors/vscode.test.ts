@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { splitCommand } from '../../editors/vscode/src/command.mts';
 import { readZip } from '../helpers/zip.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const EXTENSION = join(REPO, 'editors/vscode');
+// A folder named this way is one the module graph links the test to: a change there selects it.
+const EXTENSION = fileURLToPath(new URL('../../editors/vscode/', import.meta.url));
+const VSCE = fileURLToPath(new URL('../../node_modules/.bin/vsce', import.meta.url));
 
 describe('the VS Code extension, built and packaged with vsce', () => {
   let dir: string;
@@ -24,7 +25,7 @@ describe('the VS Code extension, built and packaged with vsce', () => {
     });
     execFileSync(process.execPath, [join(EXTENSION, 'build.mjs'), join(copy, 'dist/extension.js')]);
     const vsix = join(dir, 'testloop.vsix');
-    execFileSync(join(REPO, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--out', vsix], {
+    execFileSync(VSCE, ['package', '--no-dependencies', '--out', vsix], {
       cwd: copy,
       stdio: 'pipe',
     });
