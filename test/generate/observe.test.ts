@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { observeAssertions } from '../../src/generate/observe/index.ts';
 import { observeAssertions as fromLibrary } from '../../src/index.ts';
+import { createLlmClient } from '../../src/llm/index.ts';
+import { startOpenAiServer } from '../helpers/openai-server.ts';
 import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, copyApp } from './apps.ts';
 
@@ -179,6 +181,70 @@ describe('observeAssertions on a node:test project', () => {
       warnings: [],
     });
     expect(snapshot(s.app, file)).toEqual(s.before);
+  });
+
+  test('a model chooses among the observed assertions and names them; what it leaves out is a warning', async () => {
+    const server = await startOpenAiServer();
+    const model = createLlmClient({ baseUrl: server.url, model: 'm', apiKey: 'k', maxRetries: 0 });
+    try {
+      server.enqueue({
+        reply: {
+          keep: [
+            { index: 0, name: 'two ones add up to 2' },
+            { index: 7, name: 'no such one' },
+          ],
+        },
+      });
+      const line = "assert.equal(sum([1, 1]), skus(['a', 'b']).length);";
+      const chosen = await observeAssertions({
+        root: s.app.dir,
+        testFile: file,
+        line: lineOf(s.app, file, line),
+        model,
+      });
+      expect(chosen).toEqual({
+        suggestions: [
+          {
+            expression: 'sum([1, 1])',
+            observed: '2',
+            assertion: 'assert.deepStrictEqual(sum([1, 1]), 2);',
+            name: 'two ones add up to 2',
+          },
+        ],
+        warnings: ['the model left out `skus([\'a\', \'b\'])` (["a", "b"])'],
+      });
+      // The model saw both observed assertions and the test around the line, the line marked.
+      const user: string = server.completions()[0]!.body.messages.at(-1).content;
+      expect(user.split('\n')).toContain(`1: assert.deepStrictEqual(skus(['a', 'b']), ["a", "b"]);`);
+      expect(user.split('\n')).toContain(`> ${lineOf(s.app, file, line) + 1}|     ${line}`);
+
+      server.enqueue({ status: 500, message: 'down' });
+      const failed = await observeAssertions({
+        root: s.app.dir,
+        testFile: file,
+        line: lineOf(s.app, file, line),
+        model,
+      });
+      expect(failed.suggestions.map((x) => x.expression)).toEqual(['sum([1, 1])', "skus(['a', 'b'])"]);
+      expect(failed.warnings).toHaveLength(1);
+      expect(failed.warnings[0]).toMatch(
+        /^the model could not choose \(.+\): every observed value is offered$/,
+      );
+
+      const notAClient = await observeAssertions({
+        root: s.app.dir,
+        testFile: file,
+        line: lineOf(s.app, file, line),
+        model: 'gpt-5',
+      });
+      expect(notAClient.suggestions).toHaveLength(2);
+      expect(notAClient.warnings).toEqual([
+        '`model` is not a model client (createLlmClient): it was not asked; every observed value is offered',
+      ]);
+    } finally {
+      await model.close();
+      await server.close();
+    }
   });
 
   test('a subtest (t.test) runs inside its parent', async () => {

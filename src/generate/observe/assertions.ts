@@ -11,6 +11,8 @@ export interface Suggestion {
   observed: string;
   /** The line to insert: `expect(total).toEqual(42);` or `assert.deepStrictEqual(total, 42);`. */
   assertion: string;
+  /** With a model: a few words saying what the assertion checks. */
+  name?: string;
 }
 
 const ASSERT_MODULES = new Set(['assert', 'node:assert', 'assert/strict', 'node:assert/strict']);

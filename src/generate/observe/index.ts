@@ -14,6 +14,7 @@ import { checkTestPath, makeTempDir, placeScratch, scrubEnv, writeScratch } from
 import { deepStrictEqualCallee, type Suggestion, toSuggestions } from './assertions.ts';
 import { instrument } from './instrument.ts';
 import { locateLine } from './locate.ts';
+import { chooseWithModel, isLlmClient } from './model.ts';
 import { OBSERVE_FILE_VARIABLE, type Observation } from './recorder.ts';
 
 export type { Suggestion as ObservedAssertion } from './assertions.ts';
@@ -27,7 +28,10 @@ export interface ObserveOptions {
   line: number;
   /** The runner's whole process group is killed after this long (default 30 000). */
   timeoutMs?: number;
-  /** Reserved: a model choosing and naming the assertions. Not used yet (a warning says so). */
+  /**
+   * A model client (src/llm createLlmClient): it chooses which observed assertions to keep and names them (`name`);
+   * what it leaves out is said in a warning. Anything else is not asked (a warning says so).
+   */
   model?: unknown;
   /** The environment to scrub and run with (default process.env). */
   env?: Record<string, string | undefined>;
@@ -60,8 +64,11 @@ export async function observeAssertions(o: ObserveOptions): Promise<ObserveResul
     );
   }
   const warnings: string[] = [];
-  if (o.model !== undefined) {
-    warnings.push('a model does not choose or name observed assertions yet: every observed value is offered');
+  const model = isLlmClient(o.model) ? o.model : undefined;
+  if (o.model !== undefined && model === undefined) {
+    warnings.push(
+      '`model` is not a model client (createLlmClient): it was not asked; every observed value is offered',
+    );
   }
   const done = (extra: string[], suggestions: Suggestion[] = []): ObserveResult => ({
     suggestions,
@@ -144,6 +151,10 @@ export async function observeAssertions(o: ObserveOptions): Promise<ObserveResul
       .slice(0, QUOTED_LINES)
       .join('\n');
     result.warnings.push(`the test failed (${adapter.name} exit code ${run.exitCode}):\n${quoted}`);
+  }
+  if (model !== undefined && result.suggestions.length > 0) {
+    const chosen = await chooseWithModel(model, result.suggestions, { file, text, line: o.line });
+    return done([...result.warnings, ...chosen.warnings], chosen.suggestions);
   }
   return done(result.warnings, result.suggestions);
 }
