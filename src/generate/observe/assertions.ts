@@ -21,7 +21,7 @@ const ASSERT_MODULES = new Set(['assert', 'node:assert', 'assert/strict', 'node:
  * How the file calls deepStrictEqual: through its default or namespace import of node:assert (or the
  * `strict` export), or a named import of deepStrictEqual; undefined when the file imports none of them.
  */
-export function deepStrictEqualCallee(program: Node): string | undefined {
+function deepStrictEqualCallee(program: Node): string | undefined {
   for (const statement of program.body as Node[]) {
     if (statement.type !== 'ImportDeclaration' || !ASSERT_MODULES.has(statement.source.value)) continue;
     for (const specifier of statement.specifiers as Node[]) {
@@ -33,6 +33,29 @@ export function deepStrictEqualCallee(program: Node): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * How the file's runner asserts: `expect(…).toEqual(…)` (vitest, jest), or node:assert's deepStrictEqual
+ * through the file's own import of it (a warning when it has none).
+ */
+export function assertionWriter(
+  style: 'expect' | 'assert',
+  program: Node,
+  file: string,
+): { write: (subject: string, literal: string) => string; warnings: string[] } {
+  if (style === 'expect') {
+    return { write: (subject, literal) => `expect(${subject}).toEqual(${literal});`, warnings: [] };
+  }
+  const imported = deepStrictEqualCallee(program);
+  const callee = imported ?? 'assert.deepStrictEqual';
+  return {
+    write: (subject, literal) => `${callee}(${subject}, ${literal});`,
+    warnings:
+      imported === undefined
+        ? [`${file} imports no node:assert: add \`import assert from 'node:assert/strict';\``]
+        : [],
+  };
 }
 
 export function toSuggestions(

@@ -2,20 +2,19 @@
 // offer `expect(<expr>).toEqual(<observed>)` (or node:assert's deepStrictEqual) for each. The run is the
 // project's own runner on an instrumented copy of the test file written beside it (module resolution is
 // the same), with a scrubbed environment and a time limit; the user's file is never written.
-import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { TestloopError } from '../../errors.ts';
 import { repositoryRoot } from '../../git/base.ts';
 import { trackedFiles } from '../../git/diff.ts';
-import { runTests } from '../../runners/run.ts';
 import { discoverProjects, projectOf } from '../../select/projects.ts';
 import { trimOutput } from '../runner-output.ts';
-import { checkTestPath, makeTempDir, placeScratch, scrubEnv, writeScratch } from '../sandbox.ts';
-import { deepStrictEqualCallee, type Suggestion, toSuggestions } from './assertions.ts';
+import { checkTestPath, placeScratch } from '../sandbox.ts';
+import { assertionWriter, type Suggestion, toSuggestions } from './assertions.ts';
 import { instrument } from './instrument.ts';
 import { locateLine } from './locate.ts';
 import { chooseWithModel, isLlmClient } from './model.ts';
-import { OBSERVE_FILE_VARIABLE, type Observation } from './recorder.ts';
+import { runInstrumented } from './run.ts';
 
 export type { Suggestion as ObservedAssertion } from './assertions.ts';
 
@@ -91,18 +90,8 @@ export async function observeAssertions(o: ObserveOptions): Promise<ObserveResul
   if (adapter === undefined) {
     return done([`no test runner found for ${file} (vitest, jest or node --test): nothing was run`]);
   }
-  const style = adapter.assertionStyle;
-  let callee = 'assert.deepStrictEqual';
-  if (style === 'assert') {
-    const imported = deepStrictEqualCallee(located.program);
-    if (imported === undefined)
-      warnings.push(`${file} imports no node:assert: add \`import assert from 'node:assert/strict';\``);
-    callee = imported ?? callee;
-  }
-  const assertWith =
-    style === 'expect'
-      ? (subject: string, literal: string) => `expect(${subject}).toEqual(${literal});`
-      : (subject: string, literal: string) => `${callee}(${subject}, ${literal});`;
+  const writer = assertionWriter(adapter.assertionStyle, located.program, file);
+  warnings.push(...writer.warnings);
 
   const scratch = await placeScratch(project.info, adapter, file);
   if (posix.dirname(scratch) !== posix.dirname(file)) {
@@ -110,35 +99,24 @@ export async function observeAssertions(o: ObserveOptions): Promise<ObserveResul
       `${adapter.name} would not run a copy of ${file} beside it (its include patterns name the file alone): nothing was run`,
     ]);
   }
-  // The run's own temp folder too: what a runner killed at the time limit leaves there goes with it.
-  const out = makeTempDir('testloop-observe-');
-  const observations = join(out.path, 'observed.json');
-  const runTmp = join(out.path, 'tmp');
-  mkdirSync(runTmp);
-  const copy = writeScratch(root, scratch, instrument(text, located.recordables, style));
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  let run: Awaited<ReturnType<typeof runTests>>;
-  let seen: Record<string, Observation> = {};
-  try {
-    run = await runTests(project.info, adapter, [scratch], {
-      output: 'capture',
-      timeoutMs,
-      baseEnv: { ...scrubEnv(o.env ?? process.env), CI: 'true' },
-      env: { [OBSERVE_FILE_VARIABLE]: observations, TMPDIR: runTmp, TMP: runTmp, TEMP: runTmp },
-      testName: located.test,
-    });
-    seen = readObservations(observations);
-  } finally {
-    copy.remove();
-    out.remove();
-  }
+  const { run, seen } = await runInstrumented({
+    root,
+    project: project.info,
+    adapter,
+    scratch,
+    source: instrument(text, located.recordables, adapter.assertionStyle),
+    test: located.test,
+    timeoutMs,
+    env: o.env ?? process.env,
+  });
 
   if (run.timedOut) {
     return done([
       `the test did not finish within ${timeoutMs / 1000} s and was stopped: no value is offered (one seen before the stop may not be the test's last)`,
     ]);
   }
-  const result = toSuggestions(located.recordables, seen, assertWith);
+  const result = toSuggestions(located.recordables, seen, writer.write);
   if (run.exitCode !== 0) {
     const quoted = trimOutput(run.output ?? '', {
       scratch,
@@ -157,14 +135,6 @@ export async function observeAssertions(o: ObserveOptions): Promise<ObserveResul
     return done([...result.warnings, ...chosen.warnings], chosen.suggestions);
   }
   return done(result.warnings, result.suggestions);
-}
-
-function readObservations(path: string): Record<string, Observation> {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, Observation>;
-  } catch {
-    return {};
-  }
 }
 
 function repositoryRelative(root: string, path: string): string {
