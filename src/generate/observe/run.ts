@@ -8,7 +8,7 @@ import type { ProjectInfo, RunnerAdapter, TestName } from '../../runners/types.t
 import { makeTempDir, scrubEnv, writeScratch } from '../sandbox.ts';
 import { OBSERVE_FILE_VARIABLE, type Observation } from './recorder.ts';
 
-export interface InstrumentedRun {
+interface InstrumentedRun {
   root: string;
   project: ProjectInfo;
   adapter: RunnerAdapter;
