@@ -16,6 +16,12 @@ export type { CoverageMap, CoverageReader, CoverageReport, FileCoverage } from '
 export { type ErrorCode, EXIT, TestloopError } from './errors.ts';
 export { type FindGapsOptions, findGaps } from './gaps/find-gaps.ts';
 export type { FileGaps, Gap, GapsResult, GapsTotals } from './gaps/types.ts';
+export {
+  type ObservedAssertion,
+  type ObserveOptions,
+  type ObserveResult,
+  observeAssertions,
+} from './generate/observe/index.ts';
 export { type GenerateOptions, generateTests } from './generate/pipeline.ts';
 export type {
   CandidateValidator,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { ProjectInfo } from './types.ts';
+import type { ProjectInfo, TestName } from './types.ts';
 
 /** Extensions tried, in order, for a setup file or config import written without one. */
 export const MODULE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.json'];
@@ -109,6 +109,19 @@ export function localBin(dir: string, name: string): string[] {
 /** Escapes glob syntax so a file path matches only itself (picomatch / tinyglobby / minimatch). */
 export function escapeGlob(path: string): string {
   return path.replace(/[\\*?[\]{}()!+@|]/g, '\\$&');
+}
+
+/** A name filter's expression for one name: its pattern, or the name itself escaped. */
+export function namePart(part: { name: string; pattern?: string }): string {
+  return part.pattern ?? part.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A `-t` pattern (vitest, jest) for exactly one test: both match it against the test's full name, the
+ * names of its describe blocks and its own joined by spaces.
+ */
+export function fullNamePattern(test: TestName): string {
+  return `^${[...test.ancestors, test].map(namePart).join(' ')}$`;
 }
 
 export function uniqueSorted(values: Iterable<string>): string[] {

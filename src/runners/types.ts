@@ -3,6 +3,8 @@ import type { Alias } from '../graph/types.ts';
 /** A test runner testloop can list tests for, select from and run. One object per runner, one folder each. */
 export interface RunnerAdapter {
   name: RunnerName;
+  /** How the runner's tests assert: vitest and jest `expect(…)`, node:test `assert.…` from node:assert. */
+  assertionStyle: 'expect' | 'assert';
   /** How sure we are that `packageDir` uses this runner: 0 not at all; highest wins. */
   detect(project: ProjectInfo): number;
   /** The test files and the files that configure the run (configs, setup files), read statically. */
@@ -94,4 +96,21 @@ export interface RunOptions {
   junit?: string;
   /** Each listed file in its own fresh worker, one file after another (vitest only; others ignore it). */
   isolated?: boolean;
+  /**
+   * Run only the test of this name (a name filter; the runner may still run a few more with the same
+   * name). Tests of the given files whose name differs are skipped.
+   */
+  testName?: TestName;
+}
+
+/** A test's place in its file: the names around it, outermost first, then its own. */
+export interface TestName {
+  /** describe/suite blocks and, for node:test subtests, the enclosing tests, outermost first. */
+  ancestors: readonly { name: string; kind: 'suite' | 'test'; pattern?: string }[];
+  name: string;
+  /**
+   * A regular expression (source, unanchored) for a name known only in part (`test.each('adds %i')`, a
+   * template with values): it replaces the escaped `name` in the filter. Also on each ancestor.
+   */
+  pattern?: string;
 }

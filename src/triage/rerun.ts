@@ -5,7 +5,7 @@ import { join, relative, sep } from 'node:path';
 import { repositoryRoot } from '../git/base.ts';
 import { trackedFiles } from '../git/diff.ts';
 import { runTests } from '../runners/run.ts';
-import type { RunnerAdapter } from '../runners/types.ts';
+import type { RunnerAdapter, TestName } from '../runners/types.ts';
 import { discoverProjects, type Project, projectOf } from '../select/projects.ts';
 import { mergeCause, round2 } from './causes.ts';
 import { compareFindings } from './rank.ts';
@@ -74,12 +74,11 @@ async function rerunOne(
     for (let i = 1; i <= options.times * 2; i++) {
       const isolated = i <= options.times;
       const report = join(dir, `run-${i}.${adapter.name === 'node' ? 'xml' : 'json'}`);
-      const wrapped = withArgs(adapter, (argv) =>
-        extraArgs(adapter, argv, finding, report, isolated ? undefined : i),
-      );
+      const wrapped = withArgs(adapter, (argv) => extraArgs(adapter, argv, report, isolated ? undefined : i));
       const run = await runTests(project.info, wrapped, [file], {
         output: 'capture',
         timeoutMs: options.timeoutMs ?? 300_000,
+        ...(isolated ? { testName: testNameOf(finding) } : {}),
       });
       let outcome = await outcomeOf(adapter, report, finding, project.info.dir);
       // Alone, the file runs this one test: the exit status speaks for it when there is no report.
@@ -157,35 +156,34 @@ function withArgs(adapter: RunnerAdapter, edit: (argv: string[]) => string[]): R
   };
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The finding's test for the runner's name filter (a run alone); the report's suites are its describe blocks. */
+function testNameOf(finding: Finding): TestName {
+  return {
+    ancestors: (finding.suite ?? []).filter(Boolean).map((name) => ({ name, kind: 'suite' as const })),
+    name: finding.name ?? '',
+  };
 }
 
-/** Name filter (alone) or shuffle seed (with the file), and a machine-readable report. */
+/** Shuffle seed (with the file) and a machine-readable report; the name filter (alone) is the adapter's. */
 function extraArgs(
   adapter: RunnerAdapter,
   argv: string[],
-  finding: Finding,
   report: string,
   seed: number | undefined,
 ): string[] {
-  const full = [...(finding.suite ?? []), finding.name ?? ''].filter(Boolean).join(' ');
   if (adapter.name === 'vitest') {
     const extra = ['--reporter=json', `--outputFile=${report}`];
-    if (seed === undefined) extra.push('-t', `^${escapeRegExp(full)}$`);
-    else extra.push('--sequence.shuffle', `--sequence.seed=${seed}`);
+    if (seed !== undefined) extra.push('--sequence.shuffle', `--sequence.seed=${seed}`);
     return [...argv, ...extra];
   }
   if (adapter.name === 'jest') {
     const extra = ['--json', `--outputFile=${report}`];
-    if (seed === undefined) extra.push('-t', `^${escapeRegExp(full)}$`);
-    else extra.push('--randomize', `--seed=${seed}`);
+    if (seed !== undefined) extra.push('--randomize', `--seed=${seed}`);
     return [...argv, ...extra];
   }
   // node --test: flags go before the files.
   const at = argv.indexOf('--test');
   const extra = ['--test-reporter=junit', `--test-reporter-destination=${report}`];
-  if (seed === undefined) extra.push(`--test-name-pattern=^${escapeRegExp(finding.name ?? '')}$`);
   return at === -1 ? [...argv, ...extra] : [...argv.slice(0, at + 1), ...extra, ...argv.slice(at + 1)];
 }
 

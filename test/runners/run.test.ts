@@ -13,6 +13,7 @@ const project: ProjectInfo = { root: dir, dir, packageJson: {}, files: [] };
 function fake(script: string, env?: Record<string, string>): RunnerAdapter & { calls: number } {
   const adapter = {
     name: 'node' as const,
+    assertionStyle: 'assert' as const,
     calls: 0,
     detect: () => 0,
     discover: async () => ({

@@ -13,6 +13,7 @@ import type { RunnerAdapter, RunnerName } from '../types.ts';
 
 export const templateRunner: RunnerAdapter = {
   name: 'template' as RunnerName,
+  assertionStyle: 'expect',
 
   detect(_project) {
     return 0;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { escapeGlob, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
+import { escapeGlob, fullNamePattern, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
 import type { RunnerAdapter } from '../types.ts';
 import { findJestConfig, jestInvocation, scriptConfig } from './config-files.ts';
@@ -7,6 +7,7 @@ import { findJestConfig, jestInvocation, scriptConfig } from './config-files.ts'
 export const jestRunner: RunnerAdapter = {
   name: 'jest',
   coverage: { report: 'lcov', listsUnloadedFiles: true },
+  assertionStyle: 'expect',
 
   detect(project) {
     let score = 0;
@@ -40,6 +41,7 @@ export const jestRunner: RunnerAdapter = {
     const config = scriptConfig(project);
     if (config !== undefined) argv.push('--config', config);
     argv.push('--ci');
+    if (options?.testName) argv.push('--testNamePattern', fullNamePattern(options.testName));
     if (options?.coverage) {
       argv.push(
         '--coverage',

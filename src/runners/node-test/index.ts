@@ -1,8 +1,8 @@
 import { join, relative, resolve, sep } from 'node:path';
 import { readInput } from '../inputs.ts';
-import { escapeGlob, isPathLike, localBin, ProjectFiles, uniqueSorted } from '../project-files.ts';
+import { escapeGlob, isPathLike, localBin, namePart, ProjectFiles, uniqueSorted } from '../project-files.ts';
 import { envOf, testInvocations } from '../scripts.ts';
-import type { ProjectInfo, RunnerAdapter } from '../types.ts';
+import type { ProjectInfo, RunnerAdapter, TestName } from '../types.ts';
 
 /** Node flags that take their value as the next word (`--import tsx`). */
 const VALUE_FLAGS = new Set([
@@ -167,6 +167,7 @@ export const nodeTestRunner: RunnerAdapter = {
   name: 'node',
   // node --test writes raw V8 coverage (NODE_V8_COVERAGE) of the files its tests load.
   coverage: { report: 'v8', listsUnloadedFiles: false },
+  assertionStyle: 'assert',
 
   detect(project) {
     if (nodeScript(project) !== undefined) return 60;
@@ -205,6 +206,7 @@ export const nodeTestRunner: RunnerAdapter = {
       for (let i = destinations; i < reporters; i++) argv.push('--test-reporter-destination=stdout');
       argv.push('--test-reporter=junit', `--test-reporter-destination=${options.junit}`);
     }
+    if (options?.testName) argv.push(`--test-name-pattern=${namePattern(options.testName)}`);
     argv.push(...paths);
     const coverage = options?.coverage
       ? { NODE_V8_COVERAGE: resolve(project.dir, options.coverageDir ?? 'coverage') }
@@ -213,3 +215,17 @@ export const nodeTestRunner: RunnerAdapter = {
     return env ? { argv, env } : { argv };
   },
 };
+
+/**
+ * node --test matches a pattern against each test's own name (Node 20) or its full name (later
+ * releases), and runs a subtest only when the test around it runs: the test itself, the tests it is
+ * nested in, and its full name. A describe block runs whichever of its tests match.
+ */
+function namePattern(test: TestName): string {
+  const names = new Set([
+    namePart(test),
+    ...test.ancestors.filter((a) => a.kind === 'test').map(namePart),
+    [...test.ancestors, test].map(namePart).join(' '),
+  ]);
+  return `^(?:${[...names].join('|')})$`;
+}

@@ -1,4 +1,4 @@
-import { localBin, ProjectFiles, projectRelative } from '../project-files.ts';
+import { fullNamePattern, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
 import { envOf, hasDependency } from '../scripts.ts';
 import type { RunnerAdapter } from '../types.ts';
 import { findPlaywrightConfig, playwrightInvocation } from './config-files.ts';
@@ -6,6 +6,7 @@ import { findPlaywrightConfig, playwrightInvocation } from './config-files.ts';
 export const playwrightRunner: RunnerAdapter = {
   name: 'playwright',
   alongside: true,
+  assertionStyle: 'expect',
 
   detect(project) {
     let score = 0;
@@ -31,6 +32,8 @@ export const playwrightRunner: RunnerAdapter = {
       extra.PLAYWRIGHT_JUNIT_OUTPUT_FILE = options.junit;
       extra.PLAYWRIGHT_JUNIT_INCLUDE_RETRIES = '1';
     }
+    // --grep is matched against the whole title (project, file, describes, name): not anchored at the start.
+    if (options?.testName) argv.push('--grep', fullNamePattern(options.testName).replace(/^\^/, ''));
     if (tests !== 'all') {
       if (tests.length === 0)
         throw new Error('playwright: no test files to run (pass "all" for the whole suite)');

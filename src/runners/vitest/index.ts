@@ -1,5 +1,5 @@
 import { basename, join, resolve } from 'node:path';
-import { escapeGlob, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
+import { escapeGlob, fullNamePattern, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
 import type { ProjectInfo, RunnerAdapter } from '../types.ts';
 import { findVitestConfig, scriptFlags, vitestInvocation } from './config-files.ts';
@@ -7,6 +7,7 @@ import { findVitestConfig, scriptFlags, vitestInvocation } from './config-files.
 export const vitestRunner: RunnerAdapter = {
   name: 'vitest',
   coverage: { report: 'lcov', listsUnloadedFiles: true },
+  assertionStyle: 'expect',
 
   detect(project) {
     let score = 0;
@@ -46,6 +47,7 @@ export const vitestRunner: RunnerAdapter = {
       for (const file of overMatched(project, tests)) argv.push('--exclude', escapeGlob(file));
     }
     if (options?.isolated) argv.push('--isolate', '--no-file-parallelism');
+    if (options?.testName) argv.push('--testNamePattern', fullNamePattern(options.testName));
     if (options?.coverage) {
       argv.push(
         '--coverage.enabled',
