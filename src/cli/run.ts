@@ -50,6 +50,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'serve these commands to coding agents as MCP tools over stdio',
     load: async () => (await import('./mcp.ts')).mcpCommand,
   },
+  lsp: {
+    summary:
+      'serve editors as a language server over stdio: uncovered changed lines, affected tests, generate',
+    load: async () => (await import('./lsp.ts')).lspCommand,
+  },
 };
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {

@@ -39,6 +39,21 @@ export async function diffAgainst(
   return diffToWorkingTree(root, [base], `git diff ${base}`, options);
 }
 
+/** The same diff for the named files only: an editor asking about the file it just saved. */
+export async function diffFilesAgainst(
+  root: string,
+  base: string,
+  files: readonly string[],
+  options: DiffOptions = {},
+): Promise<ChangedFile[]> {
+  return diffToWorkingTree(
+    root,
+    [base, '--', ...files.map((f) => `:(literal)${f}`)],
+    `git diff ${base}`,
+    options,
+  );
+}
+
 /**
  * The same diff, from the merge base of `baseRef` and HEAD, in one git call that needs no resolved base:
  * it can start before the revisions are known. Fails on a git older than 2.30 or where there are several

@@ -24,7 +24,13 @@ describe('readTestRecords', () => {
     await store.ingest(runs[2]!, [attempt(test, runs[2]!, 'skipped')]);
     await store.close();
     const records = await readTestRecords({ cwd: dir, env: {}, runs: 50 });
-    expect(records.get(test)).toEqual({ runs: 2, failedRuns: 1, lastCause: 'timeout' });
+    expect(records.get(test)).toEqual({
+      runs: 2,
+      failedRuns: 1,
+      lastCause: 'timeout',
+      flips: 1,
+      causes: ['timeout'],
+    });
   });
 
   it('is empty where there is no history yet', async () => {
