@@ -4,6 +4,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isTestFile } from '../gaps/source-files.ts';
 import { parseSource, unitAt } from '../generate/ast.ts';
 import { generateTestFor } from './generate-action.ts';
+import { tell } from './messages.ts';
 import type { ObserveAssertions } from './observe-hook.ts';
 import { withProgress } from './progress.ts';
 import type { LspWorkspace } from './workspace.ts';
@@ -66,7 +67,7 @@ export async function resolveCodeAction(action: CodeAction, context: ActionConte
                 context.workspace.settings,
                 { env: context.env, log: (line) => report(line.replace(/^testloop: /, '').trim()) },
               );
-              context.connection.window.showInformationMessage(made.summary);
+              tell(context.connection, 'info', made.summary);
               return made.edit;
             },
           )
@@ -75,7 +76,7 @@ export async function resolveCodeAction(action: CodeAction, context: ActionConte
   } catch (error) {
     const message = (error as Error).message;
     context.log(`testloop lsp: ${action.title}: ${message}\n`);
-    context.connection.window.showErrorMessage(`testloop: ${action.title}: ${message}`);
+    tell(context.connection, 'error', `testloop: ${action.title}: ${message}`);
     return { ...action, disabled: { reason: message } };
   }
 }
@@ -89,7 +90,7 @@ async function observedEdit(
   const found = await withProgress(context.connection, 'testloop: observing values', () =>
     observe({ root: context.workspace.root, testFile: data.path, line: data.line }),
   );
-  for (const warning of found.warnings) context.connection.window.showWarningMessage(`testloop: ${warning}`);
+  for (const warning of found.warnings) tell(context.connection, 'warning', `testloop: ${warning}`);
   if (found.suggestions.length === 0) throw new Error('no observed value to assert on at this line');
   const document = context.documents.get(data.uri);
   const lineText = document?.getText({

@@ -3,6 +3,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { repositoryPath } from './documents.ts';
 import { generateTestFor } from './generate-action.ts';
 import { GENERATE_TEST, RUN_AFFECTED } from './lenses.ts';
+import { tell } from './messages.ts';
 import { withProgress } from './progress.ts';
 import { outcomeMessage, runAffected } from './run-affected.ts';
 import type { LspWorkspace } from './workspace.ts';
@@ -43,13 +44,12 @@ export async function executeCommand(
         },
       );
       if (typeof outcome === 'string') {
-        connection.window.showInformationMessage(`testloop: ${outcome}`);
+        tell(connection, 'info', `testloop: ${outcome}`);
         return { ran: false, reason: outcome };
       }
       const message = outcomeMessage(outcome);
-      if (outcome.exitCode === 0 && outcome.tests.failed === 0)
-        connection.window.showInformationMessage(message);
-      else connection.window.showErrorMessage(message);
+      if (outcome.exitCode === 0 && outcome.tests.failed === 0) tell(connection, 'info', message);
+      else tell(connection, 'error', message);
       return { ran: true, ...outcome };
     }
     if (params.command === GENERATE_TEST && typeof symbol === 'string') {
@@ -60,7 +60,9 @@ export async function executeCommand(
         }),
       );
       const applied = await connection.workspace.applyEdit({ label: made.summary, edit: made.edit });
-      connection.window.showInformationMessage(
+      tell(
+        connection,
+        'info',
         applied.applied
           ? made.summary
           : `${made.summary}; the editor did not apply it (${applied.failureReason ?? 'refused'})`,
@@ -71,7 +73,7 @@ export async function executeCommand(
   } catch (error) {
     const message = (error as Error).message;
     context.log(`testloop lsp: ${params.command}: ${message}\n`);
-    connection.window.showErrorMessage(`testloop: ${message}`);
+    tell(connection, 'error', `testloop: ${message}`);
     return { error: message };
   }
 }

@@ -6,6 +6,8 @@ import {
   type InitializeParams,
   type InitializeResult,
   ProposedFeatures,
+  StreamMessageReader,
+  StreamMessageWriter,
   TextDocumentSyncKind,
   TextDocuments,
 } from 'vscode-languageserver/node';
@@ -19,6 +21,7 @@ import { gapDiagnostics } from './diagnostics.ts';
 import { lineLengthIn, repositoryPath } from './documents.ts';
 import { HistoryRecords, historyHover, recordOf } from './hover.ts';
 import { functionLenses, GENERATE_TEST, RUN_AFFECTED } from './lenses.ts';
+import { tell } from './messages.ts';
 import { loadObserveAssertions, type ObserveAssertions } from './observe-hook.ts';
 import { type LspSettings, settingsFrom } from './settings.ts';
 import { testAt } from './test-at.ts';
@@ -59,7 +62,12 @@ export function startLanguageServer(options: LanguageServerOptions): RunningServ
   const connection =
     options.connection ??
     (options.streams
-      ? createConnection(ProposedFeatures.all, options.streams.input, options.streams.output)
+      ? // Through message readers: given raw streams, the library would end this process when they end.
+        createConnection(
+          ProposedFeatures.all,
+          new StreamMessageReader(options.streams.input),
+          new StreamMessageWriter(options.streams.output),
+        )
       : createConnection(ProposedFeatures.all, process.stdin, process.stdout));
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
@@ -83,7 +91,7 @@ export function startLanguageServer(options: LanguageServerOptions): RunningServ
       await connection.sendDiagnostics({ uri: document.uri, diagnostics });
     } catch (error) {
       log(`testloop lsp: diagnostics of ${path}: ${(error as Error).message}\n`);
-      connection.window.showWarningMessage(`testloop: ${path}: ${(error as Error).message}`);
+      tell(connection, 'warning', `testloop: ${path}: ${(error as Error).message}`);
     }
   };
   const publishAll = () => Promise.all(documents.all().map(publish));
@@ -125,13 +133,15 @@ export function startLanguageServer(options: LanguageServerOptions): RunningServ
   connection.onInitialized(() => {
     const ws = workspace!;
     // What the server cannot know is said once, not left as an absence of hints.
-    if (ws.baseError) connection.window.showWarningMessage(`testloop: no diagnostics: ${ws.baseError}`);
+    if (ws.baseError) tell(connection, 'warning', `testloop: no diagnostics: ${ws.baseError}`);
     if (ws.coverage.error)
-      connection.window.showWarningMessage(
+      tell(
+        connection,
+        'warning',
         `testloop: ${ws.coverage.error} (changed files then show as not covered; the report is picked up when written)`,
       );
     ws.warm().catch((error: Error) =>
-      connection.window.showWarningMessage(`testloop: affected tests unknown: ${error.message}`),
+      tell(connection, 'warning', `testloop: affected tests unknown: ${error.message}`),
     );
     ws.coverage.watch(ws.settings.coveragePollMs ?? DEFAULT_POLL_MS, () => {
       void publishAll();
