@@ -1,0 +1,153 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ObserveAssertions } from '../../src/lsp/observe-hook.ts';
+import { runTestloop } from '../helpers/cli.ts';
+import { type App, copyFixtureApp } from '../helpers/fixture-app.ts';
+import { startLspSession } from '../helpers/lsp-client.ts';
+import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
+import { changedShop } from './shop.ts';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/lsp', import.meta.url));
+
+const tmp = usePrivateTmpDir('testloop-lsp-commands-');
+let app: App;
+
+beforeAll(() => {
+  app = changedShop(copyFixtureApp(FIXTURES, 'shop'));
+});
+afterAll(() => app?.remove());
+
+const TEST_FILE = 'src/cart.test.ts';
+
+describe('testloop lsp commands and actions', () => {
+  it('runs the tests a file affects with their runner and says how they went', async () => {
+    const session = await startLspSession(app.dir, { base: 'main' });
+    try {
+      const result = (await session.connection.sendRequest('workspace/executeCommand', {
+        command: 'testloop.runAffectedTests',
+        arguments: [session.uri('src/cart.ts')],
+      })) as { ran: boolean; tests: { passed: number; failed: number }; outcomes: { file: string }[] };
+      expect(result.ran).toBe(true);
+      expect(result.tests).toEqual({ passed: 2, failed: 0, skipped: 0 });
+      expect([...new Set(result.outcomes.map((o) => o.file))].sort()).toEqual([
+        'src/cart.test.ts',
+        'src/checkout.test.ts',
+      ]);
+      expect(session.messages.at(-1)).toEqual({
+        type: 3,
+        message: 'testloop: affected tests passed: 2 passed, 0 failed, 0 skipped',
+      });
+    } finally {
+      await session.close();
+    }
+  }, 120_000);
+
+  it('offers assertions from observed values in a test file through the injected engine', async () => {
+    const calls: unknown[] = [];
+    const observe: ObserveAssertions = async (options) => {
+      calls.push(options);
+      return {
+        suggestions: [
+          { expression: 'total([10, 20])', observed: '36', assertion: 'expect(total([10, 20])).toBe(36);' },
+        ],
+        warnings: ['observed in one run only'],
+      };
+    };
+    const session = await startLspSession(app.dir, { base: 'main' }, { observeAssertions: observe });
+    try {
+      await session.open(TEST_FILE, readFileSync(join(app.dir, TEST_FILE), 'utf8'));
+      const actions = (await session.connection.sendRequest('textDocument/codeAction', {
+        textDocument: { uri: session.uri(TEST_FILE) },
+        range: { start: { line: 4, character: 2 }, end: { line: 4, character: 2 } },
+        context: { diagnostics: [] },
+      })) as { title: string }[];
+      expect(actions.map((a) => a.title)).toEqual(['Add assertions from observed values']);
+      const resolved = (await session.connection.sendRequest('codeAction/resolve', actions[0])) as {
+        edit: unknown;
+      };
+      expect(calls).toEqual([{ root: app.dir, testFile: TEST_FILE, line: 5 }]);
+      expect(resolved.edit).toEqual({
+        changes: {
+          [session.uri(TEST_FILE)]: [
+            {
+              range: { start: { line: 5, character: 0 }, end: { line: 5, character: 0 } },
+              newText: '  expect(total([10, 20])).toBe(36);\n',
+            },
+          ],
+        },
+      });
+      expect(session.messages).toContainEqual({ type: 2, message: 'testloop: observed in one run only' });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('offers no observed-values action without that engine', async () => {
+    const session = await startLspSession(app.dir, { base: 'main' }, { observeAssertions: null });
+    try {
+      await session.open(TEST_FILE, readFileSync(join(app.dir, TEST_FILE), 'utf8'));
+      const actions = await session.connection.sendRequest('textDocument/codeAction', {
+        textDocument: { uri: session.uri(TEST_FILE) },
+        range: { start: { line: 4, character: 2 }, end: { line: 4, character: 2 } },
+        context: { diagnostics: [] },
+      });
+      expect(actions).toEqual([]);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('says why there are no hints when the base cannot be resolved, instead of showing none', async () => {
+    const session = await startLspSession(app.dir, { base: 'no-such-branch' });
+    try {
+      await session.open('src/cart.ts', readFileSync(join(app.dir, 'src/cart.ts'), 'utf8'));
+      expect(await session.diagnostics('src/cart.ts')).toEqual([]);
+      expect(session.messages[0]?.type).toBe(2);
+      expect(session.messages[0]?.message).toMatch(
+        /^testloop: no diagnostics: unknown base ref no-such-branch/,
+      );
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('says when no coverage report is found, and counts changed source lines as not covered', async () => {
+    const bare = changedShop(copyFixtureApp(FIXTURES, 'shop'));
+    try {
+      rmSync(join(bare.dir, 'coverage'), { recursive: true, force: true });
+      const session = await startLspSession(bare.dir, { base: 'main' });
+      try {
+        await session.open('src/cart.ts', readFileSync(join(bare.dir, 'src/cart.ts'), 'utf8'));
+        const diagnostics = await session.diagnostics('src/cart.ts');
+        expect(diagnostics.map((d) => [d.range.start.line + 1, d.range.end.line + 1, d.message])).toEqual([
+          // git's diff: lines 5-6 changed, and 7-11 added before the old closing brace.
+          [5, 11, 'Not covered: lines 5-11 (changed lines of a file no coverage report mentions)'],
+        ]);
+        expect(session.messages[0]?.message).toMatch(/^testloop: no coverage report found/);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      bare.remove();
+    }
+  });
+});
+
+describe('testloop lsp (CLI)', () => {
+  it('needs --stdio: one line on stderr, exit 2, nothing on stdout', () => {
+    const run = runTestloop(['lsp'], { cwd: mkdtempSync(join(tmp, 'cli-')) });
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      'testloop: error TESTLOOP_USAGE: testloop lsp speaks the protocol over standard input and output only: pass --stdio (editors do, see testloop lsp --help)\n',
+    );
+  });
+
+  it('lists its options in its help', () => {
+    const run = runTestloop(['lsp', '--help'], { cwd: tmp });
+    expect(run.status).toBe(0);
+    for (const flag of ['--stdio', '--base', '--coverage', '--history']) expect(run.stdout).toContain(flag);
+  });
+});
