@@ -39,19 +39,21 @@ export async function diffAgainst(
   return diffToWorkingTree(root, [base], `git diff ${base}`, options);
 }
 
-/** The same diff for the named files only: an editor asking about the file it just saved. */
+/**
+ * The same diff for the named files only (an editor asking about the file it just saved): small, so it
+ * comes through git's pipe rather than a followed temporary file.
+ */
 export async function diffFilesAgainst(
   root: string,
   base: string,
   files: readonly string[],
-  options: DiffOptions = {},
+  maxBytes = DEFAULT_MAX_DIFF_BYTES,
 ): Promise<ChangedFile[]> {
-  return diffToWorkingTree(
-    root,
-    [base, '--', ...files.map((f) => `:(literal)${f}`)],
-    `git diff ${base}`,
-    options,
-  );
+  const what = `git diff ${base}`;
+  const result = await git(root, [...DIFF_ARGS, base, '--', ...files.map((f) => `:(literal)${f}`)]);
+  if (result.code !== 0) throw gitFailed(what, result.stderr);
+  checkSize(result.stdout.length, what, maxBytes);
+  return parseUnifiedDiff(result.stdout, what);
 }
 
 /**

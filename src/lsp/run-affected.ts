@@ -1,4 +1,5 @@
 import type { RunGroup, RunOutcomes } from '../select/run-outcomes.ts';
+import { verdictOf } from '../select/run-verdict.ts';
 import type { AffectedTests, WarmTree } from '../select/warm.ts';
 
 /** How long one click's run may take before the runners still going are stopped. */
@@ -40,14 +41,7 @@ export async function runAffected(
 /** One line for the editor's message: the verdict and the counts, and the first failure. */
 export function outcomeMessage(outcome: RunOutcomes): string {
   const { passed, failed, skipped } = outcome.tests;
-  const verdict =
-    failed > 0 || outcome.exitCode !== 0
-      ? 'failed'
-      : outcome.timedOut
-        ? 'stopped at the time limit'
-        : passed === 0
-          ? 'ran, and none passed'
-          : 'passed';
+  const verdict = verdictOf(outcome).toLowerCase();
   const first = outcome.failures[0];
   return `testloop: affected tests ${verdict}: ${passed} passed, ${failed} failed, ${skipped} skipped${first ? `; first failure: ${first.testId}` : ''}`;
 }

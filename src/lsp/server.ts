@@ -151,9 +151,11 @@ export function startLanguageServer(options: LanguageServerOptions): RunningServ
 
   documents.onDidOpen(({ document }) => void publish(document));
   documents.onDidSave(({ document }) => {
-    void publish(document);
     const path = workspace && repositoryPath(workspace.root, document.uri);
-    if (workspace && path !== undefined) workspace.saved(path).then(refreshLenses, () => {});
+    // The hints first: the graph's refresh (for the lenses) would only slow them down.
+    void publish(document).then(() => {
+      if (workspace && path !== undefined) workspace.saved(path).then(refreshLenses, () => {});
+    });
   });
   documents.onDidClose(({ document }) => {
     generations.delete(document.uri);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileGaps } from '../gaps/compute.ts';
 import { isCoverageSource } from '../gaps/source-files.ts';
 import type { FileGaps } from '../gaps/types.ts';
-import { resolveRevisions } from '../git/base.ts';
+import { repositoryRoot, resolveRevisions } from '../git/base.ts';
 import { diffFilesAgainst } from '../git/diff.ts';
 import { gitText } from '../git/git.ts';
 import type { ChangedFile } from '../git/types.ts';
@@ -22,7 +22,6 @@ import type { LspSettings } from './settings.ts';
  * packages and module graph `select` walks. Each question about a file reuses them.
  */
 export class LspWorkspace {
-  readonly coverage: CoverageState;
   #warm: Promise<WarmTree>;
   /** Why the base could not be resolved: no diagnostics then, and the user is told this. */
   readonly baseError: string | undefined;
@@ -31,20 +30,25 @@ export class LspWorkspace {
     readonly root: string,
     readonly cwd: string,
     readonly base: string | undefined,
-    readonly baseRef: string | undefined,
     baseError: string | undefined,
     readonly settings: LspSettings,
+    readonly coverage: CoverageState,
     warm: Promise<WarmTree>,
   ) {
     this.baseError = baseError;
-    this.coverage = new CoverageState(root, cwd, settings.coverage);
     this.#warm = warm;
   }
 
-  /** Resolves the base, reads the coverage and builds the graph, all at once. */
+  /**
+   * Resolves the base and reads the coverage, and starts building the graph: all at once. The hints need
+   * only the first two; the lenses wait for the graph.
+   */
   static async open(cwd: string, settings: LspSettings, env: NodeJS.ProcessEnv): Promise<LspWorkspace> {
     const warm = loadWarmTree(cwd);
     warm.catch(() => {}); // reported where it is awaited
+    const root = await gitText(cwd, ['rev-parse', '--show-toplevel']).catch(() => repositoryRoot(cwd));
+    const coverage = new CoverageState(root, cwd, settings.coverage);
+    const loading = coverage.load();
     let revisions: Awaited<ReturnType<typeof resolveRevisions>> | undefined;
     let baseError: string | undefined;
     try {
@@ -52,18 +56,8 @@ export class LspWorkspace {
     } catch (error) {
       baseError = (error as Error).message;
     }
-    const root = revisions?.root ?? (await gitText(cwd, ['rev-parse', '--show-toplevel']));
-    const workspace = new LspWorkspace(
-      root,
-      cwd,
-      revisions?.base,
-      revisions?.baseRef,
-      baseError,
-      settings,
-      warm,
-    );
-    await Promise.all([workspace.coverage.load(), warm.catch(() => undefined)]);
-    return workspace;
+    await loading;
+    return new LspWorkspace(root, cwd, revisions?.base, baseError, settings, coverage, warm);
   }
 
   /** The graph and packages; rejects when the tree could not be read (the message says why). */
