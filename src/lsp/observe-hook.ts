@@ -7,7 +7,11 @@ export type ObserveAssertions = (options: { root: string; testFile: string; line
   warnings: string[];
 }>;
 
-/** The module path of the engine, relative to this file. */
+/**
+ * The module path of the engine, relative to this file. A variable, so that a build without the engine
+ * compiles and bundles; once the engine is in the tree, import it by this literal path instead, so the
+ * bundler takes it into dist/.
+ */
 const OBSERVE_MODULE = '../generate/observe/index.ts';
 
 /**
