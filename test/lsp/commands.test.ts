@@ -1,9 +1,15 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-languageserver-protocol/node';
 import type { ObserveAssertions } from '../../src/lsp/observe-hook.ts';
-import { runTestloop } from '../helpers/cli.ts';
+import { BIN, runTestloop } from '../helpers/cli.ts';
 import { type App, copyFixtureApp } from '../helpers/fixture-app.ts';
 import { startLspSession } from '../helpers/lsp-client.ts';
 import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
@@ -144,6 +150,51 @@ describe('testloop lsp (CLI)', () => {
       'testloop: error TESTLOOP_USAGE: testloop lsp speaks the protocol over standard input and output only: pass --stdio (editors do, see testloop lsp --help)\n',
     );
   });
+
+  it('serves over stdio with the options of its command line (--base)', async () => {
+    const child = spawn(process.execPath, [BIN, 'lsp', '--stdio', '--base', 'main'], {
+      cwd: app.dir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const connection = createProtocolConnection(
+      new StreamMessageReader(child.stdout),
+      new StreamMessageWriter(child.stdin),
+    );
+    const published = new Promise<{ uri: string; diagnostics: { message: string }[] }>((resolve) =>
+      connection.onNotification('textDocument/publishDiagnostics', resolve),
+    );
+    connection.listen();
+    try {
+      await connection.sendRequest('initialize', {
+        processId: process.pid,
+        rootUri: pathToFileURL(app.dir).href,
+        capabilities: {},
+      });
+      await connection.sendNotification('initialized', {});
+      const uri = pathToFileURL(join(app.dir, 'src/cart.ts')).href;
+      await connection.sendNotification('textDocument/didOpen', {
+        textDocument: {
+          uri,
+          languageId: 'typescript',
+          version: 1,
+          text: readFileSync(join(app.dir, 'src/cart.ts'), 'utf8'),
+        },
+      });
+      const { diagnostics } = await published;
+      expect(diagnostics.map((d) => d.message)).toEqual([
+        'Not covered: lines 9-11 (changed lines not run by any test)',
+        'Not covered: branch on line 6 (1 of 2 branches never taken)',
+        'Not covered: function discount (changed function never called)',
+      ]);
+      await connection.sendRequest('shutdown');
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      await connection.sendNotification('exit');
+      expect(await exited).toBe(0);
+    } finally {
+      connection.dispose();
+      child.kill();
+    }
+  }, 60_000);
 
   it('lists its options in its help', () => {
     const run = runTestloop(['lsp', '--help'], { cwd: tmp });

@@ -165,6 +165,22 @@ describe('testloop lsp', () => {
     expect(diagnostics).toEqual([BRANCH_6]);
   });
 
+  it("updates the saved file's node of the graph: a file no longer imported no longer affects its tests", async () => {
+    const checkout =
+      'export function receipt(prices: number[]): string {\n  return String(prices.length);\n}\n';
+    await session.open('src/checkout.ts', readFileSync(join(app.dir, 'src/checkout.ts'), 'utf8'));
+    const refreshes = session.lensRefreshes();
+    writeFileSync(join(app.dir, 'src/checkout.ts'), checkout);
+    await session.connection.sendNotification('textDocument/didSave', {
+      textDocument: { uri: session.uri('src/checkout.ts') },
+    });
+    await until(() => session.lensRefreshes() > refreshes);
+    const lenses = (await session.connection.sendRequest('textDocument/codeLens', {
+      textDocument: { uri: session.uri('src/cart.ts') },
+    })) as { command: { title: string } }[];
+    expect(lenses.map((l) => l.command.title)).toEqual(['covered', 'affects 1 test']);
+  });
+
   it('hints again when the coverage report changes, and asks for the lenses again', async () => {
     const after = session.published.length;
     const refreshes = session.lensRefreshes();
@@ -173,6 +189,13 @@ describe('testloop lsp', () => {
     expect(session.lensRefreshes()).toBeGreaterThan(refreshes);
   });
 });
+
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done(); waited += 20) {
+    if (waited > 20_000) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 function lens(line: number, title: string, command: string, args?: unknown[]) {
   return {
