@@ -12,6 +12,7 @@ import type { ObserveAssertions } from '../../src/lsp/observe-hook.ts';
 import { BIN, runTestloop } from '../helpers/cli.ts';
 import { type App, copyFixtureApp } from '../helpers/fixture-app.ts';
 import { startLspSession } from '../helpers/lsp-client.ts';
+import { startOpenAiServer } from '../helpers/openai-server.ts';
 import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { changedShop } from './shop.ts';
 
@@ -47,6 +48,37 @@ describe('testloop lsp commands and actions', () => {
       });
     } finally {
       await session.close();
+    }
+  }, 120_000);
+
+  it('generates with the model of initializationOptions, and says why when it makes no test', async () => {
+    const server = await startOpenAiServer();
+    server.handler = () => ({ status: 401, message: 'invalid api key' });
+    const session = await startLspSession(app.dir, {
+      base: 'main',
+      model: { baseUrl: server.url, model: 'test-model' },
+    });
+    try {
+      await session.open('src/cart.ts', readFileSync(join(app.dir, 'src/cart.ts'), 'utf8'));
+      const actions = (await session.connection.sendRequest('textDocument/codeAction', {
+        textDocument: { uri: session.uri('src/cart.ts') },
+        range: { start: { line: 9, character: 0 }, end: { line: 9, character: 0 } },
+        context: { diagnostics: [] },
+      })) as { title: string }[];
+      const resolved = (await session.connection.sendRequest('codeAction/resolve', actions[0])) as {
+        edit?: unknown;
+        disabled?: { reason: string };
+      };
+      expect(server.completions().length).toBeGreaterThan(0);
+      expect(server.completions()[0]!.body.model).toBe('test-model');
+      expect(resolved.edit).toBeUndefined();
+      expect(resolved.disabled?.reason).toMatch(
+        /^no test for discount: the model endpoint failed \(TESTLOOP_LLM_AUTH\)/,
+      );
+      expect(session.messages.at(-1)?.type).toBe(1);
+    } finally {
+      await session.close();
+      await server.close();
     }
   }, 120_000);
 
