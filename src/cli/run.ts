@@ -13,7 +13,7 @@ interface CommandEntry {
 
 /**
  * Commands load lazily so that one command never pays for another's dependencies. Listed in the order
- * of the README: the single steps first, then `ci`, which runs them all.
+ * of the README: the single steps first, then `ci`, which runs them all, then the servers for agents and editors.
  */
 const COMMANDS: Record<string, CommandEntry> = {
   gaps: {
