@@ -190,7 +190,15 @@ export function startLanguageServer(options: LanguageServerOptions): RunningServ
     if (!history || !document || path === undefined || !isTestFile(path)) return null;
     const test = testAt(path, document.getText(), document.offsetAt(position));
     if (!test) return null;
-    return historyHover(path, test, recordOf(await history.read(), path, test));
+    const records = await history.read().catch((error: Error) => error);
+    if (records instanceof Error)
+      return {
+        contents: {
+          kind: 'markdown',
+          value: `**testloop**: the test history could not be read (${records.message})`,
+        },
+      };
+    return historyHover(path, test, recordOf(records, path, test));
   });
 
   connection.onExecuteCommand(async (params) => {

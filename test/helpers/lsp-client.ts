@@ -67,7 +67,7 @@ export async function startLspSession(
   });
   connection.onRequest('workspace/applyEdit', () => ({ applied: true }));
   connection.listen();
-  await connection.sendRequest('initialize', {
+  const initialized = connection.sendRequest('initialize', {
     processId: null,
     rootUri: pathToFileURL(root).href,
     capabilities: {
@@ -76,6 +76,11 @@ export async function startLspSession(
       textDocument: { codeAction: { resolveSupport: { properties: ['edit'] }, dataSupport: true } },
     },
     initializationOptions,
+  });
+  await initialized.catch((error: unknown) => {
+    connection.dispose();
+    server.connection.dispose();
+    throw error;
   });
   await connection.sendNotification('initialized', {});
   const uri = (path: string) => pathToFileURL(`${root}/${path}`).href;

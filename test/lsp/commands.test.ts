@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +148,32 @@ describe('testloop lsp commands and actions', () => {
       );
     } finally {
       await session.close();
+    }
+  });
+
+  it('fails initialize with the reason outside a git repository', async () => {
+    const plain = mkdtempSync(join(tmp, 'plain-'));
+    await expect(startLspSession(plain)).rejects.toThrow(/is not inside a git repository/);
+  });
+
+  it('says on hover that the history cannot be read, rather than that the test has none', async () => {
+    const broken = changedShop(copyFixtureApp(FIXTURES, 'shop'));
+    try {
+      mkdirSync(join(broken.dir, '.testloop'), { recursive: true });
+      writeFileSync(join(broken.dir, '.testloop/history.db'), 'not a database');
+      const session = await startLspSession(broken.dir, { base: 'main' });
+      try {
+        await session.open(TEST_FILE, readFileSync(join(broken.dir, TEST_FILE), 'utf8'));
+        const hover = (await session.connection.sendRequest('textDocument/hover', {
+          textDocument: { uri: session.uri(TEST_FILE) },
+          position: { line: 3, character: 1 },
+        })) as { contents: { value: string } };
+        expect(hover.contents.value).toMatch(/^\*\*testloop\*\*: the test history could not be read \(/);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      broken.remove();
     }
   });
 
