@@ -15,6 +15,8 @@ export interface LspSession {
   published: { uri: string; diagnostics: Diagnostic[] }[];
   messages: { type: number; message: string }[];
   progress: unknown[];
+  /** workspace/applyEdit requests the server made (each answered as applied). */
+  edits: unknown[];
   /** How often the server asked for the lenses to be asked again. */
   lensRefreshes(): number;
   uri(path: string): string;
@@ -65,7 +67,11 @@ export async function startLspSession(
     refreshes++;
     return null;
   });
-  connection.onRequest('workspace/applyEdit', () => ({ applied: true }));
+  const edits: unknown[] = [];
+  connection.onRequest('workspace/applyEdit', (params) => {
+    edits.push(params);
+    return { applied: true };
+  });
   connection.listen();
   const initialized = connection.sendRequest('initialize', {
     processId: null,
@@ -89,6 +95,7 @@ export async function startLspSession(
     published,
     messages,
     progress,
+    edits,
     lensRefreshes: () => refreshes,
     uri,
     diagnostics: (path, accept = () => true, after = 0) =>
