@@ -1,6 +1,6 @@
 // `npm run bench`: builds dist/ first (see package.json), then times testloop against its anchors.
 // Flags: --runs=N (testloop, default 7), --anchor-runs=N (diff-cover, default 3), --fresh (regenerate inputs),
-// --only=select,gaps (a comma list of select, triage, generate, ci, mcp, reporter, gaps; all by default).
+// --only=select,gaps (a comma list of select, triage, generate, ci, mcp, lsp, reporter, gaps; all by default).
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { floorMs } from './common.js';
@@ -24,7 +24,7 @@ const anchorRuns = Math.max(3, Number(flags['anchor-runs'] ?? process.env.BENCH_
 const log = (message) => process.stderr.write(`bench: ${message}\n`);
 
 if (flags.fresh === 'true') rmSync(work, { recursive: true, force: true });
-// --only=select,gaps runs just those (select, triage, generate, ci, mcp, reporter, gaps); all of them by default.
+// --only=select,gaps runs just those (select, triage, generate, ci, mcp, lsp, reporter, gaps); all of them by default.
 const only = flags.only === undefined ? undefined : new Set(flags.only.split(','));
 const wanted = (name) => only === undefined || only.has(name);
 if (wanted('select')) await (await import('./select.js')).main({ flags, log }); // testloop select vs jest/vitest first: see README
@@ -32,6 +32,7 @@ if (wanted('triage')) await (await import('./triage.js')).main({ flags, log }); 
 if (wanted('generate')) await (await import('./generate.js')).main({ flags, log }); // generate at --concurrency 1 and 4 vs a local model, see README
 if (wanted('ci')) await (await import('./ci.js')).main({ flags, log }); // testloop ci vs the full suite on 500 test files, see README
 if (wanted('mcp')) await (await import('./mcp.js')).main({ flags, log }); // testloop mcp: tools/list from spawn, select_tests vs the warm CLI
+if (wanted('lsp')) await (await import('./lsp.js')).main({ flags, log }); // testloop lsp: start-up to first diagnostics, and a warm save
 if (wanted('reporter')) await (await import('./reporter.js')).main({ flags, log }); // the live reporter's cost on the 500-file suite
 if (!wanted('gaps')) process.exit(process.exitCode ?? 0);
 const repo = ensureRepository(work, PARAMS, log);

@@ -13,7 +13,7 @@ interface CommandEntry {
 
 /**
  * Commands load lazily so that one command never pays for another's dependencies. Listed in the order
- * of the README: the single steps first, then `ci`, which runs them all.
+ * of the README: the single steps first, then `ci`, which runs them all, then the servers for agents and editors.
  */
 const COMMANDS: Record<string, CommandEntry> = {
   gaps: {
@@ -49,6 +49,11 @@ const COMMANDS: Record<string, CommandEntry> = {
   mcp: {
     summary: 'serve these commands to coding agents as MCP tools over stdio',
     load: async () => (await import('./mcp.ts')).mcpCommand,
+  },
+  lsp: {
+    summary:
+      'serve editors as a language server over stdio: uncovered changed lines, affected tests, generate',
+    load: async () => (await import('./lsp.ts')).lspCommand,
   },
 };
 

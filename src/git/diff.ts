@@ -40,6 +40,23 @@ export async function diffAgainst(
 }
 
 /**
+ * The same diff for the named files only (an editor asking about the file it just saved): small, so it
+ * comes through git's pipe rather than a followed temporary file.
+ */
+export async function diffFilesAgainst(
+  root: string,
+  base: string,
+  files: readonly string[],
+  maxBytes = DEFAULT_MAX_DIFF_BYTES,
+): Promise<ChangedFile[]> {
+  const what = `git diff ${base}`;
+  const result = await git(root, [...DIFF_ARGS, base, '--', ...files.map((f) => `:(literal)${f}`)]);
+  if (result.code !== 0) throw gitFailed(what, result.stderr);
+  checkSize(result.stdout.length, what, maxBytes);
+  return parseUnifiedDiff(result.stdout, what);
+}
+
+/**
  * The same diff, from the merge base of `baseRef` and HEAD, in one git call that needs no resolved base:
  * it can start before the revisions are known. Fails on a git older than 2.30 or where there are several
  * merge bases; the caller then diffs from the one it resolved.

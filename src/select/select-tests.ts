@@ -164,7 +164,7 @@ interface Change {
   validate: readonly string[];
 }
 
-interface Selection {
+export interface Selection {
   projects: Project[];
   graph: ModuleGraph;
   /** test file → the project that runs it. */
@@ -211,21 +211,16 @@ async function selection(
   // Taken before the caches are checked: see saveStamp.
   const unvouched = useCache ? unvouchedFingerprints(root, listed(), tree.blobIds) : undefined;
   let projectsId: ProjectsCacheId | undefined;
-  const projects = await discoverProjects(root, listed(), {
-    blobIds: tree.blobIds,
-    ...(options.cache === undefined ? {} : { cache: options.cache }),
-    onCached: (id) => {
+  const { projects, graph } = await projectsAndGraph(
+    root,
+    listed(),
+    tree.blobIds,
+    validate,
+    options,
+    (id) => {
       projectsId = id;
     },
-  });
-  const graph = await buildGraph({
-    root,
-    files: listed(),
-    blobIds: tree.blobIds,
-    validate,
-    aliases: [...(options.aliases ?? []), ...projects.flatMap((p) => p.discovery?.aliases ?? [])],
-    ...(options.cache === undefined ? {} : { cache: options.cache }),
-  });
+  );
   // The stamp holds for the listing as git printed it: not when this run's deleted files were left out of it.
   const complete = deleted.size === 0 || !tree.files.some((f) => deleted.has(f));
   if (unvouched && projectsId && graph.cacheId && complete)
@@ -233,8 +228,34 @@ async function selection(
   return selectIn(projects, graph, change.changes, options);
 }
 
+/** The packages of a listed tree and its module graph, each from its cache on disk where that holds it. */
+export async function projectsAndGraph(
+  root: string,
+  files: readonly string[],
+  blobIds: ReadonlyMap<string, string>,
+  validate: readonly string[],
+  options: Pick<SelectOptions, 'cache' | 'aliases'>,
+  onCached?: (id: ProjectsCacheId) => void,
+): Promise<{ projects: Project[]; graph: ModuleGraph }> {
+  const cache = options.cache === undefined ? {} : { cache: options.cache };
+  const projects = await discoverProjects(root, files, {
+    blobIds,
+    ...cache,
+    ...(onCached === undefined ? {} : { onCached }),
+  });
+  const graph = await buildGraph({
+    root,
+    files,
+    blobIds,
+    validate,
+    aliases: [...(options.aliases ?? []), ...projects.flatMap((p) => p.discovery?.aliases ?? [])],
+    ...cache,
+  });
+  return { projects, graph };
+}
+
 /** The tests `changes` can affect in this tree, most relevant first by graph distance. */
-function selectIn(
+export function selectIn(
   projects: Project[],
   graph: ModuleGraph,
   changes: readonly ChangedPath[],

@@ -9,7 +9,7 @@ import { BIN, runTestloop } from '../helpers/cli.ts';
 const cwd = mkdtempSync(join(tmpdir(), 'testloop-help-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-const COMMANDS = ['gaps', 'select', 'generate', 'ingest', 'triage', 'ci', 'mcp'];
+const COMMANDS = ['gaps', 'select', 'generate', 'ingest', 'triage', 'ci', 'mcp', 'lsp'];
 const cli = (...args: string[]) => runTestloop(args, { cwd });
 
 /** The command lines under "Examples:", without their comments. */
@@ -22,7 +22,7 @@ function examples(help: string): string[] {
 }
 
 describe('testloop help', () => {
-  it('lists the commands in a fixed order: the single steps, then ci, then mcp', () => {
+  it('lists the commands in a fixed order: the single steps, then ci, then mcp and lsp', () => {
     const run = cli('--help');
     expect(run.status).toBe(0);
     const listed = run.stdout

@@ -30,6 +30,8 @@ describe('readTestRecords', () => {
       headRuns: 0,
       headFailedRuns: 0,
       lastCause: 'timeout',
+      flips: 1,
+      causes: ['timeout'],
     });
     const atHead = await readTestRecords({ cwd: dir, env: {}, runs: 50, head: 'c2' });
     expect(atHead.get(test)).toMatchObject({ runs: 2, failedRuns: 1, headRuns: 1, headFailedRuns: 1 });

@@ -6,6 +6,7 @@ import { selectOptionsSchema } from '../../config/select-schema.ts';
 import { TestloopError } from '../../errors.ts';
 import type { Project } from '../../select/projects.ts';
 import type { RunGroup, RunOutcomes } from '../../select/run-outcomes.ts';
+import { verdictOf } from '../../select/run-verdict.ts';
 import { runsEverything } from '../../select/shard.ts';
 import type { SelectResult } from '../../select/types.ts';
 import { argvOf, noStdin, wrongType } from '../cli-call.ts';
@@ -144,14 +145,7 @@ function runSummary(outcome: RunOutcomes): string {
   const files = outcome.runs
     .map((r) => `${r.testFiles} file(s) with ${r.runner} in ${r.project || '.'}`)
     .join(', ');
-  const verdict =
-    failed > 0 || outcome.exitCode !== 0
-      ? 'Failed'
-      : outcome.timedOut
-        ? 'Stopped at the time limit'
-        : passed === 0
-          ? 'No test passed'
-          : 'Passed';
+  const verdict = verdictOf(outcome);
   const lines = [
     `${verdict}: ${passed} passed, ${failed} failed, ${skipped} skipped (${files}; ${(outcome.durationMs / 1000).toFixed(1)} s).`,
   ];

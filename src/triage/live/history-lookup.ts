@@ -14,7 +14,14 @@ export interface TestRecord {
   headFailedRuns: number;
   /** The cause the line rules give its last failure, when one matches. */
   lastCause?: string;
+  /** Consecutive runs whose outcome differs (passed, then failed, or back): a flaky test flips often. */
+  flips: number;
+  /** The causes of its failures, oldest first, each once (the last three). */
+  causes: string[];
 }
+
+/** The last three distinct causes are what a reader can take in at a glance. */
+const CAUSES_KEPT = 3;
 
 /**
  * Every test's record over the last `runs` runs of the history store (SQLite file or TESTLOOP_DATABASE_URL),
@@ -38,8 +45,8 @@ export async function readTestRecords(options: {
     ...pathOption(options.path),
   });
   try {
-    /** test id → the run it was last counted in, and whether that run's failure is counted yet. */
-    const seen = new Map<string, { run: string; failed: boolean }>();
+    /** test id → the run it was last counted in, whether that run failed, and whether the one before did. */
+    const seen = new Map<string, { run: string; failed: boolean; before?: boolean }>();
     for await (const attempt of store.recentAttempts({ runs: options.runs })) {
       if (attempt.status === 'skipped') continue;
       const record = records.get(attempt.testId) ?? {
@@ -47,13 +54,17 @@ export async function readTestRecords(options: {
         failedRuns: 0,
         headRuns: 0,
         headFailedRuns: 0,
+        flips: 0,
+        causes: [],
       };
       records.set(attempt.testId, record);
       const run = `${attempt.runId}\0${attempt.attempt}\0${attempt.job ?? ''}`;
       const atHead = options.head !== undefined && attempt.commit === options.head;
       let last = seen.get(attempt.testId);
       if (last?.run !== run) {
-        last = { run, failed: false };
+        // Attempts come run by run: the test's previous run is complete here.
+        if (last) countFlip(record, last);
+        last = { run, failed: false, ...(last ? { before: last.failed } : {}) };
         seen.set(attempt.testId, last);
         record.runs++;
         if (atHead) record.headRuns++;
@@ -65,12 +76,20 @@ export async function readTestRecords(options: {
       }
       last.failed = true;
       const cause = strongestLineCause(attempt);
-      if (cause !== undefined) record.lastCause = cause;
+      if (cause !== undefined) {
+        record.lastCause = cause;
+        record.causes = [...record.causes.filter((c) => c !== cause), cause].slice(-CAUSES_KEPT);
+      }
     }
+    for (const [testId, last] of seen) countFlip(records.get(testId)!, last);
   } finally {
     await store.close();
   }
   return records;
+}
+
+function countFlip(record: TestRecord, run: { failed: boolean; before?: boolean }): void {
+  if (run.before !== undefined && run.before !== run.failed) record.flips++;
 }
 
 function pathOption(path: string | undefined): { path?: string } {

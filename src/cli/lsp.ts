@@ -1,0 +1,55 @@
+import { resolve } from 'node:path';
+import { formatWithOptions } from 'node:util';
+import { findConfig, resolveOptions } from '../config/load-config.ts';
+import { LSP_OPTIONS } from '../config/lsp-options.ts';
+import { schemaOf } from '../config/schema-of.ts';
+import { EXIT, TestloopError } from '../errors.ts';
+import type { LspSettings } from '../lsp/settings.ts';
+import { type CommandHelp, helpText } from './help.ts';
+import type { CliIO } from './io.ts';
+import { parseFlags } from './parse-flags.ts';
+
+const HELP: CommandHelp = {
+  command: 'lsp',
+  summary:
+    'Serve testloop to editors as a language server over stdio: hints on the changed lines no test covers, lenses with each function\'s coverage and the tests its file affects (click to run them), code actions that generate a test, hovers with a test\'s history. initializationOptions { base, coverage, history, model: { baseUrl, model, api } } override the options below. See the README section "Editors" for Neovim and VS Code.',
+  examples: [
+    ['testloop lsp --stdio', 'serve the repository of the current folder (the editor starts it)'],
+    ['testloop lsp --stdio --base origin/develop --coverage coverage/lcov.info', 'another base and report'],
+  ],
+  exitCodes: '0 when the client ends the session, 2 usage or input error',
+};
+
+export async function lspCommand(argv: string[], io: CliIO): Promise<number> {
+  const flags = parseFlags(LSP_OPTIONS, argv, 'lsp');
+  if (flags.common.help) {
+    io.stdout(helpText(LSP_OPTIONS, HELP));
+    return EXIT.ok;
+  }
+  if (flags.positionals.length > 0)
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      `unexpected argument "${flags.positionals[0]}". Run testloop lsp --help`,
+    );
+  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
+  const config = await findConfig(cwd, flags.common.config);
+  const options = resolveOptions(schemaOf(LSP_OPTIONS), 'lsp', config, io.env, flags.values);
+  if (options.stdio !== true)
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      'testloop lsp speaks the protocol over standard input and output only: pass --stdio (editors do, see testloop lsp --help)',
+    );
+  const settings: LspSettings = {
+    ...(options.base === undefined ? {} : { base: options.base as string }),
+    ...(options.coverage === undefined ? {} : { coverage: options.coverage as string[] }),
+    ...(options.history === undefined ? {} : { history: options.history as string }),
+  };
+  // stdout carries the protocol: anything printed by accident would break the session.
+  console.log = console.info = (...args: unknown[]) =>
+    io.stderr(`${formatWithOptions({ colors: false }, ...args)}\n`);
+  const { startLanguageServer } = await import('../lsp/server.ts');
+  const server = startLanguageServer({ cwd, env: io.env, settings, log: io.stderr });
+  io.stderr(`testloop lsp: serving on stdio\n`);
+  await server.closed;
+  return EXIT.ok;
+}
