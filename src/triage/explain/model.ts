@@ -131,7 +131,7 @@ function promptFor(finding: Finding, history: TestHistory, evidence: EvidenceIte
 }
 
 /** The test file, then repository files its stacks name, within the budget. */
-function sourcesFor(testFile: string, evidence: readonly EvidenceItem[], root: string): string {
+export function sourcesFor(testFile: string, evidence: readonly EvidenceItem[], root: string): string {
   const files = [testFile, ...stackFiles(evidence, root)].filter(
     (f, i, all) => f !== '' && all.indexOf(f) === i,
   );
