@@ -93,7 +93,7 @@ async function writePatch(
   io: CliIO,
 ): Promise<void> {
   if (path === undefined) return;
-  const patches = report.fixes.flatMap((f) => (f.patch === undefined ? [] : [f.patch]));
+  const patches = report.fixes.flatMap((f) => (f.patch === null ? [] : [f.patch]));
   if (patches.length === 0) {
     io.stderr(`testloop: no fix was accepted: ${path} is not written\n`);
     return;

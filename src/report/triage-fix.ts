@@ -22,7 +22,7 @@ function fixBlock(fix: FixResult): string {
       `  proof: ${fix.validationRuns} of M = ${fix.requiredRuns} run(s), ${fix.validationFailures} failed; ${fix.rounds} round(s) with the model`,
     );
   lines.push(`  ${fix.reason}`);
-  if (fix.patch !== undefined)
+  if (fix.patch !== null)
     lines.push(
       ...fix.patch
         .trimEnd()

@@ -1,36 +1,15 @@
-import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlmClient } from '../../src/llm/index.ts';
 import { fixTests } from '../../src/triage/fix/fix.ts';
 import { requiredRuns } from '../../src/triage/fix/prove.ts';
-import { TempRepo } from '../helpers/git-repo.ts';
+import type { TempRepo } from '../helpers/git-repo.ts';
 import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
+import { FIXTURE, FLAKY, fixtureRepo, ORDER, reply, STABLE } from './fix-fixture.ts';
 
-const FIXTURE = join(import.meta.dirname, '../fixtures/triage/fix-app');
-const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
-export const FLAKY = 'tests/flaky.test.ts › dice › rolls an even number';
-const ORDER = 'tests/order.test.ts › registry › starts empty';
-const STABLE = 'tests/stable.test.ts › math › adds';
-/** A scripted reply: the whole test file as JSON {code}. */
-export const reply = (name: string): string =>
-  JSON.stringify({ code: readFileSync(join(FIXTURE, 'replies', name), 'utf8') });
 const userText = (request: RecordedRequest): string =>
   String(request.body?.messages?.find((m: { role: string }) => m.role === 'user')?.content ?? '');
-
-/** The fixture as a fresh repository, node_modules linked to this package's. */
-export function fixtureRepo(): TempRepo {
-  const repo = new TempRepo('testloop-triage-fix-');
-  cpSync(FIXTURE, repo.dir, { recursive: true });
-  mkdirSync(join(repo.dir, 'node_modules'));
-  for (const entry of readdirSync(NODE_MODULES)) {
-    if (!entry.startsWith('.vite') && entry !== '.cache')
-      symlinkSync(join(NODE_MODULES, entry), join(repo.dir, 'node_modules', entry));
-  }
-  repo.commit('fixture');
-  return repo;
-}
 
 describe('M, the runs a fix must pass', () => {
   it('is the fewest runs with (1-p)^M under 5%, capped', () => {
@@ -120,7 +99,7 @@ describe('triage --fix on a vitest project', () => {
       validationFailures: 1,
       validationRuns: 1,
     });
-    expect(discarded.fixes[0]!.patch).toBeUndefined();
+    expect(discarded.fixes[0]!.patch).toBeNull();
     expect(discarded.fixes[0]!.reason).toMatch(
       /^discarded after 1 round\(s\): the fix failed 1 of 1 run\(s\)/,
     );

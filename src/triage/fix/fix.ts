@@ -71,6 +71,7 @@ async function fixReproduced(
     accepted: false,
     validationRuns: 0,
     validationFailures: 0,
+    patch: null,
     rounds: 0,
     reproduction: reproduction.tried,
     reproductionSeconds: reproduction.seconds,

@@ -55,8 +55,8 @@ export interface FixResult {
   /** Runs of the last candidate under the reproducing condition (M when it passed them all). */
   validationRuns: number;
   validationFailures: number;
-  /** Unified diff of the accepted fix (git apply reads it); absent when none was accepted. */
-  patch?: string;
+  /** Unified diff of the accepted fix (git apply reads it); null when none was accepted. */
+  patch: string | null;
   reason: string;
   /** The condition it was reproduced under. */
   condition?: Condition;
