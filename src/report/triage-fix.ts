@@ -31,33 +31,3 @@ function fixBlock(fix: FixResult): string {
     );
   return lines.join('\n');
 }
-
-/** The fixes as a pull-request section: accepted ones with their patch folded, the others in a line each. */
-export function fixesMarkdown(fixes: readonly FixResult[]): string {
-  if (fixes.length === 0) return '';
-  const accepted = fixes.filter((f) => f.accepted);
-  const lines = [`### Flaky test fixes: ${accepted.length} of ${fixes.length} proven`, ''];
-  for (const fix of fixes) {
-    const id = `\`${fix.testId.replace(/`/g, "'")}\``;
-    if (fix.accepted) {
-      lines.push(
-        `- ${id}: fixed; failed ${Math.round(fix.failureRate * 100)}% of runs under ${fix.condition}, the fix passed all ${fix.validationRuns} runs`,
-        '',
-        '<details><summary>patch</summary>',
-        '',
-        fence(fix.patch ?? ''),
-        '',
-        '</details>',
-        '',
-      );
-    } else lines.push(`- ${id}: ${fix.reproduced ? 'not fixed' : 'not reproduced'} (${fix.reason})`);
-  }
-  return `${lines.join('\n').trimEnd()}\n`;
-}
-
-/** A fenced diff block that the patch's own backticks cannot close. */
-function fence(patch: string): string {
-  const longest = Math.max(2, ...[...patch.matchAll(/`+/g)].map((m) => m[0].length));
-  const ticks = '`'.repeat(longest + 1);
-  return `${ticks}diff\n${patch.trimEnd()}\n${ticks}`;
-}
