@@ -8,6 +8,7 @@ import { type EvidenceItem, renderEvidence } from '../explain/evidence.ts';
 import { sourcesFor } from '../explain/model.ts';
 import type { Cause } from '../types.ts';
 import { describeAttempt } from './conditions.ts';
+import { relativeImports } from './imports.ts';
 import { filesSchema, readFixReply } from './reply.ts';
 import type { FixTarget } from './target.ts';
 import type { FileChange, Reproduction, RunFailure } from './types.ts';
@@ -60,7 +61,7 @@ function promptFor(request: ProposalRequest): string {
     `Reproduced under "${reproduction.condition}": failed ${reproduction.failures} of ${reproduction.runs} runs (p = ${reproduction.failureRate}).`,
     `Diagnosis from the CI history:\n${diagnosis || '- none recorded'}`,
     `Failed runs:\n${renderEvidence(evidence) || '(no output)'}`,
-    `Source:\n${sourcesFor(target.file, evidence, root)}`,
+    `Source:\n${sourcesFor(target.file, evidence, root, relativeImports(root, target.file))}`,
   ];
   if (previous) {
     const again = failureEvidence(previous.failures, 'R');

@@ -63,7 +63,8 @@ export function checkChanges(changes: readonly FileChange[], rules: ChangeRules)
       const problem = notATestFile(change.code, path);
       if (problem !== undefined) return { ok: false, detail: `${path}: ${problem}` };
     }
-    byPath.set(path, change.code);
+    // A fenced block's body ends before its last newline: files end with one.
+    byPath.set(path, change.code.endsWith('\n') || change.code === '' ? change.code : `${change.code}\n`);
   }
   const changed = [...byPath].filter(([path, code]) => rules.current(path) !== code);
   if (changed.length === 0) return { ok: false, detail: 'the reply changes nothing' };
