@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LLM_ENV } from '../config/generate-options.ts';
 import { findConfig, resolveOptions } from '../config/load-config.ts';
-import { type TriageOptionsInput, triageOptionsSchema } from '../config/triage-options.ts';
+import { triageOptionsSchema } from '../config/triage-options.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import { buildQuarantine, renderTriage, slackMessage, TRIAGE_FORMATS, triageJson } from '../report/triage.ts';
 import { postWebhook } from '../triage/notify.ts';
@@ -31,9 +31,13 @@ const HELP: CommandHelp = {
       'testloop triage --branch main --rerun 5 --fail-on broken',
       'confirm suspects by rerunning them; exit 1 when a test on main is broken',
     ],
+    [
+      "testloop triage --fix 'src/cart.test.ts › checkout › pays' --patch fix.patch",
+      'reproduce a flaky test, have the model fix it, prove the fix by reruns and write it as a patch',
+    ],
   ],
   exitCodes:
-    '0 done (also when tests are flaky or broken, and when --notify fails: reported on stderr), 1 a test is flaky or broken and --fail-on names that verdict, 2 usage or input error',
+    '0 done (also when tests are flaky or broken, when --notify fails: reported on stderr, and whatever --fix achieved), 1 a test is flaky or broken and --fail-on names that verdict, 2 usage or input error (a --fix id that names no test)',
 };
 
 export async function triageCommand(argv: string[], io: CliIO): Promise<number> {
