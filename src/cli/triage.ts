@@ -28,10 +28,6 @@ const HELP: CommandHelp = {
       'a report to publish and a quarantine file for the test setup to skip',
     ],
     [
-      'testloop triage --branch main --rerun 5 --fail-on broken',
-      'confirm suspects by rerunning them; exit 1 when a test on main is broken',
-    ],
-    [
       "testloop triage --fix 'src/cart.test.ts › checkout › pays' --patch fix.patch",
       'reproduce a flaky test, have the model fix it, prove the fix by reruns and write it as a patch',
     ],
