@@ -6,7 +6,7 @@ import { fixTests } from '../../src/triage/fix/fix.ts';
 import { requiredRuns } from '../../src/triage/fix/prove.ts';
 import type { TempRepo } from '../helpers/git-repo.ts';
 import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
-import { FIXTURE, FLAKY, fixtureRepo, ORDER, reply, STABLE } from './fix-fixture.ts';
+import { FIXTURE, FLAKY, fixtureRepo, JEST_FIXTURE, ORDER, reply, STABLE } from './fix-fixture.ts';
 
 const userText = (request: RecordedRequest): string =>
   String(request.body?.messages?.find((m: { role: string }) => m.role === 'user')?.content ?? '');
@@ -222,5 +222,39 @@ describe('triage --fix on a vitest project', () => {
       code: 'TESTLOOP_UNKNOWN_TEST',
       message: expect.stringContaining('reports no test of that name'),
     });
+  });
+});
+
+describe('triage --fix on a jest project', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = fixtureRepo(JEST_FIXTURE);
+  });
+  afterAll(() => repo.remove());
+
+  it('reproduces a flaky test alone and an order-dependent one only when shuffled (jest --randomize)', {
+    timeout: 300_000,
+  }, async () => {
+    const { fixes } = await fixTests({
+      cwd: repo.dir,
+      tests: [
+        'tests/flaky.test.js › dice › rolls an even number',
+        'tests/order.test.js › registry › starts empty',
+      ],
+      attemptsPerCondition: 2,
+      measureRuns: 2,
+    });
+    expect(fixes[0]).toMatchObject({
+      reproduced: true,
+      condition: 'isolated',
+      failureRate: 0.5,
+      reproductionRuns: 2,
+      requiredRuns: 5,
+      accepted: false,
+      reason: expect.stringMatching(/^no model configured; reproduced under isolated/),
+    });
+    expect(fixes[1]!.reproduction[0]).toEqual({ condition: 'isolated', runs: 2, failures: 0 });
+    expect(fixes[1]).toMatchObject({ reproduced: true, condition: 'shuffled' });
+    expect(repo.git('status', '--porcelain')).toBe('');
   });
 });
