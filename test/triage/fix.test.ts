@@ -209,6 +209,27 @@ describe('triage --fix on a vitest project', () => {
     clean();
   });
 
+  it('runs the tests with a scrubbed environment: no model key or token reaches them', {
+    timeout: 120_000,
+  }, async () => {
+    const { fixes } = await fixTests({
+      cwd: repo.dir,
+      tests: ['tests/env.test.ts › env › sees no credentials'],
+      env: {
+        ...process.env,
+        TESTLOOP_LLM_API_KEY: 'sk-secret',
+        OPENAI_API_KEY: 'sk-other',
+        GITHUB_TOKEN: 'ghp-x',
+      },
+      attemptsPerCondition: 1,
+      budgetMs: 1_000,
+    });
+    expect(fixes[0]).toMatchObject({
+      reproduced: false,
+      reproduction: [{ condition: 'isolated', runs: 1, failures: 0 }],
+    });
+  });
+
   it('names a test id that names no test, before running anything', async () => {
     await expect(fixTests({ cwd: repo.dir, tests: ['tests/missing.test.ts › x › y'] })).rejects.toMatchObject(
       {
