@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'TESTLOOP_NO_HISTORY'
   /** The history database was migrated by a newer testloop than this one. */
   | 'TESTLOOP_STORE_SCHEMA'
+  /** A test id (triage --fix) names no test file the repository has, or no test its runner reports. */
+  | 'TESTLOOP_UNKNOWN_TEST'
   | 'TESTLOOP_JUNIT_PARSE'
   | 'TESTLOOP_JUNIT_FORMAT'
   /** GitHub rejected the token (401) or refused the request (403): the workflow lacks a permission. */

@@ -46,6 +46,14 @@ export { type HtmlReportOptions, renderHtmlReport, writeHtmlReport } from './rep
 export { gapsReporters, reporterByName } from './report/index.ts';
 export { type SelectOptions, selectTests } from './select/select-tests.ts';
 export type { SelectedTest, SelectResult } from './select/types.ts';
+export { fixTests } from './triage/fix/fix.ts';
+export {
+  CONDITIONS,
+  type Condition,
+  type FixOptions,
+  type FixReport,
+  type FixResult,
+} from './triage/fix/types.ts';
 export { type IngestReportsOptions, type IngestReportsResult, ingestReports } from './triage/ingest.ts';
 export {
   findQuarantined,

@@ -33,6 +33,8 @@ const COVERAGE_INPUT_ERRORS: readonly ErrorCode[] = [
 const RESERVE_MS = 15_000;
 /** Flaky and broken tests whose history is charted. */
 const MAX_TRENDS = 20;
+/** Flaky tests `fixFlaky` reproduces and tries to fix. */
+const MAX_FIXES = 3;
 
 /**
  * `testloop ci` as a library call: select → run with coverage → gaps → generate → ingest → triage, each
@@ -245,6 +247,23 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
     }
   });
 
+  const fixes = options.fixFlaky
+    ? await steps.run('fix', async () => {
+        if (!triage) throw new StepNotRun('skipped', 'no triage result to fix flaky tests from');
+        const { fixFlakyTests } = await import('./fix-flaky.ts');
+        const value = await fixFlakyTests(triage, run?.failedTests ?? [], {
+          root,
+          env,
+          log,
+          max: MAX_FIXES,
+          remainingMs: steps.remaining(),
+          ...(options.llm ? { llm: options.llm } : {}),
+        });
+        const accepted = value.filter((f) => f.accepted).length;
+        return { value, detail: `${accepted} of ${value.length} flaky test(s) fixed and proven` };
+      })
+    : undefined;
+
   const partial = {
     ...(revisions ? { base: revisions.base, head: revisions.head } : {}),
     steps: steps.steps,
@@ -254,6 +273,7 @@ export async function runCi(options: CiOptions = {}): Promise<CiResult> {
     ...(generate ? { generate } : {}),
     ...(triage ? { triage } : {}),
     ...(trends && trends.length > 0 ? { trends } : {}),
+    ...(fixes ? { fixes } : {}),
     stats: {
       ms: Math.round(performance.now() - started),
       ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),

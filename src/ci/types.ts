@@ -2,12 +2,21 @@ import type { GapsResult } from '../gaps/types.ts';
 import type { GenerateResult } from '../generate/types.ts';
 import type { SandboxInfo } from '../sandbox/index.ts';
 import type { SelectResult } from '../select/types.ts';
+import type { FixResult } from '../triage/fix/types.ts';
 import type { TriageResult } from '../triage/types.ts';
 
-/** The steps of `testloop ci`, in the order they run. */
-export type CiStepName = 'select' | 'run' | 'gaps' | 'generate' | 'ingest' | 'triage';
+/** The steps of `testloop ci`, in the order they run; `fix` runs (and is listed) only with `fixFlaky`. */
+export type CiStepName = 'select' | 'run' | 'gaps' | 'generate' | 'ingest' | 'triage' | 'fix';
 
-export const CI_STEPS: readonly CiStepName[] = ['select', 'run', 'gaps', 'generate', 'ingest', 'triage'];
+export const CI_STEPS: readonly CiStepName[] = [
+  'select',
+  'run',
+  'gaps',
+  'generate',
+  'ingest',
+  'triage',
+  'fix',
+];
 
 /**
  * - ok: the step ran to the end.
@@ -98,6 +107,8 @@ export interface CiResult {
   triage?: TriageResult;
   /** Recent history of the tests triage found flaky or broken (at most a few dozen points each). */
   trends?: CiTrend[];
+  /** `fixFlaky`: what `triage --fix` made of the top flaky tests (reproduced, proven fix and its patch). */
+  fixes?: FixResult[];
   gates: CiGate[];
   /** 0 when the tests passed and every gate holds; 1 otherwise; 2 for a usage or input error. */
   exitCode: number;
@@ -144,6 +155,11 @@ export interface CiOptions {
   allowNetwork?: boolean;
   /** Write a patch of the accepted tests here (repository-relative). */
   patch?: string;
+  /**
+   * After triage, reproduce the top flaky tests (at most 3, those that failed in this run first), ask the
+   * model for fixes and prove them (`triage --fix`); never changes the exit status.
+   */
+  fixFlaky?: boolean;
   /** History store path or PostgreSQL URL (else TESTLOOP_DATABASE_URL or .testloop/history.db). */
   history?: string;
   /**

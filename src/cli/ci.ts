@@ -93,6 +93,7 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
       ? {}
       : { llm: { baseUrl: options.baseUrl, ...(options.model ? { model: options.model } : {}) } }),
     ...(options.patch === undefined ? {} : { patch: options.patch }),
+    ...(options.fixFlaky ? { fixFlaky: true } : {}),
     ...(options.history === undefined ? {} : { history: options.history }),
     ...(options.shard === undefined ? {} : { shard: options.shard }),
     // The reports written after the run are never a change to the next one.

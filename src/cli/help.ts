@@ -35,6 +35,7 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   environment: '<key=value>',
   exclude: '<glob>',
   failUnder: '<percent>',
+  fix: '<testId>',
   format: '<kind[:path]>',
   history: '<file>',
   include: '<glob>',

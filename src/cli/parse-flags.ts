@@ -91,7 +91,7 @@ export function parseFlags(options: ZodObject | OptionTable, argv: string[], com
     } else if (type === 'array') {
       // Repeated flags and comma lists both work: --format json --format sarif:out.sarif, --exclude a,b
       values[key] = (raw as string[])
-        .flatMap((v) => (key === 'format' || key === 'coverage' ? [v] : v.split(',')))
+        .flatMap((v) => (key === 'format' || key === 'coverage' || key === 'fix' ? [v] : v.split(',')))
         .filter(Boolean);
     } else values[key] = raw;
   }

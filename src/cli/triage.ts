@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { LLM_ENV, parseDuration } from '../config/generate-options.ts';
+import { LLM_ENV } from '../config/generate-options.ts';
 import { findConfig, resolveOptions } from '../config/load-config.ts';
-import { type TriageOptionsInput, triageOptionsSchema } from '../config/triage-options.ts';
+import { triageOptionsSchema } from '../config/triage-options.ts';
 import { EXIT, TestloopError } from '../errors.ts';
-import type { LlmClient } from '../llm/types.ts';
 import { buildQuarantine, renderTriage, slackMessage, TRIAGE_FORMATS, triageJson } from '../report/triage.ts';
 import { postWebhook } from '../triage/notify.ts';
 import { parseQuarantine, type QuarantineFile } from '../triage/quarantine.ts';
@@ -16,6 +15,7 @@ import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
 import { parseFormatTargets, useColor } from './output.ts';
 import { parseFlags } from './parse-flags.ts';
+import { modelClient } from './triage-model.ts';
 
 const HELP: CommandHelp = {
   command: 'triage',
@@ -28,12 +28,12 @@ const HELP: CommandHelp = {
       'a report to publish and a quarantine file for the test setup to skip',
     ],
     [
-      'testloop triage --branch main --rerun 5 --fail-on broken',
-      'confirm suspects by rerunning them; exit 1 when a test on main is broken',
+      "testloop triage --fix 'src/cart.test.ts › checkout › pays' --patch fix.patch",
+      'reproduce a flaky test, have the model fix it, prove the fix by reruns and write it as a patch',
     ],
   ],
   exitCodes:
-    '0 done (also when tests are flaky or broken, and when --notify fails: reported on stderr), 1 a test is flaky or broken and --fail-on names that verdict, 2 usage or input error',
+    '0 done (also when tests are flaky or broken, when --notify fails: reported on stderr, and whatever --fix achieved), 1 a test is flaky or broken and --fail-on names that verdict, 2 usage or input error (a --fix id that names no test)',
 };
 
 export async function triageCommand(argv: string[], io: CliIO): Promise<number> {
@@ -58,9 +58,13 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
     options.format && options.format.length > 0 ? options.format : ['text'],
     TRIAGE_FORMATS,
   );
+  if (options.fix && options.fix.length > 0) {
+    const { triageFixCommand } = await import('./triage-fix.ts');
+    return triageFixCommand(options, { cwd, env: io.env, io, formats });
+  }
   const previous = options.quarantine ? await readPrevious(resolve(cwd, options.quarantine)) : undefined;
 
-  const client = options.explain ? await explainClient(options, io.env) : undefined;
+  const client = options.explain ? await modelClient(options, io.env, '--explain') : undefined;
   const report = await openTriage({
     cwd,
     env: io.env,
@@ -147,21 +151,4 @@ async function readPrevious(path: string): Promise<QuarantineFile | undefined> {
   } catch (error) {
     throw new TestloopError('TESTLOOP_USAGE', `--quarantine ${(error as Error).message}`);
   }
-}
-
-/** The model `--explain` asks, from the same flags and variables as generate's. */
-async function explainClient(options: TriageOptionsInput, env: NodeJS.ProcessEnv): Promise<LlmClient> {
-  if (!options.baseUrl || !options.model)
-    throw new TestloopError(
-      'TESTLOOP_USAGE',
-      '--explain needs a model: set --base-url and --model (or TESTLOOP_LLM_BASE_URL and TESTLOOP_LLM_MODEL)',
-    );
-  const { createLlmClient } = await import('../llm/index.ts');
-  return createLlmClient({
-    baseUrl: options.baseUrl,
-    model: options.model,
-    env,
-    ...(options.api ? { api: options.api } : {}),
-    ...(options.llmTimeout ? { requestTimeoutMs: parseDuration(options.llmTimeout)! } : {}),
-  });
 }

@@ -64,6 +64,12 @@ export const ciOptionsSchema = z.object({
     .min(1)
     .optional()
     .describe('write accepted generated tests as a patch here (default .testloop/ci/generated-tests.patch)'),
+  fixFlaky: z
+    .boolean()
+    .optional()
+    .describe(
+      'after triage, reproduce the top flaky tests (at most 3), ask the model for fixes and prove them by reruns; never fails the build',
+    ),
   history: z
     .string()
     .min(1)

@@ -64,6 +64,15 @@ export function renderCiText(result: CiResult): string {
       );
     }
   }
+  if (result.fixes && result.fixes.length > 0) {
+    lines.push(
+      `  flaky test fixes (${result.fixes.filter((f) => f.accepted).length} of ${result.fixes.length} proven):`,
+    );
+    for (const f of result.fixes)
+      lines.push(
+        `    ${f.accepted ? 'fixed' : f.reproduced ? 'not fixed' : 'not reproduced'}: ${f.testId} — ${f.reason}`,
+      );
+  }
   for (const gate of result.gates) {
     const label = gate.passed ? 'pass' : gate.status === 'not-evaluated' ? 'UNKNOWN' : 'FAIL';
     lines.push(`  ${label} ${gate.name}: ${gateLine(gate)}`);

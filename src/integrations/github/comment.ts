@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CiResult } from '../../ci/types.ts';
 import { MARKDOWN_LIMIT } from '../../report/markdown.ts';
+import { fixesSection } from './comment-fixes.ts';
 import {
   type CommentContext,
   coverageRows,
@@ -67,6 +68,7 @@ export function renderCiComment(result: CiResult, context: CommentContext, limit
       testsSection(result, context, d),
       patchSection(result, context, d),
       findingsSection(findings, d),
+      fixesSection(result, d),
       footer(context, shortened ? limit : undefined),
     ].filter((section) => section.length > 0);
     return `${[[CI_COMMENT_MARKER], ...sections].map((section) => section.join('\n')).join('\n\n')}\n`;

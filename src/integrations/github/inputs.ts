@@ -74,6 +74,7 @@ export function readInputs(env: NodeJS.ProcessEnv, cwd: string): ActionSettings 
   const shard = getInput(env, 'shard');
   if (shard) options.shard = shard;
   if (getBooleanInput(env, 'allow-network', false)) options.allowNetwork = true;
+  if (getBooleanInput(env, 'fix-flaky', false)) options.fixFlaky = true;
   const generating = generate !== 'off' && !skip.includes('generate');
   const patch = getInput(env, 'patch') || (generating ? DEFAULT_PATCH : '');
   if (patch) options.patch = patch;

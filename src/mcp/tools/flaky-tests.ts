@@ -6,9 +6,22 @@ import type { ToolContext, ToolDefinition } from '../tool.ts';
 
 const LISTED = 10;
 
-/** The triage options a read-only answer takes: no output files, no webhook, no exit status. */
+/**
+ * The triage options a read-only answer takes: no output files, no webhook, no exit status, and not --fix
+ * (which answers with fixes, not findings, and may write to the working tree).
+ */
 export const triageInput = () =>
-  triageOptionsSchema.omit({ format: true, quarantine: true, notify: true, failOn: true });
+  triageOptionsSchema.omit({
+    format: true,
+    quarantine: true,
+    notify: true,
+    failOn: true,
+    fix: true,
+    allowSource: true,
+    write: true,
+    patch: true,
+    budget: true,
+  });
 
 export const flakyTestsTool: ToolDefinition = {
   name: 'flaky_tests',

@@ -130,9 +130,14 @@ function promptFor(finding: Finding, history: TestHistory, evidence: EvidenceIte
   ].join('\n\n');
 }
 
-/** The test file, then repository files its stacks name, within the budget. */
-function sourcesFor(testFile: string, evidence: readonly EvidenceItem[], root: string): string {
-  const files = [testFile, ...stackFiles(evidence, root)].filter(
+/** The test file, then repository files its stacks name, then `more`, within the budget. */
+export function sourcesFor(
+  testFile: string,
+  evidence: readonly EvidenceItem[],
+  root: string,
+  more: readonly string[] = [],
+): string {
+  const files = [testFile, ...stackFiles(evidence, root), ...more].filter(
     (f, i, all) => f !== '' && all.indexOf(f) === i,
   );
   const parts: string[] = [];

@@ -48,7 +48,7 @@ export function readTestFile(reply: string, testFile: string): Parsed<TestFileRe
 }
 
 /** Why `code` cannot be a test file in this repository's language, or undefined when it can. */
-function notATestFile(code: string, testFile: string): string | undefined {
+export function notATestFile(code: string, testFile: string): string | undefined {
   if (code.trim() === '') return 'it is empty';
   const parsed = parseSync(posix.basename(testFile), code);
   const error = parsed.errors.find((e) => e.severity === 'Error');

@@ -1,0 +1,53 @@
+// A test id as the user gives it (`file › suite › name`) → the file, suite and name its runner reports, the
+// package that runs it and the package's other test files.
+
+import { TestloopError } from '../../errors.ts';
+import { listWorkingTree } from '../../sandbox/index.ts';
+import { discoverProjects, type Project, projectOf } from '../../select/projects.ts';
+import { resolveFile, walk } from '../rerun-test.ts';
+
+export interface FixTarget {
+  testId: string;
+  /** Repository-relative. */
+  file: string;
+  suite: string[];
+  name: string;
+  project: Project & { runner: NonNullable<Project['runner']> };
+  /** The package's test files (repository-relative), this one included. */
+  testFiles: string[];
+}
+
+export const LIST_IDS_HINT =
+  'test ids are "file › suite › name" as triage reports them: list them with testloop triage --format json (each finding\'s testId)';
+
+/** Every id resolved, or a coded error naming the first that cannot be, before anything runs. */
+export async function resolveTargets(root: string, ids: readonly string[]): Promise<FixTarget[]> {
+  let files = listWorkingTree(root);
+  if (files.length === 0) files = walk(root);
+  const projects = await discoverProjects(root, files);
+  const targets: FixTarget[] = [];
+  for (const id of ids) {
+    const parts = id.split(' › ').map((part) => part.trim());
+    const name = parts.at(-1);
+    if (parts.length < 2 || !name) throw unknownTest(id, 'it is not of the form "file › suite › name"');
+    const ref = { testId: id, file: parts[0]! };
+    const file = resolveFile(ref, files);
+    if (file === undefined) throw unknownTest(id, `no file ${parts[0]} in the repository`);
+    const project = projectOf(projects, file);
+    if (!project.runner) throw unknownTest(id, `no test runner (vitest, jest, node --test) runs ${file}`);
+    const discovery = project.discovery ?? (await project.runner.discover(project.info));
+    targets.push({
+      testId: id,
+      file,
+      suite: parts.slice(1, -1),
+      name,
+      project: project as FixTarget['project'],
+      testFiles: discovery.tests.includes(file) ? discovery.tests : [file, ...discovery.tests],
+    });
+  }
+  return targets;
+}
+
+export function unknownTest(id: string, why: string): TestloopError {
+  return new TestloopError('TESTLOOP_UNKNOWN_TEST', `--fix "${id}": ${why}; ${LIST_IDS_HINT}`);
+}

@@ -1,0 +1,190 @@
+// One run of one test through its package's own runner, with a machine-readable report read back for that
+// test's outcome: what `triage --rerun` and `triage --fix` both do, many times over.
+
+import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { type RunResult, type RunTestsOptions, runTests } from '../runners/run.ts';
+import type { ProjectInfo, RunnerAdapter, TestName } from '../runners/types.ts';
+
+/** The test as triage names it: the file it lives in, its suite path and its own name. */
+export interface TestRef {
+  testId: string;
+  file?: string;
+  suite?: string[];
+  name?: string;
+}
+
+/**
+ * - alone: a name filter on its file, the test by itself.
+ * - shuffled: its whole file, the order shuffled with `seed` (node --test cannot shuffle: file order).
+ * - with-files: its file and `others` of its package at once, with several workers.
+ */
+export type RerunMode =
+  | { kind: 'alone' }
+  | { kind: 'shuffled'; seed: number }
+  | { kind: 'with-files'; others: readonly string[]; workers: number };
+
+/** `absent`: the report does not list the test; `unreadable`: there is no report to read. */
+export type Outcome = 'passed' | 'failed' | 'absent' | 'unreadable';
+
+export interface RerunTestOptions extends Pick<RunTestsOptions, 'env' | 'baseEnv' | 'wrap'> {
+  /** Where the run's report goes (a folder the runner may write). */
+  report: string;
+  timeoutMs: number;
+}
+
+export interface TestRunOutcome {
+  outcome: Outcome;
+  /** The runner's failure message and stack for the test, from its report. */
+  failure?: string;
+  run: RunResult;
+}
+
+/** Runs `test` (in `file`, repository-relative) once in `mode`, its runner's output captured. */
+export async function rerunTest(
+  project: ProjectInfo,
+  adapter: RunnerAdapter,
+  file: string,
+  test: TestRef,
+  mode: RerunMode,
+  options: RerunTestOptions,
+): Promise<TestRunOutcome> {
+  const report = `${options.report}.${adapter.name === 'node' ? 'xml' : 'json'}`;
+  const wrapped = withArgs(adapter, (argv) => extraArgs(adapter, argv, test, report, mode));
+  const files = mode.kind === 'with-files' ? [file, ...mode.others.filter((f) => f !== file)] : [file];
+  const run = await runTests(project, wrapped, files, {
+    output: 'capture',
+    timeoutMs: options.timeoutMs,
+    // Alone: the adapter's own name filter.
+    ...(mode.kind === 'alone' ? { testName: testNameOf(test) } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.baseEnv ? { baseEnv: options.baseEnv } : {}),
+    ...(options.wrap ? { wrap: options.wrap } : {}),
+  });
+  const read = await outcomeOf(adapter, report, test, project.dir);
+  // Alone, the file runs this one test: the exit status speaks for it when there is no report.
+  if (read.outcome === 'unreadable' && mode.kind === 'alone' && run.argv.length > 0)
+    return { outcome: run.exitCode === 0 ? 'passed' : 'failed', run };
+  return { ...read, run };
+}
+
+/** The test's file as the repository lists it (reports may name it relative to its package). */
+export function resolveFile(test: TestRef, files: readonly string[]): string | undefined {
+  const named = test.file || test.testId.split(' › ')[0]!;
+  const clean = named.replace(/\\/g, '/').replace(/^\.\//, '');
+  if (files.includes(clean)) return clean;
+  const matches = files.filter((f) => f.endsWith(`/${clean}`));
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+function withArgs(adapter: RunnerAdapter, edit: (argv: string[]) => string[]): RunnerAdapter {
+  return {
+    ...adapter,
+    commandLine: (project, tests, options) => {
+      const line = adapter.commandLine(project, tests, options);
+      return { ...line, argv: edit(line.argv) };
+    },
+  };
+}
+
+/** The test for the runner's name filter; the report's suites are its describe blocks. */
+function testNameOf(test: TestRef): TestName {
+  return {
+    ancestors: (test.suite ?? []).filter(Boolean).map((name) => ({ name, kind: 'suite' as const })),
+    name: test.name ?? '',
+  };
+}
+
+/** Shuffle seed (with the file) or workers (with other files), and a report. */
+function extraArgs(
+  adapter: RunnerAdapter,
+  argv: string[],
+  test: TestRef,
+  report: string,
+  mode: RerunMode,
+): string[] {
+  if (adapter.name === 'vitest') {
+    const extra = ['--reporter=json', `--outputFile=${report}`];
+    if (mode.kind === 'shuffled') extra.push('--sequence.shuffle', `--sequence.seed=${mode.seed}`);
+    else if (mode.kind === 'with-files') extra.push(`--maxWorkers=${mode.workers}`);
+    return [...argv, ...extra];
+  }
+  if (adapter.name === 'jest') {
+    const extra = ['--json', `--outputFile=${report}`];
+    if (mode.kind === 'shuffled') extra.push('--randomize', `--seed=${mode.seed}`);
+    else if (mode.kind === 'with-files') extra.push(`--maxWorkers=${mode.workers}`);
+    return [...argv, ...extra];
+  }
+  // node --test: flags go before the files.
+  const at = argv.indexOf('--test');
+  const extra = ['--test-reporter=junit', `--test-reporter-destination=${report}`];
+  if (mode.kind === 'with-files') extra.push(`--test-concurrency=${mode.workers}`);
+  return at === -1 ? [...argv, ...extra] : [...argv.slice(0, at + 1), ...extra, ...argv.slice(at + 1)];
+}
+
+type ReadOutcome = Omit<TestRunOutcome, 'run'>;
+
+async function outcomeOf(
+  adapter: RunnerAdapter,
+  report: string,
+  test: TestRef,
+  dir: string,
+): Promise<ReadOutcome> {
+  if (adapter.name === 'node') return junitOutcome(report, test);
+  const text = await readFile(report, 'utf8').catch(() => undefined);
+  if (text === undefined) return { outcome: 'unreadable' };
+  let data: { testResults?: { name?: string; assertionResults?: Assertion[] }[] };
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { outcome: 'unreadable' };
+  }
+  for (const file of data.testResults ?? []) {
+    const path = relative(dir, file.name ?? '')
+      .split(sep)
+      .join('/');
+    for (const a of file.assertionResults ?? []) {
+      if (a.title !== test.name || !sameSuite(a.ancestorTitles ?? [], test.suite ?? [])) continue;
+      if (test.file && path && !path.endsWith(test.file) && !test.file.endsWith(path)) continue;
+      if (a.status === 'passed') return { outcome: 'passed' };
+      if (a.status === 'failed') return { outcome: 'failed', failure: (a.failureMessages ?? []).join('\n') };
+    }
+  }
+  return { outcome: 'absent' };
+}
+
+interface Assertion {
+  title?: string;
+  ancestorTitles?: string[];
+  status?: string;
+  failureMessages?: string[];
+}
+
+async function junitOutcome(report: string, test: TestRef): Promise<ReadOutcome> {
+  try {
+    const { readJUnit } = await import('../junit/junit-reader.ts');
+    let read: ReadOutcome = { outcome: 'absent' };
+    for await (const a of readJUnit(report)) {
+      if (a.name !== test.name) continue;
+      if (a.status === 'passed') read = read.outcome === 'failed' ? read : { outcome: 'passed' };
+      else if (a.status === 'failed' || a.status === 'error')
+        read = { outcome: 'failed', failure: [a.message, a.stack].filter(Boolean).join('\n') };
+    }
+    return read;
+  } catch {
+    return { outcome: 'unreadable' };
+  }
+}
+
+function sameSuite(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Files under `root` outside node_modules and dot folders, when git cannot list them. */
+export function walk(root: string): string[] {
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'))
+    .filter((f) => !f.split('/').some((part) => part === 'node_modules' || part.startsWith('.')));
+}
