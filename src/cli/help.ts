@@ -1,5 +1,5 @@
 import type { ZodObject } from 'zod';
-import { envName, flagName } from '../config/load-config.ts';
+import { envName, flagName, isCommandOnly } from '../config/load-config.ts';
 import type { OptionSpec, OptionTable } from '../config/option-table.ts';
 import { tableOf } from './parse-flags.ts';
 
@@ -72,7 +72,11 @@ export function helpText(options: ZodObject | OptionTable, help: CommandHelp): s
     const flag =
       spec.type === 'boolean' ? `--[no-]${flagName(key)}` : `--${flagName(key)} ${placeholderOf(key, spec)}`;
     const list = spec.type === 'array' ? ' (comma-separated)' : '';
-    return [row(flag, spec.description), row('', `env ${envName(key)}${list}`)].join('\n');
+    const shape = (options as { shape?: Record<string, unknown> }).shape;
+    const source = isCommandOnly(shape?.[key])
+      ? `flag or the config's ${help.command} section only`
+      : `env ${envName(key)}${list}`;
+    return [row(flag, spec.description), row('', source)].join('\n');
   });
   const common = [
     row(

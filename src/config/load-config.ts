@@ -76,7 +76,7 @@ export function resolveOptions<S extends ZodObject>(
   const section = config.values[command];
   const fileValues: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config.values)) {
-    if (keys.includes(key)) fileValues[key] = value;
+    if (keys.includes(key) && !isCommandOnly(schema.shape[key])) fileValues[key] = value;
   }
   if (section !== undefined) {
     if (!isObject(section)) throw configError(config.file ?? 'config', command, 'expected an object');
@@ -104,6 +104,15 @@ export function resolveOptions<S extends ZodObject>(
   return parsed.data;
 }
 
+/**
+ * An option another command has under the same name with another meaning (triage's `write` would touch
+ * the working tree where generate's writes tests): it is read only from its flag and the command's own
+ * config section, never from the config's top level or a TESTLOOP_* variable set for the other command.
+ */
+export function isCommandOnly(field: unknown): boolean {
+  return (field as z.ZodType).meta?.()?.commandOnly === true;
+}
+
 export function envName(key: string): string {
   return `TESTLOOP_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
@@ -124,6 +133,7 @@ export function baseType(schema: z.ZodType): string {
 function envValues(schema: ZodObject, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(schema.shape)) {
+    if (isCommandOnly(field)) continue;
     const raw = env[envName(key)];
     if (raw === undefined || raw === '') continue;
     const type = baseType(field as z.ZodType);

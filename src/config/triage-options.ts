@@ -110,8 +110,17 @@ export const triageOptionsSchema = z.object({
       'reproduce this test ("file › suite › name"), ask the model for a fix and prove it by reruns; repeatable',
     ),
   allowSource: z.boolean().optional().describe('--fix may change source files too, not only test files'),
-  write: z.boolean().optional().describe('--fix: apply accepted fixes to the working tree'),
-  patch: z.string().min(1).optional().describe('--fix: write the accepted fixes to this patch file'),
+  write: z
+    .boolean()
+    .optional()
+    .meta({ commandOnly: true })
+    .describe('--fix: apply accepted fixes to the working tree'),
+  patch: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ commandOnly: true })
+    .describe('--fix: write the accepted fixes to this patch file'),
   budget: duration.optional().describe('--fix: time to reproduce each test, e.g. 90s or 2m (default 2m)'),
   ...modelEndpointOptions,
   llmTimeout: duration.optional().describe('longest single model request (default 5m)'),

@@ -51,7 +51,7 @@ export async function rerunTest(
   options: RerunTestOptions,
 ): Promise<TestRunOutcome> {
   const report = `${options.report}.${adapter.name === 'node' ? 'xml' : 'json'}`;
-  const wrapped = withArgs(adapter, (argv) => extraArgs(adapter, argv, test, report, mode));
+  const wrapped = withArgs(adapter, (argv) => extraArgs(adapter, argv, report, mode));
   const files = mode.kind === 'with-files' ? [file, ...mode.others.filter((f) => f !== file)] : [file];
   const run = await runTests(project, wrapped, files, {
     output: 'capture',
@@ -100,7 +100,6 @@ function testNameOf(test: TestRef): TestName {
 function extraArgs(
   adapter: RunnerAdapter,
   argv: string[],
-  test: TestRef,
   report: string,
   mode: RerunMode,
 ): string[] {

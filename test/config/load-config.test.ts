@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gapsOptionsSchema } from '../../src/config/gaps-options.ts';
+import { generateOptionsSchema } from '../../src/config/generate-options.ts';
 import { envName, findConfig, flagName, resolveOptions } from '../../src/config/load-config.ts';
+import { triageOptionsSchema } from '../../src/config/triage-options.ts';
 
 function folder(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'testloop-config-'));
@@ -81,6 +83,26 @@ describe('config', () => {
     await expect(findConfig(broken)).rejects.toMatchObject({
       code: 'TESTLOOP_CONFIG',
       message: expect.stringMatching(/^testloop\.config\.json: cannot load/),
+    });
+  });
+});
+
+describe('options one command shares by name with another', () => {
+  it("takes triage's write and patch only from the flags and the triage section, never from generate's settings", () => {
+    const config = { file: 'testloop.config.json', values: { write: true, patch: 'tests.diff' } };
+    const env = { TESTLOOP_WRITE: '1', TESTLOOP_PATCH: 'generated.diff' };
+    const shared = resolveOptions(triageOptionsSchema, 'triage', config, env, {});
+    expect(shared.write).toBeUndefined();
+    expect(shared.patch).toBeUndefined();
+    // generate still reads both from the same places.
+    expect(resolveOptions(generateOptionsSchema, 'generate', config, env, {})).toMatchObject({
+      write: true,
+      patch: 'generated.diff',
+    });
+    const own = { ...config, values: { ...config.values, triage: { write: true } } };
+    expect(resolveOptions(triageOptionsSchema, 'triage', own, env, { patch: 'fix.diff' })).toMatchObject({
+      write: true,
+      patch: 'fix.diff',
     });
   });
 });
