@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { CoverageParseError } from '../../errors.ts';
+import { readWholeFile } from '../../util/fs.ts';
 import { decodeUtf8 } from '../../util/text.ts';
 import {
   addLineHits,
@@ -59,7 +59,7 @@ export const lcovReader: CoverageReader = {
     return /^(TN:|SF:|VER:)/m.test(head.slice(0, 4096));
   },
   async read(path) {
-    return parseLcov(decodeUtf8(await readFile(path), path), path);
+    return parseLcov(decodeUtf8(await readWholeFile(path), path), path);
   },
 };
 
