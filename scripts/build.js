@@ -45,6 +45,8 @@ const { metafile } = await build({
     'reporter/jest': 'src/triage/live/jest-reporter.ts',
     // The thread `testloop ingest` reads large reports on (src/triage/read-attempts.ts).
     'triage/read-attempts-worker': 'src/triage/read-attempts-worker.ts',
+    // The thread a cold module graph build reads and scans part of its files on (src/graph/scan-ahead.ts).
+    'graph/scan-worker': 'src/graph/scan-worker.ts',
   },
   outdir: 'dist',
   outbase: 'src',

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { EXIT, isTestloopError } from '../errors.ts';
+import { prefetchDiffFromMergeBase } from '../git/diff.ts';
 import { prefetchWorkingTree } from '../git/working-tree.ts';
 import type { CliIO } from './io.ts';
 
@@ -19,14 +21,20 @@ const COMMANDS: Record<string, CommandEntry> = {
   gaps: {
     summary: 'changed lines, branches and functions no test runs (diff coverage)',
     load: async () => (await import('./gaps.ts')).gapsCommand,
+    // With a base named on the command line, git's diff is the same whatever else the options say.
+    prefetch: (argv, io) => {
+      const base = flagValue(argv, '--base');
+      if (base === undefined || base.startsWith('-')) return;
+      if (argv.some((arg) => arg.startsWith('--diff-file') || isOtherFolder(arg) || isHelp(arg))) return;
+      prefetchDiffFromMergeBase(resolve(io.cwd), base);
+    },
   },
   select: {
     summary: 'the tests a change can affect, most relevant first (test impact analysis)',
     load: async () => (await import('./select.ts')).selectCommand,
     // Every selection lists the working tree; from another folder (--cwd, -C) the listing is left to it.
     prefetch: (argv, io) => {
-      if (!argv.some((arg) => arg.startsWith('--cwd') || arg.startsWith('-C') || isHelp(arg)))
-        prefetchWorkingTree(io.cwd);
+      if (!argv.some((arg) => isOtherFolder(arg) || isHelp(arg))) prefetchWorkingTree(io.cwd);
     },
   },
   generate: {
@@ -94,6 +102,21 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
 function isHelp(arg: string): boolean {
   return arg === '--help' || arg === '-h';
+}
+
+function isOtherFolder(arg: string): boolean {
+  return arg.startsWith('--cwd') || arg.startsWith('-C');
+}
+
+/** The last value given to a string flag, as `--flag value` or `--flag=value`. */
+function flagValue(argv: readonly string[], flag: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === flag) value = argv[++i];
+    else if (arg.startsWith(`${flag}=`)) value = arg.slice(flag.length + 1);
+  }
+  return value;
 }
 
 function usage(version: string): string {

@@ -1,6 +1,6 @@
 import { isAbsolute, posix, relative, resolve } from 'node:path';
 import { mergeFileCoverage } from './merge.ts';
-import type { CoverageReport, FileCoverage } from './types.ts';
+import type { CoverageReport, FileCoverage, LineRange } from './types.ts';
 
 export interface MappedCoverage {
   /** Repository-relative POSIX path → coverage merged over every report that covers it. */
@@ -77,6 +77,11 @@ class FileView implements FileCoverage {
 
   get functions(): FileCoverage['functions'] {
     return this.file.functions;
+  }
+
+  within(ranges: readonly LineRange[]): FileCoverage {
+    const part = this.file.within?.(ranges) ?? this.file;
+    return part === this.file ? this : new FileView(this.path, part);
   }
 }
 

@@ -20,6 +20,23 @@ export interface FileCoverage {
   lines: Map<number, number>;
   branches: Map<number, BranchHits>;
   functions: FunctionHits[];
+  /**
+   * The same coverage restricted to some line ranges: their lines and branches, and the functions whose
+   * range touches one of them. A diff looks at a few lines of each file; a reader that builds a file on
+   * first use offers this to build only those (lcov does), and fileGaps gives the same answer either way.
+   */
+  within?(ranges: readonly LineRange[]): FileCoverage;
+}
+
+/** Lines start to end, both included, 1-based. */
+export interface LineRange {
+  start: number;
+  end: number;
+}
+
+/** Whether [start, end] overlaps one of `ranges`. */
+export function touchesAny(start: number, end: number, ranges: readonly LineRange[]): boolean {
+  return ranges.some((range) => range.start <= end && range.end >= start);
 }
 
 export type CoverageMap = Map<string, FileCoverage>;

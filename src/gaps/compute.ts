@@ -1,4 +1,4 @@
-import type { FileCoverage } from '../coverage/types.ts';
+import { type FileCoverage, touchesAny } from '../coverage/types.ts';
 import type { ChangedFile } from '../git/types.ts';
 import type { FileGaps, Gap, GapsTotals } from './types.ts';
 
@@ -8,12 +8,14 @@ import type { FileGaps, Gap, GapsTotals } from './types.ts';
  */
 export function fileGaps(
   change: ChangedFile,
-  coverage: FileCoverage | undefined,
+  report: FileCoverage | undefined,
   countUnmeasured = false,
 ): FileGaps {
   const changed: number[] = [];
   for (const hunk of change.hunks) for (let line = hunk.start; line <= hunk.end; line++) changed.push(line);
-  if (!coverage && countUnmeasured && changed.length > 0) return assumedUncovered(change.path, changed);
+  if (!report && countUnmeasured && changed.length > 0) return assumedUncovered(change.path, changed);
+  // Only the changed lines are looked at: a reader that can build just those does.
+  const coverage = report?.within ? report.within(change.hunks) : report;
   const uncoveredLines: number[] = [];
   let coverableLines = 0;
   const uncoveredBranches: FileGaps['uncoveredBranches'] = [];
@@ -35,7 +37,7 @@ export function fileGaps(
     }
     for (const fn of coverage.functions) {
       if (fn.hits > 0) continue;
-      if (touches(fn.line, fn.endLine ?? fn.line, change.hunks)) {
+      if (touchesAny(fn.line, fn.endLine ?? fn.line, change.hunks)) {
         uncoveredFunctions.push({ name: fn.name, line: fn.line });
       }
     }
@@ -66,10 +68,6 @@ function assumedUncovered(path: string, changed: number[]): FileGaps {
     measured: false,
     assumedUncovered: true,
   };
-}
-
-function touches(start: number, end: number, hunks: ChangedFile['hunks']): boolean {
-  return hunks.some((hunk) => hunk.start <= end && hunk.end >= start);
 }
 
 /** Covered share of coverable lines, 100 when nothing is coverable (as diff-cover). Two decimals. */

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type CoverageArg, loadCoverage, toCoverageInput } from '../coverage/load.ts';
 import { type MappedCoverage, mapCoverageToRepository } from '../coverage/paths.ts';
+import type { FileCoverage } from '../coverage/types.ts';
 import { TestloopError } from '../errors.ts';
 import { repositoryRoot, resolveRevisions } from '../git/base.ts';
 import { diffAgainst, diffFromMergeBase, readDiffFile, trackedFiles } from '../git/diff.ts';
@@ -114,7 +115,11 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
 
   const gated = options.failUnder !== undefined;
   const files = selected.map((change) =>
-    fileGaps(change, mapped.files.get(change.path), gated && isCoverageSource(change.path)),
+    fileGaps(
+      change,
+      (unlisted.length === 0 ? prebuild.built(change) : undefined) ?? mapped.files.get(change.path),
+      gated && isCoverageSource(change.path),
+    ),
   );
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const warnings = files
@@ -165,12 +170,13 @@ async function filterFor(
 }
 
 /**
- * Builds the coverage of each changed file as git reports it, while git is still diffing the rest:
- * readers may build a file's data on first use (lcov does), and that is most of the work.
+ * Builds the coverage of each changed file's changed lines as git reports it, while git is still diffing
+ * the rest: readers may build a file's data on first use (lcov does), and that is most of the work.
  */
 class Prebuild {
   #mapped: MappedCoverage | undefined;
   #waiting: ChangedFile[] = [];
+  readonly #built = new Map<ChangedFile, FileCoverage>();
 
   readonly changed = (files: ChangedFile[]): void => {
     if (this.#mapped === undefined) this.#waiting.push(...files);
@@ -182,8 +188,14 @@ class Prebuild {
     for (const file of this.#waiting.splice(0)) this.#build(file);
   }
 
+  /** The coverage of this change's lines, if built from the first mapping. */
+  built(change: ChangedFile): FileCoverage | undefined {
+    return this.#built.get(change);
+  }
+
   #build(file: ChangedFile): void {
     if (file.status === 'deleted' || file.binary) return;
-    this.#mapped!.files.get(file.path)?.lines;
+    const coverage = this.#mapped!.files.get(file.path);
+    if (coverage?.within) this.#built.set(file, coverage.within(file.hunks));
   }
 }

@@ -1,7 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestloopError } from '../errors.ts';
+import type { ExecResult } from '../util/exec.ts';
 import { DiffSections, followFile } from './diff-sections.ts';
 import { firstLine, git } from './git.ts';
 import { parseUnifiedDiff } from './parse-diff.ts';
@@ -66,12 +68,60 @@ export async function diffFromMergeBase(
   baseRef: string,
   options: DiffOptions = {},
 ): Promise<ChangedFile[]> {
+  const early = prefetched?.cwd === cwd && prefetched.baseRef === baseRef ? prefetched.diff : undefined;
+  if (early) prefetched = undefined;
   return diffToWorkingTree(
     cwd,
     ['--merge-base', '--end-of-options', baseRef, '--'],
     `git diff --merge-base ${baseRef}`,
     options,
+    early,
   );
+}
+
+let prefetched: { cwd: string; baseRef: string; diff: StartedDiff } | undefined;
+
+/**
+ * Starts `git diff --merge-base <baseRef>` before it is asked for: the CLI calls this before loading the
+ * command's code, so git diffs while Node compiles ours. The next diffFromMergeBase with the same folder
+ * and base reads it; a run that never asks leaves git to finish into a folder removed at exit.
+ */
+export function prefetchDiffFromMergeBase(cwd: string, baseRef: string): void {
+  const diff = startDiff(cwd, ['--merge-base', '--end-of-options', baseRef, '--']);
+  prefetched = { cwd, baseRef, diff };
+  process.once('exit', () => {
+    // Not taken: the run stopped before it needed the diff (a usage error, say).
+    if (prefetched?.diff === diff && diff.dir !== undefined)
+      rmSync(diff.dir, { recursive: true, force: true });
+  });
+}
+
+/** git writing a diff into a temporary file (`output`), or into its pipe where there is no temporary folder. */
+interface StartedDiff {
+  dir: string | undefined;
+  output: string | undefined;
+  running: Promise<ExecResult>;
+}
+
+function startDiff(cwd: string, revisionArgs: string[]): StartedDiff {
+  let dir: string | undefined;
+  let output: string | undefined;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'testloop-diff-'));
+    output = join(dir, 'changes.diff');
+    writeFileSync(output, '', { mode: 0o600 });
+  } catch {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+    output = undefined;
+  }
+  const args =
+    output === undefined
+      ? [...DIFF_ARGS, ...revisionArgs]
+      : [...DIFF_ARGS, `--output=${output}`, ...revisionArgs];
+  const running = git(cwd, args);
+  running.catch(() => undefined);
+  return { dir, output, running };
 }
 
 async function diffToWorkingTree(
@@ -79,20 +129,18 @@ async function diffToWorkingTree(
   revisionArgs: string[],
   what: string,
   { maxBytes = DEFAULT_MAX_DIFF_BYTES, onFiles }: DiffOptions,
+  started: StartedDiff = startDiff(cwd, revisionArgs),
 ): Promise<ChangedFile[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'testloop-diff-')).catch(() => undefined);
+  const { dir, output, running } = started;
   try {
-    const output = dir === undefined ? undefined : join(dir, 'changes.diff');
     if (output === undefined) {
       // No writable temporary folder: the diff comes through the pipe instead, parsed at the end.
-      const result = await git(cwd, [...DIFF_ARGS, ...revisionArgs]);
+      const result = await running;
       if (result.code !== 0) throw gitFailed(what, result.stderr);
       checkSize(result.stdout.length, what, maxBytes);
       return parseUnifiedDiff(result.stdout, what);
     }
-    await writeFile(output, '', { mode: 0o600 });
     const sections = new DiffSections(what, maxBytes, onFiles);
-    const running = git(cwd, [...DIFF_ARGS, `--output=${output}`, ...revisionArgs]);
     await followFile(output, running, (chunk) => sections.push(chunk));
     const result = await running;
     if (result.code !== 0) throw gitFailed(what, result.stderr);

@@ -1,6 +1,12 @@
 import { TestloopError } from '../errors.ts';
 import type { ChangedFile } from './types.ts';
 
+const CR = 13;
+const SPACE = 32;
+const PLUS = 43;
+const MINUS = 45;
+const BACKSLASH = 92;
+
 const HUNK_HEADER = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/;
 
 /**
@@ -46,36 +52,38 @@ export function parseUnifiedDiff(
   while (pos <= last) {
     let end = text.indexOf('\n', pos);
     if (end === -1) end = text.length;
-    let line = text.slice(pos, end);
+    const start = pos;
     pos = end + 1;
     lineNo++;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (text.charCodeAt(end - 1) === CR && end > start) end--;
 
     if (oldRemaining > 0 || newRemaining > 0) {
-      const marker = line[0];
-      if (marker === '+') {
+      // Hunk lines are most of a diff: only their first character counts, so they are never sliced.
+      const marker = end === start ? SPACE : text.charCodeAt(start);
+      if (marker === PLUS) {
         if (runStart === -1) runStart = newLine;
         newLine++;
         newRemaining--;
         continue;
       }
-      if (marker === '-') {
+      if (marker === MINUS) {
         oldRemaining--;
         continue;
       }
-      if (marker === ' ' || line === '') {
+      if (marker === SPACE) {
         closeRun();
         newLine++;
         oldRemaining--;
         newRemaining--;
         continue;
       }
-      if (marker === '\\') continue; // "\ No newline at end of file"
+      if (marker === BACKSLASH) continue; // "\ No newline at end of file"
       throw new TestloopError(
         'TESTLOOP_BAD_DIFF',
         `${source}:${lineNo}: hunk ends early (expected ${oldRemaining} old and ${newRemaining} new lines). Pass a complete unified diff`,
       );
     }
+    const line = text.slice(start, end);
     if (line.startsWith('\\')) continue;
     closeRun();
 

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type picomatch from 'picomatch';
-import { blobId } from '../git/working-tree.ts';
 import {
   type CachedFile,
   emptyCache,
@@ -14,7 +13,9 @@ import {
   saveGraphCache,
 } from './cache.ts';
 import { importerIndex, indexGraph, nameLookup } from './graph-index.ts';
+import { readSource } from './read-source.ts';
 import type { createResolver } from './resolve.ts';
+import { ScanAhead } from './scan-ahead.ts';
 import type { Alias, GraphCacheId, ModuleGraph, ParsedModule, ResolvedEdge } from './types.ts';
 
 export const CODE_FILE = /\.(?:[cm]?[jt]sx?|vue|svelte)$/;
@@ -78,6 +79,22 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   const parseErrors = new Map<string, string>();
   const opaque = new Set<string>();
 
+  const needsResolutionOf = (entry: CachedFile | undefined): boolean =>
+    !resolutionValid ||
+    entry?.unresolved === undefined ||
+    (gone !== undefined && entry.edges!.some((edge) => gone.has(edge.to)));
+  const stale = (entry: CachedFile, blob: string): boolean =>
+    entry.blob !== blob || (needsResolutionOf(entry) && !importsKnown(entry.parsed));
+  // A cold build reads and scans thousands of files: a second thread takes the last part of them.
+  const ahead = ScanAhead.start(
+    root,
+    current.files.filter((file, i) => {
+      if (current.read.get(file)?.text !== undefined) return false;
+      const entry = cache.entry(file);
+      return entry === undefined || stale(entry, current.blobs[i]!);
+    }),
+  );
+
   for (let i = 0; i < current.files.length; i++) {
     const file = current.files[i]!;
     const blob = current.blobs[i]!;
@@ -87,19 +104,22 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
     let entry = cache.entry(file);
     // An entry made in this run is ours to complete in place; a cached one is copied when it changes.
     let fresh = false;
-    const needsResolution =
-      !resolutionValid ||
-      entry?.unresolved === undefined ||
-      (gone !== undefined && entry.edges!.some((edge) => gone.has(edge.to)));
-    if (!entry || entry.blob !== blob || (needsResolution && !importsKnown(entry.parsed))) {
-      text ??= readText(absolute)?.text;
-      if (text === undefined) continue;
-      lexer ??= import('./scan-imports.ts').then(async (module) => {
-        await module.lexerReady();
-        return module.scanImports;
-      });
-      const scanned = (await lexer)(file, text);
-      const parsed = scanned ?? (await parser())(file, text);
+    const needsResolution = needsResolutionOf(entry);
+    if (!entry || stale(entry, blob)) {
+      const scannedAhead = text === undefined ? await ahead?.take(file) : undefined;
+      if (scannedAhead !== undefined && 'missing' in scannedAhead) continue;
+      if (scannedAhead !== undefined && 'text' in scannedAhead) text = scannedAhead.text;
+      let scanned = scannedAhead !== undefined && 'parsed' in scannedAhead ? scannedAhead.parsed : undefined;
+      if (scannedAhead === undefined) {
+        text ??= readSource(absolute)?.text;
+        if (text === undefined) continue;
+        lexer ??= import('./scan-imports.ts').then(async (module) => {
+          await module.lexerReady();
+          return module.scanImports;
+        });
+        scanned = (await lexer)(file, text);
+      }
+      const parsed = scanned ?? (await parser())(file, text!);
       entry = { blob, mtimeMs: stat.mtimeMs, size: stat.size, parsed, checked: scanned === undefined };
       fresh = true;
       parsedCount++;
@@ -109,7 +129,7 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
       changed = true;
     }
     if (validate.has(file) && !entry.checked) {
-      text ??= readText(absolute)?.text;
+      text ??= readSource(absolute)?.text;
       if (text === undefined) continue;
       // The full parser's reading of the same content: the same imports, and whether it parses.
       entry = copy(entry, { parsed: (await parser())(file, text), checked: true });
@@ -135,6 +155,7 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
     if (entry.parsed.parseError !== undefined) parseErrors.set(file, entry.parsed.parseError);
     if (entry.parsed.opaqueDynamicImport) opaque.add(file);
   }
+  ahead?.close();
   if (nextFiles.size !== cache.size) changed = true;
   const index = indexGraph(nextFiles, forEachEdge);
   let cacheId: GraphCacheId | undefined;
@@ -251,7 +272,7 @@ function currentFiles(
       out.read.set(file, { stat });
       continue;
     }
-    const read = readText(absolute, true);
+    const read = readSource(absolute, true);
     if (read === undefined) continue;
     out.files.push(file);
     out.blobs.push(read.blob!);
@@ -382,23 +403,4 @@ function resolutionKeyOf(
     }
   }
   return hash.digest('base64');
-}
-
-/** One buffer for every source file that fits: readFileSync would also fstat each file to size it. */
-const scratch = Buffer.allocUnsafe(1 << 20);
-
-/** A file's text, and its blob id when asked (hashed from the bytes, before decoding). */
-function readText(path: string, withBlob = false): { text: string; blob?: string } | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const length = readSync(fd, scratch, 0, scratch.length, 0);
-    const bytes = length < scratch.length ? scratch.subarray(0, length) : readFileSync(path);
-    const text = bytes.toString('utf8');
-    return withBlob ? { text, blob: blobId(bytes) } : { text };
-  } catch {
-    return undefined; // deleted, or a folder, since git listed it
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }

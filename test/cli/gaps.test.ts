@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTestloop } from '../helpers/cli.ts';
@@ -229,6 +230,28 @@ describe('testloop gaps', () => {
       status: 0,
       stdout: expect.stringContaining('--fail-under'),
     });
+  });
+
+  it('starts git diff before reading the options, and leaves no temporary file when the run stops first', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'testloop-gaps-cli-'));
+    try {
+      // --base on the command line: the diff starts at once, and this run uses it.
+      const run = runTestloop(['gaps', '--base=main', '--format', 'json'], {
+        cwd: repo.dir,
+        env: { TMPDIR: tmp },
+      });
+      expect(run.status).toBe(0);
+      expect(JSON.parse(run.stdout).files[0]).toMatchObject({ path: 'src/calc.ts', uncoveredLines: [7, 9] });
+      // A usage error ends the run before it asks for the diff git was already writing.
+      const stopped = runTestloop(['gaps', '--base', 'main', '--bogus'], {
+        cwd: repo.dir,
+        env: { TMPDIR: tmp },
+      });
+      expect(stopped.status).toBe(2);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('explains a missing base in a shallow clone', () => {

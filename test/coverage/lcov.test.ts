@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lcovReader, parseLcov } from '../../src/coverage/readers/lcov.ts';
+import type { FileCoverage } from '../../src/coverage/types.ts';
+import { fileGaps } from '../../src/gaps/compute.ts';
 
 const fixture = join(import.meta.dirname, '../fixtures/coverage/lcov/geninfo.info');
 
@@ -92,5 +94,50 @@ describe('lcov reader', () => {
       code: 'TESTLOOP_INVALID_UTF8',
       message: expect.stringContaining('bad.info:3: invalid UTF-8'),
     });
+  });
+
+  it('builds only the asked lines of a file with the same answer as the whole file', async () => {
+    const report = await lcovReader.read(fixture, { cwd: '/', srcRoots: [] });
+    const math = report.files[0]!;
+    // Two test sections of one file: lines take the higher count, branches count each id once.
+    const part = math.within!([
+      { start: 4, end: 5 },
+      { start: 10, end: 10 },
+    ]);
+    expect([...part.lines]).toEqual([
+      [4, 4],
+      [5, 2],
+      [10, 0],
+    ]);
+    expect(Object.fromEntries(part.branches)).toEqual({
+      4: { taken: 2, total: 2 },
+      5: { taken: 0, total: 2 },
+    });
+    expect(part.functions).toEqual([
+      { name: 'add', line: 3, endLine: 8, hits: 4 },
+      { name: 'sub', line: 10, hits: 1 },
+    ]);
+    expect(math.within!([{ start: 9, end: 9 }]).functions).toEqual([]);
+
+    // Every single range and pair of ranges gives fileGaps the same result as the full build does.
+    const fresh = async () => (await lcovReader.read(fixture, { cwd: '/', srcRoots: [] })).files;
+    const whole = (file: FileCoverage): FileCoverage => ({
+      path: file.path,
+      lines: file.lines,
+      branches: file.branches,
+      functions: file.functions,
+    });
+    for (const index of [0, 1]) {
+      const full = whole((await fresh())[index]!);
+      for (let start = 1; start <= 12; start++) {
+        for (let end = start; end <= 12; end++) {
+          const hunks = [{ start, end }];
+          if (end + 2 <= 12) hunks.push({ start: end + 2, end: 12 });
+          const change = { path: 'x', status: 'modified' as const, binary: false, hunks };
+          const lazy = (await fresh())[index]!;
+          expect(fileGaps(change, lazy)).toEqual(fileGaps(change, full));
+        }
+      }
+    }
   });
 });

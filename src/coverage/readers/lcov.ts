@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { CoverageParseError } from '../../errors.ts';
+import { readWholeFile } from '../../util/fs.ts';
 import { decodeUtf8 } from '../../util/text.ts';
 import {
   addLineHits,
@@ -9,6 +9,8 @@ import {
   emptyFile,
   type FileCoverage,
   type FunctionHits,
+  type LineRange,
+  touchesAny,
 } from '../types.ts';
 
 interface PendingFunction {
@@ -31,6 +33,12 @@ interface RecordState {
   branches: Map<number, (string | number)[]>;
   /** False while the first pass only checks the records: the fast path then stores nothing. */
   keep: boolean;
+  /** Lines whose hits and branches are kept (1), when only some are wanted; the rest are checked only. */
+  wanted?: Uint8Array | undefined;
+}
+
+function keeps(state: RecordState, line: number): boolean {
+  return state.keep && (state.wanted === undefined || state.wanted[line] === 1);
 }
 
 const NON_NEGATIVE_INT = /^\d+$/;
@@ -51,7 +59,7 @@ export const lcovReader: CoverageReader = {
     return /^(TN:|SF:|VER:)/m.test(head.slice(0, 4096));
   },
   async read(path) {
-    return parseLcov(decodeUtf8(await readFile(path), path), path);
+    return parseLcov(decodeUtf8(await readWholeFile(path), path), path);
   },
 };
 
@@ -91,8 +99,24 @@ class LcovFile implements FileCoverage {
     return this.build().functions;
   }
 
-  private build(): FileCoverage {
+  within(ranges: readonly LineRange[]): FileCoverage {
     if (this.built) return this.built;
+    let last = 0;
+    for (const range of ranges) last = Math.max(last, range.end);
+    const wanted = new Uint8Array(last + 1);
+    for (const range of ranges) wanted.fill(1, Math.max(0, range.start), range.end + 1);
+    const file = this.read(wanted);
+    file.functions = file.functions.filter((fn) => touchesAny(fn.line, fn.endLine ?? fn.line, ranges));
+    return file;
+  }
+
+  private build(): FileCoverage {
+    this.built ??= this.read(undefined);
+    return this.built;
+  }
+
+  /** The file's records, keeping lines and branches only where `wanted` is set (all without it). */
+  private read(wanted: Uint8Array | undefined): FileCoverage {
     const file = emptyFile(this.path);
     const state: RecordState = {
       file,
@@ -100,6 +124,7 @@ class LcovFile implements FileCoverage {
       functionsByIndex: new Map(),
       branches: new Map(),
       keep: true,
+      wanted,
     };
     for (let i = 0; i < this.ranges.length; i += 2) {
       state.functionsByIndex = new Map();
@@ -112,7 +137,6 @@ class LcovFile implements FileCoverage {
       for (let i = 1; i < outcomes.length; i += 2) if ((outcomes[i] as number) > 0) taken++;
       file.branches.set(line, { taken, total: outcomes.length / 2 });
     }
-    this.built = file;
     return file;
   }
 }
@@ -217,7 +241,8 @@ function scan(
       case 'DA': {
         if (parts.length < 2) fail('DA expects "DA:<line>,<hits>"');
         const at = lineNumber(parts[0], 'DA line number');
-        addLineHits(state.file, at, hits(parts[1], 'DA hit count'));
+        const count = hits(parts[1], 'DA hit count');
+        if (keeps(state, at)) addLineHits(state.file, at, count);
         break;
       }
       case 'FN': {
@@ -276,7 +301,7 @@ function scan(
         const at = lineNumber(parts[0], 'BRDA line number');
         const takenText = parts[parts.length - 1]!;
         const taken = takenText === '-' ? 0 : hits(takenText, 'BRDA taken count');
-        addBranchOutcome(state, at, parts.slice(1, -1).join(','), taken);
+        if (keeps(state, at)) addBranchOutcome(state, at, parts.slice(1, -1).join(','), taken);
         break;
       }
       case 'LF':
@@ -372,7 +397,7 @@ function readPlainRecord(text: string, start: number, lineEnd: number, state: Re
     if (i < 0 || text.charCodeAt(i) !== 44 || digitsValue === 0) return false;
     const line = digitsValue;
     if (readDigits(text, i + 1) !== end) return false;
-    if (state.keep) addLineHits(state.file, line, digitsValue);
+    if (keeps(state, line)) addLineHits(state.file, line, digitsValue);
     return true;
   }
   if (c0 === 66 && c1 === 82 && text.startsWith('DA:', start + 2)) {
@@ -387,7 +412,7 @@ function readPlainRecord(text: string, start: number, lineEnd: number, state: Re
       if (readDigits(text, lastComma + 1) !== end) return false;
       taken = digitsValue;
     }
-    if (state.keep) addBranchOutcome(state, line, text.slice(i + 1, lastComma), taken);
+    if (keeps(state, line)) addBranchOutcome(state, line, text.slice(i + 1, lastComma), taken);
     return true;
   }
   if (c0 !== 70 || c1 !== 78) return false;
