@@ -110,7 +110,7 @@ export function resolveOptions<S extends ZodObject>(
  * config section, never from the config's top level or a TESTLOOP_* variable set for the other command.
  */
 export function isCommandOnly(field: unknown): boolean {
-  return (field as z.ZodType).meta?.()?.commandOnly === true;
+  return (field as z.ZodType | undefined)?.meta?.()?.commandOnly === true;
 }
 
 export function envName(key: string): string {

@@ -1,3 +1,4 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
 import {
   type CaseContext,
   detectDialect,
@@ -91,6 +92,18 @@ export class JUnitBuilder implements XmlHandler {
     private readonly warnings: Warnings,
     private readonly forced?: JUnitDialect,
   ) {}
+
+  /**
+   * `[[ATTACHMENT|path]]` names a file relative to the report's folder (Playwright, Jenkins' attachments
+   * convention): made absolute here, since the report's folder is known only while it is read.
+   */
+  private anchorAttachments(output: string): string {
+    return output.replace(/\[\[ATTACHMENT\|([^\]\n]+)\]\]/g, (_, path: string) =>
+      isAbsolute(path.trim())
+        ? `[[ATTACHMENT|${path.trim()}]]`
+        : `[[ATTACHMENT|${resolve(dirname(this.source), path.trim())}]]`,
+    );
+  }
 
   open(name: string, attributes: XmlAttributes): void {
     this.depth++;
@@ -342,6 +355,7 @@ export class JUnitBuilder implements XmlHandler {
   }
 
   private emit(dialect: JUnitDialect, attempt: TestAttempt): void {
+    if (attempt.output?.includes('[[ATTACHMENT|')) attempt.output = this.anchorAttachments(attempt.output);
     if (dialect !== 'pytest') {
       this.out.push(attempt);
       return;

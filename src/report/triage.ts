@@ -91,6 +91,7 @@ function text(result: TriageResult, context: TriageReportContext): string {
       if (verdict === 'broken' && f.since) out.push(`       since  commit ${short(f.since)}`);
       for (const line of f.evidence ?? []) out.push(`       seen   ${line}`);
       if (f.owners) out.push(`       owners ${f.owners.join(' ')}`);
+      for (const file of f.attachments ?? []) out.push(`       open   ${file}`);
       for (const cause of f.causes.slice(0, 2)) {
         out.push(`       cause  ${cause.cause} ${cause.score}`);
         for (const line of cause.evidence.slice(0, 3)) out.push(paint(2, `              > ${line}`));
@@ -129,6 +130,7 @@ function markdown(result: TriageResult, context: TriageReportContext): string {
     for (const f of listed) {
       out.push('', `<details><summary>${f.verdict}: <code>${escapeHtml(f.testId)}</code></summary>`, '');
       for (const line of f.evidence ?? []) out.push(`- ${line}`);
+      for (const file of f.attachments ?? []) out.push(`- attached: \`${file}\``);
       if (f.cluster) out.push(`- fails together with ${f.cluster.map((id) => `\`${id}\``).join(', ')}`);
       for (const cause of f.causes) {
         out.push('', `**${cause.cause}** (${cause.score}): ${cause.fix}`);

@@ -133,7 +133,28 @@ export function findingOf(
 ): Finding {
   const d = detect(history, t);
   const causes = d.verdict === 'healthy' ? [] : diagnose(history, d.verdict, t, d.since);
-  return finding(history, d, causes, impactOf(history), ownerRules, cluster);
+  const found = finding(history, d, causes, impactOf(history), ownerRules, cluster);
+  const attachments = d.verdict === 'healthy' ? [] : attachmentsOf(history);
+  return attachments.length > 0 ? { ...found, attachments } : found;
+}
+
+const ATTACHMENT = /\[\[ATTACHMENT\|([^\]\n]+)\]\]/g;
+const MAX_ATTACHMENTS = 5;
+
+/** The files the reports attached to failed attempts, most recent first (traces before the rest). */
+function attachmentsOf(history: TestHistory): string[] {
+  const found: string[] = [];
+  for (const execution of [...history.executions].reverse()) {
+    for (const attempt of [...execution.attempts].reverse()) {
+      if (attempt.status !== 'failed' && attempt.status !== 'error') continue;
+      for (const match of (attempt.output ?? '').matchAll(ATTACHMENT)) {
+        const path = match[1]!.trim();
+        if (!found.includes(path)) found.push(path);
+      }
+    }
+  }
+  const traces = found.filter((path) => path.endsWith('.zip'));
+  return [...traces, ...found.filter((path) => !path.endsWith('.zip'))].slice(0, MAX_ATTACHMENTS);
 }
 
 /** Builds a finding with its fields in the order of the JSON contract. */

@@ -68,6 +68,11 @@ export interface Finding {
   evidence?: string[];
   /** `triage --rerun N`: the test alone, and in shuffled order with the rest of its file. */
   rerun?: RerunSummary;
+  /**
+   * Files the reports attached to its failed attempts (`[[ATTACHMENT|path]]` in their output: Playwright's
+   * trace.zip, screenshots), the most recent first, at most five: what to open to see the failure.
+   */
+  attachments?: string[];
   /** Filled by an optional explain hook (e.g. an LLM); testloop itself never sets it. */
   explanation?: string;
 }

@@ -80,7 +80,8 @@ describe('JUnit dialects', () => {
       name: 'shows receipt',
     });
     expect(attempts[1]!.errorType).toBeUndefined();
-    expect(attempts[3]!.output).toContain('[[ATTACHMENT|test-results/');
+    // The attachment is named relative to the report's folder; read, it is anchored there.
+    expect(attempts[3]!.output).toContain(`[[ATTACHMENT|${join(fixtures, 'playwright/test-results/')}`);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('includeRetries: true');
   });

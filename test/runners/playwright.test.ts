@@ -203,6 +203,10 @@ describe('playwright-app in a git repository', () => {
     const result = await triage({ cwd: repo.dir, env: {}, codeowners: false });
     const flaky = result.findings.find((f) => f.testId.endsWith('loads the shop heading'));
     expect(flaky?.verdict).toBe('flaky');
+    // The failed try's trace, as Playwright attached it, to open with `npx playwright show-trace`.
+    expect(flaky?.attachments?.[0]).toBe(
+      join(repo.dir, 'test-results/support-flaky-loads-the-shop-heading/trace.zip'),
+    );
     expect(result.findings.find((f) => f.testId.endsWith('links to the cart'))?.verdict ?? 'healthy').toBe(
       'healthy',
     );
