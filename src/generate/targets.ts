@@ -180,6 +180,11 @@ export interface CollectOptions {
   specs?: readonly string[];
   /** Coverage by repository path, for --target; undefined without --coverage. */
   coverage?: ReadonlyMap<string, FileCoverage>;
+  /**
+   * The coverage was measured by running the files' tests (no report given): a file it lacks was already
+   * warned about, with why, and counts every line of its targets as uncovered.
+   */
+  measured?: boolean;
 }
 
 /** The targets of one run: from the gaps of a change, or from --target. */
@@ -216,7 +221,7 @@ export function collectTargets(options: CollectOptions): CollectedTargets {
       continue;
     }
     const coverage = options.coverage?.get(file);
-    if (options.coverage && !coverage)
+    if (options.coverage && !coverage && !options.measured)
       out.warnings.push(
         `${file}: no coverage report mentions it; every line of the target counts as uncovered`,
       );

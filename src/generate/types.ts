@@ -158,6 +158,11 @@ export interface GenerateResult {
     candidates?: number;
     /** Runner runs and wall time the mutation gate took, over every candidate that reached it. */
     mutation?: { runs: number; ms: number };
+    /**
+     * Without a coverage report: the run of the target files' existing tests (chosen as `select` chooses
+     * them) that said which of their lines are covered: test files run, runner wall time.
+     */
+    coverageRun?: { testFiles: number; ms: number };
     /** Which protections candidates ran under (set once a candidate was validated); see src/sandbox/. */
     sandbox?: SandboxInfo;
   };

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { parseSync } from 'oxc-parser';
-import { type CoverageInput, loadCoverage } from '../coverage/load.ts';
+import { loadCoverage } from '../coverage/load.ts';
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import { TestloopError } from '../errors.ts';
 import { parseImports } from '../graph/parse-imports.ts';
@@ -12,6 +12,7 @@ import { type RunResult, runTests } from '../runners/run.ts';
 import type { ProjectInfo, RunnerAdapter, RunnerName } from '../runners/types.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { confine, runViolation } from './confine.ts';
+import { coverageInputs } from './coverage-dir.ts';
 import { findLinters } from './linters/index.ts';
 import { importsDirectly, type MutantTest, mutationGate } from './mutation-gate.ts';
 import {
@@ -477,15 +478,6 @@ async function coveredLines(
     reached: newly.filter((line) => reach.some((range) => within(line, range))),
     ran: ran.sort((a, b) => a - b),
   };
-}
-
-function coverageInputs(dir: string): CoverageInput[] {
-  if (existsSync(join(dir, 'coverage-final.json')))
-    return [{ path: join(dir, 'coverage-final.json'), format: 'istanbul', fromRun: true }];
-  if (existsSync(join(dir, 'lcov.info')))
-    return [{ path: join(dir, 'lcov.info'), format: 'lcov', fromRun: true }];
-  const raw = existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.json'));
-  return raw ? [{ path: dir, format: 'v8', fromRun: true }] : [];
 }
 
 // ---- Reading the runner's output -------------------------------------------------------------------

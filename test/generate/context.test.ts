@@ -239,9 +239,8 @@ describe('context: what a model needs for an unfamiliar library', () => {
         source: [
           'function chunkImplementation<T>(data: readonly T[], size: number): T[][] {',
           "  if (size < 1) throw new RangeError('size must be positive');",
-          '  const out: T[][] = [];',
-          '  for (let i = 0; i < data.length; i += size) out.push(data.slice(i, i + size));',
-          '  return out;',
+          '  const count = Math.ceil(data.length / size);',
+          '  return Array.from({ length: count }, (_, i) => data.slice(i * size, (i + 1) * size));',
           '}',
         ].join('\n'),
       },
