@@ -2,6 +2,8 @@ import type { Node, ParsedSource, Unit } from './ast.ts';
 
 /** Most lines of doc comments shown for one function (its overloads' included). */
 const MAX_DOC_LINES = 40;
+/** ` * @example`: a tag line that introduces the lines after it, kept even when repeated. */
+const TAG_ONLY = /^\s*\* @\w+\s*$/;
 
 /**
  * The JSDoc of a unit as written (`@deprecated`, `@example` and all): its own, and, for a function whose
@@ -11,9 +13,23 @@ const MAX_DOC_LINES = 40;
 export function docComments(parsed: ParsedSource, unit: Unit): string | undefined {
   const starts = [...overloadsOf(parsed, unit).map((o) => o.start), unit.start];
   const blocks: string[] = [];
+  const seen = new Set<string>();
   for (const start of starts) {
     const doc = docBefore(parsed, start);
-    if (doc !== undefined && !blocks.includes(doc)) blocks.push(doc);
+    if (doc === undefined) continue;
+    // Overloads repeat most of one another's text (data-first, data-last): each line is said once.
+    const lines = doc.split('\n');
+    const first = blocks.length === 0;
+    const keep = (line: string, i: number): boolean =>
+      first ||
+      i === 0 ||
+      i === lines.length - 1 ||
+      TAG_ONLY.test(line) ||
+      (/\w/.test(line) && !seen.has(line.trim()));
+    const fresh = lines.filter(keep);
+    for (const line of lines) if (/\w/.test(line)) seen.add(line.trim());
+    if (fresh.some((line, i) => i > 0 && i < fresh.length - 1 && /\w/.test(line)))
+      blocks.push(fresh.join('\n'));
   }
   if (blocks.length === 0) return undefined;
   const lines = blocks.join('\n').split('\n');

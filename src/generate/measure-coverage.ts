@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCoverage } from '../coverage/load.ts';
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import type { FileCoverage } from '../coverage/types.ts';
+import { readReport } from '../junit/registry.ts';
 import { runTests } from '../runners/run.ts';
 import { type Project, projectOf } from '../select/projects.ts';
 import { coverageInputs } from './coverage-dir.ts';
@@ -38,12 +39,17 @@ const FALLBACK = 'every line of its targets counts as uncovered';
 export async function measureCoverage(options: MeasureOptions): Promise<MeasuredCoverage> {
   const { root, files } = options;
   const out: MeasuredCoverage = { coverage: new Map(), warnings: [], run: { testFiles: 0, ms: 0 } };
+  const noTests = (file: string) => (projectOf(options.projects, file).discovery?.tests.length ?? 0) === 0;
+  for (const file of files.filter(noTests))
+    out.warnings.push(`${file}: its package has no test, so no coverage was measured; ${FALLBACK}`);
+  const tested = files.filter((file) => !noTests(file));
+  if (tested.length === 0) return out;
   const { planSelection } = await import('../select/select-tests.ts');
   let selection: Awaited<ReturnType<typeof planSelection>>['result'];
   try {
-    selection = (await planSelection({ cwd: root, changed: [...files], env: options.env })).result;
+    selection = (await planSelection({ cwd: root, changed: tested, env: options.env })).result;
   } catch (error) {
-    for (const file of files)
+    for (const file of tested)
       out.warnings.push(
         `${file}: its tests could not be selected (${(error as Error).message}); ${FALLBACK}`,
       );
@@ -51,7 +57,7 @@ export async function measureCoverage(options: MeasureOptions): Promise<Measured
   }
   const untested = new Set(selection.untested);
   const byProject = new Map<Project, string[]>();
-  for (const file of files) {
+  for (const file of tested) {
     if (untested.has(file)) {
       out.warnings.push(`${file}: no test runs it, so no coverage was measured; ${FALLBACK}`);
       continue;
@@ -91,27 +97,34 @@ async function measureProject(
     options.log(
       `testloop: measuring what the existing tests cover: ${tests.length} test file(s) of ${names} with ${adapter.name}`,
     );
+    const junit = join(dir, 'junit.xml');
     const result = await runTests(project.info, adapter, tests, {
       coverage: true,
-      coverageDir: dir,
+      coverageDir: join(dir, 'coverage'),
       coverageInclude: sources,
+      junit,
       output: 'capture',
       timeoutMs: options.timeoutMs,
       baseEnv: options.env,
     });
     out.run.testFiles += tests.length;
     out.run.ms += result.durationMs;
+    // The tests' own outcomes decide, not the exit code: a project-wide coverage threshold that one
+    // file's tests cannot meet fails the run while every test passes.
+    const failed = existsSync(junit) ? await failedTests(junit) : undefined;
     const why = result.timedOut
       ? `timed out after ${Math.round(options.timeoutMs / 1000)} s`
-      : result.exitCode !== 0
-        ? `failed (exit code ${result.exitCode})`
-        : undefined;
+      : failed !== undefined && failed > 0
+        ? `had ${failed} failing test(s)`
+        : failed === undefined && result.exitCode !== 0
+          ? `failed (exit code ${result.exitCode})`
+          : undefined;
     if (why !== undefined) {
       for (const file of sources)
         out.warnings.push(`${file}: the run of its existing tests with coverage ${why}; ${FALLBACK}`);
       return;
     }
-    const inputs = coverageInputs(dir);
+    const inputs = coverageInputs(join(dir, 'coverage'));
     const reports =
       inputs.length === 0 ? [] : await loadCoverage(inputs, { cwd: project.info.dir, srcRoots: [] });
     const mapped = mapCoverageToRepository(
@@ -128,4 +141,11 @@ async function measureProject(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function failedTests(junit: string): Promise<number> {
+  let failed = 0;
+  for await (const attempt of readReport(junit))
+    if (attempt.status !== 'passed' && attempt.status !== 'skipped') failed++;
+  return failed;
 }

@@ -82,7 +82,8 @@ async function measureSpecFiles(
     files,
     projects,
     env,
-    timeoutMs: options.runTimeoutMs ?? 300_000,
+    // The whole suite of a file may run: longer than one candidate's run, never longer than the budget.
+    timeoutMs: Math.min(options.runTimeoutMs ?? 300_000, options.budgetMs ?? Number.POSITIVE_INFINITY),
     log,
   });
 }

@@ -116,8 +116,7 @@ export function targetFromSpec(
     const lines = parsed.text.split('\n');
     executable = [];
     for (let line = startLine; line <= endLine && line <= lines.length; line++) {
-      if (/\S/.test(lines[line - 1]!) && !/^\s*(?:\/\/|\/\*|\*|[}\])]+;?\s*$)/.test(lines[line - 1]!))
-        executable.push(line);
+      if (holdsCode(lines[line - 1]!)) executable.push(line);
     }
   } else {
     const unit = parsed.units.find((u) => u.symbol === selector);
@@ -140,13 +139,22 @@ export function targetFromSpec(
     executable = executableLines(unit.fn, parsed.lineOf);
   }
   if (coverage) {
-    const uncovered = [...coverage.lines].filter(([, hits]) => hits === 0).map(([line]) => line);
+    // Raw V8 coverage counts every line of a block, its closing braces and comments too.
+    const text = parsed.text.split('\n');
+    const uncovered = [...coverage.lines]
+      .filter(([line, hits]) => hits === 0 && holdsCode(text[line - 1] ?? ''))
+      .map(([line]) => line);
     target.fileUncoveredLines = uncovered.sort((a, b) => a - b);
     target.uncoveredLines = target.fileUncoveredLines.filter(
       (line) => line >= target.startLine && line <= target.endLine,
     );
   } else target.uncoveredLines = executable;
   return target;
+}
+
+/** False for a blank line, a comment, or closing brackets alone: nothing there runs by itself. */
+function holdsCode(line: string): boolean {
+  return /\S/.test(line) && !/^\s*(?:\/\/|\/\*|\*|[}\])]+;?\s*$)/.test(line);
 }
 
 /** The same-file functions a unit reaches (see ./callees.ts), as a target carries them. */

@@ -105,7 +105,8 @@ describe('generate --target without a coverage report', () => {
       {
         target: 'src/chunk.ts:clamp',
         stage: 'addedCoverage',
-        reason: 'covers none of the uncovered lines: adds no coverage: none of src/chunk.ts lines 24, 25, 27 ran',
+        reason:
+          'covers none of the uncovered lines: adds no coverage: none of src/chunk.ts lines 24, 25, 27 ran',
       },
     ]);
   });
