@@ -16,7 +16,7 @@ import {
   type Script,
   startOpenAiServer,
 } from '../helpers/openai-server.ts';
-import { type App, copyApp } from './apps.ts';
+import { type App, BODIES_UNTESTED, copyApp } from './apps.ts';
 import { FIXTURES } from './fixtures.ts';
 
 interface Run {
@@ -409,7 +409,7 @@ describe('testloop generate end to end: the model endpoint is down', () => {
     const down = await startOpenAiServer();
     down.handler = () => ({ status: 503, message: 'service unavailable' });
     try {
-      const app = copyApp('vitest-app');
+      const app = copyApp('vitest-app', BODIES_UNTESTED);
       apps.push(app);
       const env = { TESTLOOP_LLM_BASE_URL: down.url, TESTLOOP_LLM_MODEL: 'test-model' };
       const args = [

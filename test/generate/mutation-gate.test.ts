@@ -14,7 +14,7 @@ import type { GenerateResult } from '../../src/generate/types.ts';
 import { renderGenerate } from '../../src/report/generate.ts';
 import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
 import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
-import { type App, copyApp } from './apps.ts';
+import { type App, BODIES_UNTESTED, copyApp } from './apps.ts';
 import { FIXTURES } from './fixtures.ts';
 
 const DISCOUNT_SURVIVORS = [
@@ -204,7 +204,10 @@ describe('a candidate that reaches the source only through another module', () =
     // A test that holds only if the module it imports is the one everything else imports.
     const identity = `import { expect, it } from 'vitest';\nimport * as index from './index.ts';\nimport { price } from './price.ts';\n\nit('re-exports price', () => {\n  expect(index.price).toBe(price);\n  expect(price(2, 3)).toBe(6);\n});\n`;
     server.handler = (request) => ({ reply: { code: symbolOf(request) === 'price' ? identity : code } });
-    app = copyApp('vitest-app', { 'src/index.ts': "export { discount, price } from './price.ts';\n" });
+    app = copyApp('vitest-app', {
+      ...BODIES_UNTESTED,
+      'src/index.ts': "export { discount, price } from './price.ts';\n",
+    });
     result = await generateTests({
       cwd: app.dir,
       env: {},
