@@ -9,14 +9,26 @@ export interface Unit {
   symbol: string;
   startLine: number;
   endLine: number;
+  /** Offset where the unit's statement starts (its `export`, its key): a doc comment ends before it. */
+  start: number;
   /** The function node itself (its body is walked for executable lines). */
   fn: Node;
+}
+
+export interface Comment {
+  type: 'Line' | 'Block';
+  /** The text between the delimiters (`* doc ` for `/** doc *\/`). */
+  value: string;
+  start: number;
+  end: number;
 }
 
 export interface ParsedSource {
   text: string;
   program: Node;
   units: Unit[];
+  /** Every comment of the file, in source order. */
+  comments: Comment[];
   /** 1-based line of a UTF-16 offset. */
   lineOf(offset: number): number;
   /** True when oxc reported syntax errors (the AST is then partial). */
@@ -46,11 +58,18 @@ export function parseSource(file: string, text: string): ParsedSource {
   const program = result.program;
   const units: Unit[] = [];
   const add = (symbol: string, range: Node, fn: Node): void => {
-    units.push({ symbol, startLine: lineOf(range.start), endLine: lineOf(range.end - 1), fn });
+    units.push({
+      symbol,
+      startLine: lineOf(range.start),
+      endLine: lineOf(range.end - 1),
+      start: range.start,
+      fn,
+    });
   };
   for (const statement of program.body as Node[]) collectUnits(statement, add);
   units.sort((a, b) => a.startLine - b.startLine);
-  return { text, program, units, lineOf, broken: result.errors.length > 0 };
+  const comments = result.comments as Comment[];
+  return { text, program, units, comments, lineOf, broken: result.errors.length > 0 };
 }
 
 /** Top-level units only: a nested helper is reached through the function around it. */

@@ -1,20 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { createResolver } from '../graph/resolve.ts';
+import type { ModuleResolver } from '../graph/types.ts';
 import type { Project } from '../select/projects.ts';
-import type { ParsedSource } from './ast.ts';
+import type { Node, ParsedSource, Unit } from './ast.ts';
+import { exportedCallers } from './callees.ts';
+import { docComments, overloadsOf } from './doc-comments.ts';
+import { memberLines, showLines, UNCOVERED_MARK } from './elide.ts';
+import { exampleTest } from './example-test.ts';
 import { listExports } from './exports.ts';
 import { importSpecifier, inferExtensionStyle, inferModuleStyle } from './module-style.ts';
+import { signatureTypes } from './signature-types.ts';
 import { mirrorDir, nearestTest, testsByName } from './test-layout.ts';
 import type { GenerateTarget, TestContext } from './types.ts';
 
-export { nearestTest };
+export { nearestTest, UNCOVERED_MARK };
 
-export const UNCOVERED_MARK = ' /* ❌ not covered */';
 /** Lines of the example test kept in the prompt. */
 export const EXAMPLE_LINES = 80;
-/** A target longer than this shows only its uncovered lines with a little context around them. */
+/** A target longer than this shows only its uncovered lines (and member names) with a little context. */
 const MAX_SOURCE_LINES = 120;
-const CONTEXT_AROUND = 2;
+/** A callee longer than this is elided the same way. */
+const MAX_CALLEE_LINES = 60;
 
 export interface ContextInput {
   root: string;
@@ -30,6 +37,8 @@ export interface ContextInput {
    * source has no test of its own gets its test there rather than beside the nearest test.
    */
   mirrors?: ReadonlySet<string>;
+  /** Resolves imports as the module graph does (one per run); made from root and files when absent. */
+  resolver?: ModuleResolver;
 }
 
 /** Everything the engine sees for one target, kept small. */
@@ -37,8 +46,11 @@ export function buildContext(input: ContextInput): TestContext {
   const { project, target, parsed, root } = input;
   const runner = project.runner!.name;
   const tests = project.discovery?.tests ?? [];
+  const resolver = input.resolver ?? createResolver({ root, files: input.files });
+  // Where the test goes follows the nearest test; what it looks like follows the nearest in the graph.
   const nearest = nearestTest(target.file, tests);
-  const example = nearest === undefined ? undefined : readExample(root, nearest);
+  const exampleFile = exampleTest({ root, source: target.file, tests, resolver });
+  const example = exampleFile === undefined ? undefined : readExample(root, exampleFile);
   // A source with a test of its own gets the new test beside that one.
   const mirror =
     nearest === undefined || testsByName(target.file, nearest) ? undefined : mirrorDir(target.file, nearest);
@@ -51,46 +63,96 @@ export function buildContext(input: ContextInput): TestContext {
   const exports = listExports(parsed);
   const root0 = target.symbol?.split('.')[0];
   const importName = root0 === undefined ? undefined : exports.names.get(root0);
+  const unit = parsed.units.find((u) => u.symbol === target.symbol);
+  const callees = (target.callees ?? []).flatMap((callee) => {
+    const calleeUnit = parsed.units.find((u) => u.symbol === callee.symbol);
+    return calleeUnit ? [{ symbol: callee.symbol, source: showUnit(parsed, calleeUnit, target) }] : [];
+  });
+  const reachedThrough =
+    unit === undefined || importName !== undefined
+      ? []
+      : [
+          ...new Set(
+            exportedCallers(parsed, unit, exports.names).map((caller) => {
+              const [head, ...rest] = caller.symbol.split('.');
+              return [exports.names.get(head!)!, ...rest].join('.');
+            }),
+          ),
+        ];
+  const docs = unit === undefined ? undefined : docComments(parsed, unit);
+  const types = unit === undefined ? [] : typesOf(root, target, parsed, unit, resolver);
   return {
     target,
     runner,
     testFile,
     importPath: importSpecifier(testFile, target.file, style, runner, moduleStyle),
-    source: markSource(parsed.text, target),
+    source: markSource(
+      parsed.text,
+      target,
+      unit ? [...signatureLines(parsed, unit), ...memberLines(unit.fn, parsed.lineOf)] : [],
+    ),
     exports: exports.signatures,
     ...(example ? { example } : {}),
     moduleStyle,
     ...(importName === undefined ? {} : { importName }),
+    ...(reachedThrough.length > 0 ? { reachedThrough } : {}),
+    ...(docs === undefined ? {} : { docs }),
+    ...(callees.length > 0 ? { callees } : {}),
+    ...(types.length > 0 ? { types } : {}),
   };
 }
 
-/** The target's lines, each uncovered one suffixed with UNCOVERED_MARK; long targets are elided. */
-export function markSource(text: string, target: GenerateTarget): string {
-  const lines = text.split('\n');
-  const uncovered = new Set(target.uncoveredLines);
-  const end = Math.min(target.endLine, lines.length);
-  const show = (line: number): string =>
-    `${lines[line - 1]!.replace(/\r$/, '')}${uncovered.has(line) ? UNCOVERED_MARK : ''}`;
-  const out: string[] = [];
-  // A function is shown whole; top-level code only around its uncovered lines (functions in between are
-  // other targets' business).
-  if (target.symbol !== undefined && end - target.startLine + 1 <= MAX_SOURCE_LINES) {
-    for (let line = target.startLine; line <= end; line++) out.push(show(line));
-    return out.join('\n');
+/**
+ * The target's lines, each uncovered one suffixed with UNCOVERED_MARK. A long function keeps only its
+ * uncovered lines with a little context and the lines that name members (`anchors`, see memberLines);
+ * top-level code only its uncovered lines (functions in between are other targets' business).
+ */
+export function markSource(text: string, target: GenerateTarget, anchors: readonly number[] = []): string {
+  return showLines({
+    text,
+    startLine: target.startLine,
+    endLine: target.endLine,
+    uncovered: target.uncoveredLines,
+    maxLines: target.symbol === undefined ? 0 : MAX_SOURCE_LINES,
+    anchors,
+  });
+}
+
+/** A callee of the target, its uncovered lines marked when coverage is known. */
+function showUnit(parsed: ParsedSource, unit: Unit, target: GenerateTarget): string {
+  const uncovered = (target.fileUncoveredLines ?? []).filter(
+    (line) => line >= unit.startLine && line <= unit.endLine,
+  );
+  return showLines({
+    text: parsed.text,
+    startLine: unit.startLine,
+    endLine: unit.endLine,
+    uncovered,
+    maxLines: MAX_CALLEE_LINES,
+    anchors: [...signatureLines(parsed, unit), ...memberLines(unit.fn, parsed.lineOf)],
+  });
+}
+
+/** The lines of a unit up to where its body starts (a signature over several lines stays whole). */
+function signatureLines(parsed: ParsedSource, unit: Unit): number[] {
+  const end = unit.fn.body ? parsed.lineOf(unit.fn.body.start) : unit.startLine;
+  return Array.from({ length: end - unit.startLine + 1 }, (_, i) => unit.startLine + i);
+}
+
+/** The types the target's signature (its overloads', its callees') names. */
+function typesOf(
+  root: string,
+  target: GenerateTarget,
+  parsed: ParsedSource,
+  unit: Unit,
+  resolver: ModuleResolver,
+): NonNullable<TestContext['types']> {
+  const signatures: Node[] = [unit.fn, ...overloadsOf(parsed, unit).map((o) => o.signature)];
+  for (const callee of target.callees ?? []) {
+    const fn = parsed.units.find((u) => u.symbol === callee.symbol)?.fn;
+    if (fn) signatures.push(fn);
   }
-  const keep = new Set<number>([target.startLine]);
-  for (const line of target.uncoveredLines)
-    for (let l = line - CONTEXT_AROUND; l <= line + CONTEXT_AROUND; l++) keep.add(l);
-  let skipped = 0;
-  for (let line = target.startLine; line <= end; line++) {
-    if (keep.has(line)) {
-      if (skipped > 0) out.push(`// … ${skipped} line(s) not shown`);
-      skipped = 0;
-      out.push(show(line));
-    } else skipped++;
-  }
-  if (skipped > 0) out.push(`// … ${skipped} line(s) not shown`);
-  return out.join('\n');
+  return signatureTypes({ root, file: target.file, parsed, signatures, resolver });
 }
 
 /**

@@ -4,6 +4,7 @@ import type { CoverageArg } from '../coverage/load.ts';
 import { TestloopError } from '../errors.ts';
 import { repositoryRoot } from '../git/base.ts';
 import { trackedFiles } from '../git/diff.ts';
+import { createResolver } from '../graph/resolve.ts';
 import type { LlmError } from '../llm/errors.ts';
 import type { LlmApi, LlmClient } from '../llm/types.ts';
 import { openSandbox, type Sandbox } from '../sandbox/index.ts';
@@ -114,9 +115,11 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   const fileSet = new Set(files);
   const projects = await discoverProjects(root, files);
   const warnings: string[] = [];
-  const collected = await targetsOf(options, cwd, root, fileSet, projects, env, warnings);
+  const measured: Pick<GenerateResult['stats'], 'coverageRun'> = {};
+  const collected = await targetsOf(options, cwd, root, fileSet, projects, env, warnings, log, measured);
   warnings.push(...collected.warnings);
   const skipped = [...collected.skipped];
+  for (const { target, reason } of skipped) log(`testloop: ${target}: skipped (${reason})`);
 
   const sources = new Map<string, string>();
   const readSource = (file: string): string | undefined => {
@@ -131,11 +134,12 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   };
   const reserved = new Set<string>();
   const mirrors = await discoverableMirrors(projects, collected.targets);
+  const resolver = createResolver({ root, files: fileSet });
   const states: TargetState[] = collected.targets.map((target) => {
     const project = projectOf(projects, target.file);
     const parsed = parseSource(target.file, readSource(target.file) ?? '');
     return {
-      context: buildContext({ root, project, target, parsed, files: fileSet, reserved, mirrors }),
+      context: buildContext({ root, project, target, parsed, files: fileSet, reserved, mirrors, resolver }),
       promptTokens: 0,
     };
   });
@@ -156,6 +160,7 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
       repairs: 0,
       uncoveredLines: states.reduce((n, s) => n + s.context.target.uncoveredLines.length, 0),
       candidates: 0,
+      ...measured,
     },
   };
   const accepted = new Map<

@@ -1,4 +1,5 @@
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { loadCoverage, toCoverageInput } from '../coverage/load.ts';
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import type { FileCoverage } from '../coverage/types.ts';
@@ -7,9 +8,10 @@ import { findGaps } from '../gaps/find-gaps.ts';
 import type { LlmClient } from '../llm/types.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import type { Project } from '../select/projects.ts';
+import { type MeasuredCoverage, measureCoverage } from './measure-coverage.ts';
 import type { GenerateOptions, ValidatorFactory } from './pipeline.ts';
-import { type CollectedTargets, collectTargets } from './targets.ts';
-import type { CandidateValidator, TestEngine } from './types.ts';
+import { type CollectedTargets, collectTargets, unsupportedReason } from './targets.ts';
+import type { CandidateValidator, GenerateResult, TestEngine } from './types.ts';
 
 // What a run is made of, before any target starts: the targets, the engine, one validator per package.
 
@@ -21,6 +23,8 @@ export async function targetsOf(
   projects: Project[],
   env: NodeJS.ProcessEnv,
   warnings: string[],
+  log: (line: string) => void,
+  stats: Pick<GenerateResult['stats'], 'coverageRun'>,
 ): Promise<CollectedTargets> {
   if (options.targets && options.targets.length > 0) {
     const specs = options.targets.map((spec) => {
@@ -37,6 +41,12 @@ export async function targetsOf(
       const reports = await loadCoverage(options.coverage.map(toCoverageInput), { cwd, srcRoots: [] });
       const mapped = mapCoverageToRepository(reports, root, cwd, new Set(files));
       coverage = mapped.files;
+    } else {
+      // No report: the files' own tests say what is covered (./measure-coverage.ts).
+      const measured = await measureSpecFiles(options, root, specs, projects, env, log);
+      warnings.push(...measured.warnings);
+      stats.coverageRun = measured.run;
+      return collectTargets({ root, projects, specs, coverage: measured.coverage, measured: true });
     }
     return collectTargets({ root, projects, specs, ...(coverage ? { coverage } : {}) });
   }
@@ -50,6 +60,32 @@ export async function targetsOf(
   });
   warnings.push(...gaps.warnings);
   return collectTargets({ root, projects, gaps });
+}
+
+/** Coverage of the files --target names that can get tests, from a run of their existing tests. */
+async function measureSpecFiles(
+  options: GenerateOptions,
+  root: string,
+  specs: readonly string[],
+  projects: Project[],
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<MeasuredCoverage> {
+  const files = [
+    ...new Set(
+      specs.flatMap((spec) => (spec.lastIndexOf(':') > 0 ? [spec.slice(0, spec.lastIndexOf(':'))] : [])),
+    ),
+  ].filter((file) => unsupportedReason(file, projects) === undefined && existsSync(join(root, file)));
+  if (files.length === 0) return { coverage: new Map(), warnings: [], run: { testFiles: 0, ms: 0 } };
+  return measureCoverage({
+    root,
+    files,
+    projects,
+    env,
+    // The whole suite of a file may run: longer than one candidate's run, never longer than the budget.
+    timeoutMs: Math.min(options.runTimeoutMs ?? 300_000, options.budgetMs ?? Number.POSITIVE_INFINITY),
+    log,
+  });
 }
 
 export async function createEngine(

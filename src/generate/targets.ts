@@ -5,6 +5,7 @@ import { TestloopError } from '../errors.ts';
 import type { GapsResult } from '../gaps/types.ts';
 import { type Project, projectOf } from '../select/projects.ts';
 import { executableLines, functionAt, type ParsedSource, parseSource, unitAt } from './ast.ts';
+import { sameFileCallees } from './callees.ts';
 import type { GenerateTarget } from './types.ts';
 
 export interface SkippedTarget {
@@ -56,6 +57,7 @@ export function groupUncovered(
         startLine: unit.startLine,
         endLine: unit.endLine,
         uncoveredLines: [],
+        ...calleesOf(parsed, unit.symbol),
       };
       byUnit.set(unit.symbol, target);
     }
@@ -114,8 +116,7 @@ export function targetFromSpec(
     const lines = parsed.text.split('\n');
     executable = [];
     for (let line = startLine; line <= endLine && line <= lines.length; line++) {
-      if (/\S/.test(lines[line - 1]!) && !/^\s*(?:\/\/|\/\*|\*|[}\])]+;?\s*$)/.test(lines[line - 1]!))
-        executable.push(line);
+      if (holdsCode(lines[line - 1]!)) executable.push(line);
     }
   } else {
     const unit = parsed.units.find((u) => u.symbol === selector);
@@ -133,16 +134,50 @@ export function targetFromSpec(
       startLine: unit.startLine,
       endLine: unit.endLine,
       uncoveredLines: [],
+      ...calleesOf(parsed, unit.symbol),
     };
     executable = executableLines(unit.fn, parsed.lineOf);
   }
   if (coverage) {
-    for (const [line, hits] of coverage.lines) {
-      if (hits === 0 && line >= target.startLine && line <= target.endLine) target.uncoveredLines.push(line);
-    }
-    target.uncoveredLines.sort((a, b) => a - b);
+    // Raw V8 coverage counts every line of a block, its closing braces and comments too.
+    const text = parsed.text.split('\n');
+    const uncovered = [...coverage.lines]
+      .filter(([line, hits]) => hits === 0 && holdsCode(text[line - 1] ?? ''))
+      .map(([line]) => line);
+    target.fileUncoveredLines = uncovered.sort((a, b) => a - b);
+    target.uncoveredLines = target.fileUncoveredLines.filter(
+      (line) => line >= target.startLine && line <= target.endLine,
+    );
   } else target.uncoveredLines = executable;
   return target;
+}
+
+/** False for a blank line, a comment, or closing brackets alone: nothing there runs by itself. */
+function holdsCode(line: string): boolean {
+  return /\S/.test(line) && !/^\s*(?:\/\/|\/\*|\*|[}\])]+;?\s*$)/.test(line);
+}
+
+/** The same-file functions a unit reaches (see ./callees.ts), as a target carries them. */
+function calleesOf(parsed: ParsedSource, symbol: string): Pick<GenerateTarget, 'callees'> {
+  const unit = parsed.units.find((u) => u.symbol === symbol);
+  const callees = unit === undefined ? [] : sameFileCallees(parsed, unit);
+  return callees.length === 0
+    ? {}
+    : { callees: callees.map(({ symbol, startLine, endLine }) => ({ symbol, startLine, endLine })) };
+}
+
+/**
+ * A covered target's same-file callees that still have uncovered lines (the implementation behind a
+ * wrapper whose own line some test runs), each as a target of its own.
+ */
+function uncoveredCallees(
+  target: GenerateTarget,
+  parsed: ParsedSource,
+  coverage: FileCoverage,
+): GenerateTarget[] {
+  return (target.callees ?? [])
+    .map((callee) => targetFromSpec(target.file, callee.symbol, parsed, coverage))
+    .filter((callee) => callee.uncoveredLines.length > 0);
 }
 
 export interface CollectOptions {
@@ -153,6 +188,11 @@ export interface CollectOptions {
   specs?: readonly string[];
   /** Coverage by repository path, for --target; undefined without --coverage. */
   coverage?: ReadonlyMap<string, FileCoverage>;
+  /**
+   * The coverage was measured by running the files' tests (no report given): a file it lacks was already
+   * warned about, with why, and counts every line of its targets as uncovered.
+   */
+  measured?: boolean;
 }
 
 /** The targets of one run: from the gaps of a change, or from --target. */
@@ -189,12 +229,23 @@ export function collectTargets(options: CollectOptions): CollectedTargets {
       continue;
     }
     const coverage = options.coverage?.get(file);
-    if (options.coverage && !coverage)
+    if (options.coverage && !coverage && !options.measured)
       out.warnings.push(
         `${file}: no coverage report mentions it; every line of the target counts as uncovered`,
       );
     const target = targetFromSpec(file, spec.slice(colon + 1), parse(file), coverage);
-    if (target.uncoveredLines.length === 0) {
+    const callees =
+      coverage && target.uncoveredLines.length === 0 ? uncoveredCallees(target, parse(file), coverage) : [];
+    if (callees.length > 0) {
+      // Its own lines run, the code it delegates to does not: that code is what a test has to reach.
+      const names = callees.map((callee) => callee.symbol).join(', ');
+      out.skipped.push({
+        target: target.id,
+        reason: `every line is already covered; its uncovered same-file callee(s) ${names} are targeted instead`,
+      });
+      for (const callee of callees)
+        if (!out.targets.some((t) => t.id === callee.id)) out.targets.push(callee);
+    } else if (target.uncoveredLines.length === 0) {
       out.skipped.push({
         target: target.id,
         reason: coverage ? 'every line is already covered' : 'no executable lines',

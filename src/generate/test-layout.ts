@@ -26,18 +26,23 @@ export function testsByName(source: string, test: string): boolean {
  * `src/generate/driver/`, `test/ci/` two folders from it).
  */
 export function nearestTest(source: string, tests: readonly string[]): string | undefined {
+  return nearestTests(source, tests)[0];
+}
+
+/** Every test tied for nearest (see nearestTest), in path order. */
+export function nearestTests(source: string, tests: readonly string[]): string[] {
   const dir = segments(source);
-  let best: string | undefined;
+  let best: string[] = [];
   let bestScore = Number.POSITIVE_INFINITY;
   for (const test of tests) {
     const generated = test.includes('.generated.') ? 500 : 0;
     const score = (testsByName(source, test) ? 0 : 1000) + generated + distance(dir, segments(test));
-    if (score < bestScore || (score === bestScore && best !== undefined && test < best)) {
-      best = test;
+    if (score < bestScore) {
+      best = [test];
       bestScore = score;
-    }
+    } else if (score === bestScore) best.push(test);
   }
-  return best;
+  return best.sort();
 }
 
 /**

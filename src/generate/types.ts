@@ -14,6 +14,16 @@ export interface GenerateTarget {
   endLine: number;
   /** Lines of the target no test runs today (the lines a generated test must reach). */
   uncoveredLines: number[];
+  /**
+   * Same-file functions the target calls or passes on (`purry(impl, args)`), directly or through each
+   * other: a test of the target runs them too, so their lines count as the target's reach.
+   */
+  callees?: { symbol: string; startLine: number; endLine: number }[];
+  /**
+   * Every line of the file no test runs, when coverage is known (a report, or the run of the file's own
+   * tests): "newly covered" counts each of these a candidate runs, not only the target's own.
+   */
+  fileUncoveredLines?: number[];
 }
 
 /** Everything an engine sees for one target; kept small (tokens per accepted test are measured). */
@@ -34,6 +44,14 @@ export interface TestContext {
   moduleStyle?: 'esm' | 'cjs';
   /** The name `target.symbol` (or its class/object) is exported as; undefined when it is not exported. */
   importName?: string;
+  /** For a target that is not exported: the exported names whose code calls it (how a test reaches it). */
+  reachedThrough?: string[];
+  /** The target's JSDoc (its overloads' included), as written. */
+  docs?: string;
+  /** The same-file functions it calls (see GenerateTarget.callees), each shown as `source` is. */
+  callees?: { symbol: string; source: string }[];
+  /** Declarations of the types its signature names, from its file or the modules it imports. */
+  types?: { name: string; file: string; source: string }[];
 }
 
 export interface EngineOutput {
@@ -140,6 +158,11 @@ export interface GenerateResult {
     candidates?: number;
     /** Runner runs and wall time the mutation gate took, over every candidate that reached it. */
     mutation?: { runs: number; ms: number };
+    /**
+     * Without a coverage report: the run of the target files' existing tests (chosen as `select` chooses
+     * them) that said which of their lines are covered: test files run, runner wall time.
+     */
+    coverageRun?: { testFiles: number; ms: number };
     /** Which protections candidates ran under (set once a candidate was validated); see src/sandbox/. */
     sandbox?: SandboxInfo;
   };

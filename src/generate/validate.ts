@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { parseSync } from 'oxc-parser';
-import { type CoverageInput, loadCoverage } from '../coverage/load.ts';
+import { loadCoverage } from '../coverage/load.ts';
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import { TestloopError } from '../errors.ts';
 import { parseImports } from '../graph/parse-imports.ts';
@@ -12,6 +12,7 @@ import { type RunResult, runTests } from '../runners/run.ts';
 import type { ProjectInfo, RunnerAdapter, RunnerName } from '../runners/types.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { confine, runViolation } from './confine.ts';
+import { coverageInputs } from './coverage-dir.ts';
 import { findLinters } from './linters/index.ts';
 import { importsDirectly, type MutantTest, mutationGate } from './mutation-gate.ts';
 import {
@@ -264,13 +265,13 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
           return reject('passed', `${why}\n${first.failure}`, runnerMs);
         }
         if (first.kind !== 'passed') return reject('compiled', first.failure, runnerMs);
-        const { newly: covered, ran } = await coveredLines(coverageDir.path, project, context);
+        const { newly: covered, ran, reached } = await coveredLines(coverageDir.path, project, context);
         const failed = repeated?.applied ? undefined : await rerunAll(first.counts?.passed);
         if (failed !== undefined) {
           const why = `flaky: passed on run 1, failed on run ${failed.attempt} of ${reruns} (each in a fresh process)`;
           return reject('passed', `${why}\n${failed.failure}`, runnerMs);
         }
-        if (covered.length === 0) {
+        if (reached.length === 0) {
           const lines = context.target.uncoveredLines.join(', ');
           return reject(
             'stable',
@@ -278,7 +279,10 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
             runnerMs,
           );
         }
-        return killsMutants(ran, covered);
+        return killsMutants(
+          [...new Set([...ran, ...covered])].sort((a, b) => a - b),
+          covered,
+        );
       };
       /** The mutation gate (./mutation-gate.ts) over the target lines the candidate ran. */
       const killsMutants = async (ran: number[], covered: number[]): Promise<Validation> => {
@@ -442,14 +446,15 @@ function rebaseImports(code: string, testFile: string, scratch: string): string 
 }
 
 /**
- * Target lines with hits in the coverage the first run wrote: those no test ran before (`newly`), and all
- * lines of the target it ran (`ran`).
+ * Lines with hits in the coverage the first run wrote: the file's lines no test ran before (`newly`; the
+ * target's own when the file's are not known), those of them in the target or its same-file callees
+ * (`reached`: what makes it a test of this target), and all lines of the target it ran (`ran`).
  */
 async function coveredLines(
   dir: string,
   project: ProjectInfo,
   context: TestContext,
-): Promise<{ newly: number[]; ran: number[] }> {
+): Promise<{ newly: number[]; reached: number[]; ran: number[] }> {
   const inputs = coverageInputs(dir);
   if (inputs.length === 0) {
     throw new TestloopError(
@@ -462,21 +467,17 @@ async function coveredLines(
   const mapped = mapCoverageToRepository(reports, project.root, project.dir, files);
   const lines = mapped.files.get(context.target.file)?.lines;
   const hit = (line: number): boolean => (lines?.get(line) ?? 0) > 0;
-  const { startLine, endLine } = context.target;
-  const ran = [...(lines?.keys() ?? [])].filter((line) => line >= startLine && line <= endLine && hit(line));
+  const { target } = context;
+  const within = (line: number, range: { startLine: number; endLine: number }): boolean =>
+    line >= range.startLine && line <= range.endLine;
+  const ran = [...(lines?.keys() ?? [])].filter((line) => within(line, target) && hit(line));
+  const newly = (target.fileUncoveredLines ?? target.uncoveredLines).filter(hit).sort((a, b) => a - b);
+  const reach = [target, ...(target.callees ?? [])];
   return {
-    newly: context.target.uncoveredLines.filter(hit).sort((a, b) => a - b),
+    newly,
+    reached: newly.filter((line) => reach.some((range) => within(line, range))),
     ran: ran.sort((a, b) => a - b),
   };
-}
-
-function coverageInputs(dir: string): CoverageInput[] {
-  if (existsSync(join(dir, 'coverage-final.json')))
-    return [{ path: join(dir, 'coverage-final.json'), format: 'istanbul', fromRun: true }];
-  if (existsSync(join(dir, 'lcov.info')))
-    return [{ path: join(dir, 'lcov.info'), format: 'lcov', fromRun: true }];
-  const raw = existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.json'));
-  return raw ? [{ path: dir, format: 'v8', fromRun: true }] : [];
 }
 
 // ---- Reading the runner's output -------------------------------------------------------------------

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildContext, markSource, nearestTest, testFilePath } from '../../src/generate/context.ts';
+import { headerOf } from '../../src/generate/engines/imports.ts';
+import { userPrompt } from '../../src/generate/engines/llm/prompt.ts';
 import { importSpecifier, inferExtensionStyle, inferModuleStyle } from '../../src/generate/module-style.ts';
 import { targetFromSpec } from '../../src/generate/targets.ts';
 import { mirrorDir } from '../../src/generate/test-layout.ts';
@@ -12,10 +14,12 @@ async function contextOf(
   file: string,
   symbol: string,
   reserved = new Set<string>(),
+  uncoveredLines?: number[],
 ): Promise<TestContext> {
   const fx = await loadFixture(fixture);
   const parsed = fx.parse(file);
   const target = targetFromSpec(file, symbol, parsed, undefined);
+  if (uncoveredLines) target.uncoveredLines = uncoveredLines;
   return buildContext({
     root: fx.root,
     project: fx.project(file),
@@ -222,5 +226,92 @@ describe('context: what the engine sees', () => {
     expect(testFilePath({ ...target, symbol: '#private' }, 'test/x_test.mjs', new Set(), new Set())).toBe(
       'test/a.private.generated.test.mjs',
     );
+  });
+});
+
+describe('context: what a model needs for an unfamiliar library', () => {
+  it('shows the implementation behind a wrapper and the JSDoc, @deprecated included', async () => {
+    const context = await contextOf('wrapper-vitest', 'src/chunk.ts', 'chunk');
+    expect(context.target.callees?.map((c) => c.symbol)).toEqual(['chunkImplementation']);
+    expect(context.callees).toEqual([
+      {
+        symbol: 'chunkImplementation',
+        source: [
+          'function chunkImplementation<T>(data: readonly T[], size: number): T[][] {',
+          "  if (size < 1) throw new RangeError('size must be positive');",
+          '  const count = Math.ceil(data.length / size);',
+          '  return Array.from({ length: count }, (_, i) => data.slice(i * size, (i + 1) * size));',
+          '}',
+        ].join('\n'),
+      },
+    ]);
+    expect(context.docs).toBe(
+      [
+        '/**',
+        ' * Splits `data` into arrays of `size` items; `chunk(size)` is the data-last form.',
+        ' * @deprecated use `split` instead.',
+        ' */',
+      ].join('\n'),
+    );
+    const prompt = userPrompt(context);
+    expect(prompt).toContain('@deprecated use `split` instead.');
+    expect(prompt).toContain('function chunkImplementation<T>(data: readonly T[], size: number): T[][] {');
+  });
+
+  it('shows the declarations of the types its signature names, from the modules it imports', async () => {
+    const context = await contextOf('wrapper-vitest', 'src/chunk.ts', 'clamp');
+    expect(context.types).toEqual([
+      {
+        name: 'Bounds',
+        file: 'src/types.ts',
+        source: 'export interface Bounds {\n  min: number;\n  max: number;\n}',
+      },
+    ]);
+    // Through a callee's signature too.
+    const pad = await contextOf('wrapper-vitest', 'src/chunk.ts', 'pad');
+    expect(pad.types).toEqual([
+      {
+        name: 'PadOptions',
+        file: 'src/types.ts',
+        source: 'export type PadOptions = { width: number; fill?: string };',
+      },
+    ]);
+    expect(userPrompt(pad)).toContain('// src/types.ts\nexport type PadOptions');
+  });
+
+  it('takes as example the test nearest in the graph, not the first one of the folder', async () => {
+    // strings.ts has no test of its own name; text.test.ts imports it, aaa.test.ts sorts first.
+    const context = await contextOf('wrapper-vitest', 'src/strings.ts', 'shout');
+    expect(context.example?.file).toBe('src/text.test.ts');
+    expect(headerOf(context)).toEqual([
+      "import { describe, expect, it } from 'vitest';",
+      "import { shout } from './strings.ts';",
+    ]);
+    // The test of the file itself comes first.
+    expect((await contextOf('wrapper-vitest', 'src/chunk.ts', 'first')).example?.file).toBe(
+      'src/chunk.test.ts',
+    );
+  });
+
+  it('keeps the names of returned members when a long body is cut', async () => {
+    // Only line 10 is uncovered: the rest of the 144 lines is cut, but not what the store hands back.
+    const context = await contextOf('wrapper-vitest', 'src/store.ts', 'createStore', new Set(), [10]);
+    expect(context.source).toContain(
+      '// … 121 line(s) not shown\n  return {\n    increment(by: number): number {',
+    );
+    for (const member of [
+      'increment(by: number): number {',
+      'get current(): number {',
+      'reset: (): void => {',
+    ])
+      expect(context.source).toContain(member);
+    expect(context.source.startsWith('export function createStore(start: number) {')).toBe(true);
+  });
+
+  it('names a target that is not exported through the export that runs it', async () => {
+    const context = await contextOf('wrapper-vitest', 'src/chunk.ts', 'padOne');
+    expect(context.importName).toBeUndefined();
+    expect(context.reachedThrough).toEqual(['pad']);
+    expect(headerOf(context)[1]).toBe("import { pad } from './chunk.ts';");
   });
 });

@@ -16,7 +16,7 @@ import {
   type Script,
   startOpenAiServer,
 } from '../helpers/openai-server.ts';
-import { type App, copyApp } from './apps.ts';
+import { type App, BODIES_UNTESTED, copyApp } from './apps.ts';
 import { FIXTURES } from './fixtures.ts';
 
 interface Run {
@@ -304,6 +304,8 @@ describe('testloop generate end to end (jest and node:test, --target)', () => {
       good: "const { discount } = require('./price.js');\n\ndescribe('discount', () => {\n  it('applies codes', () => {\n    expect(discount(100, 'SAVE10')).toBe(90);\n    expect(discount(100, 'HALF')).toBe(50);\n    expect(discount(100, 'X')).toBe(100);\n  });\n});\n",
       failing:
         "const { price } = require('./price.js');\n\ntest('price', () => {\n  expect(price(2, 3)).toBe(7);\n});\n",
+      existing:
+        "const { price } = require('./price.js');\n\ntest('price is a function', () => {\n  expect(typeof price).toBe('function');\n});\n",
     },
     {
       app: 'node-app',
@@ -313,15 +315,19 @@ describe('testloop generate end to end (jest and node:test, --target)', () => {
       good: "import assert from 'node:assert/strict';\nimport { test } from 'node:test';\nimport { discount } from './price.js';\n\ntest('discount applies codes', () => {\n  assert.equal(discount(100, 'SAVE10'), 90);\n  assert.equal(discount(100, 'HALF'), 50);\n  assert.equal(discount(100, 'X'), 100);\n});\n",
       failing:
         "import assert from 'node:assert/strict';\nimport { test } from 'node:test';\nimport { price } from './price.js';\n\ntest('price', () => {\n  assert.equal(price(2, 3), 7);\n});\n",
+      existing:
+        "import assert from 'node:assert/strict';\nimport { test } from 'node:test';\nimport { price } from './price.js';\n\ntest('price is a function', () => {\n  assert.equal(typeof price, 'function');\n});\n",
     },
   ];
 
   it.concurrent.each(cases)(
     '$app ($via): accepts the good test, discards the failing one',
-    async ({ app: name, via, good, failing }) => {
+    async ({ app: name, via, good, failing, existing }) => {
       const local = await startOpenAiServer();
       try {
-        const app = copyApp(name);
+        // Without --coverage the repository's own test runs first: one that runs neither function's
+        // body leaves both to be targeted (a test of price would leave price nothing to cover).
+        const app = copyApp(name, { 'src/price.test.js': existing });
         apps.push(app);
         scriptBySymbol(local, { discount: [reply(good)], price: [reply(failing)] });
         const targets = ['src/price.js:discount', 'src/price.js:price'];
@@ -403,7 +409,7 @@ describe('testloop generate end to end: the model endpoint is down', () => {
     const down = await startOpenAiServer();
     down.handler = () => ({ status: 503, message: 'service unavailable' });
     try {
-      const app = copyApp('vitest-app');
+      const app = copyApp('vitest-app', BODIES_UNTESTED);
       apps.push(app);
       const env = { TESTLOOP_LLM_BASE_URL: down.url, TESTLOOP_LLM_MODEL: 'test-model' };
       const args = [

@@ -108,7 +108,11 @@ describe('llm engine', () => {
   it('says when the target is not exported', () => {
     const internal = userPrompt({ ...context, importName: undefined });
     expect(internal).toContain('`f` is not exported: reach it through the exports below.');
-    expect(internal).toContain("import * as a from './a.ts';");
+    // Named after the module, never after a function (`import * as chunk` would read like `chunk()`).
+    expect(internal).toContain("import * as aModule from './a.ts';");
+    const reached = userPrompt({ ...context, importName: undefined, reachedThrough: ['g'] });
+    expect(reached).toContain('`f` is not exported: `g` (exported) run(s) it; test it through them.');
+    expect(reached).toContain("import { g } from './a.ts';");
   });
 
   it('keeps prompts small: head and tail of long failures, unchanged code when not fenced', () => {

@@ -60,15 +60,16 @@ describe('generate in a TypeScript project with Biome', () => {
       if (code === undefined) throw new Error(`no candidate left for ${symbolOf(request)}`);
       return { reply: { code } };
     };
-    // The project's own type error (an unused local) is not the candidates'. Its own test of tax checks
-    // only tax(0), so a candidate's tax(12) still catches a fault it does not (the mutation gate).
+    // The project's own type error (an unused local) is not the candidates'. Its own test runs only
+    // discount without a code: without a coverage report it runs first, and every target keeps lines
+    // to cover (a test of tax would leave tax nothing to cover, and tax would not be tried).
     app = copyApp('ts-checked', {
       'biome.json': BIOME,
       'src/legacy.ts': 'const unused = 1;\nexport {};\n',
-      'src/price.test.ts': readFileSync(join(FIXTURES, 'ts-checked/src/price.test.ts'), 'utf8').replace(
-        'expect(tax(10)).toBe(2);',
-        'expect(tax(0)).toBe(0);',
-      ),
+      'src/price.test.ts': readFileSync(join(FIXTURES, 'ts-checked/src/price.test.ts'), 'utf8')
+        .replace('{ tax }', '{ discount }')
+        .replace("test('tax is a fifth'", "test('no code, no discount'")
+        .replace('expect(tax(10)).toBe(2);', 'expect(discount({ amount: 10 })).toBe(10);'),
     });
     result = await generateTests({
       cwd: app.dir,

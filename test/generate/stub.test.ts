@@ -7,7 +7,7 @@ import { runnerByName } from '../../src/runners/registry.ts';
 import { runTests } from '../../src/runners/run.ts';
 import type { RunnerName } from '../../src/runners/types.ts';
 import { runTestloop } from '../helpers/cli.ts';
-import { type App, copyApp } from './apps.ts';
+import { type App, BODIES_UNTESTED, copyApp } from './apps.ts';
 
 const apps: App[] = [];
 afterAll(() => {
@@ -110,7 +110,7 @@ describe('stub engine: honest skeletons when no model is configured', () => {
   );
 
   it('writes nothing without --write, and stubs never count in the funnel', async () => {
-    const app = copyApp('vitest-app');
+    const app = copyApp('vitest-app', BODIES_UNTESTED);
     apps.push(app);
     const result = await generateTests({
       cwd: app.dir,
@@ -127,7 +127,7 @@ describe('stub engine: honest skeletons when no model is configured', () => {
   });
 
   it('puts the skeletons in the patch as new files, and says where they are', async () => {
-    const app = copyApp('vitest-app');
+    const app = copyApp('vitest-app', BODIES_UNTESTED);
     apps.push(app);
     const run = runTestloop(
       [

@@ -2,17 +2,20 @@ import type { TestContext } from '../types.ts';
 
 /** The binding a test uses for the code under test: the export name, or a namespace for internals. */
 export function bindingOf(context: TestContext): { local: string; kind: 'named' | 'default' | 'namespace' } {
-  const name = context.importName;
+  // A target that is not exported is imported through the first export that runs it.
+  const via = context.importName === undefined ? context.reachedThrough?.[0]?.split('.')[0] : undefined;
+  const name = context.importName ?? via;
   if (name === undefined || name === 'default') {
     const base = context.target.file
       .split('/')
       .pop()!
       .replace(/\.[^.]*$/, '');
-    const local = identifier(name === 'default' ? (context.target.symbol?.split('.')[0] ?? base) : base);
-    return {
-      local: local === 'default' ? identifier(base) : local,
-      kind: name === 'default' ? 'default' : 'namespace',
-    };
+    if (name === undefined) {
+      // A namespace named after the module, never after a function (`import * as chunk` beside `chunk()`).
+      return { local: `${identifier(base)}Module`, kind: 'namespace' };
+    }
+    const local = identifier((via === undefined ? context.target.symbol?.split('.')[0] : undefined) ?? base);
+    return { local: local === 'default' ? identifier(base) : local, kind: 'default' };
   }
   return { local: name, kind: 'named' };
 }

@@ -1,0 +1,151 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCoverage } from '../coverage/load.ts';
+import { mapCoverageToRepository } from '../coverage/paths.ts';
+import type { FileCoverage } from '../coverage/types.ts';
+import { readReport } from '../junit/registry.ts';
+import { runTests } from '../runners/run.ts';
+import { type Project, projectOf } from '../select/projects.ts';
+import { coverageInputs } from './coverage-dir.ts';
+
+// Without a coverage report every line of a named target would count as uncovered, and a test of code
+// the repository's tests already run would pass for new coverage. So the files' own tests (what `select`
+// picks for them) run first, with coverage, through the runner adapters, as `ci` runs a selection.
+
+export interface MeasureOptions {
+  root: string;
+  /** Repository-relative source files of the targets. */
+  files: readonly string[];
+  projects: readonly Project[];
+  env: NodeJS.ProcessEnv;
+  /** Longest runner process. */
+  timeoutMs: number;
+  log: (line: string) => void;
+}
+
+export interface MeasuredCoverage {
+  /** Coverage of the files whose tests ran and passed; a file missing here falls back to "all uncovered". */
+  coverage: Map<string, FileCoverage>;
+  /** One per file that could not be measured, saying why and what that means. */
+  warnings: string[];
+  /** Test files run and the runners' wall time. */
+  run: { testFiles: number; ms: number };
+}
+
+const FALLBACK = 'every line of its targets counts as uncovered';
+
+/** Runs the existing tests of `files` with coverage and reads which of their lines ran. */
+export async function measureCoverage(options: MeasureOptions): Promise<MeasuredCoverage> {
+  const { root, files } = options;
+  const out: MeasuredCoverage = { coverage: new Map(), warnings: [], run: { testFiles: 0, ms: 0 } };
+  const noTests = (file: string) => (projectOf(options.projects, file).discovery?.tests.length ?? 0) === 0;
+  for (const file of files.filter(noTests))
+    out.warnings.push(`${file}: its package has no test, so no coverage was measured; ${FALLBACK}`);
+  const tested = files.filter((file) => !noTests(file));
+  if (tested.length === 0) return out;
+  const { planSelection } = await import('../select/select-tests.ts');
+  let selection: Awaited<ReturnType<typeof planSelection>>['result'];
+  try {
+    selection = (await planSelection({ cwd: root, changed: tested, env: options.env })).result;
+  } catch (error) {
+    for (const file of tested)
+      out.warnings.push(
+        `${file}: its tests could not be selected (${(error as Error).message}); ${FALLBACK}`,
+      );
+    return out;
+  }
+  const untested = new Set(selection.untested);
+  const byProject = new Map<Project, string[]>();
+  for (const file of tested) {
+    if (untested.has(file)) {
+      out.warnings.push(`${file}: no test runs it, so no coverage was measured; ${FALLBACK}`);
+      continue;
+    }
+    const project = projectOf(options.projects, file);
+    byProject.set(project, [...(byProject.get(project) ?? []), file]);
+  }
+  for (const [project, sources] of byProject) {
+    const tests = selection.all
+      ? [...(project.discovery?.tests ?? [])]
+      : selection.tests
+          .filter((test) => test.project === project.dir && test.runner === project.runner?.name)
+          .map((test) => test.file);
+    if (!project.runner || tests.length === 0) {
+      for (const file of sources)
+        out.warnings.push(
+          `${file}: no test of its package runs it, so no coverage was measured; ${FALLBACK}`,
+        );
+      continue;
+    }
+    await measureProject(options, project, sources, tests, out);
+  }
+  return out;
+}
+
+async function measureProject(
+  options: MeasureOptions,
+  project: Project,
+  sources: string[],
+  tests: string[],
+  out: MeasuredCoverage,
+): Promise<void> {
+  const adapter = project.runner!;
+  const dir = mkdtempSync(join(tmpdir(), 'testloop-baseline-'));
+  const names = sources.join(', ');
+  try {
+    options.log(
+      `testloop: measuring what the existing tests cover: ${tests.length} test file(s) of ${names} with ${adapter.name}`,
+    );
+    const junit = join(dir, 'junit.xml');
+    const result = await runTests(project.info, adapter, tests, {
+      coverage: true,
+      coverageDir: join(dir, 'coverage'),
+      coverageInclude: sources,
+      junit,
+      output: 'capture',
+      timeoutMs: options.timeoutMs,
+      baseEnv: options.env,
+    });
+    out.run.testFiles += tests.length;
+    out.run.ms += result.durationMs;
+    // The tests' own outcomes decide, not the exit code: a project-wide coverage threshold that one
+    // file's tests cannot meet fails the run while every test passes.
+    const failed = existsSync(junit) ? await failedTests(junit) : undefined;
+    const why = result.timedOut
+      ? `timed out after ${Math.round(options.timeoutMs / 1000)} s`
+      : failed !== undefined && failed > 0
+        ? `had ${failed} failing test(s)`
+        : failed === undefined && result.exitCode !== 0
+          ? `failed (exit code ${result.exitCode})`
+          : undefined;
+    if (why !== undefined) {
+      for (const file of sources)
+        out.warnings.push(`${file}: the run of its existing tests with coverage ${why}; ${FALLBACK}`);
+      return;
+    }
+    const inputs = coverageInputs(join(dir, 'coverage'));
+    const reports =
+      inputs.length === 0 ? [] : await loadCoverage(inputs, { cwd: project.info.dir, srcRoots: [] });
+    const mapped = mapCoverageToRepository(
+      reports,
+      project.info.root,
+      project.info.dir,
+      new Set(project.info.files),
+    );
+    for (const file of sources) {
+      const coverage = mapped.files.get(file);
+      if (coverage) out.coverage.set(file, coverage);
+      else out.warnings.push(`${file}: the run of its existing tests wrote no coverage of it; ${FALLBACK}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function failedTests(junit: string): Promise<number> {
+  let failed = 0;
+  for await (const attempt of readReport(junit))
+    if (attempt.status !== 'passed' && attempt.status !== 'skipped') failed++;
+  return failed;
+}
