@@ -97,12 +97,7 @@ function testNameOf(test: TestRef): TestName {
 }
 
 /** Shuffle seed (with the file) or workers (with other files), and a report. */
-function extraArgs(
-  adapter: RunnerAdapter,
-  argv: string[],
-  report: string,
-  mode: RerunMode,
-): string[] {
+function extraArgs(adapter: RunnerAdapter, argv: string[], report: string, mode: RerunMode): string[] {
   if (adapter.name === 'vitest') {
     const extra = ['--reporter=json', `--outputFile=${report}`];
     if (mode.kind === 'shuffled') extra.push('--sequence.shuffle', `--sequence.seed=${mode.seed}`);
