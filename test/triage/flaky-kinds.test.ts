@@ -1,0 +1,152 @@
+/**
+ * The flaky-kinds fixture is what its manifest says, with the real vitest and jest: under its condition
+ * each kind's test fails sometimes and passes sometimes; it passes alone when its condition is more than
+ * that; the correct fix passes every run under the condition; the partial fix still fails.
+ *
+ * Runs. A true failure rate r shows no failure in K runs with probability (1 - r)^K. Conditions whose runs
+ * share one runner process (isolated, timezone, locale: copies of the test file, see flaky-conditions.ts)
+ * take K = 31: a rate of 0.2, the least the manifest may claim, is missed with probability < 0.001.
+ * Conditions that need a runner process per run (shuffled, parallel) take K = 20, which misses a rate of
+ * 0.3 with probability < 0.001; the manifest claims at least 0.3 for those kinds (bench/flaky-kinds.js
+ * measures the rates), and 31 processes per run there would take minutes more. The correct fix must pass
+ * all K runs. A partial fix runs K' times, K' chosen from its own rate `partialRate` in the manifest so
+ * that a partial fix that keeps that rate shows no failure (and this test wrongly fails) with probability
+ * < 0.01: K' = 21 at 0.2, 29 at 0.15, 12 at 0.33.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testIdOf } from '../../src/junit/types.ts';
+import { CAUSE_NAMES } from '../../src/triage/types.ts';
+import {
+  type Condition,
+  FIXTURE,
+  type KindEntry,
+  RUNNERS,
+  readManifest,
+  type Sample,
+  Scratch,
+  sampleCondition,
+  sampleKey,
+  type Tally,
+  type Variant,
+} from './flaky-conditions.ts';
+
+const manifest = readManifest();
+
+/** Runs that show a rate of at least `rate` at least once, but with probability `miss`. */
+const runsFor = (rate: number, miss: number) => Math.ceil(Math.log(miss) / Math.log(1 - rate));
+/** One runner process per run under these. */
+const PER_PROCESS: readonly Condition[] = ['shuffled', 'parallel'];
+const LEAST_RATE = (condition: Condition) => (PER_PROCESS.includes(condition) ? 0.3 : 0.2);
+const K = (condition: Condition) => runsFor(LEAST_RATE(condition), 0.001);
+const partialRuns = (entry: KindEntry) => runsFor(entry.partialRate, 0.01);
+/** Runs alone of a test whose condition is more than that: all must pass. */
+const ALONE_RUNS = 8;
+/** Minutes a group of runs may take on a busy 2-core machine. */
+const GROUP_TIMEOUT = 40 * 60_000;
+
+const describeTally = (tally: Tally) =>
+  `${tally.failures} failures in ${tally.runs} runs${tally.messages.length ? `: ${tally.messages.join(' | ')}` : ''}`;
+
+describe('the flaky-kinds fixture and its manifest', () => {
+  it('lists at least 12 kinds, each with files that exist and a cause triage knows', () => {
+    expect(manifest.kinds.length).toBeGreaterThanOrEqual(12);
+    const kinds = manifest.kinds.map((k) => k.kind);
+    expect(new Set(kinds).size).toBe(kinds.length);
+    for (const entry of manifest.kinds) {
+      expect(CAUSE_NAMES).toContain(entry.cause);
+      expect(entry.expectedRate).toBeGreaterThanOrEqual(LEAST_RATE(entry.condition));
+      expect(entry.partialRate).toBeGreaterThanOrEqual(0.05);
+      expect(entry.partialRate).toBeLessThan(entry.expectedRate);
+      expect(entry.testId).toBe(testIdOf(entry.file, entry.suite, entry.name));
+      expect(entry.test).toBe([...entry.suite, entry.name].join(' '));
+      for (const project of Object.values(manifest.projects))
+        expect(readFileSync(join(FIXTURE, project, entry.file), 'utf8')).toContain(`'${entry.name}'`);
+      for (const fix of [entry.correctFix, entry.partialFix])
+        expect(readFileSync(join(FIXTURE, fix), 'utf8')).toContain(`'${entry.name}'`);
+    }
+  });
+
+  it('has the same test files for vitest and jest', () => {
+    const files = readdirSync(join(FIXTURE, manifest.projects.vitest, 'tests')).sort();
+    expect(readdirSync(join(FIXTURE, manifest.projects.jest, 'tests')).sort()).toEqual(files);
+    for (const file of files) {
+      expect(readFileSync(join(FIXTURE, 'jest', 'tests', file), 'utf8'), file).toBe(
+        readFileSync(join(FIXTURE, 'vitest', 'tests', file), 'utf8'),
+      );
+    }
+  });
+});
+
+// vitest's and jest's batches use separate projects, ports and temp folders, so the two runners' groups
+// run at once; the batches of one runner wait for each other (see runBatch).
+describe.concurrent('each kind under its condition, with the real vitest and jest', () => {
+  let scratch: Scratch;
+  beforeAll(() => {
+    scratch = new Scratch();
+  });
+  afterAll(() => scratch?.remove());
+
+  const conditions = [...new Set(manifest.kinds.map((k) => k.condition))];
+  // Runner by runner within a condition: a concurrent test waiting for its runner's batches must not keep
+  // the other runner's groups from starting (vitest runs at most 5 concurrent tests).
+  const groups = conditions.flatMap((condition) => RUNNERS.map((runner) => [runner, condition] as const));
+
+  it.each(groups)(
+    '%s, %s: flaky under it; the correct fix is not, the partial one still is',
+    async (runner, condition) => {
+      const kinds = manifest.kinds.filter((k) => k.condition === condition);
+      const of = (variants: Variant[]) =>
+        kinds.flatMap((entry) => variants.map((variant) => ({ entry, variant })));
+      const partial = Math.max(...kinds.map(partialRuns));
+      // Variants that cannot disturb each other share batches (see flaky-conditions.ts); under the
+      // parallel condition the partial fixes run apart, as many times as they need.
+      const batches: Array<[Sample[], number]> =
+        condition === 'parallel'
+          ? [
+              [of(['original', 'correct']), K(condition)],
+              [of(['partial']), partial],
+            ]
+          : [[of(['original', 'correct', 'partial']), Math.max(K(condition), partial)]];
+      const found = new Map<string, Tally>();
+      for (const [samples, runs] of batches) {
+        for (const [key, tally] of await sampleCondition(scratch, runner, condition, samples, runs))
+          found.set(key, tally);
+      }
+      const tally = (entry: KindEntry, variant: Variant) => found.get(sampleKey({ entry, variant }))!;
+      for (const entry of kinds) {
+        const where = `${entry.kind} (${runner}, ${condition})`;
+        const original = tally(entry, 'original');
+        const correct = tally(entry, 'correct');
+        const fix = tally(entry, 'partial');
+        // A flake: it fails and passes under its condition.
+        expect(original.runs, where).toBeGreaterThanOrEqual(K(condition));
+        expect(original.failures, `${where}: ${describeTally(original)}`).toBeGreaterThan(0);
+        expect(original.failures, `${where}: ${describeTally(original)}`).toBeLessThan(original.runs);
+        // The correct fix removes it; the partial one does not.
+        expect(correct.runs, where).toBeGreaterThanOrEqual(K(condition));
+        expect(correct.failures, `${where}, correct fix: ${describeTally(correct)}`).toBe(0);
+        expect(fix.runs, where).toBeGreaterThanOrEqual(partialRuns(entry));
+        expect(fix.failures, `${where}, partial fix: ${describeTally(fix)}`).toBeGreaterThan(0);
+      }
+    },
+    GROUP_TIMEOUT,
+  );
+
+  it.each(RUNNERS)(
+    '%s: a test whose condition is more than "alone" passes alone',
+    async (runner) => {
+      const needy = manifest.kinds
+        .filter((k) => k.condition !== 'isolated')
+        .map((entry) => ({ entry, variant: 'original' as const }));
+      const solo = await sampleCondition(scratch, runner, 'isolated', needy, ALONE_RUNS);
+      for (const { entry } of needy) {
+        const tally = solo.get(sampleKey({ entry, variant: 'original' }))!;
+        expect(tally.runs).toBe(ALONE_RUNS);
+        expect(tally.failures, `${entry.kind} alone (${runner}): ${describeTally(tally)}`).toBe(0);
+      }
+    },
+    GROUP_TIMEOUT,
+  );
+});
