@@ -7,6 +7,15 @@ import { join, relative, sep } from 'node:path';
 import { type RunResult, type RunTestsOptions, runTests } from '../runners/run.ts';
 import type { ProjectInfo, RunnerAdapter, TestName } from '../runners/types.ts';
 
+/**
+ * The shuffle seed of the n-th shuffled run: spread over the seed space (a multiplicative hash), since
+ * jest's generator keeps a file's first test first for seeds in a row (1, 2, 3…); the same n gives the
+ * same order, so a failing run can be replayed.
+ */
+export function shuffleSeed(n: number): number {
+  return (Math.imul(n, 2_654_435_761) >>> 1) % 1_000_000_007;
+}
+
 /** The test as triage names it: the file it lives in, its suite path and its own name. */
 export interface TestRef {
   testId: string;

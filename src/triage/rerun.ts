@@ -6,7 +6,7 @@ import { trackedFiles } from '../git/diff.ts';
 import { discoverProjects, type Project, projectOf } from '../select/projects.ts';
 import { mergeCause, round2 } from './causes.ts';
 import { compareFindings } from './rank.ts';
-import { rerunTest, resolveFile, walk } from './rerun-test.ts';
+import { rerunTest, resolveFile, shuffleSeed, walk } from './rerun-test.ts';
 import { LINE_RULES } from './rules.ts';
 import type { Finding, RerunSummary, TriageResult } from './types.ts';
 
@@ -73,7 +73,7 @@ async function rerunOne(
         adapter,
         file,
         finding,
-        isolated ? { kind: 'alone' } : { kind: 'shuffled', seed: i },
+        isolated ? { kind: 'alone' } : { kind: 'shuffled', seed: shuffleSeed(i) },
         { report: join(dir, `run-${i}`), timeoutMs: options.timeoutMs ?? 300_000 },
       );
       if (outcome === 'absent' || outcome === 'unreadable') {

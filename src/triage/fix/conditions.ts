@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
-import type { RerunMode } from '../rerun-test.ts';
+import { type RerunMode, shuffleSeed } from '../rerun-test.ts';
 import type { Cause, CauseName } from '../types.ts';
 import { CONDITIONS, type Condition } from './types.ts';
 
@@ -45,7 +45,7 @@ export function conditionRun(
 ): { mode: RerunMode; env: Record<string, string> } {
   switch (condition) {
     case 'shuffled':
-      return { mode: { kind: 'shuffled', seed: attempt }, env: {} };
+      return { mode: { kind: 'shuffled', seed: shuffleSeed(attempt) }, env: {} };
     case 'parallel':
       return {
         mode: { kind: 'with-files', others: neighbours(file, testFiles), workers: parallelWorkers() },
@@ -64,7 +64,7 @@ export function conditionRun(
 
 /** What an attempt's environment was, for the prompt and the log ("TZ=America/Adak"). */
 export function describeAttempt(condition: Condition, attempt: number): string {
-  if (condition === 'shuffled') return `shuffled with its file, seed ${attempt}`;
+  if (condition === 'shuffled') return `shuffled with its file, seed ${shuffleSeed(attempt)}`;
   if (condition === 'timezone') return `TZ=${TIME_ZONES[(attempt - 1) % TIME_ZONES.length]}`;
   if (condition === 'locale') return `LANG=LC_ALL=${LOCALES[(attempt - 1) % LOCALES.length]}`;
   if (condition === 'parallel') return 'run in parallel with other test files of its package';
