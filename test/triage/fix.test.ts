@@ -191,6 +191,8 @@ describe('triage --fix on a vitest project', () => {
       tests: [STABLE],
       client: client(),
       attemptsPerCondition: 1,
+      // One round through the conditions; by default they are tried again until the budget is spent.
+      reproduceRounds: 1,
     });
     expect(stable.fixes[0]).toMatchObject({
       testId: STABLE,

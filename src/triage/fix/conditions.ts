@@ -3,7 +3,6 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
 import { type RerunMode, shuffleSeed } from '../rerun-test.ts';
 import type { Cause, CauseName } from '../types.ts';
 import { CONDITIONS, type Condition } from './types.ts';
@@ -12,8 +11,11 @@ import { CONDITIONS, type Condition } from './types.ts';
 const TIME_ZONES = ['Pacific/Kiritimati', 'America/Adak'];
 /** Locales whose number, date and case rules differ from English ones (decimal comma, dotless i). */
 const LOCALES = ['de_DE.UTF-8', 'tr_TR.UTF-8'];
-/** Other test files a parallel run takes along: enough to share the machine, not the whole suite. */
-const MAX_PARALLEL_FILES = 8;
+/**
+ * Files a parallel run holds, the test's own included, each in a worker of its own so that all of them run
+ * at once: a collision needs its two files side by side, which a queue behind busy workers may never give.
+ */
+const PARALLEL_FILES = 4;
 
 const SUGGESTED: Partial<Record<CauseName, Condition[]>> = {
   time: ['timezone', 'locale'],
@@ -48,7 +50,7 @@ export function conditionRun(
       return { mode: { kind: 'shuffled', seed: shuffleSeed(attempt) }, env: {} };
     case 'parallel':
       return {
-        mode: { kind: 'with-files', others: neighbours(file, testFiles), workers: parallelWorkers() },
+        mode: { kind: 'with-files', others: neighbours(file, testFiles), workers: PARALLEL_FILES },
         env: {},
       };
     case 'timezone':
@@ -72,17 +74,9 @@ export function describeAttempt(condition: Condition, attempt: number): string {
   return 'alone';
 }
 
-function parallelWorkers(): number {
-  return Math.max(2, availableParallelism());
-}
-
-/** Test files of the package other than `file`, those in its own folder first. */
+/** Test files of the package other than `file`, in the order given: likeliest to collide first (target.ts). */
 function neighbours(file: string, testFiles: readonly string[]): string[] {
-  const own = dirname(file);
-  return testFiles
-    .filter((f) => f !== file)
-    .sort((a, b) => Number(dirname(b) === own) - Number(dirname(a) === own) || a.localeCompare(b))
-    .slice(0, MAX_PARALLEL_FILES);
+  return testFiles.filter((f) => f !== file).slice(0, PARALLEL_FILES - 1);
 }
 
 /**

@@ -42,6 +42,7 @@ export async function fixTests(options: FixOptions): Promise<FixReport> {
           ? {}
           : { attemptsPerCondition: options.attemptsPerCondition }),
         ...(options.measureRuns === undefined ? {} : { measureRuns: options.measureRuns }),
+        ...(options.reproduceRounds === undefined ? {} : { rounds: options.reproduceRounds }),
         causes: options.causes?.get(target.testId) ?? [],
         ...(options.log ? { log: options.log } : {}),
       });

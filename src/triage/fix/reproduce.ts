@@ -15,6 +15,8 @@ export interface ReproduceOptions {
   attemptsPerCondition?: number;
   /** Runs under the reproducing condition that measure the rate, the failing ones included (default 10). */
   measureRuns?: number;
+  /** Rounds through the conditions at most (default: as many as the budget allows). */
+  rounds?: number;
   causes?: readonly Cause[];
   log?: (line: string) => void;
 }
@@ -55,17 +57,36 @@ export async function reproduce(
     return true;
   };
 
-  for (const condition of conditionOrder(options.causes)) {
-    if (Date.now() >= deadline) break;
-    const tally: ConditionTally = { condition, runs: 0, failures: 0 };
-    tried.push(tally);
-    let n = 0;
-    while (n < perCondition && tally.failures === 0 && Date.now() < deadline) await attempt(tally, ++n);
+  // Round after round through the conditions, the suggested ones first, until one fails or the budget is
+  // spent: a flake failing one run in three passes five runs in a row one time in six.
+  const order = conditionOrder(options.causes);
+  const attempts = new Map<Condition, number>();
+  const next = (): { condition: Condition; tally: ConditionTally } | undefined => {
+    if (Date.now() >= deadline) return undefined;
+    // A round in which no run left a report for the test: more rounds would tell no more.
+    if (unreadable >= order.length * perCondition && tried.every((t) => t.runs === 0)) return undefined;
+    const round = Math.min(...order.map((c) => Math.floor((attempts.get(c) ?? 0) / perCondition)));
+    if (round >= (options.rounds ?? Number.POSITIVE_INFINITY)) return undefined;
+    const condition = order.find((c) => (attempts.get(c) ?? 0) < (round + 1) * perCondition)!;
+    let tally = tried.find((t) => t.condition === condition);
+    if (!tally) {
+      tally = { condition, runs: 0, failures: 0 };
+      tried.push(tally);
+    }
+    return { condition, tally };
+  };
+  for (let step = next(); step !== undefined; step = next()) {
+    const { condition, tally } = step;
+    let n = attempts.get(condition) ?? 0;
+    const stop = (Math.floor(n / perCondition) + 1) * perCondition;
+    while (n < stop && tally.failures === 0 && Date.now() < deadline) await attempt(tally, ++n);
+    attempts.set(condition, n);
     if (tally.failures === 0) continue;
     log(
       `testloop: --fix: ${target.testId} failed ${describeAttempt(condition, n)}; measuring its failure rate`,
     );
-    while (tally.runs < measureRuns && n < measureRuns * 2 && Date.now() < deadline)
+    const measuredFrom = n;
+    while (tally.runs < measureRuns && n < measuredFrom + measureRuns * 2 && Date.now() < deadline)
       await attempt(tally, ++n);
     return {
       testId: target.testId,

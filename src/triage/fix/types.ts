@@ -92,6 +92,8 @@ export interface FixOptions {
   attemptsPerCondition?: number;
   /** Runs under the reproducing condition measuring its failure rate (default 10). */
   measureRuns?: number;
+  /** Rounds through the conditions at most (default: as many as the budget allows). */
+  reproduceRounds?: number;
   /** The most validation runs M asked for (default 60). */
   maxValidationRuns?: number;
   /** Repair rounds after a rejected candidate (default 2). */
