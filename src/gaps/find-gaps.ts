@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type CoverageArg, loadCoverage, toCoverageInput } from '../coverage/load.ts';
 import { type MappedCoverage, mapCoverageToRepository } from '../coverage/paths.ts';
-import type { FileCoverage } from '../coverage/types.ts';
+import type { CoverageReport, FileCoverage } from '../coverage/types.ts';
 import { TestloopError } from '../errors.ts';
 import { repositoryRoot, resolveRevisions } from '../git/base.ts';
 import { diffAgainst, diffFromMergeBase, readDiffFile, trackedFiles } from '../git/diff.ts';
@@ -42,6 +42,12 @@ export interface FindGapsOptions {
   failUnder?: number;
   env?: NodeJS.ProcessEnv;
   readStdin?: () => Promise<Buffer>;
+  /**
+   * Coverage already measured, by repository-relative path, used instead of reading reports: `generate`
+   * runs a change's own tests with coverage when there is no report. A changed source file missing here
+   * ran in no test: its changed lines count as not covered.
+   */
+  measured?: ReadonlyMap<string, FileCoverage>;
 }
 
 /** `testloop gaps` as a library call: the changed lines, branches and functions no test runs. */
@@ -51,10 +57,9 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   const env = options.env ?? process.env;
 
   // Reports are read while git resolves the base, diffs and lists files: on a large change each takes a while.
-  const loading = loadCoverage((options.coverage ?? []).map(toCoverageInput), {
-    cwd,
-    srcRoots: options.srcRoots ?? [],
-  });
+  const loading = options.measured
+    ? Promise.resolve([])
+    : loadCoverage((options.coverage ?? []).map(toCoverageInput), { cwd, srcRoots: options.srcRoots ?? [] });
   loading.catch(() => {}); // its error is reported when awaited below, after any git or diff error
   const prebuild = new Prebuild();
   const diffOptions = { maxBytes: options.maxDiffBytes, onFiles: prebuild.changed };
@@ -89,8 +94,12 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   const listing = trackedFiles(root).catch(() => []);
   const repoFiles = listing.then((listed) => new Set(listed));
   // The coverage mapped onto the listed files, ready before git's diff is done unless it is quick.
+  const mapOnto = (reports: CoverageReport[], files: ReadonlySet<string>): MappedCoverage =>
+    options.measured
+      ? { files: new Map(options.measured), unmatched: [], bySuffix: [] }
+      : mapCoverageToRepository(reports, root, cwd, files);
   const mapping = Promise.all([loading, repoFiles]).then(([reports, files]) => {
-    const mapped = mapCoverageToRepository(reports, root, cwd, files);
+    const mapped = mapOnto(reports, files);
     prebuild.ready(mapped);
     return mapped;
   });
@@ -111,9 +120,10 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   const unlisted = selected.filter((change) => !listed.has(change.path));
   for (const change of unlisted) listed.add(change.path);
   // A changed file git did not list (ignored, say) may be what a report's path means: map again with it.
-  const mapped = unlisted.length === 0 ? await mapping : mapCoverageToRepository(reports, root, cwd, listed);
+  const mapped = unlisted.length === 0 ? await mapping : mapOnto(reports, listed);
 
-  const gated = options.failUnder !== undefined;
+  // Under a gate, or when the coverage was measured for this change, a file nothing measured ran nothing.
+  const gated = options.failUnder !== undefined || options.measured !== undefined;
   const files = selected.map((change) =>
     fileGaps(
       change,

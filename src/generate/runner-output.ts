@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, relative, sep } from 'node:path';
+import { escapeRegExp } from '../util/regexp.ts';
 
 /** How many lines of runner output a failure keeps for the repair prompt. */
 const FAILURE_LINES = 60;
@@ -68,7 +69,7 @@ export function withoutVolatile(text: string): string {
   let out = text.replace(TRAILING_DURATION, '').replace(PAREN_DURATION, '');
   out = out.replace(ISO_TIME, '<time>').replace(CLOCK_TIME, '<time>');
   for (const temp of tempRoots()) {
-    const escaped = temp.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const escaped = escapeRegExp(temp);
     // The whole path under the temp folder becomes <tmp>/ and its file name: random folder names go.
     out = out.replace(
       new RegExp(`${escaped}[\\\\/][^\\s'"\`)]*`, 'g'),

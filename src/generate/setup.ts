@@ -3,7 +3,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { loadCoverage, toCoverageInput } from '../coverage/load.ts';
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import type { FileCoverage } from '../coverage/types.ts';
-import { TestloopError } from '../errors.ts';
+import { isTestloopError, TestloopError } from '../errors.ts';
 import { findGaps } from '../gaps/find-gaps.ts';
 import type { LlmClient } from '../llm/types.ts';
 import type { Sandbox } from '../sandbox/index.ts';
@@ -43,39 +43,64 @@ export async function targetsOf(
       coverage = mapped.files;
     } else {
       // No report: the files' own tests say what is covered (./measure-coverage.ts).
-      const measured = await measureSpecFiles(options, root, specs, projects, env, log);
+      const named = specs.flatMap((spec) =>
+        spec.lastIndexOf(':') > 0 ? [spec.slice(0, spec.lastIndexOf(':'))] : [],
+      );
+      const measured = await measureFiles(options, root, named, projects, env, log);
       warnings.push(...measured.warnings);
       stats.coverageRun = measured.run;
       return collectTargets({ root, projects, specs, coverage: measured.coverage, measured: true });
     }
     return collectTargets({ root, projects, specs, ...(coverage ? { coverage } : {}) });
   }
-  const gaps = await findGaps({
-    cwd,
-    env,
-    allowEmpty: true,
-    ...(options.base === undefined ? {} : { base: options.base }),
-    ...(options.coverage === undefined ? {} : { coverage: options.coverage }),
-    ownOutputs: [...(options.ownOutputs ?? []), ...(options.patch === undefined ? [] : [options.patch])],
-  });
+  const gapsOf = (measured?: ReadonlyMap<string, FileCoverage>) =>
+    findGaps({
+      cwd,
+      env,
+      allowEmpty: true,
+      ...(options.base === undefined ? {} : { base: options.base }),
+      ...(options.coverage === undefined ? {} : { coverage: options.coverage }),
+      ...(measured === undefined ? {} : { measured }),
+      ownOutputs: [...(options.ownOutputs ?? []), ...(options.patch === undefined ? [] : [options.patch])],
+    });
+  let gaps: Awaited<ReturnType<typeof findGaps>>;
+  try {
+    gaps = await gapsOf();
+  } catch (error) {
+    if (!isTestloopError(error) || error.code !== 'TESTLOOP_NO_COVERAGE' || options.coverage?.length)
+      throw error;
+    // No report anywhere: the changed files' own tests say what is covered, as for --target.
+    const changed = (await gapsOf(new Map())).files.filter((file) => file.changedLines > 0);
+    const measured = await measureFiles(
+      options,
+      root,
+      changed.map((file) => file.path),
+      projects,
+      env,
+      log,
+    );
+    warnings.push(...measured.warnings);
+    stats.coverageRun = measured.run;
+    gaps = await gapsOf(measured.coverage);
+    // The files no test measured count as uncovered, as the warnings above say.
+    gaps = { ...gaps, warnings: gaps.warnings.filter((w) => !w.includes('no coverage report mentions it')) };
+  }
   warnings.push(...gaps.warnings);
   return collectTargets({ root, projects, gaps });
 }
 
-/** Coverage of the files --target names that can get tests, from a run of their existing tests. */
-async function measureSpecFiles(
+/** Coverage of the named files that can get tests, from a run of their existing tests. */
+async function measureFiles(
   options: GenerateOptions,
   root: string,
-  specs: readonly string[],
+  named: readonly string[],
   projects: Project[],
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
 ): Promise<MeasuredCoverage> {
-  const files = [
-    ...new Set(
-      specs.flatMap((spec) => (spec.lastIndexOf(':') > 0 ? [spec.slice(0, spec.lastIndexOf(':'))] : [])),
-    ),
-  ].filter((file) => unsupportedReason(file, projects) === undefined && existsSync(join(root, file)));
+  const files = [...new Set(named)].filter(
+    (file) => unsupportedReason(file, projects) === undefined && existsSync(join(root, file)),
+  );
   if (files.length === 0) return { coverage: new Map(), warnings: [], run: { testFiles: 0, ms: 0 } };
   return measureCoverage({
     root,

@@ -1,4 +1,5 @@
 import { type Comment, parseSync } from 'oxc-parser';
+import { escapeRegExp } from '../util/regexp.ts';
 import { staticKind } from './import-kind.ts';
 import type { ImportKind, ImportSpecifier, ParsedModule } from './types.ts';
 
@@ -191,8 +192,6 @@ const LOADS_CODE =
  */
 const CREATE_REQUIRE =
   /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:[A-Za-z_$][\w$]*\s*\.\s*)?createRequire\s*\(/g;
-
-const escapeRegExp = (name: string) => name.replace(/\$/g, '\\$');
 
 /** The names bound to `createRequire(…)` in a file, other than `require` (which CALLS already follows). */
 function requireAliases(source: string, comments: Comment[]): string[] {

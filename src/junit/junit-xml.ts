@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { mapAttachments } from './attachments.ts';
 import {
   type CaseContext,
   detectDialect,
@@ -98,11 +99,7 @@ export class JUnitBuilder implements XmlHandler {
    * convention): made absolute here, since the report's folder is known only while it is read.
    */
   private anchorAttachments(output: string): string {
-    return output.replace(/\[\[ATTACHMENT\|([^\]\n]+)\]\]/g, (_, path: string) =>
-      isAbsolute(path.trim())
-        ? `[[ATTACHMENT|${path.trim()}]]`
-        : `[[ATTACHMENT|${resolve(dirname(this.source), path.trim())}]]`,
-    );
+    return mapAttachments(output, (path) => (isAbsolute(path) ? path : resolve(dirname(this.source), path)));
   }
 
   open(name: string, attributes: XmlAttributes): void {

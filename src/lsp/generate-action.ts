@@ -4,8 +4,8 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkspaceEdit } from 'vscode-languageserver';
 import { TestloopError } from '../errors.ts';
+import { filesOfPatch } from '../generate/output.ts';
 import type { GenerateResult } from '../generate/types.ts';
-import { filesOfPatch } from '../integrations/github/patch-files.ts';
 import type { LspSettings } from './settings.ts';
 
 export interface GeneratedTest {

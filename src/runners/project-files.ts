@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { escapeRegExp } from '../util/regexp.ts';
 import type { ProjectInfo, TestName } from './types.ts';
 
 /** Extensions tried, in order, for a setup file or config import written without one. */
@@ -113,7 +114,7 @@ export function escapeGlob(path: string): string {
 
 /** A name filter's expression for one name: its pattern, or the name itself escaped. */
 export function namePart(part: { name: string; pattern?: string }): string {
-  return part.pattern ?? part.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return part.pattern ?? escapeRegExp(part.name);
 }
 
 /**

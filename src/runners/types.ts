@@ -97,6 +97,13 @@ export interface RunOptions {
   /** Each listed file in its own fresh worker, one file after another (vitest only; others ignore it). */
   isolated?: boolean;
   /**
+   * Run the files' tests in an order shuffled from this seed; the same seed gives the same order. A
+   * runner that cannot shuffle (node --test, Playwright Test) runs them in file order.
+   */
+  shuffleSeed?: number;
+  /** At most this many test files at once, each in a worker of its own. */
+  workers?: number;
+  /**
    * Run only the test of this name (a name filter; the runner may still run a few more with the same
    * name). Tests of the given files whose name differs are skipped.
    */

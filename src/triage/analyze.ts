@@ -1,3 +1,4 @@
+import { attachmentPaths } from '../junit/attachments.ts';
 import { diagnose } from './causes.ts';
 import { coFailureClusters } from './cluster.ts';
 import { type OwnerRule, ownersOf } from './codeowners.ts';
@@ -138,7 +139,6 @@ export function findingOf(
   return attachments.length > 0 ? { ...found, attachments } : found;
 }
 
-const ATTACHMENT = /\[\[ATTACHMENT\|([^\]\n]+)\]\]/g;
 const MAX_ATTACHMENTS = 5;
 
 /** The files the reports attached to failed attempts, most recent first (traces before the rest). */
@@ -147,10 +147,7 @@ function attachmentsOf(history: TestHistory): string[] {
   for (const execution of [...history.executions].reverse()) {
     for (const attempt of [...execution.attempts].reverse()) {
       if (attempt.status !== 'failed' && attempt.status !== 'error') continue;
-      for (const match of (attempt.output ?? '').matchAll(ATTACHMENT)) {
-        const path = match[1]!.trim();
-        if (!found.includes(path)) found.push(path);
-      }
+      for (const path of attachmentPaths(attempt.output ?? '')) if (!found.includes(path)) found.push(path);
     }
   }
   const traces = found.filter((path) => path.endsWith('.zip'));

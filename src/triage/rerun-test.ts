@@ -1,9 +1,8 @@
 // One run of one test through its package's own runner, with a machine-readable report read back for that
 // test's outcome: what `triage --rerun` and `triage --fix` both do, many times over.
 
-import { readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { type RunResult, type RunTestsOptions, runTests } from '../runners/run.ts';
 import type { ProjectInfo, RunnerAdapter, TestName } from '../runners/types.ts';
 
@@ -59,19 +58,22 @@ export async function rerunTest(
   mode: RerunMode,
   options: RerunTestOptions,
 ): Promise<TestRunOutcome> {
-  const report = `${options.report}.${adapter.name === 'node' ? 'xml' : 'json'}`;
-  const wrapped = withArgs(adapter, (argv) => extraArgs(adapter, argv, report, mode));
+  // The adapter writes JUnit however its runner can: the test's outcome is read back from it.
+  const report = `${options.report}.xml`;
   const files = mode.kind === 'with-files' ? [file, ...mode.others.filter((f) => f !== file)] : [file];
-  const run = await runTests(project, wrapped, files, {
+  const run = await runTests(project, adapter, files, {
     output: 'capture',
     timeoutMs: options.timeoutMs,
+    junit: report,
     // Alone: the adapter's own name filter.
     ...(mode.kind === 'alone' ? { testName: testNameOf(test) } : {}),
+    ...(mode.kind === 'shuffled' ? { shuffleSeed: mode.seed } : {}),
+    ...(mode.kind === 'with-files' ? { workers: mode.workers } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.baseEnv ? { baseEnv: options.baseEnv } : {}),
     ...(options.wrap ? { wrap: options.wrap } : {}),
   });
-  const read = await outcomeOf(adapter, report, test, project.dir);
+  const read = await outcomeOf(report, test, project);
   // Alone, the file runs this one test: the exit status speaks for it when there is no report.
   if (read.outcome === 'unreadable' && mode.kind === 'alone' && run.argv.length > 0)
     return { outcome: run.exitCode === 0 ? 'passed' : 'failed', run };
@@ -87,16 +89,6 @@ export function resolveFile(test: TestRef, files: readonly string[]): string | u
   return matches.length === 1 ? matches[0] : undefined;
 }
 
-function withArgs(adapter: RunnerAdapter, edit: (argv: string[]) => string[]): RunnerAdapter {
-  return {
-    ...adapter,
-    commandLine: (project, tests, options) => {
-      const line = adapter.commandLine(project, tests, options);
-      return { ...line, argv: edit(line.argv) };
-    },
-  };
-}
-
 /** The test for the runner's name filter; the report's suites are its describe blocks. */
 function testNameOf(test: TestRef): TestName {
   return {
@@ -105,71 +97,20 @@ function testNameOf(test: TestRef): TestName {
   };
 }
 
-/** Shuffle seed (with the file) or workers (with other files), and a report. */
-function extraArgs(adapter: RunnerAdapter, argv: string[], report: string, mode: RerunMode): string[] {
-  if (adapter.name === 'vitest') {
-    const extra = ['--reporter=json', `--outputFile=${report}`];
-    if (mode.kind === 'shuffled') extra.push('--sequence.shuffle', `--sequence.seed=${mode.seed}`);
-    else if (mode.kind === 'with-files') extra.push(`--maxWorkers=${mode.workers}`);
-    return [...argv, ...extra];
-  }
-  if (adapter.name === 'jest') {
-    const extra = ['--json', `--outputFile=${report}`];
-    if (mode.kind === 'shuffled') extra.push('--randomize', `--seed=${mode.seed}`);
-    else if (mode.kind === 'with-files') extra.push(`--maxWorkers=${mode.workers}`);
-    return [...argv, ...extra];
-  }
-  // node --test: flags go before the files.
-  const at = argv.indexOf('--test');
-  const extra = ['--test-reporter=junit', `--test-reporter-destination=${report}`];
-  if (mode.kind === 'with-files') extra.push(`--test-concurrency=${mode.workers}`);
-  return at === -1 ? [...argv, ...extra] : [...argv.slice(0, at + 1), ...extra, ...argv.slice(at + 1)];
-}
-
 type ReadOutcome = Omit<TestRunOutcome, 'run'>;
 
-async function outcomeOf(
-  adapter: RunnerAdapter,
-  report: string,
-  test: TestRef,
-  dir: string,
-): Promise<ReadOutcome> {
-  if (adapter.name === 'node') return junitOutcome(report, test);
-  const text = await readFile(report, 'utf8').catch(() => undefined);
-  if (text === undefined) return { outcome: 'unreadable' };
-  let data: { testResults?: { name?: string; assertionResults?: Assertion[] }[] };
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return { outcome: 'unreadable' };
-  }
-  for (const file of data.testResults ?? []) {
-    const path = relative(dir, file.name ?? '')
-      .split(sep)
-      .join('/');
-    for (const a of file.assertionResults ?? []) {
-      if (a.title !== test.name || !sameSuite(a.ancestorTitles ?? [], test.suite ?? [])) continue;
-      if (test.file && path && !path.endsWith(test.file) && !test.file.endsWith(path)) continue;
-      if (a.status === 'passed') return { outcome: 'passed' };
-      if (a.status === 'failed') return { outcome: 'failed', failure: (a.failureMessages ?? []).join('\n') };
-    }
-  }
-  return { outcome: 'absent' };
-}
-
-interface Assertion {
-  title?: string;
-  ancestorTitles?: string[];
-  status?: string;
-  failureMessages?: string[];
-}
-
-async function junitOutcome(report: string, test: TestRef): Promise<ReadOutcome> {
+/**
+ * The test's outcome in the run's JUnit report, read with the same identity rules as `ingest`, so a test
+ * triage names is found under the same file, suites and name. A failure anywhere among its attempts wins.
+ */
+async function outcomeOf(report: string, test: TestRef, project: ProjectInfo): Promise<ReadOutcome> {
+  if (!existsSync(report)) return { outcome: 'unreadable' };
   try {
     const { readJUnit } = await import('../junit/junit-reader.ts');
     let read: ReadOutcome = { outcome: 'absent' };
     for await (const a of readJUnit(report)) {
-      if (a.name !== test.name) continue;
+      if (a.name !== test.name || !sameSuite(a.suite, test.suite ?? [])) continue;
+      if (!sameFile(a.file, test.file, project)) continue;
       if (a.status === 'passed') read = read.outcome === 'failed' ? read : { outcome: 'passed' };
       else if (a.status === 'failed' || a.status === 'error')
         read = { outcome: 'failed', failure: [a.message, a.stack].filter(Boolean).join('\n') };
@@ -182,6 +123,13 @@ async function junitOutcome(report: string, test: TestRef): Promise<ReadOutcome>
 
 function sameSuite(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Reports name files relative to the package or the repository, or not at all ('' then matches). */
+function sameFile(reported: string, file: string | undefined, project: ProjectInfo): boolean {
+  if (!reported || !file) return true;
+  const inRepo = relative(project.root, resolve(project.dir, reported)).split(sep).join('/');
+  return [reported, inRepo].some((path) => path.endsWith(file) || file.endsWith(path));
 }
 
 /** Files under `root` outside node_modules and dot folders, when git cannot list them. */

@@ -8,17 +8,15 @@ import { BREAKER_THRESHOLD } from '../../src/generate/breaker.ts';
 import { generateTests } from '../../src/generate/pipeline.ts';
 import {
   type OpenAiServer,
+  promptTarget,
   type RecordedRequest,
   type Script,
   startOpenAiServer,
+  userTextOf,
 } from '../helpers/openai-server.ts';
 import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, copyApp } from './apps.ts';
 
-const userText = (request: RecordedRequest): string =>
-  String(request.body?.messages?.find((m: { role: string }) => m.role === 'user')?.content ?? '');
-const symbolOf = (request: RecordedRequest): string =>
-  /^Target: `([^`]+)`/.exec(userText(request))?.[1] ?? '?';
 const test = (symbol: string, call: string, value: string): Script => ({
   reply: {
     code: `import { expect, it } from 'vitest';\nimport { ${symbol} } from './shop.ts';\n\nit('${symbol}', () => {\n  expect(${call}).toBe(${value});\n});\n`,
@@ -37,7 +35,7 @@ afterAll(async () => {
 async function serve(handler: (symbol: string) => Script): Promise<OpenAiServer> {
   const server = await startOpenAiServer();
   servers.push(server);
-  server.handler = (request) => handler(symbolOf(request));
+  server.handler = (request) => handler(promptTarget(request));
   return server;
 }
 
@@ -75,7 +73,14 @@ describe('generate when the endpoint fails', () => {
     expect(result.skipped).toBeUndefined();
     expect(result.llmError).toBeUndefined();
     // The failed target was retried (1 + 3 requests); the others asked once each.
-    expect(server.completions().map(symbolOf)).toEqual(['sign', 'sign', 'sign', 'sign', 'isEmpty', 'round2']);
+    expect(server.completions().map(promptTarget)).toEqual([
+      'sign',
+      'sign',
+      'sign',
+      'sign',
+      'isEmpty',
+      'round2',
+    ]);
   }, 120_000);
 
   it(`stops new requests after ${BREAKER_THRESHOLD} targets in a row failed: the endpoint answers with errors`, async () => {
@@ -95,7 +100,7 @@ describe('generate when the endpoint fails', () => {
       message: expect.stringContaining('HTTP 500: internal error'),
       endpoint: 'answering-with-errors',
     });
-    expect(new Set(server.completions().map(symbolOf))).toEqual(new Set(['sign', 'isEmpty', 'round2']));
+    expect(new Set(server.completions().map(promptTarget))).toEqual(new Set(['sign', 'isEmpty', 'round2']));
   }, 120_000);
 
   it('a success between failures keeps the breaker closed', async () => {

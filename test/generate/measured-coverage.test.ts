@@ -7,14 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTests } from '../../src/generate/pipeline.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
-import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
+import {
+  type OpenAiServer,
+  promptTarget,
+  type RecordedRequest,
+  repliesByTarget,
+  startOpenAiServer,
+  userTextOf,
+} from '../helpers/openai-server.ts';
 import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, copyApp } from './apps.ts';
-
-const userText = (request: RecordedRequest): string =>
-  String(request.body?.messages?.find((m: { role: string }) => m.role === 'user')?.content ?? '');
-const symbolOf = (request: RecordedRequest): string =>
-  /^Target: `([^`]+)`/.exec(userText(request))?.[1] ?? '?';
 
 const test = (imports: string, body: string): string =>
   `import { expect, test } from 'vitest';\nimport { ${imports} } from './chunk.ts';\n\ntest('works', () => {\n${body}\n});\n`;
@@ -48,11 +50,7 @@ describe('generate --target without a coverage report', () => {
 
   beforeAll(async () => {
     server = await startOpenAiServer({ structuredOutput: 'ignored' });
-    server.handler = (request) => {
-      const reply = REPLIES[symbolOf(request)];
-      if (reply === undefined) throw new Error(`no reply for ${symbolOf(request)}`);
-      return reply;
-    };
+    server.handler = repliesByTarget(REPLIES);
     app = copyApp('wrapper-vitest');
     result = await generateTests({
       cwd: app.dir,
@@ -92,9 +90,9 @@ describe('generate --target without a coverage report', () => {
     expect(logs).toContain(
       'testloop: src/chunk.ts:chunk: skipped (every line is already covered; its uncovered same-file callee(s) chunkImplementation are targeted instead)',
     );
-    const asked = server.completions().map(symbolOf).sort();
+    const asked = server.completions().map(promptTarget).sort();
     expect(asked).toEqual(['chunkImplementation', 'clamp', 'createStore', 'pad']);
-    const prompt = userText(server.completions().find((r) => symbolOf(r) === 'chunkImplementation')!);
+    const prompt = userTextOf(server.completions().find((r) => promptTarget(r) === 'chunkImplementation')!);
     expect(prompt).toContain('`chunkImplementation` is not exported: `chunk` (exported) run(s) it');
     expect(prompt).toContain("import { chunk } from './chunk.ts';");
     expect(result.accepted.map((a) => a.target)).toContain('src/chunk.ts:chunkImplementation');

@@ -12,7 +12,13 @@ import { describeMutant, makeMutants } from '../../src/generate/mutants.ts';
 import { generateTests } from '../../src/generate/pipeline.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
 import { renderGenerate } from '../../src/report/generate.ts';
-import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
+import {
+  type OpenAiServer,
+  promptTarget,
+  type RecordedRequest,
+  startOpenAiServer,
+  userTextOf,
+} from '../helpers/openai-server.ts';
 import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, BODIES_UNTESTED, copyApp } from './apps.ts';
 import { FIXTURES } from './fixtures.ts';
@@ -54,11 +60,6 @@ describe('mutants of the covered lines', () => {
     ]);
   });
 });
-
-const userText = (request: RecordedRequest): string =>
-  String(request.body?.messages?.find((m: { role: string }) => m.role === 'user')?.content ?? '');
-const symbolOf = (request: RecordedRequest): string =>
-  /^Target: `([^`]+)`/.exec(userText(request))?.[1] ?? '?';
 
 interface RunnerCase {
   fixture: string;
@@ -114,8 +115,8 @@ describe.each(CASES)('the gate with $fixture', (runner) => {
       sign: [signNoAssertions, signNoAssertions],
     };
     server.handler = (request) => {
-      const next = scripts[symbolOf(request)]?.shift();
-      if (next === undefined) throw new Error(`no script left for ${symbolOf(request)}`);
+      const next = scripts[promptTarget(request)]?.shift();
+      if (next === undefined) throw new Error(`no script left for ${promptTarget(request)}`);
       return { reply: { code: next } };
     };
     const esmSign =
@@ -175,11 +176,11 @@ describe.each(CASES)('the gate with $fixture', (runner) => {
       addedCoverage: 2,
       killsMutants: 1,
     });
-    const discountRepair = userText(server.completions().filter((r) => symbolOf(r) === 'discount')[1]!);
+    const discountRepair = userTextOf(server.completions().filter((r) => promptTarget(r) === 'discount')[1]!);
     expect(discountRepair).toContain(
       `the test still passes when ${priceFile} is changed in any of these ways (besides 4 the existing tests already catch); add assertions on the results that fail on them:\n${DISCOUNT_SURVIVORS.map((s) => `- ${s}`).join('\n')}`,
     );
-    const signRepair = userText(server.completions().filter((r) => symbolOf(r) === 'sign')[1]!);
+    const signRepair = userTextOf(server.completions().filter((r) => promptTarget(r) === 'sign')[1]!);
     expect(signRepair).toContain('- line 2: n < 0 → n <= 0');
     expect(signRepair).toContain('- line 2: n < 0 → !(n < 0)');
   });
@@ -203,7 +204,7 @@ describe('a candidate that reaches the source only through another module', () =
     const code = `import { expect, it } from 'vitest';\nimport { discount } from './index.ts';\n\nit('applies the codes', () => {\n  expect(discount(100, 'SAVE10')).toBe(90);\n});\n`;
     // A test that holds only if the module it imports is the one everything else imports.
     const identity = `import { expect, it } from 'vitest';\nimport * as index from './index.ts';\nimport { price } from './price.ts';\n\nit('re-exports price', () => {\n  expect(index.price).toBe(price);\n  expect(price(2, 3)).toBe(6);\n});\n`;
-    server.handler = (request) => ({ reply: { code: symbolOf(request) === 'price' ? identity : code } });
+    server.handler = (request) => ({ reply: { code: promptTarget(request) === 'price' ? identity : code } });
     app = copyApp('vitest-app', {
       ...BODIES_UNTESTED,
       'src/index.ts': "export { discount, price } from './price.ts';\n",

@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTestFile } from '../../src/generate/engines/llm/reply.ts';
 import { generateTests } from '../../src/generate/pipeline.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
-import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
+import {
+  type OpenAiServer,
+  promptTarget,
+  type RecordedRequest,
+  startOpenAiServer,
+  userTextOf,
+} from '../helpers/openai-server.ts';
 import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, copyApp } from './apps.ts';
 
@@ -66,11 +72,6 @@ describe('reading a reply as a test file', () => {
   });
 });
 
-const userText = (request: RecordedRequest): string =>
-  String(request.body?.messages?.find((m: { role: string }) => m.role === 'user')?.content ?? '');
-const symbolOf = (request: RecordedRequest): string =>
-  /^Target: `([^`]+)`/.exec(userText(request))?.[1] ?? '?';
-
 describe('generate with a server that ignores the schema', () => {
   usePrivateTmpDir('testloop-replies-');
   let server: OpenAiServer;
@@ -85,8 +86,8 @@ describe('generate with a server that ignores the schema', () => {
       price: ['I would test price with small numbers.', bare],
     };
     server.handler = (request) => {
-      const next = scripts[symbolOf(request)]?.shift();
-      if (next === undefined) throw new Error(`no script left for ${symbolOf(request)}`);
+      const next = scripts[promptTarget(request)]?.shift();
+      if (next === undefined) throw new Error(`no script left for ${promptTarget(request)}`);
       return next;
     };
     // The fixture's own test checks price: a test of price would then catch no fault it does not already.
@@ -118,14 +119,14 @@ describe('generate with a server that ignores the schema', () => {
   });
 
   it('sends an unusable reply back in a repair round, with the reason', () => {
-    const price = server.completions().filter((r) => symbolOf(r) === 'price');
+    const price = server.completions().filter((r) => promptTarget(r) === 'price');
     expect(price).toHaveLength(2);
-    const repair = userText(price[1]!);
+    const repair = userTextOf(price[1]!);
     expect(repair).toContain(
       'Your previous reply could not be used as a test file: neither JSON {"code": …}, one fenced code block, nor a bare test file (it does not parse:',
     );
     expect(repair).toContain('I would test price with small numbers.');
-    expect(userText(price[0]!)).not.toContain('could not be used');
+    expect(userTextOf(price[0]!)).not.toContain('could not be used');
     expect(result.stats.repairs).toBe(1);
   });
 });

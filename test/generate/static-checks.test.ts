@@ -8,15 +8,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTests } from '../../src/generate/pipeline.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
-import { type OpenAiServer, type RecordedRequest, startOpenAiServer } from '../helpers/openai-server.ts';
+import {
+  type OpenAiServer,
+  promptTarget,
+  type RecordedRequest,
+  startOpenAiServer,
+  userTextOf,
+} from '../helpers/openai-server.ts';
 import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, copyApp } from './apps.ts';
 import { FIXTURES } from './fixtures.ts';
-
-const userText = (request: RecordedRequest): string =>
-  String(request.body?.messages?.find((m: { role: string }) => m.role === 'user')?.content ?? '');
-const symbolOf = (request: RecordedRequest): string =>
-  /^Target: `([^`]+)`/.exec(userText(request))?.[1] ?? '?';
 
 const BIOME = JSON.stringify({
   formatter: { enabled: true, indentStyle: 'space', indentWidth: 2 },
@@ -51,13 +52,13 @@ describe('generate in a TypeScript project with Biome', () => {
   let server: OpenAiServer;
   let app: App;
   let result: GenerateResult;
-  const requests = (symbol: string) => server.completions().filter((r) => symbolOf(r) === symbol);
+  const requests = (symbol: string) => server.completions().filter((r) => promptTarget(r) === symbol);
 
   beforeAll(async () => {
     server = await startOpenAiServer();
     server.handler = (request) => {
-      const code = candidates[symbolOf(request)]?.shift();
-      if (code === undefined) throw new Error(`no candidate left for ${symbolOf(request)}`);
+      const code = candidates[promptTarget(request)]?.shift();
+      if (code === undefined) throw new Error(`no candidate left for ${promptTarget(request)}`);
       return { reply: { code } };
     };
     // The project's own type error (an unused local) is not the candidates'. Its own test runs only
@@ -111,19 +112,19 @@ describe('generate in a TypeScript project with Biome', () => {
   });
 
   it("sends tsc's and Biome's diagnostics back in the repair prompt", () => {
-    const shipping = userText(requests('shipping')[1]!);
+    const shipping = userTextOf(requests('shipping')[1]!);
     expect(shipping).toContain('type-check (tsconfig.json):');
     expect(shipping).toMatch(
       /src\/price\.shipping\.generated\.test\.ts\(5,19\): error TS2345: Argument of type 'string' is not assignable to parameter of type 'number'/,
     );
     expect(shipping).not.toContain('legacy.ts');
-    const tax = userText(requests('tax')[1]!);
+    const tax = userTextOf(requests('tax')[1]!);
     expect(tax).toContain('lint (biome):');
     expect(tax).toMatch(/src\/price\.tax\.generated\.test\.ts:5:\d+ lint\/suspicious\/noDoubleEquals/);
   });
 
   it("derives the header from the example test's imports", () => {
-    const prompt = userText(requests('discount')[0]!);
+    const prompt = userTextOf(requests('discount')[0]!);
     expect(prompt).toContain(
       "```ts\nimport { expect, test } from 'vitest';\nimport { discount } from './price.ts';\n```",
     );

@@ -72,6 +72,31 @@ export interface OpenAiServer {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Splits text into ~4-character tokens: the unit of pacing and of completion usage. */
+/** The user's message of a recorded request (Chat Completions `messages`, or the Responses API's `input`). */
+export function userTextOf(request: RecordedRequest): string {
+  return String(
+    request.body?.messages?.find((m: { role: string }) => m.role === 'user')?.content ??
+      request.body?.input ??
+      '',
+  );
+}
+
+/** The function a generate prompt asks a test for (its first line names it). */
+export function promptTarget(request: RecordedRequest): string {
+  return /^Target: `([^`]+)`/.exec(userTextOf(request))?.[1] ?? '?';
+}
+
+/** A handler that answers each generate prompt with the reply scripted for its target; any other fails. */
+export function repliesByTarget(
+  replies: Readonly<Record<string, string>>,
+): (request: RecordedRequest) => string {
+  return (request) => {
+    const reply = replies[promptTarget(request)];
+    if (reply === undefined) throw new Error(`no reply for ${promptTarget(request)}`);
+    return reply;
+  };
+}
+
 export function tokenize(text: string): string[] {
   return text.match(/[\s\S]{1,4}/g) ?? [];
 }

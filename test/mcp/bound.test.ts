@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { filesOfPatch } from '../../src/generate/output.ts';
 import { bound } from '../../src/mcp/bound.ts';
-import { filesOfPatch } from '../../src/mcp/tools/generate-tests.ts';
 import { trimFailure } from '../../src/select/run-outcomes.ts';
 
 describe('bound', () => {

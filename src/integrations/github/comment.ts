@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CiResult } from '../../ci/types.ts';
+import { filesOfPatch } from '../../generate/output.ts';
 import { MARKDOWN_LIMIT } from '../../report/markdown.ts';
 import { fixesSection } from './comment-fixes.ts';
 import {
@@ -17,7 +18,6 @@ import {
   testsSection,
 } from './comment-sections.ts';
 import { readGitHubContext } from './context.ts';
-import { filesOfPatch } from './patch-files.ts';
 
 export type { CommentContext } from './comment-sections.ts';
 

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateOptionsSchema } from '../../config/generate-options.ts';
+import { filesOfPatch } from '../../generate/output.ts';
 import type { GenerateResult } from '../../generate/types.ts';
 import { argvOf, callCli } from '../cli-call.ts';
 import type { ToolDefinition } from '../tool.ts';
@@ -49,20 +50,6 @@ function keysFor(baseUrl: unknown, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const kept = { ...env };
   for (const name of API_KEYS) delete kept[name];
   return kept;
-}
-
-/** The new files of a patch of new files only (see newFilesPatch): path and content. */
-export function filesOfPatch(patch: string): { path: string; content: string }[] {
-  const files: { path: string; lines: string[]; newline: boolean }[] = [];
-  let inHunk = false;
-  for (const line of patch.split('\n')) {
-    if (line.startsWith('diff --git ')) inHunk = false;
-    else if (line.startsWith('+++ b/')) files.push({ path: line.slice(6), lines: [], newline: true });
-    else if (line.startsWith('@@ ')) inHunk = true;
-    else if (inHunk && line.startsWith('+')) files.at(-1)?.lines.push(line.slice(1));
-    else if (inHunk && line === '\\ No newline at end of file') files.at(-1)!.newline = false;
-  }
-  return files.map((f) => ({ path: f.path, content: f.lines.join('\n') + (f.newline ? '\n' : '') }));
 }
 
 function generateSummary(result: GenerateResult, written: boolean): string {

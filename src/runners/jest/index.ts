@@ -42,6 +42,8 @@ export const jestRunner: RunnerAdapter = {
     if (config !== undefined) argv.push('--config', config);
     argv.push('--ci');
     if (options?.testName) argv.push('--testNamePattern', fullNamePattern(options.testName));
+    if (options?.shuffleSeed !== undefined) argv.push('--randomize', `--seed=${options.shuffleSeed}`);
+    if (options?.workers !== undefined) argv.push(`--maxWorkers=${options.workers}`);
     if (options?.coverage) {
       argv.push(
         '--coverage',

@@ -207,6 +207,8 @@ export const nodeTestRunner: RunnerAdapter = {
       argv.push('--test-reporter=junit', `--test-reporter-destination=${options.junit}`);
     }
     if (options?.testName) argv.push(`--test-name-pattern=${namePattern(options.testName)}`);
+    // node --test cannot shuffle (Node 20): its files run in the order given.
+    if (options?.workers !== undefined) argv.push(`--test-concurrency=${options.workers}`);
     argv.push(...paths);
     const coverage = options?.coverage
       ? { NODE_V8_COVERAGE: resolve(project.dir, options.coverageDir ?? 'coverage') }

@@ -1,3 +1,4 @@
+import { escapeRegExp } from '../../util/regexp.ts';
 import { fullNamePattern, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
 import { envOf, hasDependency } from '../scripts.ts';
 import type { RunnerAdapter } from '../types.ts';
@@ -34,6 +35,8 @@ export const playwrightRunner: RunnerAdapter = {
     }
     // --grep is matched against the whole title (project, file, describes, name): not anchored at the start.
     if (options?.testName) argv.push('--grep', fullNamePattern(options.testName).replace(/^\^/, ''));
+    // Playwright Test cannot shuffle: its files run in the order it lists them.
+    if (options?.workers !== undefined) argv.push(`--workers=${options.workers}`);
     if (tests !== 'all') {
       if (tests.length === 0)
         throw new Error('playwright: no test files to run (pass "all" for the whole suite)');
@@ -53,8 +56,4 @@ function configFlag(args: readonly string[]): string | undefined {
     if (arg.startsWith('--config=')) return arg.slice('--config='.length);
   }
   return undefined;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

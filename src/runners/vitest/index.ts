@@ -48,6 +48,9 @@ export const vitestRunner: RunnerAdapter = {
     }
     if (options?.isolated) argv.push('--isolate', '--no-file-parallelism');
     if (options?.testName) argv.push('--testNamePattern', fullNamePattern(options.testName));
+    if (options?.shuffleSeed !== undefined)
+      argv.push('--sequence.shuffle', `--sequence.seed=${options.shuffleSeed}`);
+    if (options?.workers !== undefined) argv.push(`--maxWorkers=${options.workers}`);
     if (options?.coverage) {
       argv.push(
         '--coverage.enabled',

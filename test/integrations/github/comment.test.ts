@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CiResult } from '../../../src/ci/types.ts';
 import type { FileGaps } from '../../../src/gaps/types.ts';
+import { filesOfPatch } from '../../../src/generate/output.ts';
 import {
   CI_COMMENT_MARKER,
   type CommentContext,
   renderCiComment,
 } from '../../../src/integrations/github/comment.ts';
-import { filesOfPatch } from '../../../src/integrations/github/patch-files.ts';
 import type { Finding } from '../../../src/triage/types.ts';
 
 const FIXTURES = new URL('../../fixtures/integrations/github/', import.meta.url);

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { newFilesPatch } from '../../../src/generate/output.ts';
+import { filesOfPatch, newFilesPatch } from '../../../src/generate/output.ts';
 import { getBooleanInput, getInput, readGitHubContext } from '../../../src/integrations/github/context.ts';
 import { readInputs } from '../../../src/integrations/github/inputs.ts';
-import { filesOfPatch } from '../../../src/integrations/github/patch-files.ts';
 
 const FIXTURES = new URL('../../fixtures/integrations/github/', import.meta.url);
 const event = (name: string) => fileURLToPath(new URL(`events/${name}`, FIXTURES));
