@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { EXIT, isTestloopError } from '../errors.ts';
-import { prefetchDiffFromMergeBase } from '../git/diff.ts';
+import { prefetchRevisions } from '../git/base.ts';
+import { prefetchDiffFromMergeBase, prefetchTrackedFiles } from '../git/diff.ts';
 import { prefetchWorkingTree } from '../git/working-tree.ts';
 import type { CliIO } from './io.ts';
 
@@ -26,7 +27,10 @@ const COMMANDS: Record<string, CommandEntry> = {
       const base = flagValue(argv, '--base');
       if (base === undefined || base.startsWith('-')) return;
       if (argv.some((arg) => arg.startsWith('--diff-file') || isOtherFolder(arg) || isHelp(arg))) return;
-      prefetchDiffFromMergeBase(resolve(io.cwd), base);
+      const cwd = resolve(io.cwd);
+      prefetchDiffFromMergeBase(cwd, base);
+      prefetchRevisions(cwd, base);
+      prefetchTrackedFiles(cwd);
     },
   },
   select: {

@@ -56,13 +56,22 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
 
-  // Reports are read while git resolves the base, diffs and lists files: on a large change each takes a while.
+  // Every git process starts before a report is read: forking a process that holds a large report in
+  // memory takes several times longer. The reports are read while git resolves, diffs and lists.
+  const listing = trackedFiles(cwd).catch(() => []);
+  const prebuild = new Prebuild();
+  const diffOptions = { maxBytes: options.maxDiffBytes, onFiles: prebuild.changed };
+  const early =
+    options.diffFile !== undefined || options.base === undefined || options.base.startsWith('-')
+      ? undefined
+      : diffFromMergeBase(cwd, options.base, diffOptions);
+  early?.catch(() => {});
+  const revising = options.diffFile === undefined ? resolveRevisions(cwd, options.base, env) : undefined;
+  revising?.catch(() => {});
   const loading = options.measured
     ? Promise.resolve([])
     : loadCoverage((options.coverage ?? []).map(toCoverageInput), { cwd, srcRoots: options.srcRoots ?? [] });
   loading.catch(() => {}); // its error is reported when awaited below, after any git or diff error
-  const prebuild = new Prebuild();
-  const diffOptions = { maxBytes: options.maxDiffBytes, onFiles: prebuild.changed };
   let root: string;
   let base: string;
   let head: string;
@@ -76,12 +85,7 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
     head = 'working tree';
   } else {
     // With a named base, git diffs from the merge base at once, while the revisions for the report resolve.
-    const early =
-      options.base === undefined || options.base.startsWith('-')
-        ? undefined
-        : diffFromMergeBase(cwd, options.base, diffOptions);
-    early?.catch(() => {});
-    const revisions = await resolveRevisions(cwd, options.base, env);
+    const revisions = await revising!;
     ({ root, base, head, baseRef } = revisions);
     const resolved = revisions.base;
     diffing =
@@ -91,7 +95,6 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
         return diffAgainst(revisions.root, resolved, diffOptions);
       }) ?? diffAgainst(root, base, diffOptions);
   }
-  const listing = trackedFiles(root).catch(() => []);
   const repoFiles = listing.then((listed) => new Set(listed));
   // The coverage mapped onto the listed files, ready before git's diff is done unless it is quick.
   const mapOnto = (reports: CoverageReport[], files: ReadonlySet<string>): MappedCoverage =>

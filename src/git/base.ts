@@ -1,5 +1,5 @@
 import { TestloopError } from '../errors.ts';
-import { firstLine, git, gitText } from './git.ts';
+import { firstLine, git, gitText, prefetchGit } from './git.ts';
 
 export interface Revisions {
   root: string;
@@ -21,6 +21,19 @@ export async function repositoryRoot(cwd: string): Promise<string> {
   return result.stdout.toString('utf8').trim();
 }
 
+/** The two git calls that resolve a named base in the usual case (see resolveRevisions). */
+function quickRevisionArgs(baseRef: string): [string[], string[]] {
+  return [
+    ['rev-parse', '--show-toplevel', 'HEAD^{commit}', `${baseRef}^{commit}`],
+    ['merge-base', `${baseRef}^{commit}`, 'HEAD^{commit}'],
+  ];
+}
+
+/** Starts resolving a named base before resolveRevisions asks (see prefetchGit). */
+export function prefetchRevisions(cwd: string, baseRef: string): void {
+  for (const args of quickRevisionArgs(baseRef)) prefetchGit(cwd, args);
+}
+
 /**
  * Resolves the base the way a pull request sees it: the merge base of the base ref and HEAD.
  * Without --base: the CI's pull-request base (GitHub, GitLab, Buildkite), else the remote's default branch.
@@ -31,14 +44,16 @@ export async function resolveRevisions(
   env: NodeJS.ProcessEnv,
 ): Promise<Revisions> {
   if (baseRef !== undefined && !baseRef.startsWith('-')) {
-    // The usual case in two git calls instead of four; anything unusual takes the long way, for its exact error.
-    const quick = await git(cwd, ['rev-parse', '--show-toplevel', 'HEAD^{commit}', `${baseRef}^{commit}`]);
+    // The usual case in two git calls at once instead of four in a row; anything unusual takes the long
+    // way, for its exact error. Both start now: a process spawned later, once this one holds a large
+    // report in memory, costs far more to fork.
+    const [quickArgs, mergeBaseArgs] = quickRevisionArgs(baseRef);
+    const quickly = git(cwd, quickArgs);
+    const mergeBasing = git(cwd, mergeBaseArgs);
+    const [quick, mergeBase] = await Promise.all([quickly, mergeBasing]);
     const [root, head, baseCommit] = quick.stdout.toString('utf8').trim().split('\n');
-    if (quick.code === 0 && root && head && baseCommit) {
-      const mergeBase = await git(root, ['merge-base', baseCommit, head]);
-      if (mergeBase.code === 0) {
-        return { root, baseRef, base: mergeBase.stdout.toString('utf8').trim(), head };
-      }
+    if (quick.code === 0 && root && head && baseCommit && mergeBase.code === 0) {
+      return { root, baseRef, base: mergeBase.stdout.toString('utf8').trim(), head };
     }
   }
   const root = await repositoryRoot(cwd);

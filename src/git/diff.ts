@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { TestloopError } from '../errors.ts';
 import type { ExecResult } from '../util/exec.ts';
 import { DiffSections, followFile } from './diff-sections.ts';
-import { firstLine, git } from './git.ts';
+import { firstLine, git, prefetchGit } from './git.ts';
 import { parseUnifiedDiff } from './parse-diff.ts';
 import type { ChangedFile } from './types.ts';
 
@@ -80,6 +80,11 @@ export async function diffFromMergeBase(
 }
 
 let prefetched: { cwd: string; baseRef: string; diff: StartedDiff } | undefined;
+
+/** Starts listing the files before trackedFiles asks (see prefetchGit). */
+export function prefetchTrackedFiles(cwd: string): void {
+  prefetchGit(cwd, TRACKED_FILES);
+}
 
 /**
  * Starts `git diff --merge-base <baseRef>` before it is asked for: the CLI calls this before loading the
@@ -183,8 +188,20 @@ function checkSize(bytes: number, what: string, maxBytes: number): void {
   }
 }
 
-export async function trackedFiles(root: string): Promise<string[]> {
-  const result = await git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
+// From any folder of the repository: `:/` and --full-name list the whole tree relative to its root.
+const TRACKED_FILES = [
+  'ls-files',
+  '-z',
+  '--cached',
+  '--others',
+  '--exclude-standard',
+  '--full-name',
+  '--',
+  ':/',
+];
+
+export async function trackedFiles(cwd: string): Promise<string[]> {
+  const result = await git(cwd, TRACKED_FILES);
   if (result.code !== 0) return [];
   return result.stdout.toString('utf8').split('\0').filter(Boolean);
 }

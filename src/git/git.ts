@@ -19,6 +19,43 @@ export async function git(
   args: readonly string[],
   options: { largeOutput?: boolean } = {},
 ): Promise<ExecResult> {
+  const key = prefetchKey(cwd, args, options);
+  const early = prefetched.get(key);
+  if (early) {
+    prefetched.delete(key);
+    return early;
+  }
+  return run(cwd, args, options);
+}
+
+const prefetched = new Map<string, Promise<ExecResult>>();
+
+function prefetchKey(cwd: string, args: readonly string[], options: { largeOutput?: boolean }): string {
+  return JSON.stringify([cwd, args, options.largeOutput === true]);
+}
+
+/**
+ * Starts a git call before it is asked for: the CLI calls this before loading a command's code, while
+ * this process is small. Forking a process that holds a large coverage report or graph in memory takes
+ * several times longer, and git works meanwhile. The next git() with the same folder, arguments and
+ * options takes the result; one never asked for is left to finish.
+ */
+export function prefetchGit(
+  cwd: string,
+  args: readonly string[],
+  options: { largeOutput?: boolean } = {},
+): void {
+  const early = run(cwd, args, options);
+  // Awaited by whoever takes it; until then a failure must not count as unhandled.
+  early.catch(() => undefined);
+  prefetched.set(prefetchKey(cwd, args, options), early);
+}
+
+async function run(
+  cwd: string,
+  args: readonly string[],
+  options: { largeOutput?: boolean },
+): Promise<ExecResult> {
   try {
     return await exec('git', [...STABLE, ...args], {
       cwd,

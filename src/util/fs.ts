@@ -37,10 +37,15 @@ export async function readWholeFile(path: string): Promise<Buffer> {
     let length = 0;
     for (;;) {
       if (length === buffer.length) {
-        // The file grew since stat: keep reading until the end.
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        // As large as stat said: a small read tells whether the file grew since, before copying it all.
+        const probe = Buffer.allocUnsafe(1 << 16);
+        const { bytesRead } = await handle.read(probe, 0, probe.length, null);
+        if (bytesRead === 0) return buffer;
+        const bigger = Buffer.allocUnsafe(buffer.length * 2 + bytesRead);
         buffer.copy(bigger, 0, 0, length);
+        probe.copy(bigger, length, 0, bytesRead);
         buffer = bigger;
+        length += bytesRead;
       }
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) return buffer.subarray(0, length);
