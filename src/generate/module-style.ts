@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { runnerByName } from '../runners/registry.ts';
 import type { RunnerName } from '../runners/types.ts';
 
 /**
@@ -30,7 +31,7 @@ export function importSpecifier(
   const ts = TS_FILE.exec(source);
   if (style === 'js' && ts) return rel.replace(TS_FILE, `.${ts[1]!.toLowerCase()}js`);
   // Node loads ESM only by its full name; bundlers cannot guess .mjs/.cjs/.mts/.cts.
-  const mustKeep = /\.[cm][jt]s$/i.test(source) || (runner === 'node' && moduleStyle === 'esm');
+  const mustKeep = /\.[cm][jt]s$/i.test(source) || (!extensionless(runner) && moduleStyle === 'esm');
   if (style === 'none' && !mustKeep) return rel.replace(/\.[jt]sx?$/i, '');
   return rel;
 }
@@ -66,9 +67,9 @@ export function inferExtensionStyle(
     }
     if (/"allowImportingTsExtensions"\s*:\s*true/.test(text)) return 'ts';
     if (/"module(?:Resolution)?"\s*:\s*"node(?:16|next)"/i.test(text)) return 'js';
-    return runner === 'node' ? 'keep' : 'none';
+    return extensionless(runner) ? 'none' : 'keep';
   }
-  return runner === 'node' ? 'keep' : 'none';
+  return extensionless(runner) ? 'none' : 'keep';
 }
 
 /** ESM or CommonJS for the generated test: as the example test is written, else from the file and package. */
@@ -86,5 +87,10 @@ export function inferModuleStyle(
   if (/\.c[jt]s$/i.test(testFile)) return 'cjs';
   if (/\.(?:m[jt]s|tsx?)$/i.test(testFile)) return 'esm';
   if (packageType === 'module') return 'esm';
-  return runner === 'vitest' ? 'esm' : 'cjs';
+  return runnerByName(runner)?.authoring.moduleStyle ?? 'cjs';
+}
+
+/** Whether the runner resolves an import that leaves out the file's extension (see TestAuthoring). */
+function extensionless(runner: RunnerName): boolean {
+  return runnerByName(runner)?.authoring.extensionlessImports ?? true;
 }

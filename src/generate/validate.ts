@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, posix, relative, resolve, sep } from 'node:path';
+import { join, posix, relative, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { parseSync } from 'oxc-parser';
 import { loadCoverage } from '../coverage/load.ts';
@@ -9,7 +9,7 @@ import { TestloopError } from '../errors.ts';
 import { parseImports } from '../graph/parse-imports.ts';
 import { escapeGlob, MODULE_EXTENSIONS, projectRelative } from '../runners/project-files.ts';
 import { type RunResult, runTests } from '../runners/run.ts';
-import type { ProjectInfo, RunnerAdapter, RunnerName } from '../runners/types.ts';
+import type { ProjectInfo, RunnerAdapter, TestCounts } from '../runners/types.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { confine, runViolation } from './confine.ts';
 import { coverageInputs } from './coverage-dir.ts';
@@ -153,7 +153,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         return { verdicts, runnerMs: result.durationMs, violation };
       }
       const text = stripVTControlCharacters(result.output ?? '');
-      const counts = (result as DriverRun).counts ?? countTests(adapter.name, text, '');
+      const counts = (result as DriverRun).counts ?? adapter.console?.counts(text, '');
       const verdicts = vitestVerdicts(members, text, result.exitCode, result.timedOut, counts);
       return { verdicts, runnerMs: result.durationMs };
     } finally {
@@ -200,7 +200,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         runnerMs += result.durationMs;
         violation ??= runViolation(result, sandbox);
         if (repeats > 0) repeated = (result as DriverRun).repeats;
-        return classify(adapter.name, result, join(root, files[0]!), names, timeoutMs);
+        return classify(adapter, result, join(root, files[0]!), names, timeoutMs);
       };
       const copies: TempPath[] = [];
       /**
@@ -486,14 +486,7 @@ interface Outcome {
   kind: 'passed' | 'loadError' | 'failed';
   failure: string;
   /** The runner's summary, when it could be read. */
-  counts?: Counts;
-}
-
-interface Counts {
-  passed: number;
-  failed: number;
-  /** Skipped and todo. */
-  skipped: number;
+  counts?: TestCounts;
 }
 
 const NOT_PICKED_UP = /No test files found|No tests found, exiting|Could not find '/;
@@ -502,7 +495,7 @@ const COVERAGE_PROVIDER = /Cannot find dependency '(@vitest\/coverage-[\w-]+)'/;
 const COVERAGE_THRESHOLD = /coverage threshold|does not meet (?:\S+ )?threshold/i;
 
 function classify(
-  runner: RunnerName,
+  adapter: RunnerAdapter,
   result: RunResult,
   scratchAbs: string,
   names: Names,
@@ -523,7 +516,7 @@ function classify(
       `vitest needs ${provider} to measure what a generated test covers. Install it (npm i -D ${provider}) and retry`,
     );
   }
-  const counts = (result as DriverRun).counts ?? countTests(runner, text, scratchAbs);
+  const counts = (result as DriverRun).counts ?? adapter.console?.counts(text, scratchAbs);
   if (
     result.exitCode !== 0 &&
     NOT_PICKED_UP.test(text) &&
@@ -531,10 +524,10 @@ function classify(
   ) {
     throw new TestloopError(
       'TESTLOOP_RUNNER_FAILED',
-      `${runner} did not run ${names.scratch} although its configuration matches it. Please report this with your runner config`,
+      `${adapter.name} did not run ${names.scratch} although its configuration matches it. Please report this with your runner config`,
     );
   }
-  if (result.exitCode !== 0 && isLoadError(runner, text, counts, scratchAbs))
+  if (result.exitCode !== 0 && adapter.console?.loadError(text, counts, scratchAbs))
     return { kind: 'loadError', failure: failure() };
   const thresholdOnly =
     result.exitCode !== 0 && counts !== undefined && counts.failed === 0 && COVERAGE_THRESHOLD.test(text);
@@ -547,72 +540,4 @@ function classify(
   }
   // Exit 0 with a summary we cannot read (a custom reporter): the exit code is all there is.
   return { kind: 'passed', failure: '', ...(counts === undefined ? {} : { counts }) };
-}
-
-/**
- * The runner could not load the file (syntax, a missing import, a throw at the top level):
- * - vitest: the file failed with no test collected ("Tests  no tests");
- * - jest: "Test suite failed to run";
- * - node:test: the file itself is reported as a failed test and no test of it ran.
- */
-function isLoadError(
-  runner: RunnerName,
-  text: string,
-  counts: Counts | undefined,
-  scratchAbs: string,
-): boolean {
-  if (runner === 'jest') return /Test suite failed to run/.test(text);
-  if (runner === 'vitest') {
-    const none = counts === undefined || counts.passed + counts.failed + counts.skipped === 0;
-    return none && /Failed Suites|Failed to load|Transform failed|Cannot find (?:module|package)/.test(text);
-  }
-  const points = nodeTestPoints(text);
-  const file = points.filter((point) => isFilePoint(point.name, scratchAbs));
-  return file.some((point) => !point.ok) && file.length === points.length;
-}
-
-function countTests(runner: RunnerName, text: string, scratchAbs: string): Counts | undefined {
-  const count = (summary: string, word: RegExp): number =>
-    [...summary.matchAll(word)].reduce((sum, m) => sum + Number(m[1]), 0);
-  if (runner === 'vitest' || runner === 'jest') {
-    const summary = (runner === 'vitest' ? /^\s*Tests\s{2,}(.+)$/m : /^Tests:\s+(.+)$/m).exec(text)?.[1];
-    if (summary === undefined) return undefined;
-    return {
-      passed: count(summary, /(\d+) passed/g),
-      failed: count(summary, /(\d+) failed/g),
-      skipped: count(summary, /(\d+) (?:skipped|todo)/g),
-    };
-  }
-  // node:test: TAP (`# pass 1`) or spec (`ℹ pass 1`) summary; the file itself counts as a test when
-  // it reported none, so its own point is taken off.
-  const stat = (word: string): number | undefined => {
-    const m = new RegExp(`^[#ℹ] ${word} (\\d+)\\s*$`, 'm').exec(text);
-    return m ? Number(m[1]) : undefined;
-  };
-  const pass = stat('pass');
-  if (pass === undefined) return undefined;
-  const fileOk = nodeTestPoints(text).some((point) => point.ok && isFilePoint(point.name, scratchAbs));
-  return {
-    passed: pass - (fileOk ? 1 : 0),
-    failed: (stat('fail') ?? 0) + (stat('cancelled') ?? 0),
-    skipped: (stat('skipped') ?? 0) + (stat('todo') ?? 0),
-  };
-}
-
-/** Top-level and nested results of node:test, TAP (`not ok 1 - name`) or spec (`✖ name (1ms)`). */
-function nodeTestPoints(text: string): { ok: boolean; name: string }[] {
-  const points: { ok: boolean; name: string }[] = [];
-  for (const m of text.matchAll(/^\s*(not ok|ok) \d+ - (.*?)(?:\s+#\s+(?:SKIP|TODO)\b.*)?$/gm))
-    points.push({ ok: m[1] === 'ok', name: m[2]! });
-  if (points.length > 0) return points;
-  for (const m of text.matchAll(/^\s*([✔✖﹣]) (.*?)(?: \([\d.]+m?s\))?(?: # .*)?$/gm)) {
-    if (m[2] !== 'failing tests:') points.push({ ok: m[1] !== '✖', name: m[2]! });
-  }
-  return points;
-}
-
-function isFilePoint(name: string, scratchAbs: string): boolean {
-  const posixName = name.replace(/\\/g, '/');
-  const file = scratchAbs.split(sep).join('/');
-  return posixName === file || (posixName.length > 0 && file.endsWith(`/${posixName}`));
 }

@@ -31,6 +31,44 @@ export interface RunnerAdapter {
    * may run it and another runner, each with its own test files.
    */
   alongside?: boolean;
+  /** How a new test file for this runner is written (what `generate` writes). */
+  authoring: TestAuthoring;
+  /**
+   * Reads what the runner's default reporter printed about one test file, for runs whose only report is
+   * the console (generate's validation of a candidate file).
+   */
+  console?: ConsoleReader;
+}
+
+export interface ConsoleReader {
+  /** The run's summary counts, or undefined when it printed none that can be read. */
+  counts(output: string, file: string): TestCounts | undefined;
+  /** Whether the runner could not load `file` at all (a syntax error, a missing import, a top-level throw). */
+  loadError(output: string, counts: TestCounts | undefined, file: string): boolean;
+}
+
+export interface TestCounts {
+  passed: number;
+  failed: number;
+  /** Skipped and todo. */
+  skipped: number;
+}
+
+export interface TestAuthoring {
+  /** The module style of a new test when neither an example test nor the file's name says. */
+  moduleStyle: 'esm' | 'cjs';
+  /**
+   * Whether an ES module import may leave out the file's extension: a transform resolves it (vitest,
+   * jest), Node's own loader does not.
+   */
+  extensionlessImports: boolean;
+  /**
+   * The statements that bring in the test API, for a skeleton (`stub`: its describe and todo) or a full
+   * test, as ES module imports or requires; `example` is the nearest existing test's text.
+   */
+  frameworkImports(esm: boolean, names: 'stub' | 'full', example: string | undefined): string[];
+  /** The call that declares a test still to be written. */
+  todo: string;
 }
 
 export interface CommandLine {

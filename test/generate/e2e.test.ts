@@ -13,7 +13,6 @@ import { runTestloopAsync } from '../helpers/cli.ts';
 import {
   type OpenAiServer,
   promptTarget,
-  type RecordedRequest,
   type Script,
   startOpenAiServer,
   userTextOf,

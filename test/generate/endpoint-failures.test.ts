@@ -6,14 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BREAKER_THRESHOLD } from '../../src/generate/breaker.ts';
 import { generateTests } from '../../src/generate/pipeline.ts';
-import {
-  type OpenAiServer,
-  promptTarget,
-  type RecordedRequest,
-  type Script,
-  startOpenAiServer,
-  userTextOf,
-} from '../helpers/openai-server.ts';
+import { type OpenAiServer, promptTarget, type Script, startOpenAiServer } from '../helpers/openai-server.ts';
 import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, copyApp } from './apps.ts';
 

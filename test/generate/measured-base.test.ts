@@ -12,10 +12,8 @@ import type { GenerateResult } from '../../src/generate/types.ts';
 import {
   type OpenAiServer,
   promptTarget,
-  type RecordedRequest,
   repliesByTarget,
   startOpenAiServer,
-  userTextOf,
 } from '../helpers/openai-server.ts';
 import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, copyApp } from './apps.ts';

@@ -10,7 +10,6 @@ import type { GenerateResult } from '../../src/generate/types.ts';
 import {
   type OpenAiServer,
   promptTarget,
-  type RecordedRequest,
   repliesByTarget,
   startOpenAiServer,
   userTextOf,

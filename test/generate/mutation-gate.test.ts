@@ -12,13 +12,7 @@ import { describeMutant, makeMutants } from '../../src/generate/mutants.ts';
 import { generateTests } from '../../src/generate/pipeline.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
 import { renderGenerate } from '../../src/report/generate.ts';
-import {
-  type OpenAiServer,
-  promptTarget,
-  type RecordedRequest,
-  startOpenAiServer,
-  userTextOf,
-} from '../helpers/openai-server.ts';
+import { type OpenAiServer, promptTarget, startOpenAiServer, userTextOf } from '../helpers/openai-server.ts';
 import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, BODIES_UNTESTED, copyApp } from './apps.ts';
 import { FIXTURES } from './fixtures.ts';

@@ -8,13 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTestFile } from '../../src/generate/engines/llm/reply.ts';
 import { generateTests } from '../../src/generate/pipeline.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
-import {
-  type OpenAiServer,
-  promptTarget,
-  type RecordedRequest,
-  startOpenAiServer,
-  userTextOf,
-} from '../helpers/openai-server.ts';
+import { type OpenAiServer, promptTarget, startOpenAiServer, userTextOf } from '../helpers/openai-server.ts';
 import { usePrivateTmpDir } from '../helpers/private-tmp.ts';
 import { type App, copyApp } from './apps.ts';
 

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { nodeTestRunner } from '../../src/runners/node-test/index.ts';
 import { runTests } from '../../src/runners/run.ts';
 import type { CommandLine, ProjectInfo, RunnerAdapter } from '../../src/runners/types.ts';
 
@@ -14,6 +15,7 @@ function fake(script: string, env?: Record<string, string>): RunnerAdapter & { c
   const adapter = {
     name: 'node' as const,
     assertionStyle: 'assert' as const,
+    authoring: nodeTestRunner.authoring,
     calls: 0,
     detect: () => 0,
     discover: async () => ({

@@ -1,3 +1,4 @@
+import { runnerByName } from '../../runners/registry.ts';
 import type { TestContext } from '../types.ts';
 
 /** The binding a test uses for the code under test: the export name, or a namespace for internals. */
@@ -33,31 +34,10 @@ export function importLine(context: TestContext): string {
   return `import * as ${local} from ${path};`;
 }
 
-/** The test framework's own imports (jest's globals need none). */
+/** The test framework's own imports, as the runner's adapter writes them. */
 export function frameworkImports(context: TestContext, names: 'stub' | 'full'): string[] {
-  const esm = context.moduleStyle !== 'cjs';
-  if (context.runner === 'vitest') {
-    const list = names === 'stub' ? 'describe, it' : 'describe, expect, it, vi';
-    return [esm ? `import { ${list} } from 'vitest';` : `const { ${list} } = require('vitest');`];
-  }
-  if (context.runner === 'node') {
-    if (names === 'stub')
-      return [
-        esm
-          ? "import { describe, test } from 'node:test';"
-          : "const { describe, test } = require('node:test');",
-      ];
-    return esm
-      ? ["import assert from 'node:assert/strict';", "import { describe, it } from 'node:test';"]
-      : ["const assert = require('node:assert/strict');", "const { describe, it } = require('node:test');"];
-  }
-  if (context.example?.content.includes('@jest/globals')) {
-    const list = names === 'stub' ? 'describe, it' : 'describe, expect, it, jest';
-    return [
-      esm ? `import { ${list} } from '@jest/globals';` : `const { ${list} } = require('@jest/globals');`,
-    ];
-  }
-  return [];
+  const authoring = runnerByName(context.runner)?.authoring;
+  return authoring?.frameworkImports(context.moduleStyle !== 'cjs', names, context.example?.content) ?? [];
 }
 
 function identifier(text: string): string {

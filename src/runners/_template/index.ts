@@ -6,14 +6,25 @@
 //   picomatch (never walk the disk), and report what could not be read through ConfigReader warnings.
 // - commandLine: the package's own binary (localBin), paths relative to project.dir, and an argv that
 //   runs exactly the given files: check how the runner reads file arguments (filters? globs? paths?).
+// - commandLine also maps RunOptions: coverage, junit (write JUnit, or convert the runner's own results in
+//   collectJUnit), testName, shuffleSeed and workers (leave out what the runner cannot do).
 // - coverage: set it when the runner measures coverage (its report format, and whether it lists files no
 //   test loaded); leave it out when it measures none, and ci will not ask for any.
+// - authoring: how generate writes a test for it (imports of the test API, module style, todo call).
 import { localBin } from '../project-files.ts';
 import type { RunnerAdapter, RunnerName } from '../types.ts';
 
 export const templateRunner: RunnerAdapter = {
   name: 'template' as RunnerName,
   assertionStyle: 'expect',
+  authoring: {
+    moduleStyle: 'esm',
+    extensionlessImports: true,
+    frameworkImports: (esm) => [
+      esm ? "import { expect, test } from 'template';" : "const { expect, test } = require('template');",
+    ],
+    todo: 'test.todo',
+  },
 
   detect(_project) {
     return 0;

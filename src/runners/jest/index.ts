@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { summaryCounts } from '../console-summary.ts';
 import { escapeGlob, fullNamePattern, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
 import type { RunnerAdapter } from '../types.ts';
@@ -8,6 +9,26 @@ export const jestRunner: RunnerAdapter = {
   name: 'jest',
   coverage: { report: 'lcov', listsUnloadedFiles: true },
   assertionStyle: 'expect',
+  authoring: {
+    moduleStyle: 'cjs',
+    extensionlessImports: true,
+    // jest's globals need no import, unless the project's tests import them from @jest/globals.
+    frameworkImports(esm, names, example) {
+      if (!example?.includes('@jest/globals')) return [];
+      const list = names === 'stub' ? 'describe, it' : 'describe, expect, it, jest';
+      return [
+        esm ? `import { ${list} } from '@jest/globals';` : `const { ${list} } = require('@jest/globals');`,
+      ];
+    },
+    todo: 'it.todo',
+  },
+  console: {
+    counts(output) {
+      const summary = /^Tests:\s+(.+)$/m.exec(output)?.[1];
+      return summary === undefined ? undefined : summaryCounts(summary);
+    },
+    loadError: (output) => /Test suite failed to run/.test(output),
+  },
 
   detect(project) {
     let score = 0;

@@ -168,6 +168,47 @@ export const nodeTestRunner: RunnerAdapter = {
   // node --test writes raw V8 coverage (NODE_V8_COVERAGE) of the files its tests load.
   coverage: { report: 'v8', listsUnloadedFiles: false },
   assertionStyle: 'assert',
+  authoring: {
+    moduleStyle: 'cjs',
+    // Node's own loader resolves an ES module import only by its full name.
+    extensionlessImports: false,
+    frameworkImports(esm, names) {
+      if (names === 'stub')
+        return [
+          esm
+            ? "import { describe, test } from 'node:test';"
+            : "const { describe, test } = require('node:test');",
+        ];
+      return esm
+        ? ["import assert from 'node:assert/strict';", "import { describe, it } from 'node:test';"]
+        : ["const assert = require('node:assert/strict');", "const { describe, it } = require('node:test');"];
+    },
+    todo: 'test.todo',
+  },
+  console: {
+    // TAP (`# pass 1`) or spec (`ℹ pass 1`) summary; the file itself counts as a test when it reported
+    // none, so its own point is taken off.
+    counts(output, file) {
+      const stat = (word: string): number | undefined => {
+        const m = new RegExp(`^[#ℹ] ${word} (\\d+)\\s*$`, 'm').exec(output);
+        return m ? Number(m[1]) : undefined;
+      };
+      const pass = stat('pass');
+      if (pass === undefined) return undefined;
+      const fileOk = testPoints(output).some((point) => point.ok && isFilePoint(point.name, file));
+      return {
+        passed: pass - (fileOk ? 1 : 0),
+        failed: (stat('fail') ?? 0) + (stat('cancelled') ?? 0),
+        skipped: (stat('skipped') ?? 0) + (stat('todo') ?? 0),
+      };
+    },
+    // The file itself is reported as a failed test, and no test of it ran.
+    loadError(output, _counts, file) {
+      const points = testPoints(output);
+      const own = points.filter((point) => isFilePoint(point.name, file));
+      return own.some((point) => !point.ok) && own.length === points.length;
+    },
+  },
 
   detect(project) {
     if (nodeScript(project) !== undefined) return 60;
@@ -230,4 +271,22 @@ function namePattern(test: TestName): string {
     [...test.ancestors, test].map(namePart).join(' '),
   ]);
   return `^(?:${[...names].join('|')})$`;
+}
+
+/** Top-level and nested results of node:test, TAP (`not ok 1 - name`) or spec (`✖ name (1ms)`). */
+function testPoints(output: string): { ok: boolean; name: string }[] {
+  const points: { ok: boolean; name: string }[] = [];
+  for (const m of output.matchAll(/^\s*(not ok|ok) \d+ - (.*?)(?:\s+#\s+(?:SKIP|TODO)\b.*)?$/gm))
+    points.push({ ok: m[1] === 'ok', name: m[2]! });
+  if (points.length > 0) return points;
+  for (const m of output.matchAll(/^\s*([✔✖﹣]) (.*?)(?: \([\d.]+m?s\))?(?: # .*)?$/gm)) {
+    if (m[2] !== 'failing tests:') points.push({ ok: m[1] !== '✖', name: m[2]! });
+  }
+  return points;
+}
+
+function isFilePoint(name: string, file: string): boolean {
+  const posixName = name.replace(/\\/g, '/');
+  const path = file.split(sep).join('/');
+  return posixName === path || (posixName.length > 0 && path.endsWith(`/${posixName}`));
 }

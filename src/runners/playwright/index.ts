@@ -8,6 +8,17 @@ export const playwrightRunner: RunnerAdapter = {
   name: 'playwright',
   alongside: true,
   assertionStyle: 'expect',
+  authoring: {
+    // Playwright Test transforms its specs as ES modules.
+    moduleStyle: 'esm',
+    extensionlessImports: true,
+    frameworkImports: (esm) => [
+      esm
+        ? "import { expect, test } from '@playwright/test';"
+        : "const { expect, test } = require('@playwright/test');",
+    ],
+    todo: 'test.fixme',
+  },
 
   detect(project) {
     let score = 0;

@@ -1,4 +1,5 @@
 import { basename, join, resolve } from 'node:path';
+import { summaryCounts } from '../console-summary.ts';
 import { escapeGlob, fullNamePattern, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
 import type { ProjectInfo, RunnerAdapter } from '../types.ts';
@@ -8,6 +9,29 @@ export const vitestRunner: RunnerAdapter = {
   name: 'vitest',
   coverage: { report: 'lcov', listsUnloadedFiles: true },
   assertionStyle: 'expect',
+  authoring: {
+    // vitest transforms every test file as an ES module.
+    moduleStyle: 'esm',
+    extensionlessImports: true,
+    frameworkImports(esm, names) {
+      const list = names === 'stub' ? 'describe, it' : 'describe, expect, it, vi';
+      return [esm ? `import { ${list} } from 'vitest';` : `const { ${list} } = require('vitest');`];
+    },
+    todo: 'it.todo',
+  },
+  console: {
+    counts(output) {
+      const summary = /^\s*Tests\s{2,}(.+)$/m.exec(output)?.[1];
+      return summary === undefined ? undefined : summaryCounts(summary);
+    },
+    // The file failed with no test collected ("Tests  no tests").
+    loadError(output, counts) {
+      const none = counts === undefined || counts.passed + counts.failed + counts.skipped === 0;
+      return (
+        none && /Failed Suites|Failed to load|Transform failed|Cannot find (?:module|package)/.test(output)
+      );
+    },
+  },
 
   detect(project) {
     let score = 0;

@@ -1,4 +1,5 @@
 import { lineRanges } from '../../../gaps/compute.ts';
+import { runnerByName } from '../../../runners/registry.ts';
 import { forEachChild, type Node, parseSource } from '../../ast.ts';
 import type { TestContext, TestEngine } from '../../types.ts';
 import { frameworkImports, importLine } from '../imports.ts';
@@ -20,7 +21,7 @@ export function createStubEngine(options: { readSource: (file: string) => string
 
 /** The skeleton for `context` with one todo per behaviour. */
 export function stubTest(context: TestContext, todos: readonly string[]): string {
-  const todo = context.runner === 'node' ? 'test.todo' : 'it.todo';
+  const todo = runnerByName(context.runner)?.authoring.todo ?? 'it.todo';
   const title =
     context.target.symbol ??
     `${context.target.file} lines ${context.target.startLine}-${context.target.endLine}`;
