@@ -167,10 +167,24 @@ export function projectOf(projects: readonly Project[], file: string): Project {
   for (const project of projects) if (project !== best && project.dir === best.dir) sharing = true;
   // A package running two runners (unit tests, end-to-end specs): a test file is the one listing it's.
   if (sharing) {
-    const owner = projects.find((p) => p.dir === best.dir && p.discovery?.tests.includes(file));
+    const owner = projects.find((p) => p.dir === best.dir && testSet(p).has(file));
     if (owner) return owner;
   }
   return best;
+}
+
+const testSets = new WeakMap<readonly string[], Set<string>>();
+
+/** A project's test files as a set, built once per discovery: projectOf runs for every file of a selection. */
+function testSet(project: Project): ReadonlySet<string> {
+  const tests = project.discovery?.tests;
+  if (!tests) return new Set();
+  let set = testSets.get(tests);
+  if (!set) {
+    set = new Set(tests);
+    testSets.set(tests, set);
+  }
+  return set;
 }
 
 function readPackageJson(path: string): Record<string, unknown> {
