@@ -94,7 +94,7 @@ async function generate(cfg, dir) {
     'generate',
     ...cfg.targets.flatMap((t) => ['--target', `${relative(cwd, join(dir, t.file))}:${t.fn}`]),
     '--engine', 'llm', '--base-url', server.url, '--model', 'stand-in',
-    '--format', 'json', '--patch', join(out, 'accepted.diff'),
+    '--format', 'json', '--patch', join(out, `accepted.${RECORD ? 'record' : 'replay'}.diff`),
     '--llm-timeout', '3h', '--budget', '6h',
     '--concurrency', String(cfg.concurrency ?? 4),
   ];
@@ -205,17 +205,27 @@ function checkQuality(cfg, dir, accepted) {
   });
 }
 
-async function measure(cfg, dir, gen, mutantsLib) {
+/** A second copy for measuring, so that a generate run on the first one never sees a mutant. */
+function measureCopy(cfg, dir) {
+  const copy = join(WORK, cfg.name, 'measure');
+  if (!existsSync(join(copy, '.git'))) run('cp', ['-a', dir, copy]);
+  git(copy, ['reset', '-q', '--hard', 'geneval-base']);
+  git(copy, ['clean', '-q', '-fd']);
+  return copy;
+}
+
+async function measure(cfg, repoDir, gen, mutantsLib) {
   const { result } = gen;
+  const dir = measureCopy(cfg, repoDir);
   // The accepted files, as the patch has them, on top of the base.
-  const patch = join(WORK, cfg.name, 'accepted.diff');
+  const patch = join(WORK, cfg.name, `accepted.${gen.mode}.diff`);
   if (result.accepted.length > 0) git(join(dir, cfg.cwd ?? '.'), ['apply', patch]);
   const quality = result.accepted.length > 0 ? checkQuality(cfg, dir, result.accepted) : [];
   const mutation = result.accepted.length > 0 ? compareMutants(cfg, dir, result.accepted, mutantsLib) : [];
   git(dir, ['reset', '-q', '--hard', 'geneval-base']);
   git(dir, ['clean', '-q', '-fd']);
   const summary = { repo: cfg.name, mode: gen.mode, unknownPrompts: gen.unknownPrompts.length, targets: cfg.targets.length, funnel: result.funnel, accepted: result.accepted.length, usage: result.usage, discarded: result.discarded, skipped: result.skipped ?? [], quality, mutation };
-  writeFileSync(join(WORK, cfg.name, 'measure.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(join(WORK, cfg.name, `measure.${gen.mode}.json`), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
 }
 
@@ -253,8 +263,12 @@ const mutantsLib = flag('skip-measure') ? undefined : await loadMutants();
 const summaries = [];
 for (const name of chosen) {
   const cfg = JSON.parse(readFileSync(join(HERE, `${name}.json`), 'utf8'));
-  const dir = prepare(cfg);
-  const gen = flag('measure-only') ? JSON.parse(readFileSync(join(WORK, name, 'generate.replay.json'), 'utf8')) : await generate(cfg, dir);
+  const measureOnly = option('measure-only', flag('measure-only') ? 'replay' : undefined);
+  const dir = measureOnly ? join(WORK, name, 'repo') : prepare(cfg);
+  // --measure-only=record measures the record run (to start early); the figures are the replay's.
+  const gen = measureOnly
+    ? JSON.parse(readFileSync(join(WORK, name, `generate.${measureOnly}.json`), 'utf8'))
+    : await generate(cfg, dir);
   if (gen.unknownPrompts.length > 0) process.stderr.write(`[${name}] ${gen.unknownPrompts.length} prompts had no stored answer: the figures are not valid\n`);
   if (!flag('skip-measure')) summaries.push(await measure(cfg, dir, gen, mutantsLib));
 }
