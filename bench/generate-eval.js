@@ -33,9 +33,13 @@ const flag = (name) => args.includes(`--${name}`);
 const option = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const RECORD = flag('record');
 const CORPUS = option('corpus', '/work/corpus');
+// --until=<ISO time>: start no mutation comparison after it (the table says on how many targets it ran).
+const UNTIL = option('until') === undefined ? undefined : Date.parse(option('until'));
 const TESTLOOP = resolve(option('testloop', join(ROOT, 'bin', 'testloop.js')));
 const repos = args.filter((a) => !a.startsWith('--'));
-const allRepos = readdirSync(HERE).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+const allRepos = readdirSync(HERE)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => f.slice(0, -5));
 
 function run(cmd, argv, opts = {}) {
   const result = spawnSync(cmd, argv, {
@@ -45,7 +49,9 @@ function run(cmd, argv, opts = {}) {
     env: { ...process.env, ...GIT_ENV, ...opts.env },
   });
   if (opts.check !== false && result.status !== 0)
-    throw new Error(`${cmd} ${argv.join(' ')} failed in ${opts.cwd}: ${result.stderr}${result.stdout}`.slice(0, 4000));
+    throw new Error(
+      `${cmd} ${argv.join(' ')} failed in ${opts.cwd}: ${result.stderr}${result.stdout}`.slice(0, 4000),
+    );
   return result;
 }
 const git = (cwd, argv) => run('git', argv, { cwd }).stdout;
@@ -93,24 +99,47 @@ async function generate(cfg, dir) {
     TESTLOOP,
     'generate',
     ...cfg.targets.flatMap((t) => ['--target', `${relative(cwd, join(dir, t.file))}:${t.fn}`]),
-    '--engine', 'llm', '--base-url', server.url, '--model', 'stand-in',
-    '--format', 'json', '--patch', join(out, `accepted.${RECORD ? 'record' : 'replay'}.diff`),
-    '--llm-timeout', '3h', '--budget', '6h',
-    '--concurrency', String(cfg.concurrency ?? 4),
+    '--engine',
+    'llm',
+    '--base-url',
+    server.url,
+    '--model',
+    'stand-in',
+    '--format',
+    'json',
+    '--patch',
+    join(out, `accepted.${RECORD ? 'record' : 'replay'}.diff`),
+    '--llm-timeout',
+    '3h',
+    '--budget',
+    '6h',
+    '--concurrency',
+    String(cfg.concurrency ?? 4),
   ];
   const started = Date.now();
   const child = spawn('nice', nice(['node', ...argv]), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; process.stderr.write(`[${cfg.name}] ${d}`); });
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    process.stderr.write(`[${cfg.name}] ${d}`);
+  });
   const code = await new Promise((res) => child.on('close', res));
   await server.close();
   writeFileSync(join(out, 'generate.stderr.txt'), stderr);
   if (code !== 0) throw new Error(`generate exited ${code} for ${cfg.name}: ${stderr.slice(-2000)}`);
   const result = JSON.parse(stdout);
   const unknown = [...new Set(server.stats.unknown)];
-  const run = { repo: cfg.name, mode: RECORD ? 'record' : 'replay', ms: Date.now() - started, unknownPrompts: unknown, result };
+  const run = {
+    repo: cfg.name,
+    mode: RECORD ? 'record' : 'replay',
+    ms: Date.now() - started,
+    unknownPrompts: unknown,
+    result,
+  };
   writeFileSync(join(out, `generate.${run.mode}.json`), `${JSON.stringify(run, null, 2)}\n`);
   return run;
 }
@@ -121,15 +150,24 @@ async function loadMutants() {
   const outfile = join(WORK, 'mutants.mjs');
   await build({
     stdin: {
-      contents: "export { makeMutants, applyMutant, describeMutant } from './src/generate/mutants.ts';\nexport { parseSource } from './src/generate/ast.ts';\n",
+      contents:
+        "export { makeMutants, applyMutant, describeMutant } from './src/generate/mutants.ts';\nexport { parseSource } from './src/generate/ast.ts';\n",
       resolveDir: ROOT,
       loader: 'ts',
     },
-    bundle: true, format: 'esm', platform: 'node', outfile, external: ['oxc-parser'], logLevel: 'error',
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    outfile,
+    external: ['oxc-parser'],
+    logLevel: 'error',
     nodePaths: [join(ROOT, 'node_modules')],
   });
   // oxc-parser is resolved from the project's node_modules: the bundle lives outside it.
-  const text = readFileSync(outfile, 'utf8').replaceAll('"oxc-parser"', JSON.stringify(pathToFileURL(join(ROOT, 'node_modules/oxc-parser/src-js/index.js')).href));
+  const text = readFileSync(outfile, 'utf8').replaceAll(
+    '"oxc-parser"',
+    JSON.stringify(pathToFileURL(join(ROOT, 'node_modules/oxc-parser/src-js/index.js')).href),
+  );
   writeFileSync(outfile, text);
   return import(`${pathToFileURL(outfile).href}?${Date.now()}`);
 }
@@ -145,7 +183,8 @@ function failingFiles(cfg, cwd, files) {
   const failing = new Set();
   for (const file of files) {
     const entry = report.testResults.find((r) => resolve(r.name) === resolve(cwd, file));
-    if (!entry || entry.status !== 'passed' || entry.assertionResults.some((a) => a.status === 'failed')) failing.add(file);
+    if (entry?.status !== 'passed' || entry.assertionResults.some((a) => a.status === 'failed'))
+      failing.add(file);
   }
   return { failing };
 }
@@ -156,6 +195,10 @@ function compareMutants(cfg, dir, accepted, mutantsLib) {
   const rows = [];
   git(dir, ['checkout', '-q', 'geneval-base', '--', '.']);
   for (const a of accepted) {
+    if (UNTIL !== undefined && Date.now() > UNTIL) {
+      process.stderr.write(`[${cfg.name}] mutants ${a.target}: not compared (--until passed)\n`);
+      continue;
+    }
     const [file, fn] = splitTarget(a.target);
     const target = cfg.targets.find((t) => relative(cwd, join(dir, t.file)) === file && t.fn === fn);
     const human = (target?.humanTests ?? []).filter((t) => cfg.runnable.some((re) => new RegExp(re).test(t)));
@@ -166,21 +209,37 @@ function compareMutants(cfg, dir, accepted, mutantsLib) {
     const parsed = mutantsLib.parseSource(sourcePath, original);
     const mutants = mutantsLib.makeMutants(parsed, a.newlyCoveredLines, 12);
     const testFile = a.testFile;
-    const row = { target: a.target, testFile, human: humanRel, total: mutants.length, generatedKilled: 0, humanKilled: 0, gate: a.mutants, notes: [] };
+    const row = {
+      target: a.target,
+      testFile,
+      human: humanRel,
+      total: mutants.length,
+      generatedKilled: 0,
+      humanKilled: 0,
+      gate: a.mutants,
+      notes: [],
+    };
     const baseline = failingFiles(cfg, cwd, [testFile, ...humanRel]);
     if (baseline.error || baseline.failing.size > 0) {
-      row.notes.push(`unmutated run: ${baseline.error ? 'no report' : [...baseline.failing].join(', ')} failing`);
+      row.notes.push(
+        `unmutated run: ${baseline.error ? 'no report' : [...baseline.failing].join(', ')} failing`,
+      );
     }
     for (const m of mutants) {
       writeFileSync(sourcePath, mutantsLib.applyMutant(original, m));
       const verdict = failingFiles(cfg, cwd, [testFile, ...humanRel]);
       writeFileSync(sourcePath, original);
-      if (verdict.error) { row.notes.push(`mutant line ${m.line}: no report`); continue; }
+      if (verdict.error) {
+        row.notes.push(`mutant line ${m.line}: no report`);
+        continue;
+      }
       if (verdict.failing.has(testFile)) row.generatedKilled++;
       if (humanRel.some((h) => verdict.failing.has(h))) row.humanKilled++;
     }
     rows.push(row);
-    process.stderr.write(`[${cfg.name}] mutants ${a.target}: generated ${row.generatedKilled}/${row.total}, human ${row.humanKilled}/${row.total}\n`);
+    process.stderr.write(
+      `[${cfg.name}] mutants ${a.target}: generated ${row.generatedKilled}/${row.total}, human ${row.humanKilled}/${row.total}\n`,
+    );
   }
   git(dir, ['checkout', '-q', 'geneval-base', '--', '.']);
   return rows;
@@ -194,13 +253,22 @@ function checkQuality(cfg, dir, accepted) {
   const files = accepted.map((a) => a.testFile);
   const tsc = run('nice', nice(cfg.typecheck.split(' ')), { cwd, check: false });
   const diagnostics = `${tsc.stdout}${tsc.stderr}`.split('\n').filter((l) => /error TS\d+/.test(l));
-  const lint = run('nice', nice([...cfg.lint.split(' '), '--format', 'json', ...files]), { cwd, check: false });
+  const lint = run('nice', nice([...cfg.lint.split(' '), '--format', 'json', ...files]), {
+    cwd,
+    check: false,
+  });
   let lintReport = [];
-  try { lintReport = JSON.parse(lint.stdout); } catch { throw new Error(`lint gave no JSON: ${lint.stderr.slice(0, 2000)}`); }
+  try {
+    lintReport = JSON.parse(lint.stdout);
+  } catch {
+    throw new Error(`lint gave no JSON: ${lint.stderr.slice(0, 2000)}`);
+  }
   return accepted.map((a) => {
     const typeErrors = diagnostics.filter((l) => resolve(cwd, l.split('(')[0]) === resolve(cwd, a.testFile));
     const entry = lintReport.find((r) => resolve(r.filePath) === resolve(cwd, a.testFile));
-    const lintErrors = entry ? entry.messages.filter((m) => m.severity === 2).map((m) => `${m.line}: ${m.ruleId} ${m.message}`) : ['not linted'];
+    const lintErrors = entry
+      ? entry.messages.filter((m) => m.severity === 2).map((m) => `${m.line}: ${m.ruleId} ${m.message}`)
+      : ['not linted'];
     return { target: a.target, typeErrors, lintErrors };
   });
 }
@@ -224,7 +292,19 @@ async function measure(cfg, repoDir, gen, mutantsLib) {
   const mutation = result.accepted.length > 0 ? compareMutants(cfg, dir, result.accepted, mutantsLib) : [];
   git(dir, ['reset', '-q', '--hard', 'geneval-base']);
   git(dir, ['clean', '-q', '-fd']);
-  const summary = { repo: cfg.name, mode: gen.mode, unknownPrompts: gen.unknownPrompts.length, targets: cfg.targets.length, funnel: result.funnel, accepted: result.accepted.length, usage: result.usage, discarded: result.discarded, skipped: result.skipped ?? [], quality, mutation };
+  const summary = {
+    repo: cfg.name,
+    mode: gen.mode,
+    unknownPrompts: gen.unknownPrompts.length,
+    targets: cfg.targets.length,
+    funnel: result.funnel,
+    accepted: result.accepted.length,
+    usage: result.usage,
+    discarded: result.discarded,
+    skipped: result.skipped ?? [],
+    quality,
+    mutation,
+  };
   writeFileSync(join(WORK, cfg.name, `measure.${gen.mode}.json`), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
 }
@@ -232,27 +312,59 @@ async function measure(cfg, repoDir, gen, mutantsLib) {
 function table(summaries) {
   const stages = ['generated', 'compiled', 'passed', 'stable', 'addedCoverage', 'killsMutants'];
   const sum = (f) => summaries.reduce((n, s) => n + f(s), 0);
-  const rows = [...summaries, {
-    repo: 'total', targets: sum((s) => s.targets), unknownPrompts: sum((s) => s.unknownPrompts),
-    funnel: Object.fromEntries(stages.map((k) => [k, sum((s) => s.funnel[k] ?? 0)])),
-    accepted: sum((s) => s.accepted), usage: { promptTokens: sum((s) => s.usage.promptTokens), requests: sum((s) => s.usage.requests) },
-    quality: summaries.flatMap((s) => s.quality), mutation: summaries.flatMap((s) => s.mutation),
-  }];
-  const head = ['repo', 'targets', ...stages, 'accepted', 'tokens/acc', 'tsc ok', 'lint ok', 'mut gen', 'mut human', 'gate', 'unknown'];
+  const rows = [
+    ...summaries,
+    {
+      repo: 'total',
+      targets: sum((s) => s.targets),
+      unknownPrompts: sum((s) => s.unknownPrompts),
+      funnel: Object.fromEntries(stages.map((k) => [k, sum((s) => s.funnel[k] ?? 0)])),
+      accepted: sum((s) => s.accepted),
+      usage: { promptTokens: sum((s) => s.usage.promptTokens), requests: sum((s) => s.usage.requests) },
+      quality: summaries.flatMap((s) => s.quality),
+      mutation: summaries.flatMap((s) => s.mutation),
+    },
+  ];
+  const head = [
+    'repo',
+    'targets',
+    ...stages,
+    'accepted',
+    'tokens/acc',
+    'tsc ok',
+    'lint ok',
+    'mut compared',
+    'mut gen',
+    'mut human',
+    'gate',
+    'unknown',
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     const m = r.mutation;
     const total = m.reduce((n, x) => n + x.total, 0);
-    const pct = (k) => (total ? `${m.reduce((n, x) => n + x[k], 0)}/${total} (${Math.round((100 * m.reduce((n, x) => n + x[k], 0)) / total)}%)` : '–');
+    const pct = (k) =>
+      total
+        ? `${m.reduce((n, x) => n + x[k], 0)}/${total} (${Math.round((100 * m.reduce((n, x) => n + x[k], 0)) / total)}%)`
+        : '–';
     const gateKilled = m.reduce((n, x) => n + (x.gate?.killed ?? 0), 0);
     const gateTotal = m.reduce((n, x) => n + (x.gate?.total ?? 0), 0);
-    lines.push(`| ${[
-      r.repo, r.targets, ...stages.map((k) => r.funnel[k] ?? 0), r.accepted,
-      r.accepted ? Math.round(r.usage.promptTokens / r.accepted) : '–',
-      `${r.quality.filter((q) => q.typeErrors.length === 0).length}/${r.quality.length}`,
-      `${r.quality.filter((q) => q.lintErrors.length === 0).length}/${r.quality.length}`,
-      pct('generatedKilled'), pct('humanKilled'), `${gateKilled}/${gateTotal}`, r.unknownPrompts,
-    ].join(' | ')} |`);
+    lines.push(
+      `| ${[
+        r.repo,
+        r.targets,
+        ...stages.map((k) => r.funnel[k] ?? 0),
+        r.accepted,
+        r.accepted ? Math.round(r.usage.promptTokens / r.accepted) : '–',
+        `${r.quality.filter((q) => q.typeErrors.length === 0).length}/${r.quality.length}`,
+        `${r.quality.filter((q) => q.lintErrors.length === 0).length}/${r.quality.length}`,
+        `${m.length}/${r.accepted}`,
+        pct('generatedKilled'),
+        pct('humanKilled'),
+        `${gateKilled}/${gateTotal}`,
+        r.unknownPrompts,
+      ].join(' | ')} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -269,7 +381,10 @@ for (const name of chosen) {
   const gen = measureOnly
     ? JSON.parse(readFileSync(join(WORK, name, `generate.${measureOnly}.json`), 'utf8'))
     : await generate(cfg, dir);
-  if (gen.unknownPrompts.length > 0) process.stderr.write(`[${name}] ${gen.unknownPrompts.length} prompts had no stored answer: the figures are not valid\n`);
+  if (gen.unknownPrompts.length > 0)
+    process.stderr.write(
+      `[${name}] ${gen.unknownPrompts.length} prompts had no stored answer: the figures are not valid\n`,
+    );
   if (!flag('skip-measure')) summaries.push(await measure(cfg, dir, gen, mutantsLib));
 }
 if (summaries.length > 0) {
@@ -277,3 +392,5 @@ if (summaries.length > 0) {
   writeFileSync(join(WORK, 'table.md'), text);
   process.stdout.write(text);
 }
+// The bundler keeps a service process; nothing is left to wait for.
+process.exit(0);

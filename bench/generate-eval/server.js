@@ -29,7 +29,10 @@ export function promptText(body) {
     return `<!-- role: ${m.role} -->\n${content}`;
   });
   if (body.instructions) parts.push(`<!-- instructions -->\n${body.instructions}`);
-  if (body.input) parts.push(`<!-- input -->\n${typeof body.input === 'string' ? body.input : JSON.stringify(body.input, null, 2)}`);
+  if (body.input)
+    parts.push(
+      `<!-- input -->\n${typeof body.input === 'string' ? body.input : JSON.stringify(body.input, null, 2)}`,
+    );
   return `${parts.join('\n\n')}\n`;
 }
 
@@ -48,9 +51,14 @@ export async function startAnswerServer({ answers, prompts, pending, record = fa
     const path = (req.url ?? '/').split('?')[0];
     try {
       if (req.method === 'GET' && path === '/v1/models')
-        return json(res, 200, { object: 'list', data: [{ id: 'stand-in', object: 'model', created: 0, owned_by: 'geneval' }] });
-      const api = path === '/v1/chat/completions' ? 'chat' : path === '/v1/responses' ? 'responses' : undefined;
-      if (req.method !== 'POST' || api === undefined) return error(res, 404, `Unknown route ${req.method} ${path}`);
+        return json(res, 200, {
+          object: 'list',
+          data: [{ id: 'stand-in', object: 'model', created: 0, owned_by: 'geneval' }],
+        });
+      const api =
+        path === '/v1/chat/completions' ? 'chat' : path === '/v1/responses' ? 'responses' : undefined;
+      if (req.method !== 'POST' || api === undefined)
+        return error(res, 404, `Unknown route ${req.method} ${path}`);
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
       stats.requests++;
       const hash = promptHash(body);
@@ -60,7 +68,11 @@ export async function startAnswerServer({ answers, prompts, pending, record = fa
         if (!record) {
           stats.unknown.push(hash);
           log(`no stored answer for prompt ${hash} (replay)`);
-          return error(res, 500, `geneval replay: no stored answer for prompt ${hash}; record it first (--record)`);
+          return error(
+            res,
+            500,
+            `geneval replay: no stored answer for prompt ${hash}; record it first (--record)`,
+          );
         }
         stats.recorded.push(hash);
         writeFileSync(join(pending, `${hash}.md`), promptText(body));
@@ -102,5 +114,12 @@ function json(res, status, body) {
 }
 
 function error(res, status, message) {
-  json(res, status, { error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code: null } });
+  json(res, status, {
+    error: {
+      message,
+      type: status >= 500 ? 'server_error' : 'invalid_request_error',
+      param: null,
+      code: null,
+    },
+  });
 }

@@ -3,8 +3,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { withoutTestloopSecrets } from '../../sandbox/env.ts';
 
-/** Longest a linter or type-check may take on one file. */
-const TOOL_TIMEOUT_MS = 60_000;
+/**
+ * Longest a linter or type-check may take on one file. Type-aware ESLint builds the project's whole
+ * TypeScript program for one file: over a minute on a large repository when the machine is busy, and a
+ * run cut short reads as the candidate's lint failure.
+ */
+const TOOL_TIMEOUT_MS = 180_000;
 
 /** The first of `names` in the package folder or a folder above it, up to the repository root. */
 export function findConfig(root: string, projectDir: string, names: readonly string[]): string | undefined {
