@@ -200,15 +200,16 @@ function compareMutants(cfg, dir, accepted, mutantsLib) {
       continue;
     }
     const [file, fn] = splitTarget(a.target);
-    const target = cfg.targets.find((t) => relative(cwd, join(dir, t.file)) === file && t.fn === fn);
+    // generate names targets and test files from the repository root.
+    const target = cfg.targets.find((t) => t.file === file && t.fn === fn);
     const human = (target?.humanTests ?? []).filter((t) => cfg.runnable.some((re) => new RegExp(re).test(t)));
     const humanRel = human.map((h) => relative(cwd, join(dir, h)));
     for (const h of target?.humanTests ?? []) git(dir, ['checkout', '-q', cfg.commit, '--', h]);
-    const sourcePath = join(cwd, file);
+    const sourcePath = join(dir, file);
     const original = readFileSync(sourcePath, 'utf8');
     const parsed = mutantsLib.parseSource(sourcePath, original);
     const mutants = mutantsLib.makeMutants(parsed, a.newlyCoveredLines, 12);
-    const testFile = a.testFile;
+    const testFile = relative(cwd, join(dir, a.testFile));
     const row = {
       target: a.target,
       testFile,
@@ -250,7 +251,7 @@ const splitTarget = (t) => [t.slice(0, t.lastIndexOf(':')), t.slice(t.lastIndexO
 /** Type-check and lint verdicts of each accepted file, with the accepted files applied to the base. */
 function checkQuality(cfg, dir, accepted) {
   const cwd = join(dir, cfg.cwd ?? '.');
-  const files = accepted.map((a) => a.testFile);
+  const files = accepted.map((a) => join(dir, a.testFile));
   const tsc = run('nice', nice(cfg.typecheck.split(' ')), { cwd, check: false });
   const diagnostics = `${tsc.stdout}${tsc.stderr}`.split('\n').filter((l) => /error TS\d+/.test(l));
   const lint = run('nice', nice([...cfg.lint.split(' '), '--format', 'json', ...files]), {
@@ -264,8 +265,8 @@ function checkQuality(cfg, dir, accepted) {
     throw new Error(`lint gave no JSON: ${lint.stderr.slice(0, 2000)}`);
   }
   return accepted.map((a) => {
-    const typeErrors = diagnostics.filter((l) => resolve(cwd, l.split('(')[0]) === resolve(cwd, a.testFile));
-    const entry = lintReport.find((r) => resolve(r.filePath) === resolve(cwd, a.testFile));
+    const typeErrors = diagnostics.filter((l) => resolve(cwd, l.split('(')[0]) === join(dir, a.testFile));
+    const entry = lintReport.find((r) => resolve(r.filePath) === join(dir, a.testFile));
     const lintErrors = entry
       ? entry.messages.filter((m) => m.severity === 2).map((m) => `${m.line}: ${m.ruleId} ${m.message}`)
       : ['not linted'];
@@ -287,7 +288,7 @@ async function measure(cfg, repoDir, gen, mutantsLib) {
   const dir = measureCopy(cfg, repoDir);
   // The accepted files, as the patch has them, on top of the base.
   const patch = join(WORK, cfg.name, `accepted.${gen.mode}.diff`);
-  if (result.accepted.length > 0) git(join(dir, cfg.cwd ?? '.'), ['apply', patch]);
+  if (result.accepted.length > 0) git(dir, ['apply', patch]);
   const quality = result.accepted.length > 0 ? checkQuality(cfg, dir, result.accepted) : [];
   const mutation = result.accepted.length > 0 ? compareMutants(cfg, dir, result.accepted, mutantsLib) : [];
   git(dir, ['reset', '-q', '--hard', 'geneval-base']);
