@@ -12,7 +12,7 @@
 // - the repository's type-check (its tsc and tsconfig; only diagnostics in the accepted files count) and
 //   its lint (its eslint on the accepted files; errors count, warnings do not).
 //
-// Usage: npm run build && node bench/generate-eval.js [<repo>...] [--record] [--skip-measure] [--measure-only]
+// Usage: npm run build && node bench/generate-eval.js [<repo>...] [--record] [--skip-measure] [--measure-only[=record]] [--table]
 //   [--testloop=<bin>] (another build's bin/testloop.js)
 //   --record   an unknown prompt waits in /tmp/geneval/pending/<repo>/<hash>.md for its answer
 //              (write it with bench/generate-eval/answer.js); without it (replay) an unknown prompt is an
@@ -371,6 +371,18 @@ function table(summaries) {
 }
 
 const chosen = repos.length > 0 ? repos : allRepos;
+if (flag('table')) {
+  // The table of the measurements already made: each repository's replay, else its record run.
+  const made = chosen.flatMap((name) =>
+    ['replay', 'record']
+      .map((mode) => join(WORK, name, `measure.${mode}.json`))
+      .filter((file) => existsSync(file))
+      .slice(0, 1)
+      .map((file) => JSON.parse(readFileSync(file, 'utf8'))),
+  );
+  process.stdout.write(`${table(made)}\n\n${made.map((m) => `${m.repo}: ${m.mode}`).join(', ')}\n`);
+  process.exit(0);
+}
 mkdirSync(WORK, { recursive: true });
 const mutantsLib = flag('skip-measure') ? undefined : await loadMutants();
 const summaries = [];
@@ -389,7 +401,8 @@ for (const name of chosen) {
   if (!flag('skip-measure')) summaries.push(await measure(cfg, dir, gen, mutantsLib));
 }
 if (summaries.length > 0) {
-  const text = `${table(summaries)}\n\nReplayed stand-in answers (${new Date().toISOString().slice(0, 10)}), not a model's.\n`;
+  const modes = summaries.map((s) => `${s.repo}: ${s.mode} run`).join(', ');
+  const text = `${table(summaries)}\n\nStand-in answers (${modes}; ${new Date().toISOString().slice(0, 10)}), not a model's.\n`;
   writeFileSync(join(WORK, 'table.md'), text);
   process.stdout.write(text);
 }
