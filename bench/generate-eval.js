@@ -178,7 +178,8 @@ function failingFiles(cfg, cwd, files) {
   rmSync(out, { force: true });
   const argv = cfg.test.replace('{out}', out).split(' ').concat(files);
   const result = run('timeout', ['120', 'nice', ...nice(argv)], { cwd, check: false });
-  if (!existsSync(out)) return { error: `${result.stderr}${result.stdout}`.slice(-1500) };
+  if (!existsSync(out))
+    return { error: `${result.stderr}${result.stdout}`.slice(-1500) || `exit ${result.status}` };
   const report = JSON.parse(readFileSync(out, 'utf8'));
   const failing = new Set();
   for (const file of files) {
