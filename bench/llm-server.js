@@ -96,7 +96,7 @@ export async function startLlmServer({ tokensPerSecond = 1000, answer, port = 0 
   };
 }
 
-async function play(api, body, text, res, tokensPerSecond, record) {
+export async function play(api, body, text, res, tokensPerSecond, record) {
   const tokens = tokenize(text);
   record.tokens = tokens.length;
   const usage = { prompt: Math.ceil(promptChars(body) / 4), completion: tokens.length };

@@ -51,6 +51,9 @@ export function listExports(parsed: ParsedSource): ExportList {
       const decl = statement.declaration;
       if (decl.id?.name) out.names.set(decl.id.name, 'default');
       else if (decl.type === 'Identifier') out.names.set(decl.name, 'default');
+      // An anonymous default (`export default (value) => …`, a class or object literal) is the unit
+      // named `default` (see ast.ts): exported, and imported as the default.
+      else out.names.set('default', 'default');
       if (FUNCTION.has(decl.type)) push(head(statement, decl));
       else if (decl.type === 'ClassDeclaration' || decl.type === 'ClassExpression')
         push(`export default ${classSignature(decl, slice, head)}`);

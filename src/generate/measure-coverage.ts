@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadCoverage } from '../coverage/load.ts';
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import type { FileCoverage } from '../coverage/types.ts';
+import { TestloopError } from '../errors.ts';
 import { readReport } from '../junit/registry.ts';
 import { runTests } from '../runners/run.ts';
 import { type Project, projectOf } from '../select/projects.ts';
@@ -109,16 +110,7 @@ async function measureProject(
     });
     out.run.testFiles += tests.length;
     out.run.ms += result.durationMs;
-    // The tests' own outcomes decide, not the exit code: a project-wide coverage threshold that one
-    // file's tests cannot meet fails the run while every test passes.
-    const failed = existsSync(junit) ? await failedTests(junit) : undefined;
-    const why = result.timedOut
-      ? `timed out after ${Math.round(options.timeoutMs / 1000)} s`
-      : failed !== undefined && failed > 0
-        ? `had ${failed} failing test(s)`
-        : failed === undefined && result.exitCode !== 0
-          ? `failed (exit code ${result.exitCode})`
-          : undefined;
+    const why = await baselineProblem(result, junit, options.timeoutMs);
     if (why !== undefined) {
       for (const file of sources)
         out.warnings.push(`${file}: the run of its existing tests with coverage ${why}; ${FALLBACK}`);
@@ -141,6 +133,32 @@ async function measureProject(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Why the run of the existing tests cannot tell what they cover, or undefined when it can. The tests' own
+ * outcomes decide, not the exit code: a project-wide coverage threshold that one file's tests cannot meet
+ * fails the run while every test passes. A run cut at the time limit, or one that left a report nobody
+ * can read (a runner killed while writing it), is a fallback for these files, never the end of the run.
+ */
+export async function baselineProblem(
+  result: { timedOut: boolean; exitCode: number },
+  junit: string,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  if (result.timedOut) return `timed out after ${Math.round(timeoutMs / 1000)} s`;
+  let failed: number | undefined;
+  if (existsSync(junit)) {
+    try {
+      failed = await failedTests(junit);
+    } catch (error) {
+      if (!(error instanceof TestloopError)) throw error;
+      return `left a test report that cannot be read (${error.message.split('\n')[0]})`;
+    }
+  }
+  if (failed !== undefined && failed > 0) return `had ${failed} failing test(s)`;
+  if (failed === undefined && result.exitCode !== 0) return `failed (exit code ${result.exitCode})`;
+  return undefined;
 }
 
 async function failedTests(junit: string): Promise<number> {

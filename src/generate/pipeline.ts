@@ -17,6 +17,7 @@ import { CircuitBreaker, describeEndpoint, isEndpointFailure } from './breaker.t
 import { buildContext } from './context.ts';
 import type { MutationScore } from './mutation-gate.ts';
 import { newFilesPatch, writeNewFiles } from './output.ts';
+import { withEnclosingRunners } from './runner-projects.ts';
 import { createEngine, createValidatorFor, targetsOf } from './setup.ts';
 import { discoverableMirrors } from './test-layout.ts';
 import type { CandidateValidator, GenerateResult, Repair, Stage, TestContext, TestEngine } from './types.ts';
@@ -113,7 +114,7 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   const root = await repositoryRoot(cwd);
   const files = await trackedFiles(root);
   const fileSet = new Set(files);
-  const projects = await discoverProjects(root, files);
+  const projects = await withEnclosingRunners(await discoverProjects(root, files));
   const warnings: string[] = [];
   const measured: Pick<GenerateResult['stats'], 'coverageRun'> = {};
   const collected = await targetsOf(options, cwd, root, fileSet, projects, env, warnings, log, measured);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { runTool } from './linters/tool.ts';
+import { runTool, unfinished } from './linters/tool.ts';
 
 /** Most type errors a repair prompt carries: the first few say what is wrong. */
 const MAX_DIAGNOSTICS = 8;
@@ -51,6 +51,7 @@ export function createTypeChecker(
       );
       try {
         const result = await runTool(tsc, ['-p', temp, '--pretty', 'false'], configDir);
+        if (result.timedOut) throw unfinished('tsc');
         if (result.code === 0) return [];
         const mine = candidateDiagnostics(result.stdout, candidate);
         if (mine.length > 0 || /error TS\d+/.test(result.stdout)) return mine.slice(0, MAX_DIAGNOSTICS);

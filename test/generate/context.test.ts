@@ -315,3 +315,18 @@ describe('context: what a model needs for an unfamiliar library', () => {
     expect(headerOf(context)[1]).toBe("import { pad } from './chunk.ts';");
   });
 });
+
+describe('context: an anonymous default export', () => {
+  it('is imported as the default, named after its module, never as a namespace', async () => {
+    const context = await contextOf('default-export', 'src/compact.ts', 'default');
+    expect(context.importName).toBe('default');
+    expect(headerOf(context)[1]).toBe("import compact from './compact';");
+    expect(userPrompt(context)).not.toContain('is not exported');
+  });
+
+  it('is how a test reaches the helpers it calls', async () => {
+    const context = await contextOf('default-export', 'src/compact.ts', 'isKept');
+    expect(context.reachedThrough).toEqual(['default']);
+    expect(headerOf(context)[1]).toBe("import compact from './compact';");
+  });
+});

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { findConfig, runTool } from './tool.ts';
+import { findConfig, runTool, unfinished } from './tool.ts';
 import type { Linter } from './types.ts';
 
 const BIOME_CONFIGS = ['biome.json', 'biome.jsonc'];
@@ -35,6 +35,7 @@ export function findBiome(root: string, projectDir: string): Linter | undefined 
         file,
       ];
       const result = await runTool(bin, args, cwd);
+      if (result.timedOut) throw unfinished('biome lint');
       if (result.code === 0) return [];
       const lines = `${result.stdout}\n${result.stderr}`
         .split('\n')

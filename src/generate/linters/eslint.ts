@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { findConfig, runTool } from './tool.ts';
+import { findConfig, runTool, unfinished } from './tool.ts';
 import type { Linter } from './types.ts';
 
 const FLAT_CONFIGS = [
@@ -61,6 +61,7 @@ export function findEslint(root: string, projectDir: string): Linter | undefined
     },
     async check(file, cwd) {
       const result = await runTool(bin, ['--format', 'json', file], cwd, undefined, env);
+      if (result.timedOut) throw unfinished('eslint');
       const results = resultsOf(result.stdout);
       if (results === undefined || (result.code !== 0 && result.code !== 1)) {
         const reason = (result.stderr.trim() || result.stdout.trim()).split('\n')[0]?.slice(0, 300);

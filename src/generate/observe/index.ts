@@ -9,6 +9,7 @@ import { repositoryRoot } from '../../git/base.ts';
 import { trackedFiles } from '../../git/diff.ts';
 import { discoverProjects, projectOf } from '../../select/projects.ts';
 import { trimOutput } from '../runner-output.ts';
+import { withEnclosingRunners } from '../runner-projects.ts';
 import { checkTestPath, placeScratch } from '../sandbox.ts';
 import { assertionWriter, type Suggestion, toSuggestions } from './assertions.ts';
 import { instrument } from './instrument.ts';
@@ -85,7 +86,7 @@ export async function observeAssertions(o: ObserveOptions): Promise<ObserveResul
 
   const listed = await trackedFiles(root);
   const files = listed.includes(file) ? listed : [...listed, file];
-  const project = projectOf(await discoverProjects(root, files), file);
+  const project = projectOf(await withEnclosingRunners(await discoverProjects(root, files)), file);
   const adapter = project.runner;
   if (adapter === undefined) {
     return done([`no test runner found for ${file} (vitest, jest or node --test): nothing was run`]);
