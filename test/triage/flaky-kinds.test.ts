@@ -41,6 +41,8 @@ const PER_PROCESS: readonly Condition[] = ['shuffled', 'parallel'];
 const LEAST_RATE = (condition: Condition) => (PER_PROCESS.includes(condition) ? 0.3 : 0.2);
 const K = (condition: Condition) => runsFor(LEAST_RATE(condition), 0.001);
 const partialRuns = (entry: KindEntry) => runsFor(entry.partialRate, 0.01);
+/** Further rounds of partialRuns for a partial fix that has not failed yet (see the group test). */
+const PARTIAL_ROUNDS = 3;
 /** Runs alone of a test whose condition is more than that: all must pass. */
 const ALONE_RUNS = 8;
 /** Minutes a group of runs may take on a busy 2-core machine. */
@@ -115,6 +117,22 @@ describe.concurrent('each kind under its condition, with the real vitest and jes
           found.set(key, tally);
       }
       const tally = (entry: KindEntry, variant: Variant) => found.get(sampleKey({ entry, variant }))!;
+      // A partial fix that has not failed yet runs on, up to PARTIAL_ROUNDS more rounds: a rate of
+      // partialRate misses a round one time in a hundred, and a loaded machine shifts timing rates.
+      for (let round = 0; round < PARTIAL_ROUNDS; round++) {
+        const unproven = kinds.filter((entry) => tally(entry, 'partial').failures === 0);
+        if (unproven.length === 0) break;
+        const samples = unproven.map((entry) => ({ entry, variant: 'partial' as const }));
+        for (const [key, more] of await sampleCondition(scratch, runner, condition, samples, partial)) {
+          const sum = found.get(key)!;
+          found.set(key, {
+            runs: sum.runs + more.runs,
+            failures: sum.failures + more.failures,
+            seconds: sum.seconds + more.seconds,
+            messages: [...new Set([...sum.messages, ...more.messages])],
+          });
+        }
+      }
       for (const entry of kinds) {
         const where = `${entry.kind} (${runner}, ${condition})`;
         const original = tally(entry, 'original');
