@@ -50,31 +50,49 @@ export function answerFromPrompt(prompt, answers) {
  */
 export async function startLlmServer({ tokensPerSecond = 1000, answer, port = 0 } = {}) {
   const requests = [];
+  const served = await serveOpenAi({
+    model: 'bench-model',
+    owner: 'bench',
+    port,
+    async respond(api, body, res) {
+      const started = performance.now();
+      const prompt = userText(body);
+      const code = answer?.(prompt, body);
+      if (code === undefined) return [400, 'the bench server has no answer for this prompt'];
+      const text = JSON.stringify({ code });
+      const record = { api, started, firstByte: 0, ended: 0, tokens: 0, prompt: prompt.slice(0, 200) };
+      requests.push(record);
+      await play(api, body, text, res, tokensPerSecond, record);
+      record.ended = performance.now();
+    },
+  });
+  return { ...served, requests };
+}
+
+/**
+ * An OpenAI-protocol server on 127.0.0.1: `GET /v1/models` lists `model`; each Chat Completions or
+ * Responses request goes to `respond(api, body, res)`, which answers it (see play) or returns
+ * `[status, message]` for an API error. Any other route is a 404.
+ */
+export async function serveOpenAi({ model, owner, port = 0, respond }) {
   const sockets = new Set();
   const server = createServer(async (req, res) => {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
-    const started = performance.now();
     const path = (req.url ?? '/').split('?')[0];
     try {
       if (req.method === 'GET' && path === '/v1/models')
         return json(res, 200, {
           object: 'list',
-          data: [{ id: 'bench-model', object: 'model', created: 0, owned_by: 'bench' }],
+          data: [{ id: model, object: 'model', created: 0, owned_by: owner }],
         });
       const api =
         path === '/v1/chat/completions' ? 'chat' : path === '/v1/responses' ? 'responses' : undefined;
       if (req.method !== 'POST' || api === undefined)
         return error(res, 404, `Unknown route ${req.method} ${path}`);
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-      const prompt = userText(body);
-      const code = answer?.(prompt, body);
-      if (code === undefined) return error(res, 400, 'the bench server has no answer for this prompt');
-      const text = JSON.stringify({ code });
-      const record = { api, started, firstByte: 0, ended: 0, tokens: 0, prompt: prompt.slice(0, 200) };
-      requests.push(record);
-      await play(api, body, text, res, tokensPerSecond, record);
-      record.ended = performance.now();
+      const failed = await respond(api, body, res);
+      if (failed) error(res, ...failed);
     } catch (failure) {
       if (!res.headersSent) error(res, 500, String(failure));
       else res.destroy();
@@ -87,7 +105,6 @@ export async function startLlmServer({ tokensPerSecond = 1000, answer, port = 0 
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${server.address().port}/v1`,
-    requests,
     close: () =>
       new Promise((resolve) => {
         for (const socket of sockets) socket.destroy();

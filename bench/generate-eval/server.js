@@ -10,9 +10,8 @@
 // characters per token), so they are an estimate of a real tokenizer's count.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { play } from '../llm-server.js';
+import { play, serveOpenAi } from '../llm-server.js';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -43,23 +42,11 @@ export function promptText(body) {
 export async function startAnswerServer({ answers, prompts, pending, record = false, log = () => {} }) {
   for (const dir of [answers, prompts, pending]) mkdirSync(dir, { recursive: true });
   const stats = { requests: 0, answered: 0, unknown: [], recorded: [] };
-  const sockets = new Set();
   let closed = false;
-  const server = createServer(async (req, res) => {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    const path = (req.url ?? '/').split('?')[0];
-    try {
-      if (req.method === 'GET' && path === '/v1/models')
-        return json(res, 200, {
-          object: 'list',
-          data: [{ id: 'stand-in', object: 'model', created: 0, owned_by: 'geneval' }],
-        });
-      const api =
-        path === '/v1/chat/completions' ? 'chat' : path === '/v1/responses' ? 'responses' : undefined;
-      if (req.method !== 'POST' || api === undefined)
-        return error(res, 404, `Unknown route ${req.method} ${path}`);
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  const served = await serveOpenAi({
+    model: 'stand-in',
+    owner: 'geneval',
+    async respond(api, body, res) {
       stats.requests++;
       const hash = promptHash(body);
       writeFileSync(join(prompts, `${hash}.md`), promptText(body));
@@ -68,11 +55,7 @@ export async function startAnswerServer({ answers, prompts, pending, record = fa
         if (!record) {
           stats.unknown.push(hash);
           log(`no stored answer for prompt ${hash} (replay)`);
-          return error(
-            res,
-            500,
-            `geneval replay: no stored answer for prompt ${hash}; record it first (--record)`,
-          );
+          return [500, `geneval replay: no stored answer for prompt ${hash}; record it first (--record)`];
         }
         stats.recorded.push(hash);
         writeFileSync(join(pending, `${hash}.md`), promptText(body));
@@ -86,40 +69,14 @@ export async function startAnswerServer({ answers, prompts, pending, record = fa
       const text = readFileSync(answerFile, 'utf8');
       stats.answered++;
       await play(api, body, text, res, 1_000_000, { firstByte: 0, ended: 0, tokens: 0 });
-    } catch (failure) {
-      if (!res.headersSent) error(res, 500, String(failure));
-      else res.destroy();
-    }
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}/v1`,
-    stats,
-    close: () =>
-      new Promise((resolve) => {
-        closed = true;
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-function json(res, status, body) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function error(res, status, message) {
-  json(res, status, {
-    error: {
-      message,
-      type: status >= 500 ? 'server_error' : 'invalid_request_error',
-      param: null,
-      code: null,
     },
   });
+  return {
+    url: served.url,
+    stats,
+    close: () => {
+      closed = true;
+      return served.close();
+    },
+  };
 }
