@@ -226,10 +226,12 @@ describe('triage --fix on a vitest project', () => {
       attemptsPerCondition: 1,
       budgetMs: 1_000,
     });
-    expect(fixes[0]).toMatchObject({
-      reproduced: false,
-      reproduction: [{ condition: 'isolated', runs: 1, failures: 0 }],
-    });
+    // The budget ends the search after the isolated run or a few conditions later, as the machine's speed
+    // decides; what matters is that the test, which fails when it sees a credential, never failed.
+    expect(fixes[0]).toMatchObject({ reproduced: false });
+    const reproduction = fixes[0]!.reproduction;
+    expect(reproduction[0]).toEqual({ condition: 'isolated', runs: 1, failures: 0 });
+    expect(reproduction.every((attempt) => attempt.failures === 0)).toBe(true);
   });
 
   it('names a test id that names no test, before running anything', async () => {
