@@ -99,26 +99,38 @@ async function measureProject(
       `testloop: measuring what the existing tests cover: ${tests.length} test file(s) of ${names} with ${adapter.name}`,
     );
     const junit = join(dir, 'junit.xml');
-    const result = await runTests(project.info, adapter, tests, {
-      coverage: true,
-      coverageDir: join(dir, 'coverage'),
-      coverageInclude: sources,
-      junit,
-      output: 'capture',
-      timeoutMs: options.timeoutMs,
-      baseEnv: options.env,
-    });
-    out.run.testFiles += tests.length;
-    out.run.ms += result.durationMs;
-    const why = await baselineProblem(result, junit, options.timeoutMs);
-    if (why !== undefined) {
+    const measure = async (v8Coverage: boolean) => {
+      rmSync(join(dir, 'coverage'), { recursive: true, force: true });
+      const result = await runTests(project.info, adapter, tests, {
+        coverage: true,
+        coverageDir: join(dir, 'coverage'),
+        coverageInclude: sources,
+        v8Coverage,
+        junit,
+        output: 'capture',
+        timeoutMs: options.timeoutMs,
+        baseEnv: options.env,
+      });
+      out.run.testFiles += tests.length;
+      out.run.ms += result.durationMs;
+      const why = await baselineProblem(result, junit, options.timeoutMs);
+      if (why !== undefined) return { why };
+      const inputs = coverageInputs(join(dir, 'coverage'));
+      const reports =
+        inputs.length === 0 ? [] : await loadCoverage(inputs, { cwd: project.info.dir, srcRoots: [] });
+      return { reports };
+    };
+    let measured = await measure(false);
+    // A report of no file at all is the instrumenter's (jest's babel provider under @swc/jest), not the
+    // tests': V8 sees what ran whatever compiled it.
+    if (measured.reports?.every((report) => report.files.length === 0) && adapter.coverage?.v8Fallback)
+      measured = await measure(true);
+    const { why, reports } = measured;
+    if (why !== undefined || reports === undefined) {
       for (const file of sources)
         out.warnings.push(`${file}: the run of its existing tests with coverage ${why}; ${FALLBACK}`);
       return;
     }
-    const inputs = coverageInputs(join(dir, 'coverage'));
-    const reports =
-      inputs.length === 0 ? [] : await loadCoverage(inputs, { cwd: project.info.dir, srcRoots: [] });
     const mapped = mapCoverageToRepository(
       reports,
       project.info.root,

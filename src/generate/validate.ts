@@ -127,6 +127,9 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
     return tests.length > 0 ? { existing: tests } : {};
   };
 
+  /** Set once this package's configured coverage has written an empty report: V8 measures instead. */
+  let v8Coverage = false;
+
   async function runBatch(members: BatchMember[]): Promise<BatchRun> {
     const files = members.flatMap((m) => m.files);
     const home = confined.home();
@@ -193,7 +196,14 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
             output: 'capture',
             timeoutMs,
             baseEnv: { ...env, HOME: home.path, USERPROFILE: home.path },
-            ...(coverage ? { coverage: true, coverageDir: coverageDir.path } : {}),
+            ...(coverage
+              ? {
+                  coverage: true,
+                  coverageDir: coverageDir.path,
+                  coverageInclude: [context.target.file],
+                  v8Coverage,
+                }
+              : {}),
             ...(wrap ? { wrap } : {}),
           });
         const result = await (batcher ? batcher.track(start) : start());
@@ -265,7 +275,18 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
           return reject('passed', `${why}\n${first.failure}`, runnerMs);
         }
         if (first.kind !== 'passed') return reject('compiled', first.failure, runnerMs);
-        const { newly: covered, ran, reached } = await coveredLines(coverageDir.path, project, context);
+        let lines = await coveredLines(coverageDir.path, project, context);
+        if (lines === undefined && !v8Coverage && adapter.coverage?.v8Fallback) {
+          // The package's instrumenter wrote a report of no file at all (jest's babel provider under a
+          // transform that does not instrument, as @swc/jest): V8 sees what ran, for this and every later
+          // candidate of the package.
+          v8Coverage = true;
+          const again = await run(true);
+          if (again.kind !== 'passed') return reject('compiled', again.failure, runnerMs);
+          lines = await coveredLines(coverageDir.path, project, context);
+        }
+        if (lines === undefined) throw emptyCoverage(adapter, project, v8Coverage);
+        const { newly: covered, ran, reached } = lines;
         const failed = repeated?.applied ? undefined : await rerunAll(first.counts?.passed);
         if (failed !== undefined) {
           const why = `flaky: passed on run 1, failed on run ${failed.attempt} of ${reruns} (each in a fresh process)`;
@@ -450,11 +471,16 @@ function rebaseImports(code: string, testFile: string, scratch: string): string 
  * target's own when the file's are not known), those of them in the target or its same-file callees
  * (`reached`: what makes it a test of this target), and all lines of the target it ran (`ran`).
  */
+/**
+ * The target lines a passing candidate ran, newly covered and in reach of the target; undefined when the
+ * run's report covers no file at all, which no candidate can change: coverage is not measured in this
+ * package's configuration.
+ */
 async function coveredLines(
   dir: string,
   project: ProjectInfo,
   context: TestContext,
-): Promise<{ newly: number[]; reached: number[]; ran: number[] }> {
+): Promise<{ newly: number[]; reached: number[]; ran: number[] } | undefined> {
   const inputs = coverageInputs(dir);
   if (inputs.length === 0) {
     throw new TestloopError(
@@ -463,6 +489,7 @@ async function coveredLines(
     );
   }
   const reports = await loadCoverage(inputs, { cwd: project.dir, srcRoots: [] });
+  if (reports.every((report) => report.files.length === 0)) return undefined;
   const files = new Set([...project.files, context.target.file]);
   const mapped = mapCoverageToRepository(reports, project.root, project.dir, files);
   const lines = mapped.files.get(context.target.file)?.lines;
@@ -478,6 +505,19 @@ async function coveredLines(
     reached: newly.filter((line) => reach.some((range) => within(line, range))),
     ran: ran.sort((a, b) => a - b),
   };
+}
+
+/**
+ * A candidate that passed cannot be judged when coverage measures nothing: it is discarded with this
+ * error, never sent back to the model, and the run's warnings say it once for the package.
+ */
+function emptyCoverage(adapter: RunnerAdapter, project: ProjectInfo, v8Tried: boolean): TestloopError {
+  const where = relative(project.root, project.dir) || 'the repository root';
+  const tried = v8Tried ? ", also when measured with V8's own coverage" : '';
+  return new TestloopError(
+    'TESTLOOP_COVERAGE_EMPTY',
+    `${adapter.name} wrote an empty coverage report in ${where}${tried}, so no candidate can show added coverage. Check that \`${adapter.name} --coverage\` reports this package's files (collectCoverageFrom, coverage.include)`,
+  );
 }
 
 // ---- Reading the runner's output -------------------------------------------------------------------

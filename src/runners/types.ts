@@ -23,9 +23,11 @@ export interface RunnerAdapter {
   /**
    * What the runner's coverage gives, when it measures any (Playwright Test measures none): the format
    * it writes into `RunOptions.coverageDir`, and whether it lists `coverageInclude` files that no test
-   * loaded (at 0%), so that one run of any test measures a change's untested files.
+   * loaded (at 0%), so that one run of any test measures a change's untested files. `v8Fallback`: it
+   * instruments through the project's transform by default and can measure with V8 instead
+   * (`RunOptions.v8Coverage`).
    */
-  coverage?: { report: 'lcov' | 'v8'; listsUnloadedFiles: boolean };
+  coverage?: { report: 'lcov' | 'v8'; listsUnloadedFiles: boolean; v8Fallback?: boolean };
   /**
    * Runs a kind of tests of its own beside the package's unit-test runner (end-to-end specs): a package
    * may run it and another runner, each with its own test files.
@@ -130,6 +132,12 @@ export interface RunOptions {
   coverageInclude?: readonly string[];
   /** Also write cobertura-coverage.xml (GitLab's merge-request coverage view reads it). */
   cobertura?: boolean;
+  /**
+   * Measure with V8's own coverage instead of the runner's configured instrumenter. A transform that does
+   * not instrument (jest with @swc/jest or esbuild-jest under the default babel provider) leaves an empty
+   * report; V8 sees every line that ran whatever compiled it. Runners that always use V8 ignore it.
+   */
+  v8Coverage?: boolean;
   /** Absolute path of a JUnit XML report the run leaves behind (per-test outcomes). */
   junit?: string;
   /** Each listed file in its own fresh worker, one file after another (vitest only; others ignore it). */

@@ -1,13 +1,13 @@
-import { resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { summaryCounts } from '../console-summary.ts';
 import { escapeGlob, fullNamePattern, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
-import type { RunnerAdapter } from '../types.ts';
+import type { ProjectInfo, RunnerAdapter } from '../types.ts';
 import { findJestConfig, jestInvocation, scriptConfig } from './config-files.ts';
 
 export const jestRunner: RunnerAdapter = {
   name: 'jest',
-  coverage: { report: 'lcov', listsUnloadedFiles: true },
+  coverage: { report: 'lcov', listsUnloadedFiles: true, v8Fallback: true },
   assertionStyle: 'expect',
   authoring: {
     moduleStyle: 'cjs',
@@ -73,9 +73,10 @@ export const jestRunner: RunnerAdapter = {
         `--coverageDirectory=${resolve(project.dir, options.coverageDir ?? 'coverage')}`,
       );
       if (options.cobertura) argv.push('--coverageReporters=cobertura');
-      for (const file of options.coverageInclude ?? []) {
-        argv.push(`--collectCoverageFrom=${escapeGlob(projectRelative(project, file))}`);
-      }
+      if (options.v8Coverage) argv.push('--coverageProvider=v8');
+      for (const file of options.coverageInclude ?? [])
+        for (const pattern of coveragePatterns(project, config, file))
+          argv.push(`--collectCoverageFrom=${pattern}`);
     }
     // jest writes JUnit only through the jest-junit plugin; its own JSON results are converted after the run.
     if (options?.junit !== undefined) argv.push('--json', `--outputFile=${jestResultsPath(options.junit)}`);
@@ -94,6 +95,18 @@ export const jestRunner: RunnerAdapter = {
     await jestJsonToJUnit(jestResultsPath(junit), junit, project);
   },
 };
+
+/**
+ * jest matches collectCoverageFrom against paths relative to the config's rootDir, which defaults to the
+ * config file's folder: a config kept in `scripts/jest/` measures `src/x.ts` only as `../../src/x.ts`. The
+ * file is named from the package folder and from the config's folder; a pattern naming no file is inert.
+ */
+function coveragePatterns(project: ProjectInfo, config: string | undefined, file: string): string[] {
+  const fromPackage = projectRelative(project, file);
+  const configDir = config === undefined ? project.dir : dirname(resolve(project.dir, config));
+  const fromConfig = relative(configDir, join(project.root, file)).split(sep).join('/');
+  return [...new Set([fromPackage, fromConfig])].map(escapeGlob);
+}
 
 function jestResultsPath(junit: string): string {
   return `${junit}.jest.json`;
