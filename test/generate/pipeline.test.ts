@@ -254,9 +254,7 @@ describe('generateTests with a fake engine and validator', () => {
     // Targets of ~1 s start at ~0, ~1 and ~2 s; at ~3 s a ~1 s target no longer fits in 3.5 s. Seconds, not
     // milliseconds: a loaded machine adds tens of milliseconds per target, which must not change the count.
     const engine = fakeEngine({}, { delayMs: 1_000 });
-    const started = performance.now();
     const result = await run({ targets, testEngine: engine, concurrency: 1, budgetMs: 3_500 });
-    const took = performance.now() - started;
     expect(result.accepted.map((a) => a.target)).toEqual([
       `${F}:area`,
       `${F}:perimeter`,
@@ -268,8 +266,8 @@ describe('generateTests with a fake engine and validator', () => {
         reason: expect.stringMatching(/^budget: a target takes ~1\.\d s and 0\.\d s are left$/),
       })),
     );
+    // What was started is the bound; wall time on a loaded machine is not (no time asserted here).
     expect(result.funnel.generated).toBe(3);
-    expect(took).toBeLessThan(3_500);
   });
 
   it('prepares the validator for as many validations at once as will run, before the model answers', async () => {
