@@ -64,7 +64,8 @@ export function moduleValues(parsed: ParsedSource, units: readonly Unit[]): Modu
     budget -= lines;
     out.push({ names: [...names], source });
   }
-  if (left.length > 0) out.push({ names: left, source: `// … not shown (too long for this prompt): ${left.join(', ')}` });
+  if (left.length > 0)
+    out.push({ names: left, source: `// … not shown (too long for this prompt): ${left.join(', ')}` });
   return out;
 }
 
@@ -79,7 +80,9 @@ function declarations(parsed: ParsedSource): Declared[] {
     if (!decl) continue;
     if (decl.type === 'TSEnumDeclaration' && decl.id?.name && !decl.declare) {
       const members = (decl.body?.members ?? decl.members ?? []) as Node[];
-      const reads = members.flatMap((member) => (member.initializer ? namesReferencedIn(member.initializer) : []));
+      const reads = members.flatMap((member) =>
+        member.initializer ? namesReferencedIn(member.initializer) : [],
+      );
       out.push({ statement, decl, names: [decl.id.name], reads });
     } else if (decl.type === 'VariableDeclaration' && !decl.declare) {
       const names: string[] = [];
@@ -113,7 +116,9 @@ function boundNames(pattern: Node): string[] {
     case 'Identifier':
       return [pattern.name];
     case 'ObjectPattern':
-      return (pattern.properties as Node[]).flatMap((p) => boundNames(p.type === 'RestElement' ? p : p.value));
+      return (pattern.properties as Node[]).flatMap((p) =>
+        boundNames(p.type === 'RestElement' ? p : p.value),
+      );
     case 'ArrayPattern':
       return (pattern.elements as Node[]).flatMap((e) => boundNames(e));
     case 'RestElement':
@@ -138,7 +143,8 @@ function render(parsed: ParsedSource, entry: Declared): string {
     for (const property of properties) anchors.add(parsed.lineOf(property.start));
     const first = properties[0];
     if (first)
-      for (let line = parsed.lineOf(first.start); line <= parsed.lineOf(first.end - 1); line++) anchors.add(line);
+      for (let line = parsed.lineOf(first.start); line <= parsed.lineOf(first.end - 1); line++)
+        anchors.add(line);
   }
   return showLines({
     text: parsed.text,

@@ -9,8 +9,8 @@ import { moduleValues } from './constants.ts';
 import { docComments, overloadsOf } from './doc-comments.ts';
 import { memberLines, showLines, UNCOVERED_MARK } from './elide.ts';
 import { exampleTest } from './example-test.ts';
-import { importReader } from './import-reader.ts';
 import { listExports } from './exports.ts';
+import { importReader } from './import-reader.ts';
 import { importSpecifier, inferExtensionStyle, inferModuleStyle } from './module-style.ts';
 import { signatureTypes } from './signature-types.ts';
 import { nearestTest } from './test-layout.ts';
@@ -143,8 +143,14 @@ function signatureLines(parsed: ParsedSource, unit: Unit): number[] {
 }
 
 /** The module-level values the target and its same-file callees read (see moduleValues). */
-function valuesOf(target: GenerateTarget, parsed: ParsedSource, unit: Unit): NonNullable<TestContext['values']> {
-  const callees = (target.callees ?? []).flatMap((callee) => parsed.units.filter((u) => u.symbol === callee.symbol));
+function valuesOf(
+  target: GenerateTarget,
+  parsed: ParsedSource,
+  unit: Unit,
+): NonNullable<TestContext['values']> {
+  const callees = (target.callees ?? []).flatMap((callee) =>
+    parsed.units.filter((u) => u.symbol === callee.symbol),
+  );
   return moduleValues(parsed, [unit, ...callees]).map(({ names, source }) => ({ names, source }));
 }
 

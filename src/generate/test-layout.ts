@@ -36,7 +36,8 @@ export function nearestTests(source: string, tests: readonly string[], byName = 
   let bestScore = Number.POSITIVE_INFINITY;
   for (const test of tests) {
     const generated = test.includes('.generated.') ? 500 : 0;
-    const score = (byName && testsByName(source, test) ? 0 : 1000) + generated + distance(dir, segments(test));
+    const score =
+      (byName && testsByName(source, test) ? 0 : 1000) + generated + distance(dir, segments(test));
     if (score < bestScore) {
       best = [test];
       bestScore = score;

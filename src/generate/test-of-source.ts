@@ -65,13 +65,19 @@ export function testsImporting(
  * import a module of that folder, the fewest folders away (see nearestTests), then the one holding the
  * most such tests; in it the first such test by path. Undefined when no test imports anything there.
  */
-export function layoutTest(reader: ImportReader, source: string, tests: readonly string[]): string | undefined {
+export function layoutTest(
+  reader: ImportReader,
+  source: string,
+  tests: readonly string[],
+): string | undefined {
   const dir = posix.dirname(source);
   const isTest = new Set(tests);
   const byFolder = new Map<string, string[]>();
   for (const test of [...tests].sort()) {
     if (test.includes('.generated.')) continue;
-    const importsFolder = [...reader.runs(test)].some((file) => posix.dirname(file) === dir && !isTest.has(file));
+    const importsFolder = [...reader.runs(test)].some(
+      (file) => posix.dirname(file) === dir && !isTest.has(file),
+    );
     if (!importsFolder) continue;
     const folder = posix.dirname(test);
     byFolder.set(folder, [...(byFolder.get(folder) ?? []), test]);

@@ -30,6 +30,7 @@ describe('context: the module-level values a target reads', () => {
     expect(userPrompt(context)).toContain(
       [
         'Module-level values of src/format.ts it reads (data):',
+        '',
         '```ts',
         "const UNITS = ['B', 'KB', 'MB', 'GB'] as const;",
         '',
@@ -59,7 +60,17 @@ describe('context: the module-level values a target reads', () => {
 
   it('elides a long table without hiding its keys, showing its first entry whole', async () => {
     const context = await contextOf('describeStatus');
-    const keys = ['created', 'accepted', 'moved', 'redirect', 'unchanged', 'bad', 'denied', 'missing', 'conflict'];
+    const keys = [
+      'created',
+      'accepted',
+      'moved',
+      'redirect',
+      'unchanged',
+      'bad',
+      'denied',
+      'missing',
+      'conflict',
+    ];
     expect(context.values).toEqual([
       {
         names: ['STATUS'],

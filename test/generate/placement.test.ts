@@ -19,7 +19,8 @@ afterAll(() => {
 const SOURCE = 'src/utils/remove.ts';
 const UTILS_TEST = 'src/__tests__/utils/remove.remove.generated.test.ts';
 const BARREL = {
-  'src/index.ts': "export { default as remove } from './utils/remove';\nexport { useFieldArray } from './useFieldArray';\n",
+  'src/index.ts':
+    "export { default as remove } from './utils/remove';\nexport { useFieldArray } from './useFieldArray';\n",
   'src/__tests__/api.test.ts':
     "import { expect, it } from 'vitest';\nimport { remove } from '../index';\n\nit('is exported', () => {\n  expect(remove([1, 2], 0)).toEqual([2]);\n});\n",
 };
@@ -37,8 +38,13 @@ function app(extra: Record<string, string> = {}): App {
 describe('generate: the test of a file is the one that imports it', () => {
   it('puts the new test where the tests of its folder live, never beside a same-named test of another module', async () => {
     const repo = app();
-    const result = await generateTests({ cwd: repo.dir, targets: [`${SOURCE}:remove`], write: true, env: {} });
-    expect(result.stubs.map((stub) => stub.testFile)).toEqual([UTILS_TEST]);
+    const result = await generateTests({
+      cwd: repo.dir,
+      targets: [`${SOURCE}:remove`],
+      write: true,
+      env: {},
+    });
+    expect(result.stubs.map((stub) => stub.testFile), JSON.stringify(result)).toEqual([UTILS_TEST]);
     expect(result.written).toEqual([UTILS_TEST]);
     expect(readFileSync(join(repo.dir, UTILS_TEST), 'utf8')).toContain("from '../../utils/remove'");
     // The runner finds it there: it runs, as a todo.
