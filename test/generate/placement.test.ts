@@ -44,7 +44,10 @@ describe('generate: the test of a file is the one that imports it', () => {
       write: true,
       env: {},
     });
-    expect(result.stubs.map((stub) => stub.testFile), JSON.stringify(result)).toEqual([UTILS_TEST]);
+    expect(
+      result.stubs.map((stub) => stub.testFile),
+      JSON.stringify(result),
+    ).toEqual([UTILS_TEST]);
     expect(result.written).toEqual([UTILS_TEST]);
     expect(readFileSync(join(repo.dir, UTILS_TEST), 'utf8')).toContain("from '../../utils/remove'");
     // The runner finds it there: it runs, as a todo.
