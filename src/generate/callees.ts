@@ -49,8 +49,16 @@ export function exportedCallers(
 
 /** Names a unit's body refers to, in source order: plain identifiers and, in a class, `this.x` as `Class.x`. */
 function referencedNames(unit: Unit): string[] {
-  const names: string[] = [];
   const owner = unit.symbol.includes('.') ? unit.symbol.slice(0, unit.symbol.lastIndexOf('.')) : undefined;
+  return namesReferencedIn(unit.fn.body, owner);
+}
+
+/**
+ * Names `node` refers to, in source order (type annotations skipped): plain identifiers and, when `owner`
+ * is a class, `this.x` as `owner.x`.
+ */
+export function namesReferencedIn(node: Node, owner?: string): string[] {
+  const names: string[] = [];
   const visit = (node: Node, parent: Node | undefined, key: string): void => {
     if (!node || typeof node.type !== 'string') return;
     if (node.type === 'Identifier' && !isNameOnly(parent, key)) names.push(node.name);
@@ -70,7 +78,7 @@ function referencedNames(unit: Unit): string[] {
       else if (value && typeof value === 'object') visit(value, node, childKey);
     }
   };
-  visit(unit.fn.body, undefined, '');
+  visit(node, undefined, '');
   return names;
 }
 

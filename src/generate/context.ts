@@ -1,17 +1,20 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { createResolver } from '../graph/resolve.ts';
 import type { ModuleResolver } from '../graph/types.ts';
 import type { Project } from '../select/projects.ts';
 import type { Node, ParsedSource, Unit } from './ast.ts';
 import { exportedCallers } from './callees.ts';
+import { moduleValues } from './constants.ts';
 import { docComments, overloadsOf } from './doc-comments.ts';
 import { memberLines, showLines, UNCOVERED_MARK } from './elide.ts';
 import { exampleTest } from './example-test.ts';
 import { listExports } from './exports.ts';
+import { importReader } from './import-reader.ts';
 import { importSpecifier, inferExtensionStyle, inferModuleStyle } from './module-style.ts';
 import { signatureTypes } from './signature-types.ts';
-import { mirrorDir, nearestTest, testsByName } from './test-layout.ts';
+import { nearestTest } from './test-layout.ts';
+import { testPlace } from './test-of-source.ts';
 import type { GenerateTarget, TestContext } from './types.ts';
 
 export { nearestTest, UNCOVERED_MARK };
@@ -47,15 +50,13 @@ export function buildContext(input: ContextInput): TestContext {
   const runner = project.runner!.name;
   const tests = project.discovery?.tests ?? [];
   const resolver = input.resolver ?? createResolver({ root, files: input.files });
-  // Where the test goes follows the nearest test; what it looks like follows the nearest in the graph.
-  const nearest = nearestTest(target.file, tests);
+  // Where the test goes and what it looks like follow the tests that import the source (its own, its
+  // folder's), read through the module graph's edges.
+  const place = testPlace(importReader(root, resolver), target.file, tests, input.mirrors);
   const exampleFile = exampleTest({ root, source: target.file, tests, resolver });
   const example = exampleFile === undefined ? undefined : readExample(root, exampleFile);
-  // A source with a test of its own gets the new test beside that one.
-  const mirror =
-    nearest === undefined || testsByName(target.file, nearest) ? undefined : mirrorDir(target.file, nearest);
-  const place = mirror !== undefined && input.mirrors?.has(mirror) ? mirror : undefined;
-  const testFile = testFilePath(target, nearest, input.files, input.reserved, place);
+  const onDisk = (path: string): boolean => existsSync(join(root, path));
+  const testFile = testFilePath(target, place.nearest, input.files, input.reserved, place.dir, onDisk);
   input.reserved.add(testFile);
   const moduleStyle = inferModuleStyle(example, testFile, project.info.packageJson.type, runner);
   const tsconfigDirs = [...new Set([project.dir, ''])];
@@ -81,6 +82,7 @@ export function buildContext(input: ContextInput): TestContext {
         ];
   const docs = unit === undefined ? undefined : docComments(parsed, unit);
   const types = unit === undefined ? [] : typesOf(root, target, parsed, unit, resolver);
+  const values = unit === undefined ? [] : valuesOf(target, parsed, unit);
   return {
     target,
     runner,
@@ -99,6 +101,7 @@ export function buildContext(input: ContextInput): TestContext {
     ...(docs === undefined ? {} : { docs }),
     ...(callees.length > 0 ? { callees } : {}),
     ...(types.length > 0 ? { types } : {}),
+    ...(values.length > 0 ? { values } : {}),
   };
 }
 
@@ -139,6 +142,18 @@ function signatureLines(parsed: ParsedSource, unit: Unit): number[] {
   return Array.from({ length: end - unit.startLine + 1 }, (_, i) => unit.startLine + i);
 }
 
+/** The module-level values the target and its same-file callees read (see moduleValues). */
+function valuesOf(
+  target: GenerateTarget,
+  parsed: ParsedSource,
+  unit: Unit,
+): NonNullable<TestContext['values']> {
+  const callees = (target.callees ?? []).flatMap((callee) =>
+    parsed.units.filter((u) => u.symbol === callee.symbol),
+  );
+  return moduleValues(parsed, [unit, ...callees]).map(({ names, source }) => ({ names, source }));
+}
+
 /** The types the target's signature (its overloads', its callees') names. */
 function typesOf(
   root: string,
@@ -156,8 +171,8 @@ function typesOf(
 }
 
 /**
- * `<name>.<symbol>.generated.test.<ext>` in `dir`, by default beside the nearest existing test (beside the
- * source when there is none): the suffix and extension follow that test, so the runner's own include
+ * `<name>.<symbol>.generated.test.<ext>` in `dir`, by default beside the given existing test (see testPlace;
+ * beside the source when there is none): the suffix and extension follow that test, so the runner's own include
  * patterns pick it up.
  */
 export function testFilePath(
@@ -166,6 +181,8 @@ export function testFilePath(
   files: ReadonlySet<string>,
   reserved: ReadonlySet<string>,
   dir = posix.dirname(nearest ?? target.file),
+  /** Also taken: a file on disk that git does not list (an untracked one is never overwritten either). */
+  exists: (path: string) => boolean = () => false,
 ): string {
   const sourceName = posix.basename(target.file);
   const stem = sourceName.replace(/\.[cm]?[jt]sx?$/i, '');
@@ -176,7 +193,7 @@ export function testFilePath(
   for (let n = 1; ; n++) {
     const name = `${stem}.${slug}${n === 1 ? '' : `-${n}`}.generated.${kind}.${ext}`;
     const path = dir === '.' ? name : `${dir}/${name}`;
-    if (!files.has(path) && !reserved.has(path)) return path;
+    if (!files.has(path) && !reserved.has(path) && !exists(path)) return path;
   }
 }
 

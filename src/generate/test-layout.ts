@@ -29,14 +29,15 @@ export function nearestTest(source: string, tests: readonly string[]): string | 
   return nearestTests(source, tests)[0];
 }
 
-/** Every test tied for nearest (see nearestTest), in path order. */
-export function nearestTests(source: string, tests: readonly string[]): string[] {
+/** Every test tied for nearest (see nearestTest; by folders alone when `byName` is false), in path order. */
+export function nearestTests(source: string, tests: readonly string[], byName = true): string[] {
   const dir = segments(source);
   let best: string[] = [];
   let bestScore = Number.POSITIVE_INFINITY;
   for (const test of tests) {
     const generated = test.includes('.generated.') ? 500 : 0;
-    const score = (testsByName(source, test) ? 0 : 1000) + generated + distance(dir, segments(test));
+    const score =
+      (byName && testsByName(source, test) ? 0 : 1000) + generated + distance(dir, segments(test));
     if (score < bestScore) {
       best = [test];
       bestScore = score;
@@ -71,8 +72,9 @@ export async function discoverableMirrors(
   const probes = new Map<Project, Map<string, string>>();
   for (const target of targets) {
     const project = projectOf(projects, target.file);
-    const nearest = nearestTest(target.file, project.discovery?.tests ?? []);
-    if (!project.runner || nearest === undefined || testsByName(target.file, nearest)) continue;
+    // As testPlace falls back to: by folders alone, a same-named test being no evidence.
+    const nearest = nearestTests(target.file, project.discovery?.tests ?? [], false)[0];
+    if (!project.runner || nearest === undefined) continue;
     const dir = mirrorDir(target.file, nearest);
     if (dir === undefined || dir === posix.dirname(nearest)) continue;
     const ext = nearest.match(/\.([cm]?[jt]sx?)$/i)?.[1] ?? 'js';

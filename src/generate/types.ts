@@ -52,6 +52,8 @@ export interface TestContext {
   callees?: { symbol: string; source: string }[];
   /** Declarations of the types its signature names, from its file or the modules it imports. */
   types?: { name: string; file: string; source: string }[];
+  /** The same-file module-level values (constants, tables, enums) it and its callees read, as written. */
+  values?: { names: string[]; source: string }[];
 }
 
 export interface EngineOutput {

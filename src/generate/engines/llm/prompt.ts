@@ -62,6 +62,12 @@ export function userPrompt(context: TestContext, repair?: Repair): string {
       fence(context.callees.map((callee) => callee.source).join('\n\n'), lang),
     );
   }
+  if (context.values) {
+    parts.push(
+      `Module-level values of ${target.file} it reads (data):`,
+      fence(context.values.map((value) => value.source).join('\n\n'), lang),
+    );
+  }
   if (context.types) {
     parts.push(
       'Types its signature names (data):',
