@@ -25,6 +25,8 @@ export interface MutationScore {
    */
   existingTests: 'excluded' | 'counted';
   excluded?: number;
+  /** Set when the file has existing tests that failed on an unchanged copy of it, twice: why all count. */
+  existingFailed?: string;
   /** Why the assertions could not be checked (no mutant could be made, or a copy of the test fails unmutated). */
   unchecked?: string;
 }
@@ -84,6 +86,10 @@ export async function mutationGate(run: GateRun): Promise<GateResult> {
   }
   const existing = run.existing && (await passUnmutated(run, run.existing)) ? run.existing : undefined;
   const existingTests = existing ? ('excluded' as const) : ('counted' as const);
+  const existingFailed =
+    run.existing && !existing
+      ? `the existing tests of ${run.file} (${run.existing.length} file(s)) failed twice on an unchanged copy of it, so every mutant counts`
+      : undefined;
   const survivors: Mutant[] = [];
   let killed = 0;
   let excluded = 0;
@@ -102,6 +108,7 @@ export async function mutationGate(run: GateRun): Promise<GateResult> {
     ...base,
     existingTests,
     ...(existing ? { excluded } : {}),
+    ...(existingFailed === undefined ? {} : { existingFailed }),
   };
   if (killed > 0) return { ok: true, score };
   if (total === 0) {
@@ -125,7 +132,10 @@ async function passUnmutated(run: GateRun, tests: readonly MutantTest[]): Promis
   let passed = run.existingVerdicts.get(key);
   if (passed === undefined) {
     const sourceFile = writeMutant(run, IDENTITY);
-    passed = await run.passes(tests.map((test) => copyTest(run, test, sourceFile)));
+    const once = () => run.passes(tests.map((test) => copyTest(run, test, sourceFile)));
+    // One failure on a busy machine (a timeout) must not cost every later candidate of the file its
+    // baseline: a second run decides, and the score says when both failed.
+    passed = (await once()) || (await once());
     run.existingVerdicts.set(key, passed);
   }
   return passed;

@@ -313,6 +313,7 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         // Accepted without the proof the gate asks for: said in the result, not only in the score.
         if (score?.unchecked !== undefined)
           warnings.push(`${id}: assertions not checked: ${score.unchecked}`);
+        if (score?.existingFailed !== undefined) warnings.push(`${id}: ${score.existingFailed}`);
         log(`testloop: ${id}: accepted, covers line(s) ${validation.newlyCoveredLines.join(', ')}${kills}`);
         return;
       }

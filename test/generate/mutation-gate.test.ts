@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSource } from '../../src/generate/ast.ts';
 import { describeMutant, makeMutants } from '../../src/generate/mutants.ts';
+import { mutationGate } from '../../src/generate/mutation-gate.ts';
 import { generateTests } from '../../src/generate/pipeline.ts';
 import type { GenerateResult } from '../../src/generate/types.ts';
 import { renderGenerate } from '../../src/report/generate.ts';
@@ -245,5 +246,54 @@ describe('a candidate that reaches the source only through another module', () =
       },
     ]);
     expect(app.status()).toEqual([]);
+  });
+});
+
+describe('existing tests that fail on an unchanged copy of the source', () => {
+  const source = readFileSync(join(FIXTURES, 'vitest-app/src/price.ts'), 'utf8');
+  const candidate = { template: 'src/price.testloop-0123abcd.test.ts', code: "import './price.ts';\n" };
+  const existing = [
+    { template: 'src/price.testloop-4567cdef.test.ts', code: "// existing\nimport './price.ts';\n" },
+  ];
+
+  /** The gate with the runner scripted: the existing tests fail their first `failures` runs unmutated. */
+  async function gate(failures: number) {
+    let existingRuns = 0;
+    const written = new Map<string, string>();
+    // A test copy loads the source copy its import names; it passes exactly when that copy is unchanged.
+    const passesUnmutated = (test: string): boolean => {
+      const copy = /price\.testloop-mut-[0-9a-f]{8}/.exec(test)?.[0];
+      return copy !== undefined && written.get(`src/${copy}.ts`) === source;
+    };
+    const result = await mutationGate({
+      file: 'src/price.ts',
+      source,
+      lines: [6, 7],
+      candidate,
+      existing,
+      existingVerdicts: new Map(),
+      write: (file, content) => written.set(file, content),
+      passes: async (files) => {
+        const test = written.get(files[0]!) ?? '';
+        if (test.startsWith('// existing') && ++existingRuns <= failures) return false;
+        return passesUnmutated(test);
+      },
+    });
+    return result;
+  }
+
+  it('a single failure (a busy machine) is run again, and the existing tests still count', async () => {
+    const result = await gate(1);
+    expect(result.score).toMatchObject({ existingTests: 'excluded' });
+    expect(result.score?.existingFailed).toBeUndefined();
+  });
+
+  it('failing twice, every mutant counts and the score says why', async () => {
+    const result = await gate(2);
+    expect(result.score).toMatchObject({
+      existingTests: 'counted',
+      existingFailed:
+        'the existing tests of src/price.ts (1 file(s)) failed twice on an unchanged copy of it, so every mutant counts',
+    });
   });
 });
