@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'TESTLOOP_INVALID_UTF8'
   | 'TESTLOOP_OUTPUT'
   | 'TESTLOOP_RUNNER_FAILED'
+  /** generate: the package's test runner exits before running any test file (npx, its binary, its config). */
+  | 'TESTLOOP_RUNNER_START'
   | 'TESTLOOP_LLM_UNREACHABLE'
   | 'TESTLOOP_LLM_AUTH'
   | 'TESTLOOP_LLM_RATE_LIMITED'

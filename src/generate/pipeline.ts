@@ -98,6 +98,8 @@ interface TargetState {
   /** The reason of the candidate that got furthest (the last one among equals). */
   reason?: string;
   promptTokens: number;
+  /** Set when the package's runner could not start: discarded at stage 'runner', never repaired. */
+  runnerStart?: true;
 }
 
 /** `testloop generate` as a library call: tests for the gaps of a change (or named targets), validated. */
@@ -176,6 +178,9 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   const perAttempt = new Estimator();
   let stopReason: string | undefined;
   const breaker = new CircuitBreaker();
+  /** Packages whose runner cannot start (TESTLOOP_RUNNER_START), with the reason: no target of theirs starts. */
+  const runnerDown = new Map<string, string>();
+  const packageOf = (state: TargetState): string => projectOf(projects, state.context.target.file).dir;
   const validators = new Map<string, Promise<CandidateValidator>>();
   // One copy of the working tree for every package's validator: candidates never run in the checkout.
   // Opened after the namespace probe, which runs while the first model requests are in flight.
@@ -278,6 +283,10 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
         validation = await validator.validate(context, code);
       } catch (error) {
         if (isUsageError(error)) throw error;
+        if (error instanceof TestloopError && error.code === 'TESTLOOP_RUNNER_START') {
+          runnerCannotStart(state, error.message);
+          return;
+        }
         const message = `the validator failed: ${(error as Error).message ?? String(error)}`;
         if (!warnings.some((w) => w.endsWith(message))) warnings.push(`${id}: ${message}`);
         note(state, 'generated', message);
@@ -354,7 +363,9 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   const queue = [...states];
   const worker = async (): Promise<void> => {
     for (let state = queue.shift(); state !== undefined; state = queue.shift()) {
-      const refusal = stopReason ?? budgetRefusal(perTarget.estimate(), 'a target');
+      const down = runnerDown.get(packageOf(state));
+      const refusal =
+        stopReason ?? (down && `not started: ${down}`) ?? budgetRefusal(perTarget.estimate(), 'a target');
       if (refusal) {
         notStarted.set(state, refusal);
         continue;
@@ -401,8 +412,13 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
     else if (discarded.has(state))
       result.discarded.push({
         target: id,
-        stage: state.sandbox === undefined ? nextStage(state.furthest) : 'sandbox',
+        stage: state.runnerStart
+          ? 'runner'
+          : state.sandbox === undefined
+            ? nextStage(state.furthest)
+            : 'sandbox',
         reason: state.reason ?? 'rejected',
+        ...(state.runnerStart ? { code: 'TESTLOOP_RUNNER_START' as const } : {}),
       });
     else if (notStarted.has(state)) skipped.push({ target: id, reason: notStarted.get(state)! });
   }
@@ -444,6 +460,17 @@ export async function generateTests(options: GenerateOptions = {}): Promise<Gene
   result.stats.ms = Math.round(performance.now() - started);
   Object.assign(result.stats, clock.split(result.stats.ms, poolMs));
   return result;
+
+  /** The runner's failure, not the candidate's: one warning per package, and none of its targets starts. */
+  function runnerCannotStart(state: TargetState, message: string): void {
+    const dir = packageOf(state);
+    if (!runnerDown.has(dir)) warnings.push(`TESTLOOP_RUNNER_START: ${message}`);
+    runnerDown.set(dir, message);
+    state.reason = message;
+    state.runnerStart = true;
+    discarded.add(state);
+    log(`testloop: ${state.context.target.id}: discarded, not the candidate's failure (${message})`);
+  }
 
   function note(state: TargetState, reached: Stage | undefined, reason: string): void {
     if (stageIndex(reached) >= stageIndex(state.furthest)) {

@@ -23,6 +23,10 @@ const NOISE = [
   /^\s*(?:#\s+)?(?:at\s+|❯\s+)?(?:[^()]*?\s\(?)?(?:node:|<anonymous>|[^()\s]*node_modules\/)[^()\s]*\)?\s*\{?\s*$/,
   /^\s*⎯+/,
   /^\s*(?:RUN\b|Start at\b|Duration\b|Snapshots:|Time:|Ran all test suites\b|Coverage enabled\b)/,
+  // jest's obsolete snapshot files: they belong to deleted test files, never to the file that ran.
+  /^Snapshot Summary$|^\s*› \d+ snapshot files? obsolete from |^\s*(?:↳\s*)?•\s*\S+\.snap$/,
+  // testloop's own: where jest wrote the `--json` results it was asked for.
+  /^Test results written to: /,
   // testloop's own: the repeating runner of older vitest 4 releases imports the deprecated vitest/runners.
   /^Importing from "vitest\/runners" is deprecated/,
   /^\s*(?:# )?(?:duration_ms|suites|cancelled)\b/,

@@ -131,9 +131,16 @@ export interface GenerateResult {
   }[];
   /**
    * Targets whose last candidate was thrown away; `stage` is the funnel stage it failed to reach
-   * ('generated' when the engine produced nothing usable).
+   * ('generated' when the engine produced nothing usable), 'sandbox', or 'runner' when the package's test
+   * runner could not start (the candidate was never judged, nor sent back).
    */
-  discarded: { target: string; stage: Stage | 'sandbox'; reason: string }[];
+  discarded: {
+    target: string;
+    stage: Stage | 'sandbox' | 'runner';
+    reason: string;
+    /** 'TESTLOOP_RUNNER_START' with stage 'runner': the package's runner exits before running any test file. */
+    code?: 'TESTLOOP_RUNNER_START';
+  }[];
   /** Targets never tried: not a source file, no runner, already covered, or no budget left. */
   skipped?: { target: string; reason: string }[];
   /**

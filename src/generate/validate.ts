@@ -8,7 +8,7 @@ import { mapCoverageToRepository } from '../coverage/paths.ts';
 import { TestloopError } from '../errors.ts';
 import { parseImports } from '../graph/parse-imports.ts';
 import { escapeGlob, MODULE_EXTENSIONS, projectRelative } from '../runners/project-files.ts';
-import { type RunResult, runTests } from '../runners/run.ts';
+import { type RunResult, type RunTestsOptions, runTests } from '../runners/run.ts';
 import type { ProjectInfo, RunnerAdapter, TestCounts } from '../runners/types.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { confine, runViolation } from './confine.ts';
@@ -23,6 +23,7 @@ import {
   vitestVerdicts,
 } from './rerun-batch.ts';
 import { type Names, trimOutput } from './runner-output.ts';
+import { isSpawnFailure, RunnerStartCheck, startVerdict } from './runner-start.ts';
 import { checkTestPath, placeScratch, type TempPath, writeScratch } from './sandbox.ts';
 import { createTypeChecker, type TypeChecker } from './typecheck.ts';
 import type { CandidateValidator, Stage, TestContext, Validation } from './types.ts';
@@ -130,6 +131,21 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
   /** Set once this package's configured coverage has written an empty report: V8 measures instead. */
   let v8Coverage = false;
 
+  // Whether the runner starts at all, asked of an existing test file once when a failure leaves it unclear.
+  const startCheck = new RunnerStartCheck(adapter, async (near) => {
+    const home = confined.home();
+    try {
+      return await runsATest(project, adapter, near, {
+        output: 'capture',
+        timeoutMs,
+        baseEnv: { ...env, HOME: home.path, USERPROFILE: home.path },
+        ...(wrap ? { wrap } : {}),
+      });
+    } finally {
+      home.remove();
+    }
+  });
+
   async function runBatch(members: BatchMember[]): Promise<BatchRun> {
     const files = members.flatMap((m) => m.files);
     const home = confined.home();
@@ -166,6 +182,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
 
   return {
     async validate(context, code) {
+      startCheck.ensureNotFailed();
       const testFile = checkTestPath(root, context.testFile);
       const early = precheck(root, testFile, code, context.importPath);
       if (early !== undefined) return reject('generated', early, 0);
@@ -180,6 +197,9 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
       // What the candidate writes besides its own file is checked when it is done (a sandbox only).
       const use = confined.begin([scratchRel]);
       const coverageDir = confined.tempDir('testloop-cov-');
+      // The runner's own results of each run, where its adapter reads them (jest: obsolete snapshots).
+      const resultsDir = adapter.failedOnlyElsewhere ? confined.tempDir('testloop-results-') : undefined;
+      let runCount = 0;
       // An empty home: the candidate cannot read ~/.npmrc, ~/.aws or ~/.ssh through $HOME.
       const home = confined.home();
       /** What the candidate did that the sandbox forbids, seen in a run's result. */
@@ -190,6 +210,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
       /** Repeats the first run asked of the driver, and what became of them. */
       let repeated: RepeatResult | undefined;
       const run = async (coverage: boolean, repeats = 0, files = [scratchRel]): Promise<Outcome> => {
+        const resultsFile = resultsDir && join(resultsDir.path, `run-${++runCount}.json`);
         const start = async (): Promise<RunResult> =>
           (await driver?.run(files, coverage ? { dir: coverageDir.path, include } : undefined, repeats)) ??
           runTests(project, adapter, files, {
@@ -204,13 +225,24 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
                   v8Coverage,
                 }
               : {}),
+            ...(resultsFile ? { resultsFile } : {}),
             ...(wrap ? { wrap } : {}),
           });
-        const result = await (batcher ? batcher.track(start) : start());
+        const result = await (batcher ? batcher.track(start) : start()).catch((error: unknown) =>
+          isSpawnFailure(error) ? startCheck.spawnFailed(error) : Promise.reject(error),
+        );
         runnerMs += result.durationMs;
-        violation ??= runViolation(result, sandbox);
+        const broke = runViolation(result, sandbox);
+        violation ??= broke;
         if (repeats > 0) repeated = (result as DriverRun).repeats;
-        return classify(adapter, result, join(root, files[0]!), names, timeoutMs);
+        const scratchAbs = join(root, files[0]!);
+        if (broke === undefined)
+          await startCheck.check(result, scratchAbs, countsOf(adapter, result, scratchAbs), names);
+        const elsewhere =
+          resultsFile !== undefined &&
+          result.exitCode !== 0 &&
+          adapter.failedOnlyElsewhere!(resultsFile, files);
+        return classify(adapter, result, scratchAbs, names, timeoutMs, elsewhere);
       };
       const copies: TempPath[] = [];
       /**
@@ -346,6 +378,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         for (const copy of copies) copy.remove();
         scratch.remove();
         coverageDir.remove();
+        resultsDir?.remove();
         home.remove();
         written = use?.end();
       }
@@ -398,6 +431,37 @@ function readIfFile(path: string): string | undefined {
 function nearness(dir: string, test: string): number {
   const rel = posix.relative(dir, posix.dirname(test));
   return rel === '' ? 0 : rel.split('/').length;
+}
+
+/** Whether the runner runs an existing test file of the project (the nearest to `near`); true when it has none. */
+async function runsATest(
+  project: ProjectInfo,
+  adapter: RunnerAdapter,
+  near: string,
+  options: RunTestsOptions,
+): Promise<boolean> {
+  const { tests } = await adapter.discover(project);
+  const dir = posix.dirname(near);
+  const [test] = tests
+    .filter((file) => !TOKEN.test(file) && isFile(join(project.root, file)))
+    .sort((a, b) => nearness(dir, a) - nearness(dir, b) || a.localeCompare(b));
+  if (test === undefined) return true;
+  const file = join(project.root, test);
+  try {
+    const result = await runTests(project, adapter, [test], options);
+    return startVerdict(result, file, countsOf(adapter, result, file)) === 'ran';
+  } catch (error) {
+    if (isSpawnFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** The runner's summary counts of a run, when it printed one that can be read. */
+function countsOf(adapter: RunnerAdapter, result: RunResult, file: string): TestCounts | undefined {
+  return (
+    (result as DriverRun).counts ??
+    adapter.console?.counts(stripVTControlCharacters(result.output ?? ''), file)
+  );
 }
 
 /** The random part of a scratch file's name (see placeScratch). */
@@ -540,6 +604,8 @@ function classify(
   scratchAbs: string,
   names: Names,
   timeoutMs: number,
+  /** The runner's own results say every test passed and only files it did not run failed it. */
+  failedOnlyElsewhere = false,
 ): Outcome {
   const text = stripVTControlCharacters(result.output ?? '');
   const failure = (): string => trimOutput(text, names);
@@ -569,9 +635,13 @@ function classify(
   }
   if (result.exitCode !== 0 && adapter.console?.loadError(text, counts, scratchAbs))
     return { kind: 'loadError', failure: failure() };
-  const thresholdOnly =
-    result.exitCode !== 0 && counts !== undefined && counts.failed === 0 && COVERAGE_THRESHOLD.test(text);
-  if (result.exitCode !== 0 && !thresholdOnly) return { kind: 'failed', failure: failure() };
+  // Every test passed; what failed the run is not the file's (a project-wide coverage bar, other files).
+  const notTheTests =
+    result.exitCode !== 0 &&
+    counts !== undefined &&
+    counts.failed === 0 &&
+    (COVERAGE_THRESHOLD.test(text) || failedOnlyElsewhere);
+  if (result.exitCode !== 0 && !notTheTests) return { kind: 'failed', failure: failure() };
   if (counts !== undefined && counts.passed === 0) {
     return {
       kind: 'failed',

@@ -22,7 +22,8 @@ const STAGE_LABEL: Record<Stage, string> = {
 const STAGES = Object.keys(STAGE_LABEL) as Stage[];
 
 /** Where a discarded target's last candidate ended. */
-function stoppedAt(stage: Stage | 'sandbox'): string {
+function stoppedAt(stage: Stage | 'sandbox' | 'runner'): string {
+  if (stage === 'runner') return 'discarded: the test runner cannot start';
   return stage === 'sandbox' ? 'discarded by the sandbox' : `stopped at ${STAGE_LABEL[stage]}`;
 }
 

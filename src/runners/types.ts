@@ -40,6 +40,12 @@ export interface RunnerAdapter {
    * the console (generate's validation of a candidate file).
    */
   console?: ConsoleReader;
+  /**
+   * After a run with `RunOptions.resultsFile`: whether every test passed and the run failed only over
+   * files it did not run (jest: snapshot files whose test file no longer exists, reported obsolete). False
+   * when the failure may be the run's own or the results cannot be read.
+   */
+  failedOnlyElsewhere?(resultsFile: string, ran: readonly string[]): boolean;
 }
 
 export interface ConsoleReader {
@@ -140,6 +146,11 @@ export interface RunOptions {
   v8Coverage?: boolean;
   /** Absolute path of a JUnit XML report the run leaves behind (per-test outcomes). */
   junit?: string;
+  /**
+   * Absolute path where the runner writes its own results of the run (jest `--json`), for
+   * `RunnerAdapter.failedOnlyElsewhere`; runners without such a file ignore it.
+   */
+  resultsFile?: string;
   /** Each listed file in its own fresh worker, one file after another (vitest only; others ignore it). */
   isolated?: boolean;
   /**

@@ -4,6 +4,7 @@ import { escapeGlob, fullNamePattern, localBin, ProjectFiles, projectRelative } 
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
 import type { ProjectInfo, RunnerAdapter } from '../types.ts';
 import { findJestConfig, jestInvocation, scriptConfig } from './config-files.ts';
+import { onlyObsoleteSnapshotsOfOthers } from './obsolete-snapshots.ts';
 
 export const jestRunner: RunnerAdapter = {
   name: 'jest',
@@ -79,7 +80,8 @@ export const jestRunner: RunnerAdapter = {
           argv.push(`--collectCoverageFrom=${pattern}`);
     }
     // jest writes JUnit only through the jest-junit plugin; its own JSON results are converted after the run.
-    if (options?.junit !== undefined) argv.push('--json', `--outputFile=${jestResultsPath(options.junit)}`);
+    const results = options?.junit === undefined ? options?.resultsFile : jestResultsPath(options.junit);
+    if (results !== undefined) argv.push('--json', `--outputFile=${results}`);
     if (tests !== 'all') {
       if (tests.length === 0) throw new Error('jest: no test files to run (pass "all" for the whole suite)');
       // Exact paths, not patterns; jest still drops a path that its testMatch/testRegex does not accept.
@@ -88,6 +90,8 @@ export const jestRunner: RunnerAdapter = {
     const env = envOf(jestInvocation(project)?.env);
     return env ? { argv, env } : { argv };
   },
+
+  failedOnlyElsewhere: onlyObsoleteSnapshotsOfOthers,
 
   async collectJUnit(project, junit) {
     // The JUnit writer loads only after a run: selecting tests never needs it.
