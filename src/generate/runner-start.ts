@@ -35,7 +35,8 @@ export function startVerdict(result: RunResult, file: string, counts: TestCounts
 export function runnerStartError(adapter: RunnerAdapter, result: RunResult, names: Names): TestloopError {
   const clean = (text: string): string => {
     const line = trimOutput(text, names).split('\n')[0] ?? '';
-    return line.length > 240 ? `${line.slice(0, 239)}…` : line;
+    // Cut in the middle: a command's head names the runner and its tail the test file it was given.
+    return line.length > 240 ? `${line.slice(0, 140)}…${line.slice(-99)}` : line;
   };
   const lines = stripVTControlCharacters(result.output ?? '')
     .split(/\r?\n/)
