@@ -8,7 +8,7 @@ import { TestloopError } from '../errors.ts';
 import { readReport } from '../junit/registry.ts';
 import { runTests } from '../runners/run.ts';
 import { type Project, projectOf } from '../select/projects.ts';
-import { coverageInputs } from './coverage-dir.ts';
+import { coverageInputs, coversNoFile } from './coverage-dir.ts';
 
 // Without a coverage report every line of a named target would count as uncovered, and a test of code
 // the repository's tests already run would pass for new coverage. So the files' own tests (what `select`
@@ -123,7 +123,7 @@ async function measureProject(
     let measured = await measure(false);
     // A report of no file at all is the instrumenter's (jest's babel provider under @swc/jest), not the
     // tests': V8 sees what ran whatever compiled it.
-    if (measured.reports?.every((report) => report.files.length === 0) && adapter.coverage?.v8Fallback)
+    if (measured.reports !== undefined && coversNoFile(measured.reports) && adapter.coverage?.v8Fallback)
       measured = await measure(true);
     const { why, reports } = measured;
     if (why !== undefined || reports === undefined) {

@@ -12,7 +12,7 @@ import { type RunResult, type RunTestsOptions, runTests } from '../runners/run.t
 import type { ProjectInfo, RunnerAdapter, TestCounts } from '../runners/types.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { confine, runViolation } from './confine.ts';
-import { coverageInputs } from './coverage-dir.ts';
+import { coverageInputs, coversNoFile } from './coverage-dir.ts';
 import { findLinters } from './linters/index.ts';
 import { importsDirectly, type MutantTest, mutationGate } from './mutation-gate.ts';
 import {
@@ -172,8 +172,13 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         return { verdicts, runnerMs: result.durationMs, violation };
       }
       const text = stripVTControlCharacters(result.output ?? '');
-      const counts = (result as DriverRun).counts ?? adapter.console?.counts(text, '');
-      const verdicts = vitestVerdicts(members, text, result.exitCode, result.timedOut, counts);
+      const verdicts = vitestVerdicts(
+        members,
+        text,
+        result.exitCode,
+        result.timedOut,
+        countsOf(adapter, result, ''),
+      );
       return { verdicts, runnerMs: result.durationMs };
     } finally {
       home.remove();
@@ -236,13 +241,13 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         violation ??= broke;
         if (repeats > 0) repeated = (result as DriverRun).repeats;
         const scratchAbs = join(root, files[0]!);
-        if (broke === undefined)
-          await startCheck.check(result, scratchAbs, countsOf(adapter, result, scratchAbs), names);
+        const counts = countsOf(adapter, result, scratchAbs);
+        if (broke === undefined) await startCheck.check(result, scratchAbs, counts, names);
         const elsewhere =
           resultsFile !== undefined &&
           result.exitCode !== 0 &&
           adapter.failedOnlyElsewhere!(resultsFile, files);
-        return classify(adapter, result, scratchAbs, names, timeoutMs, elsewhere);
+        return classify(adapter, result, scratchAbs, counts, names, timeoutMs, elsewhere);
       };
       const copies: TempPath[] = [];
       /**
@@ -534,11 +539,8 @@ function rebaseImports(code: string, testFile: string, scratch: string): string 
  * Lines with hits in the coverage the first run wrote: the file's lines no test ran before (`newly`; the
  * target's own when the file's are not known), those of them in the target or its same-file callees
  * (`reached`: what makes it a test of this target), and all lines of the target it ran (`ran`).
- */
-/**
- * The target lines a passing candidate ran, newly covered and in reach of the target; undefined when the
- * run's report covers no file at all, which no candidate can change: coverage is not measured in this
- * package's configuration.
+ * Undefined when the report covers no file at all, which no candidate can change: coverage is not
+ * measured in this package's configuration.
  */
 async function coveredLines(
   dir: string,
@@ -553,7 +555,7 @@ async function coveredLines(
     );
   }
   const reports = await loadCoverage(inputs, { cwd: project.dir, srcRoots: [] });
-  if (reports.every((report) => report.files.length === 0)) return undefined;
+  if (coversNoFile(reports)) return undefined;
   const files = new Set([...project.files, context.target.file]);
   const mapped = mapCoverageToRepository(reports, project.root, project.dir, files);
   const lines = mapped.files.get(context.target.file)?.lines;
@@ -602,6 +604,8 @@ function classify(
   adapter: RunnerAdapter,
   result: RunResult,
   scratchAbs: string,
+  /** The runner's summary counts of the run (countsOf). */
+  counts: TestCounts | undefined,
   names: Names,
   timeoutMs: number,
   /** The runner's own results say every test passed and only files it did not run failed it. */
@@ -622,7 +626,6 @@ function classify(
       `vitest needs ${provider} to measure what a generated test covers. Install it (npm i -D ${provider}) and retry`,
     );
   }
-  const counts = (result as DriverRun).counts ?? adapter.console?.counts(text, scratchAbs);
   if (
     result.exitCode !== 0 &&
     NOT_PICKED_UP.test(text) &&
