@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import { gapsOptionsSchema } from '../config/gaps-options.ts';
-import { findConfig, resolveOptions } from '../config/load-config.ts';
+import { GAPS_OPTIONS } from '../config/gaps-options.ts';
+import { findConfig } from '../config/load-config.ts';
+import { resolveTableOptions } from '../config/option-table.ts';
 import { EXIT } from '../errors.ts';
 import { findGaps } from '../gaps/find-gaps.ts';
 import { type CommandHelp, helpText } from './help.ts';
@@ -26,14 +27,21 @@ const HELP: CommandHelp = {
 };
 
 export async function gapsCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(gapsOptionsSchema, argv, 'gaps');
+  const flags = parseFlags(GAPS_OPTIONS, argv, 'gaps');
   if (flags.common.help) {
-    io.stdout(helpText(gapsOptionsSchema, HELP));
+    io.stdout(helpText(GAPS_OPTIONS, HELP));
     return EXIT.ok;
   }
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
-  const options = resolveOptions(gapsOptionsSchema, 'gaps', config, io.env, flags.values);
+  const options = await resolveTableOptions(
+    GAPS_OPTIONS,
+    async () => (await import('../config/gaps-schema.ts')).gapsOptionsSchema,
+    'gaps',
+    config,
+    io.env,
+    flags.values,
+  );
   const targets = parseFormats(options.format, io.env);
 
   const result = await findGaps({

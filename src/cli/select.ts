@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { findConfig, resolveOptions } from '../config/load-config.ts';
-import { acceptsAsIs, hasEnvOptions } from '../config/option-table.ts';
+import { findConfig } from '../config/load-config.ts';
+import { resolveTableOptions } from '../config/option-table.ts';
 import { SELECT_OPTIONS, type SelectOptionsInput } from '../config/select-options.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import type { Alias } from '../graph/types.ts';
@@ -79,17 +79,14 @@ export async function planFromFlags(
       ? { changed: [...((flags.values.changed as string[] | undefined) ?? []), ...flags.positionals] }
       : {}),
   };
-  // Flags alone that zod would accept unchanged skip loading zod (tens of ms of a warm run).
-  const options: SelectOptionsInput =
-    config.file === undefined && !hasEnvOptions(SELECT_OPTIONS, io.env) && acceptsAsIs(SELECT_OPTIONS, values)
-      ? values
-      : resolveOptions(
-          (await import('../config/select-schema.ts')).selectOptionsSchema,
-          'select',
-          config,
-          io.env,
-          values,
-        );
+  const options: SelectOptionsInput = await resolveTableOptions(
+    SELECT_OPTIONS,
+    async () => (await import('../config/select-schema.ts')).selectOptionsSchema,
+    'select',
+    config,
+    io.env,
+    values,
+  );
   const plan = await planSelection({
     cwd,
     env: io.env,

@@ -1,4 +1,5 @@
-import { envName } from './load-config.ts';
+import type { ZodObject } from 'zod';
+import { envName, type LoadedConfig, resolveOptions } from './load-config.ts';
 
 export type OptionType = 'string' | 'boolean' | 'array' | 'number';
 
@@ -11,6 +12,10 @@ export interface OptionSpec {
   description: string;
   /** The only values a string option accepts. */
   choices?: readonly string[];
+  /** Bounds of a number option: at least `min`, at most `max`, above `above`. */
+  min?: number;
+  max?: number;
+  above?: number;
 }
 
 export type OptionTable = Readonly<Record<string, OptionSpec>>;
@@ -34,6 +39,24 @@ export function hasEnvOptions(table: OptionTable, env: NodeJS.ProcessEnv): boole
 }
 
 /**
+ * A table command's options from its config file, TESTLOOP_* variables and flags. Flags alone that the
+ * schema would accept unchanged are taken as they are, without loading zod (tens of ms of a short run);
+ * anything else is validated by the schema `loadSchema` gives, for zod's exact messages.
+ */
+export async function resolveTableOptions<T extends OptionTable>(
+  table: T,
+  loadSchema: () => Promise<ZodObject>,
+  command: string,
+  config: LoadedConfig,
+  env: NodeJS.ProcessEnv,
+  flags: Record<string, unknown>,
+): Promise<OptionsOf<T>> {
+  if (config.file === undefined && !hasEnvOptions(table, env) && acceptsAsIs(table, flags))
+    return flags as OptionsOf<T>;
+  return resolveOptions(await loadSchema(), command, config, env, flags) as OptionsOf<T>;
+}
+
+/**
  * Whether the schema built from `table` would accept these flag values as they are: strings non-empty
  * (and among the choices), lists of non-empty strings, booleans, finite numbers. When it would not, the
  * caller validates with zod for its exact message.
@@ -43,9 +66,19 @@ export function acceptsAsIs(table: OptionTable, values: Record<string, unknown>)
     const spec = table[key];
     if (spec === undefined) return false;
     if (spec.type === 'boolean') return typeof value === 'boolean';
-    if (spec.type === 'number') return typeof value === 'number' && Number.isFinite(value);
+    if (spec.type === 'number') return typeof value === 'number' && withinBounds(spec, value);
     if (spec.type === 'array')
       return Array.isArray(value) && value.every((item) => typeof item === 'string' && item !== '');
     return typeof value === 'string' && value !== '' && (spec.choices?.includes(value) ?? true);
   });
+}
+
+/** A finite number inside the spec's bounds. */
+export function withinBounds(spec: OptionSpec, value: number): boolean {
+  return (
+    Number.isFinite(value) &&
+    (spec.min === undefined || value >= spec.min) &&
+    (spec.max === undefined || value <= spec.max) &&
+    (spec.above === undefined || value > spec.above)
+  );
 }

@@ -12,8 +12,16 @@ export function schemaOf(table: OptionTable): ZodObject<Record<string, ZodOption
 
 function fieldOf(spec: OptionSpec): ZodType {
   if (spec.type === 'boolean') return z.boolean();
-  if (spec.type === 'number') return z.number();
+  if (spec.type === 'number') return numberOf(spec);
   if (spec.type === 'array') return z.array(z.string().min(1));
   if (spec.choices) return z.enum(spec.choices as [string, ...string[]]);
   return z.string().min(1);
+}
+
+function numberOf(spec: OptionSpec): ZodType {
+  let field = z.number();
+  if (spec.min !== undefined) field = field.min(spec.min);
+  if (spec.max !== undefined) field = field.max(spec.max);
+  if (spec.above !== undefined) field = field.gt(spec.above);
+  return field;
 }

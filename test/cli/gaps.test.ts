@@ -56,6 +56,20 @@ describe('testloop gaps', () => {
     expect(pass.stdout).toContain('src/calc.ts');
   });
 
+  it('refuses flag values out of their range, with the flag named (flags alone skip the schema otherwise)', () => {
+    for (const [flag, value] of [
+      ['--fail-under', '150'],
+      ['--fail-under', '-1'],
+      ['--max-diff-mb', '0'],
+    ]) {
+      const run = runTestloop(['gaps', '--base', 'main', flag!, value!], { cwd: repo.dir });
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(flag);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
   it('takes options from TESTLOOP_* variables and the config file, flags first', () => {
     writeFileSync(join(repo.dir, 'testloop.config.json'), JSON.stringify({ gaps: { failUnder: 90 } }));
     try {

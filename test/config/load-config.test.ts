@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gapsOptionsSchema } from '../../src/config/gaps-options.ts';
+import { gapsOptionsSchema } from '../../src/config/gaps-schema.ts';
 import { generateOptionsSchema } from '../../src/config/generate-options.ts';
 import { envName, findConfig, flagName, resolveOptions } from '../../src/config/load-config.ts';
 import { triageOptionsSchema } from '../../src/config/triage-options.ts';

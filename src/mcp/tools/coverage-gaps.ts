@@ -1,4 +1,4 @@
-import { gapsOptionsSchema } from '../../config/gaps-options.ts';
+import { gapsOptionsSchema } from '../../config/gaps-schema.ts';
 import type { GapsResult } from '../../gaps/types.ts';
 import { argvOf, callCli } from '../cli-call.ts';
 import type { ToolDefinition } from '../tool.ts';
