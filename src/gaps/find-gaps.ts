@@ -7,6 +7,7 @@ import { repositoryRoot, resolveRevisions } from '../git/base.ts';
 import { diffAgainst, diffFromMergeBase, readDiffFile, trackedFiles } from '../git/diff.ts';
 import { ownOutputMatcher, withoutOwnOutputs } from '../git/own-outputs.ts';
 import type { ChangedFile } from '../git/types.ts';
+import { now } from '../util/clock.ts';
 import { readStdin } from '../util/stdin.ts';
 import { fileGaps, gapsOf, totalsOf } from './compute.ts';
 import { isCoverageSource } from './source-files.ts';
@@ -52,7 +53,7 @@ export interface FindGapsOptions {
 
 /** `testloop gaps` as a library call: the changed lines, branches and functions no test runs. */
 export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResult> {
-  const started = performance.now();
+  const started = now();
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
 
@@ -162,7 +163,7 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
     warnings,
     unmatchedCoveragePaths: mapped.unmatched,
     stats: {
-      ms: Math.round(performance.now() - started),
+      ms: Math.round(now() - started),
       changedFiles: selected.length,
       reports: reports.length,
       coveredFiles: files.filter((f) => f.measured).length,

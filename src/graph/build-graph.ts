@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type picomatch from 'picomatch';
+import { now } from '../util/clock.ts';
 import {
   type CachedFile,
   emptyCache,
@@ -44,7 +45,7 @@ type Parse = (fileName: string, source: string) => ParsedModule;
  * The full parser and the resolver are native modules loaded only when something is not cached.
  */
 export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGraph> {
-  const started = performance.now();
+  const started = now();
   const { root } = options;
   const blobIds = options.blobIds ?? new Map<string, string>();
   const useCache = options.cache !== false;
@@ -188,7 +189,7 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
       files: nextFiles.size,
       parsed: parsedCount,
       cached: nextFiles.size - parsedCount,
-      ms: Math.round(performance.now() - started),
+      ms: Math.round(now() - started),
     },
     ...(cacheId === undefined ? {} : { cacheId }),
   };
@@ -203,7 +204,7 @@ export function stampedGraph(
   id: GraphCacheId,
   validate: readonly string[],
 ): ModuleGraph | undefined {
-  const started = performance.now();
+  const started = now();
   const cache = loadGraphCache(root);
   if (
     cache.generation !== id.generation ||
@@ -225,7 +226,7 @@ function fromCache(root: string, stored: StoredGraph, cache: GraphCache, started
       files: stored.files.length,
       parsed: 0,
       cached: stored.files.length,
-      ms: Math.round(performance.now() - started),
+      ms: Math.round(now() - started),
     },
     cacheId: { resolutionKey: cache.resolutionKey, snapshot: cache.snapshot, generation: cache.generation },
   };

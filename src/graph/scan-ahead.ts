@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { distScript } from '../util/dist-script.ts';
 import type { ParsedModule } from './types.ts';
 
@@ -32,7 +33,9 @@ export class ScanAhead {
 
   private constructor(root: string, tail: string[], script: string) {
     this.#assigned = new Set(tail);
-    const worker = new Worker(script, { workerData: { root, files: tail } satisfies ScanRequest });
+    const worker = new (workerThreads().Worker)(script, {
+      workerData: { root, files: tail } satisfies ScanRequest,
+    });
     this.#worker = worker;
     let next = 0;
     worker.on('message', (batch: ScanResult[]) => {
@@ -99,4 +102,12 @@ function spareCore(): boolean {
   const cores = availableParallelism();
   // loadavg is [0, 0, 0] where the platform has none (Windows): a core is assumed free there.
   return cores > 1 && loadavg()[0]! <= cores - 1;
+}
+
+/**
+ * worker_threads loads only when a cold build starts a worker: a warm run, which never does, is spared
+ * the module (several ms of a run that takes about a hundred).
+ */
+function workerThreads(): typeof import('node:worker_threads') {
+  return createRequire(import.meta.url)('node:worker_threads');
 }

@@ -12,6 +12,7 @@ import {
 import { type WorkingTree, workingTree } from '../git/working-tree.ts';
 import { buildGraph, CODE_FILE, stampedGraph } from '../graph/build-graph.ts';
 import type { Alias, ModuleGraph } from '../graph/types.ts';
+import { now } from '../util/clock.ts';
 import { readStdin } from '../util/stdin.ts';
 import { applyHistory, readHistory } from './history-priors.ts';
 import type { ProjectsCacheId } from './project-cache.ts';
@@ -72,7 +73,7 @@ export interface SelectionPlan {
 }
 
 export async function planSelection(options: SelectOptions): Promise<SelectionPlan> {
-  const started = performance.now();
+  const started = now();
   const cwd = options.cwd ?? process.cwd();
   const warnings: string[] = [];
   // A bad --shard is a usage error before any work.
@@ -145,7 +146,7 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
       files: graph.stats.files,
       parsed: graph.stats.parsed,
       cached: graph.stats.cached,
-      ms: Math.round(performance.now() - started),
+      ms: Math.round(now() - started),
       changedFiles: changes.length,
       totalTests: tests.size,
       graphMs: graph.stats.ms,
