@@ -34,8 +34,8 @@ const { metafile } = await build({
     'cli/main': 'src/cli/main.ts',
     action: 'src/integrations/github/main.ts',
     'action-setup': 'src/integrations/github/setup-main.ts',
-    // The validation process `testloop generate` starts for a vitest package (src/generate/vitest-driver/).
-    'generate/vitest-driver': 'src/generate/vitest-driver/child.ts',
+    // The validation process `testloop generate` starts for a vitest package (src/runners/vitest/driver/).
+    'runners/vitest-driver': 'src/runners/vitest/driver/child.ts',
     // The child `select` starts to read a vitest config it cannot evaluate statically (src/runners/config-loader/).
     'runners/vitest-config': 'src/runners/vitest/config-child.ts',
     // The same for jest, through the package's own jest-config (src/runners/jest/).

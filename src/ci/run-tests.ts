@@ -3,9 +3,10 @@ import { mkdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { CoverageInput } from '../coverage/load.ts';
 import { isTestFile } from '../gaps/source-files.ts';
-import { readReport } from '../junit/registry.ts';
-import { runTests } from '../runners/run.ts';
+import { runPackages } from '../runners/package-runs.ts';
+import type { RunnerAdapter } from '../runners/types.ts';
 import { type Project, projectOf } from '../select/projects.ts';
+import { packagesOf, type RunGroup } from '../select/run-outcomes.ts';
 import { runsEverything } from '../select/shard.ts';
 import type { SelectResult } from '../select/types.ts';
 import type { CiTestRun } from './types.ts';
@@ -46,7 +47,7 @@ export async function runSelected(
   // One shard of "all" is still a list of files.
   const all = selection === undefined || runsEverything(selection);
   const sharded = (selection?.shard?.total ?? 1) > 1;
-  const groups: { project: Project; tests: string[] | 'all' }[] = [];
+  const groups: RunGroup[] = [];
   const measuring: string[] = [];
   for (const project of runnable) {
     if (all) {
@@ -85,30 +86,35 @@ export async function runSelected(
   const coverage: CoverageInput[] = [];
   const failed = new Set<string>();
   const fileMs = new Map<string, number>();
-  for (const [index, { project, tests }] of groups.entries()) {
-    const adapter = project.runner!;
-    const count = tests === 'all' ? project.discovery!.tests.length : tests.length;
-    run.testFiles += count;
-    const where = project.dir === '' ? '.' : project.dir;
-    options.log(
-      `testloop ci: running ${count} of ${totalTestFiles} test file(s) with ${adapter.name} in ${where}\n`,
-    );
-    const junit = join(options.outDir, `junit-${index + 1}.xml`);
-    const coverageDir = join(options.outDir, `coverage-${index + 1}`);
-    const result = await runTests(project.info, adapter, tests, {
-      coverage: adapter.coverage !== undefined,
-      coverageDir,
+  const coverageDirOf = (index: number): string => join(options.outDir, `coverage-${index + 1}`);
+  const runs = runPackages(packagesOf(groups), {
+    junitDir: options.outDir,
+    runOptions: (index) => ({
+      coverage: groups[index]!.project.runner!.coverage !== undefined,
+      coverageDir: coverageDirOf(index),
       cobertura: true,
-      coverageInclude: sourcesOf(project, projects, options.changedSources),
-      junit,
+      coverageInclude: sourcesOf(groups[index]!.project, projects, options.changedSources),
       baseEnv: options.env,
-    });
-    run.exitCode = Math.max(run.exitCode, result.exitCode);
-    run.durationMs += result.durationMs;
-    run.timedOut ||= result.timedOut;
-    if (existsSync(junit)) {
+    }),
+    starting: (index) => {
+      const { project, tests } = groups[index]!;
+      const count = tests === 'all' ? project.discovery!.tests.length : tests.length;
+      run.testFiles += count;
+      const where = project.dir === '' ? '.' : project.dir;
+      options.log(
+        `testloop ci: running ${count} of ${totalTestFiles} test file(s) with ${project.runner!.name} in ${where}\n`,
+      );
+    },
+  });
+  for await (const { index, result, junit, attempts } of runs) {
+    const { project } = groups[index]!;
+    // No deadline: every package starts.
+    run.exitCode = Math.max(run.exitCode, result!.exitCode);
+    run.durationMs += result!.durationMs;
+    run.timedOut ||= result!.timedOut;
+    if (junit !== undefined) {
       run.reports.push(repoPath(options.root, junit));
-      for await (const attempt of readReport(junit)) {
+      for await (const attempt of attempts()) {
         fileMs.set(attempt.file, (fileMs.get(attempt.file) ?? 0) + attempt.durationMs);
         if (attempt.status === 'passed') run.tests.passed++;
         else if (attempt.status === 'skipped') run.tests.skipped++;
@@ -118,12 +124,7 @@ export async function runSelected(
         }
       }
     }
-    const lcov = join(coverageDir, 'lcov.info');
-    const report = existsSync(lcov)
-      ? { format: 'lcov', path: lcov }
-      : adapter.coverage?.report === 'v8' && existsSync(coverageDir)
-        ? { format: 'v8', path: coverageDir }
-        : undefined;
+    const report = coverageReportOf(project.runner!, coverageDirOf(index));
     if (report) {
       const path = repoPath(options.root, report.path);
       run.coverageReports.push(`${report.format}:${path}`);
@@ -140,6 +141,18 @@ export async function runSelected(
     run.savedMs = Math.round(median * (totalTestFiles - run.testFiles));
   }
   return { run, coverage };
+}
+
+/** The report a run left in `coverageDir`: lcov, or raw V8 from a runner that writes that. */
+function coverageReportOf(
+  adapter: RunnerAdapter,
+  coverageDir: string,
+): { format: string; path: string } | undefined {
+  const lcov = join(coverageDir, 'lcov.info');
+  if (existsSync(lcov)) return { format: 'lcov', path: lcov };
+  return adapter.coverage?.report === 'v8' && existsSync(coverageDir)
+    ? { format: 'v8', path: coverageDir }
+    : undefined;
 }
 
 /** The changed source files that belong to the package (not to a package nested inside it). */

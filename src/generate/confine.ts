@@ -3,7 +3,7 @@
 
 import { TestloopError } from '../errors.ts';
 import type { RunResult } from '../runners/run.ts';
-import type { ProjectInfo } from '../runners/types.ts';
+import type { PooledRun, ProjectInfo, RunPoolOptions } from '../runners/types.ts';
 import {
   MARK,
   openSandbox,
@@ -13,7 +13,6 @@ import {
   scrubEnv,
 } from '../sandbox/index.ts';
 import { makeTempDir, type TempPath } from './sandbox.ts';
-import type { DriverOptions, DriverRun } from './vitest-driver/driver.ts';
 
 export interface ConfineOptions {
   root: string;
@@ -37,7 +36,7 @@ export interface Confined {
   home(): TempPath;
   /** Starts the check of what a candidate writes (undefined without a sandbox). */
   begin(owned: readonly string[]): SandboxUse | undefined;
-  driver: DriverOptions['sandbox'];
+  driver: RunPoolOptions['sandbox'];
   close(): void;
 }
 
@@ -104,7 +103,7 @@ export function runViolation(result: RunResult, sandbox: Sandbox | undefined): s
     );
   }
   const strays = [
-    ...((result as DriverRun).strays ?? []),
+    ...((result as PooledRun).strays ?? []),
     ...[...text.matchAll(STRAY_LINE)].map((m) => m[1]!),
   ];
   if (strays.length > 0)

@@ -3,29 +3,17 @@
 // test run is the runner starting, not the test).
 //
 // Each run stays its own: the batch runs every file in a fresh worker process, one file after another
-// (vitest --isolate --no-file-parallelism, or one request to a validation process of ./vitest-driver/, which
-// runs files the same way), as if it ran alone. A batch passes all its members only when the runner exits
-// cleanly with exactly the passing tests their first runs had; a member with a file the runner names as
-// failing failed that run; any other member of a batch that did not pass is rerun on its own. So another
-// candidate's failure never rejects a member, and no member passes on another's account.
+// (`RunOptions.isolated`, or one request to a pooled process of `RunnerAdapter.persistentRuns`, which runs
+// files the same way), as if it ran alone. The runner's adapter reads the batch (`ConsoleReader.batchVerdicts`):
+// it passes all its members only when the runner exits cleanly with exactly the passing tests their first
+// runs had; a member with a file the runner names as failing failed that run; any other member of a batch
+// that did not pass is rerun on its own. So another candidate's failure never rejects a member, and no
+// member passes on another's account.
 
 import { availableParallelism } from 'node:os';
+import type { BatchMember, MemberVerdict } from '../runners/types.ts';
 
-/** One candidate's reruns: copies of its test file (repository-relative), and its first run's count. */
-export interface BatchMember {
-  files: string[];
-  /** Tests that passed in its first run: a clean batch reports this many per file. */
-  passed: number;
-}
-
-export type MemberVerdict =
-  | { kind: 'passed' }
-  /**
-   * `run`: how many of the member's files ran before the first that failed (`file`); `output`: the
-   * runner's blocks naming that file.
-   */
-  | { kind: 'failed'; run: number; file: string; output: string }
-  | { kind: 'unknown' };
+export type { BatchMember, MemberVerdict } from '../runners/types.ts';
 
 /** What one runner process made of a batch: a verdict per member (same order) and its duration. */
 export interface BatchRun {
@@ -92,62 +80,3 @@ export class RerunBatcher {
     );
   }
 }
-
-/** The summary counts of the whole batch, as the validator reads them from the runner's output. */
-export interface BatchCounts {
-  passed: number;
-  failed: number;
-}
-
-/**
- * Verdicts from vitest's default reporter: a clean exit with the expected number of passing tests passes
- * everyone; otherwise a member is failed when a result line (`❯`, `×`, `FAIL`) names one of its files, and
- * unknown (to be rerun alone) when not. A failed member's `output` keeps only the blocks naming that file.
- */
-export function vitestVerdicts(
-  members: readonly BatchMember[],
-  text: string,
-  exitCode: number,
-  timedOut: boolean,
-  counts: BatchCounts | undefined,
-): MemberVerdict[] {
-  const expected = members.reduce((n, m) => n + m.passed * m.files.length, 0);
-  if (
-    !timedOut &&
-    exitCode === 0 &&
-    counts !== undefined &&
-    counts.failed === 0 &&
-    counts.passed === expected
-  )
-    return members.map(() => ({ kind: 'passed' }));
-  if (timedOut) return members.map(() => ({ kind: 'unknown' }));
-  const lines = text.split(/\r?\n/);
-  const failed = (name: string): boolean => lines.some((line) => line.includes(name) && FAILED.test(line));
-  // Files run one after another, and each one's result line is printed when it ends (not in argv order).
-  const ended = (name: string): number => {
-    const at = lines.findIndex((line) => line.includes(name) && RESULT.test(line));
-    return at < 0 ? Number.POSITIVE_INFINITY : at;
-  };
-  return members.map((member): MemberVerdict => {
-    const names = member.files.map((file) => file.split('/').pop()!);
-    const order = [...names].sort((x, y) => ended(x) - ended(y));
-    const run = order.findIndex(failed);
-    if (run < 0) return { kind: 'unknown' };
-    const name = order[run]!;
-    // Failure blocks are separated by ⎯⎯⎯ rules; of the per-file result lines only this file's stay.
-    const output = text
-      .split(/^\s*⎯{3,}.*$/m)
-      .filter((block) => block.includes(name))
-      .map((block) =>
-        block
-          .split(/\r?\n/)
-          .filter((line) => !RESULT.test(line) || line.includes(name))
-          .join('\n'),
-      )
-      .join('\n');
-    return { kind: 'failed', run, file: member.files[names.indexOf(name)]!, output };
-  });
-}
-
-const FAILED = /^\s*(?:❯|×|✗|FAIL\b)/;
-const RESULT = /^\s*(?:✓|√|❯|×|✗|↓)\s/;

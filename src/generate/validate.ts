@@ -9,28 +9,26 @@ import { TestloopError } from '../errors.ts';
 import { parseImports } from '../graph/parse-imports.ts';
 import { escapeGlob, MODULE_EXTENSIONS, projectRelative } from '../runners/project-files.ts';
 import { type RunResult, type RunTestsOptions, runTests } from '../runners/run.ts';
-import type { ProjectInfo, RunnerAdapter, TestCounts } from '../runners/types.ts';
+import type {
+  MemberVerdict,
+  PooledRun,
+  ProjectInfo,
+  RepeatResult,
+  RunnerAdapter,
+  TestCounts,
+} from '../runners/types.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { confine, runViolation } from './confine.ts';
 import { coverageInputs, coversNoFile } from './coverage-dir.ts';
 import { findLinters } from './linters/index.ts';
 import { importsDirectly, type MutantTest, mutationGate } from './mutation-gate.ts';
-import {
-  type BatchMember,
-  type BatchRun,
-  type MemberVerdict,
-  RerunBatcher,
-  vitestVerdicts,
-} from './rerun-batch.ts';
+import { type BatchMember, type BatchRun, RerunBatcher } from './rerun-batch.ts';
 import { type Names, trimOutput } from './runner-output.ts';
 import { isSpawnFailure, RunnerStartCheck, startVerdict } from './runner-start.ts';
 import { checkTestPath, placeScratch, type TempPath, writeScratch } from './sandbox.ts';
 import { createTypeChecker, type TypeChecker } from './typecheck.ts';
 import type { CandidateValidator, Stage, TestContext, Validation } from './types.ts';
 import { removeUnusedImports } from './unused-imports.ts';
-import type { DriverRun } from './vitest-driver/driver.ts';
-import { DriverPool } from './vitest-driver/pool.ts';
-import type { RepeatResult } from './vitest-driver/protocol.ts';
 
 export interface ValidatorOptions {
   /** Repository root, absolute. */
@@ -39,25 +37,26 @@ export interface ValidatorOptions {
   adapter: RunnerAdapter;
   /**
    * Passing runs required in total (default 3): each in a fresh process (a runner process of its own, or a
-   * fresh worker of the vitest driver; see ./rerun-batch.ts for 2…), or with `rerunIn: 'worker'` every
-   * test executed that many times in the first run's worker process.
+   * fresh worker of a pooled process, `RunnerAdapter.persistentRuns`; see ./rerun-batch.ts for 2…), or with
+   * `rerunIn: 'worker'` every test executed that many times in the first run's worker process.
    */
   reruns?: number;
   /**
-   * Where the reruns happen with the vitest driver (default 'worker'): 'worker' repeats each test inside the
+   * Where the reruns happen with pooled processes (default 'worker'): 'worker' repeats each test inside the
    * first run's fresh worker (its hooks each time, the file's module state shared), one process per
-   * candidate; 'process' gives every rerun a fresh worker process. jest, node:test and vitest without the
-   * driver always rerun in fresh processes.
+   * candidate; 'process' gives every rerun a fresh worker process. Runners without pooled processes (jest,
+   * node:test) and runs without them always rerun in fresh processes.
    */
   rerunIn?: 'worker' | 'process';
-  /** Per runner process or driver request; the whole process group is killed after it (default 60 000). */
+  /** Per runner process or pooled run; the whole process group is killed after it (default 60 000). */
   timeoutMs?: number;
   /** The environment to scrub and run with (default process.env). */
   env?: Record<string, string | undefined>;
   /**
-   * vitest only: run through long-lived validation processes (./vitest-driver/, up to one per core) instead
-   * of one vitest process per run (default true). Without them, or when they cannot start (vitest older than
-   * 4, a config its Node API cannot load), every run is its own process. `script`: another child program.
+   * For runners with `persistentRuns` (vitest: src/runners/vitest/driver/): run through long-lived
+   * validation processes (up to one per core) instead of one runner process per run (default true). Without
+   * them, or when they cannot start (vitest older than 4, a config its Node API cannot load), every run is
+   * its own process. `script`: another child program.
    */
   driver?: boolean | { script: string };
   /**
@@ -95,20 +94,21 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
   const { root, project, env, sandbox } = confined;
   const wrap = sandbox?.wrap;
   const realRoot = realpathSync(root);
-  // vitest: validation processes that stay up between runs (./vitest-driver/), one per core at most.
+  // Validation processes that stay up between runs, where the runner has them; one per core at most.
   const driver =
-    adapter.name === 'vitest' && options.driver !== false
-      ? new DriverPool({
+    options.driver === false
+      ? undefined
+      : adapter.persistentRuns?.createPool({
           project,
           env,
           timeoutMs,
           ...(typeof options.driver === 'object' ? { script: options.driver.script } : {}),
           ...(confined.driver ? { sandbox: confined.driver } : {}),
-        })
-      : undefined;
-  // Reruns share runner processes or driver requests (./rerun-batch.ts, one per core at once either way);
-  // vitest only, whose result lines name failing files.
-  const batcher = adapter.name === 'vitest' ? new RerunBatcher(runBatch) : undefined;
+        });
+  // Reruns share runner processes or pooled runs (./rerun-batch.ts, one per core at once either way), where
+  // the runner's output says which file of a batch failed.
+  const batchVerdicts = adapter.console?.batchVerdicts;
+  const batcher = batchVerdicts ? new RerunBatcher(runBatch) : undefined;
   // The project's own linter and TypeScript, read from the checkout (neither runs the candidate).
   const linters = options.staticChecks === false ? [] : findLinters(options.root, options.project.dir);
   const checkers = new Map<string, TypeChecker | undefined>();
@@ -172,7 +172,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         return { verdicts, runnerMs: result.durationMs, violation };
       }
       const text = stripVTControlCharacters(result.output ?? '');
-      const verdicts = vitestVerdicts(
+      const verdicts = batchVerdicts!(
         members,
         text,
         result.exitCode,
@@ -239,7 +239,7 @@ export function createValidator(options: ValidatorOptions): CandidateValidator {
         runnerMs += result.durationMs;
         const broke = runViolation(result, sandbox);
         violation ??= broke;
-        if (repeats > 0) repeated = (result as DriverRun).repeats;
+        if (repeats > 0) repeated = (result as PooledRun).repeats;
         const scratchAbs = join(root, files[0]!);
         const counts = countsOf(adapter, result, scratchAbs);
         if (broke === undefined) await startCheck.check(result, scratchAbs, counts, names);
@@ -464,7 +464,7 @@ async function runsATest(
 /** The runner's summary counts of a run, when it printed one that can be read. */
 function countsOf(adapter: RunnerAdapter, result: RunResult, file: string): TestCounts | undefined {
   return (
-    (result as DriverRun).counts ??
+    (result as PooledRun).counts ??
     adapter.console?.counts(stripVTControlCharacters(result.output ?? ''), file)
   );
 }

@@ -1,4 +1,5 @@
 import type { Alias } from '../graph/types.ts';
+import type { RunResult } from './run.ts';
 
 /** A test runner testloop can list tests for, select from and run. One object per runner, one folder each. */
 export interface RunnerAdapter {
@@ -46,6 +47,69 @@ export interface RunnerAdapter {
    * when the failure may be the run's own or the results cannot be read.
    */
   failedOnlyElsewhere?(resultsFile: string, ran: readonly string[]): boolean;
+  /**
+   * Processes that stay up between runs, for callers that run many small runs in one package (generate's
+   * validation of candidates): the runner starts once per process and each run costs a fresh worker
+   * instead of a whole runner process. Absent: every run is a runner process of its own (`runTests`).
+   */
+  persistentRuns?: PersistentRuns;
+}
+
+export interface PersistentRuns {
+  /** Processes for one package, started on demand (see `RunPool.prepare`); nothing starts here. */
+  createPool(options: RunPoolOptions): RunPool;
+}
+
+export interface RunPoolOptions {
+  project: ProjectInfo;
+  /** Already scrubbed, with CI=true; HOME is replaced by an empty folder. */
+  env: Record<string, string>;
+  /** Per run, and for a process's start; the whole process group is killed after it. */
+  timeoutMs: number;
+  /** Another program for the long-lived process than the built one (a test's stand-in). */
+  script?: string;
+  /**
+   * Confinement (src/sandbox/): the command line goes through `wrap`, the processes' own files go under
+   * `tempParent` and HOME is `home`; after each run, processes it left in its namespace are killed and
+   * named in the result (`strays`).
+   */
+  sandbox?: { wrap: (argv: readonly string[]) => string[]; tempParent: string; home: string };
+}
+
+export interface RunPool {
+  /** Why the pool cannot be used (every run then goes through `runTests`), once one of its processes found out. */
+  readonly unsupported: string | undefined;
+  /**
+   * Runs `files` (repository-relative) one after another, each in a fresh worker, with coverage of
+   * `coverage.include` (globs relative to the package) written as coverage-final.json into `coverage.dir`,
+   * and each test `repeats` more times in its worker. Undefined: the pool cannot run it, run it another way.
+   */
+  run(
+    files: readonly string[],
+    coverage?: { dir: string; include: string[] },
+    repeats?: number,
+  ): Promise<PooledRun | undefined>;
+  /** Starts up to `parallel` processes ahead of the first runs. */
+  prepare(parallel: number): void;
+  /** Ends every process (after the runner's own teardown), and waits until they have exited. */
+  close(): Promise<void>;
+}
+
+/** A run in a pooled process, plus the test counts the process knows without reading output. */
+export interface PooledRun extends RunResult {
+  counts?: TestCounts;
+  /** Set when the run asked for repeats. */
+  repeats?: RepeatResult;
+  /** Processes the run started that were still alive after it (killed since), as `pid (command)`. */
+  strays?: string[];
+}
+
+/** What became of a run's `repeats`. */
+export interface RepeatResult {
+  /** Every test that ran was repeated (false: the project's own test runner, say, so none was). */
+  applied: boolean;
+  /** The first execution, counting from 0, in which some test failed. */
+  firstFailed?: number;
 }
 
 export interface ConsoleReader {
@@ -53,7 +117,36 @@ export interface ConsoleReader {
   counts(output: string, file: string): TestCounts | undefined;
   /** Whether the runner could not load `file` at all (a syntax error, a missing import, a top-level throw). */
   loadError(output: string, counts: TestCounts | undefined, file: string): boolean;
+  /**
+   * For a runner whose `RunOptions.isolated` runs each listed file in a fresh worker, one after another, as
+   * if it ran alone, and whose output names each file that failed: reads one such run of several batch
+   * members' files (`counts`: the run's summary). Present, several candidates' reruns share one process;
+   * absent, each rerun is a process of its own, since a failure could not be pinned to one member.
+   */
+  batchVerdicts?(
+    members: readonly BatchMember[],
+    output: string,
+    exitCode: number,
+    timedOut: boolean,
+    counts: Pick<TestCounts, 'passed' | 'failed'> | undefined,
+  ): MemberVerdict[];
 }
+
+/** One candidate's reruns in a batch: copies of its test file (repository-relative), and its first run's count. */
+export interface BatchMember {
+  files: string[];
+  /** Tests that passed in its first run: a clean batch reports this many per file. */
+  passed: number;
+}
+
+export type MemberVerdict =
+  | { kind: 'passed' }
+  /**
+   * `run`: how many of the member's files ran before the first that failed (`file`); `output`: the
+   * runner's blocks naming that file.
+   */
+  | { kind: 'failed'; run: number; file: string; output: string }
+  | { kind: 'unknown' };
 
 export interface TestCounts {
   passed: number;
@@ -151,7 +244,10 @@ export interface RunOptions {
    * `RunnerAdapter.failedOnlyElsewhere`; runners without such a file ignore it.
    */
   resultsFile?: string;
-  /** Each listed file in its own fresh worker, one file after another (vitest only; others ignore it). */
+  /**
+   * Each listed file in its own fresh worker, one file after another (vitest only; others ignore it). A
+   * runner that honours it may read batches of such runs (`ConsoleReader.batchVerdicts`).
+   */
   isolated?: boolean;
   /**
    * Run the files' tests in an order shuffled from this seed; the same seed gives the same order. A

@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readReport } from '../junit/registry.ts';
 import { stripAnsi } from '../junit/text.ts';
 import type { AttemptStatus } from '../junit/types.ts';
-import { runTests } from '../runners/run.ts';
+import { type PackageTests, runPackages } from '../runners/package-runs.ts';
 import { withoutTestloopSecrets } from '../sandbox/env.ts';
 import type { Project } from './projects.ts';
 
@@ -72,36 +70,31 @@ export async function runWithOutcomes(
     failures: [],
     outcomes: [],
   };
+  const runs = runPackages(packagesOf(groups), {
+    junitDir: dir,
+    deadline,
+    runOptions: () => ({
+      output: 'capture',
+      // The tests are the project's code, which an agent may just have written: testloop's own
+      // credentials stay with testloop, as they do for `testloop ci`.
+      baseEnv: withoutTestloopSecrets(process.env),
+    }),
+    starting: (index) => {
+      const { project, testFiles } = packageRunOf(groups[index]!);
+      options.log(
+        `testloop mcp: running ${testFiles} test file(s) with ${groups[index]!.project.runner!.name} in ${project || '.'}\n`,
+      );
+    },
+  });
   try {
-    for (const [index, { project, tests }] of groups.entries()) {
-      const adapter = project.runner!;
-      const run: PackageRun = {
-        project: project.dir,
-        runner: adapter.name,
-        testFiles: tests === 'all' ? 'all' : tests.length,
-        exitCode: 0,
-        timedOut: false,
-        durationMs: 0,
-      };
+    for await (const { index, result, attempts } of runs) {
+      const run = packageRunOf(groups[index]!);
       outcome.runs.push(run);
-      const left = Math.round(deadline - performance.now());
-      if (left <= 0) {
+      if (result === undefined) {
         run.skipped = true;
         outcome.timedOut = true;
         continue;
       }
-      options.log(
-        `testloop mcp: running ${run.testFiles} test file(s) with ${adapter.name} in ${project.dir || '.'}\n`,
-      );
-      const junit = join(dir, `junit-${index + 1}.xml`);
-      const result = await runTests(project.info, adapter, tests, {
-        junit,
-        timeoutMs: left,
-        output: 'capture',
-        // The tests are the project's code, which an agent may just have written: testloop's own
-        // credentials stay with testloop, as they do for `testloop ci`.
-        baseEnv: withoutTestloopSecrets(process.env),
-      });
       Object.assign(run, {
         exitCode: result.exitCode,
         timedOut: result.timedOut,
@@ -110,7 +103,7 @@ export async function runWithOutcomes(
       outcome.exitCode = Math.max(outcome.exitCode, result.exitCode);
       outcome.timedOut ||= result.timedOut;
       const failedBefore = outcome.failures.length;
-      if (existsSync(junit)) for await (const attempt of readReport(junit)) record(outcome, attempt);
+      for await (const attempt of attempts()) record(outcome, attempt);
       if (result.exitCode !== 0 && outcome.failures.length === failedBefore)
         run.output = tail(stripAnsi(result.output ?? ''), OUTPUT_CHARS);
     }
@@ -119,6 +112,23 @@ export async function runWithOutcomes(
   }
   outcome.durationMs = Math.round(performance.now() - started);
   return outcome;
+}
+
+/** The packages of `groups`, as the shared loop of package runs takes them. */
+export function packagesOf(groups: readonly RunGroup[]): PackageTests[] {
+  return groups.map(({ project, tests }) => ({ project: project.info, adapter: project.runner!, tests }));
+}
+
+/** A group's run before it starts. */
+function packageRunOf({ project, tests }: RunGroup): PackageRun {
+  return {
+    project: project.dir,
+    runner: project.runner!.name,
+    testFiles: tests === 'all' ? 'all' : tests.length,
+    exitCode: 0,
+    timedOut: false,
+    durationMs: 0,
+  };
 }
 
 function record(

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type BatchMember,
-  type BatchRun,
-  RerunBatcher,
-  vitestVerdicts,
-} from '../../src/generate/rerun-batch.ts';
+import { type BatchMember, type BatchRun, RerunBatcher } from '../../src/generate/rerun-batch.ts';
+import { vitestVerdicts } from '../../src/runners/vitest/batch-verdicts.ts';
 
 const a: BatchMember = {
   files: ['src/a.testloop-aaaaaaaa.test.ts', 'src/a.testloop-aaaaaaab.test.ts'],

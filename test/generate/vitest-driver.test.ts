@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { scrubEnv } from '../../src/generate/sandbox.ts';
 import type { GenerateTarget, TestContext } from '../../src/generate/types.ts';
 import { createValidator } from '../../src/generate/validate.ts';
-import { type DriverRun, VitestDriver } from '../../src/generate/vitest-driver/driver.ts';
-import { DriverPool } from '../../src/generate/vitest-driver/pool.ts';
 import { runnerByName } from '../../src/runners/registry.ts';
-import type { ProjectInfo } from '../../src/runners/types.ts';
+import type { ProjectInfo, RunnerAdapter, RunnerName } from '../../src/runners/types.ts';
+import { type DriverRun, VitestDriver } from '../../src/runners/vitest/driver/driver.ts';
+import { DriverPool } from '../../src/runners/vitest/driver/pool.ts';
+import { vitestRunner } from '../../src/runners/vitest/index.ts';
 import { type App, copyApp } from './apps.ts';
 
 // This file's own temp folder: other test files running at the same time make driver folders too.
@@ -401,6 +402,64 @@ describe('the validator with the driver, and without it', () => {
       } finally {
         await validator.close?.();
       }
+    },
+  );
+
+  // The validator asks the adapter what it can do (pooled processes, batched reruns), not which runner it is.
+  /** A candidate that appends the command line of the process that started its worker to `log`, each run. */
+  const loggingCandidate = (log: string) =>
+    [
+      "import { appendFileSync, existsSync, readFileSync } from 'node:fs';",
+      HEADER,
+      "const cmdline = '/proc/' + process.ppid + '/cmdline';",
+      `appendFileSync(${JSON.stringify(log)}, (existsSync(cmdline) ? readFileSync(cmdline, 'utf8').replaceAll('\\0', ' ') : '') + '\\n');`,
+      "test('saves ten percent', () => { expect(discount(10, 'SAVE10')).toBe(9); });",
+    ].join('\n');
+  /** Validates that candidate with `adapter`; the parent command line of each run's worker. */
+  const parentsOfRuns = async (adapter: RunnerAdapter, name: string, reruns: number): Promise<string[]> => {
+    const log = join(out, `${name}.log`);
+    const validator = createValidator({ root: app.dir, project, adapter, reruns, sandbox: false });
+    try {
+      const result = await validator.validate(context, loggingCandidate(log));
+      expect(result).toMatchObject({ accepted: true, newlyCoveredLines: [6, 7] });
+    } finally {
+      await validator.close?.();
+    }
+    return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  };
+  const { persistentRuns: _pool, ...withoutPool } = vitestRunner;
+  const { batchVerdicts: _batch, ...consoleWithoutBatches } = vitestRunner.console!;
+
+  test.skipIf(process.platform !== 'linux')(
+    'an adapter of another name that declares pooled processes runs every candidate run in them',
+    async () => {
+      const renamed: RunnerAdapter = { ...vitestRunner, name: 'vitest-compatible' as RunnerName };
+      const parents = await parentsOfRuns(renamed, 'renamed', 2);
+      expect(parents.length).toBeGreaterThan(0);
+      for (const parent of parents) expect(parent).toContain('vitest-driver');
+    },
+  );
+
+  test.skipIf(process.platform !== 'linux')(
+    'vitest without pooled processes: its own process each run, reruns batched in one of them',
+    async () => {
+      const parents = await parentsOfRuns(withoutPool, 'unpooled', 3);
+      for (const parent of parents) expect(parent).not.toContain('vitest-driver');
+      // Runs 2 and 3 went together: one `vitest run` of both files, each in a fresh worker.
+      expect(parents.filter((parent) => parent.includes('--isolate'))).toHaveLength(2);
+    },
+  );
+
+  test.skipIf(process.platform !== 'linux')(
+    'without batch verdicts, every rerun is a runner process of its own',
+    async () => {
+      const unbatched: RunnerAdapter = { ...withoutPool, console: consoleWithoutBatches };
+      const parents = await parentsOfRuns(unbatched, 'unbatched', 3);
+      for (const parent of parents) {
+        expect(parent).not.toContain('vitest-driver');
+        expect(parent).not.toContain('--isolate');
+      }
+      expect(parents.length).toBeGreaterThanOrEqual(3);
     },
   );
 });

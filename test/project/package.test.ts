@@ -151,7 +151,7 @@ describe('the npm package', () => {
       'dist/cli/main.js',
       'dist/index.js',
       'dist/triage/read-attempts-worker.js',
-      'dist/generate/vitest-driver.js',
+      'dist/runners/vitest-driver.js',
       'dist/types/index.d.ts',
       'package.json',
       'README.md',

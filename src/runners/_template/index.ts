@@ -11,6 +11,13 @@
 // - coverage: set it when the runner measures coverage (its report format, and whether it lists files no
 //   test loaded); leave it out when it measures none, and ci will not ask for any.
 // - authoring: how generate writes a test for it (imports of the test API, module style, todo call).
+// Optional capabilities (see ../types.ts; leave out what the runner cannot do, and callers do without):
+// - console: read its default reporter's output for one file (summary counts, a file that did not load);
+//   console.batchVerdicts when RunOptions.isolated runs each file in a fresh worker and the output names each
+//   failing file: generate then reruns several candidates in one runner process.
+// - persistentRuns: processes that load the runner once and run many small runs (generate's validation),
+//   each run in a fresh worker; without it every run is a runner process of its own.
+// - collectJUnit, failedOnlyElsewhere, alongside: see their comments in ../types.ts.
 import { localBin } from '../project-files.ts';
 import type { RunnerAdapter, RunnerName } from '../types.ts';
 

@@ -3,7 +3,9 @@ import { summaryCounts } from '../console-summary.ts';
 import { escapeGlob, fullNamePattern, localBin, ProjectFiles, projectRelative } from '../project-files.ts';
 import { envOf, hasDependency, testInvocations } from '../scripts.ts';
 import type { ProjectInfo, RunnerAdapter } from '../types.ts';
+import { vitestVerdicts } from './batch-verdicts.ts';
 import { findVitestConfig, scriptFlags, vitestInvocation } from './config-files.ts';
+import { DriverPool } from './driver/pool.ts';
 
 export const vitestRunner: RunnerAdapter = {
   name: 'vitest',
@@ -31,7 +33,10 @@ export const vitestRunner: RunnerAdapter = {
         none && /Failed Suites|Failed to load|Transform failed|Cannot find (?:module|package)/.test(output)
       );
     },
+    batchVerdicts: vitestVerdicts,
   },
+  // Validation processes that load the project's vitest once (./driver/), one per core at most.
+  persistentRuns: { createPool: (options) => new DriverPool(options) },
 
   detect(project) {
     let score = 0;

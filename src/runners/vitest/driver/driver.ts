@@ -9,40 +9,20 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import type { RunResult } from '../../runners/run.ts';
-import { envOf } from '../../runners/scripts.ts';
-import type { ProjectInfo } from '../../runners/types.ts';
-import { scriptFlags, vitestInvocation } from '../../runners/vitest/config-files.ts';
-import { strayProcesses } from '../../sandbox/processes.ts';
-import { distScript } from '../../util/dist-script.ts';
-import { killProcessGroup, PROCESS_GROUPS } from '../../util/process-group.ts';
-import { makeTempDir, type TempPath } from '../sandbox.ts';
-import type { DriverReply, DriverRequest, DriverStart, RepeatResult, RunCounts } from './protocol.ts';
+import { makeTempDir, type TempPath } from '../../../generate/sandbox.ts';
+import { strayProcesses } from '../../../sandbox/processes.ts';
+import { distScript } from '../../../util/dist-script.ts';
+import { killProcessGroup, PROCESS_GROUPS } from '../../../util/process-group.ts';
+import { envOf } from '../../scripts.ts';
+import type { PooledRun, RepeatResult, RunPoolOptions } from '../../types.ts';
+import { scriptFlags, vitestInvocation } from '../config-files.ts';
+import type { DriverReply, DriverRequest, DriverStart, RunCounts } from './protocol.ts';
 
-export interface DriverOptions {
-  project: ProjectInfo;
-  /** Already scrubbed, with CI=true (see ./sandbox.ts scrubEnv); HOME is replaced by an empty folder. */
-  env: Record<string, string>;
-  /** Per request, and for the start; the whole process group is killed after it. */
-  timeoutMs: number;
-  /** The child program (default: the built dist/generate/vitest-driver.js). */
-  script?: string;
-  /**
-   * Confinement (src/sandbox/): the command line goes through `wrap`, the driver's own files go under
-   * `tempParent` and HOME is `home`; after each request, processes the run left in its namespace are killed
-   * and named in the result (`strays`).
-   */
-  sandbox?: { wrap: (argv: readonly string[]) => string[]; tempParent: string; home: string };
-}
+/** As `RunPoolOptions`; `script` defaults to the built dist/runners/vitest-driver.js. */
+export type DriverOptions = RunPoolOptions;
 
-/** A run as ./validate.ts reads it, plus the test counts the driver knows without parsing output. */
-export interface DriverRun extends RunResult {
-  counts?: RunCounts;
-  /** Set when the run asked for repeats. */
-  repeats?: RepeatResult;
-  /** Processes the run started that were still alive after it (killed since), as `pid (command)`. */
-  strays?: string[];
-}
+/** A run as generate's validator reads it (`PooledRun`). */
+export type DriverRun = PooledRun;
 
 interface Child {
   process: ChildProcess;
@@ -193,14 +173,14 @@ export class VitestDriver {
 
   private async start(): Promise<Child | undefined> {
     const { project, env, timeoutMs } = this.options;
-    const script = this.options.script ?? distScript('generate/vitest-driver.js');
+    const script = this.options.script ?? distScript('runners/vitest-driver.js');
     const vitestNode = resolveVitestNode(project.dir);
     if (typeof vitestNode !== 'string') {
       this.unsupported = vitestNode.reason;
       return undefined;
     }
     if (script === undefined) {
-      this.unsupported = 'dist/generate/vitest-driver.js is missing (node scripts/build.js)';
+      this.unsupported = 'dist/runners/vitest-driver.js is missing (node scripts/build.js)';
       return undefined;
     }
     const { sandbox } = this.options;

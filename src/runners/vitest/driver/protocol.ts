@@ -1,3 +1,7 @@
+import type { RepeatResult } from '../../types.ts';
+
+export type { RepeatResult };
+
 // Messages between ./driver.ts (testloop) and ./child.ts (the validation process), over Node's IPC channel.
 // The child runs next to generated code: the parent treats every reply as untrusted data.
 
@@ -26,14 +30,6 @@ export interface DriverRequest {
    * so one fresh process tells whether it passes repeatedly.
    */
   repeats?: number;
-}
-
-/** What became of a request's `repeats`. */
-export interface RepeatResult {
-  /** Every test that ran was repeated (false: the project's own test runner, say, so none was). */
-  applied: boolean;
-  /** The first execution, counting from 0, in which some test failed. */
-  firstFailed?: number;
 }
 
 export interface RunCounts {

@@ -4,16 +4,17 @@
 // time never starts more than one.
 
 import { availableParallelism } from 'node:os';
+import type { RunPool } from '../../types.ts';
 import { type DriverOptions, type DriverRun, VitestDriver } from './driver.ts';
 
-export class DriverPool {
+export class DriverPool implements RunPool {
   private readonly drivers: VitestDriver[] = [];
   private readonly idle: VitestDriver[] = [];
   private readonly waiting: ((driver: VitestDriver) => void)[] = [];
 
   constructor(
     private readonly options: DriverOptions,
-    /** Drivers at most: runner processes at once, as ../rerun-batch.ts counts them. */
+    /** Drivers at most: runner processes at once, as src/generate/rerun-batch.ts counts them. */
     readonly size = availableParallelism(),
   ) {}
 

@@ -1,4 +1,4 @@
-// The long-lived validation process for a vitest package (built to dist/generate/vitest-driver.js, started by
+// The long-lived validation process for a vitest package (built to dist/runners/vitest-driver.js, started by
 // ./driver.ts with a scrubbed environment, in its own process group). It loads the PROJECT's vitest through
 // its Node API once and runs candidate test files on request, so a validation run costs a worker process,
 // not a whole vitest start. Test code never runs here: every file runs in a fresh forked worker
@@ -44,7 +44,7 @@ async function open(): Promise<Vitest> {
       pool: 'forks',
       isolate: true,
       fileParallelism: false,
-      // The default reporter only: ./validate.ts reads its lines, and no configured reporter writes files.
+      // The default reporter only: generate's validator reads its lines; no configured reporter writes.
       reporters: ['default'],
       coverage: {
         enabled: false,
