@@ -1,56 +1,14 @@
 // Where generated code may run and with what: a scrubbed environment, a scratch file inside the
 // repository that is always removed, and temp folders outside it.
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, mkdtempSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
 import { TestloopError } from '../errors.ts';
 import type { ProjectInfo, RunnerAdapter } from '../runners/types.ts';
+import { removeNow, type TempPath, track } from '../sandbox/temp.ts';
 
 export { scrubEnv } from '../sandbox/env.ts';
-
-/**
- * What is still to remove, in creation order; emptied on process exit, so a crash between writing and
- * cleaning up leaves nothing behind. Temp trees go recursively; folders made inside the repository go
- * only when empty.
- */
-const pending = new Map<string, 'tree' | 'file' | 'dir'>();
-let exitHookInstalled = false;
-
-function track(path: string, kind: 'tree' | 'file' | 'dir'): void {
-  if (!exitHookInstalled) {
-    process.once('exit', removeLeftovers);
-    exitHookInstalled = true;
-  }
-  pending.set(path, kind);
-}
-
-function removeNow(path: string, kind: 'tree' | 'file' | 'dir'): void {
-  try {
-    if (kind === 'dir') rmdirSync(path);
-    else rmSync(path, { recursive: kind === 'tree', force: true });
-  } catch {
-    // A folder someone else now uses, or already gone.
-  }
-  pending.delete(path);
-}
-
-/** Removes every scratch file and temp folder not yet removed (runs on process exit). */
-export function removeLeftovers(): void {
-  for (const [path, kind] of [...pending].reverse()) removeNow(path, kind);
-}
-
-export interface TempPath {
-  path: string;
-  remove(): void;
-}
-
-/** A fresh folder under `parent` (default os.tmpdir()), removed by `remove()` or at process exit. */
-export function makeTempDir(prefix: string, parent = tmpdir()): TempPath {
-  const path = mkdtempSync(join(parent, prefix));
-  track(path, 'tree');
-  return { path, remove: () => removeNow(path, 'tree') };
-}
+export { makeTempDir, removeLeftovers, type TempPath } from '../sandbox/temp.ts';
 
 function unsafe(file: string, why: string): TestloopError {
   return new TestloopError(
