@@ -3,6 +3,7 @@ import { EXIT, isTestloopError } from '../errors.ts';
 import { prefetchRevisions } from '../git/base.ts';
 import { prefetchDiffFromMergeBase, prefetchTrackedFiles } from '../git/diff.ts';
 import { prefetchWorkingTree } from '../git/working-tree.ts';
+import { prefetchWholeFile } from '../util/whole-file.ts';
 import type { CliIO } from './io.ts';
 
 type Command = (argv: string[], io: CliIO) => Promise<number>;
@@ -31,6 +32,9 @@ const COMMANDS: Record<string, CommandEntry> = {
       prefetchDiffFromMergeBase(cwd, base);
       prefetchRevisions(cwd, base);
       prefetchTrackedFiles(cwd);
+      // The reports are read while Node compiles the command ("format:path" names the path after the colon).
+      for (const report of flagValues(argv, '--coverage'))
+        prefetchWholeFile(resolve(cwd, report.replace(/^[a-z0-9]+:(?=.)/, '')));
     },
   },
   select: {
@@ -114,13 +118,18 @@ function isOtherFolder(arg: string): boolean {
 
 /** The last value given to a string flag, as `--flag value` or `--flag=value`. */
 function flagValue(argv: readonly string[], flag: string): string | undefined {
-  let value: string | undefined;
+  return flagValues(argv, flag).at(-1);
+}
+
+/** Every value given to a flag, as `--flag value` or `--flag=value`. */
+function flagValues(argv: readonly string[], flag: string): string[] {
+  const values: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === flag) value = argv[++i];
-    else if (arg.startsWith(`${flag}=`)) value = arg.slice(flag.length + 1);
+    if (arg === flag && i + 1 < argv.length) values.push(argv[++i]!);
+    else if (arg.startsWith(`${flag}=`)) values.push(arg.slice(flag.length + 1));
   }
-  return value;
+  return values;
 }
 
 function usage(version: string): string {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readWholeFile } from '../../src/util/fs.ts';
+import { prefetchWholeFile, readWholeFile } from '../../src/util/whole-file.ts';
 
 describe('readWholeFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'testloop-read-'));
@@ -21,4 +21,21 @@ describe('readWholeFile', () => {
       expect(read.equals(content)).toBe(true);
     },
   );
+
+  it('takes a prefetched read once; the next read reads the file again', async () => {
+    const path = join(dir, 'prefetched');
+    writeFileSync(path, 'first');
+    prefetchWholeFile(path);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    writeFileSync(path, 'second');
+    expect((await readWholeFile(path)).toString()).toBe('first');
+    expect((await readWholeFile(path)).toString()).toBe('second');
+  });
+
+  it('gives a prefetched read of a missing file its error when taken, not before', async () => {
+    const path = join(dir, 'missing');
+    prefetchWholeFile(path);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(readWholeFile(path)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 });

@@ -1,5 +1,5 @@
 import { CoverageParseError } from '../../errors.ts';
-import { readWholeFile } from '../../util/fs.ts';
+import { readWholeFile } from '../../util/whole-file.ts';
 import { decodeUtf8 } from '../../util/text.ts';
 import {
   addLineHits,
