@@ -1,15 +1,17 @@
 import { posix } from 'node:path';
+import { runnerByName } from '../runners/registry.ts';
+import type { RunnerAdapter, RunnerName } from '../runners/types.ts';
 import { runsEverything } from '../select/shard.ts';
 import type { SelectResult } from '../select/types.ts';
 
 export type SelectFormat = 'list' | 'json' | 'vitest' | 'jest' | 'node';
-type RunnerFormat = Exclude<SelectFormat, 'list' | 'json'>;
 
-const COMMAND: Record<RunnerFormat, { all: string[]; some: string[] }> = {
-  vitest: { all: ['npx', 'vitest', 'run'], some: ['npx', 'vitest', 'run'] },
-  jest: { all: ['npx', 'jest', '--ci'], some: ['npx', 'jest', '--ci', '--runTestsByPath'] },
-  node: { all: ['node', '--test'], some: ['node', '--test'] },
-};
+/** The hand command of the runner a format names (each format besides list and json is a runner's). */
+function handCommand(format: SelectFormat): RunnerAdapter['handCommand'] {
+  const adapter = runnerByName(format as RunnerName);
+  if (adapter === undefined) throw new Error(`no runner for --format ${format}`);
+  return adapter.handCommand;
+}
 
 /**
  * Renders a selection. A command line runs each package's tests from that package's folder (its runner
@@ -19,7 +21,7 @@ export function renderSelection(result: SelectResult, format: SelectFormat): str
   const files = result.tests.map((t) => t.file);
   if (format === 'json') return `${JSON.stringify(result, null, 2)}\n`;
   if (format === 'list') return files.length > 0 ? `${files.join('\n')}\n` : '';
-  if (runsEverything(result)) return `${COMMAND[format].all.join(' ')}\n`;
+  if (runsEverything(result)) return `${handCommand(format).all.join(' ')}\n`;
   if (files.length === 0) return 'true\n';
   const byProject = new Map<string, string[]>();
   for (const test of result.tests) {
@@ -28,7 +30,7 @@ export function renderSelection(result: SelectResult, format: SelectFormat): str
     byProject.set(project, [...(byProject.get(project) ?? []), local]);
   }
   const commands = [...byProject].map(([project, tests]) => {
-    const command = [...COMMAND[format].some, ...tests].map(shellQuote).join(' ');
+    const command = [...handCommand(format).some, ...tests].map(shellQuote).join(' ');
     return project === '' ? command : `(cd ${shellQuote(project)} && ${command})`;
   });
   return `${commands.join(' && ')}\n`;

@@ -17,6 +17,11 @@ export interface RunnerAdapter {
    */
   commandLine(project: ProjectInfo, tests: readonly string[] | 'all', options?: RunOptions): CommandLine;
   /**
+   * What a user types to run the tests by hand, from the package's folder, printed by `select --format
+   * <name>`: `all` runs the whole suite; `some` is followed by test files relative to that folder.
+   */
+  handCommand: { all: readonly string[]; some: readonly string[] };
+  /**
    * After the run: turn the runner's own result file into the JUnit report at `options.junit`, for
    * runners that cannot write JUnit without a plugin the project may not have (jest).
    */

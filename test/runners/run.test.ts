@@ -26,6 +26,7 @@ function fake(script: string, env?: Record<string, string>): RunnerAdapter & { c
       aliases: [],
       warnings: [],
     }),
+    handCommand: { all: [process.execPath], some: [process.execPath] },
     commandLine(): CommandLine {
       adapter.calls++;
       return { argv: [process.execPath, '-e', script], ...(env ? { env } : {}) };

@@ -23,6 +23,7 @@ import type { RunnerAdapter, RunnerName } from '../types.ts';
 
 export const templateRunner: RunnerAdapter = {
   name: 'template' as RunnerName,
+  handCommand: { all: ['npx', 'template'], some: ['npx', 'template'] },
   assertionStyle: 'expect',
   authoring: {
     moduleStyle: 'esm',

@@ -8,6 +8,7 @@ import { onlyObsoleteSnapshotsOfOthers } from './obsolete-snapshots.ts';
 
 export const jestRunner: RunnerAdapter = {
   name: 'jest',
+  handCommand: { all: ['npx', 'jest', '--ci'], some: ['npx', 'jest', '--ci', '--runTestsByPath'] },
   coverage: { report: 'lcov', listsUnloadedFiles: true, v8Fallback: true },
   assertionStyle: 'expect',
   authoring: {

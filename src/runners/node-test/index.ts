@@ -165,6 +165,7 @@ function discoverNode(project: ProjectInfo, picomatch: typeof import('picomatch'
 
 export const nodeTestRunner: RunnerAdapter = {
   name: 'node',
+  handCommand: { all: ['node', '--test'], some: ['node', '--test'] },
   // node --test writes raw V8 coverage (NODE_V8_COVERAGE) of the files its tests load.
   coverage: { report: 'v8', listsUnloadedFiles: false },
   assertionStyle: 'assert',

@@ -6,6 +6,7 @@ import { findPlaywrightConfig, playwrightInvocation } from './config-files.ts';
 
 export const playwrightRunner: RunnerAdapter = {
   name: 'playwright',
+  handCommand: { all: ['npx', 'playwright', 'test'], some: ['npx', 'playwright', 'test'] },
   alongside: true,
   assertionStyle: 'expect',
   authoring: {

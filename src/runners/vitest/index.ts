@@ -9,6 +9,7 @@ import { DriverPool } from './driver/pool.ts';
 
 export const vitestRunner: RunnerAdapter = {
   name: 'vitest',
+  handCommand: { all: ['npx', 'vitest', 'run'], some: ['npx', 'vitest', 'run'] },
   coverage: { report: 'lcov', listsUnloadedFiles: true },
   assertionStyle: 'expect',
   authoring: {
