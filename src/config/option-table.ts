@@ -34,7 +34,7 @@ type ValueOf<S extends OptionSpec> = S['type'] extends 'boolean'
 export type OptionsOf<T extends OptionTable> = { [K in keyof T]?: ValueOf<T[K]> };
 
 /** True when some TESTLOOP_* variable sets one of the table's options. */
-export function hasEnvOptions(table: OptionTable, env: NodeJS.ProcessEnv): boolean {
+function hasEnvOptions(table: OptionTable, env: NodeJS.ProcessEnv): boolean {
   return Object.keys(table).some((key) => (env[envName(key)] ?? '') !== '');
 }
 
@@ -61,7 +61,7 @@ export async function resolveTableOptions<T extends OptionTable>(
  * (and among the choices), lists of non-empty strings, booleans, finite numbers. When it would not, the
  * caller validates with zod for its exact message.
  */
-export function acceptsAsIs(table: OptionTable, values: Record<string, unknown>): boolean {
+function acceptsAsIs(table: OptionTable, values: Record<string, unknown>): boolean {
   return Object.entries(values).every(([key, value]) => {
     const spec = table[key];
     if (spec === undefined) return false;
@@ -74,7 +74,7 @@ export function acceptsAsIs(table: OptionTable, values: Record<string, unknown>)
 }
 
 /** A finite number inside the spec's bounds. */
-export function withinBounds(spec: OptionSpec, value: number): boolean {
+function withinBounds(spec: OptionSpec, value: number): boolean {
   return (
     Number.isFinite(value) &&
     (spec.min === undefined || value >= spec.min) &&
