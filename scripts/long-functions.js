@@ -1,6 +1,6 @@
 // Lists every function, method and arrow function in src/ longer than a limit (80 lines unless
 // `--max <n>` says otherwise), longest first, as `file:line  length  name`. A function that is long for
-// a reason says so in a comment starting `long:` on the line just above it (or above its declaration);
+// a reason says so in a line starting `long:` in the comment just above it (or above its declaration);
 // those are listed apart so that the count of unexplained long functions is what the script reports.
 // Usage: node scripts/long-functions.js [--max 80] [--json] [folder...]
 import { readdirSync, readFileSync } from 'node:fs';
@@ -83,11 +83,12 @@ function ownerStart(ancestors, node) {
   return start;
 }
 
+// The comment block just above the function (or its declaration) holds a line starting `long:`.
 function hasReason(lines, startLine) {
-  for (let line = startLine - 1; line >= 1 && line >= startLine - 3; line--) {
+  for (let line = startLine - 1; line >= 1; line--) {
     const text = lines[line - 1].trim();
-    if (/^(\/\/|\*|\/\*)\s*long:/.test(text)) return true;
     if (!text.startsWith('//') && !text.startsWith('*') && !text.startsWith('/*')) return false;
+    if (/^(\/\/|\*|\/\*\*?)\s*long:/.test(text)) return true;
   }
   return false;
 }
