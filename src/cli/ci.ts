@@ -37,10 +37,7 @@ const HELP: CommandHelp = {
 export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   const flags = parseFlags(ciOptionsSchema, argv, 'ci');
   if (flags.common.help) {
-    let help = helpText(ciOptionsSchema, HELP);
-    for (const [generic, documented] of Object.entries(LLM_ENV))
-      help = help.replace(`env ${generic}\n`, `env ${documented}\n`);
-    io.stdout(`${help}\nThe model API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.\n`);
+    io.stdout(helpOfCi());
     return EXIT.ok;
   }
   if (flags.positionals.length > 0) {
@@ -54,18 +51,7 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   const env = { ...io.env };
   for (const [generic, documented] of Object.entries(LLM_ENV)) env[generic] ??= io.env[documented];
   const options = resolveOptions(ciOptionsSchema, 'ci', config, env, flags.values);
-  const formats = parseFormatTargets<CiFormat>(
-    options.format && options.format.length > 0 ? options.format : ['text'],
-    CI_FORMATS,
-    ['github'],
-  );
-  for (const f of formats) {
-    if (f.kind === 'html' && f.path === undefined)
-      throw new TestloopError(
-        'TESTLOOP_USAGE',
-        '--format html writes a folder: name it, e.g. --format html:testloop-report',
-      );
-  }
+  const formats = ciFormats(options.format);
   if (options.generate === 'llm' && !options.baseUrl) {
     throw new TestloopError(
       'TESTLOOP_USAGE',
@@ -108,45 +94,88 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   });
 
   // The JSON report carries the comment's outcome, so it is written after the comment; the others before.
-  const writeReports = async (kinds: (kind: CiFormat) => boolean, report: CiJson) => {
-    for (const { kind, path } of formats) {
-      if (!kinds(kind)) continue;
-      if (kind === 'html') {
-        const [{ writeHtmlReport }, { readChangedSources }, { repositoryRoot }] = await Promise.all([
-          import('../report/html/index.ts'),
-          import('../ci/sources.ts'),
-          import('../git/base.ts'),
-        ]);
-        const root = await repositoryRoot(cwd);
-        const written = await writeHtmlReport(
-          resolve(cwd, path!),
-          result,
-          await readChangedSources(root, result),
-        );
-        io.stderr(`testloop: HTML report written to ${written}\n`);
-        continue;
-      }
-      const text = await render(report, kind, cwd, io.env);
-      if (path === undefined) io.stdout(text);
-      else await writeFileAtomic(resolve(cwd, path), text);
-    }
-  };
-  await writeReports((kind) => kind !== 'json', result);
-  let comment: CommentOutcome | undefined;
-  if (options.comment) {
-    const { postCiComment } = await import('../integrations/comment/post.ts');
-    comment = await postCiComment(result, { cwd, env: io.env });
-    const failed = comment.status === 'failed';
-    const effect = failed
-      ? options.strict
-        ? '; --strict fails the build'
-        : '; the exit status is not affected'
-      : '';
-    io.stderr(`testloop: ${failed ? 'warning: ' : ''}${comment.message}${effect}\n`);
-  }
-  await writeReports((kind) => kind === 'json', comment === undefined ? result : { ...result, comment });
+  const reports = { formats, result, cwd, io };
+  await writeReports(reports, (kind) => kind !== 'json', result);
+  const comment = options.comment ? await postComment(result, options.strict === true, cwd, io) : undefined;
+  await writeReports(
+    reports,
+    (kind) => kind === 'json',
+    comment === undefined ? result : { ...result, comment },
+  );
   if (comment?.status === 'failed' && options.strict) return Math.max(result.exitCode, EXIT.findings);
   return result.exitCode;
+}
+
+/** --format's targets (default text); html needs a folder. */
+function ciFormats(format: string[] | undefined): { kind: CiFormat; path?: string }[] {
+  const formats = parseFormatTargets<CiFormat>(format && format.length > 0 ? format : ['text'], CI_FORMATS, [
+    'github',
+  ]);
+  for (const f of formats) {
+    if (f.kind === 'html' && f.path === undefined)
+      throw new TestloopError(
+        'TESTLOOP_USAGE',
+        '--format html writes a folder: name it, e.g. --format html:testloop-report',
+      );
+  }
+  return formats;
+}
+
+/** The help, with the LLM variables under the names `ci` documents. */
+function helpOfCi(): string {
+  let help = helpText(ciOptionsSchema, HELP);
+  for (const [generic, documented] of Object.entries(LLM_ENV))
+    help = help.replace(`env ${generic}\n`, `env ${documented}\n`);
+  return `${help}\nThe model API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.\n`;
+}
+
+/** Writes the reports of the formats `kinds` picks: to their paths, or stdout; html as a folder. */
+async function writeReports(
+  {
+    formats,
+    result,
+    cwd,
+    io,
+  }: { formats: { kind: CiFormat; path?: string }[]; result: CiResult; cwd: string; io: CliIO },
+  kinds: (kind: CiFormat) => boolean,
+  report: CiJson,
+): Promise<void> {
+  for (const { kind, path } of formats) {
+    if (!kinds(kind)) continue;
+    if (kind === 'html') {
+      const [{ writeHtmlReport }, { readChangedSources }, { repositoryRoot }] = await Promise.all([
+        import('../report/html/index.ts'),
+        import('../ci/sources.ts'),
+        import('../git/base.ts'),
+      ]);
+      const root = await repositoryRoot(cwd);
+      const written = await writeHtmlReport(
+        resolve(cwd, path!),
+        result,
+        await readChangedSources(root, result),
+      );
+      io.stderr(`testloop: HTML report written to ${written}\n`);
+      continue;
+    }
+    const text = await render(report, kind, cwd, io.env);
+    if (path === undefined) io.stdout(text);
+    else await writeFileAtomic(resolve(cwd, path), text);
+  }
+}
+
+/** --comment: posts the report as the pull request's comment and says on stderr what became of it. */
+async function postComment(
+  result: CiResult,
+  strict: boolean,
+  cwd: string,
+  io: CliIO,
+): Promise<CommentOutcome> {
+  const { postCiComment } = await import('../integrations/comment/post.ts');
+  const comment = await postCiComment(result, { cwd, env: io.env });
+  const failed = comment.status === 'failed';
+  const effect = failed ? (strict ? '; --strict fails the build' : '; the exit status is not affected') : '';
+  io.stderr(`testloop: ${failed ? 'warning: ' : ''}${comment.message}${effect}\n`);
+  return comment;
 }
 
 /** `--format json`: the CiResult, and with --comment what became of the comment. */

@@ -4,7 +4,8 @@ import { findConfig, resolveOptions } from '../config/load-config.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import { describeEndpoint } from '../generate/breaker.ts';
 import { generateTests } from '../generate/pipeline.ts';
-import { GENERATE_FORMATS, renderGenerate } from '../report/generate.ts';
+import type { GenerateResult } from '../generate/types.ts';
+import { GENERATE_FORMATS, type GenerateFormat, renderGenerate } from '../report/generate.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
@@ -60,18 +61,7 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
     options.format && options.format.length > 0 ? options.format : ['text'],
     GENERATE_FORMATS,
   );
-  if (options.engine === 'llm' && !options.baseUrl) {
-    throw new TestloopError(
-      'TESTLOOP_USAGE',
-      '--engine llm needs an endpoint: set --base-url or TESTLOOP_LLM_BASE_URL (and --model or TESTLOOP_LLM_MODEL)',
-    );
-  }
-  const engine = options.engine ?? (options.baseUrl ? 'llm' : 'stub');
-  if (engine === 'llm' && !options.model)
-    throw new TestloopError(
-      'TESTLOOP_USAGE',
-      'the llm engine needs a model: set --model or TESTLOOP_LLM_MODEL',
-    );
+  const engine = engineOf(options);
 
   const result = await generateTests({
     cwd,
@@ -108,10 +98,46 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
     ],
   });
 
+  await writeReports(result, formats, engine, options.model, cwd, io);
+  if (result.llmError) {
+    io.stderr(
+      `testloop: the model endpoint failed (${result.llmError.code}, ${describeEndpoint(result.llmError.endpoint)}): ${result.llmError.message}${options.strict ? '' : '. Continuing without it (fail open); pass --strict to fail the step instead'}\n`,
+    );
+    if (options.strict) return EXIT_LLM_OUTAGE;
+  }
+  return EXIT.ok;
+}
+
+/** The engine asked for (default: llm when an endpoint is set, else stub), once it has what it needs. */
+function engineOf(options: { engine?: 'llm' | 'stub'; baseUrl?: string; model?: string }): 'llm' | 'stub' {
+  if (options.engine === 'llm' && !options.baseUrl) {
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      '--engine llm needs an endpoint: set --base-url or TESTLOOP_LLM_BASE_URL (and --model or TESTLOOP_LLM_MODEL)',
+    );
+  }
+  const engine = options.engine ?? (options.baseUrl ? 'llm' : 'stub');
+  if (engine === 'llm' && !options.model)
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      'the llm engine needs a model: set --model or TESTLOOP_LLM_MODEL',
+    );
+  return engine;
+}
+
+/** The reports, to their paths or stdout; warnings go to stderr unless the text report on stdout lists them. */
+async function writeReports(
+  result: GenerateResult,
+  formats: { kind: GenerateFormat; path?: string }[],
+  engine: 'llm' | 'stub',
+  model: string | undefined,
+  cwd: string,
+  io: CliIO,
+): Promise<void> {
   const context = {
     color: useColor(io.env, io.isTTY),
     engine,
-    ...(engine === 'llm' && options.model ? { model: options.model } : {}),
+    ...(engine === 'llm' && model ? { model } : {}),
   };
   const rendered = formats.map((f) => ({
     ...f,
@@ -125,11 +151,4 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
   if (!formats.some((f) => f.kind === 'text' && f.path === undefined)) {
     for (const warning of result.warnings ?? []) io.stderr(`testloop: warning: ${warning}\n`);
   }
-  if (result.llmError) {
-    io.stderr(
-      `testloop: the model endpoint failed (${result.llmError.code}, ${describeEndpoint(result.llmError.endpoint)}): ${result.llmError.message}${options.strict ? '' : '. Continuing without it (fail open); pass --strict to fail the step instead'}\n`,
-    );
-    if (options.strict) return EXIT_LLM_OUTAGE;
-  }
-  return EXIT.ok;
 }

@@ -91,35 +91,48 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
         // Every finding, the quiet ones read back from the store as they are written.
         const chunks = triageJson(result.stats, report.jsonBatches());
         if (path !== undefined) await writeFileAtomic(resolve(cwd, path), chunks);
-        else {
-          for await (const chunk of chunks) {
-            if (typeof chunk === 'string') io.stdout(chunk);
-            else if (io.stdoutBytes) io.stdoutBytes(chunk);
-            else io.stdout(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8'));
-            // Writes to a pipe queue up in memory until the reader takes them: wait for it.
-            await io.stdoutDrained?.();
-          }
-        }
+        else await streamToStdout(chunks, io);
         continue;
       }
       const text = renderTriage(result, kind, { color: path === undefined && color, quiet });
       if (path === undefined) io.stdout(text);
       else await writeFileAtomic(resolve(cwd, path), text);
     }
-    if (options.quarantine) {
-      const seen = await quietListed(report, previous);
-      const list = buildQuarantine({ ...result, findings: [...result.findings, ...seen] }, previous, {
-        now: new Date(),
-      });
-      await writeFileAtomic(resolve(cwd, options.quarantine), `${JSON.stringify(list, null, 2)}\n`);
-      io.stderr(`testloop: ${options.quarantine}: ${list.tests.length} quarantined test(s)\n`);
-    }
+    if (options.quarantine) await writeQuarantine(report, previous, options.quarantine, cwd, io);
     if (options.notify) await notify(options.notify, result, quiet, io);
     return failed(result, options.failOn ?? []) ? EXIT.findings : EXIT.ok;
   } finally {
     await report.close();
     await client?.close();
   }
+}
+
+/** Chunks of the JSON report to stdout as they come, each once the pipe took the one before. */
+async function streamToStdout(chunks: ReturnType<typeof triageJson>, io: CliIO): Promise<void> {
+  for await (const chunk of chunks) {
+    if (typeof chunk === 'string') io.stdout(chunk);
+    else if (io.stdoutBytes) io.stdoutBytes(chunk);
+    else io.stdout(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8'));
+    // Writes to a pipe queue up in memory until the reader takes them: wait for it.
+    await io.stdoutDrained?.();
+  }
+}
+
+/** --quarantine: the list of tests to quarantine, updated from the previous one. */
+async function writeQuarantine(
+  report: TriageReport,
+  previous: QuarantineFile | undefined,
+  file: string,
+  cwd: string,
+  io: CliIO,
+): Promise<void> {
+  const { result } = report;
+  const seen = await quietListed(report, previous);
+  const list = buildQuarantine({ ...result, findings: [...result.findings, ...seen] }, previous, {
+    now: new Date(),
+  });
+  await writeFileAtomic(resolve(cwd, file), `${JSON.stringify(list, null, 2)}\n`);
+  io.stderr(`testloop: ${file}: ${list.tests.length} quarantined test(s)\n`);
 }
 
 /** Quiet findings of tests the previous quarantine list names: they are healthy now, so they leave it. */

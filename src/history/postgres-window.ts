@@ -117,56 +117,12 @@ export async function openPostgresWindow(
   };
   return {
     runs,
-    failures: () =>
-      read(FAILURES_SQL, 2, (row): WindowFailure => {
-        const failure: WindowFailure = { run: Number(row[0]), test: Number(row[1]) };
-        texts.fill(failure, row, 2);
-        return failure;
-      }),
-    attemptsByTest: () =>
-      read(BY_TEST_SQL, 9, (row): WindowAttempt => {
-        const attempt: WindowAttempt = {
-          run: Number(row[0]),
-          test: Number(row[1]),
-          testId: row[2] as string,
-          file: row[3] as string,
-          suite: row[4] as string[],
-          name: row[5] as string,
-          retry: row[6] as number,
-          status: row[7] as WindowAttempt['status'],
-          durationMs: row[8] as number,
-        };
-        texts.fill(attempt, row, 9);
-        return attempt;
-      }),
+    failures: () => read(FAILURES_SQL, 2, (row) => failureOf(texts, row)),
+    attemptsByTest: () => read(BY_TEST_SQL, 9, (row) => attemptOf(texts, row)),
     testsByTest: (outageRuns) =>
       mergeWindowTests(
-        read(
-          SUMMARY_SQL,
-          -1,
-          (row): TestSummary => ({
-            test: Number(row[0]),
-            testId: row[1] as string,
-            file: row[2] as string,
-            suite: row[3] as string[],
-            name: row[4] as string,
-            executed: Number(row[5]),
-            counted: Number(row[6]),
-            loud: row[7] === true,
-          }),
-          [keys, outageRuns],
-        ),
-        read(LOUD_BY_TEST_SQL, 5, (row): LoudAttempt => {
-          const attempt: LoudAttempt = {
-            run: Number(row[0]),
-            test: Number(row[1]),
-            retry: row[2] as number,
-            status: row[3] as LoudAttempt['status'],
-            durationMs: row[4] as number,
-          };
-          texts.fill(attempt, row, 5);
-          return attempt;
-        }),
+        read(SUMMARY_SQL, -1, summaryOf, [keys, outageRuns]),
+        read(LOUD_BY_TEST_SQL, 5, (row) => loudAttemptOf(texts, row)),
       ),
     async close() {
       if (!broken)
@@ -177,4 +133,51 @@ export async function openPostgresWindow(
       client.release(broken);
     },
   };
+}
+
+function failureOf(texts: TextReader, row: unknown[]): WindowFailure {
+  const failure: WindowFailure = { run: Number(row[0]), test: Number(row[1]) };
+  texts.fill(failure, row, 2);
+  return failure;
+}
+
+function attemptOf(texts: TextReader, row: unknown[]): WindowAttempt {
+  const attempt: WindowAttempt = {
+    run: Number(row[0]),
+    test: Number(row[1]),
+    testId: row[2] as string,
+    file: row[3] as string,
+    suite: row[4] as string[],
+    name: row[5] as string,
+    retry: row[6] as number,
+    status: row[7] as WindowAttempt['status'],
+    durationMs: row[8] as number,
+  };
+  texts.fill(attempt, row, 9);
+  return attempt;
+}
+
+function summaryOf(row: unknown[]): TestSummary {
+  return {
+    test: Number(row[0]),
+    testId: row[1] as string,
+    file: row[2] as string,
+    suite: row[3] as string[],
+    name: row[4] as string,
+    executed: Number(row[5]),
+    counted: Number(row[6]),
+    loud: row[7] === true,
+  };
+}
+
+function loudAttemptOf(texts: TextReader, row: unknown[]): LoudAttempt {
+  const attempt: LoudAttempt = {
+    run: Number(row[0]),
+    test: Number(row[1]),
+    retry: row[2] as number,
+    status: row[3] as LoudAttempt['status'],
+    durationMs: row[4] as number,
+  };
+  texts.fill(attempt, row, 5);
+  return attempt;
 }

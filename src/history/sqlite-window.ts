@@ -114,39 +114,11 @@ export function openSqliteWindow(
         windowRun({ ...row, environment: row.environment === null ? null : JSON.parse(row.environment) }),
       );
     const inWindow = { runs: JSON.stringify(runs.map((run) => run.key)) };
-    const read = async function* <T>(
-      sql: string,
-      map: (row: unknown[]) => T,
-      params: Record<string, string> = inWindow,
-    ): AsyncGenerator<T> {
-      let rows: IterableIterator<unknown[]> | undefined;
-      try {
-        rows = db.prepare(sql).raw().iterate(params) as IterableIterator<unknown[]>;
-        for (const row of rows) yield map(row);
-      } catch (error) {
-        throw storeError(path, error);
-      } finally {
-        rows?.return?.();
-      }
-    };
+    const read = <T>(sql: string, map: (row: unknown[]) => T, params: Record<string, string> = inWindow) =>
+      readRows(db, path, sql, map, params);
     const body = db.prepare('SELECT body FROM texts WHERE id = ?').pluck();
     const textReader = new TextReader((id) => body.get(id) as string);
-    const textsOf = db.prepare(TEXTS_SQL).raw();
-    /** A BY_TEST_SQL row without the test's names; a failure's texts are read by its key. */
-    const loudAttemptOf = (row: unknown[]): LoudAttempt => {
-      const attempt: LoudAttempt = {
-        run: row[0] as number,
-        test: row[1] as number,
-        retry: row[2] as number,
-        status: row[3] as WindowAttempt['status'],
-        durationMs: row[4] as number,
-      };
-      if (attempt.status === 'failed' || attempt.status === 'error') {
-        const texts = textsOf.get(attempt.run, attempt.test, attempt.retry) as unknown[];
-        textReader.fill(attempt, texts, 0);
-      }
-      return attempt;
-    };
+    const loudAttemptOf = loudAttemptReader(db, textReader);
     return {
       runs,
       failures: () =>
@@ -156,28 +128,10 @@ export function openSqliteWindow(
           return failure;
         }),
       attemptsByTest: () => {
-        const tests = db.prepare(TESTS_SQL).raw().iterate() as IterableIterator<unknown[]>;
-        let test: TestNames | undefined;
-        const testOf = (id: number) => {
-          if (test?.id === id) return test;
-          // Both in test_id order: tests without an attempt in the window are passed over.
-          for (let next = tests.next(); !next.done; next = tests.next()) {
-            const row = next.value;
-            if (row[0] !== id) continue;
-            test = {
-              id,
-              testId: row[1] as string,
-              file: row[2] as string,
-              suite: JSON.parse(row[3] as string),
-              name: row[4] as string,
-            };
-            return test;
-          }
-          throw new Error(`test ${id} is not in the tests table`);
-        };
+        const tests = testNamesCursor(db);
         const attempts = read(BY_TEST_SQL, (row): WindowAttempt => {
           const attempt = loudAttemptOf(row) as WindowAttempt;
-          const t = testOf(attempt.test);
+          const t = tests.namesOf(attempt.test);
           attempt.testId = t.testId;
           attempt.file = t.file;
           attempt.suite = t.suite;
@@ -188,26 +142,13 @@ export function openSqliteWindow(
           try {
             yield* attempts;
           } finally {
-            tests.return?.();
+            tests.close();
           }
         })();
       },
       testsByTest: (outageRuns) =>
         mergeWindowTests(
-          read(
-            SUMMARY_SQL,
-            (row): TestSummary => ({
-              test: row[0] as number,
-              testId: row[1] as string,
-              file: row[2] as string,
-              suite: JSON.parse(row[3] as string),
-              name: row[4] as string,
-              executed: row[5] as number,
-              counted: row[6] as number,
-              loud: row[7] === 1,
-            }),
-            { ...inWindow, outages: JSON.stringify(outageRuns) },
-          ),
+          read(SUMMARY_SQL, summaryOf, { ...inWindow, outages: JSON.stringify(outageRuns) }),
           read(LOUD_BY_TEST_SQL, loudAttemptOf),
         ),
       async close() {
@@ -218,6 +159,85 @@ export function openSqliteWindow(
     if (own) db.close();
     throw storeError(path, error);
   }
+}
+
+/** The rows of `sql`, mapped one at a time as they are read; SQLite's errors become TESTLOOP_STORE. */
+async function* readRows<T>(
+  db: Database.Database,
+  path: string,
+  sql: string,
+  map: (row: unknown[]) => T,
+  params: Record<string, string>,
+): AsyncGenerator<T> {
+  let rows: IterableIterator<unknown[]> | undefined;
+  try {
+    rows = db.prepare(sql).raw().iterate(params) as IterableIterator<unknown[]>;
+    for (const row of rows) yield map(row);
+  } catch (error) {
+    throw storeError(path, error);
+  } finally {
+    rows?.return?.();
+  }
+}
+
+/** A BY_TEST_SQL row without the test's names; a failure's texts are read by its key. */
+function loudAttemptReader(db: Database.Database, textReader: TextReader): (row: unknown[]) => LoudAttempt {
+  const textsOf = db.prepare(TEXTS_SQL).raw();
+  return (row) => {
+    const attempt: LoudAttempt = {
+      run: row[0] as number,
+      test: row[1] as number,
+      retry: row[2] as number,
+      status: row[3] as WindowAttempt['status'],
+      durationMs: row[4] as number,
+    };
+    if (attempt.status === 'failed' || attempt.status === 'error') {
+      const texts = textsOf.get(attempt.run, attempt.test, attempt.retry) as unknown[];
+      textReader.fill(attempt, texts, 0);
+    }
+    return attempt;
+  };
+}
+
+/** The names of the tests, read alongside attempts in the same test_id order. */
+function testNamesCursor(db: Database.Database): { namesOf(id: number): TestNames; close(): void } {
+  const tests = db.prepare(TESTS_SQL).raw().iterate() as IterableIterator<unknown[]>;
+  let test: TestNames | undefined;
+  return {
+    namesOf(id) {
+      if (test?.id === id) return test;
+      // Both in test_id order: tests without an attempt in the window are passed over.
+      for (let next = tests.next(); !next.done; next = tests.next()) {
+        const row = next.value;
+        if (row[0] !== id) continue;
+        test = {
+          id,
+          testId: row[1] as string,
+          file: row[2] as string,
+          suite: JSON.parse(row[3] as string),
+          name: row[4] as string,
+        };
+        return test;
+      }
+      throw new Error(`test ${id} is not in the tests table`);
+    },
+    close() {
+      tests.return?.();
+    },
+  };
+}
+
+function summaryOf(row: unknown[]): TestSummary {
+  return {
+    test: row[0] as number,
+    testId: row[1] as string,
+    file: row[2] as string,
+    suite: JSON.parse(row[3] as string),
+    name: row[4] as string,
+    executed: row[5] as number,
+    counted: row[6] as number,
+    loud: row[7] === 1,
+  };
 }
 
 interface TestNames {

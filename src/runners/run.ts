@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import { TestloopError } from '../errors.ts';
 import type { ProjectInfo, RunnerAdapter, RunOptions } from './types.ts';
@@ -64,14 +64,7 @@ export function runTests(
   const child = spawn(command, args, {
     cwd: project.dir,
     env: { ...(options.baseEnv ?? process.env), ...env, ...options.env },
-    stdio: [
-      'ignore',
-      ...(mode === 'inherit'
-        ? (['inherit', 'inherit'] as const)
-        : capturing
-          ? (['pipe', 'pipe'] as const)
-          : ([2, 2] as const)),
-    ],
+    stdio: ['ignore', ...outputStdio(mode)],
     // Its own process group, so a timeout kills the workers the runner forked too.
     detached: group,
   });
@@ -82,53 +75,11 @@ export function runTests(
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-
-  const kill = (signal: NodeJS.Signals): void => {
-    if (child.pid === undefined || child.exitCode !== null) return;
-    try {
-      if (group) process.kill(-child.pid, signal);
-      else spawnSync('taskkill', ['/pid', String(child.pid), '/T', '/F']);
-    } catch {
-      // Already gone.
-    }
-  };
-  let timedOut = false;
-  let graceTimer: NodeJS.Timeout | undefined;
-  const terminate = (): void => {
-    kill('SIGTERM');
-    graceTimer ??= setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS);
-    graceTimer.unref();
-  };
-  const timer =
-    options.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true;
-          terminate();
-        }, options.timeoutMs);
-  // A detached group does not get the terminal's Ctrl-C: pass it on, and SIGKILL on a second one.
-  let interrupts = 0;
-  const forward = (signal: NodeJS.Signals): void => {
-    interrupts++;
-    kill(interrupts > 1 ? 'SIGKILL' : signal);
-  };
-  const onExit = (): void => kill('SIGKILL');
-  if (group) {
-    process.on('SIGINT', forward);
-    process.on('SIGTERM', forward);
-    process.on('exit', onExit);
-  }
+  const supervisor = supervise(child, group, options.timeoutMs);
 
   return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      clearTimeout(graceTimer);
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
-      process.off('exit', onExit);
-    };
     child.on('error', (error: NodeJS.ErrnoException) => {
-      cleanup();
+      supervisor.release();
       reject(
         new TestloopError(
           'TESTLOOP_RUNNER_FAILED',
@@ -137,18 +88,9 @@ export function runTests(
         ),
       );
     });
-    // Workers the runner left behind would hold the pipes open: the run is over when the runner exits.
-    child.on('exit', () => {
-      if (group && child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // Nothing left.
-        }
-      }
-    });
     child.on('close', async (code, signal) => {
-      cleanup();
+      supervisor.release();
+      const timedOut = supervisor.timedOut();
       const exitCode = timedOut ? 124 : (code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
       if (options.junit !== undefined && adapter.collectJUnit !== undefined) {
         try {
@@ -173,4 +115,78 @@ export function runTests(
       });
     });
   });
+}
+
+/** Where the runner's stdout and stderr go for each output mode (2: our stderr). */
+function outputStdio(mode: NonNullable<RunTestsOptions['output']>) {
+  if (mode === 'inherit') return ['inherit', 'inherit'] as const;
+  if (mode === 'capture' || mode === 'tee') return ['pipe', 'pipe'] as const;
+  return [2, 2] as const;
+}
+
+/**
+ * Keeps a runner in bounds: its whole process group is killed on timeout (SIGTERM, then SIGKILL after a
+ * grace period), when it exits (workers it left behind would hold the pipes open) and when this process
+ * exits; Ctrl-C is passed on. `release` stops watching once the run is over.
+ */
+function supervise(
+  child: ChildProcess,
+  group: boolean,
+  timeoutMs: number | undefined,
+): { timedOut(): boolean; release(): void } {
+  const kill = (signal: NodeJS.Signals): void => {
+    if (child.pid === undefined || child.exitCode !== null) return;
+    try {
+      if (group) process.kill(-child.pid, signal);
+      else spawnSync('taskkill', ['/pid', String(child.pid), '/T', '/F']);
+    } catch {
+      // Already gone.
+    }
+  };
+  let timedOut = false;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const terminate = (): void => {
+    kill('SIGTERM');
+    graceTimer ??= setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS);
+    graceTimer.unref();
+  };
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          terminate();
+        }, timeoutMs);
+  // A detached group does not get the terminal's Ctrl-C: pass it on, and SIGKILL on a second one.
+  let interrupts = 0;
+  const forward = (signal: NodeJS.Signals): void => {
+    interrupts++;
+    kill(interrupts > 1 ? 'SIGKILL' : signal);
+  };
+  const onExit = (): void => kill('SIGKILL');
+  if (group) {
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    process.on('exit', onExit);
+  }
+  // Workers the runner left behind would hold the pipes open: the run is over when the runner exits.
+  child.on('exit', () => {
+    if (group && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Nothing left.
+      }
+    }
+  });
+  return {
+    timedOut: () => timedOut,
+    release() {
+      clearTimeout(timer);
+      clearTimeout(graceTimer);
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      process.off('exit', onExit);
+    },
+  };
 }

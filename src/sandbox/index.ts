@@ -91,10 +91,14 @@ const TOOL_CACHE = /^(?:.*\/)?node_modules\/\.(?:vite|vite-temp|cache)$/;
 export function openSandbox(options: SandboxOptions): Sandbox {
   const checkout = realpathSync(options.root);
   const base = realpathSync(mkdtempSync(join(tmpdir(), 'testloop-sandbox-')));
-  const tree = join(base, 'tree');
-  const out = join(base, 'out');
-  const tmp = join(base, 'tmp');
-  const home = join(base, 'home');
+  const dirs: SandboxDirs = {
+    base,
+    tree: join(base, 'tree'),
+    out: join(base, 'out'),
+    tmp: join(base, 'tmp'),
+    home: join(base, 'home'),
+  };
+  const { tree, out, tmp, home } = dirs;
   for (const dir of [tree, out, tmp, home]) mkdirSync(dir);
   let closed = false;
   const close = (): void => {
@@ -105,6 +109,36 @@ export function openSandbox(options: SandboxOptions): Sandbox {
   };
   process.on('exit', close);
   const copy = copyTree(checkout, tree, options.files ?? listWorkingTree(checkout));
+  const { confinement, confined, info } = protections(options, checkout, dirs, copy);
+  return {
+    root: tree,
+    info,
+    mapPath: (dir) => join(tree, relative(checkout, realpathOr(dir))),
+    env: (env) => ({ ...env, HOME: home, USERPROFILE: home, TMPDIR: tmp, TMP: tmp, TEMP: tmp }),
+    outDir: (prefix) => mkdtempSync(join(out, prefix)),
+    wrap: (argv) => (confined ? confinedArgv(argv, confinement) : [...argv]),
+    begin: usesOf(checkout, tree),
+    close,
+  };
+}
+
+interface SandboxDirs {
+  base: string;
+  /** The copy of the working tree. */
+  tree: string;
+  /** Where the parent reads results from. */
+  out: string;
+  tmp: string;
+  home: string;
+}
+
+/** The namespaces' confinement of this sandbox, whether it holds on this machine, and what it protects. */
+function protections(
+  options: SandboxOptions,
+  checkout: string,
+  { base, tree, out, tmp, home }: SandboxDirs,
+  copy: ReturnType<typeof copyTree>,
+): { confinement: Confinement; confined: boolean; info: SandboxInfo } {
   const probe: ProbeResult =
     options.namespaces === false ? { namespaces: false, reason: 'turned off' } : probeNamespaces();
   const allowNetwork = options.allowNetwork === true;
@@ -139,7 +173,11 @@ export function openSandbox(options: SandboxOptions): Sandbox {
     processes: confined ? 'namespace' : 'group',
     ...(verdict.namespaces ? {} : { reason: verdict.reason }),
   };
+  return { confinement, confined, info };
+}
 
+/** Sandbox.begin for the copy at `tree`: each use's writes outside its own files are put back and reported. */
+function usesOf(checkout: string, tree: string): Sandbox['begin'] {
   // The copy as it must stay; uses under way, and the files each may write.
   let baseline: TreeSnapshot | undefined;
   const active = new Map<number, { owned: Set<string>; tainted?: string }>();
@@ -156,49 +194,40 @@ export function openSandbox(options: SandboxOptions): Sandbox {
   };
   baseline = takeSnapshot();
 
-  return {
-    root: tree,
-    info,
-    mapPath: (dir) => join(tree, relative(checkout, realpathOr(dir))),
-    env: (env) => ({ ...env, HOME: home, USERPROFILE: home, TMPDIR: tmp, TMP: tmp, TEMP: tmp }),
-    outDir: (prefix) => mkdtempSync(join(out, prefix)),
-    wrap: (argv) => (confined ? confinedArgv(argv, confinement) : [...argv]),
-    begin(ownedFiles) {
-      const id = nextUse++;
-      const use: { owned: Set<string>; tainted?: string } = { owned: new Set() };
-      const own = (file: string): void => {
-        use.owned.add(file);
-        use.owned.add(
-          join(dirname(file), '__snapshots__', `${file.split('/').pop()}.snap`)
-            .split(sep)
-            .join('/'),
+  return (ownedFiles) => {
+    const id = nextUse++;
+    const use: { owned: Set<string>; tainted?: string } = { owned: new Set() };
+    const own = (file: string): void => {
+      use.owned.add(file);
+      use.owned.add(
+        join(dirname(file), '__snapshots__', `${file.split('/').pop()}.snap`)
+          .split(sep)
+          .join('/'),
+      );
+    };
+    for (const file of ownedFiles) own(file);
+    active.set(id, use);
+    return {
+      own,
+      end() {
+        const owned = ownedNow();
+        const after = takeSnapshot();
+        const before = baseline ?? new Map();
+        const changes = compareSnapshots(
+          before,
+          after,
+          (path) => owned.has(path) || (!before.has(path) && RUNNER_OUTPUT.test(path)),
         );
-      };
-      for (const file of ownedFiles) own(file);
-      active.set(id, use);
-      return {
-        own,
-        end() {
-          const owned = ownedNow();
-          const after = takeSnapshot();
-          const before = baseline ?? new Map();
-          const changes = compareSnapshots(
-            before,
-            after,
-            (path) => owned.has(path) || (!before.has(path) && RUNNER_OUTPUT.test(path)),
-          );
-          active.delete(id);
-          if (changes.length === 0) return use.tainted;
-          for (const change of changes) restoreFile(checkout, tree, change.path);
-          baseline = takeSnapshot();
-          const why = describe(changes);
-          const others = `${why}, while this candidate ran too (any of those running at once may have done it)`;
-          for (const other of active.values()) other.tainted ??= others;
-          return why;
-        },
-      };
-    },
-    close,
+        active.delete(id);
+        if (changes.length === 0) return use.tainted;
+        for (const change of changes) restoreFile(checkout, tree, change.path);
+        baseline = takeSnapshot();
+        const why = describe(changes);
+        const others = `${why}, while this candidate ran too (any of those running at once may have done it)`;
+        for (const other of active.values()) other.tainted ??= others;
+        return why;
+      },
+    };
   };
 }
 

@@ -13,7 +13,7 @@ import {
   type TriageAttempt,
   type TriageThresholds,
 } from './model.ts';
-import { findOutages } from './outage.ts';
+import { findOutages, outageList } from './outage.ts';
 import { compareFindings, impactOf } from './rank.ts';
 import type { Cause, Finding, TriageResult } from './types.ts';
 
@@ -65,15 +65,7 @@ export function analyze(attempts: Iterable<TriageAttempt>, options: AnalyzeOptio
         flaky: count('flaky'),
         broken: count('broken'),
         healthy: count('healthy'),
-        outages: [...outages.values()].map((o) => {
-          const run = runByKey.get(o.runKey)!;
-          return {
-            runId: run.runId,
-            attempt: run.attempt,
-            ...(run.job === '' ? {} : { job: run.job }),
-            reason: o.reason,
-          };
-        }),
+        outages: outageList(outages, runByKey),
       },
     },
   };

@@ -50,14 +50,7 @@ export function detect(history: TestHistory, t: TriageThresholds): Detection {
 
   // Runs of different branches are different lines of code: streaks and transitions are read per branch.
   const lines = linesBy(ex, (e) => e.run.branch ?? '');
-  const fixed = new Set<number>();
-  for (const line of lines.values()) {
-    for (const k of fixedEpisodes(
-      line.map((i) => ex[i]!),
-      t,
-    ))
-      fixed.add(line[k]!);
-  }
+  const fixed = fixedExecutions(ex, lines, t);
   const streak =
     brokenStreak(ex, fixed, t) ??
     groupStreak(ex, fixed, t, lines, 'branch', 1) ??
@@ -69,33 +62,12 @@ export function detect(history: TestHistory, t: TriageThresholds): Detection {
       'job',
       2,
     );
-  if (streak) {
-    const confidence =
-      (1 - Math.exp(-streak.length / 2)) * (1 - streak.priorRate) * (streak.passesBefore > 0 ? 1 : 0.8);
-    const where = streak.where ? ` of ${streak.where}` : '';
-    return {
-      verdict: 'broken',
-      ...base,
-      confidence: round(confidence, 2),
-      since: streak.since.run.commit,
-      ...(streak.since.run.startedAt ? { sinceAt: streak.since.run.startedAt } : {}),
-      evidence: [
-        `fails in every run${where} since commit ${short(streak.since.run.commit)} (${streak.length} run${streak.length === 1 ? '' : 's'}, first in run ${streak.since.run.runId}); passed in ${streak.passesBefore} run${streak.passesBefore === 1 ? '' : 's'} before`,
-      ],
-    };
-  }
+  if (streak) return broken(base, streak);
 
   const counted = ex.filter((_, i) => !fixed.has(i));
   const recovered = counted.filter((e) => e.recovered);
   const mixed = mixedCommits(counted);
-  let transitions = 0;
-  for (const line of lines.values()) {
-    for (let k = 0; k + 1 < line.length; k++) {
-      const i = line[k]!;
-      if (!fixed.has(i) && ex[i]!.failed && !ex[line[k + 1]!]!.failed) transitions++;
-    }
-  }
-  const strength = recovered.length + mixed.length + 0.5 * transitions;
+  const strength = recovered.length + mixed.length + 0.5 * recoveries(ex, lines, fixed);
   if (strength === 0 && counted.every((e) => !e.failed)) {
     return healthy(base, n, fixedNote(ex, fixed));
   }
@@ -120,6 +92,55 @@ export function detect(history: TestHistory, t: TriageThresholds): Detection {
     since: first.run.commit,
     ...(first.run.startedAt ? { sinceAt: first.run.startedAt } : {}),
     evidence,
+  };
+}
+
+/** The executions of fixed regressions, found per line of runs (see fixedEpisodes). */
+function fixedExecutions(
+  ex: readonly Execution[],
+  lines: ReadonlyMap<string, number[]>,
+  t: TriageThresholds,
+): Set<number> {
+  const fixed = new Set<number>();
+  for (const line of lines.values()) {
+    for (const k of fixedEpisodes(
+      line.map((i) => ex[i]!),
+      t,
+    ))
+      fixed.add(line[k]!);
+  }
+  return fixed;
+}
+
+/** Failures (outside fixed regressions) followed by a pass in the next run of the same line. */
+function recoveries(
+  ex: readonly Execution[],
+  lines: ReadonlyMap<string, number[]>,
+  fixed: ReadonlySet<number>,
+) {
+  let transitions = 0;
+  for (const line of lines.values()) {
+    for (let k = 0; k + 1 < line.length; k++) {
+      const i = line[k]!;
+      if (!fixed.has(i) && ex[i]!.failed && !ex[line[k + 1]!]!.failed) transitions++;
+    }
+  }
+  return transitions;
+}
+
+function broken(base: Pick<Detection, 'runs' | 'failures' | 'flipRate'>, streak: Streak): Detection {
+  const confidence =
+    (1 - Math.exp(-streak.length / 2)) * (1 - streak.priorRate) * (streak.passesBefore > 0 ? 1 : 0.8);
+  const where = streak.where ? ` of ${streak.where}` : '';
+  return {
+    verdict: 'broken',
+    ...base,
+    confidence: round(confidence, 2),
+    since: streak.since.run.commit,
+    ...(streak.since.run.startedAt ? { sinceAt: streak.since.run.startedAt } : {}),
+    evidence: [
+      `fails in every run${where} since commit ${short(streak.since.run.commit)} (${streak.length} run${streak.length === 1 ? '' : 's'}, first in run ${streak.since.run.runId}); passed in ${streak.passesBefore} run${streak.passesBefore === 1 ? '' : 's'} before`,
+    ],
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Grouped } from './group.ts';
 import { isFailure, type RunRef, type TriageThresholds } from './model.ts';
 import { INFRASTRUCTURE } from './signatures.ts';
+import type { TriageResult } from './types.ts';
 
 export interface Outage {
   runKey: string;
@@ -95,4 +96,20 @@ export function outagesOf<K>(
 
 export function isInfrastructure(a: { message?: string; stack?: string; output?: string }): boolean {
   return INFRASTRUCTURE.test(`${a.message ?? ''}\n${a.stack ?? ''}\n${a.output ?? ''}`);
+}
+
+/** The outage runs as TriageResult.stats lists them. */
+export function outageList(
+  outages: ReadonlyMap<string, Outage>,
+  refs: ReadonlyMap<string, RunRef>,
+): TriageResult['stats']['outages'] {
+  return [...outages.values()].map((o) => {
+    const run = refs.get(o.runKey)!;
+    return {
+      runId: run.runId,
+      attempt: run.attempt,
+      ...(run.job === '' ? {} : { job: run.job }),
+      reason: o.reason,
+    };
+  });
 }

@@ -5,7 +5,7 @@ import { clustersOf, failingRuns } from './cluster.ts';
 import { ownersOf } from './codeowners.ts';
 import { compareRuns, type RawTest, runKeyOf } from './group.ts';
 import { DEFAULT_THRESHOLDS, type RunRef, type TriageAttempt, type TriageThresholds } from './model.ts';
-import { isInfrastructure, outagesOf } from './outage.ts';
+import { isInfrastructure, outageList, outagesOf } from './outage.ts';
 import { QuietFindings } from './quiet.ts';
 import { compareFindings, impactOf } from './rank.ts';
 import type { Finding, TriageResult } from './types.ts';
@@ -45,20 +45,12 @@ export async function analyzeWindow(
   };
   /** A test that failed or was retried in the window: its history decides. */
   const judge = (first: WindowTest, attempts: readonly WindowAttempt[]) => {
-    const byRun = new Map<string, TriageAttempt[]>();
-    for (const attempt of attempts) {
-      if (attempt.status === 'skipped') continue;
-      const run = runs.get(attempt.run)!;
-      const list = byRun.get(run.ref.key);
-      if (list) list.push(triageAttempt(attempt, run.stored));
-      else byRun.set(run.ref.key, [triageAttempt(attempt, run.stored)]);
-    }
     const test: RawTest = {
       testId: first.testId,
       file: first.file,
       suite: first.suite,
       name: first.name,
-      byRun,
+      byRun: attemptsByRun(attempts, runs),
     };
     const history = historyOf(test, refs, outages);
     if (history.executions.every((e) => !e.failed) && isZero(impactOf(history))) {
@@ -99,18 +91,23 @@ export async function analyzeWindow(
       flaky: count('flaky'),
       broken: count('broken'),
       healthy: count('healthy') + quiet.count,
-      outages: [...outages.values()].map((o) => {
-        const run = refs.get(o.runKey)!;
-        return {
-          runId: run.runId,
-          attempt: run.attempt,
-          ...(run.job === '' ? {} : { job: run.job }),
-          reason: o.reason,
-        };
-      }),
+      outages: outageList(outages, refs),
     },
   };
   return { result, quiet };
+}
+
+/** A test's attempts (skipped ones left out) under the key of the run they belong to. */
+function attemptsByRun(attempts: readonly WindowAttempt[], runs: ReadonlyMap<number, Run>) {
+  const byRun = new Map<string, TriageAttempt[]>();
+  for (const attempt of attempts) {
+    if (attempt.status === 'skipped') continue;
+    const run = runs.get(attempt.run)!;
+    const list = byRun.get(run.ref.key);
+    if (list) list.push(triageAttempt(attempt, run.stored));
+    else byRun.set(run.ref.key, [triageAttempt(attempt, run.stored)]);
+  }
+  return byRun;
 }
 
 function windowRuns(stored: readonly WindowRun[]): Map<number, Run> {

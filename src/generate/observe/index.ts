@@ -48,21 +48,8 @@ const QUOTED_LINES = 12;
 
 export async function observeAssertions(o: ObserveOptions): Promise<ObserveResult> {
   const root = await repositoryRoot(o.root).catch(() => resolve(o.root));
-  // A relative test file is relative to `root`, which may be a package folder inside the repository.
-  const file = checkTestPath(root, repositoryRelative(root, resolve(o.root, o.testFile)));
+  const file = checkedTestFile(o, root);
   const path = join(root, file);
-  if (!existsSync(path)) {
-    throw new TestloopError(
-      'TESTLOOP_USAGE',
-      `${file}: no such test file in ${root}. Name a test file of the repository`,
-    );
-  }
-  if (!Number.isInteger(o.line) || o.line < 0) {
-    throw new TestloopError(
-      'TESTLOOP_USAGE',
-      `line ${o.line}: not a line number. Pass a 0-based line of ${file}`,
-    );
-  }
   const warnings: string[] = [];
   const model = isLlmClient(o.model) ? o.model : undefined;
   if (o.model !== undefined && model === undefined) {
@@ -119,16 +106,7 @@ export async function observeAssertions(o: ObserveOptions): Promise<ObserveResul
   }
   const result = toSuggestions(located.recordables, seen, writer.write);
   if (run.exitCode !== 0) {
-    const quoted = trimOutput(run.output ?? '', {
-      scratch,
-      testFile: file,
-      root,
-      realRoot: realpathSync(root),
-      dir: project.info.dir,
-    })
-      .split('\n')
-      .slice(0, QUOTED_LINES)
-      .join('\n');
+    const quoted = quoteOutput(run.output ?? '', { scratch, testFile: file, root, dir: project.info.dir });
     result.warnings.push(`the test failed (${adapter.name} exit code ${run.exitCode}):\n${quoted}`);
   }
   if (model !== undefined && result.suggestions.length > 0) {
@@ -136,6 +114,36 @@ export async function observeAssertions(o: ObserveOptions): Promise<ObserveResul
     return done([...result.warnings, ...chosen.warnings], chosen.suggestions);
   }
   return done(result.warnings, result.suggestions);
+}
+
+/** The test file, repository-relative, once it exists and the line is a line: else TESTLOOP_USAGE. */
+function checkedTestFile(o: ObserveOptions, root: string): string {
+  // A relative test file is relative to `root`, which may be a package folder inside the repository.
+  const file = checkTestPath(root, repositoryRelative(root, resolve(o.root, o.testFile)));
+  if (!existsSync(join(root, file))) {
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      `${file}: no such test file in ${root}. Name a test file of the repository`,
+    );
+  }
+  if (!Number.isInteger(o.line) || o.line < 0) {
+    throw new TestloopError(
+      'TESTLOOP_USAGE',
+      `line ${o.line}: not a line number. Pass a 0-based line of ${file}`,
+    );
+  }
+  return file;
+}
+
+/** The first lines of a failed run's output, with the scratch copy's paths as the test file's. */
+function quoteOutput(
+  output: string,
+  where: { scratch: string; testFile: string; root: string; dir: string },
+): string {
+  return trimOutput(output, { ...where, realRoot: realpathSync(where.root) })
+    .split('\n')
+    .slice(0, QUOTED_LINES)
+    .join('\n');
 }
 
 function repositoryRelative(root: string, path: string): string {

@@ -28,6 +28,7 @@ export interface Observation {
 /**
  * `style`: 'expect' (toEqual does not compare prototypes: a class instance prints as its fields) or
  * 'assert' (deepStrictEqual does: a class instance cannot be written as a literal).
+ * long: one template, the recorder's whole source as it runs inside the test process.
  */
 export function recorderSource(style: 'expect' | 'assert'): string {
   return `

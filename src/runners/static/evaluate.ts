@@ -149,6 +149,7 @@ export class Loader {
     return this.exported(target, name, depth + 1, from);
   }
 
+  // long: one switch over the expression kinds the evaluator knows, each case a few lines.
   evaluate(node: Expression, scope: Scope, depth: number): StaticValue {
     const module = scope.module;
     const unknown = (reason: string): Unknown => new Unknown(reason, module.file, lineOf(module, node.start));

@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import type { Expression, Program, Statement } from 'oxc-parser';
+import type { ExportNamedDeclaration, Expression, ImportDeclaration, Program, Statement } from 'oxc-parser';
 import { inputExists } from '../inputs.ts';
 import { MODULE_EXTENSIONS } from '../project-files.ts';
 import { StaticFunction, type StaticValue } from './values.ts';
@@ -57,23 +57,7 @@ export function buildModule(file: string, source: string, program: Program): Mod
   declare(scope, body);
   for (const statement of program.body) {
     if (statement.type === 'ImportDeclaration') {
-      if (statement.importKind === 'type') continue;
-      for (const specifier of statement.specifiers) {
-        const name =
-          specifier.type === 'ImportDefaultSpecifier'
-            ? 'default'
-            : specifier.type === 'ImportNamespaceSpecifier'
-              ? '*'
-              : specifier.imported.type === 'Identifier'
-                ? specifier.imported.name
-                : String(specifier.imported.value);
-        scope.vars.set(specifier.local.name, {
-          kind: 'import',
-          source: statement.source.value,
-          name,
-          module,
-        });
-      }
+      if (statement.importKind !== 'type') declareImports(statement, scope);
     } else if (statement.type === 'ExportDefaultDeclaration') {
       const declaration = statement.declaration;
       if (declaration.type === 'FunctionDeclaration') {
@@ -82,32 +66,7 @@ export function buildModule(file: string, source: string, program: Program): Mod
         module.exports.set('default', { kind: 'expr', node: declaration, scope });
       }
     } else if (statement.type === 'ExportNamedDeclaration') {
-      const declaration = statement.declaration;
-      if (declaration?.type === 'FunctionDeclaration' && declaration.id) {
-        const binding = scope.vars.get(declaration.id.name);
-        if (binding) module.exports.set(declaration.id.name, binding);
-      }
-      if (declaration?.type === 'VariableDeclaration') {
-        for (const declarator of declaration.declarations) {
-          if (declarator.id.type === 'Identifier') {
-            const binding = scope.vars.get(declarator.id.name);
-            if (binding) module.exports.set(declarator.id.name, binding);
-          }
-        }
-      }
-      for (const specifier of statement.specifiers) {
-        const local =
-          specifier.local.type === 'Identifier' ? specifier.local.name : String(specifier.local.value);
-        const exported =
-          specifier.exported.type === 'Identifier'
-            ? specifier.exported.name
-            : String(specifier.exported.value);
-        const binding =
-          statement.source === null
-            ? scope.vars.get(local)
-            : ({ kind: 'import', source: statement.source.value, name: local, module } as const);
-        if (binding) module.exports.set(exported, binding);
-      }
+      exportNamed(statement, scope);
     } else if (
       statement.type === 'ExpressionStatement' &&
       statement.expression.type === 'AssignmentExpression'
@@ -122,6 +81,55 @@ export function buildModule(file: string, source: string, program: Program): Mod
     }
   }
   return module;
+}
+
+/** The bindings an import declaration makes, each naming what it takes from its source. */
+function declareImports(statement: ImportDeclaration, scope: Scope): void {
+  for (const specifier of statement.specifiers) {
+    const name =
+      specifier.type === 'ImportDefaultSpecifier'
+        ? 'default'
+        : specifier.type === 'ImportNamespaceSpecifier'
+          ? '*'
+          : specifier.imported.type === 'Identifier'
+            ? specifier.imported.name
+            : String(specifier.imported.value);
+    scope.vars.set(specifier.local.name, {
+      kind: 'import',
+      source: statement.source.value,
+      name,
+      module: scope.module,
+    });
+  }
+}
+
+/** `export function`, `export const`, `export { a as b }` and `export { a } from '…'`. */
+function exportNamed(statement: ExportNamedDeclaration, scope: Scope): void {
+  const { module } = scope;
+  const declaration = statement.declaration;
+  if (declaration?.type === 'FunctionDeclaration' && declaration.id) {
+    const binding = scope.vars.get(declaration.id.name);
+    if (binding) module.exports.set(declaration.id.name, binding);
+  }
+  if (declaration?.type === 'VariableDeclaration') {
+    for (const declarator of declaration.declarations) {
+      if (declarator.id.type === 'Identifier') {
+        const binding = scope.vars.get(declarator.id.name);
+        if (binding) module.exports.set(declarator.id.name, binding);
+      }
+    }
+  }
+  for (const specifier of statement.specifiers) {
+    const local =
+      specifier.local.type === 'Identifier' ? specifier.local.name : String(specifier.local.value);
+    const exported =
+      specifier.exported.type === 'Identifier' ? specifier.exported.name : String(specifier.exported.value);
+    const binding =
+      statement.source === null
+        ? scope.vars.get(local)
+        : ({ kind: 'import', source: statement.source.value, name: local, module } as const);
+    if (binding) module.exports.set(exported, binding);
+  }
 }
 
 /** `const` / `let` / `var` / function declarations of a statement list, in that scope. */

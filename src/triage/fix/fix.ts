@@ -63,7 +63,6 @@ async function fixReproduced(
   timeoutMs: number,
   options: FixOptions,
 ): Promise<FixResult> {
-  const log = options.log ?? (() => {});
   const base = {
     testId: target.testId,
     reproduced: reproduction.reproduced,
@@ -92,79 +91,141 @@ async function fixReproduced(
       ...withM,
       reason: `${options.noModelReason ?? 'no model configured'}; ${found}, nothing proposed`,
     };
-
-  const causes: readonly Cause[] = options.causes?.get(target.testId) ?? [];
-  const replay = reproduction.failed.filter((f) => f.condition === condition).map((f) => f.attempt);
+  const attempt: FixAttempt = {
+    target,
+    reproduction,
+    root,
+    env,
+    timeoutMs,
+    options,
+    client: options.client,
+    condition,
+    m,
+    capped,
+    found,
+    withM,
+    causes: options.causes?.get(target.testId) ?? [],
+    replay: reproduction.failed.filter((f) => f.condition === condition).map((f) => f.attempt),
+    log: options.log ?? (() => {}),
+  };
   const rounds = 1 + (options.repairRounds ?? DEFAULT_REPAIR_ROUNDS);
   let previous: ProposalRequest['previous'];
-  let last = { runs: 0, failures: 0, why: '' };
+  let last: LastRound = { runs: 0, failures: 0, why: '' };
   for (let round = 1; round <= rounds; round++) {
-    let proposed: Awaited<ReturnType<typeof propose>>;
-    try {
-      proposed = await propose(options.client, {
-        target,
-        reproduction,
-        causes,
-        root,
-        allowSource: options.allowSource === true,
-        ...(previous ? { previous } : {}),
-      });
-    } catch (error) {
-      if (error instanceof LlmError && error.kind === 'bad-output') {
-        last = { runs: 0, failures: 0, why: `the reply was unusable: ${error.reason ?? error.detail}` };
-        previous = { files: [], why: last.why, failures: [] };
-        withM.rounds = round;
-        continue;
-      }
-      return { ...withM, rounds: round, reason: `the model failed: ${(error as Error).message}; ${found}` };
-    }
-    withM.rounds = round;
-    const checked = checkChanges(proposed, {
-      testFile: target.file,
-      testFiles: target.testFiles,
-      allowSource: options.allowSource === true,
-      current: (path) => currentContent(root, path),
-    });
-    if (!checked.ok) {
-      last = { runs: 0, failures: 0, why: `rejected: ${checked.detail}` };
-      previous = { files: proposed, why: checked.detail, failures: [] };
-      log(`testloop: --fix: ${target.testId}: round ${round} ${last.why}`);
-      continue;
-    }
-    log(
-      `testloop: --fix: ${target.testId}: proving round ${round}'s fix with ${m} run(s) under ${condition}`,
-    );
-    const proof = await prove(target, checked.value, condition, m, { root, env, timeoutMs, replay });
-    if (proof.failures === 0) {
-      const patch = unifiedDiff(root, checked.value);
-      if (options.write) await applyChanges(root, checked.value);
-      const odds = capped
-        ? `; M is capped at ${m}: a test failing at this rate passes ${m} runs in a row with probability ${round3((1 - reproduction.failureRate) ** m)}, more than 5%`
-        : '';
-      return {
-        ...withM,
-        accepted: true,
-        validationRuns: proof.runs,
-        validationFailures: 0,
-        patch,
-        files: checked.value.map((c) => c.path),
-        reason: `${found}; the fix passed all ${proof.runs} of M = ${m} runs${odds}${options.write ? '; written to the working tree' : ''}`,
-        ...(options.write ? { written: true } : {}),
-      };
-    }
-    last = {
-      runs: proof.runs,
-      failures: proof.failures,
-      why: `the fix failed ${proof.failures} of ${proof.runs} run(s) under ${condition}`,
-    };
-    previous = { files: checked.value, why: last.why, failures: proof.failed };
-    log(`testloop: --fix: ${target.testId}: round ${round}: ${last.why}`);
+    const outcome = await fixRound(attempt, round, previous);
+    if ('result' in outcome) return outcome.result;
+    ({ last, previous } = outcome);
   }
   return {
     ...withM,
     validationRuns: last.runs,
     validationFailures: last.failures,
     reason: `discarded after ${withM.rounds} round(s): ${last.why}; ${found}`,
+  };
+}
+
+/** A reproduced test and what every round of fixing it needs. */
+interface FixAttempt {
+  target: FixTarget;
+  reproduction: Reproduction;
+  root: string;
+  env: Record<string, string | undefined>;
+  timeoutMs: number;
+  options: FixOptions;
+  client: NonNullable<FixOptions['client']>;
+  /** The condition that reproduced the failure: fixes are proven under it. */
+  condition: NonNullable<Reproduction['condition']>;
+  /** Runs a fix must pass (M), and whether maxValidationRuns capped it. */
+  m: number;
+  capped: boolean;
+  /** What the reproduction found, for every reason. */
+  found: string;
+  /** The result so far; `rounds` counts the rounds the model answered in. */
+  withM: Omit<FixResult, 'reason'>;
+  causes: readonly Cause[];
+  replay: Reproduction['failed'][number]['attempt'][];
+  log: (line: string) => void;
+}
+
+interface LastRound {
+  runs: number;
+  failures: number;
+  why: string;
+}
+
+/** One round: a proposal, its checks and its proof; the result when the round ends the attempt. */
+async function fixRound(
+  attempt: FixAttempt,
+  round: number,
+  previous: ProposalRequest['previous'],
+): Promise<{ result: FixResult } | { last: LastRound; previous: ProposalRequest['previous'] }> {
+  const { target, root, options, withM, found, condition, m, log } = attempt;
+  let proposed: Awaited<ReturnType<typeof propose>>;
+  try {
+    proposed = await propose(attempt.client, {
+      target,
+      reproduction: attempt.reproduction,
+      causes: attempt.causes,
+      root,
+      allowSource: options.allowSource === true,
+      ...(previous ? { previous } : {}),
+    });
+  } catch (error) {
+    if (error instanceof LlmError && error.kind === 'bad-output') {
+      const why = `the reply was unusable: ${error.reason ?? error.detail}`;
+      withM.rounds = round;
+      return { last: { runs: 0, failures: 0, why }, previous: { files: [], why, failures: [] } };
+    }
+    return {
+      result: { ...withM, rounds: round, reason: `the model failed: ${(error as Error).message}; ${found}` },
+    };
+  }
+  withM.rounds = round;
+  const checked = checkChanges(proposed, {
+    testFile: target.file,
+    testFiles: target.testFiles,
+    allowSource: options.allowSource === true,
+    current: (path) => currentContent(root, path),
+  });
+  if (!checked.ok) {
+    const last = { runs: 0, failures: 0, why: `rejected: ${checked.detail}` };
+    log(`testloop: --fix: ${target.testId}: round ${round} ${last.why}`);
+    return { last, previous: { files: proposed, why: checked.detail, failures: [] } };
+  }
+  log(`testloop: --fix: ${target.testId}: proving round ${round}'s fix with ${m} run(s) under ${condition}`);
+  const { env, timeoutMs, replay } = attempt;
+  const proof = await prove(target, checked.value, condition, m, { root, env, timeoutMs, replay });
+  if (proof.failures === 0) return { result: await acceptFix(attempt, checked.value, proof.runs) };
+  const last = {
+    runs: proof.runs,
+    failures: proof.failures,
+    why: `the fix failed ${proof.failures} of ${proof.runs} run(s) under ${condition}`,
+  };
+  log(`testloop: --fix: ${target.testId}: round ${round}: ${last.why}`);
+  return { last, previous: { files: checked.value, why: last.why, failures: proof.failed } };
+}
+
+/** A fix that passed all M runs: its patch, written to the working tree with `write`. */
+async function acceptFix(
+  attempt: FixAttempt,
+  changes: Parameters<typeof unifiedDiff>[1],
+  runs: number,
+): Promise<FixResult> {
+  const { root, options, m, capped, reproduction } = attempt;
+  const patch = unifiedDiff(root, changes);
+  if (options.write) await applyChanges(root, changes);
+  const odds = capped
+    ? `; M is capped at ${m}: a test failing at this rate passes ${m} runs in a row with probability ${round3((1 - reproduction.failureRate) ** m)}, more than 5%`
+    : '';
+  return {
+    ...attempt.withM,
+    accepted: true,
+    validationRuns: runs,
+    validationFailures: 0,
+    patch,
+    files: changes.map((c) => c.path),
+    reason: `${attempt.found}; the fix passed all ${runs} of M = ${m} runs${odds}${options.write ? '; written to the working tree' : ''}`,
+    ...(options.write ? { written: true } : {}),
   };
 }
 

@@ -77,29 +77,7 @@ function headlines(result: CiResult): Headline[] {
       tone: t.uncoveredLines === 0 ? 'good' : 'warn',
     });
   }
-  if (result.run) {
-    const r = result.run;
-    out.push({
-      label: 'test files run',
-      value: `${r.testFiles} / ${r.totalTestFiles}`,
-      note: r.all ? 'every test ran' : r.savedMs ? `${duration(r.savedMs)} saved` : 'selected by impact',
-    });
-    out.push(
-      r.tests.failed > 0
-        ? {
-            label: 'tests failed',
-            value: String(r.tests.failed),
-            note: `${r.tests.passed} passed, ${r.tests.skipped} skipped`,
-            tone: 'bad',
-          }
-        : {
-            label: 'tests passed',
-            value: String(r.tests.passed),
-            note: `none failed, ${r.tests.skipped} skipped`,
-            tone: 'good',
-          },
-    );
-  }
+  if (result.run) out.push(...runHeadlines(result.run));
   if (result.generate) {
     const g = result.generate;
     out.push(
@@ -134,4 +112,28 @@ function headlines(result: CiResult): Headline[] {
     note: `${integer(result.stats.ms)} ms${budget}`,
   });
   return out;
+}
+
+/** The test files the run took and how its tests fared. */
+function runHeadlines(r: NonNullable<CiResult['run']>): Headline[] {
+  return [
+    {
+      label: 'test files run',
+      value: `${r.testFiles} / ${r.totalTestFiles}`,
+      note: r.all ? 'every test ran' : r.savedMs ? `${duration(r.savedMs)} saved` : 'selected by impact',
+    },
+    r.tests.failed > 0
+      ? {
+          label: 'tests failed',
+          value: String(r.tests.failed),
+          note: `${r.tests.passed} passed, ${r.tests.skipped} skipped`,
+          tone: 'bad',
+        }
+      : {
+          label: 'tests passed',
+          value: String(r.tests.passed),
+          note: `none failed, ${r.tests.skipped} skipped`,
+          tone: 'good',
+        },
+  ];
 }
