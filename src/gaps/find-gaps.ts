@@ -3,7 +3,7 @@ import { type CoverageArg, loadCoverage, toCoverageInput } from '../coverage/loa
 import { type MappedCoverage, mapCoverageToRepository } from '../coverage/paths.ts';
 import type { CoverageReport, FileCoverage } from '../coverage/types.ts';
 import { TestloopError } from '../errors.ts';
-import { repositoryRoot, resolveRevisions } from '../git/base.ts';
+import { type Revisions, repositoryRoot, resolveRevisions } from '../git/base.ts';
 import { diffAgainst, diffFromMergeBase, readDiffFile, trackedFiles } from '../git/diff.ts';
 import { ownOutputMatcher, withoutOwnOutputs } from '../git/own-outputs.ts';
 import type { ChangedFile } from '../git/types.ts';
@@ -11,7 +11,7 @@ import { now } from '../util/clock.ts';
 import { readStdin } from '../util/stdin.ts';
 import { fileGaps, gapsOf, totalsOf } from './compute.ts';
 import { isCoverageSource } from './source-files.ts';
-import type { GapsResult } from './types.ts';
+import type { FileGaps, GapsResult } from './types.ts';
 
 export interface FindGapsOptions {
   cwd?: string;
@@ -55,60 +55,23 @@ export interface FindGapsOptions {
 export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResult> {
   const started = now();
   const cwd = options.cwd ?? process.cwd();
-  const env = options.env ?? process.env;
-
-  // Every git process starts before a report is read: forking a process that holds a large report in
-  // memory takes several times longer. The reports are read while git resolves, diffs and lists.
-  const listing = trackedFiles(cwd).catch(() => []);
   const prebuild = new Prebuild();
-  const diffOptions = { maxBytes: options.maxDiffBytes, onFiles: prebuild.changed };
-  const early =
-    options.diffFile !== undefined || options.base === undefined || options.base.startsWith('-')
-      ? undefined
-      : diffFromMergeBase(cwd, options.base, diffOptions);
-  early?.catch(() => {});
-  const revising = options.diffFile === undefined ? resolveRevisions(cwd, options.base, env) : undefined;
-  revising?.catch(() => {});
-  const loading = options.measured
-    ? Promise.resolve([])
-    : loadCoverage((options.coverage ?? []).map(toCoverageInput), { cwd, srcRoots: options.srcRoots ?? [] });
-  loading.catch(() => {}); // its error is reported when awaited below, after any git or diff error
-  let root: string;
-  let base: string;
-  let head: string;
-  let baseRef: string | undefined;
-  let diffing: Promise<ChangedFile[]>;
-  if (options.diffFile !== undefined) {
-    root = await repositoryRoot(cwd).catch(() => cwd);
-    const diffPath = options.diffFile === '-' ? '-' : resolve(cwd, options.diffFile);
-    diffing = readDiffFile(diffPath, options.readStdin ?? readStdin, options.maxDiffBytes);
-    base = options.diffFile === '-' ? 'stdin' : options.diffFile;
-    head = 'working tree';
-  } else {
-    // With a named base, git diffs from the merge base at once, while the revisions for the report resolve.
-    const revisions = await revising!;
-    ({ root, base, head, baseRef } = revisions);
-    const resolved = revisions.base;
-    diffing =
-      early?.catch((error: unknown) => {
-        // An old git without --merge-base, or several merge bases: diff from the one resolved above.
-        if ((error as TestloopError).code !== 'TESTLOOP_GIT_FAILED') throw error;
-        return diffAgainst(revisions.root, resolved, diffOptions);
-      }) ?? diffAgainst(root, base, diffOptions);
-  }
-  const repoFiles = listing.then((listed) => new Set(listed));
+  const inputs = startInputs(options, cwd, prebuild);
+  const change = await diffOf(options, cwd, inputs, prebuild);
+  const { root, base, head, baseRef } = change;
+  const repoFiles = inputs.listing.then((listed) => new Set(listed));
   // The coverage mapped onto the listed files, ready before git's diff is done unless it is quick.
   const mapOnto = (reports: CoverageReport[], files: ReadonlySet<string>): MappedCoverage =>
     options.measured
       ? { files: new Map(options.measured), unmatched: [], bySuffix: [] }
       : mapCoverageToRepository(reports, root, cwd, files);
-  const mapping = Promise.all([loading, repoFiles]).then(([reports, files]) => {
+  const mapping = Promise.all([inputs.loading, repoFiles]).then(([reports, files]) => {
     const mapped = mapOnto(reports, files);
     prebuild.ready(mapped);
     return mapped;
   });
   mapping.catch(() => {});
-  const changes = withoutOwnOutputs(await diffing, ownOutputMatcher(root, cwd, options.ownOutputs));
+  const changes = withoutOwnOutputs(await change.diffing, ownOutputMatcher(root, cwd, options.ownOutputs));
   if (changes.length === 0 && !options.allowEmpty) {
     throw new TestloopError(
       'TESTLOOP_EMPTY_DIFF',
@@ -119,7 +82,7 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
   const selected = changes
     .filter(await filterFor(options.include, options.exclude))
     .filter((c) => c.status !== 'deleted' && !c.binary);
-  const reports = await loading;
+  const reports = await inputs.loading;
   const listed = await repoFiles;
   const unlisted = selected.filter((change) => !listed.has(change.path));
   for (const change of unlisted) listed.add(change.path);
@@ -136,6 +99,91 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
     ),
   );
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    base,
+    head,
+    ...(baseRef === undefined ? {} : { baseRef }),
+    files,
+    totals: totalsOf(files),
+    gaps: files.flatMap(gapsOf),
+    warnings: warningsOf(files, mapped),
+    unmatchedCoveragePaths: mapped.unmatched,
+    stats: {
+      ms: Math.round(now() - started),
+      changedFiles: selected.length,
+      reports: reports.length,
+      coveredFiles: files.filter((f) => f.measured).length,
+    },
+  };
+}
+
+/** What a run reads besides the diff, each started at once (see startInputs). */
+interface StartedInputs {
+  listing: Promise<string[]>;
+  /** `git diff --merge-base`, when a base is named. */
+  early: Promise<ChangedFile[]> | undefined;
+  revising: Promise<Revisions> | undefined;
+  loading: Promise<CoverageReport[]>;
+}
+
+/**
+ * Every git process starts before a report is read: forking a process that holds a large report in
+ * memory takes several times longer. The reports are read while git resolves, diffs and lists.
+ */
+function startInputs(options: FindGapsOptions, cwd: string, prebuild: Prebuild): StartedInputs {
+  const listing = trackedFiles(cwd).catch(() => []);
+  const early =
+    options.diffFile !== undefined || options.base === undefined || options.base.startsWith('-')
+      ? undefined
+      : diffFromMergeBase(cwd, options.base, diffOptionsOf(options, prebuild));
+  early?.catch(() => {});
+  const revising =
+    options.diffFile === undefined
+      ? resolveRevisions(cwd, options.base, options.env ?? process.env)
+      : undefined;
+  revising?.catch(() => {});
+  const loading = options.measured
+    ? Promise.resolve([])
+    : loadCoverage((options.coverage ?? []).map(toCoverageInput), { cwd, srcRoots: options.srcRoots ?? [] });
+  loading.catch(() => {}); // its error is reported when awaited, after any git or diff error
+  return { listing, early, revising, loading };
+}
+
+function diffOptionsOf(options: FindGapsOptions, prebuild: Prebuild) {
+  return { maxBytes: options.maxDiffBytes, onFiles: prebuild.changed };
+}
+
+/** The change: a diff file's, or git's from the base's merge base, with the revisions it names. */
+async function diffOf(
+  options: FindGapsOptions,
+  cwd: string,
+  inputs: StartedInputs,
+  prebuild: Prebuild,
+): Promise<{ root: string; base: string; head: string; baseRef?: string; diffing: Promise<ChangedFile[]> }> {
+  if (options.diffFile !== undefined) {
+    const diffPath = options.diffFile === '-' ? '-' : resolve(cwd, options.diffFile);
+    return {
+      root: await repositoryRoot(cwd).catch(() => cwd),
+      diffing: readDiffFile(diffPath, options.readStdin ?? readStdin, options.maxDiffBytes),
+      base: options.diffFile === '-' ? 'stdin' : options.diffFile,
+      head: 'working tree',
+    };
+  }
+  // With a named base, git diffs from the merge base at once, while the revisions for the report resolve.
+  const revisions = await inputs.revising!;
+  const { root, base, head, baseRef } = revisions;
+  const diffOptions = diffOptionsOf(options, prebuild);
+  const diffing =
+    inputs.early?.catch((error: unknown) => {
+      // An old git without --merge-base, or several merge bases: diff from the one resolved above.
+      if ((error as TestloopError).code !== 'TESTLOOP_GIT_FAILED') throw error;
+      return diffAgainst(root, base, diffOptions);
+    }) ?? diffAgainst(root, base, diffOptions);
+  return { root, base, head, baseRef, diffing };
+}
+
+/** What the result should tell beside the gaps: files no report mentions, paths mapped loosely or not at all. */
+function warningsOf(files: readonly FileGaps[], mapped: MappedCoverage): string[] {
   const warnings = files
     .filter((f) => !f.measured && f.changedLines > 0 && isCoverageSource(f.path))
     .map(
@@ -153,22 +201,7 @@ export async function findGaps(options: FindGapsOptions = {}): Promise<GapsResul
       `${mapped.unmatched.length} coverage path(s) match no file in this repository (first: ${mapped.unmatched[0]}); generate the report from this checkout or pass --src-roots`,
     );
   }
-  return {
-    base,
-    head,
-    ...(baseRef === undefined ? {} : { baseRef }),
-    files,
-    totals: totalsOf(files),
-    gaps: files.flatMap(gapsOf),
-    warnings,
-    unmatchedCoveragePaths: mapped.unmatched,
-    stats: {
-      ms: Math.round(now() - started),
-      changedFiles: selected.length,
-      reports: reports.length,
-      coveredFiles: files.filter((f) => f.measured).length,
-    },
-  };
+  return warnings;
 }
 
 /** picomatch loads only when a glob is given. */

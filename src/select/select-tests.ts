@@ -110,24 +110,9 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
   let selected = ranked;
   // Runner settings read only in part: the defaults stood in for them, which the user should know.
   for (const project of projects) warnings.push(...(project.discovery?.warnings ?? []));
-  let historyFiles: number | undefined;
-  let history: Awaited<ReturnType<typeof readHistory>>;
-  if (selected.length > 0) {
-    try {
-      history = await readHistory({
-        cwd,
-        env: options.env ?? process.env,
-        ...(options.history === undefined ? {} : { path: options.history }),
-      });
-      if (history) {
-        selected = applyHistory(selected, history);
-        historyFiles = history.size;
-      }
-    } catch (error) {
-      // History only orders the selection; without it the selection is the same, so it never fails the run.
-      warnings.push(`test history not used: ${(error as Error).message}`);
-    }
-  }
+  const { history, ordered } = await orderByHistory(selected, cwd, options, warnings);
+  selected = ordered;
+  const historyFiles = history?.size;
   let shard: ShardSummary | undefined;
   if (shardSpec) {
     const part = shardTests(root, selected, shardSpec, history);
@@ -155,6 +140,30 @@ export async function planSelection(options: SelectOptions): Promise<SelectionPl
     },
   };
   return { result, projects };
+}
+
+/**
+ * The selection ordered by the test history, when there is one. History only orders the selection;
+ * without it the selection is the same, so it never fails the run: a history it cannot read is a warning.
+ */
+async function orderByHistory(
+  selected: SelectedTest[],
+  cwd: string,
+  options: SelectOptions,
+  warnings: string[],
+): Promise<{ history: Awaited<ReturnType<typeof readHistory>>; ordered: SelectedTest[] }> {
+  if (selected.length === 0) return { history: undefined, ordered: selected };
+  try {
+    const history = await readHistory({
+      cwd,
+      env: options.env ?? process.env,
+      ...(options.history === undefined ? {} : { path: options.history }),
+    });
+    return { history, ordered: history ? applyHistory(selected, history) : selected };
+  } catch (error) {
+    warnings.push(`test history not used: ${(error as Error).message}`);
+    return { history: undefined, ordered: selected };
+  }
 }
 
 interface Change {
