@@ -21,31 +21,7 @@ export function parseUnifiedDiff(
   more = false,
 ): ChangedFile[] {
   const text = typeof diff === 'string' ? diff : diff.toString('latin1');
-  const files: ChangedFile[] = [];
-  let current: ChangedFile | undefined;
-  let newLine = 0;
-  let oldRemaining = 0;
-  let newRemaining = 0;
-  let runStart = -1;
-  /** Between a "diff --git" line and its ---/+++ pair. */
-  let gitHeaderOpen = false;
-
-  const closeRun = () => {
-    if (current && runStart !== -1) {
-      current.hunks.push({ start: runStart, end: newLine - 1 });
-      runStart = -1;
-    }
-  };
-  const startFile = (path: string, oldPath?: string) => {
-    closeRun();
-    current = { path, status: 'modified', binary: false, hunks: [] };
-    if (oldPath !== undefined) current.oldPath = oldPath;
-    files.push(current);
-    oldRemaining = 0;
-    newRemaining = 0;
-  };
-
-  let lineNo = 0;
+  const parser = new DiffParser(source);
   let pos = 0;
   // The empty tail after a final newline is a line only where the diff ends, as an empty context line.
   const last = more ? text.length - 1 : text.length;
@@ -54,106 +30,143 @@ export function parseUnifiedDiff(
     if (end === -1) end = text.length;
     const start = pos;
     pos = end + 1;
-    lineNo++;
+    parser.lineNo++;
     if (text.charCodeAt(end - 1) === CR && end > start) end--;
-
-    if (oldRemaining > 0 || newRemaining > 0) {
-      // Hunk lines are most of a diff: only their first character counts, so they are never sliced.
-      const marker = end === start ? SPACE : text.charCodeAt(start);
-      if (marker === PLUS) {
-        if (runStart === -1) runStart = newLine;
-        newLine++;
-        newRemaining--;
-        continue;
-      }
-      if (marker === MINUS) {
-        oldRemaining--;
-        continue;
-      }
-      if (marker === SPACE) {
-        closeRun();
-        newLine++;
-        oldRemaining--;
-        newRemaining--;
-        continue;
-      }
-      if (marker === BACKSLASH) continue; // "\ No newline at end of file"
-      throw new TestloopError(
-        'TESTLOOP_BAD_DIFF',
-        `${source}:${lineNo}: hunk ends early (expected ${oldRemaining} old and ${newRemaining} new lines). Pass a complete unified diff`,
-      );
-    }
-    const line = text.slice(start, end);
-    if (line.startsWith('\\')) continue;
-    closeRun();
-
-    if (line.startsWith('diff --git ')) {
-      const paths = gitHeaderPaths(line.slice(11));
-      startFile(paths?.[1] ?? '', paths?.[0]);
-      gitHeaderOpen = true;
-      continue;
-    }
-    if (line.startsWith('@@ ')) {
-      gitHeaderOpen = false;
-      const match = HUNK_HEADER.exec(line);
-      if (!match || !current) {
-        throw new TestloopError(
-          'TESTLOOP_BAD_DIFF',
-          `${source}:${lineNo}: malformed hunk header. Pass a unified diff (git diff or diff -u)`,
-        );
-      }
-      const counts = /^@@ -\d+(?:,(\d+))?/.exec(line)!;
-      oldRemaining = counts[1] === undefined ? 1 : Number(counts[1]);
-      newLine = Number(match[1]);
-      newRemaining = match[2] === undefined ? 1 : Number(match[2]);
-      continue;
-    }
-    if (line.startsWith('--- ')) {
-      const oldPath = headerPath(line.slice(4));
-      // A plain `diff -u` has no "diff --git" line: its ---/+++ pair starts the file.
-      if (!gitHeaderOpen) startFile('');
-      gitHeaderOpen = false;
-      if (oldPath === null) current!.status = 'added';
-      else if (current!.oldPath === undefined) current!.oldPath = oldPath;
-      continue;
-    }
-    if (line.startsWith('+++ ')) {
-      if (!current) startFile('');
-      const newPath = headerPath(line.slice(4));
-      if (newPath === null) current!.status = 'deleted';
-      else current!.path = newPath;
-      continue;
-    }
-    if (!current) continue; // preamble such as a commit message
-    if (line.startsWith('new file mode')) current.status = 'added';
-    else if (line.startsWith('deleted file mode')) current.status = 'deleted';
-    else if (line.startsWith('rename from ')) {
-      current.oldPath = unquote(line.slice(12));
-      current.status = 'renamed';
-    } else if (line.startsWith('rename to ')) current.path = unquote(line.slice(10));
-    else if (line.startsWith('copy from ')) {
-      current.oldPath = unquote(line.slice(10));
-      current.status = 'copied';
-    } else if (line.startsWith('copy to ')) current.path = unquote(line.slice(8));
-    else if (line.startsWith('Binary files ') || line === 'GIT binary patch') current.binary = true;
+    // Hunk lines are most of a diff: only their first character counts, so they are never sliced.
+    if (parser.inHunk()) parser.hunkLine(end === start ? SPACE : text.charCodeAt(start));
+    else parser.headerLine(text.slice(start, end));
   }
-  if (more && (oldRemaining > 0 || newRemaining > 0)) {
-    throw new TestloopError(
+  if (more && parser.inHunk()) throw parser.hunkEndsEarly();
+  return parser.finish();
+}
+
+/** The state of one diff being read: the file being read and where its current hunk stands. */
+class DiffParser {
+  readonly files: ChangedFile[] = [];
+  lineNo = 0;
+  private current: ChangedFile | undefined;
+  private newLine = 0;
+  private oldRemaining = 0;
+  private newRemaining = 0;
+  private runStart = -1;
+  /** Between a "diff --git" line and its ---/+++ pair. */
+  private gitHeaderOpen = false;
+
+  constructor(private readonly source: string) {}
+
+  inHunk(): boolean {
+    return this.oldRemaining > 0 || this.newRemaining > 0;
+  }
+
+  /** A line inside a hunk, by its first character. */
+  hunkLine(marker: number): void {
+    if (marker === PLUS) {
+      if (this.runStart === -1) this.runStart = this.newLine;
+      this.newLine++;
+      this.newRemaining--;
+    } else if (marker === MINUS) {
+      this.oldRemaining--;
+    } else if (marker === SPACE) {
+      this.closeRun();
+      this.newLine++;
+      this.oldRemaining--;
+      this.newRemaining--;
+    } else if (marker !== BACKSLASH) {
+      // Anything but "\ No newline at end of file".
+      throw this.hunkEndsEarly();
+    }
+  }
+
+  hunkEndsEarly(): TestloopError {
+    return new TestloopError(
       'TESTLOOP_BAD_DIFF',
-      `${source}:${lineNo}: hunk ends early (expected ${oldRemaining} old and ${newRemaining} new lines). Pass a complete unified diff`,
+      `${this.source}:${this.lineNo}: hunk ends early (expected ${this.oldRemaining} old and ${this.newRemaining} new lines). Pass a complete unified diff`,
     );
   }
-  closeRun();
-  for (const file of files) {
-    if (file.path === '') {
+
+  /** A line outside hunks: a file's header, a hunk's header, or a preamble. */
+  headerLine(line: string): void {
+    if (line.startsWith('\\')) return;
+    this.closeRun();
+    if (line.startsWith('diff --git ')) {
+      const paths = gitHeaderPaths(line.slice(11));
+      this.startFile(paths?.[1] ?? '', paths?.[0]);
+      this.gitHeaderOpen = true;
+    } else if (line.startsWith('@@ ')) this.hunkHeader(line);
+    else if (line.startsWith('--- ')) {
+      const oldPath = headerPath(line.slice(4));
+      // A plain `diff -u` has no "diff --git" line: its ---/+++ pair starts the file.
+      if (!this.gitHeaderOpen) this.startFile('');
+      this.gitHeaderOpen = false;
+      if (oldPath === null) this.current!.status = 'added';
+      else if (this.current!.oldPath === undefined) this.current!.oldPath = oldPath;
+    } else if (line.startsWith('+++ ')) {
+      if (!this.current) this.startFile('');
+      const newPath = headerPath(line.slice(4));
+      if (newPath === null) this.current!.status = 'deleted';
+      else this.current!.path = newPath;
+    } else if (this.current) fileHeaderLine(this.current, line); // else a preamble such as a commit message
+  }
+
+  private hunkHeader(line: string): void {
+    this.gitHeaderOpen = false;
+    const match = HUNK_HEADER.exec(line);
+    if (!match || !this.current) {
       throw new TestloopError(
         'TESTLOOP_BAD_DIFF',
-        `${source}: a file in the diff has no path. Pass a unified diff (git diff or diff -u)`,
+        `${this.source}:${this.lineNo}: malformed hunk header. Pass a unified diff (git diff or diff -u)`,
       );
     }
-    if (file.oldPath === file.path) delete file.oldPath;
+    const counts = /^@@ -\d+(?:,(\d+))?/.exec(line)!;
+    this.oldRemaining = counts[1] === undefined ? 1 : Number(counts[1]);
+    this.newLine = Number(match[1]);
+    this.newRemaining = match[2] === undefined ? 1 : Number(match[2]);
   }
-  return files;
+
+  private closeRun(): void {
+    if (this.current && this.runStart !== -1) {
+      this.current.hunks.push({ start: this.runStart, end: this.newLine - 1 });
+      this.runStart = -1;
+    }
+  }
+
+  private startFile(path: string, oldPath?: string): void {
+    this.closeRun();
+    this.current = { path, status: 'modified', binary: false, hunks: [] };
+    if (oldPath !== undefined) this.current.oldPath = oldPath;
+    this.files.push(this.current);
+    this.oldRemaining = 0;
+    this.newRemaining = 0;
+  }
+
+  finish(): ChangedFile[] {
+    this.closeRun();
+    for (const file of this.files) {
+      if (file.path === '') {
+        throw new TestloopError(
+          'TESTLOOP_BAD_DIFF',
+          `${this.source}: a file in the diff has no path. Pass a unified diff (git diff or diff -u)`,
+        );
+      }
+      if (file.oldPath === file.path) delete file.oldPath;
+    }
+    return this.files;
+  }
+}
+
+/** git's extended header lines of a file: its status, renames and copies, binary content. */
+function fileHeaderLine(current: ChangedFile, line: string): void {
+  if (line.startsWith('new file mode')) current.status = 'added';
+  else if (line.startsWith('deleted file mode')) current.status = 'deleted';
+  else if (line.startsWith('rename from ')) {
+    current.oldPath = unquote(line.slice(12));
+    current.status = 'renamed';
+  } else if (line.startsWith('rename to ')) current.path = unquote(line.slice(10));
+  else if (line.startsWith('copy from ')) {
+    current.oldPath = unquote(line.slice(10));
+    current.status = 'copied';
+  } else if (line.startsWith('copy to ')) current.path = unquote(line.slice(8));
+  else if (line.startsWith('Binary files ') || line === 'GIT binary patch') current.binary = true;
 }
 
 /** "a/x b/y" from a `diff --git` line; quoted when the paths hold special characters. */
