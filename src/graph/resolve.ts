@@ -51,91 +51,155 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
  * and vite/jest aliases. Results are cached per (directory, specifier).
  */
 export function createResolver(options: ResolverOptions): ModuleResolver {
-  // Work on real paths (oxc resolves symlinks); answer in the caller's spelling of the root.
-  const givenRoot = resolvePath(options.root);
-  const root = realpathSync(givenRoot);
-  const answer = (path: string) => (givenRoot === root ? path : givenRoot + path.slice(root.length));
-  const real = (path: string) =>
-    givenRoot !== root && path.startsWith(`${givenRoot}/`) ? root + path.slice(givenRoot.length) : path;
-  const conditions = options.conditions ?? DEFAULT_CONDITIONS;
-  const auto = (options.tsconfig ?? 'auto') === 'auto';
-  const base: NapiResolveOptions = {
-    extensions: EXTENSIONS,
-    extensionAlias: EXTENSION_ALIAS,
-    conditionNames: conditions,
-    mainFields: ['main', 'module'],
-    builtinModules: true,
-    nodePath: false,
-    roots: [root],
-    tsconfig: auto ? 'auto' : { configFile: resolvePath(root, options.tsconfig!), references: 'auto' },
-  };
-  const oxc = new ResolverFactory(base);
-  const oxcTypes = oxc.cloneWithOptions({ ...base, conditionNames: [...conditions, 'types'] });
-  const conditionSets = [new Set(conditions), new Set([...conditions, 'types'])];
-  const readPackage = createPackageReader();
-  const packageDirs = new Map<string, PackageInfo | null>();
-  const fileExists = createFileExists();
-  const workspaces = findWorkspacePackages(root, readPackage);
-  const aliases = (options.aliases ?? []).map((a) => compileAlias(a, givenRoot));
-  const cache = new Map<string, Map<string, string | null>>();
-  const workspaceCache = new Map<string, string | null>();
-  const realDirs = new Map<string, string>();
-  const listed = options.files ? createListedFiles(root, options.files) : undefined;
-  const listedFile = listed?.relative ?? (() => undefined);
-  // A workspace's `exports` are read here only when no tsconfig can map a bare specifier elsewhere first.
-  const plainWorkspaces = listed !== undefined && auto && !anyPathMapping(root, options.files!);
-  const plainExports = new Map<PackageInfo, boolean>();
-  /** The listed regular file `exports` names for a subpath, when the map has neither arrays nor nulls. */
-  const listedExport = (pkg: PackageInfo, subpath: string): string | undefined => {
-    if (!plainWorkspaces) return undefined;
-    let plain = plainExports.get(pkg);
-    if (plain === undefined) {
-      plain = isPlainExports(pkg.exports);
-      plainExports.set(pkg, plain);
-    }
-    const rel = plain ? exportsTarget(pkg.exports, subpath, conditionSets[0]!) : undefined;
-    if (typeof rel !== 'string' || !isValidTarget(rel)) return undefined;
-    const path = join(pkg.dir, rel);
-    return listed!.isRegularFile(path) ? path : undefined;
-  };
+  return new Resolver(options);
+}
 
-  const call = (factory: ResolverFactory, fromFile: string, request: string): ResolveResult =>
-    auto ? factory.resolveFileSync(fromFile, request) : factory.sync(dirname(fromFile), request);
+class Resolver implements ModuleResolver {
+  /** The root as the caller spells it; results are answered in this spelling. */
+  private readonly givenRoot: string;
+  /** The real root: oxc resolves symlinks, so the work is done on real paths. */
+  private readonly root: string;
+  private readonly auto: boolean;
+  private readonly oxc: ResolverFactory;
+  private readonly oxcTypes: ResolverFactory;
+  private readonly conditionSets: Set<string>[];
+  private readonly readPackage = createPackageReader();
+  private readonly packageDirs = new Map<string, PackageInfo | null>();
+  private readonly fileExists = createFileExists();
+  private readonly workspaces: Map<string, PackageInfo>;
+  private readonly aliases: ((request: string) => string | undefined)[];
+  private readonly cache = new Map<string, Map<string, string | null>>();
+  private readonly workspaceCache = new Map<string, string | null>();
+  private readonly realDirs = new Map<string, string>();
+  private readonly listed: ReturnType<typeof createListedFiles> | undefined;
+  /** A workspace's `exports` are read here only when no tsconfig can map a bare specifier elsewhere first. */
+  private readonly plainWorkspaces: boolean;
+  private readonly plainExports = new Map<PackageInfo, boolean>();
 
-  const inside = (path: string) =>
-    path.startsWith(`${root}/`) && !path.includes('/node_modules/', root.length);
-
-  /** A file a workspace (or symlinked) package's build would write is replaced by its source. */
-  function preferSource(pkg: PackageInfo, path: string, isRoot: boolean): string | undefined {
-    const exists = listed?.isRegularFile(path) === true || fileExists(path);
-    const rel = path.slice(pkg.dir.length + 1);
-    if (exists && !isBuildOutput(pkg, rel) && !(isRoot && forwardsToBuild(pkg, path, rel))) return path;
-    for (const candidate of sourceCandidates(pkg, rel, isRoot)) {
-      const abs = join(pkg.dir, candidate);
-      if (abs !== path && fileExists(abs)) return abs;
-    }
-    return exists ? path : undefined;
+  constructor(options: ResolverOptions) {
+    this.givenRoot = resolvePath(options.root);
+    this.root = realpathSync(this.givenRoot);
+    const conditions = options.conditions ?? DEFAULT_CONDITIONS;
+    this.auto = (options.tsconfig ?? 'auto') === 'auto';
+    const base: NapiResolveOptions = {
+      extensions: EXTENSIONS,
+      extensionAlias: EXTENSION_ALIAS,
+      conditionNames: conditions,
+      mainFields: ['main', 'module'],
+      builtinModules: true,
+      nodePath: false,
+      roots: [this.root],
+      tsconfig: this.auto
+        ? 'auto'
+        : { configFile: resolvePath(this.root, options.tsconfig!), references: 'auto' },
+    };
+    this.oxc = new ResolverFactory(base);
+    this.oxcTypes = this.oxc.cloneWithOptions({ ...base, conditionNames: [...conditions, 'types'] });
+    this.conditionSets = [new Set(conditions), new Set([...conditions, 'types'])];
+    this.workspaces = findWorkspacePackages(this.root, this.readPackage);
+    this.aliases = (options.aliases ?? []).map((a) => compileAlias(a, this.givenRoot));
+    this.listed = options.files ? createListedFiles(this.root, options.files) : undefined;
+    this.plainWorkspaces =
+      this.listed !== undefined && this.auto && !anyPathMapping(this.root, options.files!);
   }
 
-  /** A package entry that only requires its build output, which is not built (see isBuildStub). */
-  function forwardsToBuild(pkg: PackageInfo, path: string, rel: string): boolean {
-    if (!/\.[cm]?js$/.test(rel)) return false;
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch {
-      return false;
+  resolve(fromFile: string, specifier: string): string | 'external' | undefined {
+    const dir = dirname(fromFile);
+    let perDir = this.cache.get(dir);
+    if (perDir === undefined) {
+      perDir = new Map();
+      this.cache.set(dir, perDir);
     }
-    return isBuildStub(pkg, rel, text);
+    let hit = perDir.get(specifier);
+    if (hit === undefined) {
+      const result = this.compute(this.real(fromFile), specifier);
+      hit = result === undefined ? null : result === 'external' ? result : this.answer(result);
+      perDir.set(specifier, hit);
+    }
+    return hit ?? undefined;
   }
 
-  function resolveWorkspace(pkg: PackageInfo, request: string, name: string): string | undefined {
+  private answer(path: string): string {
+    return this.givenRoot === this.root ? path : this.givenRoot + path.slice(this.root.length);
+  }
+
+  private real(path: string): string {
+    return this.givenRoot !== this.root && path.startsWith(`${this.givenRoot}/`)
+      ? this.root + path.slice(this.givenRoot.length)
+      : path;
+  }
+
+  private inside(path: string): boolean {
+    return path.startsWith(`${this.root}/`) && !path.includes('/node_modules/', this.root.length);
+  }
+
+  private call(factory: ResolverFactory, fromFile: string, request: string): ResolveResult {
+    return this.auto ? factory.resolveFileSync(fromFile, request) : factory.sync(dirname(fromFile), request);
+  }
+
+  private compute(fromFile: string, specifier: string): string | 'external' | undefined {
+    const q = specifier.indexOf('?');
+    const request = q > 0 ? specifier.slice(0, q) : specifier;
+    let matched = false;
+    for (const alias of this.aliases) {
+      const replaced = alias(request);
+      if (replaced === undefined) continue;
+      matched = true;
+      const result = this.resolveRequest(fromFile, replaced, true);
+      if (result !== undefined) return result;
+    }
+    return matched ? undefined : this.resolveRequest(fromFile, request, false);
+  }
+
+  private resolveRequest(
+    fromFile: string,
+    request: string,
+    viaAlias: boolean,
+  ): string | 'external' | undefined {
+    const found = this.resolveAsWritten(fromFile, request, viaAlias);
+    if (found === 'external' || !request.startsWith('.')) return found;
+    return this.builtToSource(found ?? resolvePath(dirname(fromFile), request)) ?? found;
+  }
+
+  private resolveAsWritten(
+    fromFile: string,
+    request: string,
+    viaAlias: boolean,
+  ): string | 'external' | undefined {
+    if (SCHEME.test(request)) return 'external';
+    const bare = !/^[./#]/.test(request);
+    const name = bare ? packageName(request) : '';
+    const workspace = bare ? this.workspaces.get(name) : undefined;
+    if (workspace) {
+      let hit = this.workspaceCache.get(request);
+      if (hit === undefined) {
+        hit = this.resolveWorkspace(workspace, request, name) ?? null;
+        this.workspaceCache.set(request, hit);
+      }
+      return hit ?? undefined;
+    }
+    const listed = bare ? undefined : this.listed?.relative(fromFile, request);
+    if (listed !== undefined) return listed;
+    const result = this.call(this.oxc, fromFile, request);
+    if (result.path) return this.classify(result, bare);
+    if (result.builtin) return 'external';
+    if (bare || request.startsWith('#')) {
+      const typed = this.call(this.oxcTypes, fromFile, request);
+      if (typed.path) return this.classify(typed, bare);
+    }
+    const linked = bare ? this.linkedPackage(fromFile, name) : undefined;
+    if (linked) return this.resolveWorkspace(linked, request, name);
+    return bare && (viaAlias || this.isPackage(fromFile, name)) ? 'external' : undefined;
+  }
+
+  private resolveWorkspace(pkg: PackageInfo, request: string, name: string): string | undefined {
     const subpath = `.${request.slice(name.length)}`;
     let target: string | undefined;
     if (pkg.exports !== undefined) {
       // Self-reference from inside the package applies its `exports`, with or without node_modules.
-      target = listedExport(pkg, subpath) ?? call(oxc, join(pkg.dir, 'package.json'), request).path;
-      for (const set of target === undefined ? conditionSets : []) {
+      target =
+        this.listedExport(pkg, subpath) ?? this.call(this.oxc, join(pkg.dir, 'package.json'), request).path;
+      for (const set of target === undefined ? this.conditionSets : []) {
         const rel = exportsTarget(pkg.exports, subpath, set);
         if (rel === null) return undefined;
         if (rel !== undefined) {
@@ -145,30 +209,56 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
       }
     } else {
       const rel = subpath === '.' ? (pkg.main ?? pkg.module ?? 'index.js') : subpath;
-      target = oxc.sync(pkg.dir, rel.startsWith('.') ? rel : `./${rel}`).path ?? join(pkg.dir, rel);
+      target = this.oxc.sync(pkg.dir, rel.startsWith('.') ? rel : `./${rel}`).path ?? join(pkg.dir, rel);
     }
-    const path = target && preferSource(pkg, target, subpath === '.');
-    return path && inside(path) ? path : undefined;
+    const path = target && this.preferSource(pkg, target, subpath === '.');
+    return path && this.inside(path) ? path : undefined;
   }
 
-  function classify(result: ResolveResult, bare: boolean): string | 'external' {
+  /** The listed regular file `exports` names for a subpath, when the map has neither arrays nor nulls. */
+  private listedExport(pkg: PackageInfo, subpath: string): string | undefined {
+    if (!this.plainWorkspaces) return undefined;
+    let plain = this.plainExports.get(pkg);
+    if (plain === undefined) {
+      plain = isPlainExports(pkg.exports);
+      this.plainExports.set(pkg, plain);
+    }
+    const rel = plain ? exportsTarget(pkg.exports, subpath, this.conditionSets[0]!) : undefined;
+    if (typeof rel !== 'string' || !isValidTarget(rel)) return undefined;
+    const path = join(pkg.dir, rel);
+    return this.listed!.isRegularFile(path) ? path : undefined;
+  }
+
+  /** A file a workspace (or symlinked) package's build would write is replaced by its source. */
+  private preferSource(pkg: PackageInfo, path: string, isRoot: boolean): string | undefined {
+    const exists = this.listed?.isRegularFile(path) === true || this.fileExists(path);
+    const rel = path.slice(pkg.dir.length + 1);
+    if (exists && !isBuildOutput(pkg, rel) && !(isRoot && forwardsToBuild(pkg, path, rel))) return path;
+    for (const candidate of sourceCandidates(pkg, rel, isRoot)) {
+      const abs = join(pkg.dir, candidate);
+      if (abs !== path && this.fileExists(abs)) return abs;
+    }
+    return exists ? path : undefined;
+  }
+
+  private classify(result: ResolveResult, bare: boolean): string | 'external' {
     const path = result.path!;
-    if (!inside(path)) return 'external';
+    if (!this.inside(path)) return 'external';
     if (!bare || !result.packageJsonPath) return path;
     // A package import that landed on build output (a symlinked package, a paths alias into dist/).
-    const pkg = readPackage(realDir(result.packageJsonPath));
+    const pkg = this.readPackage(this.realDir(result.packageJsonPath));
     if (!pkg || !path.startsWith(`${pkg.dir}/`) || !isBuildOutput(pkg, path.slice(pkg.dir.length + 1)))
       return path;
-    return preferSource(pkg, path, false) ?? path;
+    return this.preferSource(pkg, path, false) ?? path;
   }
 
   /** The real folder of a package.json that oxc may report through a node_modules symlink. */
-  function realDir(packageJsonPath: string): string {
+  private realDir(packageJsonPath: string): string {
     const dir = dirname(packageJsonPath);
-    let real = realDirs.get(dir);
+    let real = this.realDirs.get(dir);
     if (real === undefined) {
       real = realpathSync(dir);
-      realDirs.set(dir, real);
+      this.realDirs.set(dir, real);
     }
     return real;
   }
@@ -177,45 +267,39 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
    * A bare specifier nothing resolves: a package when it or its DefinitelyTyped package (`@types/x`, which
    * TypeScript reads for `import type … from 'x/lib'`) is declared or installed, else a broken local alias.
    */
-  function isPackage(fromFile: string, name: string): boolean {
+  private isPackage(fromFile: string, name: string): boolean {
     const typed = typesPackageName(name);
     for (let dir = dirname(fromFile); ; dir = dirname(dir)) {
-      const deps = readPackage(dir)?.deps;
+      const deps = this.readPackage(dir)?.deps;
       if (deps?.has(name) || deps?.has(typed)) return true;
       if (existsSync(join(dir, 'node_modules', name)) || existsSync(join(dir, 'node_modules', typed)))
         return true;
-      if (dir === root || !dir.startsWith(`${root}/`)) return false;
+      if (dir === this.root || !dir.startsWith(`${this.root}/`)) return false;
     }
   }
 
   /** node_modules/<name> linked to a folder of the repository that is not a declared workspace. */
-  function linkedPackage(fromFile: string, name: string): PackageInfo | undefined {
-    for (let dir = dirname(fromFile); dir.startsWith(`${root}/`) || dir === root; dir = dirname(dir)) {
+  private linkedPackage(fromFile: string, name: string): PackageInfo | undefined {
+    for (
+      let dir = dirname(fromFile);
+      dir.startsWith(`${this.root}/`) || dir === this.root;
+      dir = dirname(dir)
+    ) {
       const link = join(dir, 'node_modules', name);
       if (!existsSync(link)) continue;
       const real = realpathSync(link);
-      return inside(real) ? readPackage(real) : undefined;
+      return this.inside(real) ? this.readPackage(real) : undefined;
     }
     return undefined;
-  }
-
-  function resolveRequest(
-    fromFile: string,
-    request: string,
-    viaAlias: boolean,
-  ): string | 'external' | undefined {
-    const found = resolveAsWritten(fromFile, request, viaAlias);
-    if (found === 'external' || !request.startsWith('.')) return found;
-    return builtToSource(found ?? resolvePath(dirname(fromFile), request)) ?? found;
   }
 
   /**
    * A file of a package's build output (`../lib/parser.js`, built or not) stands for the source it is built
    * from: a change to `src/parser.ts` must reach whoever imports the built file.
    */
-  function builtToSource(path: string): string | undefined {
+  private builtToSource(path: string): string | undefined {
     if (!BUILD_SEGMENT.test(path)) return undefined;
-    const pkg = packageOf(dirname(path));
+    const pkg = this.packageOf(dirname(path));
     if (pkg === undefined) return undefined;
     const rel = path.slice(pkg.dir.length + 1);
     if (!isBuildOutput(pkg, rel)) return undefined;
@@ -225,83 +309,34 @@ export function createResolver(options: ResolverOptions): ModuleResolver {
       // build folder itself is no source of this one.
       if (!candidate.includes('/') || (buildFolder !== '' && candidate.startsWith(buildFolder))) continue;
       const abs = join(pkg.dir, candidate);
-      if (fileExists(abs)) return abs;
+      if (this.fileExists(abs)) return abs;
     }
     return undefined;
   }
 
   /** The package a folder of the repository belongs to: the nearest package.json above it. */
-  function packageOf(dir: string): PackageInfo | undefined {
-    let found = packageDirs.get(dir);
+  private packageOf(dir: string): PackageInfo | undefined {
+    let found = this.packageDirs.get(dir);
     if (found !== undefined) return found ?? undefined;
-    const info = readPackage(dir);
-    found = info ?? (dir === root || !dir.startsWith(`${root}/`) ? null : (packageOf(dirname(dir)) ?? null));
-    packageDirs.set(dir, found);
+    const info = this.readPackage(dir);
+    found =
+      info ??
+      (dir === this.root || !dir.startsWith(`${this.root}/`) ? null : (this.packageOf(dirname(dir)) ?? null));
+    this.packageDirs.set(dir, found);
     return found ?? undefined;
   }
+}
 
-  function resolveAsWritten(
-    fromFile: string,
-    request: string,
-    viaAlias: boolean,
-  ): string | 'external' | undefined {
-    if (SCHEME.test(request)) return 'external';
-    const bare = !/^[./#]/.test(request);
-    const name = bare ? packageName(request) : '';
-    const workspace = bare ? workspaces.get(name) : undefined;
-    if (workspace) {
-      let hit = workspaceCache.get(request);
-      if (hit === undefined) {
-        hit = resolveWorkspace(workspace, request, name) ?? null;
-        workspaceCache.set(request, hit);
-      }
-      return hit ?? undefined;
-    }
-    const listed = bare ? undefined : listedFile(fromFile, request);
-    if (listed !== undefined) return listed;
-    const result = call(oxc, fromFile, request);
-    if (result.path) return classify(result, bare);
-    if (result.builtin) return 'external';
-    if (bare || request.startsWith('#')) {
-      const typed = call(oxcTypes, fromFile, request);
-      if (typed.path) return classify(typed, bare);
-    }
-    const linked = bare ? linkedPackage(fromFile, name) : undefined;
-    if (linked) return resolveWorkspace(linked, request, name);
-    return bare && (viaAlias || isPackage(fromFile, name)) ? 'external' : undefined;
+/** A package entry that only requires its build output, which is not built (see isBuildStub). */
+function forwardsToBuild(pkg: PackageInfo, path: string, rel: string): boolean {
+  if (!/\.[cm]?js$/.test(rel)) return false;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return false;
   }
-
-  function compute(fromFile: string, specifier: string): string | 'external' | undefined {
-    const q = specifier.indexOf('?');
-    const request = q > 0 ? specifier.slice(0, q) : specifier;
-    let matched = false;
-    for (const alias of aliases) {
-      const replaced = alias(request);
-      if (replaced === undefined) continue;
-      matched = true;
-      const result = resolveRequest(fromFile, replaced, true);
-      if (result !== undefined) return result;
-    }
-    return matched ? undefined : resolveRequest(fromFile, request, false);
-  }
-
-  return {
-    resolve(fromFile, specifier) {
-      const dir = dirname(fromFile);
-      let perDir = cache.get(dir);
-      if (perDir === undefined) {
-        perDir = new Map();
-        cache.set(dir, perDir);
-      }
-      let hit = perDir.get(specifier);
-      if (hit === undefined) {
-        const result = compute(real(fromFile), specifier);
-        hit = result === undefined ? null : result === 'external' ? result : answer(result);
-        perDir.set(specifier, hit);
-      }
-      return hit ?? undefined;
-    },
-  };
+  return isBuildStub(pkg, rel, text);
 }
 
 /** A path through a folder a build usually writes, or a declaration file: worth asking for its source. */
