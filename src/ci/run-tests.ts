@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { CoverageInput } from '../coverage/load.ts';
 import { isTestFile } from '../gaps/source-files.ts';
+import type { TestAttempt } from '../junit/types.ts';
 import { runPackages } from '../runners/package-runs.ts';
 import type { RunnerAdapter } from '../runners/types.ts';
 import { type Project, projectOf } from '../select/projects.ts';
@@ -46,43 +47,12 @@ export async function runSelected(
   const totalTestFiles = runnable.reduce((n, p) => n + p.discovery!.tests.length, 0);
   // One shard of "all" is still a list of files.
   const all = selection === undefined || runsEverything(selection);
-  const sharded = (selection?.shard?.total ?? 1) > 1;
-  const groups: RunGroup[] = [];
-  const measuring: string[] = [];
-  for (const project of runnable) {
-    if (all) {
-      if (project.discovery!.tests.length > 0) groups.push({ project, tests: 'all' });
-      continue;
-    }
-    const tests = selection.tests
-      .filter((t) => t.project === project.dir && t.runner === project.runner!.name)
-      .map((t) => t.file);
-    // A shard's coverage is not read (see runCi): nothing to measure for it.
-    if (!sharded && tests.length === 0 && sourcesOf(project, projects, options.changedSources).length > 0) {
-      // No test reaches the package's changed files, so they are uncovered; a runner that lists unloaded
-      // files at 0% needs one run to say which of their lines are code. The smallest test file is the cheapest.
-      const smallest = smallestTest(options.root, project);
-      if (smallest !== undefined && project.runner!.coverage?.listsUnloadedFiles) {
-        tests.push(smallest);
-        measuring.push(smallest);
-      }
-    }
-    if (tests.length > 0) groups.push({ project, tests });
-  }
+  const { groups, measuring } = all
+    ? { groups: everyTest(runnable), measuring: [] }
+    : selectedGroups(selection, runnable, projects, options);
 
   await mkdir(options.outDir, { recursive: true });
-  const run: CiTestRun = {
-    testFiles: 0,
-    totalTestFiles,
-    all,
-    exitCode: 0,
-    durationMs: 0,
-    tests: { passed: 0, failed: 0, skipped: 0 },
-    failedTests: [],
-    reports: [],
-    coverageReports: [],
-    timedOut: false,
-  };
+  const run = emptyRun(totalTestFiles, all);
   const coverage: CoverageInput[] = [];
   const failed = new Set<string>();
   const fileMs = new Map<string, number>();
@@ -114,15 +84,7 @@ export async function runSelected(
     run.timedOut ||= result!.timedOut;
     if (junit !== undefined) {
       run.reports.push(repoPath(options.root, junit));
-      for await (const attempt of attempts()) {
-        fileMs.set(attempt.file, (fileMs.get(attempt.file) ?? 0) + attempt.durationMs);
-        if (attempt.status === 'passed') run.tests.passed++;
-        else if (attempt.status === 'skipped') run.tests.skipped++;
-        else {
-          run.tests.failed++;
-          failed.add(attempt.testId);
-        }
-      }
+      for await (const attempt of attempts()) countAttempt(run, attempt, failed, fileMs);
     }
     const report = coverageReportOf(project.runner!, coverageDirOf(index));
     if (report) {
@@ -134,13 +96,89 @@ export async function runSelected(
   run.failedTests = [...failed].sort();
   if (measuring.length > 0) run.measuringTests = measuring;
   if (!all && run.testFiles > 0 && totalTestFiles > run.testFiles) {
-    // Each file not run would have taken about as long as the median file that ran: the tests' own times,
-    // not the runner's start-up, and a median so that one slow end-to-end file does not inflate it.
-    const times = [...fileMs.values()].sort((a, b) => a - b);
-    const median = times[Math.floor(times.length / 2)] ?? 0;
-    run.savedMs = Math.round(median * (totalTestFiles - run.testFiles));
+    run.savedMs = estimatedSavedMs(fileMs, totalTestFiles - run.testFiles);
   }
   return { run, coverage };
+}
+
+/** Every package that has tests, all of them. */
+function everyTest(runnable: readonly Project[]): RunGroup[] {
+  return runnable
+    .filter((project) => project.discovery!.tests.length > 0)
+    .map((project): RunGroup => ({ project, tests: 'all' }));
+}
+
+/**
+ * The selected test files of each package; in a package whose changed files no test reaches, the smallest
+ * test file as well (listed in `measuring`) when its runner needs a run to report unloaded files.
+ */
+function selectedGroups(
+  selection: SelectResult,
+  runnable: readonly Project[],
+  projects: readonly Project[],
+  options: RunSelectedOptions,
+): { groups: RunGroup[]; measuring: string[] } {
+  const sharded = (selection.shard?.total ?? 1) > 1;
+  const groups: RunGroup[] = [];
+  const measuring: string[] = [];
+  for (const project of runnable) {
+    const tests = selection.tests
+      .filter((t) => t.project === project.dir && t.runner === project.runner!.name)
+      .map((t) => t.file);
+    // A shard's coverage is not read (see runCi): nothing to measure for it.
+    if (!sharded && tests.length === 0 && sourcesOf(project, projects, options.changedSources).length > 0) {
+      // No test reaches the package's changed files, so they are uncovered; a runner that lists unloaded
+      // files at 0% needs one run to say which of their lines are code. The smallest test file is the cheapest.
+      const smallest = smallestTest(options.root, project);
+      if (smallest !== undefined && project.runner!.coverage?.listsUnloadedFiles) {
+        tests.push(smallest);
+        measuring.push(smallest);
+      }
+    }
+    if (tests.length > 0) groups.push({ project, tests });
+  }
+  return { groups, measuring };
+}
+
+function emptyRun(totalTestFiles: number, all: boolean): CiTestRun {
+  return {
+    testFiles: 0,
+    totalTestFiles,
+    all,
+    exitCode: 0,
+    durationMs: 0,
+    tests: { passed: 0, failed: 0, skipped: 0 },
+    failedTests: [],
+    reports: [],
+    coverageReports: [],
+    timedOut: false,
+  };
+}
+
+/** Counts one test's attempt from the JUnit report, and adds its time to its file's. */
+function countAttempt(
+  run: CiTestRun,
+  attempt: TestAttempt,
+  failed: Set<string>,
+  fileMs: Map<string, number>,
+): void {
+  fileMs.set(attempt.file, (fileMs.get(attempt.file) ?? 0) + attempt.durationMs);
+  if (attempt.status === 'passed') run.tests.passed++;
+  else if (attempt.status === 'skipped') run.tests.skipped++;
+  else {
+    run.tests.failed++;
+    failed.add(attempt.testId);
+  }
+}
+
+/**
+ * Each file not run would have taken about as long as the median file that ran: the tests' own times,
+ * not the runner's start-up, and a median so that one slow end-to-end file does not inflate it.
+ */
+function estimatedSavedMs(fileMs: Map<string, number>, filesNotRun: number): number {
+  const times = [...fileMs.values()].sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)] ?? 0;
+  return Math.round(median * filesNotRun);
 }
 
 /** The report a run left in `coverageDir`: lcov, or raw V8 from a runner that writes that. */

@@ -172,9 +172,8 @@ export class VitestDriver {
   }
 
   private async start(): Promise<Child | undefined> {
-    const { project, env, timeoutMs } = this.options;
     const script = this.options.script ?? distScript('runners/vitest-driver.js');
-    const vitestNode = resolveVitestNode(project.dir);
+    const vitestNode = resolveVitestNode(this.options.project.dir);
     if (typeof vitestNode !== 'string') {
       this.unsupported = vitestNode.reason;
       return undefined;
@@ -183,19 +182,27 @@ export class VitestDriver {
       this.unsupported = 'dist/runners/vitest-driver.js is missing (node scripts/build.js)';
       return undefined;
     }
-    const { sandbox } = this.options;
+    const child = this.spawnChild(script, vitestNode);
+    const { timeoutMs } = this.options;
+    const ready = await startReply(child, timeoutMs);
+    if (typeof ready === 'object' && ready.type === 'ready') {
+      this.child = child;
+      return child;
+    }
+    const why = notStarted(ready, timeoutMs);
+    this.unsupported = `${why}${child.output.length > 0 ? `\n${child.output.join('').slice(-2_000)}` : ''}`;
+    killGroup(child.process);
+    child.temp.remove();
+    return undefined;
+  }
+
+  /** Starts the validation process in its own process group, with a temp folder and (outside a sandbox) a HOME. */
+  private spawnChild(script: string, vitestNode: string): Child {
+    const { project, env, sandbox } = this.options;
     const temp = makeTempDir('testloop-driver-', sandbox?.tempParent);
     const home = sandbox?.home ?? join(temp.path, 'home');
     if (sandbox === undefined) mkdirSync(home);
-    const flags = scriptFlags(project);
-    const start: DriverStart = {
-      vitestNode,
-      root: resolve(project.dir, flags.root ?? '.'),
-      reportsDir: join(temp.path, 'coverage'),
-      repeatRunner: join(temp.path, 'repeating-runner.mjs'),
-      ...(flags.config === undefined ? {} : { config: resolve(project.dir, flags.config) }),
-      ...(flags.dir === undefined ? {} : { dir: flags.dir }),
-    };
+    const start = driverStart(this.options, vitestNode, temp);
     const [command, ...args] = (sandbox?.wrap ?? ((argv) => [...argv]))([
       process.execPath,
       script,
@@ -219,6 +226,15 @@ export class VitestDriver {
         exited = resolve;
       }),
     };
+    this.listen(child, exited);
+    keepTrackOf(proc);
+    idle(proc);
+    return child;
+  }
+
+  /** Collects the child's output, passes its replies on, and cleans up after it when it exits. */
+  private listen(child: Child, exited: () => void): void {
+    const proc = child.process;
     const collect = (chunk: Buffer): void => {
       child.output.push(chunk.toString('utf8'));
     };
@@ -231,7 +247,7 @@ export class VitestDriver {
     proc.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       killGroup(proc);
-      temp.remove();
+      child.temp.remove();
       exited();
       child.onExit(code, signal);
     });
@@ -239,40 +255,6 @@ export class VitestDriver {
       exited();
       child.onExit(null, null);
     });
-    live.add(proc);
-    if (live.size === 1 && !exitHook) {
-      exitHook = true;
-      process.once('exit', () => {
-        for (const each of live) killGroup(each);
-      });
-    }
-    idle(proc);
-
-    const ready = await new Promise<DriverReply | { type: 'exit'; how: string } | 'timeout'>((resolve) => {
-      const timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      child.onReply = (reply) => {
-        clearTimeout(timer);
-        resolve(reply);
-      };
-      child.onExit = (code, signal) => {
-        clearTimeout(timer);
-        resolve({ type: 'exit', how: signal ?? `exit code ${code}` });
-      };
-    });
-    if (typeof ready === 'object' && ready.type === 'ready') {
-      this.child = child;
-      return child;
-    }
-    const why =
-      ready === 'timeout'
-        ? `it did not start within ${timeoutMs} ms`
-        : ready.type === 'unsupported'
-          ? ready.reason
-          : `it exited (${ready.type === 'exit' ? ready.how : ready.type})`;
-    this.unsupported = `${why}${child.output.length > 0 ? `\n${child.output.join('').slice(-2_000)}` : ''}`;
-    killGroup(proc);
-    temp.remove();
-    return undefined;
   }
 
   private stop(child: Child): void {
@@ -280,6 +262,44 @@ export class VitestDriver {
     killGroup(child.process);
     child.temp.remove();
   }
+}
+
+/** What the validation process starts vitest with: the package's root, config and folder, and where to write. */
+function driverStart(options: DriverOptions, vitestNode: string, temp: TempPath): DriverStart {
+  const { project } = options;
+  const flags = scriptFlags(project);
+  return {
+    vitestNode,
+    root: resolve(project.dir, flags.root ?? '.'),
+    reportsDir: join(temp.path, 'coverage'),
+    repeatRunner: join(temp.path, 'repeating-runner.mjs'),
+    ...(flags.config === undefined ? {} : { config: resolve(project.dir, flags.config) }),
+    ...(flags.dir === undefined ? {} : { dir: flags.dir }),
+  };
+}
+
+type StartReply = DriverReply | { type: 'exit'; how: string } | 'timeout';
+
+/** The child's first message (ready, or why not), its exit, or the time limit. */
+function startReply(child: Child, timeoutMs: number): Promise<StartReply> {
+  return new Promise<StartReply>((resolve) => {
+    const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    child.onReply = (reply) => {
+      clearTimeout(timer);
+      resolve(reply);
+    };
+    child.onExit = (code, signal) => {
+      clearTimeout(timer);
+      resolve({ type: 'exit', how: signal ?? `exit code ${code}` });
+    };
+  });
+}
+
+/** Why the validation process did not become ready. */
+function notStarted(ready: StartReply, timeoutMs: number): string {
+  if (ready === 'timeout') return `it did not start within ${timeoutMs} ms`;
+  if (ready.type === 'unsupported') return ready.reason;
+  return `it exited (${ready.type === 'exit' ? ready.how : ready.type})`;
 }
 
 /** How long a run's worker processes get to exit after the reply before what is left counts as a stray. */
@@ -309,6 +329,17 @@ function alive(child: ChildProcess): boolean {
 /** Driver processes not yet killed: all go when testloop exits, however it exits. */
 const live = new Set<ChildProcess>();
 let exitHook = false;
+
+/** Registers a driver process, and on the first one the hook that kills them all when testloop exits. */
+function keepTrackOf(child: ChildProcess): void {
+  live.add(child);
+  if (live.size === 1 && !exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const each of live) killGroup(each);
+    });
+  }
+}
 
 function killGroup(child: ChildProcess): void {
   live.delete(child);
