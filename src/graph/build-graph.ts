@@ -47,17 +47,12 @@ type Parse = (fileName: string, source: string) => ParsedModule;
 export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGraph> {
   const started = now();
   const { root } = options;
-  const blobIds = options.blobIds ?? new Map<string, string>();
   const useCache = options.cache !== false;
-  const cache = useCache ? loadGraphCache(root) : emptyCache();
-  const codeFiles = options.files.filter((f) => CODE_FILE.test(f) && !f.includes('node_modules/'));
-  const resolutionKey = resolutionKeyOf(root, options, blobIds);
-  const resolutionValid = cache.resolutionKey === resolutionKey;
   const validate = new Set(options.validate ?? []);
-  const current = currentFiles(root, codeFiles, blobIds, cache);
-  // Listed by git but deleted in the working tree: a cached edge to one of them no longer resolves.
-  const gone = current.files.length === codeFiles.length ? undefined : goneFiles(codeFiles, current.files);
-  const snapshot = snapshotKey(resolutionKey, current);
+  const { cache, codeFiles, resolutionKey, resolutionValid, current, gone, snapshot } = treeState(
+    options,
+    useCache,
+  );
 
   // Nothing changed since the cache was written: its graph is this tree's, read in place.
   const stored = useCache && resolutionValid && snapshot === cache.snapshot ? cache.graph() : undefined;
@@ -65,27 +60,12 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
     return fromCache(root, stored, cache, started);
   }
 
-  let resolver: ReturnType<typeof createResolver> | undefined;
-  let globs: typeof picomatch | undefined;
-  let fileSet: Set<string> | undefined;
-  let fullParse: Parse | undefined;
-  const parser = async (): Promise<Parse> =>
-    (fullParse ??= (await import('./parse-imports.ts')).parseImports);
-  let lexer: Promise<(fileName: string, source: string) => ParsedModule | undefined> | undefined;
+  const tools = new LazyTools(options);
   const nextFiles = new Map<string, CachedFile>();
   let parsedCount = 0;
   let changed = !resolutionValid || snapshot !== cache.snapshot;
-
-  const unresolved = new Map<string, string[]>();
-  const parseErrors = new Map<string, string>();
-  const opaque = new Set<string>();
-
-  const needsResolutionOf = (entry: CachedFile | undefined): boolean =>
-    !resolutionValid ||
-    entry?.unresolved === undefined ||
-    (gone !== undefined && entry.edges!.some((edge) => gone.has(edge.to)));
-  const stale = (entry: CachedFile, blob: string): boolean =>
-    entry.blob !== blob || (needsResolutionOf(entry) && !importsKnown(entry.parsed));
+  const problems = new GraphProblems();
+  const { needsResolutionOf, stale } = freshness(resolutionValid, gone);
   // A cold build reads and scans thousands of files: a second thread takes the last part of them.
   const ahead = ScanAhead.start(
     root,
@@ -107,21 +87,11 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
     let fresh = false;
     const needsResolution = needsResolutionOf(entry);
     if (!entry || stale(entry, blob)) {
-      const scannedAhead = text === undefined ? await ahead?.take(file) : undefined;
-      if (scannedAhead !== undefined && 'missing' in scannedAhead) continue;
-      if (scannedAhead !== undefined && 'text' in scannedAhead) text = scannedAhead.text;
-      let scanned = scannedAhead !== undefined && 'parsed' in scannedAhead ? scannedAhead.parsed : undefined;
-      if (scannedAhead === undefined) {
-        text ??= readSource(absolute)?.text;
-        if (text === undefined) continue;
-        lexer ??= import('./scan-imports.ts').then(async (module) => {
-          await module.lexerReady();
-          return module.scanImports;
-        });
-        scanned = (await lexer)(file, text);
-      }
-      const parsed = scanned ?? (await parser())(file, text!);
-      entry = { blob, mtimeMs: stat.mtimeMs, size: stat.size, parsed, checked: scanned === undefined };
+      const scanned = await scanFile(file, absolute, text, ahead, tools);
+      if (scanned === undefined) continue;
+      ({ text } = scanned);
+      const { parsed, checked } = scanned;
+      entry = { blob, mtimeMs: stat.mtimeMs, size: stat.size, parsed, checked };
       fresh = true;
       parsedCount++;
       changed = true;
@@ -133,66 +103,198 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
       text ??= readSource(absolute)?.text;
       if (text === undefined) continue;
       // The full parser's reading of the same content: the same imports, and whether it parses.
-      entry = copy(entry, { parsed: (await parser())(file, text), checked: true });
+      entry = copy(entry, { parsed: (await tools.parser())(file, text), checked: true });
       changed = true;
     }
     if (needsResolution || entry.unresolved === undefined) {
-      fileSet ??= new Set(options.files);
-      resolver ??= (await import('./resolve.ts')).createResolver({
-        root,
-        files: fileSet,
-        ...(options.aliases ? { aliases: options.aliases } : {}),
-        ...(options.conditions ? { conditions: options.conditions } : {}),
-      });
-      if (entry.parsed.imports.some((spec) => spec.kind === 'glob'))
-        globs ??= (await import('picomatch')).default;
-      const resolved = resolveImports(root, file, entry, resolver, fileSet, globs);
+      const resolved = await tools.resolveImports(file, entry);
       if (fresh) Object.assign(entry, resolved);
       else entry = copy(entry, resolved);
       changed = true;
     }
     nextFiles.set(file, entry);
-    if (entry.unresolved!.length > 0) unresolved.set(file, entry.unresolved!);
-    if (entry.parsed.parseError !== undefined) parseErrors.set(file, entry.parsed.parseError);
-    if (entry.parsed.opaqueDynamicImport) opaque.add(file);
+    problems.note(file, entry);
   }
   ahead?.close();
   if (nextFiles.size !== cache.size) changed = true;
   const index = indexGraph(nextFiles, forEachEdge);
-  let cacheId: GraphCacheId | undefined;
-  if (useCache && !changed) cacheId = { resolutionKey, snapshot, generation: cache.generation };
-  if (useCache && changed) {
-    // Files that vanished between listing and reading are not in the graph, so not in its key either.
-    const written =
-      nextFiles.size === current.files.length
-        ? snapshot
-        : snapshotKey(
-            resolutionKey,
-            keep(current, (file) => nextFiles.has(file)),
-          );
-    const generation = saveGraphCache(
-      root,
-      { version: cache.version, resolutionKey, snapshot: written, files: nextFiles },
-      index,
-    );
-    if (generation !== undefined) cacheId = { resolutionKey, snapshot: written, generation };
-  }
+  const cacheId = useCache
+    ? saveBuilt(root, cache, nextFiles, index, { resolutionKey, snapshot, current, changed })
+    : undefined;
+  const stats = { files: nextFiles.size, parsed: parsedCount, cached: nextFiles.size - parsedCount, started };
+  return graphOf(root, index, problems, stats, cacheId);
+}
 
+/** The graph a build gives: its files, the reverse edges, what it could not follow, and its figures. */
+function graphOf(
+  root: string,
+  index: ReturnType<typeof indexGraph>,
+  problems: GraphProblems,
+  stats: { files: number; parsed: number; cached: number; started: number },
+  cacheId: GraphCacheId | undefined,
+): ModuleGraph {
   return {
     root,
     files: index.names.slice(0, index.count),
     importers: importerIndex(index, nameLookup(index.names)),
-    parseErrors,
-    opaque,
-    unresolved,
+    parseErrors: problems.parseErrors,
+    opaque: problems.opaque,
+    unresolved: problems.unresolved,
     stats: {
-      files: nextFiles.size,
-      parsed: parsedCount,
-      cached: nextFiles.size - parsedCount,
-      ms: Math.round(now() - started),
+      files: stats.files,
+      parsed: stats.parsed,
+      cached: stats.cached,
+      ms: Math.round(now() - stats.started),
     },
     ...(cacheId === undefined ? {} : { cacheId }),
   };
+}
+
+/** The tree as it is against the cache: its code files, their blobs, and the keys they make. */
+function treeState(options: BuildGraphOptions, useCache: boolean) {
+  const { root } = options;
+  const blobIds = options.blobIds ?? new Map<string, string>();
+  const cache = useCache ? loadGraphCache(root) : emptyCache();
+  const codeFiles = options.files.filter((f) => CODE_FILE.test(f) && !f.includes('node_modules/'));
+  const resolutionKey = resolutionKeyOf(root, options, blobIds);
+  const current = currentFiles(root, codeFiles, blobIds, cache);
+  // Listed by git but deleted in the working tree: a cached edge to one of them no longer resolves.
+  const gone = current.files.length === codeFiles.length ? undefined : goneFiles(codeFiles, current.files);
+  const snapshot = snapshotKey(resolutionKey, current);
+  const resolutionValid = cache.resolutionKey === resolutionKey;
+  return { cache, codeFiles, resolutionKey, resolutionValid, current, gone, snapshot };
+}
+
+/**
+ * Which cached entries must be resolved again (the resolution inputs changed, the entry never was, or an
+ * edge leads to a file now gone) and which must be read again (another blob, or imports not kept).
+ */
+function freshness(resolutionValid: boolean, gone: ReadonlySet<string> | undefined) {
+  const needsResolutionOf = (entry: CachedFile | undefined): boolean =>
+    !resolutionValid ||
+    entry?.unresolved === undefined ||
+    (gone !== undefined && entry.edges!.some((edge) => gone.has(edge.to)));
+  const stale = (entry: CachedFile, blob: string): boolean =>
+    entry.blob !== blob || (needsResolutionOf(entry) && !importsKnown(entry.parsed));
+  return { needsResolutionOf, stale };
+}
+
+/**
+ * A stale or new file's imports: from the second thread's scan, or read and lexed here, or (where the
+ * lexer gives up) fully parsed. `checked` when the full parser read it. Undefined when the file is gone.
+ */
+async function scanFile(
+  file: string,
+  absolute: string,
+  known: string | undefined,
+  ahead: ScanAhead | undefined,
+  tools: LazyTools,
+): Promise<{ parsed: ParsedModule; checked: boolean; text: string | undefined } | undefined> {
+  let text = known;
+  const scannedAhead = text === undefined ? await ahead?.take(file) : undefined;
+  if (scannedAhead !== undefined && 'missing' in scannedAhead) return undefined;
+  if (scannedAhead !== undefined && 'text' in scannedAhead) text = scannedAhead.text;
+  let scanned = scannedAhead !== undefined && 'parsed' in scannedAhead ? scannedAhead.parsed : undefined;
+  if (scannedAhead === undefined) {
+    text ??= readSource(absolute)?.text;
+    if (text === undefined) return undefined;
+    scanned = (await tools.lexer())(file, text);
+  }
+  const parsed = scanned ?? (await tools.parser())(file, text!);
+  return { parsed, checked: scanned === undefined, text };
+}
+
+/** What the graph reports beside its edges: imports left unresolved, files that do not parse, opaque imports. */
+class GraphProblems {
+  readonly unresolved = new Map<string, string[]>();
+  readonly parseErrors = new Map<string, string>();
+  readonly opaque = new Set<string>();
+
+  note(file: string, entry: CachedFile): void {
+    if (entry.unresolved!.length > 0) this.unresolved.set(file, entry.unresolved!);
+    if (entry.parsed.parseError !== undefined) this.parseErrors.set(file, entry.parsed.parseError);
+    if (entry.parsed.opaqueDynamicImport) this.opaque.add(file);
+  }
+}
+
+/**
+ * The id of the graph cache that holds this build: the loaded one when nothing changed, else the one
+ * written now (undefined when it could not be written).
+ */
+function saveBuilt(
+  root: string,
+  cache: GraphCache,
+  files: Map<string, CachedFile>,
+  index: ReturnType<typeof indexGraph>,
+  build: { resolutionKey: string; snapshot: string; current: CurrentFiles; changed: boolean },
+): GraphCacheId | undefined {
+  const { resolutionKey, snapshot, current } = build;
+  if (!build.changed) return { resolutionKey, snapshot, generation: cache.generation };
+  // Files that vanished between listing and reading are not in the graph, so not in its key either.
+  const written =
+    files.size === current.files.length
+      ? snapshot
+      : snapshotKey(
+          resolutionKey,
+          keep(current, (file) => files.has(file)),
+        );
+  const generation = saveGraphCache(
+    root,
+    { version: cache.version, resolutionKey, snapshot: written, files },
+    index,
+  );
+  return generation === undefined ? undefined : { resolutionKey, snapshot: written, generation };
+}
+
+/** The parsers, the resolver and picomatch: native or large modules, loaded on first use only. */
+class LazyTools {
+  #parser: Parse | undefined;
+  #lexer: Promise<(fileName: string, source: string) => ParsedModule | undefined> | undefined;
+  #resolver: ReturnType<typeof createResolver> | undefined;
+  #globs: typeof picomatch | undefined;
+  #fileSet: Set<string> | undefined;
+
+  constructor(private readonly options: BuildGraphOptions) {}
+
+  get fileSet(): Set<string> {
+    this.#fileSet ??= new Set(this.options.files);
+    return this.#fileSet;
+  }
+
+  async parser(): Promise<Parse> {
+    this.#parser ??= (await import('./parse-imports.ts')).parseImports;
+    return this.#parser;
+  }
+
+  lexer(): Promise<(fileName: string, source: string) => ParsedModule | undefined> {
+    this.#lexer ??= import('./scan-imports.ts').then(async (module) => {
+      await module.lexerReady();
+      return module.scanImports;
+    });
+    return this.#lexer;
+  }
+
+  async resolver(): Promise<ReturnType<typeof createResolver>> {
+    const { root, aliases, conditions } = this.options;
+    this.#resolver ??= (await import('./resolve.ts')).createResolver({
+      root,
+      files: this.fileSet,
+      ...(aliases ? { aliases } : {}),
+      ...(conditions ? { conditions } : {}),
+    });
+    return this.#resolver;
+  }
+
+  async globs(): Promise<typeof picomatch> {
+    this.#globs ??= (await import('picomatch')).default;
+    return this.#globs;
+  }
+
+  /** A file's imports resolved to files of the repository (globs expanded over the listed files). */
+  async resolveImports(file: string, entry: CachedFile): Promise<ReturnType<typeof resolveImports>> {
+    const globs = entry.parsed.imports.some((spec) => spec.kind === 'glob') ? await this.globs() : undefined;
+    return resolveImports(this.options.root, file, entry, await this.resolver(), this.fileSet, globs);
+  }
 }
 
 /**
