@@ -21,17 +21,17 @@ export async function repositoryRoot(cwd: string): Promise<string> {
   return result.stdout.toString('utf8').trim();
 }
 
-/** The two git calls that resolve a named base in the usual case (see resolveRevisions). */
-function quickRevisionArgs(baseRef: string): [string[], string[]] {
-  return [
-    ['rev-parse', '--show-toplevel', 'HEAD^{commit}', `${baseRef}^{commit}`],
-    ['merge-base', `${baseRef}^{commit}`, 'HEAD^{commit}'],
-  ];
+/**
+ * The one git call that resolves a named base in the usual case (see resolveRevisions): the root, HEAD,
+ * the base, and from `<base>...HEAD` their merge bases, each printed as `^<commit>`.
+ */
+function quickRevisionArgs(baseRef: string): string[] {
+  return ['rev-parse', '--show-toplevel', 'HEAD^{commit}', `${baseRef}^{commit}`, `${baseRef}...HEAD`];
 }
 
 /** Starts resolving a named base before resolveRevisions asks (see prefetchGit). */
 export function prefetchRevisions(cwd: string, baseRef: string): void {
-  for (const args of quickRevisionArgs(baseRef)) prefetchGit(cwd, args);
+  prefetchGit(cwd, quickRevisionArgs(baseRef));
 }
 
 /**
@@ -44,16 +44,13 @@ export async function resolveRevisions(
   env: NodeJS.ProcessEnv,
 ): Promise<Revisions> {
   if (baseRef !== undefined && !baseRef.startsWith('-')) {
-    // The usual case in two git calls at once instead of four in a row; anything unusual takes the long
-    // way, for its exact error. Both start now: a process spawned later, once this one holds a large
-    // report in memory, costs far more to fork.
-    const [quickArgs, mergeBaseArgs] = quickRevisionArgs(baseRef);
-    const quickly = git(cwd, quickArgs);
-    const mergeBasing = git(cwd, mergeBaseArgs);
-    const [quick, mergeBase] = await Promise.all([quickly, mergeBasing]);
-    const [root, head, baseCommit] = quick.stdout.toString('utf8').trim().split('\n');
-    if (quick.code === 0 && root && head && baseCommit && mergeBase.code === 0) {
-      return { root, baseRef, base: mergeBase.stdout.toString('utf8').trim(), head };
+    // The usual case in one git call instead of four in a row; anything unusual (no merge base, several,
+    // a ref git cannot read) takes the long way, for its exact error or git's own pick of a merge base.
+    const quick = await git(cwd, quickRevisionArgs(baseRef));
+    const [root, head, baseCommit, ...rest] = quick.stdout.toString('utf8').trim().split('\n');
+    const mergeBases = rest.filter((line) => line.startsWith('^'));
+    if (quick.code === 0 && root && head && baseCommit && mergeBases.length === 1) {
+      return { root, baseRef, base: mergeBases[0]!.slice(1), head };
     }
   }
   const root = await repositoryRoot(cwd);
