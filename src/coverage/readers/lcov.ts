@@ -268,34 +268,55 @@ function readRecordLine(
   state: RecordState,
   fail: (detail: string) => never,
 ): void {
-  const int = (value: string | undefined, what: string): number => {
-    if (value === undefined || !NON_NEGATIVE_INT.test(value)) fail(`${what} is not a non-negative integer`);
+  // Summaries (LF, LH, FNF, FNH, BRF, BRH, MCDC) are derived data: records are what we count. Newer lcov
+  // versions add record types; skipping an unknown one loses nothing we report.
+  RECORD_LINES.get(key)?.(parts, state, new Fields(fail));
+}
+
+/** A record line's fields read as numbers, each failing with its name. */
+class Fields {
+  constructor(readonly fail: (detail: string) => never) {}
+
+  int(value: string | undefined, what: string): number {
+    if (value === undefined || !NON_NEGATIVE_INT.test(value))
+      this.fail(`${what} is not a non-negative integer`);
     return Number(value);
-  };
-  const lineNumber = (value: string | undefined, what: string): number => {
-    const n = int(value, what);
-    if (n === 0) fail(`${what} must be at least 1`);
+  }
+
+  lineNumber(value: string | undefined, what: string): number {
+    const n = this.int(value, what);
+    if (n === 0) this.fail(`${what} must be at least 1`);
     return n;
-  };
+  }
+
   /** Hit counts: gcov can write very large or, through overflow, negative numbers; clamp like lcov does. */
-  const hits = (value: string | undefined, what: string): number => {
-    if (value === undefined || !/^-?\d+(\.\d+)?(e\+?\d+)?$/i.test(value)) fail(`${what} is not a number`);
+  hits(value: string | undefined, what: string): number {
+    if (value === undefined || !/^-?\d+(\.\d+)?(e\+?\d+)?$/i.test(value))
+      this.fail(`${what} is not a number`);
     const n = Number(value);
-    if (!Number.isFinite(n)) fail(`${what} is out of range`);
+    if (!Number.isFinite(n)) this.fail(`${what} is out of range`);
     return Math.max(0, n);
-  };
-  switch (key) {
-    case 'DA': {
-      if (parts.length < 2) fail('DA expects "DA:<line>,<hits>"');
-      const at = lineNumber(parts[0], 'DA line number');
-      const count = hits(parts[1], 'DA hit count');
+  }
+}
+
+type RecordLine = (parts: string[], state: RecordState, fields: Fields) => void;
+
+const RECORD_LINES = new Map<string, RecordLine>([
+  [
+    'DA',
+    (parts, state, fields) => {
+      if (parts.length < 2) fields.fail('DA expects "DA:<line>,<hits>"');
+      const at = fields.lineNumber(parts[0], 'DA line number');
+      const count = fields.hits(parts[1], 'DA hit count');
       if (keeps(state, at)) addLineHits(state.file, at, count);
-      break;
-    }
-    case 'FN': {
+    },
+  ],
+  [
+    'FN',
+    (parts, state, fields) => {
       // FN:<start>,<name> or lcov 2.x FN:<start>,<end>,<name>; names may contain commas.
-      if (parts.length < 2) fail('FN expects "FN:<line>,<name>"');
-      const start = lineNumber(parts[0], 'FN line number');
+      if (parts.length < 2) fields.fail('FN expects "FN:<line>,<name>"');
+      const start = fields.lineNumber(parts[0], 'FN line number');
       let endLine: number | undefined;
       let name = parts.slice(1).join(',');
       if (parts.length >= 3 && NON_NEGATIVE_INT.test(parts[1]!)) {
@@ -303,67 +324,58 @@ function readRecordLine(
         name = parts.slice(2).join(',');
       }
       addFunctionLocation(state, start, endLine, name);
-      break;
-    }
-    case 'FNDA': {
-      if (parts.length < 2) fail('FNDA expects "FNDA:<hits>,<name>"');
-      const count = hits(parts[0], 'FNDA hit count');
+    },
+  ],
+  [
+    'FNDA',
+    (parts, state, fields) => {
+      if (parts.length < 2) fields.fail('FNDA expects "FNDA:<hits>,<name>"');
+      const count = fields.hits(parts[0], 'FNDA hit count');
       addFunctionHits(state, count, parts.slice(1).join(','));
-      break;
-    }
-    case 'FNL': {
+    },
+  ],
+  [
+    'FNL',
+    (parts, state, fields) => {
       // lcov 2.3: FNL:<index>,<start>[,<end>]
-      if (parts.length < 2) fail('FNL expects "FNL:<index>,<start>[,<end>]"');
-      const index = parts[0]!;
-      const fn: PendingFunction = {
-        name: '',
-        line: lineNumber(parts[1], 'FNL start line'),
-        hits: 0,
-      };
-      if (parts[2] !== undefined && parts[2] !== '') fn.endLine = int(parts[2], 'FNL end line');
-      state.functionsByIndex.set(index, fn);
-      break;
-    }
-    case 'FNA': {
-      // lcov 2.3: FNA:<index>,<hits>,<name>; aliases of one function share an index.
-      if (parts.length < 3) fail('FNA expects "FNA:<index>,<hits>,<name>"');
-      const fn = state.functionsByIndex.get(parts[0]!);
-      if (!fn) fail(`FNA refers to function index ${parts[0]} with no FNL record`);
-      const count = hits(parts[1], 'FNA hit count');
-      const name = parts.slice(2).join(',');
-      if (fn!.name === '') {
-        // The first alias names the function; later aliases of the same index only add hits.
-        fn!.name = name;
-        const existing = state.functions.get(name);
-        if (existing) {
-          existing.hits += count;
-          state.functionsByIndex.set(parts[0]!, existing);
-        } else state.functions.set(name, fn!);
-      } else fn!.hits += count;
-      break;
-    }
-    case 'BRDA': {
+      if (parts.length < 2) fields.fail('FNL expects "FNL:<index>,<start>[,<end>]"');
+      const fn: PendingFunction = { name: '', line: fields.lineNumber(parts[1], 'FNL start line'), hits: 0 };
+      if (parts[2] !== undefined && parts[2] !== '') fn.endLine = fields.int(parts[2], 'FNL end line');
+      state.functionsByIndex.set(parts[0]!, fn);
+    },
+  ],
+  ['FNA', readFunctionAlias],
+  [
+    'BRDA',
+    (parts, state, fields) => {
       // BRDA:<line>,[e]<block>,<branch>,<taken|->; the branch id may itself contain commas.
-      if (parts.length < 4) fail('BRDA expects "BRDA:<line>,<block>,<branch>,<taken>"');
-      const at = lineNumber(parts[0], 'BRDA line number');
+      if (parts.length < 4) fields.fail('BRDA expects "BRDA:<line>,<block>,<branch>,<taken>"');
+      const at = fields.lineNumber(parts[0], 'BRDA line number');
       const takenText = parts[parts.length - 1]!;
-      const taken = takenText === '-' ? 0 : hits(takenText, 'BRDA taken count');
+      const taken = takenText === '-' ? 0 : fields.hits(takenText, 'BRDA taken count');
       if (keeps(state, at)) addBranchOutcome(state, at, parts.slice(1, -1).join(','), taken);
-      break;
-    }
-    case 'LF':
-    case 'LH':
-    case 'FNF':
-    case 'FNH':
-    case 'BRF':
-    case 'BRH':
-    case 'MCDC':
-      // Summaries are derived data; records are what we count.
-      break;
-    default:
-      // Newer lcov versions add record types; skipping an unknown one loses nothing we report.
-      break;
+    },
+  ],
+]);
+
+/** lcov 2.3: FNA:<index>,<hits>,<name>; aliases of one function share an index. */
+function readFunctionAlias(parts: string[], state: RecordState, fields: Fields): void {
+  if (parts.length < 3) fields.fail('FNA expects "FNA:<index>,<hits>,<name>"');
+  const fn = state.functionsByIndex.get(parts[0]!);
+  if (!fn) fields.fail(`FNA refers to function index ${parts[0]} with no FNL record`);
+  const count = fields.hits(parts[1], 'FNA hit count');
+  const name = parts.slice(2).join(',');
+  if (fn.name !== '') {
+    fn.hits += count;
+    return;
   }
+  // The first alias names the function; later aliases of the same index only add hits.
+  fn.name = name;
+  const existing = state.functions.get(name);
+  if (existing) {
+    existing.hits += count;
+    state.functionsByIndex.set(parts[0]!, existing);
+  } else state.functions.set(name, fn);
 }
 
 /** 1-based number of the line holding bytes[offset]. */
