@@ -10,12 +10,15 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
   try {
     return strictUtf8.decode(bytes);
   } catch {
-    const line = lineOfFirstInvalidByte(bytes);
-    throw new TestloopError(
-      'TESTLOOP_INVALID_UTF8',
-      `${file}:${line}: invalid UTF-8. Re-encode the file as UTF-8 or regenerate it`,
-    );
+    throw invalidUtf8(file, lineOfFirstInvalidByte(bytes));
   }
+}
+
+export function invalidUtf8(file: string, line: number): TestloopError {
+  return new TestloopError(
+    'TESTLOOP_INVALID_UTF8',
+    `${file}:${line}: invalid UTF-8. Re-encode the file as UTF-8 or regenerate it`,
+  );
 }
 
 function lineOfFirstInvalidByte(bytes: Uint8Array): number {

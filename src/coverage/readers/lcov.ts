@@ -1,6 +1,6 @@
 import { CoverageParseError } from '../../errors.ts';
+import { invalidUtf8 } from '../../util/text.ts';
 import { readWholeFile } from '../../util/whole-file.ts';
-import { decodeUtf8 } from '../../util/text.ts';
 import {
   addLineHits,
   type BranchHits,
@@ -12,6 +12,7 @@ import {
   type LineRange,
   touchesAny,
 } from '../types.ts';
+import { plainRecordEnd } from './lcov-plain.ts';
 
 interface PendingFunction {
   name: string;
@@ -43,13 +44,6 @@ function keeps(state: RecordState, line: number): boolean {
 
 const NON_NEGATIVE_INT = /^\d+$/;
 
-/**
- * One or more whole lines in the plain forms the checks below accept as they are: DA, BRDA (four fields),
- * FN, FNDA and the summaries. Every line it matches is valid; anything it does not match is read line by line.
- */
-const PLAIN_RUN =
-  /(?:(?:DA:[1-9]\d{0,14},\d{1,15}|BRDA:[1-9]\d{0,14},[^\n,]*,[^\n]*,(?:\d{1,15}|-)|FNDA:\d{1,15},[^\n]*[!-~]|FN:[1-9]\d{0,14},[^\n]*[!-~]|(?:LF|LH|BRF|BRH|FNF|FNH):\d{1,15})\r?\n)+/y;
-
 /** lcov tracefiles (geninfo, istanbul, c8, vitest, jest, llvm-cov export -format=lcov). */
 export const lcovReader: CoverageReader = {
   name: 'lcov',
@@ -59,30 +53,33 @@ export const lcovReader: CoverageReader = {
     return /^(TN:|SF:|VER:)/m.test(head.slice(0, 4096));
   },
   async read(path) {
-    return parseLcov(decodeUtf8(await readWholeFile(path), path), path);
+    return parseLcovBytes(await readWholeFile(path), path);
   },
 };
 
-/**
- * Reads a tracefile in two passes. The first checks every line, so a malformed report fails as a whole with
- * the line at fault, and notes where each file's records are; the second builds a file's lines, branches and
- * functions when they are first looked at. A change touches few of a report's files, and building them is
- * most of the cost.
- */
 export function parseLcov(text: string, source: string): CoverageReport {
-  const records = new Map<string, number[]>();
-  scan(text, source, 0, text.length, undefined, records);
-  const files = [...records].map(([path, ranges]) => new LcovFile(path, text, source, ranges));
+  return parseLcovBytes(Buffer.from(text, 'utf8'), source);
+}
+
+/**
+ * Reads a tracefile in two passes. The first checks every line of the bytes as they were read, so a
+ * malformed report fails as a whole with the line at fault, and notes where each file's records are; the
+ * second decodes and builds a file's lines, branches and functions when they are first looked at. A change
+ * touches few of a report's files: building them is most of the cost, and the rest is never decoded.
+ */
+function parseLcovBytes(bytes: Buffer, source: string): CoverageReport {
+  const records = checkRecords(bytes, source);
+  const files = [...records].map(([path, ranges]) => new LcovFile(path, bytes, source, ranges));
   return { source, format: 'lcov', roots: [], files };
 }
 
-/** One source file of a tracefile: `ranges` are [start, end) offsets of its records' bodies, in order. */
+/** One source file of a tracefile: `ranges` are [start, end) byte offsets of its records' bodies, in order. */
 class LcovFile implements FileCoverage {
   private built: FileCoverage | undefined;
 
   constructor(
     public path: string,
-    private readonly text: string,
+    private readonly bytes: Buffer,
     private readonly source: string,
     private readonly ranges: readonly number[],
   ) {}
@@ -128,7 +125,13 @@ class LcovFile implements FileCoverage {
     };
     for (let i = 0; i < this.ranges.length; i += 2) {
       state.functionsByIndex = new Map();
-      scan(this.text, this.source, this.ranges[i]!, this.ranges[i + 1]!, state, undefined);
+      const from = this.ranges[i]!;
+      // Checked by the first pass: valid UTF-8, and every line reads.
+      const text = this.bytes.toString('utf8', from, this.ranges[i + 1]!);
+      buildRecord(text, state, (detail, at) => {
+        const line = lineNumberAt(this.bytes, from) + lineNumberAt(Buffer.from(text.slice(0, at)), at) - 1;
+        throw new CoverageParseError(this.source, line, detail);
+      });
     }
     for (const fn of state.functions.values())
       if (fn.line > 0 && fn.name !== '') file.functions.push({ ...fn });
@@ -142,191 +145,243 @@ class LcovFile implements FileCoverage {
 }
 
 /**
- * Parses text[from, to). First pass (`records` given): every line is checked and each SF record's body
- * range is noted. Second pass (`preset` given): one record body, already checked, builds `preset`.
+ * The first pass over a whole tracefile's bytes: checks every line and returns, per source file, the
+ * [start, end) byte ranges of its records' bodies. Plain record lines (nearly all of a report) are checked
+ * on the bytes; any other line is decoded and read as the second pass reads it.
  */
-function scan(
-  text: string,
-  source: string,
-  from: number,
-  to: number,
-  preset: RecordState | undefined,
-  records: Map<string, number[]> | undefined,
-): void {
-  let record = preset;
-  let lastContentStart = from;
-
-  /** Offset of the line being read: its number is counted only when an error names it. */
-  let lineStart = from;
+function checkRecords(bytes: Buffer, source: string): Map<string, number[]> {
+  const records = new Map<string, number[]>();
+  // One throwaway state checks every record; LcovFile builds the real ones later.
+  const checking: RecordState = {
+    file: emptyFile(''),
+    functions: new Map(),
+    functionsByIndex: new Map(),
+    branches: new Map(),
+    keep: false,
+  };
+  let openPath: string | undefined;
+  let lastContentStart = 0;
+  let lineStart = 0;
   const fail = (detail: string, at = lineStart): never => {
-    throw new CoverageParseError(source, lineNumberAt(text, at), detail);
+    throw new CoverageParseError(source, lineNumberAt(bytes, at), detail);
   };
-  const int = (value: string | undefined, what: string): number => {
-    if (value === undefined || !NON_NEGATIVE_INT.test(value)) fail(`${what} is not a non-negative integer`);
-    return Number(value);
-  };
-  const lineNumber = (value: string | undefined, what: string): number => {
-    const n = int(value, what);
-    if (n === 0) fail(`${what} must be at least 1`);
-    return n;
-  };
-  /** Hit counts: gcov can write very large or, through overflow, negative numbers; clamp like lcov does. */
-  const hits = (value: string | undefined, what: string): number => {
-    if (value === undefined || !/^-?\d+(\.\d+)?(e\+?\d+)?$/i.test(value)) fail(`${what} is not a number`);
-    const n = Number(value);
-    if (!Number.isFinite(n)) fail(`${what} is out of range`);
-    return Math.max(0, n);
-  };
-
-  // Lines are walked in place rather than split: reports run to millions of lines, most of them plain DA.
-  for (let pos = from; pos < to; ) {
-    if (record && !preset) {
-      // Checking only: a run of plain records is matched in one native regex step, not line by line.
-      PLAIN_RUN.lastIndex = pos;
-      if (PLAIN_RUN.test(text) && PLAIN_RUN.lastIndex <= to) {
-        lastContentStart = text.lastIndexOf('\n', PLAIN_RUN.lastIndex - 2) + 1;
-        pos = PLAIN_RUN.lastIndex;
-        if (pos >= to) break;
-      }
-    }
+  const length = bytes.length;
+  let pos = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (pos < length) {
     const start = pos;
-    lineStart = start;
-    let end = text.indexOf('\n', start);
-    if (end === -1 || end > to) end = to;
-    pos = end + 1;
-    if (record && readPlainRecord(text, start, end, record)) {
-      lastContentStart = start;
-      continue;
-    }
-    const line = text.slice(start, end).trim();
-    if (line === '') continue;
-    lastContentStart = start;
-    if (line === 'end_of_record') {
-      if (!record) fail('end_of_record without a preceding SF record');
-      records?.get(record!.file.path)?.push(start);
-      record = undefined;
-      continue;
-    }
-    const colon = line.indexOf(':');
-    if (colon <= 0) fail(`unexpected line "${line.slice(0, 40)}", expected a KEY:value record`);
-    const key = line.slice(0, colon);
-    const value = line.slice(colon + 1);
-    if (key === 'TN' || key === 'VER') continue;
-    if (key === 'SF') {
-      if (record) fail('SF record before the previous record reached end_of_record');
-      if (value === '') fail('SF record without a path');
-      // First pass only: a throwaway state that checks the record; LcovFile builds the real one later.
-      record = {
-        file: emptyFile(value),
-        functions: new Map(),
-        functionsByIndex: new Map(),
-        branches: new Map(),
-        keep: false,
-      };
-      const ranges = records?.get(value);
-      if (ranges) ranges.push(pos);
-      else records?.set(value, [pos]);
-      continue;
-    }
-    if (!/^[A-Z]+$/.test(key)) fail(`unexpected line "${line.slice(0, 40)}", expected a KEY:value record`);
-    if (!record) {
-      // Summary records may precede SF in some writers; anything else outside a record is corruption.
-      if (key === 'LF' || key === 'LH' || key === 'FNF' || key === 'FNH' || key === 'BRF' || key === 'BRH')
+    if (openPath !== undefined) {
+      const end = plainRecordEnd(bytes, start);
+      if (end !== -1) {
+        lastContentStart = start;
+        pos = end;
         continue;
-      fail(`${key} record outside an SF … end_of_record block`);
+      }
     }
-    const state = record!;
-    const parts = value.split(',');
-    switch (key) {
-      case 'DA': {
-        if (parts.length < 2) fail('DA expects "DA:<line>,<hits>"');
-        const at = lineNumber(parts[0], 'DA line number');
-        const count = hits(parts[1], 'DA hit count');
-        if (keeps(state, at)) addLineHits(state.file, at, count);
-        break;
-      }
-      case 'FN': {
-        // FN:<start>,<name> or lcov 2.x FN:<start>,<end>,<name>; names may contain commas.
-        if (parts.length < 2) fail('FN expects "FN:<line>,<name>"');
-        const start = lineNumber(parts[0], 'FN line number');
-        let endLine: number | undefined;
-        let name = parts.slice(1).join(',');
-        if (parts.length >= 3 && NON_NEGATIVE_INT.test(parts[1]!)) {
-          endLine = Number(parts[1]);
-          name = parts.slice(2).join(',');
-        }
-        addFunctionLocation(state, start, endLine, name);
-        break;
-      }
-      case 'FNDA': {
-        if (parts.length < 2) fail('FNDA expects "FNDA:<hits>,<name>"');
-        const count = hits(parts[0], 'FNDA hit count');
-        addFunctionHits(state, count, parts.slice(1).join(','));
-        break;
-      }
-      case 'FNL': {
-        // lcov 2.3: FNL:<index>,<start>[,<end>]
-        if (parts.length < 2) fail('FNL expects "FNL:<index>,<start>[,<end>]"');
-        const index = parts[0]!;
-        const fn: PendingFunction = {
-          name: '',
-          line: lineNumber(parts[1], 'FNL start line'),
-          hits: 0,
-        };
-        if (parts[2] !== undefined && parts[2] !== '') fn.endLine = int(parts[2], 'FNL end line');
-        state.functionsByIndex.set(index, fn);
-        break;
-      }
-      case 'FNA': {
-        // lcov 2.3: FNA:<index>,<hits>,<name>; aliases of one function share an index.
-        if (parts.length < 3) fail('FNA expects "FNA:<index>,<hits>,<name>"');
-        const fn = state.functionsByIndex.get(parts[0]!);
-        if (!fn) fail(`FNA refers to function index ${parts[0]} with no FNL record`);
-        const count = hits(parts[1], 'FNA hit count');
-        const name = parts.slice(2).join(',');
-        if (fn!.name === '') {
-          // The first alias names the function; later aliases of the same index only add hits.
-          fn!.name = name;
-          const existing = state.functions.get(name);
-          if (existing) {
-            existing.hits += count;
-            state.functionsByIndex.set(parts[0]!, existing);
-          } else state.functions.set(name, fn!);
-        } else fn!.hits += count;
-        break;
-      }
-      case 'BRDA': {
-        // BRDA:<line>,[e]<block>,<branch>,<taken|->; the branch id may itself contain commas.
-        if (parts.length < 4) fail('BRDA expects "BRDA:<line>,<block>,<branch>,<taken>"');
-        const at = lineNumber(parts[0], 'BRDA line number');
-        const takenText = parts[parts.length - 1]!;
-        const taken = takenText === '-' ? 0 : hits(takenText, 'BRDA taken count');
-        if (keeps(state, at)) addBranchOutcome(state, at, parts.slice(1, -1).join(','), taken);
-        break;
-      }
-      case 'LF':
-      case 'LH':
-      case 'FNF':
-      case 'FNH':
-      case 'BRF':
-      case 'BRH':
-      case 'MCDC':
-        // Summaries are derived data; records are what we count.
-        break;
-      default:
-        // Newer lcov versions add record types; skipping an unknown one loses nothing we report.
-        break;
+    lineStart = start;
+    let end = bytes.indexOf(10, start);
+    if (end === -1) end = length;
+    pos = end + 1;
+    const line = decodeLine(bytes, start, end, source).trim();
+    const kind = readLine(line, openPath === undefined ? undefined : checking, (detail) => fail(detail));
+    if (kind === 'blank') continue;
+    lastContentStart = start;
+    if (kind === 'close') {
+      records.get(openPath!)!.push(start);
+      openPath = undefined;
+    } else if (kind === 'open') {
+      openPath = line.slice(3);
+      checking.functions.clear();
+      checking.functionsByIndex.clear();
+      const ranges = records.get(openPath);
+      if (ranges) ranges.push(pos);
+      else records.set(openPath, [pos]);
     }
   }
-  if (record && !preset) {
-    fail(`truncated report: SF ${record.file.path} has no end_of_record`, lastContentStart);
+  if (openPath !== undefined) fail(`truncated report: SF ${openPath} has no end_of_record`, lastContentStart);
+  return records;
+}
+
+const strictLine = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** bytes[start, end) as text: ASCII as it is, anything else strictly as UTF-8. */
+function decodeLine(bytes: Buffer, start: number, end: number, source: string): string {
+  let high = 0;
+  for (let i = start; i < end; i++) high |= bytes[i]!;
+  if (high < 0x80) return bytes.toString('latin1', start, end);
+  try {
+    return strictLine.decode(bytes.subarray(start, end));
+  } catch {
+    throw invalidUtf8(source, lineNumberAt(bytes, start));
   }
 }
 
-/** 1-based number of the line holding text[offset]. */
-function lineNumberAt(text: string, offset: number): number {
+/** The second pass over one record's body, checked already: builds `state`. */
+function buildRecord(text: string, state: RecordState, fail: (detail: string, at: number) => never): void {
+  for (let pos = 0; pos < text.length; ) {
+    const start = pos;
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    pos = end + 1;
+    if (readPlainRecord(text, start, end, state)) continue;
+    readLine(text.slice(start, end).trim(), state, (detail) => fail(detail, start));
+  }
+}
+
+/** What a line does to the record it is read in. */
+type LineKind = 'blank' | 'open' | 'close' | 'read';
+
+/**
+ * One trimmed line in any form lcov writers use: checks it and adds it to `record` (undefined outside an
+ * SF … end_of_record block). Opening and closing the record is the caller's.
+ */
+function readLine(line: string, record: RecordState | undefined, fail: (detail: string) => never): LineKind {
+  if (line === '') return 'blank';
+  if (line === 'end_of_record') {
+    if (!record) fail('end_of_record without a preceding SF record');
+    return 'close';
+  }
+  const colon = line.indexOf(':');
+  if (colon <= 0) fail(`unexpected line "${line.slice(0, 40)}", expected a KEY:value record`);
+  const key = line.slice(0, colon);
+  const value = line.slice(colon + 1);
+  if (key === 'TN' || key === 'VER') return 'read';
+  if (key === 'SF') {
+    if (record) fail('SF record before the previous record reached end_of_record');
+    if (value === '') fail('SF record without a path');
+    return 'open';
+  }
+  if (!/^[A-Z]+$/.test(key)) fail(`unexpected line "${line.slice(0, 40)}", expected a KEY:value record`);
+  if (!record) {
+    // Summary records may precede SF in some writers; anything else outside a record is corruption.
+    if (key === 'LF' || key === 'LH' || key === 'FNF' || key === 'FNH' || key === 'BRF' || key === 'BRH')
+      return 'read';
+    fail(`${key} record outside an SF … end_of_record block`);
+  }
+  readRecordLine(key, value.split(','), record!, fail);
+  return 'read';
+}
+
+/** One KEY:value line inside a record, its value split on commas. */
+function readRecordLine(
+  key: string,
+  parts: string[],
+  state: RecordState,
+  fail: (detail: string) => never,
+): void {
+  // Summaries (LF, LH, FNF, FNH, BRF, BRH, MCDC) are derived data: records are what we count. Newer lcov
+  // versions add record types; skipping an unknown one loses nothing we report.
+  RECORD_LINES.get(key)?.(parts, state, new Fields(fail));
+}
+
+/** A record line's fields read as numbers, each failing with its name. */
+class Fields {
+  constructor(readonly fail: (detail: string) => never) {}
+
+  int(value: string | undefined, what: string): number {
+    if (value === undefined || !NON_NEGATIVE_INT.test(value))
+      this.fail(`${what} is not a non-negative integer`);
+    return Number(value);
+  }
+
+  lineNumber(value: string | undefined, what: string): number {
+    const n = this.int(value, what);
+    if (n === 0) this.fail(`${what} must be at least 1`);
+    return n;
+  }
+
+  /** Hit counts: gcov can write very large or, through overflow, negative numbers; clamp like lcov does. */
+  hits(value: string | undefined, what: string): number {
+    if (value === undefined || !/^-?\d+(\.\d+)?(e\+?\d+)?$/i.test(value))
+      this.fail(`${what} is not a number`);
+    const n = Number(value);
+    if (!Number.isFinite(n)) this.fail(`${what} is out of range`);
+    return Math.max(0, n);
+  }
+}
+
+type RecordLine = (parts: string[], state: RecordState, fields: Fields) => void;
+
+const RECORD_LINES = new Map<string, RecordLine>([
+  [
+    'DA',
+    (parts, state, fields) => {
+      if (parts.length < 2) fields.fail('DA expects "DA:<line>,<hits>"');
+      const at = fields.lineNumber(parts[0], 'DA line number');
+      const count = fields.hits(parts[1], 'DA hit count');
+      if (keeps(state, at)) addLineHits(state.file, at, count);
+    },
+  ],
+  [
+    'FN',
+    (parts, state, fields) => {
+      // FN:<start>,<name> or lcov 2.x FN:<start>,<end>,<name>; names may contain commas.
+      if (parts.length < 2) fields.fail('FN expects "FN:<line>,<name>"');
+      const start = fields.lineNumber(parts[0], 'FN line number');
+      let endLine: number | undefined;
+      let name = parts.slice(1).join(',');
+      if (parts.length >= 3 && NON_NEGATIVE_INT.test(parts[1]!)) {
+        endLine = Number(parts[1]);
+        name = parts.slice(2).join(',');
+      }
+      addFunctionLocation(state, start, endLine, name);
+    },
+  ],
+  [
+    'FNDA',
+    (parts, state, fields) => {
+      if (parts.length < 2) fields.fail('FNDA expects "FNDA:<hits>,<name>"');
+      const count = fields.hits(parts[0], 'FNDA hit count');
+      addFunctionHits(state, count, parts.slice(1).join(','));
+    },
+  ],
+  [
+    'FNL',
+    (parts, state, fields) => {
+      // lcov 2.3: FNL:<index>,<start>[,<end>]
+      if (parts.length < 2) fields.fail('FNL expects "FNL:<index>,<start>[,<end>]"');
+      const fn: PendingFunction = { name: '', line: fields.lineNumber(parts[1], 'FNL start line'), hits: 0 };
+      if (parts[2] !== undefined && parts[2] !== '') fn.endLine = fields.int(parts[2], 'FNL end line');
+      state.functionsByIndex.set(parts[0]!, fn);
+    },
+  ],
+  ['FNA', readFunctionAlias],
+  [
+    'BRDA',
+    (parts, state, fields) => {
+      // BRDA:<line>,[e]<block>,<branch>,<taken|->; the branch id may itself contain commas.
+      if (parts.length < 4) fields.fail('BRDA expects "BRDA:<line>,<block>,<branch>,<taken>"');
+      const at = fields.lineNumber(parts[0], 'BRDA line number');
+      const takenText = parts[parts.length - 1]!;
+      const taken = takenText === '-' ? 0 : fields.hits(takenText, 'BRDA taken count');
+      if (keeps(state, at)) addBranchOutcome(state, at, parts.slice(1, -1).join(','), taken);
+    },
+  ],
+]);
+
+/** lcov 2.3: FNA:<index>,<hits>,<name>; aliases of one function share an index. */
+function readFunctionAlias(parts: string[], state: RecordState, fields: Fields): void {
+  if (parts.length < 3) fields.fail('FNA expects "FNA:<index>,<hits>,<name>"');
+  const fn = state.functionsByIndex.get(parts[0]!);
+  if (!fn) fields.fail(`FNA refers to function index ${parts[0]} with no FNL record`);
+  const count = fields.hits(parts[1], 'FNA hit count');
+  const name = parts.slice(2).join(',');
+  if (fn.name !== '') {
+    fn.hits += count;
+    return;
+  }
+  // The first alias names the function; later aliases of the same index only add hits.
+  fn.name = name;
+  const existing = state.functions.get(name);
+  if (existing) {
+    existing.hits += count;
+    state.functionsByIndex.set(parts[0]!, existing);
+  } else state.functions.set(name, fn);
+}
+
+/** 1-based number of the line holding bytes[offset]. */
+function lineNumberAt(bytes: Uint8Array, offset: number): number {
   let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  for (let i = bytes.indexOf(10); i !== -1 && i < offset; i = bytes.indexOf(10, i + 1)) line++;
   return line;
 }
 
