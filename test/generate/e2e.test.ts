@@ -139,8 +139,10 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
         'coverage/lcov.info',
         '--repairs',
         '1',
+        // Long enough that no answered request is cut on a busy machine (each cut is one more request);
+        // the hung stream is still cut here, long before the 300 s default.
         '--llm-timeout',
-        '2s',
+        '8s',
         // A budget no busy machine reaches: every target must be tried, the funnel counts all eight.
         '--budget',
         '600s',
@@ -270,8 +272,8 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
       return second!.at - first!.at;
     };
     expect(gap('round2')).toBeGreaterThanOrEqual(950);
-    expect(gap('initials')).toBeGreaterThanOrEqual(1_950);
-    expect(gap('initials')).toBeLessThan(10_000);
+    expect(gap('initials')).toBeGreaterThanOrEqual(7_950);
+    expect(gap('initials')).toBeLessThan(60_000);
   });
 
   it('writes only the accepted tests (--write) and a patch with only them (--patch)', () => {
