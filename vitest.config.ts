@@ -5,9 +5,17 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/fixtures/**', 'node_modules/**'],
     globalSetup: ['test/setup/build.ts'],
+    setupFiles: ['test/setup/file-tmp.ts'],
     reporters: ['default', './test/setup/summary-reporter.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
     pool: 'forks',
+    // A file's time is spent mostly in the processes it starts (git, the runners, the CLI): vitest's
+    // default (cores - 1) runs one file at a time on a 2-core machine and leaves a core idle while that
+    // file waits. Three at once keep both cores busy; more only make the runners the files start compete
+    // for them. --maxWorkers overrides it.
+    maxWorkers: 3,
+    // Guards against a hang, not measures of speed: a test that takes 20 s alone takes a minute or more
+    // while other files' runners share the cores.
+    testTimeout: 180_000,
+    hookTimeout: 300_000,
   },
 });

@@ -136,7 +136,8 @@ function run(cwd: string, command: string, args: string[], extraEnv: Record<stri
     cwd,
     env: { ...env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...extraEnv },
     encoding: 'utf8',
-    timeout: 20_000,
+    // A guard against a hang: a coverage run takes seconds alone, more on a machine busy with other files.
+    timeout: 180_000,
   });
   if (result.status !== 0) {
     throw new Error(

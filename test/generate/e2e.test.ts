@@ -139,10 +139,13 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
         'coverage/lcov.info',
         '--repairs',
         '1',
+        // Long enough that no answered request is cut on a busy machine (each cut is one more request);
+        // the hung stream is still cut here, long before the 300 s default.
         '--llm-timeout',
-        '2s',
+        '8s',
+        // A budget no busy machine reaches: every target must be tried, the funnel counts all eight.
         '--budget',
-        '80s',
+        '600s',
         '--write',
         '--patch',
         patchPath(),
@@ -154,7 +157,7 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
       app.dir,
       llmEnv(),
     );
-  }, 120_000);
+  }, 600_000);
 
   it('keeps exactly the tests that compile, pass every rerun and cover new lines', () => {
     expect(run.status, run.stderr).toBe(0);
@@ -269,8 +272,8 @@ describe('testloop generate end to end (vitest, gaps of a change)', () => {
       return second!.at - first!.at;
     };
     expect(gap('round2')).toBeGreaterThanOrEqual(950);
-    expect(gap('initials')).toBeGreaterThanOrEqual(1_950);
-    expect(gap('initials')).toBeLessThan(10_000);
+    expect(gap('initials')).toBeGreaterThanOrEqual(7_950);
+    expect(gap('initials')).toBeLessThan(60_000);
   });
 
   it('writes only the accepted tests (--write) and a patch with only them (--patch)', () => {
@@ -392,8 +395,9 @@ describe('testloop generate end to end (jest and node:test, --target)', () => {
         await local.close();
       }
     },
-    // jest and node:test start a process per run, and the mutation gate runs each mutant.
-    180_000,
+    // jest and node:test start a process per run, and the mutation gate runs each mutant: two minutes on a
+    // busy machine; a guard against a hang, not a measure of speed.
+    600_000,
   );
 });
 

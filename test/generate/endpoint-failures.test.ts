@@ -131,5 +131,5 @@ describe('generate when the endpoint fails', () => {
     const reason = 'not started: the model endpoint is unreachable (see llmError)';
     expect(result.skipped).toEqual(targets('isEmpty', 'round2').map((target) => ({ target, reason })));
     expect(result.llmError).toMatchObject({ code: 'TESTLOOP_LLM_UNREACHABLE', endpoint: 'unreachable' });
-  }, 60_000);
+  }, 180_000);
 });

@@ -251,10 +251,11 @@ describe('generateTests with a fake engine and validator', () => {
     const targets = ['area', 'perimeter', 'Shape.describe', 'Shape.unit', 'registry.lookup', 'internal'].map(
       (s) => `${F}:${s}`,
     );
-    // Targets of ~1 s start at ~0, ~1 and ~2 s; at ~3 s a ~1 s target no longer fits in 3.5 s. Seconds, not
-    // milliseconds: a loaded machine adds tens of milliseconds per target, which must not change the count.
-    const engine = fakeEngine({}, { delayMs: 1_000 });
-    const result = await run({ targets, testEngine: engine, concurrency: 1, budgetMs: 3_500 });
+    // Targets of ~5 s start at ~0, ~5 and ~10 s; at ~15 s a ~5 s target no longer fits in 17.5 s. Whole
+    // seconds: a loaded machine adds up to a second or two to the start and to each target, which must not
+    // change the count.
+    const engine = fakeEngine({}, { delayMs: 5_000 });
+    const result = await run({ targets, testEngine: engine, concurrency: 1, budgetMs: 17_500 });
     expect(result.accepted.map((a) => a.target)).toEqual([
       `${F}:area`,
       `${F}:perimeter`,
@@ -263,7 +264,7 @@ describe('generateTests with a fake engine and validator', () => {
     expect(result.skipped).toEqual(
       ['Shape.unit', 'registry.lookup', 'internal'].map((s) => ({
         target: `${F}:${s}`,
-        reason: expect.stringMatching(/^budget: a target takes ~1\.\d s and 0\.\d s are left$/),
+        reason: expect.stringMatching(/^budget: a target takes ~[5-7]\.\d s and [0-2]\.\d s are left$/),
       })),
     );
     // What was started is the bound; wall time on a loaded machine is not (no time asserted here).

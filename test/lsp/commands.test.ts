@@ -277,7 +277,7 @@ describe('testloop lsp (CLI)', () => {
       connection.dispose();
       child.kill();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('lists its options in its help', () => {
     const run = runTestloop(['lsp', '--help'], { cwd: tmp });

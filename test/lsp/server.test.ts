@@ -28,7 +28,7 @@ beforeAll(async () => {
   }
   await store.close();
   session = await startLspSession(app.dir, { base: 'main', coveragePollMs: 50 });
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await session?.close();
@@ -57,7 +57,10 @@ const FUNCTION_DISCOUNT = {
   message: 'Not covered: function discount (changed function never called)',
 };
 
-describe('testloop lsp', () => {
+// The steps of one editing session on one server, in the order an editor takes them: open, read the
+// hints and lenses, save, change the coverage. Each step starts from the state the one before left, so
+// the steps keep their order when files and tests are shuffled.
+describe('testloop lsp', { shuffle: false }, () => {
   it('hints at the changed lines, branches and functions of the open file that no test covers', async () => {
     await session.open('src/cart.ts', CART_CHANGED);
     expect(await session.diagnostics('src/cart.ts')).toEqual([LINES_9_11, BRANCH_6, FUNCTION_DISCOUNT]);
@@ -115,7 +118,7 @@ describe('testloop lsp', () => {
     const kinds = session.progress.slice(before).map((p) => (p as { value: { kind: string } }).value.kind);
     expect(kinds[0]).toBe('begin');
     expect(kinds.at(-1)).toBe('end');
-  }, 60_000);
+  }, 180_000);
 
   it('asks the editor to apply the new test when the "not covered" lens is clicked', async () => {
     const result = (await session.connection.sendRequest('workspace/executeCommand', {
@@ -135,7 +138,7 @@ describe('testloop lsp', () => {
       kind: 'create',
       uri: session.uri('src/cart.discount.generated.test.ts'),
     });
-  }, 60_000);
+  }, 180_000);
 
   it("shows a test's history on hover over its name, and says when a test has none", async () => {
     const text = readFileSync(join(app.dir, 'src/tax.test.ts'), 'utf8');
@@ -207,7 +210,7 @@ describe('testloop lsp', () => {
       lenses = await titles();
     }
     expect(lenses).toEqual(['covered', 'affects 1 test']);
-  }, 30_000);
+  }, 180_000);
 
   it('hints again when the coverage report changes, and asks for the lenses again', async () => {
     const after = session.published.length;

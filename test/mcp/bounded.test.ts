@@ -21,7 +21,7 @@ describe('testloop mcp: answers stay bounded on a large repository', () => {
         `import { core } from '../../src/core.ts';\nit('works', () => core);\n`,
       );
     repo.commit('large');
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await mcp?.close();
     repo?.remove();

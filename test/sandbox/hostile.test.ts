@@ -32,6 +32,12 @@ const candidate = (body: string, imports = '') =>
   `import { expect, it } from 'vitest';\nimport { clamp } from '../src/math.js';\n${imports}\nit('clamps', async () => {\n${body}\n${CLAMP}});\n`;
 const fs = "import * as fs from 'node:fs';\nimport * as path from 'node:path';\n";
 
+/**
+ * Each case starts vitest a few times in the sandbox: a minute alone, several on a 2-core machine that
+ * runs other test files beside this one. A guard against a hang, not a measure of speed.
+ */
+const CASE_TIMEOUT = 300_000;
+
 const privateTmp = mkdtempSync(join(tmpdir(), 'testloop-hostile-'));
 const sharedTmp = process.env.TMPDIR;
 process.env.TMPDIR = privateTmp;
@@ -72,7 +78,8 @@ async function generate(
     llm: { baseUrl: server.url, model: 'scripted' },
     repairs: 0,
     reruns: 2,
-    runTimeoutMs: 15_000,
+    // Room for vitest to start on a busy machine: the time limit itself is tested with its own value.
+    runTimeoutMs: 60_000,
     sandboxFileSizeBytes: 8 * 1024 * 1024,
     ...extra,
   });
@@ -96,7 +103,7 @@ beforeAll(async () => {
   mkdirSync(join(fakeHome, '.ssh'));
   writeFileSync(join(fakeHome, '.ssh/id_ed25519'), 'PRIVATE KEY\n');
   outside = mkdtempSync(join(privateTmp, 'outside-'));
-}, 60_000);
+}, CASE_TIMEOUT);
 
 afterAll(async () => {
   await server.close();
@@ -124,42 +131,58 @@ describe('hostile candidates in the sandbox (vitest, validation process)', () =>
     ]);
   };
 
-  it('accepts an honest candidate, and reports the protections in force', async () => {
-    const result = await generate(candidate(''));
-    expect(result.accepted.map((a) => a.target)).toEqual([TARGET]);
-    expect(result.stats.sandbox).toMatchObject({
-      copy: expect.stringMatching(/^(?:reflink|copy)$/),
-      network: namespaces ? 'isolated' : 'open',
-      credentials: namespaces ? 'hidden' : 'scrubbed',
-    });
-    expectCheckoutUnchanged();
-  }, 60_000);
+  it(
+    'accepts an honest candidate, and reports the protections in force',
+    async () => {
+      const result = await generate(candidate(''));
+      expect(result.accepted.map((a) => a.target)).toEqual([TARGET]);
+      expect(result.stats.sandbox).toMatchObject({
+        copy: expect.stringMatching(/^(?:reflink|copy)$/),
+        network: namespaces ? 'isolated' : 'open',
+        credentials: namespaces ? 'hidden' : 'scrubbed',
+      });
+      expectCheckoutUnchanged();
+    },
+    CASE_TIMEOUT,
+  );
 
-  it('discards a candidate that appends to a source file, and the checkout keeps its bytes', async () => {
-    for (let run = 0; run < 2; run++) {
-      const result = await generate(candidate("  fs.appendFileSync('src/math.js', '\\n// pwned\\n');", fs));
-      discardedBySandbox(result, /src\/math\.js \(changed\)/);
-    }
-    expectCheckoutUnchanged();
-  }, 60_000);
+  it(
+    'discards a candidate that appends to a source file, and the checkout keeps its bytes',
+    async () => {
+      for (let run = 0; run < 2; run++) {
+        const result = await generate(candidate("  fs.appendFileSync('src/math.js', '\\n// pwned\\n');", fs));
+        discardedBySandbox(result, /src\/math\.js \(changed\)/);
+      }
+      expectCheckoutUnchanged();
+    },
+    CASE_TIMEOUT,
+  );
 
-  it('discards a candidate that deletes the tests folder', async () => {
-    const result = await generate(candidate("  fs.rmSync('test/math.test.js', { force: true });", fs));
-    discardedBySandbox(result, /test\/math\.test\.js \(deleted\)/);
-    expectCheckoutUnchanged();
-  }, 60_000);
+  it(
+    'discards a candidate that deletes the tests folder',
+    async () => {
+      const result = await generate(candidate("  fs.rmSync('test/math.test.js', { force: true });", fs));
+      discardedBySandbox(result, /test\/math\.test\.js \(deleted\)/);
+      expectCheckoutUnchanged();
+    },
+    CASE_TIMEOUT,
+  );
 
-  it('never lets a candidate read the git credentials of the checkout', async () => {
-    const config = JSON.stringify(join(app.dir, '.git/config'));
-    const result = await generate(
-      candidate(
-        `  const copy = fs.existsSync('.git/config') ? fs.readFileSync('.git/config', 'utf8') : '';\n  expect(copy + fs.readFileSync(${config}, 'utf8')).toContain('extraheader');`,
-        fs,
-      ),
-    );
-    expect(result.accepted).toEqual([]);
-    expectCheckoutUnchanged();
-  }, 60_000);
+  it(
+    'never lets a candidate read the git credentials of the checkout',
+    async () => {
+      const config = JSON.stringify(join(app.dir, '.git/config'));
+      const result = await generate(
+        candidate(
+          `  const copy = fs.existsSync('.git/config') ? fs.readFileSync('.git/config', 'utf8') : '';\n  expect(copy + fs.readFileSync(${config}, 'utf8')).toContain('extraheader');`,
+          fs,
+        ),
+      );
+      expect(result.accepted).toEqual([]);
+      expectCheckoutUnchanged();
+    },
+    CASE_TIMEOUT,
+  );
 
   it.runIf(namespaces)(
     'never lets a candidate read ~/.ssh',
@@ -171,7 +194,7 @@ describe('hostile candidates in the sandbox (vitest, validation process)', () =>
       expect(result.accepted).toEqual([]);
       expect(result.discarded[0]?.reason).toMatch(/ENOENT|EACCES|no such file/);
     },
-    60_000,
+    CASE_TIMEOUT,
   );
 
   it.runIf(namespaces)(
@@ -184,19 +207,23 @@ describe('hostile candidates in the sandbox (vitest, validation process)', () =>
       expect(result.discarded[0]?.reason).toMatch(/ECONNREFUSED/);
       expect(hostConnections).toBe(0);
     },
-    60_000,
+    CASE_TIMEOUT,
   );
 
-  it('with allowNetwork, the same candidate reaches the host, and the report says so', async () => {
-    hostConnections = 0;
-    const connect = `  const text = await new Promise((resolve, reject) => {\n    const socket = net.connect(${hostPort}, '127.0.0.1');\n    let data = '';\n    socket.on('data', (chunk) => { data += chunk; });\n    socket.on('end', () => resolve(data));\n    socket.on('error', reject);\n  });\n  expect(text).toBe('secret-from-host');`;
-    const result = await generate(candidate(connect, "import * as net from 'node:net';\n"), {
-      allowNetwork: true,
-    });
-    expect(result.accepted.map((a) => a.target)).toEqual([TARGET]);
-    expect(result.stats.sandbox?.network).toBe('allowed');
-    expect(hostConnections).toBeGreaterThan(0);
-  }, 60_000);
+  it(
+    'with allowNetwork, the same candidate reaches the host, and the report says so',
+    async () => {
+      hostConnections = 0;
+      const connect = `  const text = await new Promise((resolve, reject) => {\n    const socket = net.connect(${hostPort}, '127.0.0.1');\n    let data = '';\n    socket.on('data', (chunk) => { data += chunk; });\n    socket.on('end', () => resolve(data));\n    socket.on('error', reject);\n  });\n  expect(text).toBe('secret-from-host');`;
+      const result = await generate(candidate(connect, "import * as net from 'node:net';\n"), {
+        allowNetwork: true,
+      });
+      expect(result.accepted.map((a) => a.target)).toEqual([TARGET]);
+      expect(result.stats.sandbox?.network).toBe('allowed');
+      expect(hostConnections).toBeGreaterThan(0);
+    },
+    CASE_TIMEOUT,
+  );
 
   it.runIf(namespaces)(
     'keeps a loopback of its own: a test that starts a local server passes',
@@ -205,7 +232,7 @@ describe('hostile candidates in the sandbox (vitest, validation process)', () =>
       const result = await generate(candidate(local, "import * as net from 'node:net';\n"));
       expect(result.accepted.map((a) => a.target)).toEqual([TARGET]);
     },
-    60_000,
+    CASE_TIMEOUT,
   );
 
   it.runIf(namespaces)(
@@ -223,7 +250,7 @@ describe('hostile candidates in the sandbox (vitest, validation process)', () =>
       expect(inTemp.accepted.map((a) => a.target)).toEqual([TARGET]);
       expectCheckoutUnchanged();
     },
-    60_000,
+    CASE_TIMEOUT,
   );
 
   it.runIf(namespaces)(
@@ -242,15 +269,19 @@ describe('hostile candidates in the sandbox (vitest, validation process)', () =>
       });
       expect(alive).toEqual([]);
     },
-    60_000,
+    CASE_TIMEOUT,
   );
 
-  it('stops an infinite loop at the time limit', async () => {
-    const result = await generate(candidate('  while (true) {}'), { runTimeoutMs: 5_000 });
-    expect(result.accepted).toEqual([]);
-    expect(result.discarded[0]?.reason).toMatch(/timed out/);
-    expectCheckoutUnchanged();
-  }, 60_000);
+  it(
+    'stops an infinite loop at the time limit',
+    async () => {
+      const result = await generate(candidate('  while (true) {}'), { runTimeoutMs: 5_000 });
+      expect(result.accepted).toEqual([]);
+      expect(result.discarded[0]?.reason).toMatch(/timed out/);
+      expectCheckoutUnchanged();
+    },
+    CASE_TIMEOUT,
+  );
 
   it.runIf(namespaces)(
     'stops a candidate filling the disk at the size limit',
@@ -261,7 +292,7 @@ describe('hostile candidates in the sandbox (vitest, validation process)', () =>
       discardedBySandbox(result, /size limit/);
       expectCheckoutUnchanged();
     },
-    60_000,
+    CASE_TIMEOUT,
   );
 });
 
@@ -277,15 +308,19 @@ describe('hostile candidates in the sandbox (node:test, a runner process per run
   });
   afterAll(() => nodeApp.remove());
 
-  it('accepts an honest candidate and discards one that appends to a source file', async () => {
-    const honest = await run(nodeCandidate(''));
-    expect(honest.accepted.map((a) => a.target)).toEqual([TARGET]);
-    const append = await run(nodeCandidate("  fs.appendFileSync('src/math.js', '// pwned\\n');", fs));
-    expect(append.discarded).toEqual([
-      { target: TARGET, stage: 'sandbox', reason: expect.stringMatching(/src\/math\.js \(changed\)/) },
-    ]);
-    expect(fingerprint(nodeApp.dir)).toEqual(before);
-  }, 60_000);
+  it(
+    'accepts an honest candidate and discards one that appends to a source file',
+    async () => {
+      const honest = await run(nodeCandidate(''));
+      expect(honest.accepted.map((a) => a.target)).toEqual([TARGET]);
+      const append = await run(nodeCandidate("  fs.appendFileSync('src/math.js', '// pwned\\n');", fs));
+      expect(append.discarded).toEqual([
+        { target: TARGET, stage: 'sandbox', reason: expect.stringMatching(/src\/math\.js \(changed\)/) },
+      ]);
+      expect(fingerprint(nodeApp.dir)).toEqual(before);
+    },
+    CASE_TIMEOUT,
+  );
 
   it.runIf(namespaces)(
     'kills and reports a process that outlives the run; no host network',
@@ -303,6 +338,6 @@ describe('hostile candidates in the sandbox (node:test, a runner process per run
       expect(hostConnections).toBe(0);
       expect(fingerprint(nodeApp.dir)).toEqual(before);
     },
-    60_000,
+    CASE_TIMEOUT,
   );
 });

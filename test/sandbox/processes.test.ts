@@ -35,13 +35,20 @@ function readOptional(path: string): string | undefined {
   }
 }
 
-/** The validation process: a service child of its own, and a worker whose test leaves a process behind. */
+/**
+ * The validation process: a service child of its own, and a worker whose test leaves a process behind.
+ * It says it is ready once all three run (the worker reports its sleep started), however slow the machine.
+ */
 const VALIDATION = `
 const { spawn } = require('node:child_process');
 const { writeFileSync } = require('node:fs');
 const service = spawn('sleep', ['60'], { stdio: 'ignore' });
-const worker = spawn(process.execPath, ['-e', "require('node:child_process').spawn('sleep', ['61'], { stdio: 'ignore' }); setInterval(() => {}, 1000)"], { stdio: 'ignore' });
-setTimeout(() => writeFileSync(process.argv[2], JSON.stringify({ service: service.pid, worker: worker.pid })), 500);
+const worker = spawn(process.execPath, ['-e', "require('node:child_process').spawn('sleep', ['61'], { stdio: 'ignore' }).on('spawn', () => process.stdout.write('up')); setInterval(() => {}, 1000)"], { stdio: ['ignore', 'pipe', 'ignore'] });
+const started = (child) => new Promise((resolve) => child.once('spawn', resolve));
+const reported = new Promise((resolve) => worker.stdout.once('data', resolve));
+Promise.all([started(service), reported]).then(() =>
+  writeFileSync(process.argv[2], JSON.stringify({ service: service.pid, worker: worker.pid })),
+);
 setInterval(() => {}, 1000);
 `;
 
@@ -68,7 +75,8 @@ describe('strayProcesses', () => {
         ],
         { stdio: 'ignore' },
       );
-      for (let i = 0; i < 200; i++) {
+      // Until the validation process says all its processes run: the test's timeout bounds the wait.
+      for (;;) {
         try {
           readFileSync(ready);
           break;

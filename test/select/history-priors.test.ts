@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { selectTests } from '../../src/select/select-tests.ts';
 import { runTestloop } from '../helpers/cli.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
@@ -43,6 +43,11 @@ describe('select: history priors', () => {
     repo.commit('fixture');
   });
   afterAll(() => repo.remove());
+  // Each case starts without a history and records the runs it needs itself, whatever case ran before.
+  beforeEach(() => {
+    for (const made of ['.testloop', 'ci-history.db'])
+      rmSync(join(repo.dir, made), { recursive: true, force: true });
+  });
 
   it('orders each tier by path, and never creates a history, when there is none', async () => {
     expect((await order(repo)).map(([file]) => file)).toEqual([
@@ -79,6 +84,7 @@ describe('select: history priors', () => {
   });
 
   it('prints the priors in the JSON contract, and reads a history named by --history', () => {
+    ingestRuns(repo);
     const moved = join(repo.dir, 'ci-history.db');
     cpSync(join(repo.dir, '.testloop', 'history.db'), moved);
     rmSync(join(repo.dir, '.testloop'), { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { selectTests } from '../../src/select/select-tests.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
 
@@ -10,6 +10,8 @@ import { TempRepo } from '../helpers/git-repo.ts';
  */
 describe('select: cached runner discovery', () => {
   let repo: TempRepo;
+  let app: string;
+  const vitest4 = '{ "name": "vitest", "version": "4.1.0" }\n';
   const selected = async () =>
     (await selectTests({ cwd: repo.dir, env: {}, changed: ['src/a.ts'] })).tests.map((t) => t.file);
   const importer = "import { a } from '../src/a.ts';\n\nexport const b = a;\n";
@@ -28,10 +30,17 @@ describe('select: cached runner discovery', () => {
       .write('test/a.test.ts', importer)
       .write('spec/a.spec.ts', importer)
       .write('dist/a.test.ts', importer)
-      .write('node_modules/vitest/package.json', '{ "name": "vitest", "version": "4.1.0" }\n');
-    repo.commit('app');
+      .write('node_modules/vitest/package.json', vitest4);
+    app = repo.commit('app');
   });
   afterAll(() => repo.remove());
+  // Each case starts from the committed app and a cache that holds it, whatever case ran before.
+  beforeEach(async () => {
+    repo.git('reset', '--quiet', '--hard', app);
+    repo.git('clean', '-fdq');
+    repo.write('node_modules/vitest/package.json', vitest4);
+    expect(await selected()).toEqual(['test/a.test.ts']);
+  });
 
   it('reads the config again when it changes in the working tree', async () => {
     expect(await selected()).toEqual(['test/a.test.ts']);

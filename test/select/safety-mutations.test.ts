@@ -26,6 +26,11 @@ const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url
 const MUTATIONS = 20;
 /** Below this many mutations that fail a test, the recall check proves little. */
 const MIN_BREAKING = 15;
+/**
+ * 21 runs of a fixture's whole suite: about two minutes alone, several times that on a 2-core machine
+ * that runs other test files beside this one. A guard against a hang, not a measure of speed.
+ */
+const PROJECT_TIMEOUT = 900_000;
 
 interface Project {
   name: string;
@@ -376,7 +381,7 @@ afterAll(() => {
 
 describe.concurrent('selectTests keeps every failing test file (seeded mutations, real runners)', () => {
   for (const project of PROJECTS) {
-    test(`${project.name}`, { timeout: 180_000 }, async ({ expect }) => {
+    test(`${project.name}`, { timeout: PROJECT_TIMEOUT }, async ({ expect }) => {
       const repo = checkout(project.name);
       const reports = mkdtempSync(join(tmpdir(), `testloop-safety-report-`));
       cleanup.push(() => {

@@ -3,7 +3,7 @@
 // assume-unchanged) must still reach the selection: each step compares a warm run with an uncached one.
 import { existsSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { selectTests } from '../../src/select/select-tests.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
 
@@ -11,6 +11,7 @@ const STAMP = 'node_modules/.cache/testloop/tree.bin';
 
 describe('tree stamp: warm runs see every working-tree change', () => {
   let repo: TempRepo;
+  let app: string;
   /** The warm selection for `changed`, after checking it equals an uncached one. */
   const select = async (...changed: string[]): Promise<string[]> => {
     const files = async (cache: boolean) =>
@@ -38,9 +39,15 @@ describe('tree stamp: warm runs see every working-tree change', () => {
       .write('test/b.test.ts', "import { b } from '../src/b';\n\nexport const t = b;\n")
       .write('test/c.test.ts', "import { c } from '../src/c';\n\nexport const t = c;\n")
       .write('node_modules/.keep', '');
-    repo.commit('app');
+    app = repo.commit('app');
   });
   afterAll(() => repo.remove());
+  // Each case starts from the committed app, whatever case ran before; the stamp (ignored, in
+  // node_modules) stays, and each case settles it on its own tree before it edits.
+  beforeEach(() => {
+    repo.git('reset', '--quiet', '--hard', app);
+    repo.git('clean', '-fdq');
+  });
 
   it('sees a second edit to a file git already lists as modified', async () => {
     repo.write('src/a.ts', "import { c } from './c';\n\nexport const a = c;\n");

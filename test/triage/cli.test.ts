@@ -71,6 +71,8 @@ function runAsync(
 
 describe('testloop ingest + triage on a SQLite history', () => {
   let dir: string;
+  /** The ten ingests that build the history every other test reads (none of them changes it). */
+  let ingests: ReturnType<typeof runTestloop>[];
   const triage = (args: string[]) => runTestloop(['triage', ...args], { cwd: dir });
 
   beforeAll(() => {
@@ -85,16 +87,15 @@ describe('testloop ingest + triage on a SQLite history', () => {
         i === 9 ? writeVitestLog(attempts) : writeJUnit(attempts, i % 2 === 0 ? 'vitest' : 'jest-junit'),
       );
     }
+    ingests = Array.from({ length: 10 }, (_, i) =>
+      runTestloop(['ingest', reportOf(i), '--started-at', run(i).startedAt!], { cwd: dir, env: ciEnv(i) }),
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('ingests each run with the run fields taken from the CI variables', () => {
-    for (let i = 0; i < 10; i++) {
-      const started = run(i).startedAt!;
-      const result = runTestloop(['ingest', reportOf(i), '--started-at', started], {
-        cwd: dir,
-        env: ciEnv(i),
-      });
+    expect(ingests).toHaveLength(10);
+    for (const [i, result] of ingests.entries()) {
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       if (i === 0) {
@@ -234,6 +235,7 @@ describe('testloop ingest + triage on a SQLite history', () => {
     const bad = triage(['--quarantine', '.testloop/quarantine.json']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/TESTLOOP_USAGE: --quarantine .*not JSON/);
+    rmSync(path);
   });
 
   it('posts a Slack-compatible message with --notify, and a failed notify keeps exit 0', async () => {

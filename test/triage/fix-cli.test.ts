@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runTestloop, runTestloopAsync } from '../helpers/cli.ts';
 import type { TempRepo } from '../helpers/git-repo.ts';
 import { type OpenAiServer, startOpenAiServer } from '../helpers/openai-server.ts';
@@ -37,6 +37,8 @@ describe('testloop triage --fix', () => {
     repo.remove();
     await server.close();
   });
+  // Each case starts from a clean checkout, whatever case ran before (--patch leaves its file behind).
+  beforeEach(() => rmSync(join(repo.dir, 'fix.patch'), { force: true }));
 
   it('a test id that names no test is a usage error naming it and how to list ids', () => {
     const run = runTestloop(['triage', '--fix', 'tests/flaky.test.ts › dice › nothing', '--format', 'json'], {

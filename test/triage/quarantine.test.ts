@@ -230,7 +230,7 @@ describe('setup-file helpers in a real vitest run', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('beforeEach(skipQuarantined()) reports the listed test as skipped and the run passes', {
-    timeout: 60_000,
+    timeout: 300_000,
   }, () => {
     const run = vitest('vitest.hook.config.ts');
     expect(run.statuses).toEqual({ 'retries the charge': 'skipped', 'charges once': 'passed' });
@@ -238,7 +238,7 @@ describe('setup-file helpers in a real vitest run', () => {
   });
 
   it("quarantineGlobals({ mode: 'not-fail' }) runs the listed test without failing on it", {
-    timeout: 60_000,
+    timeout: 300_000,
   }, () => {
     const run = vitest('vitest.globals.config.ts');
     expect(run.statuses).toEqual({
