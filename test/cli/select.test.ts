@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runTestloop } from '../helpers/cli.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
 
@@ -236,10 +236,11 @@ describe('testloop select: the graph cache', () => {
     return JSON.parse(run.stdout).stats as { files: number; parsed: number; cached: number };
   };
 
-  beforeAll(() => {
+  // Each case starts with no cache: one writes it, the other asserts that none is written.
+  beforeEach(() => {
     repo = fixtureRepo('import-forms');
   });
-  afterAll(() => repo.remove());
+  afterEach(() => repo.remove());
 
   it('--no-cache parses everything and writes no cache', () => {
     expect(stats(['--no-cache', 'src/round.ts'])).toMatchObject({ files: 46, parsed: 46, cached: 0 });

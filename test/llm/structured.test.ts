@@ -10,12 +10,16 @@ const Tests = z.object({
 const ANSWER = { file: 'src/add.test.ts', tests: [{ name: 'adds', code: 'expect(add(1, 2)).toBe(3);' }] };
 
 let server: OpenAiServer;
+/** The server a case started, closed after it: cases that start none (extractJson's) close nothing. */
+let running: OpenAiServer | undefined;
 async function start(options: OpenAiServerOptions = {}) {
   server = await startOpenAiServer(options);
+  running = server;
   return createLlmClient({ baseUrl: server.url, model: 'm', apiKey: 'k', maxRetries: 0 });
 }
 afterEach(async () => {
-  await server.close();
+  await running?.close();
+  running = undefined;
 });
 
 describe('structured output', () => {
