@@ -129,7 +129,7 @@ class LcovFile implements FileCoverage {
       // Checked by the first pass: valid UTF-8, and every line reads.
       const text = this.bytes.toString('utf8', from, this.ranges[i + 1]!);
       buildRecord(text, state, (detail, at) => {
-        const line = lineNumberAt(this.bytes, from) + lineNumberAt(Buffer.from(text.slice(0, at)), at) - 1;
+        const line = lineNumberAt(this.bytes, from) + text.slice(0, at).split('\n').length - 1;
         throw new CoverageParseError(this.source, line, detail);
       });
     }
