@@ -1,10 +1,11 @@
 import { join, resolve } from 'node:path';
 import { progressLines } from '../ci/progress.ts';
 import { runCi } from '../ci/run-ci.ts';
-import type { CiResult, CiStepName } from '../ci/types.ts';
-import { ciOptionsSchema } from '../config/ci-options.ts';
-import { LLM_ENV, parseDuration } from '../config/generate-options.ts';
-import { findConfig, resolveOptions } from '../config/load-config.ts';
+import type { CiResult } from '../ci/types.ts';
+import { CI_OPTIONS } from '../config/ci-options.ts';
+import { parseDuration } from '../config/duration.ts';
+import { findConfig } from '../config/load-config.ts';
+import { resolveTableOptions } from '../config/option-table.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import type { CommentOutcome } from '../integrations/comment/post.ts';
 import { CI_FORMATS, type CiFormat, renderCiGaps, renderCiText } from '../report/ci.ts';
@@ -35,7 +36,7 @@ const HELP: CommandHelp = {
 };
 
 export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(ciOptionsSchema, argv, 'ci');
+  const flags = parseFlags(CI_OPTIONS, argv, 'ci');
   if (flags.common.help) {
     io.stdout(helpOfCi());
     return EXIT.ok;
@@ -48,9 +49,7 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   }
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
-  const env = { ...io.env };
-  for (const [generic, documented] of Object.entries(LLM_ENV)) env[generic] ??= io.env[documented];
-  const options = resolveOptions(ciOptionsSchema, 'ci', config, env, flags.values);
+  const options = await resolveTableOptions(CI_OPTIONS, 'ci', config, io.env, flags.values);
   const formats = ciFormats(options.format);
   if (options.generate === 'llm' && !options.baseUrl) {
     throw new TestloopError(
@@ -66,7 +65,7 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
     // The comment tokens are testloop's alone: the tests it runs (and the tests a model wrote) never see them.
     env: withoutTestloopSecrets(io.env),
     ...(options.base === undefined ? {} : { base: options.base }),
-    ...(options.skip === undefined ? {} : { skip: options.skip as CiStepName[] }),
+    ...(options.skip === undefined ? {} : { skip: options.skip }),
     ...(options.budget === undefined ? {} : { budgetMs: parseDuration(options.budget)! }),
     ...(options.strict === undefined ? {} : { strict: options.strict }),
     ...(options.failUnder === undefined ? {} : { failUnder: options.failUnder }),
@@ -121,12 +120,8 @@ function ciFormats(format: string[] | undefined): { kind: CiFormat; path?: strin
   return formats;
 }
 
-/** The help, with the LLM variables under the names `ci` documents. */
 function helpOfCi(): string {
-  let help = helpText(ciOptionsSchema, HELP);
-  for (const [generic, documented] of Object.entries(LLM_ENV))
-    help = help.replace(`env ${generic}\n`, `env ${documented}\n`);
-  return `${help}\nThe model API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.\n`;
+  return `${helpText(CI_OPTIONS, HELP)}\nThe model API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.\n`;
 }
 
 /** Writes the reports of the formats `kinds` picks: to their paths, or stdout; html as a folder. */

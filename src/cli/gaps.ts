@@ -34,14 +34,7 @@ export async function gapsCommand(argv: string[], io: CliIO): Promise<number> {
   }
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
-  const options = await resolveTableOptions(
-    GAPS_OPTIONS,
-    async () => (await import('../config/gaps-schema.ts')).gapsOptionsSchema,
-    'gaps',
-    config,
-    io.env,
-    flags.values,
-  );
+  const options = await resolveTableOptions(GAPS_OPTIONS, 'gaps', config, io.env, flags.values);
   const targets = parseFormats(options.format, io.env);
 
   const result = await findGaps({

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
-import { DEFAULT_BUDGET, generateOptionsSchema, LLM_ENV, parseDuration } from '../config/generate-options.ts';
-import { findConfig, resolveOptions } from '../config/load-config.ts';
+import { parseDuration } from '../config/duration.ts';
+import { DEFAULT_BUDGET, GENERATE_OPTIONS } from '../config/generate-options.ts';
+import { findConfig } from '../config/load-config.ts';
+import { resolveTableOptions } from '../config/option-table.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import { describeEndpoint } from '../generate/breaker.ts';
 import { generateTests } from '../generate/pipeline.ts';
@@ -37,12 +39,11 @@ const HELP: CommandHelp = {
 };
 
 export async function generateCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(generateOptionsSchema, argv, 'generate');
+  const flags = parseFlags(GENERATE_OPTIONS, argv, 'generate');
   if (flags.common.help) {
-    let help = helpText(generateOptionsSchema, HELP);
-    for (const [generic, documented] of Object.entries(LLM_ENV))
-      help = help.replace(`env ${generic}\n`, `env ${documented}\n`);
-    io.stdout(`${help}\nThe API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.\n`);
+    io.stdout(
+      `${helpText(GENERATE_OPTIONS, HELP)}\nThe API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.\n`,
+    );
     return EXIT.ok;
   }
   if (flags.positionals.length > 0) {
@@ -53,10 +54,7 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
   }
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
-  // TESTLOOP_LLM_BASE_URL and friends are the documented names; the generic TESTLOOP_BASE_URL works too.
-  const env = { ...io.env };
-  for (const [generic, documented] of Object.entries(LLM_ENV)) env[generic] ??= io.env[documented];
-  const options = resolveOptions(generateOptionsSchema, 'generate', config, env, flags.values);
+  const options = await resolveTableOptions(GENERATE_OPTIONS, 'generate', config, io.env, flags.values);
   const formats = parseFormatTargets(
     options.format && options.format.length > 0 ? options.format : ['text'],
     GENERATE_FORMATS,

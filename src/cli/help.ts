@@ -1,7 +1,5 @@
-import type { ZodObject } from 'zod';
-import { envName, flagName, isCommandOnly } from '../config/load-config.ts';
+import { envName, flagName } from '../config/load-config.ts';
 import type { OptionSpec, OptionTable } from '../config/option-table.ts';
-import { tableOf } from './parse-flags.ts';
 
 /** What `testloop <command> --help` shows besides the options, which come from the option declaration. */
 export interface CommandHelp {
@@ -67,15 +65,14 @@ export function placeholderOf(key: string, spec: OptionSpec): string {
   return PLACEHOLDERS[key] ?? (spec.type === 'number' ? '<n>' : '<value>');
 }
 
-export function helpText(options: ZodObject | OptionTable, help: CommandHelp): string {
-  const rows = Object.entries(tableOf(options)).map(([key, spec]) => {
+export function helpText(table: OptionTable, help: CommandHelp): string {
+  const rows = Object.entries(table).map(([key, spec]) => {
     const flag =
       spec.type === 'boolean' ? `--[no-]${flagName(key)}` : `--${flagName(key)} ${placeholderOf(key, spec)}`;
     const list = spec.type === 'array' ? ' (comma-separated)' : '';
-    const shape = (options as { shape?: Record<string, unknown> }).shape;
-    const source = isCommandOnly(shape?.[key])
+    const source = spec.commandOnly
       ? `flag or the config's ${help.command} section only`
-      : `env ${envName(key)}${list}`;
+      : `env ${spec.env ?? envName(key)}${list}`;
     return [row(flag, spec.description), row('', source)].join('\n');
   });
   const common = [

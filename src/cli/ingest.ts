@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import { findConfig, resolveOptions } from '../config/load-config.ts';
-import { ingestOptionsSchema } from '../config/triage-options.ts';
+import { findConfig } from '../config/load-config.ts';
+import { resolveTableOptions } from '../config/option-table.ts';
+import { INGEST_OPTIONS } from '../config/triage-options.ts';
 import { EXIT } from '../errors.ts';
 import type { RunInfo } from '../junit/types.ts';
 import { ingestReports } from '../triage/ingest.ts';
@@ -28,14 +29,14 @@ const HELP: CommandHelp = {
 };
 
 export async function ingestCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(ingestOptionsSchema, argv, 'ingest');
+  const flags = parseFlags(INGEST_OPTIONS, argv, 'ingest');
   if (flags.common.help) {
-    io.stdout(helpText(ingestOptionsSchema, HELP));
+    io.stdout(helpText(INGEST_OPTIONS, HELP));
     return EXIT.ok;
   }
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
-  const options = resolveOptions(ingestOptionsSchema, 'ingest', config, io.env, flags.values);
+  const options = await resolveTableOptions(INGEST_OPTIONS, 'ingest', config, io.env, flags.values);
   const run: Partial<RunInfo> = {
     ...(options.commit === undefined ? {} : { commit: options.commit }),
     ...(options.branch === undefined ? {} : { branch: options.branch }),

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { formatWithOptions } from 'node:util';
-import { findConfig, resolveOptions } from '../config/load-config.ts';
+import { findConfig } from '../config/load-config.ts';
 import { LSP_OPTIONS } from '../config/lsp-options.ts';
-import { schemaOf } from '../config/schema-of.ts';
+import { resolveTableOptions } from '../config/option-table.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import type { LspSettings } from '../lsp/settings.ts';
 import { type CommandHelp, helpText } from './help.ts';
@@ -33,7 +33,7 @@ export async function lspCommand(argv: string[], io: CliIO): Promise<number> {
     );
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
-  const options = resolveOptions(schemaOf(LSP_OPTIONS), 'lsp', config, io.env, flags.values);
+  const options = await resolveTableOptions(LSP_OPTIONS, 'lsp', config, io.env, flags.values);
   if (options.stdio !== true)
     throw new TestloopError(
       'TESTLOOP_USAGE',

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { formatWithOptions } from 'node:util';
-import { findConfig, resolveOptions } from '../config/load-config.ts';
+import { findConfig } from '../config/load-config.ts';
 import { MCP_OPTIONS } from '../config/mcp-options.ts';
-import { schemaOf } from '../config/schema-of.ts';
+import { resolveTableOptions } from '../config/option-table.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
@@ -33,7 +33,7 @@ export async function mcpCommand(argv: string[], io: CliIO): Promise<number> {
     );
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
-  const options = resolveOptions(schemaOf(MCP_OPTIONS), 'mcp', config, io.env, flags.values);
+  const options = await resolveTableOptions(MCP_OPTIONS, 'mcp', config, io.env, flags.values);
   if (
     options.answerLimit !== undefined &&
     !(Number.isInteger(options.answerLimit) && (options.answerLimit as number) >= 1000)

@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
-import type * as z from 'zod';
-import type { ZodObject } from 'zod';
-import { baseType, flagName } from '../config/load-config.ts';
-import type { OptionSpec, OptionTable, OptionType } from '../config/option-table.ts';
+import { flagName } from '../config/load-config.ts';
+import type { OptionTable } from '../config/option-table.ts';
 import { TestloopError } from '../errors.ts';
 
 /** Flags every command takes besides its own options. */
@@ -18,34 +16,8 @@ export interface ParsedFlags {
   positionals: string[];
 }
 
-/** A command's options as a zod schema or as a plain table: each key's type, description and choices. */
-export function tableOf(options: ZodObject | OptionTable): OptionTable {
-  if (!('shape' in options && typeof options.shape === 'object')) return options as OptionTable;
-  const table: Record<string, OptionSpec> = {};
-  for (const [key, field] of Object.entries((options as ZodObject).shape)) {
-    const choices = choicesOf(field as z.ZodType);
-    table[key] = {
-      type: baseType(field as z.ZodType) as OptionType,
-      description: (field as z.ZodType).description ?? '',
-      ...(choices === undefined ? {} : { choices }),
-    };
-  }
-  return table;
-}
-
-/** The values a zod enum option (or a list of them) accepts. */
-function choicesOf(schema: z.ZodType): readonly string[] | undefined {
-  // biome-ignore lint/suspicious/noExplicitAny: walking zod's own definition objects
-  let def: any = (schema as any)._zod.def;
-  while (def.type === 'optional' || def.type === 'default' || def.type === 'nullable')
-    def = def.innerType._zod.def;
-  if (def.type === 'array') def = def.element._zod.def;
-  return def.type === 'enum' ? Object.values(def.entries as Record<string, string>) : undefined;
-}
-
-/** Builds the parser from the command's option schema, so flags cannot drift from config keys. */
-export function parseFlags(options: ZodObject | OptionTable, argv: string[], command: string): ParsedFlags {
-  const table = tableOf(options);
+/** Builds the parser from the command's option table, so flags cannot drift from config keys. */
+export function parseFlags(table: OptionTable, argv: string[], command: string): ParsedFlags {
   const spec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
     ...COMMON,
   };

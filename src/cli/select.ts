@@ -81,7 +81,6 @@ export async function planFromFlags(
   };
   const options: SelectOptionsInput = await resolveTableOptions(
     SELECT_OPTIONS,
-    async () => (await import('../config/select-schema.ts')).selectOptionsSchema,
     'select',
     config,
     io.env,

@@ -2,7 +2,7 @@
 // test, write the patch where asked.
 
 import { resolve } from 'node:path';
-import { parseDuration } from '../config/generate-options.ts';
+import { parseDuration } from '../config/duration.ts';
 import type { TriageOptionsInput } from '../config/triage-options.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import type { TriageFormat } from '../report/triage.ts';

@@ -1,4 +1,4 @@
-import { parseDuration } from '../config/generate-options.ts';
+import { parseDuration } from '../config/duration.ts';
 import type { TriageOptionsInput } from '../config/triage-options.ts';
 import { TestloopError } from '../errors.ts';
 import type { LlmClient } from '../llm/types.ts';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { LLM_ENV } from '../config/generate-options.ts';
-import { findConfig, resolveOptions } from '../config/load-config.ts';
-import { triageOptionsSchema } from '../config/triage-options.ts';
+import { findConfig } from '../config/load-config.ts';
+import { resolveTableOptions } from '../config/option-table.ts';
+import { TRIAGE_OPTIONS } from '../config/triage-options.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import { buildQuarantine, renderTriage, slackMessage, TRIAGE_FORMATS, triageJson } from '../report/triage.ts';
 import { postWebhook } from '../triage/notify.ts';
@@ -37,9 +37,9 @@ const HELP: CommandHelp = {
 };
 
 export async function triageCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(triageOptionsSchema, argv, 'triage');
+  const flags = parseFlags(TRIAGE_OPTIONS, argv, 'triage');
   if (flags.common.help) {
-    io.stdout(helpText(triageOptionsSchema, HELP));
+    io.stdout(helpText(TRIAGE_OPTIONS, HELP));
     return EXIT.ok;
   }
   if (flags.positionals.length > 0) {
@@ -50,10 +50,7 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
   }
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
-  // TESTLOOP_LLM_BASE_URL and friends are the documented names, as for generate.
-  const env = { ...io.env };
-  for (const [generic, documented] of Object.entries(LLM_ENV)) env[generic] ??= io.env[documented];
-  const options = resolveOptions(triageOptionsSchema, 'triage', config, env, flags.values);
+  const options = await resolveTableOptions(TRIAGE_OPTIONS, 'triage', config, io.env, flags.values);
   const formats = parseFormatTargets(
     options.format && options.format.length > 0 ? options.format : ['text'],
     TRIAGE_FORMATS,

@@ -3,7 +3,7 @@ import type { OptionsOf, OptionTable } from './option-table.ts';
 /**
  * `testloop gaps` options: every key is also a --kebab-case flag, a TESTLOOP_* variable and a key of
  * testloop.config.* (top level or under "gaps"). Plain data, so `gaps` parses its flags without loading
- * zod (see gaps-schema.ts).
+ * zod (see resolveTableOptions).
  */
 export const GAPS_OPTIONS = {
   base: {

@@ -5,6 +5,7 @@ import type * as z from 'zod';
 import type { ZodObject } from 'zod';
 import { TestloopError } from '../errors.ts';
 import { isObject } from '../util/json.ts';
+import type { OptionSpec, OptionTable } from './option-table.ts';
 
 const CONFIG_FILES = [
   'testloop.config.json',
@@ -63,20 +64,22 @@ async function loadFile(path: string, name: string): Promise<Record<string, unkn
 
 /**
  * Merges defaults < config file (top level, then its `command` section) < TESTLOOP_* variables < flags,
- * and validates once. A zod issue becomes one line with its location.
+ * and validates once with `schema`, the one built from `table` (see schemaOf). A zod issue becomes one
+ * line with its location.
  */
 export function resolveOptions<S extends ZodObject>(
+  table: OptionTable,
   schema: S,
   command: string,
   config: LoadedConfig,
   env: NodeJS.ProcessEnv,
   flags: Record<string, unknown>,
 ): z.infer<S> {
-  const keys = Object.keys(schema.shape);
+  const keys = Object.keys(table);
   const section = config.values[command];
   const fileValues: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config.values)) {
-    if (keys.includes(key) && !isCommandOnly(schema.shape[key])) fileValues[key] = value;
+    if (keys.includes(key) && !table[key]!.commandOnly) fileValues[key] = value;
   }
   if (section !== undefined) {
     if (!isObject(section)) throw configError(config.file ?? 'config', command, 'expected an object');
@@ -92,61 +95,53 @@ export function resolveOptions<S extends ZodObject>(
   }
   const fromFile = schema.partial().safeParse(fileValues);
   if (!fromFile.success) throw zodError(fromFile.error, config.file ?? 'config');
-  const fromEnv = envValues(schema, env);
-  const merged = { ...fromFile.data, ...fromEnv, ...flags };
+  const fromEnv = envValues(table, env);
+  const merged = { ...fromFile.data, ...fromEnv.values, ...flags };
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
     const key = String(parsed.error.issues[0]?.path[0] ?? '');
-    const origin =
-      key in flags ? `--${flagName(key)}` : key in fromEnv ? envName(key) : (config.file ?? 'options');
+    const origin = key in flags ? `--${flagName(key)}` : (fromEnv.names.get(key) ?? config.file ?? 'options');
     throw zodError(parsed.error, origin);
   }
   return parsed.data;
-}
-
-/**
- * An option another command has under the same name with another meaning (triage's `write` would touch
- * the working tree where generate's writes tests): it is read only from its flag and the command's own
- * config section, never from the config's top level or a TESTLOOP_* variable set for the other command.
- */
-export function isCommandOnly(field: unknown): boolean {
-  return (field as z.ZodType | undefined)?.meta?.()?.commandOnly === true;
 }
 
 export function envName(key: string): string {
   return `TESTLOOP_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
 
+/** The variables that set `key`: TESTLOOP_<KEY>, then the documented name when there is one. */
+export function envNamesOf(key: string, spec: OptionSpec): string[] {
+  return spec.env === undefined ? [envName(key)] : [envName(key), spec.env];
+}
+
 export function flagName(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** The base type behind optional/default wrappers: string, number, boolean or array. */
-export function baseType(schema: z.ZodType): string {
-  // biome-ignore lint/suspicious/noExplicitAny: walking zod's own definition objects
-  let def: any = (schema as any)._zod.def;
-  while (def.type === 'optional' || def.type === 'default' || def.type === 'nullable')
-    def = def.innerType._zod.def;
-  return def.type;
-}
-
-function envValues(schema: ZodObject, env: NodeJS.ProcessEnv): Record<string, unknown> {
+/** The options TESTLOOP_* variables set, and which variable set each (for an error's origin). */
+function envValues(
+  table: OptionTable,
+  env: NodeJS.ProcessEnv,
+): { values: Record<string, unknown>; names: Map<string, string> } {
   const values: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(schema.shape)) {
-    if (isCommandOnly(field)) continue;
-    const raw = env[envName(key)];
-    if (raw === undefined || raw === '') continue;
-    const type = baseType(field as z.ZodType);
-    if (type === 'array')
+  const names = new Map<string, string>();
+  for (const [key, spec] of Object.entries(table)) {
+    if (spec.commandOnly) continue;
+    const name = envNamesOf(key, spec).find((candidate) => (env[candidate] ?? '') !== '');
+    if (name === undefined) continue;
+    const raw = env[name]!;
+    names.set(key, name);
+    if (spec.type === 'array')
       values[key] = raw
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-    else if (type === 'number') values[key] = Number(raw);
-    else if (type === 'boolean') values[key] = !/^(0|false|no|off)$/i.test(raw);
+    else if (spec.type === 'number') values[key] = Number(raw);
+    else if (spec.type === 'boolean') values[key] = !/^(0|false|no|off)$/i.test(raw);
     else values[key] = raw;
   }
-  return values;
+  return { values, names };
 }
 
 function zodError(error: z.ZodError, source: string): TestloopError {

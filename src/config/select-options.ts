@@ -2,7 +2,7 @@ import type { OptionsOf, OptionTable } from './option-table.ts';
 
 /**
  * `testloop select` options: each is a --flag, a TESTLOOP_* variable and a config key (top level or
- * "select"). Plain data, so `select` parses its flags without loading zod (see select-schema.ts).
+ * "select"). Plain data, so `select` parses its flags without loading zod (see resolveTableOptions).
  */
 export const SELECT_OPTIONS = {
   base: {

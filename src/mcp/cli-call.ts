@@ -1,5 +1,3 @@
-import type { ZodObject } from 'zod';
-import { tableOf } from '../cli/parse-flags.ts';
 import { runCli } from '../cli/run.ts';
 import { flagName } from '../config/load-config.ts';
 import type { OptionTable } from '../config/option-table.ts';
@@ -69,11 +67,10 @@ function errorOf(stderr: string): TestloopError {
  * CLI's own validation, so a bad value gets the CLI's message.
  */
 export function argvOf(
-  options: ZodObject | OptionTable,
+  table: OptionTable,
   args: Record<string, unknown>,
   skip: readonly string[] = [],
 ): string[] {
-  const table = tableOf(options);
   const argv: string[] = [];
   for (const [key, value] of Object.entries(args)) {
     if (skip.includes(key) || value === undefined || value === null) continue;

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.ts';
-import { parseDuration } from '../../src/config/generate-options.ts';
+import { parseDuration } from '../../src/config/duration.ts';
 import { type App, copyApp } from './apps.ts';
 
 async function cli(argv: string[], cwd: string, env: Record<string, string> = {}) {

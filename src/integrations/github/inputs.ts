@@ -1,6 +1,6 @@
 /** The Action's inputs (mirroring `testloop ci` flags) → CiOptions and the publishing switches. */
 import { CI_STEPS, type CiOptions, type CiStepName } from '../../ci/types.ts';
-import { parseDuration } from '../../config/generate-options.ts';
+import { parseDuration } from '../../config/duration.ts';
 import { TestloopError } from '../../errors.ts';
 import { getBooleanInput, getInput } from './context.ts';
 

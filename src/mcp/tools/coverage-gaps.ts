@@ -1,4 +1,6 @@
-import { gapsOptionsSchema } from '../../config/gaps-schema.ts';
+import { GAPS_OPTIONS } from '../../config/gaps-options.ts';
+import { omitOptions } from '../../config/option-table.ts';
+import { schemaOf } from '../../config/schema-of.ts';
 import type { GapsResult } from '../../gaps/types.ts';
 import { argvOf, callCli } from '../cli-call.ts';
 import type { ToolDefinition } from '../tool.ts';
@@ -10,9 +12,9 @@ export const coverageGapsTool: ToolDefinition = {
   title: 'Changed lines no test covers',
   description:
     "The changed lines, branches and functions of a change that no test runs (diff coverage), by file and line: the same JSON as `testloop gaps --format json`. Reads the coverage reports the tests already wrote (`coverage`, default coverage/lcov.info, …); the change is a `base` ref or a `diffFile`. With `failUnder`, `belowThreshold` says whether the change's diff coverage is under that percent.",
-  inputSchema: () => gapsOptionsSchema.omit({ format: true }),
+  inputSchema: () => schemaOf(omitOptions(GAPS_OPTIONS, ['format'])),
   async call(args, context) {
-    const argv = ['gaps', '--format=json', ...argvOf(gapsOptionsSchema, args)];
+    const argv = ['gaps', '--format=json', ...argvOf(GAPS_OPTIONS, args)];
     const outcome = await callCli(argv, context);
     const result = JSON.parse(outcome.stdout) as GapsResult;
     const structured = result as unknown as Record<string, unknown>;

@@ -1,5 +1,7 @@
 import * as z from 'zod';
-import { triageOptionsSchema } from '../../config/triage-options.ts';
+import { omitOptions } from '../../config/option-table.ts';
+import { schemaOf } from '../../config/schema-of.ts';
+import { TRIAGE_OPTIONS } from '../../config/triage-options.ts';
 import type { Finding, TriageResult } from '../../triage/types.ts';
 import { argvOf, callCli } from '../cli-call.ts';
 import type { ToolContext, ToolDefinition } from '../tool.ts';
@@ -10,18 +12,19 @@ const LISTED = 10;
  * The triage options a read-only answer takes: no output files, no webhook, no exit status, and not --fix
  * (which answers with fixes, not findings, and may write to the working tree).
  */
-export const triageInput = () =>
-  triageOptionsSchema.omit({
-    format: true,
-    quarantine: true,
-    notify: true,
-    failOn: true,
-    fix: true,
-    allowSource: true,
-    write: true,
-    patch: true,
-    budget: true,
-  });
+const TRIAGE_INPUT = omitOptions(TRIAGE_OPTIONS, [
+  'format',
+  'quarantine',
+  'notify',
+  'failOn',
+  'fix',
+  'allowSource',
+  'write',
+  'patch',
+  'budget',
+]);
+
+export const triageInput = () => schemaOf(TRIAGE_INPUT);
 
 export const flakyTestsTool: ToolDefinition = {
   name: 'flaky_tests',
@@ -36,7 +39,7 @@ export const flakyTestsTool: ToolDefinition = {
 };
 
 export async function triageOf(args: Record<string, unknown>, context: ToolContext): Promise<TriageResult> {
-  const argv = ['triage', '--format=json', ...argvOf(triageInput(), args)];
+  const argv = ['triage', '--format=json', ...argvOf(TRIAGE_INPUT, args)];
   return JSON.parse((await callCli(argv, context)).stdout) as TriageResult;
 }
 

@@ -1,7 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateOptionsSchema } from '../../config/generate-options.ts';
+import { GENERATE_OPTIONS } from '../../config/generate-options.ts';
+import { omitOptions } from '../../config/option-table.ts';
+import { schemaOf } from '../../config/schema-of.ts';
 import { filesOfPatch } from '../../generate/output.ts';
 import type { GenerateResult } from '../../generate/types.ts';
 import { argvOf, callCli } from '../cli-call.ts';
@@ -12,18 +14,13 @@ export const generateTestsTool: ToolDefinition = {
   title: 'Write validated tests for a change',
   description:
     "Unit tests for the coverage gaps of a change (`base`, `coverage`) or for `target` functions (file:symbol), kept only when they compile, pass repeatedly and cover new lines: the same JSON as `testloop generate --format json`, plus `files` (each new test file with its content) and `patchText` (a unified diff `git apply` reads). Nothing is written unless `write: true`. The model endpoint comes from the server's TESTLOOP_LLM_BASE_URL / TESTLOOP_LLM_MODEL, or `baseUrl` and `model`; without one the stub engine writes todo skeletons.",
-  inputSchema: () => generateOptionsSchema.omit({ format: true, patch: true }),
+  inputSchema: () => schemaOf(omitOptions(GENERATE_OPTIONS, ['format', 'patch'])),
   async call(args, context) {
     // The patch goes to a file of our own, outside the repository, and comes back in the answer.
     const dir = await mkdtemp(join(tmpdir(), 'testloop-mcp-'));
     try {
       const patchPath = join(dir, 'tests.diff');
-      const argv = [
-        'generate',
-        '--format=json',
-        `--patch=${patchPath}`,
-        ...argvOf(generateOptionsSchema, args),
-      ];
+      const argv = ['generate', '--format=json', `--patch=${patchPath}`, ...argvOf(GENERATE_OPTIONS, args)];
       const env = keysFor(args.baseUrl, context.env);
       const result = JSON.parse((await callCli(argv, { ...context, env })).stdout) as GenerateResult;
       const patchText = await readFile(patchPath, 'utf8').catch(() => '');

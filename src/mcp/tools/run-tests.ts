@@ -1,8 +1,9 @@
 import * as z from 'zod';
 import { parseFlags } from '../../cli/parse-flags.ts';
-import { parseDuration } from '../../config/generate-options.ts';
+import { parseDuration } from '../../config/duration.ts';
+import { omitOptions } from '../../config/option-table.ts';
+import { schemaOf } from '../../config/schema-of.ts';
 import { SELECT_OPTIONS } from '../../config/select-options.ts';
-import { selectOptionsSchema } from '../../config/select-schema.ts';
 import { TestloopError } from '../../errors.ts';
 import type { Project } from '../../select/projects.ts';
 import type { RunGroup, RunOutcomes } from '../../select/run-outcomes.ts';
@@ -22,7 +23,7 @@ export const runTestsTool: ToolDefinition = {
   description:
     "Runs test files with each package's own runner (vitest, jest, node:test; never in watch mode) and answers with each test's outcome and the failures' messages, trimmed. By default it runs the selection for the change (the same arguments as select_tests); `files` runs those test files instead; the whole suite runs only with `all: true`. Everything stops at `timeout` (default 5m).",
   inputSchema: () =>
-    selectOptionsSchema.omit({ format: true, run: true }).extend({
+    schemaOf(omitOptions(SELECT_OPTIONS, ['format', 'run'])).extend({
       files: z
         .array(z.string().min(1))
         .optional()

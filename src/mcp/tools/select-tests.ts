@@ -1,5 +1,6 @@
+import { omitOptions } from '../../config/option-table.ts';
+import { schemaOf } from '../../config/schema-of.ts';
 import { SELECT_OPTIONS } from '../../config/select-options.ts';
-import { selectOptionsSchema } from '../../config/select-schema.ts';
 import type { SelectResult } from '../../select/types.ts';
 import { argvOf, callCli } from '../cli-call.ts';
 import type { ToolDefinition } from '../tool.ts';
@@ -12,7 +13,7 @@ export const selectTestsTool: ToolDefinition = {
   title: 'Select the tests a change affects',
   description:
     'The test files a change can affect, most relevant first, each with its score and reasons (test impact analysis): the same JSON as `testloop select --format json`. The change is `changed` files, a `base` ref, or a `diffFile`; by default the pull-request base. Also lists changed source files no test reaches (`untested`). Run them with run_tests.',
-  inputSchema: () => selectOptionsSchema.omit({ format: true, run: true }),
+  inputSchema: () => schemaOf(omitOptions(SELECT_OPTIONS, ['format', 'run'])),
   async call(args, context) {
     const argv = ['select', '--format=json', ...argvOf(SELECT_OPTIONS, args)];
     const result = JSON.parse((await callCli(argv, context)).stdout) as SelectResult;
