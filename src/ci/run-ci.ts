@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { msOf } from '../config/duration.ts';
 import type { CoverageArg } from '../coverage/load.ts';
 import { type ErrorCode, isTestloopError } from '../errors.ts';
 import { type Revisions, repositoryRoot, resolveRevisions } from '../git/base.ts';
@@ -32,8 +33,9 @@ const BASE_INPUT_ERRORS: readonly ErrorCode[] = ['TESTLOOP_UNKNOWN_REF', 'TESTLO
  * The tests themselves are never cut short by the budget: their time counts against it, and the steps
  * after them get what is left. Each step's body is in ./loop-steps.ts.
  */
-export async function runCi(options: CiOptions = {}): Promise<CiResult> {
+export async function runCi(input: CiOptions = {}): Promise<CiResult> {
   const started = performance.now();
+  const options = withOlderFields(input);
   const ctx = await startRun(options);
   const { steps, revisions } = ctx;
   const found: CiFound = { changedFiles: [] };
@@ -111,4 +113,22 @@ async function startRun(options: CiOptions): Promise<CiContext> {
     return revisions;
   };
   return { options, root, outDir, env, log, skip, steps, shard, revisions, needBase, ownOutputs };
+}
+
+/**
+ * The fields the steps read, from the options as `testloop ci` names them (budget, generate, baseUrl,
+ * model). Where a caller also set the older field (budgetMs, generateEngine, llm), the older one wins.
+ */
+function withOlderFields(options: CiOptions): CiOptions {
+  const { budget, generate, baseUrl, model, ...rest } = options;
+  const budgetMs = msOf(budget, options.budgetMs);
+  const generateEngine = options.generateEngine ?? generate;
+  // A model without an endpoint names nothing to ask.
+  const llm = options.llm ?? (baseUrl === undefined ? undefined : { baseUrl, ...(model ? { model } : {}) });
+  return {
+    ...rest,
+    ...(budgetMs === undefined ? {} : { budgetMs }),
+    ...(generateEngine === undefined ? {} : { generateEngine }),
+    ...(llm === undefined ? {} : { llm }),
+  };
 }

@@ -136,7 +136,9 @@ export interface CiOptions {
   base?: string;
   /** Steps switched off (`--no-generate`, …); `run` off means gaps read `coverage` reports instead. */
   skip?: CiStepName[];
-  /** Whole wall-clock budget in ms; steps that cannot start in time are skipped. */
+  /** Whole wall-clock budget, a duration such as `10m`; steps that cannot start in time are skipped. */
+  budget?: string;
+  /** The older spelling of budget, in ms; it wins when both are set. */
   budgetMs?: number;
   /** Fail closed: testloop's own failures and timeouts fail the build too. */
   strict?: boolean;
@@ -148,8 +150,15 @@ export interface CiOptions {
   coverage?: string[];
   /** JUnit reports or logs to ingest besides the run's own. */
   reports?: string[];
-  /** Generation: LLM endpoint and model (else the offline stub engine), and where accepted tests go. */
+  /** Generation's OpenAI-compatible endpoint (else the offline stub engine). */
+  baseUrl?: string;
+  /** Model name as the endpoint knows it. */
+  model?: string;
+  /** The older spelling of baseUrl and model, with an API key; its fields win. */
   llm?: { baseUrl?: string; model?: string; apiKey?: string };
+  /** Test generation: 'llm' (default when an endpoint is set), 'stub' (offline skeletons) or 'off'. */
+  generate?: 'llm' | 'stub' | 'off';
+  /** The older spelling of generate; it wins when both are set. */
   generateEngine?: 'llm' | 'stub' | 'off';
   /** Let generated tests reach the network (default: a network namespace with only its own loopback). */
   allowNetwork?: boolean;

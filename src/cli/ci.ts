@@ -3,7 +3,6 @@ import { progressLines } from '../ci/progress.ts';
 import { runCi } from '../ci/run-ci.ts';
 import type { CiResult } from '../ci/types.ts';
 import { CI_OPTIONS } from '../config/ci-options.ts';
-import { parseDuration } from '../config/duration.ts';
 import { findConfig } from '../config/load-config.ts';
 import { resolveTableOptions } from '../config/option-table.ts';
 import { EXIT, TestloopError } from '../errors.ts';
@@ -50,7 +49,10 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
   const options = await resolveTableOptions(CI_OPTIONS, 'ci', config, io.env, flags.values);
-  const formats = ciFormats(options.format);
+  // --format and --comment are the CLI's own (where reports go, the comment posted after the run); the
+  // rest are fields of runCi.
+  const { format, comment: postsComment, ...ciOptions } = options;
+  const formats = ciFormats(format);
   if (options.generate === 'llm' && !options.baseUrl) {
     throw new TestloopError(
       'TESTLOOP_USAGE',
@@ -64,23 +66,7 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
     cwd,
     // The comment tokens are testloop's alone: the tests it runs (and the tests a model wrote) never see them.
     env: withoutTestloopSecrets(io.env),
-    ...(options.base === undefined ? {} : { base: options.base }),
-    ...(options.skip === undefined ? {} : { skip: options.skip }),
-    ...(options.budget === undefined ? {} : { budgetMs: parseDuration(options.budget)! }),
-    ...(options.strict === undefined ? {} : { strict: options.strict }),
-    ...(options.failUnder === undefined ? {} : { failUnder: options.failUnder }),
-    ...(options.flaky === undefined ? {} : { flaky: options.flaky }),
-    ...(options.coverage === undefined ? {} : { coverage: options.coverage }),
-    ...(options.reports === undefined ? {} : { reports: options.reports }),
-    ...(options.generate === undefined ? {} : { generateEngine: options.generate }),
-    ...(options.allowNetwork === undefined ? {} : { allowNetwork: options.allowNetwork }),
-    ...(options.baseUrl === undefined
-      ? {}
-      : { llm: { baseUrl: options.baseUrl, ...(options.model ? { model: options.model } : {}) } }),
-    ...(options.patch === undefined ? {} : { patch: options.patch }),
-    ...(options.fixFlaky ? { fixFlaky: true } : {}),
-    ...(options.history === undefined ? {} : { history: options.history }),
-    ...(options.shard === undefined ? {} : { shard: options.shard }),
+    ...ciOptions,
     // The reports written after the run are never a change to the next one.
     ownOutputs: formats.flatMap((f) =>
       f.path === undefined ? [] : [f.kind === 'html' ? join(f.path, 'index.html') : f.path],
@@ -95,7 +81,7 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   // The JSON report carries the comment's outcome, so it is written after the comment; the others before.
   const reports = { formats, result, cwd, io };
   await writeReports(reports, (kind) => kind !== 'json', result);
-  const comment = options.comment ? await postComment(result, options.strict === true, cwd, io) : undefined;
+  const comment = postsComment ? await postComment(result, options.strict === true, cwd, io) : undefined;
   await writeReports(
     reports,
     (kind) => kind === 'json',

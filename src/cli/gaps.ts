@@ -35,23 +35,17 @@ export async function gapsCommand(argv: string[], io: CliIO): Promise<number> {
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
   const options = await resolveTableOptions(GAPS_OPTIONS, 'gaps', config, io.env, flags.values);
-  const targets = parseFormats(options.format, io.env);
+  // --format is the CLI's own: where the reports go. Every other option is a field of findGaps.
+  const { format, ...gapsOptions } = options;
+  const targets = parseFormats(format, io.env);
 
   const result = await findGaps({
     cwd,
     env: io.env,
     readStdin: io.readStdin,
-    ...(options.base === undefined ? {} : { base: options.base }),
-    ...(options.diffFile === undefined ? {} : { diffFile: options.diffFile }),
-    ...(options.coverage === undefined ? {} : { coverage: options.coverage }),
-    ...(options.include === undefined ? {} : { include: options.include }),
-    ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
-    ...(options.srcRoots === undefined ? {} : { srcRoots: options.srcRoots }),
-    ...(options.allowEmpty === undefined ? {} : { allowEmpty: options.allowEmpty }),
-    ...(options.maxDiffMb === undefined ? {} : { maxDiffBytes: options.maxDiffMb * 1024 * 1024 }),
+    ...gapsOptions,
     // The reports this run writes are never a change to the next one.
     ownOutputs: targets.flatMap((t) => (t.path === undefined ? [] : [t.path])),
-    ...(options.failUnder === undefined ? {} : { failUnder: options.failUnder }),
   });
   // The text report lists warnings itself; other formats keep stdout clean, so warnings go to stderr.
   if (!targets.some((t) => t.kind === 'text' && t.path === undefined)) {

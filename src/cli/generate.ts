@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { parseDuration } from '../config/duration.ts';
 import { DEFAULT_BUDGET, GENERATE_OPTIONS } from '../config/generate-options.ts';
 import { findConfig } from '../config/load-config.ts';
 import { resolveTableOptions } from '../config/option-table.ts';
@@ -55,53 +54,33 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
   const options = await resolveTableOptions(GENERATE_OPTIONS, 'generate', config, io.env, flags.values);
-  const formats = parseFormatTargets(
-    options.format && options.format.length > 0 ? options.format : ['text'],
-    GENERATE_FORMATS,
-  );
+  // --format and --strict are the CLI's own (where reports go, the exit status); the rest are fields of
+  // generateTests, the cache folder taken relative to --cwd.
+  const { format, strict, cacheDir, ...generateOptions } = options;
+  const formats = parseFormatTargets(format && format.length > 0 ? format : ['text'], GENERATE_FORMATS);
   const engine = engineOf(options);
 
   const result = await generateTests({
     cwd,
     env: io.env,
+    ...generateOptions,
     engine,
-    budgetMs: parseDuration(options.budget ?? DEFAULT_BUDGET)!,
+    budget: options.budget ?? DEFAULT_BUDGET,
     log: (line) => io.stderr(`${line}\n`),
-    ...(engine === 'llm'
-      ? {
-          llm: {
-            baseUrl: options.baseUrl!,
-            model: options.model!,
-            ...(options.api ? { api: options.api } : {}),
-            ...(options.llmTimeout ? { requestTimeoutMs: parseDuration(options.llmTimeout)! } : {}),
-          },
-        }
-      : {}),
-    ...(options.base === undefined ? {} : { base: options.base }),
-    ...(options.coverage === undefined ? {} : { coverage: options.coverage }),
-    ...(options.target === undefined ? {} : { targets: options.target }),
-    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-    ...(options.reruns === undefined ? {} : { reruns: options.reruns }),
-    ...(options.rerunIn === undefined ? {} : { rerunIn: options.rerunIn }),
-    ...(options.allowNetwork === undefined ? {} : { allowNetwork: options.allowNetwork }),
-    ...(options.repairs === undefined ? {} : { repairs: options.repairs }),
-    ...(options.maxTokensTotal === undefined ? {} : { maxTokensTotal: options.maxTokensTotal }),
-    ...(options.cacheDir === undefined ? {} : { cacheDir: resolve(cwd, options.cacheDir) }),
-    ...(options.write === undefined ? {} : { write: options.write }),
-    ...(options.patch === undefined ? {} : { patch: options.patch }),
+    ...(cacheDir === undefined ? {} : { cacheDir: resolve(cwd, cacheDir) }),
     // Reports and the reply cache this run writes are never a change to the next one.
     ownOutputs: [
       ...formats.flatMap((f) => (f.path === undefined ? [] : [f.path])),
-      ...(options.cacheDir === undefined ? [] : [`${options.cacheDir}/`]),
+      ...(cacheDir === undefined ? [] : [`${cacheDir}/`]),
     ],
   });
 
   await writeReports(result, formats, engine, options.model, cwd, io);
   if (result.llmError) {
     io.stderr(
-      `testloop: the model endpoint failed (${result.llmError.code}, ${describeEndpoint(result.llmError.endpoint)}): ${result.llmError.message}${options.strict ? '' : '. Continuing without it (fail open); pass --strict to fail the step instead'}\n`,
+      `testloop: the model endpoint failed (${result.llmError.code}, ${describeEndpoint(result.llmError.endpoint)}): ${result.llmError.message}${strict ? '' : '. Continuing without it (fail open); pass --strict to fail the step instead'}\n`,
     );
-    if (options.strict) return EXIT_LLM_OUTAGE;
+    if (strict) return EXIT_LLM_OUTAGE;
   }
   return EXIT.ok;
 }

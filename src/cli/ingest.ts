@@ -3,7 +3,6 @@ import { findConfig } from '../config/load-config.ts';
 import { resolveTableOptions } from '../config/option-table.ts';
 import { INGEST_OPTIONS } from '../config/triage-options.ts';
 import { EXIT } from '../errors.ts';
-import type { RunInfo } from '../junit/types.ts';
 import { ingestReports } from '../triage/ingest.ts';
 import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
@@ -37,33 +36,11 @@ export async function ingestCommand(argv: string[], io: CliIO): Promise<number> 
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
   const options = await resolveTableOptions(INGEST_OPTIONS, 'ingest', config, io.env, flags.values);
-  const run: Partial<RunInfo> = {
-    ...(options.commit === undefined ? {} : { commit: options.commit }),
-    ...(options.branch === undefined ? {} : { branch: options.branch }),
-    ...(options.runId === undefined ? {} : { runId: options.runId }),
-    ...(options.attempt === undefined ? {} : { attempt: options.attempt }),
-    ...(options.job === undefined ? {} : { job: options.job }),
-    ...(options.startedAt === undefined ? {} : { startedAt: options.startedAt }),
-    ...(options.environment === undefined
-      ? {}
-      : {
-          environment: Object.fromEntries(
-            options.environment.map((pair) => [
-              pair.slice(0, pair.indexOf('=')),
-              pair.slice(pair.indexOf('=') + 1),
-            ]),
-          ),
-        }),
-  };
-  const result = await ingestReports({
-    cwd,
-    env: io.env,
-    reports: flags.positionals,
-    run,
-    ...(options.history === undefined ? {} : { history: options.history }),
-  });
+  // --json is the CLI's own (how the summary prints); the rest are fields of ingestReports.
+  const { json, ...ingestOptions } = options;
+  const result = await ingestReports({ cwd, env: io.env, reports: flags.positionals, ...ingestOptions });
   for (const warning of result.warnings) io.stderr(`testloop: warning: ${warning}\n`);
-  if (options.json) {
+  if (json) {
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
   } else {
     const r = result.run;

@@ -4,7 +4,6 @@ import { findConfig } from '../config/load-config.ts';
 import { LSP_OPTIONS } from '../config/lsp-options.ts';
 import { resolveTableOptions } from '../config/option-table.ts';
 import { EXIT, TestloopError } from '../errors.ts';
-import type { LspSettings } from '../lsp/settings.ts';
 import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
 import { parseFlags } from './parse-flags.ts';
@@ -34,16 +33,13 @@ export async function lspCommand(argv: string[], io: CliIO): Promise<number> {
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
   const options = await resolveTableOptions(LSP_OPTIONS, 'lsp', config, io.env, flags.values);
-  if (options.stdio !== true)
+  // --stdio is the CLI's own (the transport); the rest are the server's settings.
+  const { stdio, ...settings } = options;
+  if (stdio !== true)
     throw new TestloopError(
       'TESTLOOP_USAGE',
       'testloop lsp speaks the protocol over standard input and output only: pass --stdio (editors do, see testloop lsp --help)',
     );
-  const settings: LspSettings = {
-    ...(options.base === undefined ? {} : { base: options.base as string }),
-    ...(options.coverage === undefined ? {} : { coverage: options.coverage as string[] }),
-    ...(options.history === undefined ? {} : { history: options.history as string }),
-  };
   // stdout carries the protocol: anything printed by accident would break the session.
   console.log = console.info = (...args: unknown[]) =>
     io.stderr(`${formatWithOptions({ colors: false }, ...args)}\n`);

@@ -36,7 +36,7 @@ export async function mcpCommand(argv: string[], io: CliIO): Promise<number> {
   const options = await resolveTableOptions(MCP_OPTIONS, 'mcp', config, io.env, flags.values);
   if (
     options.answerLimit !== undefined &&
-    !(Number.isInteger(options.answerLimit) && (options.answerLimit as number) >= 1000)
+    !(Number.isInteger(options.answerLimit) && options.answerLimit >= 1000)
   )
     throw new TestloopError(
       'TESTLOOP_USAGE',
@@ -52,7 +52,7 @@ export async function mcpCommand(argv: string[], io: CliIO): Promise<number> {
     version: io.version,
     log: io.stderr,
     ...(flags.common.config === undefined ? {} : { config: flags.common.config }),
-    ...(options.answerLimit === undefined ? {} : { answerLimit: options.answerLimit as number }),
+    ...options,
   });
   return EXIT.ok;
 }

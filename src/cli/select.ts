@@ -2,8 +2,7 @@ import { resolve } from 'node:path';
 import { findConfig } from '../config/load-config.ts';
 import { resolveTableOptions } from '../config/option-table.ts';
 import { SELECT_OPTIONS, type SelectOptionsInput } from '../config/select-options.ts';
-import { EXIT, TestloopError } from '../errors.ts';
-import type { Alias } from '../graph/types.ts';
+import { EXIT } from '../errors.ts';
 import { otherRunners, renderSelection } from '../report/select.ts';
 import { planSelection, type SelectionPlan } from '../select/select-tests.ts';
 import { type CommandHelp, helpText } from './help.ts';
@@ -86,19 +85,9 @@ export async function planFromFlags(
     io.env,
     values,
   );
-  const plan = await planSelection({
-    cwd,
-    env: io.env,
-    readStdin: io.readStdin,
-    ...(options.base === undefined ? {} : { base: options.base }),
-    ...(options.changed === undefined ? {} : { changed: options.changed }),
-    ...(options.diffFile === undefined ? {} : { diffFile: options.diffFile }),
-    ...(options.typeImports === undefined ? {} : { typeImports: options.typeImports }),
-    ...(options.cache === undefined ? {} : { cache: options.cache }),
-    ...(options.history === undefined ? {} : { history: options.history }),
-    ...(options.shard === undefined ? {} : { shard: options.shard }),
-    ...(options.alias === undefined ? {} : { aliases: parseAliases(options.alias, cwd) }),
-  });
+  // --format and --run are the CLI's own (what to print, whether to run); the rest are planSelection's.
+  const { format: _format, run: _run, ...selectOptions } = options;
+  const plan = await planSelection({ cwd, env: io.env, readStdin: io.readStdin, ...selectOptions });
   return { options, plan };
 }
 
@@ -112,13 +101,4 @@ function untestedNotes(untested: readonly string[]): string[] {
   if (untested.length > UNTESTED_LISTED)
     lines.push(`testloop: …and ${untested.length - UNTESTED_LISTED} more changed files no test reaches\n`);
   return lines;
-}
-
-function parseAliases(values: readonly string[], cwd: string): Alias[] {
-  return values.map((value) => {
-    const eq = value.indexOf('=');
-    if (eq <= 0)
-      throw new TestloopError('TESTLOOP_USAGE', `--alias ${value}: expected find=replacement, e.g. @=src`);
-    return { find: value.slice(0, eq), replacement: resolve(cwd, value.slice(eq + 1)) };
-  });
 }

@@ -2,7 +2,6 @@
 // test, write the patch where asked.
 
 import { resolve } from 'node:path';
-import { parseDuration } from '../config/duration.ts';
 import type { TriageOptionsInput } from '../config/triage-options.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import type { TriageFormat } from '../report/triage.ts';
@@ -11,7 +10,7 @@ import type { FixReport } from '../triage/fix/types.ts';
 import type { Cause } from '../triage/types.ts';
 import { writeFileAtomic } from '../util/fs.ts';
 import type { CliIO } from './io.ts';
-import { hasModel, modelClient, NO_MODEL } from './triage-model.ts';
+import { NO_MODEL } from './triage-model.ts';
 
 export interface TriageFixContext {
   cwd: string;
@@ -28,31 +27,26 @@ export async function triageFixCommand(
   const markdown = formats.find((f) => f.kind === 'markdown');
   if (markdown)
     throw new TestloopError('TESTLOOP_USAGE', '--fix prints text or json: drop --format markdown');
+  // The ids as the flag lists them (comma lists split where a test id follows); the patch is the CLI's to write.
+  const { patch, ...fixOptions } = options;
   const ids = splitIds(options.fix ?? []);
-  const client = hasModel(options) ? await modelClient(options, env, '--fix') : undefined;
-  try {
-    const { fixTests } = await import('../triage/fix/fix.ts');
-    const report = await fixTests({
-      cwd,
-      env,
-      tests: ids,
-      causes: await historyCauses(options, cwd, env, ids),
-      ...(client ? { client } : { noModelReason: `no model configured (${NO_MODEL})` }),
-      ...(options.budget ? { budgetMs: parseDuration(options.budget)! } : {}),
-      ...(options.allowSource ? { allowSource: true } : {}),
-      ...(options.write ? { write: true } : {}),
-      log: (line) => io.stderr(`${line}\n`),
-    });
-    await writePatch(options.patch, report, cwd, io);
-    for (const { kind, path } of formats) {
-      const text = kind === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderFixesText(report);
-      if (path === undefined) io.stdout(text);
-      else await writeFileAtomic(resolve(cwd, path), text);
-    }
-    return EXIT.ok;
-  } finally {
-    await client?.close();
+  const { fixTests } = await import('../triage/fix/fix.ts');
+  const report = await fixTests({
+    cwd,
+    env,
+    ...fixOptions,
+    fix: ids,
+    causes: await historyCauses(options, cwd, env, ids),
+    noModelReason: `no model configured (${NO_MODEL})`,
+    log: (line) => io.stderr(`${line}\n`),
+  });
+  await writePatch(patch, report, cwd, io);
+  for (const { kind, path } of formats) {
+    const text = kind === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderFixesText(report);
+    if (path === undefined) io.stdout(text);
+    else await writeFileAtomic(resolve(cwd, path), text);
   }
+  return EXIT.ok;
 }
 
 /**
@@ -74,14 +68,8 @@ async function historyCauses(
   ids: readonly string[],
 ): Promise<Map<string, Cause[]>> {
   const { triage } = await import('../triage/triage.ts');
-  const result = await triage({
-    cwd,
-    env,
-    codeowners: false,
-    ...(options.history === undefined ? {} : { history: options.history }),
-    ...(options.runs === undefined ? {} : { runs: options.runs }),
-    ...(options.branch === undefined ? {} : { branch: options.branch }),
-  });
+  const { history, runs, branch } = options;
+  const result = await triage({ cwd, env, codeowners: false, history, runs, branch });
   const wanted = new Set(ids);
   return new Map(result.findings.filter((f) => wanted.has(f.testId)).map((f) => [f.testId, f.causes]));
 }

@@ -15,7 +15,7 @@ import { type CommandHelp, helpText } from './help.ts';
 import type { CliIO } from './io.ts';
 import { parseFormatTargets, useColor } from './output.ts';
 import { parseFlags } from './parse-flags.ts';
-import { modelClient } from './triage-model.ts';
+import { requireModel } from './triage-model.ts';
 
 const HELP: CommandHelp = {
   command: 'triage',
@@ -51,29 +51,22 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
   const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
   const config = await findConfig(cwd, flags.common.config);
   const options = await resolveTableOptions(TRIAGE_OPTIONS, 'triage', config, io.env, flags.values);
-  const formats = parseFormatTargets(
-    options.format && options.format.length > 0 ? options.format : ['text'],
-    TRIAGE_FORMATS,
-  );
+  // --format, --quarantine, --notify and --fail-on are the CLI's own (what it writes and posts, the exit
+  // status); the rest are fields of triage (and, with --fix, of fixTests).
+  const { format, quarantine, notify, failOn, ...triageOptions } = options;
+  const formats = parseFormatTargets(format && format.length > 0 ? format : ['text'], TRIAGE_FORMATS);
   if (options.fix && options.fix.length > 0) {
     const { triageFixCommand } = await import('./triage-fix.ts');
     return triageFixCommand(options, { cwd, env: io.env, io, formats });
   }
-  const previous = options.quarantine ? await readPrevious(resolve(cwd, options.quarantine)) : undefined;
+  if (options.explain) requireModel(options, '--explain');
+  const previous = quarantine ? await readPrevious(resolve(cwd, quarantine)) : undefined;
 
-  const client = options.explain ? await modelClient(options, io.env, '--explain') : undefined;
   const report = await openTriage({
     cwd,
     env: io.env,
-    ...(client === undefined
-      ? {}
-      : { model: { client, ...(options.explainTop === undefined ? {} : { top: options.explainTop }) } }),
     log: (line) => io.stderr(`${line}\n`),
-    ...(options.runs === undefined ? {} : { runs: options.runs }),
-    ...(options.branch === undefined ? {} : { branch: options.branch }),
-    ...(options.rerun === undefined ? {} : { rerun: options.rerun }),
-    ...(options.codeowners === undefined ? {} : { codeowners: options.codeowners }),
-    ...(options.history === undefined ? {} : { history: options.history }),
+    ...triageOptions,
   });
   try {
     const { result, quiet } = report;
@@ -95,12 +88,11 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
       if (path === undefined) io.stdout(text);
       else await writeFileAtomic(resolve(cwd, path), text);
     }
-    if (options.quarantine) await writeQuarantine(report, previous, options.quarantine, cwd, io);
-    if (options.notify) await notify(options.notify, result, quiet, io);
-    return failed(result, options.failOn ?? []) ? EXIT.findings : EXIT.ok;
+    if (quarantine) await writeQuarantine(report, previous, quarantine, cwd, io);
+    if (notify) await notifyWebhook(notify, result, quiet, io);
+    return failed(result, failOn ?? []) ? EXIT.findings : EXIT.ok;
   } finally {
     await report.close();
-    await client?.close();
   }
 }
 
@@ -146,7 +138,7 @@ function failed(result: TriageResult, failOn: readonly string[]): boolean {
   return result.findings.some((f) => failOn.includes(f.verdict));
 }
 
-async function notify(url: string, result: TriageResult, quiet: number, io: CliIO): Promise<void> {
+async function notifyWebhook(url: string, result: TriageResult, quiet: number, io: CliIO): Promise<void> {
   const outcome = await postWebhook(url, slackMessage(result, { quiet }));
   if (!outcome.ok) {
     io.stderr(`testloop: warning: --notify failed (${outcome.error}); the exit status is not affected\n`);

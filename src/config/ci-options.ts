@@ -1,5 +1,5 @@
 import { CI_STEPS } from '../ci/types.ts';
-import type { OptionsOf, OptionTable } from './option-table.ts';
+import { durationOption, type OptionsOf, type OptionTable } from './option-table.ts';
 
 /**
  * `testloop ci` options: each is a --flag, a TESTLOOP_* variable and a config key (top level or "ci"), an
@@ -17,11 +17,9 @@ export const CI_OPTIONS = {
     choices: CI_STEPS,
     description: `steps to switch off, repeatable: ${CI_STEPS.join(', ')}`,
   },
-  budget: {
-    type: 'string',
-    format: 'duration',
-    description: 'wall-clock budget for the whole step, e.g. 5m: steps that cannot start in time are skipped',
-  },
+  budget: durationOption(
+    'wall-clock budget for the whole step, e.g. 5m: steps that cannot start in time are skipped',
+  ),
   strict: {
     type: 'boolean',
     description: "fail closed: testloop's own failures and timeouts fail the build (default: reported only)",

@@ -1,4 +1,4 @@
-import type { OptionsOf, OptionTable } from './option-table.ts';
+import { durationOption, type OptionsOf, type OptionTable } from './option-table.ts';
 
 /**
  * The model endpoint, as every command that asks a model takes it: the documented TESTLOOP_LLM_*
@@ -19,6 +19,12 @@ export const MODEL_ENDPOINT_OPTIONS = {
     description: 'chat (Chat Completions, default) or responses',
   },
 } as const satisfies OptionTable;
+
+/** --format of the commands that print text, json or markdown (generate, triage). */
+export const TEXT_JSON_MARKDOWN = {
+  type: 'array',
+  description: 'text (default), json or markdown; "kind:path" writes a file; repeatable',
+} as const;
 
 /**
  * `testloop generate` options: each is a --flag, a TESTLOOP_* variable and a config key (top level or
@@ -50,11 +56,9 @@ export const GENERATE_OPTIONS = {
     max: 64,
     description: 'targets worked on at once (default 4)',
   },
-  budget: {
-    type: 'string',
-    format: 'duration',
-    description: 'wall-clock budget, e.g. 90s or 2m: no target starts that cannot finish (default 10m)',
-  },
+  budget: durationOption(
+    'wall-clock budget, e.g. 90s or 2m: no target starts that cannot finish (default 10m)',
+  ),
   reruns: {
     type: 'number',
     integer: true,
@@ -86,21 +90,14 @@ export const GENERATE_OPTIONS = {
     above: 0,
     description: 'stop asking the model after this many tokens',
   },
-  llmTimeout: {
-    type: 'string',
-    format: 'duration',
-    description: 'longest single model request (default 5m); a stalled stream is cut sooner',
-  },
+  llmTimeout: durationOption('longest single model request (default 5m); a stalled stream is cut sooner'),
   cacheDir: { type: 'string', description: 'cache model replies in this folder (reruns cost nothing)' },
   write: { type: 'boolean', description: 'write accepted tests (and stubs) next to the existing tests' },
   patch: {
     type: 'string',
     description: 'write accepted tests as a unified diff (new files only) to this file',
   },
-  format: {
-    type: 'array',
-    description: 'text (default), json or markdown; "kind:path" writes a file; repeatable',
-  },
+  format: TEXT_JSON_MARKDOWN,
   strict: {
     type: 'boolean',
     description: 'exit 3 when the model endpoint fails (default: report it and exit 0)',

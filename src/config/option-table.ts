@@ -39,6 +39,11 @@ export interface OptionSpec {
 
 export type OptionTable = Readonly<Record<string, OptionSpec>>;
 
+/** A duration option (`90s`, `2m`, `1m30s`): a string the user writes and the library reads with parseDuration. */
+export function durationOption<const D extends string>(description: D) {
+  return { type: 'string', format: 'duration', description } as const;
+}
+
 type ChoiceOf<S extends OptionSpec> = S extends { choices: readonly (infer C)[] } ? C : string;
 
 type ValueOf<S extends OptionSpec> = S['type'] extends 'boolean'

@@ -1,5 +1,5 @@
-import { MODEL_ENDPOINT_OPTIONS } from './generate-options.ts';
-import type { OptionsOf, OptionTable } from './option-table.ts';
+import { MODEL_ENDPOINT_OPTIONS, TEXT_JSON_MARKDOWN } from './generate-options.ts';
+import { durationOption, type OptionsOf, type OptionTable } from './option-table.ts';
 
 const HISTORY = {
   type: 'string',
@@ -62,10 +62,7 @@ export const TRIAGE_OPTIONS = {
     description:
       'rerun each suspect N times alone and N times shuffled with its file to confirm it (default 0)',
   },
-  format: {
-    type: 'array',
-    description: 'text (default), json or markdown; "kind:path" writes a file; repeatable',
-  },
+  format: TEXT_JSON_MARKDOWN,
   quarantine: {
     type: 'string',
     description: 'write (or update) this quarantine file: JSON list of flaky tests for setup files to skip',
@@ -112,17 +109,9 @@ export const TRIAGE_OPTIONS = {
     commandOnly: true,
     description: '--fix: write the accepted fixes to this patch file',
   },
-  budget: {
-    type: 'string',
-    format: 'duration',
-    description: '--fix: time to reproduce each test, e.g. 90s or 2m (default 2m)',
-  },
+  budget: durationOption('--fix: time to reproduce each test, e.g. 90s or 2m (default 2m)'),
   ...MODEL_ENDPOINT_OPTIONS,
-  llmTimeout: {
-    type: 'string',
-    format: 'duration',
-    description: 'longest single model request (default 5m)',
-  },
+  llmTimeout: durationOption('longest single model request (default 5m)'),
 } as const satisfies OptionTable;
 
 export type TriageOptionsInput = OptionsOf<typeof TRIAGE_OPTIONS>;

@@ -30,6 +30,9 @@ export interface FindGapsOptions {
   srcRoots?: string[];
   /** An empty diff is an error unless this is set (a rerun on the base branch itself, say). */
   allowEmpty?: boolean;
+  /** Refuse diffs larger than this many MiB (default 512), as `--max-diff-mb`. */
+  maxDiffMb?: number;
+  /** The older spelling of maxDiffMb, in bytes; it wins when both are set. */
   maxDiffBytes?: number;
   /**
    * Files and folders this run writes (relative to cwd): never counted as changes, nor is anything
@@ -150,7 +153,13 @@ function startInputs(options: FindGapsOptions, cwd: string, prebuild: Prebuild):
 }
 
 function diffOptionsOf(options: FindGapsOptions, prebuild: Prebuild) {
-  return { maxBytes: options.maxDiffBytes, onFiles: prebuild.changed };
+  return { maxBytes: maxDiffBytesOf(options), onFiles: prebuild.changed };
+}
+
+function maxDiffBytesOf(options: FindGapsOptions): number | undefined {
+  return (
+    options.maxDiffBytes ?? (options.maxDiffMb === undefined ? undefined : options.maxDiffMb * 1024 * 1024)
+  );
 }
 
 /** The change: a diff file's, or git's from the base's merge base, with the revisions it names. */
@@ -164,7 +173,7 @@ async function diffOf(
     const diffPath = options.diffFile === '-' ? '-' : resolve(cwd, options.diffFile);
     return {
       root: await repositoryRoot(cwd).catch(() => cwd),
-      diffing: readDiffFile(diffPath, options.readStdin ?? readStdin, options.maxDiffBytes),
+      diffing: readDiffFile(diffPath, options.readStdin ?? readStdin, maxDiffBytesOf(options)),
       base: options.diffFile === '-' ? 'stdin' : options.diffFile,
       head: 'working tree',
     };

@@ -11,11 +11,13 @@ import { funnelOf } from './accounting.ts';
 import { parseSource } from './ast.ts';
 import { buildContext } from './context.ts';
 import { GenerationRun } from './generation-run.ts';
+import { withOlderFields } from './option-names.ts';
 import { newFilesPatch, writeNewFiles } from './output.ts';
 import { withEnclosingRunners } from './runner-projects.ts';
 import { createEngine, targetsOf } from './setup.ts';
 import { runTarget, type TargetState } from './target-machine.ts';
 import { discoverableMirrors } from './test-layout.ts';
+
 import type { CandidateValidator, GenerateResult, GenerateTarget, TestEngine } from './types.ts';
 import type { ValidatorOptions } from './validate.ts';
 
@@ -32,9 +34,20 @@ export interface GenerateOptions {
    */
   coverage?: CoverageArg[];
   /** `file:symbol` (file relative to cwd) instead of the gaps of a change. */
+  target?: string[];
+  /** The older spelling of target. */
   targets?: string[];
-  /** Default: 'llm' when `llm.baseUrl` is set, else 'stub'. */
+  /** Default: 'llm' when `baseUrl` is set, else 'stub'. */
   engine?: 'llm' | 'stub';
+  /** OpenAI-compatible endpoint including /v1. */
+  baseUrl?: string;
+  /** Model name as the endpoint knows it. */
+  model?: string;
+  /** 'chat' (Chat Completions, default) or 'responses'. */
+  api?: LlmApi;
+  /** Longest single model request, a duration such as `5m` (default); a stalled stream is cut sooner. */
+  llmTimeout?: string;
+  /** The older spelling of baseUrl, model, api and llmTimeout (in ms); its fields win. */
   llm?: {
     baseUrl?: string;
     model?: string;
@@ -44,7 +57,9 @@ export interface GenerateOptions {
   };
   /** Targets worked on at once (default 4). */
   concurrency?: number;
-  /** Wall-clock budget: no target starts that the observed pace says cannot finish in time. */
+  /** Wall-clock budget, a duration such as `90s`: no target starts that the observed pace says cannot finish in time. */
+  budget?: string;
+  /** The older spelling of budget, in ms; it wins when both are set. */
   budgetMs?: number;
   /** Passing runs in a row for a candidate to count as stable (default 3); see rerunIn. */
   reruns?: number;
@@ -87,8 +102,9 @@ export interface GenerateOptions {
 }
 
 /** `testloop generate` as a library call: tests for the gaps of a change (or named targets), validated. */
-export async function generateTests(options: GenerateOptions = {}): Promise<GenerateResult> {
+export async function generateTests(input: GenerateOptions = {}): Promise<GenerateResult> {
   const started = performance.now();
+  const options = withOlderFields(input);
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});

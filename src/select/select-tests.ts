@@ -35,6 +35,9 @@ export interface SelectOptions {
   diffFile?: string;
   /** Follow `import type` edges: set when type checking is part of the test run. */
   typeImports?: boolean;
+  /** Extra path aliases `find=replacement`, the replacement relative to cwd, as `--alias`. */
+  alias?: string[];
+  /** The older spelling of alias, already parsed (replacements absolute); both are used. */
   aliases?: Alias[];
   cache?: boolean;
   /** SQLite history file relative to cwd (default .testloop/history.db), read when it exists. */
@@ -72,9 +75,10 @@ export interface SelectionPlan {
   projects: Project[];
 }
 
-export async function planSelection(options: SelectOptions): Promise<SelectionPlan> {
+export async function planSelection(input: SelectOptions): Promise<SelectionPlan> {
   const started = now();
-  const cwd = options.cwd ?? process.cwd();
+  const cwd = input.cwd ?? process.cwd();
+  const options = input.alias === undefined ? input : { ...input, aliases: aliasesOf(input, cwd) };
   const warnings: string[] = [];
   // A bad --shard is a usage error before any work.
   const shardSpec =
@@ -468,4 +472,15 @@ function addHiddenDependencies(
         : 'which resolves to no file of the repository: what it loads is unknown';
     impact.seeds.set(file, `${file} imports ${specifiers[0]}, ${why}`);
   }
+}
+
+/** `alias` parsed (replacements resolved against cwd), after the older `aliases`. */
+function aliasesOf(options: SelectOptions, cwd: string): Alias[] {
+  const parsed = (options.alias ?? []).map((value) => {
+    const eq = value.indexOf('=');
+    if (eq <= 0)
+      throw new TestloopError('TESTLOOP_USAGE', `--alias ${value}: expected find=replacement, e.g. @=src`);
+    return { find: value.slice(0, eq), replacement: resolve(cwd, value.slice(eq + 1)) };
+  });
+  return [...(options.aliases ?? []), ...parsed];
 }

@@ -14,7 +14,17 @@ export interface IngestReportsOptions {
   env?: NodeJS.ProcessEnv;
   /** Report files, or folders to search for *.xml, *.log and *.txt reports. */
   reports: readonly string[];
-  /** Run fields; unset ones come from the CI variables, then git HEAD and the clock. */
+  /** The run's fields, as `testloop ingest` names them; unset ones come from the CI variables, then git HEAD and the clock. */
+  commit?: string;
+  branch?: string;
+  runId?: string;
+  attempt?: number;
+  job?: string;
+  /** ISO time the run started. */
+  startedAt?: string;
+  /** Environment facts `key=value` (os, node, image). */
+  environment?: string[];
+  /** The older spelling of the run's fields, environment as an object; its fields win. */
   run?: Partial<RunInfo>;
   /** The store to write (default: openHistoryStore({ cwd, env, path: history }), closed afterwards). */
   store?: HistoryStore;
@@ -50,7 +60,7 @@ export async function ingestReports(options: IngestReportsOptions): Promise<Inge
   const env = options.env ?? process.env;
   const now = options.now ?? new Date();
   const files = await expandReports(cwd, options.reports);
-  const run = await resolveRunInfo(cwd, env, now, options.run ?? {});
+  const run = await resolveRunInfo(cwd, env, now, { ...runFieldsOf(options), ...options.run });
   const useWorker =
     options.readInWorker ??
     totalBytes(files, WORKER_BYTES) >= (hasIdleReader() ? WARM_WORKER_BYTES : WORKER_BYTES);
@@ -167,4 +177,15 @@ export async function resolveRunInfo(
   merged.runId ??= `local-${now.toISOString()}`;
   merged.startedAt ??= now.toISOString();
   return merged as RunInfo;
+}
+
+/** The run fields named at the top level, environment facts split at their first `=`. */
+function runFieldsOf(options: IngestReportsOptions): Partial<RunInfo> {
+  const { commit, branch, runId, attempt, job, startedAt, environment } = options;
+  const named: Partial<RunInfo> = { commit, branch, runId, attempt, job, startedAt };
+  if (environment !== undefined)
+    named.environment = Object.fromEntries(
+      environment.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    );
+  return Object.fromEntries(Object.entries(named).filter(([, value]) => value !== undefined));
 }

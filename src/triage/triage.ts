@@ -1,6 +1,8 @@
+import { TestloopError } from '../errors.ts';
 import { repositoryRoot } from '../git/base.ts';
 import type { HistoryStore } from '../history/types.ts';
-import type { LlmClient } from '../llm/types.ts';
+import { clientOf } from '../llm/endpoint.ts';
+import type { LlmApi, LlmClient } from '../llm/types.ts';
 import { analyze } from './analyze.ts';
 import { loadCodeowners } from './codeowners.ts';
 import type { ExplainHook } from './explain/hook.ts';
@@ -31,13 +33,25 @@ export interface TriageOptions {
   /** CODEOWNERS path relative to the repository root (default: .github/, root, docs/), or false. */
   codeowners?: string | false;
   thresholds?: Partial<TriageThresholds>;
-  /** Optional explanation per finding (e.g. an LLM); see explain/hook.ts. */
-  explain?: ExplainHook;
   /**
-   * `--explain`: the top findings by impact go to a model with their evidence and source; its causes join
-   * the rules' (see explain/model.ts).
+   * `true`, as `--explain`: the top findings by impact go to the model `baseUrl` and `model` name, with
+   * their evidence and source; its causes join the rules' (see explain/model.ts). A function: an
+   * explanation per finding (see explain/hook.ts).
    */
-  model?: { client: LlmClient; top?: number };
+  explain?: boolean | ExplainHook;
+  /** How many findings `explain: true` asks the model about (default 5). */
+  explainTop?: number;
+  /** The endpoint `explain: true` asks: OpenAI-compatible, including /v1. */
+  baseUrl?: string;
+  /**
+   * The model name `explain: true` asks; or, the older spelling of explain with a model, a ready client
+   * and how many findings to ask about.
+   */
+  model?: string | { client: LlmClient; top?: number };
+  /** 'chat' (Chat Completions, default) or 'responses'. */
+  api?: LlmApi;
+  /** Longest single model request, a duration such as `5m`. */
+  llmTimeout?: string;
   maxExplained?: number;
   /** Progress and warnings, one line each. */
   log?: (line: string) => void;
@@ -69,6 +83,39 @@ export async function triage(options: TriageOptions = {}): Promise<TriageResult>
  * or an `explain` hook, everything is read into memory first (the hook looks at each test's failures).
  */
 export async function openTriage(options: TriageOptions = {}): Promise<TriageReport> {
+  const client = options.explain === true ? await explainClient(options) : undefined;
+  try {
+    return await openReady({
+      ...options,
+      explain: typeof options.explain === 'function' ? options.explain : undefined,
+      model:
+        client === undefined
+          ? typeof options.model === 'object'
+            ? options.model
+            : undefined
+          : { client, ...(options.explainTop === undefined ? {} : { top: options.explainTop }) },
+    });
+  } finally {
+    await client?.close();
+  }
+}
+
+/** The options once `explain` is a hook or nothing and `model` a ready client or nothing. */
+type ReadyOptions = TriageOptions & { explain?: ExplainHook; model?: { client: LlmClient; top?: number } };
+
+/** The client `explain: true` asks: the endpoint and model name the options give. */
+async function explainClient(options: TriageOptions): Promise<LlmClient> {
+  const { baseUrl, model, api, llmTimeout } = options;
+  const client =
+    typeof model === 'string'
+      ? await clientOf({ baseUrl, model, api, llmTimeout }, options.env ?? process.env)
+      : undefined;
+  if (client === undefined)
+    throw new TestloopError('TESTLOOP_USAGE', 'explain needs a model: set baseUrl and model');
+  return client;
+}
+
+async function openReady(options: ReadyOptions): Promise<TriageReport> {
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
   const log = options.log ?? (() => {});

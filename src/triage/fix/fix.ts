@@ -1,7 +1,9 @@
 // `triage --fix`: reproduce each test, ask the model for a fix, prove the fix under the condition that
 // reproduced the failure, and hand back the patch. The working tree is only written with `write`.
 
+import { msOf } from '../../config/duration.ts';
 import { repositoryRoot } from '../../git/base.ts';
+import { clientOf } from '../../llm/endpoint.ts';
 import { LlmError } from '../../llm/errors.ts';
 import type { Cause } from '../types.ts';
 import { applyChanges, currentContent, unifiedDiff } from './patch.ts';
@@ -24,6 +26,20 @@ const DEFAULT_RUN_TIMEOUT_MS = 120_000;
  * working tree with a scrubbed environment.
  */
 export async function fixTests(options: FixOptions): Promise<FixReport> {
+  const client = options.client ?? (await clientOf(options, options.env ?? process.env));
+  try {
+    return await fixEach({
+      ...options,
+      tests: options.tests ?? options.fix ?? [],
+      budgetMs: msOf(options.budget, options.budgetMs),
+      ...(client === undefined ? {} : { client }),
+    });
+  } finally {
+    if (client !== options.client) await client?.close();
+  }
+}
+
+async function fixEach(options: FixOptions & { tests: readonly string[] }): Promise<FixReport> {
   const cwd = options.cwd ?? process.cwd();
   const root = await repositoryRoot(cwd).catch(() => cwd);
   const env = options.env ?? process.env;

@@ -1,3 +1,4 @@
+import type { ModelEndpoint } from '../../llm/endpoint.ts';
 import type { LlmClient } from '../../llm/types.ts';
 import type { Cause } from '../types.ts';
 
@@ -78,15 +79,22 @@ export interface FixResult {
   written?: boolean;
 }
 
-export interface FixOptions {
+export interface FixOptions extends ModelEndpoint {
   cwd?: string;
-  /** Test ids (`file › suite › name`) to reproduce, fix and prove. */
-  tests: readonly string[];
-  /** The model; without one, tests are reproduced and reported `accepted: false`. */
+  /** Test ids (`file › suite › name`) to reproduce, fix and prove, as `triage --fix`. */
+  fix?: readonly string[];
+  /** The older spelling of fix; it wins when both are set. */
+  tests?: readonly string[];
+  /**
+   * A ready model client (else one for baseUrl and model, closed at the end); without either, tests are
+   * reproduced and reported `accepted: false`.
+   */
   client?: LlmClient;
   /** Why there is no client (shown in the reason), e.g. "no model configured (--base-url, --model)". */
   noModelReason?: string;
-  /** Wall-clock time to reproduce one test (default 120 000). */
+  /** Wall-clock time to reproduce one test, a duration such as `90s` (default 2m). */
+  budget?: string;
+  /** The older spelling of budget, in ms; it wins when both are set. */
   budgetMs?: number;
   /** Runs per condition before the next is tried (default 5). */
   attemptsPerCondition?: number;
