@@ -1,8 +1,7 @@
-import type { ZodObject } from 'zod';
 import { parseDuration } from './duration.ts';
 import { envNamesOf, type LoadedConfig, resolveOptions } from './load-config.ts';
 
-export type OptionType = 'string' | 'boolean' | 'array' | 'number';
+type OptionType = 'string' | 'boolean' | 'array' | 'number';
 
 /**
  * One option as plain data: the one declaration its flag, TESTLOOP_* variable, config key, help row, MCP
@@ -72,11 +71,6 @@ function hasEnvOptions(table: OptionTable, env: NodeJS.ProcessEnv): boolean {
   );
 }
 
-/** Loads zod only when called: the schema of a table, for a value the fast path cannot vouch for. */
-export function lazySchemaOf(table: OptionTable): () => Promise<ZodObject> {
-  return async () => (await import('./schema-of.ts')).schemaOf(table);
-}
-
 /**
  * A command's options from its config file, TESTLOOP_* variables and flags. Flags alone that the schema
  * would accept unchanged are taken as they are, without loading zod (tens of ms of a short run); anything
@@ -91,7 +85,8 @@ export async function resolveTableOptions<T extends OptionTable>(
 ): Promise<OptionsOf<T>> {
   if (config.file === undefined && !hasEnvOptions(table, env) && acceptsAsIs(table, flags))
     return flags as OptionsOf<T>;
-  const schema = await lazySchemaOf(table)();
+  // zod loads here, only when something needs validating.
+  const schema = (await import('./schema-of.ts')).schemaOf(table);
   return resolveOptions(table, schema, command, config, env, flags) as OptionsOf<T>;
 }
 
