@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join, posix, sep } from 'node:path';
 import type picomatch from 'picomatch';
 import { now } from '../util/clock.ts';
 import {
@@ -35,6 +35,32 @@ export interface BuildGraphOptions {
   aliases?: Alias[];
   conditions?: string[];
   cache?: boolean;
+  /** The thread started on the file list before the build (see startScanning). */
+  early?: EarlyScan;
+}
+
+/** What startScanning began: the graph cache it read, and the thread reading the files it does not hold. */
+export interface EarlyScan {
+  cache: GraphCache;
+  ahead: ScanAhead | undefined;
+}
+
+/**
+ * Starts reading and scanning the files a build will need (those the cache does not hold with this
+ * content) on a second thread, as soon as the file list is known: the caller's other work before the
+ * build (reading runner configs) then overlaps it. Pass the result to buildGraph as `early`.
+ */
+export function startScanning(
+  options: Pick<BuildGraphOptions, 'root' | 'files' | 'blobIds' | 'cache'>,
+): EarlyScan {
+  const cache = options.cache === false ? emptyCache() : loadGraphCache(options.root);
+  const blobIds = options.blobIds ?? new Map<string, string>();
+  const toRead = options.files.filter((file) => {
+    if (!CODE_FILE.test(file) || file.includes('node_modules/')) return false;
+    const blob = blobIds.get(file);
+    return blob !== undefined && cache.entry(file)?.blob !== blob;
+  });
+  return { cache, ahead: ScanAhead.start(options.root, toRead) };
 }
 
 type Parse = (fileName: string, source: string) => ParsedModule;
@@ -57,6 +83,7 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   // Nothing changed since the cache was written: its graph is this tree's, read in place.
   const stored = useCache && resolutionValid && snapshot === cache.snapshot ? cache.graph() : undefined;
   if (stored && codeFiles.every((file) => !validate.has(file) || stored.checked(file))) {
+    options.early?.ahead?.close();
     return fromCache(root, stored, cache, started);
   }
 
@@ -66,15 +93,17 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   let changed = !resolutionValid || snapshot !== cache.snapshot;
   const problems = new GraphProblems();
   const { needsResolutionOf, stale } = freshness(resolutionValid, gone);
-  // A cold build reads and scans thousands of files: a second thread takes the last part of them.
-  const ahead = ScanAhead.start(
-    root,
-    current.files.filter((file, i) => {
-      if (current.read.get(file)?.text !== undefined) return false;
-      const entry = cache.entry(file);
-      return entry === undefined || stale(entry, current.blobs[i]!);
-    }),
-  );
+  // A cold build reads and scans thousands of files: a second thread takes part of them.
+  const ahead = options.early
+    ? options.early.ahead
+    : ScanAhead.start(
+        root,
+        current.files.filter((file, i) => {
+          if (current.read.get(file)?.text !== undefined) return false;
+          const entry = cache.entry(file);
+          return entry === undefined || stale(entry, current.blobs[i]!);
+        }),
+      );
 
   for (let i = 0; i < current.files.length; i++) {
     const file = current.files[i]!;
@@ -154,7 +183,7 @@ function graphOf(
 function treeState(options: BuildGraphOptions, useCache: boolean) {
   const { root } = options;
   const blobIds = options.blobIds ?? new Map<string, string>();
-  const cache = useCache ? loadGraphCache(root) : emptyCache();
+  const cache = options.early?.cache ?? (useCache ? loadGraphCache(root) : emptyCache());
   const codeFiles = options.files.filter((f) => CODE_FILE.test(f) && !f.includes('node_modules/'));
   const resolutionKey = resolutionKeyOf(root, options, blobIds);
   const current = currentFiles(root, codeFiles, blobIds, cache);
@@ -420,6 +449,23 @@ function copy(entry: CachedFile, patch: Partial<CachedFile>): CachedFile {
   return { ...base, ...patch };
 }
 
+const cleanRoots = new Map<string, boolean>();
+
+/** An absolute POSIX root that join() would leave as it is, with no trailing separator. */
+function isCleanRoot(root: string): boolean {
+  let clean = cleanRoots.get(root);
+  if (clean === undefined) {
+    clean =
+      sep === '/' &&
+      root !== '/' &&
+      posix.isAbsolute(root) &&
+      posix.normalize(root) === root &&
+      !root.endsWith('/');
+    cleanRoots.set(root, clean);
+  }
+  return clean;
+}
+
 function resolveImports(
   root: string,
   file: string,
@@ -430,7 +476,8 @@ function resolveImports(
 ): { edges: ResolvedEdge[]; unresolved: string[] } {
   const edges: ResolvedEdge[] = [];
   const unresolved: string[] = [];
-  const from = join(root, file);
+  // Listed paths are clean: under a clean root, concatenation is join() without its normalizing scan.
+  const from = isCleanRoot(root) ? `${root}/${file}` : join(root, file);
   const dir = posix.dirname(file);
   for (const spec of entry.parsed.imports) {
     if (spec.kind === 'glob') {
@@ -462,10 +509,8 @@ function resolveImports(
       unresolved.push(spec.specifier);
       continue;
     }
-    const relative = target
-      .slice(root.length + 1)
-      .split('\\')
-      .join('/');
+    const inside = target.slice(root.length + 1);
+    const relative = sep === '/' ? inside : inside.split('\\').join('/');
     if (relative !== file) edges.push({ to: relative, kind: spec.kind });
   }
   return { edges, unresolved };

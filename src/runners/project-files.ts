@@ -16,7 +16,10 @@ export class ProjectFiles {
   readonly root: string;
   /** Absolute paths of every listed file. */
   readonly absolute: readonly string[];
-  private readonly set: Set<string>;
+  /** The root with its trailing separator: what every absolute path here starts with. */
+  private readonly prefix: string;
+  /** Built on the first lookup: most projects' discovery only walks the list. */
+  private set: Set<string> | undefined;
   private dirs: Set<string> | undefined;
 
   /** One instance per project: detection and discovery of every runner share it. */
@@ -33,14 +36,15 @@ export class ProjectFiles {
     this.root = project.root;
     // Listed paths are already clean and relative: a plain concatenation is join() without the cost.
     const prefix = project.root.endsWith(sep) ? project.root : project.root + sep;
+    this.prefix = prefix;
     this.absolute =
       sep === '/'
         ? project.files.map((file) => prefix + file)
         : project.files.map((file) => join(project.root, file));
-    this.set = new Set(this.absolute);
   }
 
   has(path: string): boolean {
+    this.set ??= new Set(this.absolute);
     return this.set.has(path);
   }
 
@@ -71,7 +75,7 @@ export class ProjectFiles {
 
   /** Repository-relative POSIX path, or undefined outside the repository. */
   rel(path: string): string | undefined {
-    const prefix = this.root.endsWith(sep) ? this.root : this.root + sep;
+    const { prefix } = this;
     if (sep === '/' && path.startsWith(prefix) && !path.includes('/.')) return path.slice(prefix.length);
     const rel = relative(this.root, path);
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;

@@ -128,10 +128,42 @@ function projectInfo(
     packageJson,
     // Listed on first use: a cached discovery never needs a package's files unless its tests run.
     get files() {
-      own ??= prefix === '' ? files() : files().filter((f) => f.startsWith(prefix));
+      own ??= prefix === '' ? files() : filesUnder(files(), prefix);
       return own;
     },
   };
+}
+
+const sortedLists = new WeakMap<readonly string[], boolean>();
+
+/**
+ * The files that start with `prefix`, in list order. git lists files sorted, so in a sorted list they
+ * are one run, found by binary search: a monorepo's packages each filtering every file of the
+ * repository was most of a cold discovery. An unsorted list is filtered.
+ */
+function filesUnder(files: readonly string[], prefix: string): readonly string[] {
+  let sorted = sortedLists.get(files);
+  if (sorted === undefined) {
+    sorted = files.every((file, i) => i === 0 || files[i - 1]! <= file);
+    sortedLists.set(files, sorted);
+  }
+  if (!sorted) return files.filter((f) => f.startsWith(prefix));
+  const start = lowerBound(files, prefix);
+  let end = start;
+  while (end < files.length && files[end]!.startsWith(prefix)) end++;
+  return files.slice(start, end);
+}
+
+/** The first index whose file is not below `key`. */
+function lowerBound(files: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = files.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (files[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function toStored(project: Project): StoredProject {

@@ -10,7 +10,7 @@ import {
   withoutOwnOutputs,
 } from '../git/own-outputs.ts';
 import { type WorkingTree, workingTree } from '../git/working-tree.ts';
-import { buildGraph, CODE_FILE, stampedGraph } from '../graph/build-graph.ts';
+import { buildGraph, CODE_FILE, stampedGraph, startScanning } from '../graph/build-graph.ts';
 import type { Alias, ModuleGraph } from '../graph/types.ts';
 import { now } from '../util/clock.ts';
 import { readStdin } from '../util/stdin.ts';
@@ -252,11 +252,19 @@ export async function projectsAndGraph(
   onCached?: (id: ProjectsCacheId) => void,
 ): Promise<{ projects: Project[]; graph: ModuleGraph }> {
   const cache = options.cache === undefined ? {} : { cache: options.cache };
-  const projects = await discoverProjects(root, files, {
-    blobIds,
-    ...cache,
-    ...(onCached === undefined ? {} : { onCached }),
-  });
+  // The files the graph must read start on a second thread while the runner configs are read.
+  const early = startScanning({ root, files, blobIds, ...cache });
+  let projects: Project[];
+  try {
+    projects = await discoverProjects(root, files, {
+      blobIds,
+      ...cache,
+      ...(onCached === undefined ? {} : { onCached }),
+    });
+  } catch (error) {
+    early.ahead?.close();
+    throw error;
+  }
   const graph = await buildGraph({
     root,
     files,
@@ -264,6 +272,7 @@ export async function projectsAndGraph(
     validate,
     aliases: [...(options.aliases ?? []), ...projects.flatMap((p) => p.discovery?.aliases ?? [])],
     ...cache,
+    early,
   });
   return { projects, graph };
 }

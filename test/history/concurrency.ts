@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
 import type { IngestResult } from '../../src/history/types.ts';
+import { bundleForNode } from '../helpers/bundle.ts';
 import type { WriterJob } from './writer-worker.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -14,16 +14,7 @@ function workerFile(): Promise<string> {
   bundled ??= (async () => {
     mkdirSync(outdir, { recursive: true });
     const outfile = `${outdir}/writer-worker.mjs`;
-    await build({
-      entryPoints: [`${root}test/history/writer-worker.ts`],
-      outfile,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      packages: 'external',
-      logLevel: 'warning',
-    });
+    await bundleForNode({ entry: `${root}test/history/writer-worker.ts` }, outfile);
     return outfile;
   })();
   return bundled;

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discoverProjects } from '../../src/select/projects.ts';
 import { selectTests } from '../../src/select/select-tests.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
 import { linkNodeModules } from '../runners/fixture.ts';
@@ -118,5 +119,30 @@ describe('projects: packages no enclosing runner covers', () => {
       ['api/src/route.test.js', 'api', 'jest'],
       ['web/src/greet.test.ts', 'web', 'vitest'],
     ]);
+  });
+});
+
+describe('projects: the file list in any order', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = fixtureRepo('nested-packages');
+  });
+  afterAll(() => repo.remove());
+
+  // A package's files are found by binary search in git's sorted listing; any other order is filtered.
+  it('gives every package the same files and tests from a sorted and an unsorted listing', async () => {
+    const listed = execFileSync('git', ['ls-files'], { cwd: repo.dir, encoding: 'utf8' }).trim().split('\n');
+    const shape = async (files: string[]) =>
+      (await discoverProjects(repo.dir, files, { cache: false })).map((project) => ({
+        dir: project.dir,
+        runner: project.runner?.name,
+        tests: project.discovery?.tests,
+        files: [...project.info.files].sort(),
+      }));
+    const sorted = await shape(listed);
+    expect(sorted.find((p) => p.dir === 'packages/lib')?.files).toEqual(
+      listed.filter((file) => file.startsWith('packages/lib/')),
+    );
+    expect(await shape([...listed].reverse())).toEqual(sorted);
   });
 });
