@@ -42,6 +42,9 @@ const EXTENSION_ALIAS = {
   '.mjs': ['.mts', '.mjs', '.d.mts'],
   '.cjs': ['.cts', '.cjs', '.d.cts'],
 };
+const DOT = 0x2e;
+const SLASH = 0x2f;
+const HASH = 0x23;
 /** `node:fs`, `bun:test`, `virtual:x`, `https://…`: never a repository file. */
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
@@ -69,6 +72,8 @@ class Resolver implements ModuleResolver {
   private readonly workspaces: Map<string, PackageInfo>;
   private readonly aliases: ((request: string) => string | undefined)[];
   private readonly cache = new Map<string, Map<string, string | null>>();
+  private lastFile: string | undefined;
+  private lastAnswers: Map<string, string | null> | undefined;
   private readonly workspaceCache = new Map<string, string | null>();
   private readonly realDirs = new Map<string, string>();
   private readonly listed: ReturnType<typeof createListedFiles> | undefined;
@@ -104,11 +109,17 @@ class Resolver implements ModuleResolver {
   }
 
   resolve(fromFile: string, specifier: string): string | 'external' | undefined {
-    const dir = dirname(fromFile);
-    let perDir = this.cache.get(dir);
+    // A file's imports are resolved one after another: its folder's answers are looked up once for all.
+    let perDir = fromFile === this.lastFile ? this.lastAnswers : undefined;
     if (perDir === undefined) {
-      perDir = new Map();
-      this.cache.set(dir, perDir);
+      const dir = dirname(fromFile);
+      perDir = this.cache.get(dir);
+      if (perDir === undefined) {
+        perDir = new Map();
+        this.cache.set(dir, perDir);
+      }
+      this.lastFile = fromFile;
+      this.lastAnswers = perDir;
     }
     let hit = perDir.get(specifier);
     if (hit === undefined) {
@@ -166,8 +177,10 @@ class Resolver implements ModuleResolver {
     request: string,
     viaAlias: boolean,
   ): string | 'external' | undefined {
-    if (SCHEME.test(request)) return 'external';
-    const bare = !/^[./#]/.test(request);
+    // Character tests, not regular expressions: this runs for every import of a cold build.
+    if (request.includes(':') && SCHEME.test(request)) return 'external';
+    const first = request.charCodeAt(0);
+    const bare = first !== DOT && first !== SLASH && first !== HASH;
     const name = bare ? packageName(request) : '';
     const workspace = bare ? this.workspaces.get(name) : undefined;
     if (workspace) {
@@ -360,28 +373,66 @@ function createListedFiles(
   relative: (fromFile: string, request: string) => string | undefined;
   isRegularFile: (path: string) => boolean;
 } {
-  const folders = new Map<string, { names: Set<string>; files: Set<string>; lower: Set<string> } | null>();
-  const folder = (dir: string) => {
+  const rootSlash = `${root}/`;
+  /** What one folder holds, read once: on disk (every name, the regular files, lower-cased) and as listed. */
+  interface Folder {
+    names: Set<string>;
+    files: Set<string>;
+    lower: Set<string>;
+    /** The names git lists in this folder. */
+    listed: ReadonlySet<string>;
+    /** Inside node_modules (below the root): no relative answer is given there. */
+    modules: boolean;
+  }
+  const folders = new Map<string, Folder | null>();
+  let listedByFolder: Map<string, Set<string>> | undefined;
+  /** The listed names of each folder (relative to root, '' for root itself), grouped once. */
+  const listedIn = (relDir: string): ReadonlySet<string> => {
+    if (listedByFolder === undefined) {
+      listedByFolder = new Map();
+      for (const file of files) {
+        const slash = file.lastIndexOf('/');
+        const key = slash < 0 ? '' : file.slice(0, slash);
+        let names = listedByFolder.get(key);
+        if (names === undefined) {
+          names = new Set();
+          listedByFolder.set(key, names);
+        }
+        names.add(file.slice(slash + 1));
+      }
+    }
+    return listedByFolder.get(relDir) ?? EMPTY;
+  };
+  /** A folder of the repository as read from disk, or null when it cannot be read (or is outside). */
+  const folder = (dir: string): Folder | null => {
     let found = folders.get(dir);
     if (found === undefined) {
-      try {
-        const entries = readdirSync(dir, { withFileTypes: true });
-        found = {
-          names: new Set(entries.map((e) => e.name)),
-          files: new Set(entries.filter((e) => e.isFile()).map((e) => e.name)),
-          lower: new Set(entries.map((e) => e.name.toLowerCase())),
-        };
-      } catch {
-        found = null;
+      found = null;
+      if (dir === root || dir.startsWith(rootSlash)) {
+        try {
+          const entries = readdirSync(dir, { withFileTypes: true });
+          found = {
+            names: new Set(entries.map((e) => e.name)),
+            files: new Set(entries.filter((e) => e.isFile()).map((e) => e.name)),
+            lower: new Set(entries.map((e) => e.name.toLowerCase())),
+            listed: listedIn(dir === root ? '' : dir.slice(rootSlash.length)),
+            modules: `${dir}/`.includes('/node_modules/', root.length),
+          };
+        } catch {
+          found = null;
+        }
       }
       folders.set(dir, found);
     }
     return found;
   };
-  const isRegularFile = (path: string): boolean =>
-    path.startsWith(`${root}/`) &&
-    files.has(path.slice(root.length + 1)) &&
-    folder(dirname(path))?.files.has(basename(path)) === true;
+  const isRegularFile = (path: string): boolean => {
+    if (!path.startsWith(rootSlash)) return false;
+    const slash = path.lastIndexOf('/');
+    const name = path.slice(slash + 1);
+    const listing = folder(path.slice(0, slash));
+    return listing !== null && listing.listed.has(name) && listing.files.has(name);
+  };
   const relative = (fromFile: string, request: string): string | undefined => {
     if (!PLAIN_RELATIVE.test(request) || Object.hasOwn(EXTENSION_ALIAS, extname(request))) return undefined;
     // The request is plain (see PLAIN_RELATIVE): joining it is string work, without path.resolve's scan.
@@ -393,12 +444,11 @@ function createListedFiles(
         base = base.slice(0, Math.max(0, base.lastIndexOf('/')));
         rest = rest.slice(3);
       }
-    const target = `${base}/${rest}`;
-    if (!target.startsWith(`${root}/`) || target.includes('/node_modules/', root.length)) return undefined;
-    const dir = dirname(target);
+    const slash = rest.lastIndexOf('/');
+    const dir = slash < 0 ? base : `${base}/${rest.slice(0, slash)}`;
+    const name = slash < 0 ? rest : rest.slice(slash + 1);
     const listing = folder(dir);
-    if (!listing) return undefined;
-    const name = basename(target);
+    if (!listing || listing.modules) return undefined;
     for (let i = -1; i < EXTENSIONS.length; i++) {
       const candidate = i < 0 ? name : name + EXTENSIONS[i];
       if (!listing.names.has(candidate)) {
@@ -406,13 +456,16 @@ function createListedFiles(
         if (listing.lower.has(candidate.toLowerCase())) return undefined;
         continue;
       }
-      const path = `${dir}/${candidate}`;
-      return listing.files.has(candidate) && files.has(path.slice(root.length + 1)) ? path : undefined;
+      return listing.files.has(candidate) && listing.listed.has(candidate)
+        ? `${dir}/${candidate}`
+        : undefined;
     }
     return undefined;
   };
   return { relative, isRegularFile };
 }
+
+const EMPTY: ReadonlySet<string> = new Set();
 
 /** An `exports` target Node accepts: `./` and then no empty, `.`, `..` or node_modules segment. */
 function isValidTarget(rel: string): boolean {
