@@ -117,14 +117,17 @@ async function startRun(options: CiOptions): Promise<CiContext> {
 
 /**
  * The fields the steps read, from the options as `testloop ci` names them (budget, generate, baseUrl,
- * model). Where a caller also set the older field (budgetMs, generateEngine, llm), the older one wins.
+ * model). Where a caller also set the older field (budgetMs, generateEngine, a field of llm), the older one
+ * wins.
  */
 function withOlderFields(options: CiOptions): CiOptions {
   const { budget, generate, baseUrl, model, ...rest } = options;
   const budgetMs = msOf(budget, options.budgetMs);
   const generateEngine = options.generateEngine ?? generate;
-  // A model without an endpoint names nothing to ask.
-  const llm = options.llm ?? (baseUrl === undefined ? undefined : { baseUrl, ...(model ? { model } : {}) });
+  // A model without an endpoint names nothing to ask; the older llm's fields win one by one (an API key
+  // beside an endpoint named by baseUrl, as the Action gives them).
+  const named = baseUrl === undefined ? undefined : { baseUrl, ...(model ? { model } : {}) };
+  const llm = named === undefined && options.llm === undefined ? undefined : { ...named, ...options.llm };
   return {
     ...rest,
     ...(budgetMs === undefined ? {} : { budgetMs }),

@@ -114,7 +114,7 @@ function acceptsText(spec: OptionSpec, value: unknown): boolean {
 }
 
 /** A finite number inside the spec's bounds (and whole, when it must be). */
-function withinBounds(spec: OptionSpec, value: number): boolean {
+export function withinBounds(spec: OptionSpec, value: number): boolean {
   return (
     Number.isFinite(value) &&
     (!spec.integer || Number.isInteger(value)) &&

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
+import { dirname, extname, join, resolve as resolvePath } from 'node:path';
 import { type NapiResolveOptions, type ResolveResult, ResolverFactory } from 'oxc-resolver';
 import type { Alias, ModuleResolver } from './types.ts';
 import {
@@ -431,7 +431,7 @@ function createListedFiles(
     const slash = path.lastIndexOf('/');
     const name = path.slice(slash + 1);
     const listing = folder(path.slice(0, slash));
-    return listing !== null && listing.listed.has(name) && listing.files.has(name);
+    return listing?.listed.has(name) === true && listing.files.has(name);
   };
   const relative = (fromFile: string, request: string): string | undefined => {
     if (!PLAIN_RELATIVE.test(request) || Object.hasOwn(EXTENSION_ALIAS, extname(request))) return undefined;

@@ -1,11 +1,30 @@
-/** The Action's inputs (mirroring `testloop ci` flags) → CiOptions and the publishing switches. */
-import { CI_STEPS, type CiOptions, type CiStepName } from '../../ci/types.ts';
+/** The Action's inputs (the `testloop ci` options, under their flag names) → CiOptions and the publishing switches. */
+import type { CiOptions } from '../../ci/types.ts';
+import { CI_OPTIONS } from '../../config/ci-options.ts';
 import { parseDuration } from '../../config/duration.ts';
+import { flagName } from '../../config/load-config.ts';
+import { type OptionSpec, withinBounds } from '../../config/option-table.ts';
 import { TestloopError } from '../../errors.ts';
 import { getBooleanInput, getInput } from './context.ts';
 
 /** Where the patch of accepted tests goes when the `patch` input is empty: the comment and the proposal read it. */
 export const DEFAULT_PATCH = '.testloop/tests.patch';
+
+type CiOptionName = keyof typeof CI_OPTIONS;
+
+/**
+ * `testloop ci` options that are no input of the Action: it writes its own reports (`format`) and posts
+ * its own comment (its `comment` input, on by default, is the Action's switch, read below).
+ */
+const NOT_INPUTS: readonly CiOptionName[] = ['format', 'comment'];
+
+/** Inputs named otherwise than the option's flag: the names the Action documents. */
+const INPUT_NAMES: Partial<Record<CiOptionName, string>> = { baseUrl: 'llm-base-url' };
+
+/** The Action's input for a `testloop ci` option, undefined for an option it does not take. */
+export function inputOf(key: CiOptionName): string | undefined {
+  return NOT_INPUTS.includes(key) ? undefined : (INPUT_NAMES[key] ?? flagName(key));
+}
 
 export interface ActionSettings {
   options: CiOptions;
@@ -20,63 +39,19 @@ export interface ActionSettings {
 }
 
 export function readInputs(env: NodeJS.ProcessEnv, cwd: string): ActionSettings {
-  const options: CiOptions = { cwd, env };
-  const base = getInput(env, 'base');
-  if (base) options.base = base;
-  const budget = getInput(env, 'budget');
-  if (budget) {
-    const ms = parseDuration(budget);
-    if (ms === undefined || ms <= 0) throw usage('budget', budget, 'a duration such as 10m, 90s or 1m30s');
-    options.budgetMs = ms;
+  const values: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(CI_OPTIONS) as [CiOptionName, OptionSpec][]) {
+    const input = inputOf(key);
+    if (input === undefined) continue;
+    const value = inputValue(env, input, spec);
+    if (value !== undefined) values[key] = value;
   }
-  const strict = getBooleanInput(env, 'strict', false);
-  if (strict) options.strict = true;
-  const failUnder = getInput(env, 'fail-under');
-  if (failUnder) {
-    const percent = Number(failUnder.replace(/%$/, ''));
-    if (!Number.isFinite(percent) || percent < 0 || percent > 100) {
-      throw usage('fail-under', failUnder, 'a percentage from 0 to 100');
-    }
-    options.failUnder = percent;
-  }
-  const flaky = getInput(env, 'flaky');
-  if (flaky) {
-    if (flaky !== 'report' && flaky !== 'fail') throw usage('flaky', flaky, 'report or fail');
-    options.flaky = flaky;
-  }
-  const skip = list(getInput(env, 'skip'));
-  if (skip.length > 0) {
-    const unknown = skip.filter((step) => !CI_STEPS.includes(step as CiStepName));
-    if (unknown.length > 0) throw usage('skip', unknown.join(','), `a comma list of ${CI_STEPS.join(', ')}`);
-    options.skip = skip as CiStepName[];
-  }
-  const coverage = list(getInput(env, 'coverage'));
-  if (coverage.length > 0) options.coverage = coverage;
-  const reports = list(getInput(env, 'reports'));
-  if (reports.length > 0) options.reports = reports;
-  const llm: NonNullable<CiOptions['llm']> = {};
-  const baseUrl = getInput(env, 'llm-base-url');
-  if (baseUrl) llm.baseUrl = baseUrl;
-  const model = getInput(env, 'model');
-  if (model) llm.model = model;
+  const options: CiOptions = { cwd, env, ...values };
+  // The key is an input of the Action only: `testloop ci` reads it from TESTLOOP_LLM_API_KEY.
   const apiKey = getInput(env, 'llm-api-key');
-  if (apiKey) llm.apiKey = apiKey;
-  if (Object.keys(llm).length > 0) options.llm = llm;
-  const generate = getInput(env, 'generate');
-  if (generate) {
-    if (generate !== 'llm' && generate !== 'stub' && generate !== 'off') {
-      throw usage('generate', generate, 'llm, stub or off');
-    }
-    options.generateEngine = generate;
-  }
-  const history = getInput(env, 'history');
-  if (history) options.history = history;
-  const shard = getInput(env, 'shard');
-  if (shard) options.shard = shard;
-  if (getBooleanInput(env, 'allow-network', false)) options.allowNetwork = true;
-  if (getBooleanInput(env, 'fix-flaky', false)) options.fixFlaky = true;
-  const generating = generate !== 'off' && !skip.includes('generate');
-  const patch = getInput(env, 'patch') || (generating ? DEFAULT_PATCH : '');
+  if (apiKey) options.llm = { apiKey };
+  const generating = options.generate !== 'off' && !options.skip?.includes('generate');
+  const patch = options.patch ?? (generating ? DEFAULT_PATCH : '');
   if (patch) options.patch = patch;
   const sarif = getInput(env, 'sarif');
   // The SARIF file is written after the run, into the checkout: the next run must not see it as a change.
@@ -88,8 +63,52 @@ export function readInputs(env: NodeJS.ProcessEnv, cwd: string): ActionSettings 
     sarif,
     patch,
     patchArtifact: getInput(env, 'patch-artifact'),
-    strict,
+    strict: options.strict === true,
   };
+}
+
+/**
+ * An input read by its option's declaration: booleans as Actions writes them, lists comma- or
+ * newline-separated, numbers (a percent may keep its %), each checked against the declaration's rules.
+ * Undefined when the input is empty or false (an unset switch).
+ */
+function inputValue(env: NodeJS.ProcessEnv, input: string, spec: OptionSpec): unknown {
+  if (spec.type === 'boolean') return getBooleanInput(env, input, false) || undefined;
+  const raw = getInput(env, input);
+  if (raw === '') return undefined;
+  if (spec.type === 'array') {
+    const items = list(raw);
+    const unknown = spec.choices ? items.filter((item) => !spec.choices!.includes(item)) : [];
+    if (unknown.length > 0)
+      throw usage(input, unknown.join(','), `a comma list of ${spec.choices!.join(', ')}`);
+    return items.length > 0 ? items : undefined;
+  }
+  if (spec.type === 'number') {
+    const value = Number(raw.replace(/%$/, ''));
+    if (!withinBounds(spec, value)) throw usage(input, raw, numberRule(spec));
+    return value;
+  }
+  if (spec.choices && !spec.choices.includes(raw)) throw usage(input, raw, spelledChoices(spec.choices));
+  if (spec.format === 'duration') {
+    const ms = parseDuration(raw);
+    if (ms === undefined || ms <= 0) throw usage(input, raw, 'a duration such as 10m, 90s or 1m30s');
+  }
+  if (spec.format === 'url' && !URL.canParse(raw))
+    throw usage(input, raw, 'a URL such as http://127.0.0.1:11434/v1');
+  return raw;
+}
+
+function numberRule(spec: OptionSpec): string {
+  const kind = spec.integer ? 'a whole number' : 'a number';
+  if (spec.min !== undefined && spec.max !== undefined) return `${kind} from ${spec.min} to ${spec.max}`;
+  if (spec.min !== undefined) return `${kind} of at least ${spec.min}`;
+  if (spec.above !== undefined) return `${kind} above ${spec.above}`;
+  return kind;
+}
+
+/** `report or fail`, `llm, stub or off`. */
+function spelledChoices(choices: readonly string[]): string {
+  return choices.length === 1 ? choices[0]! : `${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}`;
 }
 
 /** Comma- or newline-separated, as multi-value Action inputs are usually written. */

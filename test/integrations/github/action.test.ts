@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CiOptions, CiResult } from '../../../src/ci/types.ts';
+import { CI_OPTIONS } from '../../../src/config/ci-options.ts';
 import { TestloopError } from '../../../src/errors.ts';
 import { outputsOf, runAction } from '../../../src/integrations/github/action.ts';
+import { inputOf } from '../../../src/integrations/github/inputs.ts';
 import { type GitHubServer, startGitHubServer } from '../../helpers/github-server.ts';
 
 const FIXTURES = new URL('../../fixtures/integrations/github/', import.meta.url);
@@ -288,8 +290,13 @@ describe('action.yml', () => {
         readFileSync(new URL(`../../../src/integrations/github/${file}`, import.meta.url), 'utf8'),
       )
       .join('\n');
-    const read = [...sources.matchAll(/Input\(env, '([a-z-]+)'/g)].map((m) => m[1]);
-    expect([...keysOf('inputs')].sort()).toEqual([...new Set(read)].sort());
+    const literal = [...sources.matchAll(/Input\(env, '([a-z-]+)'/g)].map((m) => m[1]!);
+    // Every option of `testloop ci` the Action takes is an input, read by its declaration.
+    const fromOptions = Object.keys(CI_OPTIONS).flatMap(
+      (key) => inputOf(key as keyof typeof CI_OPTIONS) ?? [],
+    );
+    expect(fromOptions.length).toBeGreaterThan(10);
+    expect([...keysOf('inputs')].sort()).toEqual([...new Set([...literal, ...fromOptions])].sort());
     expect(yml).toMatch(/^ {2}github-token:\n(?: {4}.*\n)* {4}default: \$\{\{ github\.token \}\}\n/m);
     expect(yml).toMatch(
       /^runs:\n {2}using: node24\n(?: {2}#.*\n)* {2}pre: dist\/action-setup\.js\n {2}main: dist\/action\.js\n/m,

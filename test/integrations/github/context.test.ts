@@ -117,15 +117,16 @@ describe('inputs', () => {
         cwd: '/work/repo',
         env,
         base: 'origin/develop',
-        budgetMs: 480_000,
+        budget: '8m',
         strict: true,
         failUnder: 75.5,
         flaky: 'fail',
         skip: ['ingest', 'triage'],
         coverage: ['coverage/lcov.info', 'coverage/cobertura.xml'],
         reports: ['junit/*.xml'],
-        llm: { baseUrl: 'http://127.0.0.1:11434/v1', model: 'qwen2.5-coder:7b' },
-        generateEngine: 'llm',
+        baseUrl: 'http://127.0.0.1:11434/v1',
+        model: 'qwen2.5-coder:7b',
+        generate: 'llm',
         history: 'postgres://ci@db/testloop',
         patch: 'out/tests.patch',
         // Written after the run into the checkout: never a change to the next run.
@@ -149,6 +150,30 @@ describe('inputs', () => {
     expect(() => readInputs({ INPUT_GENERATE: 'gpt' }, '/r')).toThrow(
       /input generate: "gpt" is not llm, stub or off/,
     );
+    expect(() => readInputs({ INPUT_FLAKY: 'sometimes' }, '/r')).toThrow(
+      'input flaky: "sometimes" is not report or fail',
+    );
+    expect(() => readInputs({ 'INPUT_FAIL-UNDER': 'most' }, '/r')).toThrow(
+      'input fail-under: "most" is not a number from 0 to 100',
+    );
+    expect(() => readInputs({ 'INPUT_LLM-BASE-URL': '127.0.0.1 port 11434' }, '/r')).toThrow(
+      /input llm-base-url: "127.0.0.1 port 11434" is not a URL/,
+    );
+    expect(() => readInputs({ 'INPUT_ALLOW-NETWORK': 'yes' }, '/r')).toThrow(
+      'input allow-network: expected true or false, got "yes"',
+    );
+  });
+
+  it('passes the API key beside the endpoint', async () => {
+    const settings = readInputs(
+      { 'INPUT_LLM-BASE-URL': 'http://127.0.0.1:1/v1', INPUT_MODEL: 'm', 'INPUT_LLM-API-KEY': 'sk-test' },
+      '/r',
+    );
+    expect(settings.options).toMatchObject({
+      baseUrl: 'http://127.0.0.1:1/v1',
+      model: 'm',
+      llm: { apiKey: 'sk-test' },
+    });
   });
 
   it('asks for a patch by default while generation is on, and none when it is off', () => {
