@@ -56,11 +56,16 @@ export function startScanning(
   const cache = options.cache === false ? emptyCache() : loadGraphCache(options.root);
   const blobIds = options.blobIds ?? new Map<string, string>();
   const toRead = options.files.filter((file) => {
-    if (!CODE_FILE.test(file) || file.includes('node_modules/')) return false;
+    if (!isGraphFile(file)) return false;
     const blob = blobIds.get(file);
     return blob !== undefined && cache.entry(file)?.blob !== blob;
   });
   return { cache, ahead: ScanAhead.start(options.root, toRead) };
+}
+
+/** A code file of the repository itself: one the graph reads (installed packages are not). */
+function isGraphFile(file: string): boolean {
+  return CODE_FILE.test(file) && !file.includes('node_modules/');
 }
 
 type Parse = (fileName: string, source: string) => ParsedModule;
@@ -184,7 +189,7 @@ function treeState(options: BuildGraphOptions, useCache: boolean) {
   const { root } = options;
   const blobIds = options.blobIds ?? new Map<string, string>();
   const cache = options.early?.cache ?? (useCache ? loadGraphCache(root) : emptyCache());
-  const codeFiles = options.files.filter((f) => CODE_FILE.test(f) && !f.includes('node_modules/'));
+  const codeFiles = options.files.filter(isGraphFile);
   const resolutionKey = resolutionKeyOf(root, options, blobIds);
   const current = currentFiles(root, codeFiles, blobIds, cache);
   // Listed by git but deleted in the working tree: a cached edge to one of them no longer resolves.
@@ -283,7 +288,13 @@ class LazyTools {
   #globs: typeof picomatch | undefined;
   #fileSet: Set<string> | undefined;
 
-  constructor(private readonly options: BuildGraphOptions) {}
+  /** A listed file's absolute path: listed paths are clean, so under a clean root concatenation is join(). */
+  readonly #absolute: (file: string) => string;
+
+  constructor(private readonly options: BuildGraphOptions) {
+    const { root } = options;
+    this.#absolute = isCleanRoot(root) ? (file) => `${root}/${file}` : (file) => join(root, file);
+  }
 
   get fileSet(): Set<string> {
     this.#fileSet ??= new Set(this.options.files);
@@ -322,7 +333,8 @@ class LazyTools {
   /** A file's imports resolved to files of the repository (globs expanded over the listed files). */
   async resolveImports(file: string, entry: CachedFile): Promise<ReturnType<typeof resolveImports>> {
     const globs = entry.parsed.imports.some((spec) => spec.kind === 'glob') ? await this.globs() : undefined;
-    return resolveImports(this.options.root, file, entry, await this.resolver(), this.fileSet, globs);
+    const from = this.#absolute(file);
+    return resolveImports(this.options.root, file, from, entry, await this.resolver(), this.fileSet, globs);
   }
 }
 
@@ -449,26 +461,21 @@ function copy(entry: CachedFile, patch: Partial<CachedFile>): CachedFile {
   return { ...base, ...patch };
 }
 
-const cleanRoots = new Map<string, boolean>();
-
 /** An absolute POSIX root that join() would leave as it is, with no trailing separator. */
 function isCleanRoot(root: string): boolean {
-  let clean = cleanRoots.get(root);
-  if (clean === undefined) {
-    clean =
-      sep === '/' &&
-      root !== '/' &&
-      posix.isAbsolute(root) &&
-      posix.normalize(root) === root &&
-      !root.endsWith('/');
-    cleanRoots.set(root, clean);
-  }
-  return clean;
+  return (
+    sep === '/' &&
+    root !== '/' &&
+    posix.isAbsolute(root) &&
+    posix.normalize(root) === root &&
+    !root.endsWith('/')
+  );
 }
 
 function resolveImports(
   root: string,
   file: string,
+  from: string,
   entry: CachedFile,
   resolver: ReturnType<typeof createResolver>,
   fileSet: ReadonlySet<string>,
@@ -476,8 +483,6 @@ function resolveImports(
 ): { edges: ResolvedEdge[]; unresolved: string[] } {
   const edges: ResolvedEdge[] = [];
   const unresolved: string[] = [];
-  // Listed paths are clean: under a clean root, concatenation is join() without its normalizing scan.
-  const from = isCleanRoot(root) ? `${root}/${file}` : join(root, file);
   const dir = posix.dirname(file);
   for (const spec of entry.parsed.imports) {
     if (spec.kind === 'glob') {
