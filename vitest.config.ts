@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './test/setup/slow-first-sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -13,6 +14,7 @@ export default defineConfig({
     // file waits. Three at once keep both cores busy; more only make the runners the files start compete
     // for them. --maxWorkers overrides it.
     maxWorkers: 3,
+    sequence: { sequencer: SlowFirstSequencer },
     // Guards against a hang, not measures of speed: a test that takes 20 s alone takes a minute or more
     // while other files' runners share the cores.
     testTimeout: 180_000,
