@@ -98,17 +98,7 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
   let changed = !resolutionValid || snapshot !== cache.snapshot;
   const problems = new GraphProblems();
   const { needsResolutionOf, stale } = freshness(resolutionValid, gone);
-  // A cold build reads and scans thousands of files: a second thread takes part of them.
-  const ahead = options.early
-    ? options.early.ahead
-    : ScanAhead.start(
-        root,
-        current.files.filter((file, i) => {
-          if (current.read.get(file)?.text !== undefined) return false;
-          const entry = cache.entry(file);
-          return entry === undefined || stale(entry, current.blobs[i]!);
-        }),
-      );
+  const ahead = options.early ? options.early.ahead : scanAhead(root, current, cache, stale);
 
   for (let i = 0; i < current.files.length; i++) {
     const file = current.files[i]!;
@@ -157,6 +147,23 @@ export async function buildGraph(options: BuildGraphOptions): Promise<ModuleGrap
     : undefined;
   const stats = { files: nextFiles.size, parsed: parsedCount, cached: nextFiles.size - parsedCount, started };
   return graphOf(root, index, problems, stats, cacheId);
+}
+
+/** A cold build reads and scans thousands of files: a second thread takes the unread, stale ones in part. */
+function scanAhead(
+  root: string,
+  current: CurrentFiles,
+  cache: GraphCache,
+  stale: ReturnType<typeof freshness>['stale'],
+): ScanAhead | undefined {
+  return ScanAhead.start(
+    root,
+    current.files.filter((file, i) => {
+      if (current.read.get(file)?.text !== undefined) return false;
+      const entry = cache.entry(file);
+      return entry === undefined || stale(entry, current.blobs[i]!);
+    }),
+  );
 }
 
 /** The graph a build gives: its files, the reverse edges, what it could not follow, and its figures. */

@@ -374,54 +374,21 @@ function createListedFiles(
   isRegularFile: (path: string) => boolean;
 } {
   const rootSlash = `${root}/`;
-  /** What one folder holds, read once: on disk (every name, the regular files, lower-cased) and as listed. */
-  interface Folder {
-    names: Set<string>;
-    files: Set<string>;
-    lower: Set<string>;
-    /** The names git lists in this folder. */
-    listed: ReadonlySet<string>;
-    /** Inside node_modules (below the root): no relative answer is given there. */
-    modules: boolean;
-  }
   const folders = new Map<string, Folder | null>();
   let listedByFolder: Map<string, Set<string>> | undefined;
-  /** The listed names of each folder (relative to root, '' for root itself), grouped once. */
-  const listedIn = (relDir: string): ReadonlySet<string> => {
-    if (listedByFolder === undefined) {
-      listedByFolder = new Map();
-      for (const file of files) {
-        const slash = file.lastIndexOf('/');
-        const key = slash < 0 ? '' : file.slice(0, slash);
-        let names = listedByFolder.get(key);
-        if (names === undefined) {
-          names = new Set();
-          listedByFolder.set(key, names);
-        }
-        names.add(file.slice(slash + 1));
-      }
-    }
-    return listedByFolder.get(relDir) ?? EMPTY;
-  };
   /** A folder of the repository as read from disk, or null when it cannot be read (or is outside). */
   const folder = (dir: string): Folder | null => {
     let found = folders.get(dir);
     if (found === undefined) {
-      found = null;
-      if (dir === root || dir.startsWith(rootSlash)) {
-        try {
-          const entries = readdirSync(dir, { withFileTypes: true });
-          found = {
-            names: new Set(entries.map((e) => e.name)),
-            files: new Set(entries.filter((e) => e.isFile()).map((e) => e.name)),
-            lower: new Set(entries.map((e) => e.name.toLowerCase())),
-            listed: listedIn(dir === root ? '' : dir.slice(rootSlash.length)),
-            modules: `${dir}/`.includes('/node_modules/', root.length),
-          };
-        } catch {
-          found = null;
-        }
-      }
+      listedByFolder ??= namesByFolder(files);
+      found =
+        dir === root || dir.startsWith(rootSlash)
+          ? readFolder(
+              dir,
+              root,
+              listedByFolder.get(dir === root ? '' : dir.slice(rootSlash.length)) ?? EMPTY,
+            )
+          : null;
       folders.set(dir, found);
     }
     return found;
@@ -466,6 +433,48 @@ function createListedFiles(
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+/** What one folder holds, read once: on disk (every name, the regular files, lower-cased) and as listed. */
+interface Folder {
+  names: Set<string>;
+  files: Set<string>;
+  lower: Set<string>;
+  /** The names git lists in this folder. */
+  listed: ReadonlySet<string>;
+  /** Inside node_modules (below the root): no relative answer is given there. */
+  modules: boolean;
+}
+
+function readFolder(dir: string, root: string, listed: ReadonlySet<string>): Folder | null {
+  try {
+    const entries = readdirSync(dir, { withFileTypes: true });
+    return {
+      names: new Set(entries.map((e) => e.name)),
+      files: new Set(entries.filter((e) => e.isFile()).map((e) => e.name)),
+      lower: new Set(entries.map((e) => e.name.toLowerCase())),
+      listed,
+      modules: `${dir}/`.includes('/node_modules/', root.length),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The listed names of each folder (relative to root, '' for root itself), grouped once. */
+function namesByFolder(files: ReadonlySet<string>): Map<string, Set<string>> {
+  const byFolder = new Map<string, Set<string>>();
+  for (const file of files) {
+    const slash = file.lastIndexOf('/');
+    const key = slash < 0 ? '' : file.slice(0, slash);
+    let names = byFolder.get(key);
+    if (names === undefined) {
+      names = new Set();
+      byFolder.set(key, names);
+    }
+    names.add(file.slice(slash + 1));
+  }
+  return byFolder;
+}
 
 /** An `exports` target Node accepts: `./` and then no empty, `.`, `..` or node_modules segment. */
 function isValidTarget(rel: string): boolean {
