@@ -2,7 +2,7 @@ import type { HistoryStore, StoredAttempt } from '../history/types.ts';
 import type { CiTrend, TrendPoint } from './types.ts';
 
 /** Runs drawn per trend chart. */
-export const TREND_RUNS = 30;
+const TREND_RUNS = 30;
 
 /**
  * The recent history of a few tests, one point per recorded run (oldest first): failed-then-passed

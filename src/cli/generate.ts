@@ -14,7 +14,7 @@ import { parseFormatTargets, useColor } from './output.ts';
 import { parseFlags } from './parse-flags.ts';
 
 /** --strict and the model endpoint failed for good. */
-export const EXIT_LLM_OUTAGE = 3;
+const EXIT_LLM_OUTAGE = 3;
 
 const HELP: CommandHelp = {
   command: 'generate',

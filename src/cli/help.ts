@@ -59,7 +59,7 @@ const MAX_SPELLED_CHOICES = 5;
 const FLAG_COLUMN = 28;
 
 /** `<ref>`, `<llm|stub|off>`, `<n>`; `<value>` only for an option nobody described yet. */
-export function placeholderOf(key: string, spec: OptionSpec): string {
+function placeholderOf(key: string, spec: OptionSpec): string {
   if (spec.choices !== undefined && spec.choices.length <= MAX_SPELLED_CHOICES)
     return `<${spec.choices.join('|')}>`;
   return PLACEHOLDERS[key] ?? (spec.type === 'number' ? '<n>' : '<value>');

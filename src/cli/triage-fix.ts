@@ -53,7 +53,7 @@ export async function triageFixCommand(
  * Ids from repeated flags and comma lists: a comma starts a new id only where a test id follows it
  * (`a.test.ts › x, b.test.ts › y`), so a test name with a comma stays whole.
  */
-export function splitIds(values: readonly string[]): string[] {
+function splitIds(values: readonly string[]): string[] {
   return values
     .flatMap((value) => value.split(/,(?=[^,]*›)/))
     .map((id) => id.trim())

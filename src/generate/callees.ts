@@ -4,7 +4,7 @@ import type { Node, ParsedSource, Unit } from './ast.ts';
 // `impl`, which a test of the wrapper runs and a model has to see.
 
 /** Most callees followed from one target (nearest first): the prompt has to stay small. */
-export const MAX_CALLEES = 6;
+const MAX_CALLEES = 6;
 
 /**
  * The same-file units `unit` calls or passes on (`purry(impl, args)` counts: the wrapper runs it), then

@@ -20,7 +20,7 @@ import type { GenerateTarget, TestContext } from './types.ts';
 export { nearestTest, UNCOVERED_MARK };
 
 /** Lines of the example test kept in the prompt. */
-export const EXAMPLE_LINES = 80;
+const EXAMPLE_LINES = 80;
 /** A target longer than this shows only its uncovered lines (and member names) with a little context. */
 const MAX_SOURCE_LINES = 120;
 /** A callee longer than this is elided the same way. */

@@ -47,7 +47,7 @@ export function docComments(parsed: ParsedSource, unit: Unit): string | undefine
 }
 
 /** The `/** … *\/` comment that ends right before `offset` (only white space between), re-indented. */
-export function docBefore(parsed: ParsedSource, offset: number): string | undefined {
+function docBefore(parsed: ParsedSource, offset: number): string | undefined {
   let found: { value: string; start: number; end: number } | undefined;
   for (const comment of parsed.comments) {
     if (comment.end > offset) break;

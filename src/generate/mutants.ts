@@ -125,7 +125,7 @@ function oneLine(code: string): string {
  * At most `cap` of `mutants`, taken in turns from each line (its first mutant, then its second, …) so that
  * every covered line gets one before any line gets two; in source order.
  */
-export function pickSpread(mutants: readonly Mutant[], cap: number): Mutant[] {
+function pickSpread(mutants: readonly Mutant[], cap: number): Mutant[] {
   const byLine = new Map<number, Mutant[]>();
   for (const mutant of mutants) {
     const list = byLine.get(mutant.line) ?? [];

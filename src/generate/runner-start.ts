@@ -32,7 +32,7 @@ export function startVerdict(result: RunResult, file: string, counts: TestCounts
 }
 
 /** The error a target is discarded with: the runner, the command and the first line it printed. */
-export function runnerStartError(adapter: RunnerAdapter, result: RunResult, names: Names): TestloopError {
+function runnerStartError(adapter: RunnerAdapter, result: RunResult, names: Names): TestloopError {
   const clean = (text: string): string => {
     const line = trimOutput(text, names).split('\n')[0] ?? '';
     // Cut in the middle: a command's head names the runner and its tail the test file it was given.

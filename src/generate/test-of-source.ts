@@ -13,7 +13,7 @@ const MAX_REEXPORT_HOPS = 2;
  * Hops from `test` to `source` in the module graph: 1 when the test imports it, 2 or 3 when it imports a
  * module that re-exports it (a package's `src/index.ts`); undefined when it does not reach it that way.
  */
-export function importDistance(reader: ImportReader, test: string, source: string): number | undefined {
+function importDistance(reader: ImportReader, test: string, source: string): number | undefined {
   let frontier = [...reader.runs(test)];
   const seen = new Set(frontier);
   for (let hops = 1; hops <= MAX_REEXPORT_HOPS + 1; hops++) {
@@ -65,11 +65,7 @@ export function testsImporting(
  * import a module of that folder, the fewest folders away (see nearestTests), then the one holding the
  * most such tests; in it the first such test by path. Undefined when no test imports anything there.
  */
-export function layoutTest(
-  reader: ImportReader,
-  source: string,
-  tests: readonly string[],
-): string | undefined {
+function layoutTest(reader: ImportReader, source: string, tests: readonly string[]): string | undefined {
   const dir = posix.dirname(source);
   const isTest = new Set(tests);
   const byFolder = new Map<string, string[]>();

@@ -10,7 +10,7 @@ import { parseUnifiedDiff } from './parse-diff.ts';
 import type { ChangedFile } from './types.ts';
 
 /** Above this a diff is almost certainly generated or vendored content; the user can raise it. */
-export const DEFAULT_MAX_DIFF_BYTES = 512 * 1024 * 1024;
+const DEFAULT_MAX_DIFF_BYTES = 512 * 1024 * 1024;
 
 const DIFF_ARGS = [
   'diff',

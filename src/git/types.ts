@@ -8,9 +8,3 @@ export interface ChangedFile {
   binary: boolean;
   hunks: { start: number; end: number }[];
 }
-
-export function changedLineCount(file: ChangedFile): number {
-  let count = 0;
-  for (const hunk of file.hunks) count += hunk.end - hunk.start + 1;
-  return count;
-}

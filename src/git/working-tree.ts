@@ -83,7 +83,7 @@ async function listWorkingTree(cwd: string): Promise<WorkingTree> {
 }
 
 /** Parses `git ls-files -z -v -s -c -o -m` output: `<tag> [<mode> <blob> <stage>\t]<path>` records. */
-export function parseLsFiles(output: string): Omit<WorkingTree, 'digest'> {
+function parseLsFiles(output: string): Omit<WorkingTree, 'digest'> {
   const seen = new Set<string>();
   const files: string[] = [];
   const trusted = new Map<string, string>();

@@ -33,7 +33,7 @@ export interface ResolverOptions {
   files?: ReadonlySet<string>;
 }
 
-export const DEFAULT_CONDITIONS = ['source', 'development', 'import', 'require', 'node', 'default'];
+const DEFAULT_CONDITIONS = ['source', 'development', 'import', 'require', 'node', 'default'];
 
 const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.json', '.node', '.d.ts'];
 const EXTENSION_ALIAS = {

@@ -219,6 +219,6 @@ export async function migratePostgres(client: PoolClient, where: string, schema?
   }
 }
 
-export function quoteIdent(name: string): string {
+function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }

@@ -87,7 +87,7 @@ const FETCH_ROWS = 2_000;
 type PgRow = Omit<ReadRow, 'started_at'> & { started_at: Date };
 
 /** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';

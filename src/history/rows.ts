@@ -64,7 +64,7 @@ const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
 const SUSPECT = /[\0\uD800-\uDFFF]/;
 
 /** NUL and unpaired surrogates become U+FFFD, the same in both stores. */
-export function storable(text: string): string {
+function storable(text: string): string {
   if (!SUSPECT.test(text)) return text;
   UNSTORABLE.lastIndex = 0;
   return UNSTORABLE.test(text) ? text.replace(UNSTORABLE, '\uFFFD') : text;
@@ -86,7 +86,7 @@ function count(value: unknown, what: string, field: string): number {
 }
 
 /** Canonical `YYYY-MM-DDTHH:mm:ss.sssZ`: sorts as text in SQLite exactly as timestamptz sorts. */
-export function canonicalTime(value: string | undefined, now: Date, what: string): string {
+function canonicalTime(value: string | undefined, now: Date, what: string): string {
   const date = value === undefined || value === '' ? now : new Date(value);
   const time = date.getTime();
   if (Number.isNaN(time)) throw invalid(what, `startedAt ${JSON.stringify(value)} is not a date`);
@@ -118,7 +118,7 @@ export function runRow(run: RunInfo, now = new Date()): RunRow {
   };
 }
 
-export function attemptRow(attempt: TestAttempt): AttemptRow {
+function attemptRow(attempt: TestAttempt): AttemptRow {
   const what = `attempt of ${JSON.stringify(attempt.testId)}`;
   if (typeof attempt.testId !== 'string' || attempt.testId === '')
     throw invalid('attempt', 'testId is empty');

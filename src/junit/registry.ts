@@ -15,7 +15,7 @@ const logFormats: readonly LogFormat[] = [vitestLog, jestLog, nodeTestLog, pytes
 export const reportReaders: readonly StreamingReportReader[] = [junitReader, ...logFormats.map(logReader)];
 
 /** Bytes read to recognise a report: CI logs often print a lot of setup before the test output. */
-export const HEAD_BYTES = 1024 * 1024;
+const HEAD_BYTES = 1024 * 1024;
 
 export function readerByName(name: string): StreamingReportReader | undefined {
   return reportReaders.find((reader) => reader.name === name);

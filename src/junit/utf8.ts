@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { invalidUtf8 } from './errors.ts';
 
 /** Large reads keep the per-chunk overhead small; memory stays at a few chunks. */
-export const CHUNK_BYTES = 1 << 16;
+const CHUNK_BYTES = 1 << 16;
 
 /**
  * Decodes a file as strict UTF-8, chunk by chunk. Invalid bytes are a TESTLOOP_INVALID_UTF8 error

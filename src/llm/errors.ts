@@ -109,7 +109,7 @@ export function endpointLabel(baseUrl: string): string {
 }
 
 /** Keeps a server's text to one short line and removes the key should the server echo it. */
-export function redact(text: string, secret: string | undefined): string {
+function redact(text: string, secret: string | undefined): string {
   let out = text.replace(/\s+/g, ' ').trim();
   if (secret && secret.length >= 4) out = out.split(secret).join('***');
   return out;

@@ -9,8 +9,8 @@ import type { ObserveAssertions } from './observe-hook.ts';
 import { withProgress } from './progress.ts';
 import type { LspWorkspace } from './workspace.ts';
 
-export const GENERATE_KIND = `${CodeActionKind.QuickFix}.testloop.generateTest`;
-export const OBSERVE_KIND = `${CodeActionKind.QuickFix}.testloop.observedAssertions`;
+const GENERATE_KIND = `${CodeActionKind.QuickFix}.testloop.generateTest`;
+const OBSERVE_KIND = `${CodeActionKind.QuickFix}.testloop.observedAssertions`;
 export const ACTION_KINDS = [GENERATE_KIND, OBSERVE_KIND];
 
 /** What an action carries from the list to its resolution (the edit is made only when chosen). */

@@ -37,7 +37,7 @@ export function functionLenses(
 }
 
 /** "affects 3 tests"; a file whose change selects everything says so; a graph that failed says why. */
-export function titleOfAffected(affected: AffectedTests | string): string {
+function titleOfAffected(affected: AffectedTests | string): string {
   if (typeof affected === 'string') return `affected tests unknown: ${affected}`;
   const count = affected.tests.length;
   if (affected.all !== undefined) return `affects all ${count} tests (${affected.all})`;

@@ -1,5 +1,5 @@
 /** The most a tool answer holds, in characters of JSON: about 10k tokens an agent keeps in context. */
-export const MAX_ANSWER_CHARS = 40_000;
+const MAX_ANSWER_CHARS = 40_000;
 
 /** Longest string kept whole inside an answer (a failure message, a stack, a patch is cut to this). */
 const MAX_STRING_CHARS = 4_000;

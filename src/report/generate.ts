@@ -73,7 +73,7 @@ function usageLine(result: GenerateResult): string {
 }
 
 /** What the patch holds: the accepted tests and the skeletons, each a new file. */
-export function patchContents(result: GenerateResult): string {
+function patchContents(result: GenerateResult): string {
   const files = result.accepted.length + result.stubs.length;
   const skeletons = result.stubs.length > 0 ? `, ${result.stubs.length} of them test skeleton(s)` : '';
   return `${files} new file(s)${skeletons}`;

@@ -38,7 +38,7 @@ export function confinedArgv(argv: readonly string[], confinement: Confinement):
  * The shell that sets the namespaces up, runs the command as its child, and afterwards names any process
  * still alive in the PID namespace (they die with it when the shell exits).
  */
-export function setupScript(c: Confinement): string {
+function setupScript(c: Confinement): string {
   const q = shellQuote;
   const lines = [`fail() { echo "${MARK} setup failed: $1" >&2; exit ${SETUP_FAILED}; }`];
   if (c.isolateNetwork) {
@@ -83,7 +83,7 @@ const KEPT_FLAGS = new Set(['nosuid', 'nodev', 'noexec', 'noatime', 'nodiratime'
  * Every writable mount of the host but /proc, /sys and /dev (devices and kernel interfaces, not files),
  * with the flags a user namespace must keep when it remounts them (it may not clear a locked flag).
  */
-export function readOnlyRemounts(): { path: string; flags: string[] }[] {
+function readOnlyRemounts(): { path: string; flags: string[] }[] {
   let text: string;
   try {
     text = readFileSync('/proc/self/mountinfo', 'utf8');

@@ -5,7 +5,7 @@ import type { FileStats } from '../history/types.ts';
 import type { SelectedTest } from './types.ts';
 
 /** How many recent runs the priors look at. */
-export const HISTORY_RUNS = 20;
+const HISTORY_RUNS = 20;
 
 export interface HistoryOptions {
   cwd: string;

@@ -369,7 +369,7 @@ function withOwner(test: SelectedTest, owners: Map<string, Project>): SelectedTe
 }
 
 /** Applies the safety rules: what the graph can follow becomes a seed, what it cannot widens the set. */
-export function classifyChanges(
+function classifyChanges(
   changes: readonly ChangedPath[],
   graph: ModuleGraph,
   projects: readonly Project[],

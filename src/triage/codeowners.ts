@@ -9,7 +9,7 @@ export interface OwnerRule {
 }
 
 /** Where GitHub looks, in its order; GitLab reads the same places. */
-export const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'];
+const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'];
 
 export async function loadCodeowners(root: string, explicit?: string): Promise<OwnerRule[]> {
   for (const path of explicit ? [explicit] : CODEOWNERS_PATHS) {
@@ -49,7 +49,7 @@ export function ownersOf(rules: readonly OwnerRule[], file: string): string[] {
  * pattern matches at any depth; `*` and `?` stay inside one segment, `**` crosses them; a pattern that
  * names a directory owns everything under it, but `docs/*` owns only the files directly in docs/.
  */
-export function patternToRegExp(pattern: string): RegExp {
+function patternToRegExp(pattern: string): RegExp {
   let p = pattern;
   const directory = p.endsWith('/');
   if (directory) p = p.slice(0, -1);

@@ -34,8 +34,8 @@ export interface QuarantineFile {
   tests: QuarantineEntry[];
 }
 
-export const QUARANTINE_ENV = 'TESTLOOP_QUARANTINE';
-export const DEFAULT_QUARANTINE_PATH = '.testloop/quarantine.json';
+const QUARANTINE_ENV = 'TESTLOOP_QUARANTINE';
+const DEFAULT_QUARANTINE_PATH = '.testloop/quarantine.json';
 
 export interface TestRef {
   /** Test file, absolute or relative to the working directory. */

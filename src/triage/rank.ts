@@ -44,7 +44,7 @@ export function compareFindings(a: Finding, b: Finding): number {
  * Code point order, the order both history stores sort text in (UTF-8 bytes); it differs from `<` only
  * where a character above U+FFFF (a surrogate pair) meets one in U+E000–U+FFFF.
  */
-export function compareCodePoints(a: string, b: string): number {
+function compareCodePoints(a: string, b: string): number {
   if (a === b) return 0;
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {

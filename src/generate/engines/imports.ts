@@ -2,7 +2,7 @@ import { runnerByName } from '../../runners/registry.ts';
 import type { TestContext } from '../types.ts';
 
 /** The binding a test uses for the code under test: the export name, or a namespace for internals. */
-export function bindingOf(context: TestContext): { local: string; kind: 'named' | 'default' | 'namespace' } {
+function bindingOf(context: TestContext): { local: string; kind: 'named' | 'default' | 'namespace' } {
   // A target that is not exported is imported through the first export that runs it.
   const via = context.importName === undefined ? context.reachedThrough?.[0]?.split('.')[0] : undefined;
   const name = context.importName ?? via;

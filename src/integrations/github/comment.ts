@@ -24,7 +24,7 @@ export type { CommentContext } from './comment-sections.ts';
 /** Lets the sticky-comment logic find this comment again on the next push. */
 export const CI_COMMENT_MARKER = '<!-- testloop:ci -->';
 /** GitHub rejects comment bodies longer than 65,536 characters. */
-export const COMMENT_LIMIT = MARKDOWN_LIMIT;
+const COMMENT_LIMIT = MARKDOWN_LIMIT;
 
 /**
  * What goes first when the body is too long, in this order: the whole-patch diff block (the patch file and

@@ -5,7 +5,7 @@
 import { escapeMarkdown } from '../../report/markdown.ts';
 
 /** A zero-width space after `@` keeps the text readable and stops GitHub from linking and notifying. */
-export function neutralizeMentions(text: string): string {
+function neutralizeMentions(text: string): string {
   return text.replace(/@(?=[A-Za-z0-9])/g, '@\u200B');
 }
 

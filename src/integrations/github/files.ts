@@ -8,10 +8,7 @@ import { JOB_SUMMARY_LIMIT } from '../../report/github.ts';
  * Step outputs in the runner's heredoc form (`name<<DELIMITER`, value, `DELIMITER`), which holds any value,
  * multi-line included, as long as the delimiter appears in neither: a fresh random one guarantees that.
  */
-export function formatOutputs(
-  outputs: Record<string, string>,
-  delimiter = `ghadelimiter_${randomUUID()}`,
-): string {
+function formatOutputs(outputs: Record<string, string>, delimiter = `ghadelimiter_${randomUUID()}`): string {
   let text = '';
   for (const [name, value] of Object.entries(outputs)) {
     if (name.includes(delimiter) || value.includes(delimiter)) {

@@ -8,7 +8,7 @@ import { TestloopError } from '../../errors.ts';
 import { getBooleanInput, getInput } from './context.ts';
 
 /** Where the patch of accepted tests goes when the `patch` input is empty: the comment and the proposal read it. */
-export const DEFAULT_PATCH = '.testloop/tests.patch';
+const DEFAULT_PATCH = '.testloop/tests.patch';
 
 type CiOptionName = keyof typeof CI_OPTIONS;
 

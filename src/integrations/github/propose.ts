@@ -31,12 +31,12 @@ const CONTENTS = 'give the workflow `contents: write` permission';
 const PULLS =
   'give the workflow `pull-requests: write` permission and allow GitHub Actions to create pull requests (Settings → Actions → General)';
 
-export function proposalBranch(pullNumber: number): string {
+function proposalBranch(pullNumber: number): string {
   return `testloop/tests-for-${pullNumber}`;
 }
 
 /** Why the tests cannot be proposed, decided from the event alone (no API call); undefined when they can. */
-export function refusalOf(options: ProposeOptions): string | undefined {
+function refusalOf(options: ProposeOptions): string | undefined {
   const pr = options.pullRequest;
   if (options.files.length === 0) return 'no generated test was accepted: nothing to propose';
   if (options.eventName === 'pull_request_target' && pr.headIsFork) {

@@ -25,7 +25,7 @@ export interface LogFormat {
  * Streams a log's lines, cleaned of ANSI codes, CI timestamp prefixes and carriage-return redraws,
  * in bounded memory: one read chunk plus one partial line (cut at 64 KB).
  */
-export async function* logLines(path: string): AsyncGenerator<string[]> {
+async function* logLines(path: string): AsyncGenerator<string[]> {
   let partial = '';
   let lines = 0;
   for await (const text of readUtf8(path, () => lines)) {
@@ -53,7 +53,7 @@ function clean(raw: string): string {
   return detach(cleanLogLine(raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw));
 }
 
-export function readLog(path: string, format: LogFormat): ReportStream {
+function readLog(path: string, format: LogFormat): ReportStream {
   return reportStream(async function* (warnings) {
     const parser = format.create(path, warnings);
     for await (const batch of logLines(path)) {

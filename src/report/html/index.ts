@@ -18,7 +18,7 @@ export interface HtmlReportOptions {
   generatedAt?: Date;
 }
 
-export const HTML_REPORT_FILE = 'index.html';
+const HTML_REPORT_FILE = 'index.html';
 
 const VIEWS = [
   { id: 'overview', label: 'Overview', render: (r: CiResult) => overviewView(r) },

@@ -1,15 +1,12 @@
 import type { CiResult, CiStep, CiStepName } from '../../ci/types.ts';
 import { esc, text } from './escape.ts';
 
-export function stepOf(result: CiResult, name: CiStepName): CiStep | undefined {
+function stepOf(result: CiResult, name: CiStepName): CiStep | undefined {
   return result.steps.find((step) => step.name === name);
 }
 
 /** Why a view has no data: the first of its steps that did not finish, in one line. */
-export function whyMissing(
-  result: CiResult,
-  names: readonly CiStepName[],
-): { status: string; detail: string } {
+function whyMissing(result: CiResult, names: readonly CiStepName[]): { status: string; detail: string } {
   for (const name of names) {
     const step = stepOf(result, name);
     if (!step) return { status: 'off', detail: `the ${name} step is not part of this run` };

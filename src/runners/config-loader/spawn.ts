@@ -6,7 +6,7 @@ import { killProcessGroup, PROCESS_GROUPS } from '../../util/process-group.ts';
 import { ANSWER, FAILED, type LoadedRunnerConfig } from './protocol.ts';
 
 /** Loading a config starts the runner's own machinery (vite, babel, ts-node): seconds, more for real work. */
-export const LOAD_TIMEOUT_MS = 30_000;
+const LOAD_TIMEOUT_MS = 30_000;
 
 export interface ChildCall {
   /** The built child (dist/runners/<runner>-config.js). */

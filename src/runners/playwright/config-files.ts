@@ -6,7 +6,7 @@ import { flagValue, type Invocation, testInvocations } from '../scripts.ts';
 import type { ProjectInfo } from '../types.ts';
 
 const EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
-export const PLAYWRIGHT_CONFIG_FILES = EXTENSIONS.map((ext) => `playwright.config${ext}`);
+const PLAYWRIGHT_CONFIG_FILES = EXTENSIONS.map((ext) => `playwright.config${ext}`);
 
 /** `playwright test …` in one of the package's scripts (end-to-end suites often live in `test:e2e`). */
 export function playwrightInvocation(project: ProjectInfo): Invocation | undefined {

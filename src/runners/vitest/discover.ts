@@ -45,7 +45,7 @@ interface VitestProject {
 }
 
 /** The installed vitest's major version (package.json of node_modules/vitest, else the declared range). */
-export function vitestMajor(project: ProjectInfo): number {
+function vitestMajor(project: ProjectInfo): number {
   const manifest = installedManifest(project, 'vitest');
   if (manifest !== undefined) {
     const version = (JSON.parse(readInput(manifest)) as { version?: string }).version;

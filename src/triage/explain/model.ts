@@ -96,7 +96,7 @@ async function explainOne(
 }
 
 /** The model's causes with their citations checked: ids that name nothing are dropped, then causes citing nothing. */
-export function modelCauses(
+function modelCauses(
   proposed: z.infer<typeof replySchema>['causes'],
   evidence: readonly EvidenceItem[],
 ): Cause[] {

@@ -7,7 +7,7 @@ import type { Condition, FileChange, RunFailure } from './types.ts';
 import { openWorkspace } from './workspace.ts';
 
 /** The chance a still-flaky test passes all M runs that a proof tolerates. */
-export const ESCAPE_ODDS = 0.05;
+const ESCAPE_ODDS = 0.05;
 
 /** M for failure rate `p`, at most `cap` (`capped` then says the odds are weaker than 5%). */
 export function requiredRuns(p: number, cap: number): { runs: number; capped: boolean } {

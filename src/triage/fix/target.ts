@@ -19,7 +19,7 @@ export interface FixTarget {
   testFiles: string[];
 }
 
-export const LIST_IDS_HINT =
+const LIST_IDS_HINT =
   'test ids are "file › suite › name" as triage reports them: list them with testloop triage --format json (each finding\'s testId)';
 
 /** Every id resolved, or a coded error naming the first that cannot be, before anything runs. */

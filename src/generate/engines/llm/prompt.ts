@@ -5,7 +5,7 @@ import type { Repair, TestContext } from '../../types.ts';
 import { headerOf } from '../imports.ts';
 
 /** Longest failure text sent back in a repair prompt. */
-export const MAX_FAILURE_CHARS = 2_500;
+const MAX_FAILURE_CHARS = 2_500;
 
 const FRAMEWORK: Record<RunnerName, string> = {
   vitest:

@@ -20,7 +20,7 @@ export function createStubEngine(options: { readSource: (file: string) => string
 }
 
 /** The skeleton for `context` with one todo per behaviour. */
-export function stubTest(context: TestContext, todos: readonly string[]): string {
+function stubTest(context: TestContext, todos: readonly string[]): string {
   const todo = runnerByName(context.runner)?.authoring.todo ?? 'it.todo';
   const title =
     context.target.symbol ??
@@ -43,7 +43,7 @@ export function stubTest(context: TestContext, todos: readonly string[]): string
  * One behaviour per contiguous run of uncovered lines: the condition that leads there when it sits in a
  * branch (`when b < 0`, `when not cached`, `case 'x'`, `when it throws`), else the first uncovered statement.
  */
-export function behaviours(context: TestContext, text: string): string[] {
+function behaviours(context: TestContext, text: string): string[] {
   const parsed = parseSource(context.target.file, text);
   const lines = text.split('\n');
   const out: string[] = [];

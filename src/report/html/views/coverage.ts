@@ -8,7 +8,7 @@ import { type LineBudget, lineBudget, sourceListing } from './source.ts';
 
 /** Rows of the per-file table, and files whose source is listed below it. */
 export const COVERAGE_FILES_LIMIT = 200;
-export const SOURCE_FILES_LIMIT = 40;
+const SOURCE_FILES_LIMIT = 40;
 const WARNINGS_LIMIT = 50;
 
 export function coverageView(result: CiResult, sources: readonly SourceFile[]): string {

@@ -5,7 +5,7 @@ import { capped, duration, integer, lineRanges, moreItem, moreRow, num } from '.
 import { notRunPanel, stepWarning } from '../steps.ts';
 import { barChart } from '../svg.ts';
 
-export const FUNNEL: readonly { stage: Stage; label: string }[] = [
+const FUNNEL: readonly { stage: Stage; label: string }[] = [
   { stage: 'generated', label: 'generated' },
   { stage: 'compiled', label: 'compiled' },
   { stage: 'passed', label: 'passed' },

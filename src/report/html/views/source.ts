@@ -12,9 +12,9 @@ export const LISTED_LINES_LIMIT = 1500;
 /** Rows all listings of one report may show together, so many changed files cannot make a huge page. */
 export const REPORT_LINES_LIMIT = 5000;
 /** Folded rows all listings may carry together (in the page, shown on request). */
-export const FOLDED_LINES_LIMIT = 5000;
+const FOLDED_LINES_LIMIT = 5000;
 /** Characters of one source line (a minified bundle is one huge line). */
-export const LINE_CHARS = 400;
+const LINE_CHARS = 400;
 
 type Range = { start: number; end: number };
 
@@ -45,7 +45,7 @@ function marksOf(file: FileGaps, source: SourceFile): Marks {
 }
 
 /** Ranges of consecutive changed lines widened by `context` and merged, within 1..lineCount. */
-export function windowsOf(changed: ReadonlySet<number>, lineCount: number, context: number): Range[] {
+function windowsOf(changed: ReadonlySet<number>, lineCount: number, context: number): Range[] {
   const sorted = [...changed].filter((line) => line >= 1 && line <= lineCount).sort((a, b) => a - b);
   const windows: Range[] = [];
   for (const line of sorted) {
