@@ -50,15 +50,7 @@ export function groupUncovered(
   const targetOf = (unit: NonNullable<ReturnType<typeof unitAt>>): GenerateTarget => {
     let target = byUnit.get(unit.symbol);
     if (!target) {
-      target = {
-        id: `${file}:${unit.symbol}`,
-        file,
-        symbol: unit.symbol,
-        startLine: unit.startLine,
-        endLine: unit.endLine,
-        uncoveredLines: [],
-        ...calleesOf(parsed, unit.symbol),
-      };
+      target = newTarget(file, unit, parsed);
       byUnit.set(unit.symbol, target);
     }
     return target;
@@ -127,15 +119,7 @@ export function targetFromSpec(
         `--target ${file}:${selector}: no function "${selector}" in ${file}${known.length > 0 ? ` (it has ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''})` : ''}. Name a function, Class.method, object.method, or a line range start-end`,
       );
     }
-    target = {
-      id: `${file}:${unit.symbol}`,
-      file,
-      symbol: unit.symbol,
-      startLine: unit.startLine,
-      endLine: unit.endLine,
-      uncoveredLines: [],
-      ...calleesOf(parsed, unit.symbol),
-    };
+    target = newTarget(file, unit, parsed);
     executable = executableLines(unit.fn, parsed.lineOf);
   }
   if (coverage) {
@@ -158,6 +142,23 @@ function holdsCode(line: string): boolean {
 }
 
 /** The same-file functions a unit reaches (see ./callees.ts), as a target carries them. */
+/** A target for one function of the file, its uncovered lines still to be added. */
+function newTarget(
+  file: string,
+  unit: { symbol: string; startLine: number; endLine: number },
+  parsed: ParsedSource,
+): GenerateTarget {
+  return {
+    id: `${file}:${unit.symbol}`,
+    file,
+    symbol: unit.symbol,
+    startLine: unit.startLine,
+    endLine: unit.endLine,
+    uncoveredLines: [],
+    ...calleesOf(parsed, unit.symbol),
+  };
+}
+
 function calleesOf(parsed: ParsedSource, symbol: string): Pick<GenerateTarget, 'callees'> {
   const unit = parsed.units.find((u) => u.symbol === symbol);
   const callees = unit === undefined ? [] : sameFileCallees(parsed, unit);
