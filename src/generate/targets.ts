@@ -141,7 +141,6 @@ function holdsCode(line: string): boolean {
   return /\S/.test(line) && !/^\s*(?:\/\/|\/\*|\*|[}\])]+;?\s*$)/.test(line);
 }
 
-/** The same-file functions a unit reaches (see ./callees.ts), as a target carries them. */
 /** A target for one function of the file, its uncovered lines still to be added. */
 function newTarget(
   file: string,
@@ -159,6 +158,7 @@ function newTarget(
   };
 }
 
+/** The same-file functions a unit reaches (see ./callees.ts), as a target carries them. */
 function calleesOf(parsed: ParsedSource, symbol: string): Pick<GenerateTarget, 'callees'> {
   const unit = parsed.units.find((u) => u.symbol === symbol);
   const callees = unit === undefined ? [] : sameFileCallees(parsed, unit);

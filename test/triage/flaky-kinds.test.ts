@@ -123,7 +123,6 @@ describe.concurrent('each kind under its condition, with the real vitest and jes
         for (const [key, tally] of more) found.set(key, sumTallies(found.get(key), tally));
       };
       const tally = (entry: KindEntry, variant: Variant) => found.get(sampleKey({ entry, variant }))!;
-      const partial = Math.max(...kinds.map(partialRuns));
       if (PER_PROCESS.includes(condition)) {
         // A runner process per run: run by run, each variant only while its claim is still open. The
         // original and the correct fix take all K runs; a partial fix stops at its first failure, which
@@ -142,6 +141,7 @@ describe.concurrent('each kind under its condition, with the real vitest and jes
         // to PARTIAL_ROUNDS more rounds (a rate of partialRate misses a round one time in a hundred, and a
         // loaded machine shifts timing rates).
         const all = kinds.flatMap((entry) => VARIANTS.map((variant) => ({ entry, variant })));
+        const partial = Math.max(...kinds.map(partialRuns));
         add(await sampleCondition(scratch, runner, condition, all, Math.max(K(condition), partial)));
         for (let round = 0; round < PARTIAL_ROUNDS; round++) {
           const unproven = kinds.filter((entry) => tally(entry, 'partial').failures === 0);
