@@ -3,17 +3,15 @@ import { progressLines } from '../ci/progress.ts';
 import { runCi } from '../ci/run-ci.ts';
 import type { CiResult } from '../ci/types.ts';
 import { CI_OPTIONS } from '../config/ci-options.ts';
-import { findConfig } from '../config/load-config.ts';
-import { resolveTableOptions } from '../config/option-table.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import type { CommentOutcome } from '../integrations/comment/post.ts';
 import { CI_FORMATS, type CiFormat, renderCiGaps, renderCiText } from '../report/ci.ts';
 import { withoutTestloopSecrets } from '../sandbox/env.ts';
 import { writeFileAtomic } from '../util/fs.ts';
-import { type CommandHelp, helpText } from './help.ts';
+import { defineCommand } from './command-input.ts';
+import type { CommandHelp } from './help.ts';
 import type { CliIO } from './io.ts';
 import { parseFormatTargets } from './output.ts';
-import { parseFlags } from './parse-flags.ts';
 
 const HELP: CommandHelp = {
   command: 'ci',
@@ -32,23 +30,11 @@ const HELP: CommandHelp = {
   ],
   exitCodes:
     "0 the tests passed and every gate holds, 1 a test failed or a gate (--fail-under, --flaky fail, --strict) does not hold, 2 usage or input error. testloop's own failures are reported and do not change the status unless --strict",
+  notes: 'The model API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.',
+  noOperands: 'See testloop ci --help',
 };
 
-export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(CI_OPTIONS, argv, 'ci');
-  if (flags.common.help) {
-    io.stdout(helpOfCi());
-    return EXIT.ok;
-  }
-  if (flags.positionals.length > 0) {
-    throw new TestloopError(
-      'TESTLOOP_USAGE',
-      `unexpected argument "${flags.positionals[0]}". See testloop ci --help`,
-    );
-  }
-  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
-  const config = await findConfig(cwd, flags.common.config);
-  const options = await resolveTableOptions(CI_OPTIONS, 'ci', config, io.env, flags.values);
+export const ciCommand = defineCommand(CI_OPTIONS, HELP, async ({ cwd, options }, io) => {
   // --format and --comment are the CLI's own (where reports go, the comment posted after the run); the
   // rest are fields of runCi.
   const { format, comment: postsComment, ...ciOptions } = options;
@@ -89,7 +75,7 @@ export async function ciCommand(argv: string[], io: CliIO): Promise<number> {
   );
   if (comment?.status === 'failed' && options.strict) return Math.max(result.exitCode, EXIT.findings);
   return result.exitCode;
-}
+});
 
 /** --format's targets (default text); html needs a folder. */
 function ciFormats(format: string[] | undefined): { kind: CiFormat; path?: string }[] {
@@ -104,10 +90,6 @@ function ciFormats(format: string[] | undefined): { kind: CiFormat; path?: strin
       );
   }
   return formats;
-}
-
-function helpOfCi(): string {
-  return `${helpText(CI_OPTIONS, HELP)}\nThe model API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.\n`;
 }
 
 /** Writes the reports of the formats `kinds` picks: to their paths, or stdout; html as a folder. */

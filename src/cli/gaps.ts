@@ -1,13 +1,9 @@
-import { resolve } from 'node:path';
 import { GAPS_OPTIONS } from '../config/gaps-options.ts';
-import { findConfig } from '../config/load-config.ts';
-import { resolveTableOptions } from '../config/option-table.ts';
 import { EXIT } from '../errors.ts';
 import { findGaps } from '../gaps/find-gaps.ts';
-import { type CommandHelp, helpText } from './help.ts';
-import type { CliIO } from './io.ts';
+import { defineCommand } from './command-input.ts';
+import type { CommandHelp } from './help.ts';
 import { parseFormats, useColor, writeOutputs } from './output.ts';
-import { parseFlags } from './parse-flags.ts';
 
 const HELP: CommandHelp = {
   command: 'gaps',
@@ -26,15 +22,7 @@ const HELP: CommandHelp = {
   exitCodes: '0 clean, 1 diff coverage below --fail-under, 2 usage or input error',
 };
 
-export async function gapsCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(GAPS_OPTIONS, argv, 'gaps');
-  if (flags.common.help) {
-    io.stdout(helpText(GAPS_OPTIONS, HELP));
-    return EXIT.ok;
-  }
-  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
-  const config = await findConfig(cwd, flags.common.config);
-  const options = await resolveTableOptions(GAPS_OPTIONS, 'gaps', config, io.env, flags.values);
+export const gapsCommand = defineCommand(GAPS_OPTIONS, HELP, async ({ cwd, options }, io) => {
   // --format is the CLI's own: where the reports go. Every other option is a field of findGaps.
   const { format, ...gapsOptions } = options;
   const targets = parseFormats(format, io.env);
@@ -72,7 +60,7 @@ export async function gapsCommand(argv: string[], io: CliIO): Promise<number> {
   if (options.failUnder !== undefined && belowThreshold(result.totals, options.failUnder))
     return EXIT.findings;
   return EXIT.ok;
-}
+});
 
 /** Compared on the exact ratio, not the rounded percent, so 79.999% never passes --fail-under 80. */
 function belowThreshold(

@@ -1,17 +1,15 @@
 import { resolve } from 'node:path';
 import { DEFAULT_BUDGET, GENERATE_OPTIONS } from '../config/generate-options.ts';
-import { findConfig } from '../config/load-config.ts';
-import { resolveTableOptions } from '../config/option-table.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import { describeEndpoint } from '../generate/breaker.ts';
 import { generateTests } from '../generate/pipeline.ts';
 import type { GenerateResult } from '../generate/types.ts';
 import { GENERATE_FORMATS, type GenerateFormat, renderGenerate } from '../report/generate.ts';
 import { writeFileAtomic } from '../util/fs.ts';
-import { type CommandHelp, helpText } from './help.ts';
+import { defineCommand } from './command-input.ts';
+import type { CommandHelp } from './help.ts';
 import type { CliIO } from './io.ts';
 import { parseFormatTargets, useColor } from './output.ts';
-import { parseFlags } from './parse-flags.ts';
 
 /** --strict and the model endpoint failed for good. */
 const EXIT_LLM_OUTAGE = 3;
@@ -35,25 +33,11 @@ const HELP: CommandHelp = {
     ],
   ],
   exitCodes: `0 done (also when nothing was accepted, and when the model endpoint failed: that is reported on stderr), 2 usage or input error, ${EXIT_LLM_OUTAGE} the model endpoint failed and --strict is set`,
+  notes: 'The API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.',
+  noOperands: 'Name targets with --target file:symbol',
 };
 
-export async function generateCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(GENERATE_OPTIONS, argv, 'generate');
-  if (flags.common.help) {
-    io.stdout(
-      `${helpText(GENERATE_OPTIONS, HELP)}\nThe API key is read from TESTLOOP_LLM_API_KEY or OPENAI_API_KEY only.\n`,
-    );
-    return EXIT.ok;
-  }
-  if (flags.positionals.length > 0) {
-    throw new TestloopError(
-      'TESTLOOP_USAGE',
-      `unexpected argument "${flags.positionals[0]}". Name targets with --target file:symbol`,
-    );
-  }
-  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
-  const config = await findConfig(cwd, flags.common.config);
-  const options = await resolveTableOptions(GENERATE_OPTIONS, 'generate', config, io.env, flags.values);
+export const generateCommand = defineCommand(GENERATE_OPTIONS, HELP, async ({ cwd, options }, io) => {
   // --format and --strict are the CLI's own (where reports go, the exit status); the rest are fields of
   // generateTests, the cache folder taken relative to --cwd.
   const { format, strict, cacheDir, ...generateOptions } = options;
@@ -83,7 +67,7 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
     if (strict) return EXIT_LLM_OUTAGE;
   }
   return EXIT.ok;
-}
+});
 
 /** The engine asked for (default: llm when an endpoint is set, else stub), once it has what it needs. */
 function engineOf(options: { engine?: 'llm' | 'stub'; baseUrl?: string; model?: string }): 'llm' | 'stub' {

@@ -10,6 +10,13 @@ export interface CommandHelp {
   /** Command lines to copy, each with the one-line comment that says what it does. */
   examples: readonly (readonly [commandLine: string, comment: string])[];
   exitCodes: string;
+  /** A paragraph after the exit status, for what no option says (where a secret is read from). */
+  notes?: string;
+  /**
+   * For a command that takes no operands, what to do instead: the end of the usage error that an
+   * operand gets. Undefined where the command reads its operands itself.
+   */
+  noOperands?: string;
 }
 
 /**
@@ -85,7 +92,7 @@ export function helpText(table: OptionTable, help: CommandHelp): string {
   ];
   const examples = help.examples.map(([line, comment]) => `  # ${comment}\n  ${line}`);
   const usage = `testloop ${help.command} [options]${help.operands ? ` ${help.operands}` : ''}`;
-  return `Usage: ${usage}\n\n${help.summary}\n\nOptions:\n${[...rows, ...common].join('\n')}\n\nExamples:\n${examples.join('\n\n')}\n\nExit status: ${help.exitCodes}\n`;
+  return `Usage: ${usage}\n\n${help.summary}\n\nOptions:\n${[...rows, ...common].join('\n')}\n\nExamples:\n${examples.join('\n\n')}\n\nExit status: ${help.exitCodes}\n${help.notes ? `\n${help.notes}\n` : ''}`;
 }
 
 /** One option row; a flag too long for its column puts the text on the next line. */

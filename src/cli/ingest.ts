@@ -1,12 +1,8 @@
-import { resolve } from 'node:path';
-import { findConfig } from '../config/load-config.ts';
-import { resolveTableOptions } from '../config/option-table.ts';
 import { INGEST_OPTIONS } from '../config/triage-options.ts';
 import { EXIT } from '../errors.ts';
 import { ingestReports } from '../triage/ingest.ts';
-import { type CommandHelp, helpText } from './help.ts';
-import type { CliIO } from './io.ts';
-import { parseFlags } from './parse-flags.ts';
+import { defineCommand } from './command-input.ts';
+import type { CommandHelp } from './help.ts';
 
 const HELP: CommandHelp = {
   command: 'ingest',
@@ -27,15 +23,7 @@ const HELP: CommandHelp = {
   exitCodes: '0 stored (a report stored twice is counted as duplicates), 2 usage or input error',
 };
 
-export async function ingestCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(INGEST_OPTIONS, argv, 'ingest');
-  if (flags.common.help) {
-    io.stdout(helpText(INGEST_OPTIONS, HELP));
-    return EXIT.ok;
-  }
-  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
-  const config = await findConfig(cwd, flags.common.config);
-  const options = await resolveTableOptions(INGEST_OPTIONS, 'ingest', config, io.env, flags.values);
+export const ingestCommand = defineCommand(INGEST_OPTIONS, HELP, async ({ flags, cwd, options }, io) => {
   // --json is the CLI's own (how the summary prints); the rest are fields of ingestReports.
   const { json, ...ingestOptions } = options;
   const result = await ingestReports({ cwd, env: io.env, reports: flags.positionals, ...ingestOptions });
@@ -50,4 +38,4 @@ export async function ingestCommand(argv: string[], io: CliIO): Promise<number> 
     );
   }
   return EXIT.ok;
-}
+});

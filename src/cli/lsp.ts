@@ -1,12 +1,8 @@
-import { resolve } from 'node:path';
 import { formatWithOptions } from 'node:util';
-import { findConfig } from '../config/load-config.ts';
 import { LSP_OPTIONS } from '../config/lsp-options.ts';
-import { resolveTableOptions } from '../config/option-table.ts';
 import { EXIT, TestloopError } from '../errors.ts';
-import { type CommandHelp, helpText } from './help.ts';
-import type { CliIO } from './io.ts';
-import { parseFlags } from './parse-flags.ts';
+import { defineCommand } from './command-input.ts';
+import type { CommandHelp } from './help.ts';
 
 const HELP: CommandHelp = {
   command: 'lsp',
@@ -17,22 +13,10 @@ const HELP: CommandHelp = {
     ['testloop lsp --stdio --base origin/develop --coverage coverage/lcov.info', 'another base and report'],
   ],
   exitCodes: '0 when the client ends the session, 2 usage or input error',
+  noOperands: 'Run testloop lsp --help',
 };
 
-export async function lspCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(LSP_OPTIONS, argv, 'lsp');
-  if (flags.common.help) {
-    io.stdout(helpText(LSP_OPTIONS, HELP));
-    return EXIT.ok;
-  }
-  if (flags.positionals.length > 0)
-    throw new TestloopError(
-      'TESTLOOP_USAGE',
-      `unexpected argument "${flags.positionals[0]}". Run testloop lsp --help`,
-    );
-  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
-  const config = await findConfig(cwd, flags.common.config);
-  const options = await resolveTableOptions(LSP_OPTIONS, 'lsp', config, io.env, flags.values);
+export const lspCommand = defineCommand(LSP_OPTIONS, HELP, async ({ cwd, options }, io) => {
   // --stdio is the CLI's own (the transport); the rest are the server's settings.
   const { stdio, ...settings } = options;
   if (stdio !== true)
@@ -48,4 +32,4 @@ export async function lspCommand(argv: string[], io: CliIO): Promise<number> {
   io.stderr(`testloop lsp: serving on stdio\n`);
   await server.closed;
   return EXIT.ok;
-}
+});

@@ -1,12 +1,8 @@
-import { resolve } from 'node:path';
 import { formatWithOptions } from 'node:util';
-import { findConfig } from '../config/load-config.ts';
 import { MCP_OPTIONS } from '../config/mcp-options.ts';
-import { resolveTableOptions } from '../config/option-table.ts';
 import { EXIT, TestloopError } from '../errors.ts';
-import { type CommandHelp, helpText } from './help.ts';
-import type { CliIO } from './io.ts';
-import { parseFlags } from './parse-flags.ts';
+import { defineCommand } from './command-input.ts';
+import type { CommandHelp } from './help.ts';
 
 const HELP: CommandHelp = {
   command: 'mcp',
@@ -18,22 +14,10 @@ const HELP: CommandHelp = {
     ['testloop mcp -C packages/app --answer-limit 20000', 'another folder, with shorter answers'],
   ],
   exitCodes: '0 when the client closes the session, 2 usage or input error',
+  noOperands: 'Run testloop mcp --help',
 };
 
-export async function mcpCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(MCP_OPTIONS, argv, 'mcp');
-  if (flags.common.help) {
-    io.stdout(helpText(MCP_OPTIONS, HELP));
-    return EXIT.ok;
-  }
-  if (flags.positionals.length > 0)
-    throw new TestloopError(
-      'TESTLOOP_USAGE',
-      `unexpected argument "${flags.positionals[0]}". Run testloop mcp --help`,
-    );
-  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
-  const config = await findConfig(cwd, flags.common.config);
-  const options = await resolveTableOptions(MCP_OPTIONS, 'mcp', config, io.env, flags.values);
+export const mcpCommand = defineCommand(MCP_OPTIONS, HELP, async ({ flags, cwd, options }, io) => {
   if (
     options.answerLimit !== undefined &&
     !(Number.isInteger(options.answerLimit) && options.answerLimit >= 1000)
@@ -55,4 +39,4 @@ export async function mcpCommand(argv: string[], io: CliIO): Promise<number> {
     ...options,
   });
   return EXIT.ok;
-}
+});

@@ -1,13 +1,11 @@
-import { resolve } from 'node:path';
-import { findConfig } from '../config/load-config.ts';
-import { resolveTableOptions } from '../config/option-table.ts';
 import { SELECT_OPTIONS, type SelectOptionsInput } from '../config/select-options.ts';
 import { EXIT } from '../errors.ts';
 import { otherRunners, renderSelection } from '../report/select.ts';
 import { planSelection, type SelectionPlan } from '../select/select-tests.ts';
-import { type CommandHelp, helpText } from './help.ts';
+import { commandOptions, parseCommandFlags } from './command-input.ts';
+import type { CommandHelp } from './help.ts';
 import type { CliIO } from './io.ts';
-import { type ParsedFlags, parseFlags } from './parse-flags.ts';
+import type { ParsedFlags } from './parse-flags.ts';
 
 const HELP: CommandHelp = {
   command: 'select',
@@ -26,11 +24,8 @@ const HELP: CommandHelp = {
 };
 
 export async function selectCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(SELECT_OPTIONS, argv, 'select');
-  if (flags.common.help) {
-    io.stdout(helpText(SELECT_OPTIONS, HELP));
-    return EXIT.ok;
-  }
+  const flags = parseCommandFlags(argv, io, SELECT_OPTIONS, HELP);
+  if (flags === undefined) return EXIT.ok;
   const { options, plan } = await planFromFlags(flags, io);
   const { result, projects } = plan;
   for (const warning of result.warnings ?? []) io.stderr(`testloop: ${warning}\n`);
@@ -69,8 +64,6 @@ export async function planFromFlags(
   flags: ParsedFlags,
   io: Pick<CliIO, 'cwd' | 'env' | 'readStdin'>,
 ): Promise<{ options: SelectOptionsInput; plan: SelectionPlan }> {
-  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
-  const config = await findConfig(cwd, flags.common.config);
   const values = {
     ...flags.values,
     // Positional paths are changed files too: `testloop select src/a.ts src/b.ts`.
@@ -78,13 +71,7 @@ export async function planFromFlags(
       ? { changed: [...((flags.values.changed as string[] | undefined) ?? []), ...flags.positionals] }
       : {}),
   };
-  const options: SelectOptionsInput = await resolveTableOptions(
-    SELECT_OPTIONS,
-    'select',
-    config,
-    io.env,
-    values,
-  );
+  const { cwd, options } = await commandOptions(SELECT_OPTIONS, 'select', flags, io, values);
   // --format and --run are the CLI's own (what to print, whether to run); the rest are planSelection's.
   const { format: _format, run: _run, ...selectOptions } = options;
   const plan = await planSelection({ cwd, env: io.env, readStdin: io.readStdin, ...selectOptions });

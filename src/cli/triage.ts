@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { findConfig } from '../config/load-config.ts';
-import { resolveTableOptions } from '../config/option-table.ts';
 import { TRIAGE_OPTIONS } from '../config/triage-options.ts';
 import { EXIT, TestloopError } from '../errors.ts';
 import { buildQuarantine, renderTriage, slackMessage, TRIAGE_FORMATS, triageJson } from '../report/triage.ts';
@@ -11,10 +9,10 @@ import type { TriageReport } from '../triage/report.ts';
 import { openTriage } from '../triage/triage.ts';
 import type { Finding, TriageResult } from '../triage/types.ts';
 import { writeFileAtomic } from '../util/fs.ts';
-import { type CommandHelp, helpText } from './help.ts';
+import { defineCommand } from './command-input.ts';
+import type { CommandHelp } from './help.ts';
 import type { CliIO } from './io.ts';
 import { parseFormatTargets, useColor } from './output.ts';
-import { parseFlags } from './parse-flags.ts';
 import { requireModel } from './triage-model.ts';
 
 const HELP: CommandHelp = {
@@ -34,23 +32,10 @@ const HELP: CommandHelp = {
   ],
   exitCodes:
     '0 done (also when tests are flaky or broken, when --notify fails: reported on stderr, and whatever --fix achieved), 1 a test is flaky or broken and --fail-on names that verdict, 2 usage or input error (a --fix id that names no test)',
+  noOperands: 'Reports go into the history with testloop ingest first',
 };
 
-export async function triageCommand(argv: string[], io: CliIO): Promise<number> {
-  const flags = parseFlags(TRIAGE_OPTIONS, argv, 'triage');
-  if (flags.common.help) {
-    io.stdout(helpText(TRIAGE_OPTIONS, HELP));
-    return EXIT.ok;
-  }
-  if (flags.positionals.length > 0) {
-    throw new TestloopError(
-      'TESTLOOP_USAGE',
-      `unexpected argument "${flags.positionals[0]}". Reports go into the history with testloop ingest first`,
-    );
-  }
-  const cwd = resolve(io.cwd, flags.common.cwd ?? '.');
-  const config = await findConfig(cwd, flags.common.config);
-  const options = await resolveTableOptions(TRIAGE_OPTIONS, 'triage', config, io.env, flags.values);
+export const triageCommand = defineCommand(TRIAGE_OPTIONS, HELP, async ({ cwd, options }, io) => {
   // --format, --quarantine, --notify and --fail-on are the CLI's own (what it writes and posts, the exit
   // status); the rest are fields of triage (and, with --fix, of fixTests).
   const { format, quarantine, notify, failOn, ...triageOptions } = options;
@@ -94,7 +79,7 @@ export async function triageCommand(argv: string[], io: CliIO): Promise<number> 
   } finally {
     await report.close();
   }
-}
+});
 
 /** Chunks of the JSON report to stdout as they come, each once the pipe took the one before. */
 async function streamToStdout(chunks: ReturnType<typeof triageJson>, io: CliIO): Promise<void> {
