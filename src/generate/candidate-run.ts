@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { loadCoverage } from '../coverage/load.ts';
 import { mapCoverageToRepository } from '../coverage/paths.ts';
 import { TestloopError } from '../errors.ts';
+import { fileVerdictsFromJUnit } from '../runners/file-verdicts.ts';
 import { escapeGlob, projectRelative } from '../runners/project-files.ts';
 import { type RunResult, runTests } from '../runners/run.ts';
 import type { PooledRun, ProjectInfo, RepeatResult, RunnerAdapter } from '../runners/types.ts';
@@ -63,6 +64,8 @@ export class CandidateRun {
   /** Copies of the scratch file (reruns, mutants), removed with it. */
   private readonly copies: TempPath[] = [];
   private readonly include: string[];
+  /** Where runs of several files leave their JUnit reports, made on the first such run. */
+  private verdictDir: TempPath | undefined;
 
   private constructor(
     private readonly shared: ValidatorShared,
@@ -99,6 +102,7 @@ export class CandidateRun {
     scratch.remove();
     coverageDir.remove();
     resultsDir?.remove();
+    this.verdictDir?.remove();
     home.remove();
     return use?.end();
   }
@@ -203,6 +207,45 @@ export class CandidateRun {
     const elsewhere =
       resultsFile !== undefined && result.exitCode !== 0 && adapter.failedOnlyElsewhere!(resultsFile, files);
     return classify(adapter, result, scratchAbs, counts, names, timeoutMs, elsewhere);
+  }
+
+  /**
+   * Whether the mutation gate runs a candidate's mutants in one runner process: when the runner's JUnit
+   * says which file failed, and runs are runner processes (the driver's pooled runs have none to save).
+   */
+  private batchesMutants(): boolean {
+    const { adapter, driver } = this.shared;
+    return adapter.junitNamesFiles === true && (driver === undefined || driver.unsupported !== undefined);
+  }
+
+  /**
+   * One runner run of several files, one after another, and each file's verdict where the run's JUnit
+   * report tells it. Nothing is known of a run that did not start, timed out or did what the sandbox
+   * forbids.
+   */
+  private async fileVerdicts(files: string[], limitMs: number): Promise<ReadonlyMap<string, boolean>> {
+    const { adapter, batcher, env, project, sandbox, timeoutMs, wrap } = this.shared;
+    const { home } = this.places;
+    this.verdictDir ??= this.shared.confined.tempDir('testloop-junit-');
+    const junit = join(this.verdictDir.path, `run-${++this.runCount}.xml`);
+    const start = (): Promise<RunResult> =>
+      runTests(project, adapter, files, {
+        output: 'capture',
+        timeoutMs: Math.max(timeoutMs, limitMs),
+        isolated: true,
+        workers: 1,
+        junit,
+        baseEnv: withHome(env, home),
+        ...(wrap ? { wrap } : {}),
+      });
+    // A batch that cannot start tells nothing: each file then runs on its own, which reports why.
+    const result = await (batcher ? batcher.track(start) : start()).catch(() => undefined);
+    if (result === undefined) return new Map();
+    this.runnerMs += result.durationMs;
+    const broke = runViolation(result, sandbox);
+    this.violation ??= broke;
+    if (broke !== undefined || result.timedOut) return new Map();
+    return fileVerdictsFromJUnit(junit, files, project);
   }
 
   /** Starts a run in a pooled process of the driver, or in a runner process of its own. */
@@ -311,6 +354,14 @@ export class CandidateRun {
         runs++;
         return (await this.run(false, 0, files)).kind === 'passed';
       },
+      ...(this.batchesMutants()
+        ? {
+            verdicts: async (files: string[], limitMs: number) => {
+              runs++;
+              return this.fileVerdicts(files, limitMs);
+            },
+          }
+        : {}),
     });
     const mutation = { runs, ms: Math.round(performance.now() - started) };
     const { runnerMs } = this;

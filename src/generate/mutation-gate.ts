@@ -51,6 +51,12 @@ export interface GateRun {
   write(file: string, content: string): void;
   /** Runs test files (repository-relative) in one runner run: true when all of them passed. */
   passes(files: string[]): Promise<boolean>;
+  /**
+   * Runs test files in one runner run, one after another, within `timeoutMs`: each file's verdict (true:
+   * passed), where the runner's own report tells it. Absent where the runner cannot say per file: every
+   * mutant then gets a run of its own.
+   */
+  verdicts?(files: string[], timeoutMs: number): Promise<ReadonlyMap<string, boolean>>;
   /** Mutant verdicts of the existing tests, by mutant key, kept between candidates of the same file. */
   existingVerdicts: Map<string, boolean>;
 }
@@ -80,27 +86,25 @@ export async function mutationGate(run: GateRun): Promise<GateResult> {
   }
   // The candidate from a copy, loading an unchanged copy of the source: that must pass, or a failure on a
   // mutant would say nothing about the mutant.
+  const identityStarted = performance.now();
   if (!(await run.passes([copyTest(run, run.candidate, writeMutant(run, IDENTITY))]))) {
     const unchecked = `the test fails when it loads a copy of ${run.file}, so mutants of it cannot be judged`;
     return { ok: true, score: { killed: 0, total: 0, ...base, existingTests: 'counted', unchecked } };
   }
+  const batch: Batch = { runMs: performance.now() - identityStarted };
   const existing = run.existing && (await passUnmutated(run, run.existing)) ? run.existing : undefined;
   const existingTests = existing ? ('excluded' as const) : ('counted' as const);
   const existingFailed =
     run.existing && !existing
       ? `the existing tests of ${run.file} (${run.existing.length} file(s)) failed twice on an unchanged copy of it, so every mutant counts`
       : undefined;
-  const survivors: Mutant[] = [];
-  let killed = 0;
-  let excluded = 0;
-  for (const mutant of mutants) {
-    if (existing && (await killedByExisting(run, mutant, existing))) {
-      excluded++;
-      continue;
-    }
-    if (await run.passes([copyTest(run, run.candidate, writeMutant(run, mutant))])) survivors.push(mutant);
-    else killed++;
-  }
+  const caught = existing ? await killedByExisting(run, mutants, existing, batch) : new Set<Mutant>();
+  const counted = mutants.filter((mutant) => !caught.has(mutant));
+  const excluded = mutants.length - counted.length;
+  const candidateCopies = (mutant: Mutant) => [copyTest(run, run.candidate, writeMutant(run, mutant))];
+  const passed = await groupsPass(run, counted.map(candidateCopies), candidateCopies(IDENTITY), batch);
+  const survivors = counted.filter((_, i) => passed[i]);
+  const killed = counted.length - survivors.length;
   const total = mutants.length - excluded;
   const score: MutationScore = {
     killed,
@@ -141,20 +145,62 @@ async function passUnmutated(run: GateRun, tests: readonly MutantTest[]): Promis
   return passed;
 }
 
+/** The mutants the existing tests fail on: their verdicts are kept for the file's later candidates. */
 async function killedByExisting(
   run: GateRun,
-  mutant: Mutant,
+  mutants: readonly Mutant[],
   tests: readonly MutantTest[],
-): Promise<boolean> {
-  const key = `${run.file}\0${mutant.start}\0${mutant.end}\0${mutant.replacement}`;
-  let killed = run.existingVerdicts.get(key);
-  if (killed === undefined) {
+  batch: Batch,
+): Promise<Set<Mutant>> {
+  const keyOf = (mutant: Mutant) => `${run.file}\0${mutant.start}\0${mutant.end}\0${mutant.replacement}`;
+  const unknown = mutants.filter((mutant) => !run.existingVerdicts.has(keyOf(mutant)));
+  const copies = (mutant: Mutant) => {
     const mutantFile = writeMutant(run, mutant);
-    const files = tests.map((test) => copyTest(run, test, mutantFile));
-    killed = !(await run.passes(files));
-    run.existingVerdicts.set(key, killed);
+    return tests.map((test) => copyTest(run, test, mutantFile));
+  };
+  const passed = await groupsPass(run, unknown.map(copies), copies(IDENTITY), batch);
+  unknown.forEach((mutant, i) => {
+    run.existingVerdicts.set(keyOf(mutant), !passed[i]);
+  });
+  return new Set(mutants.filter((mutant) => run.existingVerdicts.get(keyOf(mutant))));
+}
+
+/** What the gate knows of one run of the candidate's file: how long it took, for a batch's time limit. */
+interface Batch {
+  runMs: number;
+}
+
+/** A batch may take as long as its files would one by one, twice over, and never less than one run. */
+const BATCH_SLACK = 2;
+
+/**
+ * Whether each group of test files passes. With a runner that says per file (`run.verdicts`), all groups
+ * go in one run, one file after another, followed by `sentinel`: the same tests against the unchanged
+ * source. Only if the sentinel passes there are the run's verdicts taken (a failure could otherwise be
+ * the doing of a file before it); a group the run does not speak for runs on its own, as does every
+ * group when the runner cannot say per file.
+ */
+async function groupsPass(
+  run: GateRun,
+  groups: readonly string[][],
+  sentinel: readonly string[],
+  batch: Batch,
+): Promise<boolean[]> {
+  let verdicts: ReadonlyMap<string, boolean> = new Map();
+  if (run.verdicts && groups.length > 1) {
+    const files = [...groups.flat(), ...sentinel];
+    const limit = Math.round(BATCH_SLACK * batch.runMs * files.length);
+    const ran = await run.verdicts(files, limit);
+    if (sentinel.every((file) => ran.get(file) === true)) verdicts = ran;
   }
-  return killed;
+  const passed: boolean[] = [];
+  for (const files of groups) {
+    const known = files.map((file) => verdicts.get(file));
+    if (known.includes(false)) passed.push(false);
+    else if (known.every((verdict) => verdict === true)) passed.push(true);
+    else passed.push(await run.passes(files));
+  }
+  return passed;
 }
 
 /** Writes the mutant beside the source (`price.testloop-mut-<hex>.ts`); a mutant of no length is the source as is. */

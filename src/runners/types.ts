@@ -47,6 +47,11 @@ export interface RunnerAdapter {
    */
   console?: ConsoleReader;
   /**
+   * Whether the JUnit report it writes (`RunOptions.junit`) names each test's file, so that one run of
+   * several files can be judged file by file (generate's mutation gate runs a candidate's mutants so).
+   */
+  junitNamesFiles?: boolean;
+  /**
    * After a run with `RunOptions.resultsFile`: whether every test passed and the run failed only over
    * files it did not run (jest: snapshot files whose test file no longer exists, reported obsolete). False
    * when the failure may be the run's own or the results cannot be read.

@@ -142,7 +142,10 @@ describe.each(CASES)('the gate with $fixture', (runner) => {
         mutants: { killed: 3, total: 3, made: 5, limit: 12, existingTests: 'excluded', excluded: 2 },
       }),
     ]);
-    expect(result.stats.mutation?.runs).toBeGreaterThan(0);
+    // jest says per file which failed: a candidate's mutants (and the existing tests' runs against them)
+    // go in one runner process each. vitest's runs share the driver's pooled process, and node's JUnit
+    // names no file, so each mutant there is a run of its own.
+    expect(result.stats.mutation?.runs).toBe(runner.fixture === 'jest-app' ? 10 : 24);
     const text = renderGenerate(result, 'text', { color: false });
     // Without --coverage the file's own test runs first: it already runs lines 6, 9 and 10 (HALF), so
     // what the candidate newly covers is the SAVE10 return and the fall-through.
@@ -295,5 +298,89 @@ describe('existing tests that fail on an unchanged copy of the source', () => {
       existingFailed:
         'the existing tests of src/price.ts (1 file(s)) failed twice on an unchanged copy of it, so every mutant counts',
     });
+  });
+});
+
+describe('mutants judged from one run of many files', () => {
+  const source = readFileSync(join(FIXTURES, 'vitest-app/src/price.ts'), 'utf8');
+  const candidate = { template: 'src/price.testloop-0123abcd.test.ts', code: "import './price.ts';\n" };
+  const lines = [6, 7, 9, 10, 12];
+
+  interface Script {
+    /** What the batched run reports for a file, by what its source copy holds (default: the truth). */
+    batch?(file: string, truth: boolean): boolean | undefined;
+  }
+
+  /**
+   * The gate with the runner scripted: a copy of the candidate passes exactly when the source it loads is
+   * unchanged or only its SAVE10 return changed to `undefined` (the one mutant it does not catch).
+   */
+  async function gate(script: Script, withVerdicts = true) {
+    const written = new Map<string, string>();
+    const truth = (test: string): boolean => {
+      const copy = /price\.testloop-mut-[0-9a-f]{8}/.exec(written.get(test) ?? '')?.[0];
+      const loaded = copy === undefined ? undefined : written.get(`src/${copy}.ts`);
+      return loaded === source || loaded === source.replace('return total * 0.9;', 'return undefined;');
+    };
+    const alone: string[][] = [];
+    const batches: string[][] = [];
+    const result = await mutationGate({
+      file: 'src/price.ts',
+      source,
+      lines,
+      candidate,
+      existingVerdicts: new Map(),
+      write: (file, content) => written.set(file, content),
+      passes: async (files) => {
+        alone.push(files);
+        return files.every(truth);
+      },
+      ...(withVerdicts
+        ? {
+            verdicts: async (files: string[]) => {
+              batches.push(files);
+              const verdicts = new Map<string, boolean>();
+              for (const file of files) {
+                const verdict = script.batch ? script.batch(file, truth(file)) : truth(file);
+                if (verdict !== undefined) verdicts.set(file, verdict);
+              }
+              return verdicts;
+            },
+          }
+        : {}),
+    });
+    return { result, alone, batches };
+  }
+
+  it('one run holds every mutant and, last, the unchanged copy; the score is the one of a run per mutant', async () => {
+    const one = await gate({}, false);
+    const batched = await gate({});
+    expect(batched.result).toEqual(one.result);
+    expect(batched.result.score).toMatchObject({ killed: 6, total: 7 });
+    expect(one.alone).toHaveLength(8);
+    // The identity run alone first, as without batches; then one run of 7 mutants and the sentinel.
+    expect(batched.alone).toHaveLength(1);
+    expect(batched.batches.map((files) => files.length)).toEqual([8]);
+  });
+
+  it('a file the run says nothing of runs again on its own', async () => {
+    // The run says nothing of the first mutant the candidate fails on.
+    let unreported = true;
+    const { result, alone } = await gate({
+      batch: (_, truth) => {
+        if (truth || !unreported) return truth;
+        unreported = false;
+        return undefined;
+      },
+    });
+    expect(result.score).toMatchObject({ killed: 6, total: 7 });
+    expect(alone).toHaveLength(2);
+  });
+
+  it('when the unchanged copy fails at the end of the run, no failure in it is believed: every mutant runs alone', async () => {
+    // Whatever broke the sentinel (state left behind by an earlier file) may have broken the mutants too.
+    const { result, alone } = await gate({ batch: () => false });
+    expect(result.score).toMatchObject({ killed: 6, total: 7 });
+    expect(alone).toHaveLength(8);
   });
 });

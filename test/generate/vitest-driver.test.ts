@@ -446,14 +446,22 @@ describe('the validator with the driver, and without it', () => {
       const parents = await parentsOfRuns(withoutPool, 'unpooled', 3);
       for (const parent of parents) expect(parent).not.toContain('vitest-driver');
       // Runs 2 and 3 went together: one `vitest run` of both files, each in a fresh worker.
-      expect(parents.filter((parent) => parent.includes('--isolate'))).toHaveLength(2);
+      const oneWorker = (parent: string) => parent.includes('--maxWorkers=1');
+      expect(parents.filter((parent) => parent.includes('--isolate') && !oneWorker(parent))).toHaveLength(2);
+      // The mutation gate's copies of it (3 mutants of lines 6 and 7, then the unchanged source) went in
+      // one more, one file after another.
+      expect(parents.filter(oneWorker)).toHaveLength(4);
     },
   );
 
   test.skipIf(process.platform !== 'linux')(
-    'without batch verdicts, every rerun is a runner process of its own',
+    'without batch verdicts or file names in its JUnit, every run is a runner process of its own',
     async () => {
-      const unbatched: RunnerAdapter = { ...withoutPool, console: consoleWithoutBatches };
+      const unbatched: RunnerAdapter = {
+        ...withoutPool,
+        console: consoleWithoutBatches,
+        junitNamesFiles: false,
+      };
       const parents = await parentsOfRuns(unbatched, 'unbatched', 3);
       for (const parent of parents) {
         expect(parent).not.toContain('vitest-driver');

@@ -17,6 +17,8 @@
 //   failing file: generate then reruns several candidates in one runner process.
 // - persistentRuns: processes that load the runner once and run many small runs (generate's validation),
 //   each run in a fresh worker; without it every run is a runner process of its own.
+// - junitNamesFiles: its JUnit names each test's file, so that generate judges a candidate's mutants file by
+//   file from one run (../file-verdicts.ts); leave it out when the report cannot say which file failed.
 // - collectJUnit, failedOnlyElsewhere, alongside: see their comments in ../types.ts.
 import { localBin } from '../project-files.ts';
 import type { RunnerAdapter, RunnerName } from '../types.ts';

@@ -10,6 +10,7 @@ export const jestRunner: RunnerAdapter = {
   name: 'jest',
   handCommand: { all: ['npx', 'jest', '--ci'], some: ['npx', 'jest', '--ci', '--runTestsByPath'] },
   coverage: { report: 'lcov', listsUnloadedFiles: true, v8Fallback: true },
+  junitNamesFiles: true,
   assertionStyle: 'expect',
   authoring: {
     moduleStyle: 'cjs',

@@ -11,6 +11,7 @@ export const vitestRunner: RunnerAdapter = {
   name: 'vitest',
   handCommand: { all: ['npx', 'vitest', 'run'], some: ['npx', 'vitest', 'run'] },
   coverage: { report: 'lcov', listsUnloadedFiles: true },
+  junitNamesFiles: true,
   assertionStyle: 'expect',
   authoring: {
     // vitest transforms every test file as an ES module.
