@@ -102,7 +102,7 @@ export async function mutationGate(run: GateRun): Promise<GateResult> {
   const counted = mutants.filter((mutant) => !caught.has(mutant));
   const excluded = mutants.length - counted.length;
   const candidateCopies = (mutant: Mutant) => [copyTest(run, run.candidate, writeMutant(run, mutant))];
-  const passed = await groupsPass(run, counted.map(candidateCopies), candidateCopies(IDENTITY), batch);
+  const passed = await groupsPass(run, counted.map(candidateCopies), () => candidateCopies(IDENTITY), batch);
   const survivors = counted.filter((_, i) => passed[i]);
   const killed = counted.length - survivors.length;
   const total = mutants.length - excluded;
@@ -158,7 +158,7 @@ async function killedByExisting(
     const mutantFile = writeMutant(run, mutant);
     return tests.map((test) => copyTest(run, test, mutantFile));
   };
-  const passed = await groupsPass(run, unknown.map(copies), copies(IDENTITY), batch);
+  const passed = await groupsPass(run, unknown.map(copies), () => copies(IDENTITY), batch);
   unknown.forEach((mutant, i) => {
     run.existingVerdicts.set(keyOf(mutant), !passed[i]);
   });
@@ -175,19 +175,20 @@ const BATCH_SLACK = 2;
 
 /**
  * Whether each group of test files passes. With a runner that says per file (`run.verdicts`), all groups
- * go in one run, one file after another, followed by `sentinel`: the same tests against the unchanged
- * source. Only if the sentinel passes there are the run's verdicts taken (a failure could otherwise be
- * the doing of a file before it); a group the run does not speak for runs on its own, as does every
- * group when the runner cannot say per file.
+ * go in one run, one file after another, followed by the sentinel (`sentinelCopies`, written only then):
+ * the same tests against the unchanged source. Only if the sentinel passes there are the run's verdicts
+ * taken (a failure could otherwise be the doing of a file before it); a group the run does not speak for
+ * runs on its own, as does every group when the runner cannot say per file.
  */
 async function groupsPass(
   run: GateRun,
   groups: readonly string[][],
-  sentinel: readonly string[],
+  sentinelCopies: () => string[],
   batch: Batch,
 ): Promise<boolean[]> {
   let verdicts: ReadonlyMap<string, boolean> = new Map();
   if (run.verdicts && groups.length > 1) {
+    const sentinel = sentinelCopies();
     const files = [...groups.flat(), ...sentinel];
     const limit = Math.round(BATCH_SLACK * batch.runMs * files.length);
     const ran = await run.verdicts(files, limit);
