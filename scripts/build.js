@@ -40,6 +40,8 @@ const { metafile } = await build({
     'runners/vitest-config': 'src/runners/vitest/config-child.ts',
     // The same for jest, through the package's own jest-config (src/runners/jest/).
     'runners/jest-config': 'src/runners/jest/config-child.ts',
+    // The JUnit reporter `node --test` runs with, which names each test's file (src/runners/node-test/).
+    'runners/node-junit-reporter': 'src/runners/node-test/junit-reporter.ts',
     // Reporters for the runners themselves: each failure explained while the suite runs (src/triage/live/).
     'reporter/vitest': 'src/triage/live/vitest-reporter.ts',
     'reporter/jest': 'src/triage/live/jest-reporter.ts',

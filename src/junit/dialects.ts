@@ -105,7 +105,8 @@ export interface JestJunitState {
  * - pytest: file from the `file` attribute or the classname's module (`tests.test_x` → `tests/test_x.py`),
  *   suite = the classes after the module.
  * - gotestsum: suite = [package, ...parent subtests], name = the last `/` segment.
- * - node-test (`--test-reporter=junit`): suite = the nested testsuite (describe) names, file ''.
+ * - node-test (`--test-reporter=junit`): suite = the nested testsuite (describe) names; file '' (Node's
+ *   reporter names none), or the `file` attribute testloop's own reporter writes.
  * - surefire/generic: suite = [classname], file from a `file` attribute.
  */
 export function identify(dialect: JUnitDialect, c: CaseContext, jest: JestJunitState): Identity {

@@ -1,6 +1,7 @@
 /**
- * One run of several test files, a verdict per file from the runner's own JUnit report: the real vitest,
- * jest and node:test on the generate fixtures, files run one after another as the mutation gate runs them.
+ * One run of several test files, a verdict per file from the JUnit report each adapter writes (node:test
+ * through testloop's reporter, which names files): the real vitest, jest and node:test on the generate
+ * fixtures, files run one after another as the mutation gate runs them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,8 +22,6 @@ interface Case {
   header: string;
   /** A statement the runner reports as a failed test. */
   fail: string;
-  /** Whether the runner's JUnit names each test's file. */
-  namesFiles: boolean;
 }
 
 const CASES: Case[] = [
@@ -32,7 +31,6 @@ const CASES: Case[] = [
     ext: 'ts',
     header: "import { expect, it } from 'vitest';\n",
     fail: 'expect(1).toBe(2);',
-    namesFiles: true,
   },
   {
     fixture: 'jest-app',
@@ -40,7 +38,6 @@ const CASES: Case[] = [
     ext: 'js',
     header: '',
     fail: 'expect(1).toBe(2);',
-    namesFiles: true,
   },
   {
     fixture: 'node-app',
@@ -48,57 +45,50 @@ const CASES: Case[] = [
     ext: 'js',
     header: "import assert from 'node:assert/strict';\nimport { test as it } from 'node:test';\n",
     fail: 'assert.equal(1, 2);',
-    // Node's JUnit reporter names no file (only one that did not load, by its test's name): nothing can
-    // be pinned on a file, so every file is left to run again on its own.
-    namesFiles: false,
   },
 ];
 
 const reports = mkdtempSync(join(tmpdir(), 'testloop-file-verdicts-'));
 afterAll(() => rmSync(reports, { recursive: true, force: true }));
 
-describe.each(CASES)(
-  'file verdicts from one $fixture run',
-  ({ fixture, adapter, ext, header, fail, namesFiles }) => {
-    const name = (stem: string) => `src/${stem}.test.${ext}`;
-    const files = {
-      [name('passes')]: `${header}it('holds', () => {});\nit('holds again', () => {});\n`,
-      [name('fails')]: `${header}it('holds', () => {});\nit('breaks', () => {\n  ${fail}\n});\n`,
-      // A top-level throw: the file never gets to register a test.
-      [name('no-load')]: `${header}throw new Error('cannot load');\n`,
-      [name('passes-too')]: `${header}it('holds', () => {});\n`,
-    };
-    const app = copyApp(fixture, files);
-    afterAll(() => app.remove());
+describe.each(CASES)('file verdicts from one $fixture run', ({ fixture, adapter, ext, header, fail }) => {
+  const name = (stem: string) => `src/${stem}.test.${ext}`;
+  const files = {
+    [name('passes')]: `${header}it('holds', () => {});\nit('holds again', () => {});\n`,
+    [name('fails')]: `${header}it('holds', () => {});\nit('breaks', () => {\n  ${fail}\n});\n`,
+    // A top-level throw: the file never gets to register a test.
+    [name('no-load')]: `${header}throw new Error('cannot load');\n`,
+    [name('passes-too')]: `${header}it('holds', () => {});\n`,
+  };
+  const app = copyApp(fixture, files);
+  afterAll(() => app.remove());
 
-    it(`${namesFiles ? 'passing files true, a failing test or a file that does not load false' : 'no verdict at all'}, each by its own path`, async () => {
-      const project: ProjectInfo = {
-        root: app.dir,
-        dir: app.dir,
-        packageJson: {},
-        files: Object.keys(files),
-      };
-      const junit = join(reports, `${fixture}.xml`);
-      const listed = Object.keys(files);
-      const run = await runTests(project, adapter, listed, {
-        output: 'capture',
-        timeoutMs: 120_000,
-        isolated: true,
-        workers: 1,
-        junit,
-      });
-      expect(run.exitCode, run.output).not.toBe(0);
-      const verdicts = await fileVerdictsFromJUnit(junit, listed, project);
-      const expected = {
-        [name('passes')]: true,
-        [name('fails')]: false,
-        [name('no-load')]: false,
-        [name('passes-too')]: true,
-      };
-      expect(Object.fromEntries(verdicts)).toEqual(namesFiles ? expected : {});
+  it('passing files true, a failing test or a file that does not load false, each by its own path', async () => {
+    const project: ProjectInfo = {
+      root: app.dir,
+      dir: app.dir,
+      packageJson: {},
+      files: Object.keys(files),
+    };
+    const junit = join(reports, `${fixture}.xml`);
+    const listed = Object.keys(files);
+    const run = await runTests(project, adapter, listed, {
+      output: 'capture',
+      timeoutMs: 120_000,
+      isolated: true,
+      workers: 1,
+      junit,
     });
-  },
-);
+    expect(run.exitCode, run.output).not.toBe(0);
+    const verdicts = await fileVerdictsFromJUnit(junit, listed, project);
+    expect(Object.fromEntries(verdicts)).toEqual({
+      [name('passes')]: true,
+      [name('fails')]: false,
+      [name('no-load')]: false,
+      [name('passes-too')]: true,
+    });
+  });
+});
 
 describe('a report that cannot speak for a file', () => {
   it('leaves out files it does not name, and every file when there is no report', async () => {

@@ -1,6 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readReport } from '../../src/junit/registry.ts';
 import { nodeTestRunner } from '../../src/runners/node-test/index.ts';
 import { detectRunner } from '../../src/runners/registry.ts';
 import { runTests } from '../../src/runners/run.ts';
@@ -10,6 +12,7 @@ import { copyFixture, fixtureProject } from './fixture.ts';
 const stripsTypes = Boolean((process.features as { typescript?: unknown }).typescript);
 /** Node 21+ reads `node --test` path arguments as globs. */
 const globArgs = Number(process.versions.node.split('.')[0]) >= 21;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('node:test discovery', () => {
   test("node-test: Node's default patterns over the package files", async () => {
@@ -96,13 +99,14 @@ describe('node:test detection and command line', () => {
       argv: [process.execPath, '--test', globArgs ? 'src/\\[id\\].test.js' : 'src/[id].test.js'],
       env: { NODE_V8_COVERAGE: join(project.dir, 'cov') },
     });
-    // The junit reporter beside a readable one; reporters pair with destinations in order.
+    // testloop's JUnit reporter (the built one) beside a readable one; reporters pair with destinations
+    // in order.
     expect(
       nodeTestRunner.commandLine(project, 'all', { junit: '/tmp/out/junit.xml' }).argv.slice(-4),
     ).toEqual([
       '--test-reporter=spec',
       '--test-reporter-destination=stderr',
-      '--test-reporter=junit',
+      `--test-reporter=${pathToFileURL(join(ROOT, 'dist/runners/node-junit-reporter.js')).href}`,
       '--test-reporter-destination=/tmp/out/junit.xml',
     ]);
     expect(() => nodeTestRunner.commandLine(project, [])).toThrow(/no test files/);
@@ -137,6 +141,24 @@ describe('node --test run (end to end)', () => {
     const report = readFileSync(junit, 'utf8');
     expect(report).toContain('<testsuites');
     expect(report.match(/<testcase /g)).toHaveLength(1);
+    // Node's own reporter names no file; testloop's does, relative to the package.
+    expect(report).toMatch(/<testcase [^>]*classname="test" file="src\/b\.test\.mjs"/);
+  });
+
+  test("testloop's reporter keeps tests of one name in two files apart, describes as suites", async () => {
+    const same = (assertion: string) =>
+      `import assert from 'node:assert';\nimport { describe, test } from 'node:test';\ndescribe('cart', () => {\n  test('adds', () => {\n    ${assertion}\n  });\n});\n`;
+    writeFileSync(join(fixture.project.dir, 'src/same-a.test.mjs'), same('assert.equal(1, 1);'));
+    writeFileSync(join(fixture.project.dir, 'src/same-b.test.mjs'), same('assert.equal(1, 2);'));
+    const junit = join(fixture.project.dir, 'same.xml');
+    const files = ['src/same-a.test.mjs', 'src/same-b.test.mjs'];
+    await runTests(fixture.project, nodeTestRunner, files, { output: 'capture', junit });
+    const attempts = [];
+    for await (const attempt of readReport(junit)) attempts.push([attempt.testId, attempt.status]);
+    expect(attempts.sort()).toEqual([
+      ['src/same-a.test.mjs › cart › adds', 'passed'],
+      ['src/same-b.test.mjs › cart › adds', 'failed'],
+    ]);
   });
 
   test('the exit code follows a failing file', async () => {

@@ -28,7 +28,8 @@ interface Pending {
  * - TestId: the suite path is the enclosing `describe`/parent test names. Node ≥ 20 does not name the
  *   test file for passing tests (only `location` on failures), so `file` is '' — except when the top
  *   level names a file (older Node versions wrap each file in a subtest named by its path), which
- *   becomes `file`. Use Node's `--test-reporter=junit` for per-file identity.
+ *   becomes `file`. Node's `--test-reporter=junit` names no file either; testloop's own runs use a
+ *   reporter that does (src/runners/node-test/junit-reporter.ts).
  * - Suites (`type: 'suite'`, or a `▶` header closed by its own result line) and parent tests with
  *   subtests are not attempts; leaves are.
  * - Failure message: TAP `name: error`; spec's first error line with ` [ERR_CODE]` removed, so both

@@ -1,4 +1,6 @@
 import { join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { distScript } from '../../util/dist-script.ts';
 import { readInput } from '../inputs.ts';
 import { escapeGlob, isPathLike, localBin, namePart, ProjectFiles, uniqueSorted } from '../project-files.ts';
 import { envOf, testInvocations } from '../scripts.ts';
@@ -163,11 +165,21 @@ function discoverNode(project: ProjectInfo, picomatch: typeof import('picomatch'
   };
 }
 
+/**
+ * testloop's JUnit reporter for node --test (./junit-reporter.ts: Node's own shape, with each test's
+ * file); Node's own where this package is not built, whose report names no file.
+ */
+function junitReporter(): string {
+  const built = distScript('runners/node-junit-reporter.js');
+  return built === undefined ? 'junit' : pathToFileURL(built).href;
+}
+
 export const nodeTestRunner: RunnerAdapter = {
   name: 'node',
   handCommand: { all: ['node', '--test'], some: ['node', '--test'] },
   // node --test writes raw V8 coverage (NODE_V8_COVERAGE) of the files its tests load.
   coverage: { report: 'v8', listsUnloadedFiles: false },
+  junitNamesFiles: true,
   assertionStyle: 'assert',
   authoring: {
     moduleStyle: 'cjs',
@@ -246,7 +258,7 @@ export const nodeTestRunner: RunnerAdapter = {
       const destinations = count('--test-reporter-destination');
       if (reporters === 0) argv.push('--test-reporter=spec', '--test-reporter-destination=stderr');
       for (let i = destinations; i < reporters; i++) argv.push('--test-reporter-destination=stdout');
-      argv.push('--test-reporter=junit', `--test-reporter-destination=${options.junit}`);
+      argv.push(`--test-reporter=${junitReporter()}`, `--test-reporter-destination=${options.junit}`);
     }
     if (options?.testName) argv.push(`--test-name-pattern=${namePattern(options.testName)}`);
     // node --test cannot shuffle (Node 20): its files run in the order given.
