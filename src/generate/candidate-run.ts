@@ -245,7 +245,11 @@ export class CandidateRun {
     const broke = runViolation(result, sandbox);
     this.violation ??= broke;
     if (broke !== undefined || result.timedOut) return new Map();
-    return fileVerdictsFromJUnit(junit, files, project);
+    const verdicts = await fileVerdictsFromJUnit(junit, files, project);
+    // A run that failed where its report shows no failing file failed outside what the report tells
+    // (an unhandled error, a hook): none of its verdicts can be trusted.
+    if (result.exitCode !== 0 && ![...verdicts.values()].includes(false)) return new Map();
+    return verdicts;
   }
 
   /** Starts a run in a pooled process of the driver, or in a runner process of its own. */

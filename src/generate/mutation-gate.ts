@@ -101,7 +101,7 @@ export async function mutationGate(run: GateRun): Promise<GateResult> {
   const caught = existing ? await killedByExisting(run, mutants, existing, batch) : new Set<Mutant>();
   const counted = mutants.filter((mutant) => !caught.has(mutant));
   const excluded = mutants.length - counted.length;
-  const candidateCopies = (mutant: Mutant) => [copyTest(run, run.candidate, writeMutant(run, mutant))];
+  const candidateCopies = (mutant: Mutant) => [testCopy(run, run.candidate, writeMutant(run, mutant))];
   const passed = await groupsPass(run, counted.map(candidateCopies), () => candidateCopies(IDENTITY), batch);
   const survivors = counted.filter((_, i) => passed[i]);
   const killed = counted.length - survivors.length;
@@ -120,6 +120,29 @@ export async function mutationGate(run: GateRun): Promise<GateResult> {
     return { ok: false, score, failure };
   }
   return { ok: false, score, failure: survivorReport(run.file, survivors, excluded) };
+}
+
+/** Bytes of padding between two files of a batch: more than the runners' size ties need. */
+const PAD_STEP = 16;
+
+/**
+ * Writes test copies, each group's files paths back. For a batch (`inOrder`), jest and vitest start the
+ * largest test file first where no earlier run of it was recorded (these copies have new names): each
+ * file is padded with a comment to a size that falls along the batch, so they run in its order, and the
+ * sentinel last, where it sees what the others left behind.
+ */
+function writeCopies(run: GateRun, groups: readonly TestCopy[][], inOrder: boolean): string[][] {
+  const size = (copy: TestCopy) => Buffer.byteLength(copy.code);
+  const all = groups.flat();
+  const largest = Math.max(0, ...all.map(size));
+  let place = 0;
+  return groups.map((group) =>
+    group.map((copy) => {
+      const pad = largest - size(copy) + (all.length - place++) * PAD_STEP;
+      run.write(copy.path, inOrder ? `${copy.code}\n//${' '.repeat(pad)}\n` : copy.code);
+      return copy.path;
+    }),
+  );
 }
 
 function survivorReport(file: string, survivors: readonly Mutant[], excluded: number): string {
@@ -156,7 +179,7 @@ async function killedByExisting(
   const unknown = mutants.filter((mutant) => !run.existingVerdicts.has(keyOf(mutant)));
   const copies = (mutant: Mutant) => {
     const mutantFile = writeMutant(run, mutant);
-    return tests.map((test) => copyTest(run, test, mutantFile));
+    return tests.map((test) => testCopy(run, test, mutantFile));
   };
   const passed = await groupsPass(run, unknown.map(copies), () => copies(IDENTITY), batch);
   unknown.forEach((mutant, i) => {
@@ -182,14 +205,17 @@ const BATCH_SLACK = 2;
  */
 async function groupsPass(
   run: GateRun,
-  groups: readonly string[][],
-  sentinelCopies: () => string[],
+  copies: readonly TestCopy[][],
+  sentinelCopies: () => TestCopy[],
   batch: Batch,
 ): Promise<boolean[]> {
   let verdicts: ReadonlyMap<string, boolean> = new Map();
-  if (run.verdicts && groups.length > 1) {
-    const sentinel = sentinelCopies();
-    const files = [...groups.flat(), ...sentinel];
+  const batched = run.verdicts !== undefined && copies.length > 1;
+  const written = writeCopies(run, batched ? [...copies, sentinelCopies()] : copies, batched);
+  const groups = written.slice(0, copies.length);
+  if (run.verdicts && batched) {
+    const sentinel = written[copies.length]!;
+    const files = written.flat();
     const limit = Math.round(BATCH_SLACK * batch.runMs * files.length);
     const ran = await run.verdicts(files, limit);
     if (sentinel.every((file) => ran.get(file) === true)) verdicts = ran;
@@ -213,11 +239,22 @@ function writeMutant(run: GateRun, mutant: Mutant): string {
   return mutantFile;
 }
 
+/** A copy of `test`, not yet written, whose imports of the source load `mutantFile`. */
+interface TestCopy {
+  path: string;
+  code: string;
+}
+
+function testCopy(run: GateRun, test: MutantTest, mutantFile: string): TestCopy {
+  const path = test.template.replace(TOKEN, `.testloop-${randomBytes(4).toString('hex')}.`);
+  return { path, code: pointImports(test, path, run.file, mutantFile) };
+}
+
 /** Writes a copy of `test` whose imports of the source load `mutantFile`; returns the copy's path. */
 function copyTest(run: GateRun, test: MutantTest, mutantFile: string): string {
-  const copy = test.template.replace(TOKEN, `.testloop-${randomBytes(4).toString('hex')}.`);
-  run.write(copy, pointImports(test, copy, run.file, mutantFile));
-  return copy;
+  const copy = testCopy(run, test, mutantFile);
+  run.write(copy.path, copy.code);
+  return copy.path;
 }
 
 /** The test's code with its imports of `file` pointed at `mutantFile`, as seen from `copy`. */

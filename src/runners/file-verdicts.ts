@@ -20,8 +20,8 @@ export async function fileVerdictsFromJUnit(
   const { readJUnit } = await import('../junit/junit-reader.ts');
   try {
     for await (const attempt of readJUnit(junit)) {
-      const file = repositoryPath(attempt.file, project);
-      if (file === undefined || !listed.has(file)) continue;
+      const file = listedPath(attempt.file, project, listed);
+      if (file === undefined) continue;
       if (attempt.status === 'failed' || attempt.status === 'error') verdicts.set(file, false);
       else if (attempt.status === 'passed' && verdicts.get(file) !== false) verdicts.set(file, true);
     }
@@ -32,8 +32,12 @@ export async function fileVerdictsFromJUnit(
   return verdicts;
 }
 
-function repositoryPath(reported: string, project: ProjectInfo): string | undefined {
+/** The listed file a report's path names, read from the package's folder or the repository's. */
+function listedPath(reported: string, project: ProjectInfo, listed: ReadonlySet<string>): string | undefined {
   if (reported === '') return undefined;
-  const inRepo = relative(project.root, resolve(project.dir, reported)).split(sep).join('/');
-  return inRepo.startsWith('../') ? undefined : inRepo;
+  for (const base of [project.dir, project.root]) {
+    const inRepo = relative(project.root, resolve(base, reported)).split(sep).join('/');
+    if (listed.has(inRepo)) return inRepo;
+  }
+  return undefined;
 }

@@ -349,7 +349,7 @@ describe('mutants judged from one run of many files', () => {
           }
         : {}),
     });
-    return { result, alone, batches };
+    return { result, alone, batches, written };
   }
 
   it('one run holds every mutant and, last, the unchanged copy; the score is the one of a run per mutant', async () => {
@@ -361,6 +361,10 @@ describe('mutants judged from one run of many files', () => {
     // The identity run alone first, as without batches; then one run of 7 mutants and the sentinel.
     expect(batched.alone).toHaveLength(1);
     expect(batched.batches.map((files) => files.length)).toEqual([8]);
+    // Runners start the largest file first: the batch's files are padded to sizes that fall along it.
+    const sizes = batched.batches[0]!.map((file) => batched.written.get(file)!.length);
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    expect(new Set(sizes).size).toBe(sizes.length);
   });
 
   it('a file the run says nothing of runs again on its own', async () => {

@@ -13,7 +13,7 @@
  * that a partial fix that keeps that rate shows no failure (and this test wrongly fails) with probability
  * < 0.01: K' = 21 at 0.2, 29 at 0.15, 12 at 0.33. Under the per-process conditions, where each run costs
  * a runner process, a partial fix stops at its first failure and the original once it has failed and
- * passed: that settles their claims. K is the most runs either may take.
+ * passed: that settles their claims, so K is the most runs the original may take.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -44,12 +44,13 @@ function attemptsOf(result: JestFileResult, project: ProjectInfo): TestAttempt[]
     .split(sep)
     .join('/');
   const assertions = result.assertionResults ?? [];
-  if (assertions.length === 0 && result.status === 'failed') {
-    // The file failed before any test ran (syntax error, failing import).
-    const text = stripAnsi(result.message ?? 'test file failed to run');
-    return [attempt(file, [], FILE_ERROR_NAME, 'error', 0, firstLine(text), text)];
-  }
-  return assertions.map((a) => {
+  const fileError = (fallback: string) => {
+    const text = stripAnsi(result.message || fallback);
+    return attempt(file, [], FILE_ERROR_NAME, 'error', 0, firstLine(text), text);
+  };
+  // The file failed before any test ran (syntax error, failing import).
+  if (assertions.length === 0 && result.status === 'failed') return [fileError('test file failed to run')];
+  const attempts = assertions.map((a) => {
     const status = a.status === 'passed' ? 'passed' : a.status === 'failed' ? 'failed' : 'skipped';
     // jest colours its failure messages even in --json output.
     const failure = stripAnsi((a.failureMessages ?? []).join('\n'));
@@ -63,6 +64,10 @@ function attemptsOf(result: JestFileResult, project: ProjectInfo): TestAttempt[]
       failure === '' ? undefined : failure,
     );
   });
+  // The file failed although none of its tests did (an afterAll hook threw): that is the file's error.
+  if (result.status === 'failed' && !attempts.some((a) => a.status === 'failed'))
+    attempts.push(fileError('the test file failed outside its tests (a hook?)'));
+  return attempts;
 }
 
 function attempt(

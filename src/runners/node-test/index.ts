@@ -169,8 +169,10 @@ function discoverNode(project: ProjectInfo, picomatch: typeof import('picomatch'
  * testloop's JUnit reporter for node --test (./junit-reporter.ts: Node's own shape, with each test's
  * file); Node's own where this package is not built, whose report names no file.
  */
+const JUNIT_REPORTER = 'runners/node-junit-reporter.js';
+
 function junitReporter(): string {
-  const built = distScript('runners/node-junit-reporter.js');
+  const built = distScript(JUNIT_REPORTER);
   return built === undefined ? 'junit' : pathToFileURL(built).href;
 }
 
@@ -179,7 +181,10 @@ export const nodeTestRunner: RunnerAdapter = {
   handCommand: { all: ['node', '--test'], some: ['node', '--test'] },
   // node --test writes raw V8 coverage (NODE_V8_COVERAGE) of the files its tests load.
   coverage: { report: 'v8', listsUnloadedFiles: false },
-  junitNamesFiles: true,
+  // Only through testloop's reporter: Node's own names no file.
+  get junitNamesFiles() {
+    return distScript(JUNIT_REPORTER) !== undefined;
+  },
   assertionStyle: 'assert',
   authoring: {
     moduleStyle: 'cjs',

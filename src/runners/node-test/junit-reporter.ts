@@ -89,12 +89,23 @@ function element(node: TestNode, depth: number): string {
   const name = node.name === node.file ? local(node.file) : node.name;
   if (node.children.length > 0) {
     const cases = leaves(node);
-    const failures = cases.filter((leaf) => leaf.done?.failed).length;
+    // A suite or parent test can fail with every test in it passing (a hook threw, or the parent's own
+    // assertion after its subtests): that failure is a testcase of its own, or no report would show it.
+    const own = done.failed && !cases.some((leaf) => leaf.done?.failed);
+    const failures = cases.filter((leaf) => leaf.done?.failed).length + (own ? 1 : 0);
     const skipped = cases.filter((leaf) => leaf.done?.skipped !== undefined).length;
-    const attrs = `name="${xml(name)}" time="${done.seconds}" disabled="0" errors="0" tests="${cases.length}" failures="${failures}" skipped="${skipped}"`;
+    const attrs = `name="${xml(name)}" time="${done.seconds}" disabled="0" errors="0" tests="${cases.length + (own ? 1 : 0)}" failures="${failures}" skipped="${skipped}"`;
     const inner = node.children.map((child) => element(child, depth + 1)).join('');
-    return `${indent}<testsuite ${attrs}>\n${inner}${indent}</testsuite>\n`;
+    const ownCase = own ? testcase({ ...node, children: [] }, depth + 1) : '';
+    return `${indent}<testsuite ${attrs}>\n${inner}${ownCase}${indent}</testsuite>\n`;
   }
+  return testcase(node, depth);
+}
+
+function testcase(node: TestNode, depth: number): string {
+  const indent = '\t'.repeat(depth);
+  const done = node.done ?? { failed: false, seconds: '0.000000' };
+  const name = node.name === node.file ? local(node.file) : node.name;
   const attrs = `name="${xml(name)}" time="${done.seconds}" classname="test" file="${xml(local(node.file))}"`;
   if (done.skipped !== undefined)
     return `${indent}<testcase ${attrs}>\n${indent}\t<skipped message="${xml(done.skipped)}"/>\n${indent}</testcase>\n`;
