@@ -5,7 +5,7 @@
 // and a run of several files cannot say which file failed.
 import { relative, sep } from 'node:path';
 import { inspect } from 'node:util';
-import { xml } from '../../junit/write-junit.ts';
+import { xml } from '../../junit/xml-text.ts';
 
 interface TestEventData {
   name: string;
