@@ -101,7 +101,10 @@ describe('triage --explain', () => {
     expect(finding.explanation).toBe('pay() awaits a gateway stub that sometimes never answers.');
   });
 
-  it('shows the model numbered evidence, the test and the modules its stack names, as data', () => {
+  it('shows the model numbered evidence, the test and the modules its stack names, as data', async () => {
+    // Its own request: under a shuffled order no other test's comes before it.
+    server.handler = () => ({ reply: { causes: [] } });
+    await explain();
     const prompt = userText(server.completions().at(-1)!);
     expect(prompt).toContain(`Test: ${TEST}`);
     expect(prompt).toMatch(/^E1: run r2#1 · /m);
