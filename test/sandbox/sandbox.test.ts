@@ -16,7 +16,7 @@ import {
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { probeNamespaces } from '../../src/sandbox/probe.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
@@ -50,8 +50,11 @@ beforeEach(() => {
   mkdirSync(join(repo.dir, 'node_modules/dep'), { recursive: true });
   writeFileSync(join(repo.dir, 'node_modules/dep/index.js'), 'module.exports = 1;\n');
 });
+// Each open sandbox holds an exit listener that removes it: closed after its test, not all at the end.
+afterEach(() => {
+  for (const sandbox of opened.splice(0)) sandbox.close();
+});
 afterAll(() => {
-  for (const sandbox of opened) sandbox.close();
   for (const each of repos) each.remove();
   rmSync(home, { recursive: true, force: true });
 });
