@@ -6,7 +6,7 @@ import { mapCoverageToRepository } from '../coverage/paths.ts';
 import { TestloopError } from '../errors.ts';
 import { fileVerdictsFromJUnit } from '../runners/file-verdicts.ts';
 import { escapeGlob, projectRelative } from '../runners/project-files.ts';
-import { type RunResult, runTests } from '../runners/run.ts';
+import { type RunResult, type RunTestsOptions, runTests } from '../runners/run.ts';
 import type { PooledRun, ProjectInfo, RepeatResult, RunnerAdapter } from '../runners/types.ts';
 import type { SandboxUse } from '../sandbox/index.ts';
 import { rebaseImports, TOKEN } from './candidate-source.ts';
@@ -224,19 +224,15 @@ export class CandidateRun {
    * forbids.
    */
   private async fileVerdicts(files: string[], limitMs: number): Promise<ReadonlyMap<string, boolean>> {
-    const { adapter, batcher, env, project, sandbox, timeoutMs, wrap } = this.shared;
-    const { home } = this.places;
+    const { batcher, project, sandbox, timeoutMs } = this.shared;
     this.verdictDir ??= this.shared.confined.tempDir('testloop-junit-');
     const junit = join(this.verdictDir.path, `run-${++this.runCount}.xml`);
     const start = (): Promise<RunResult> =>
-      runTests(project, adapter, files, {
-        output: 'capture',
+      this.runnerProcess(files, {
         timeoutMs: Math.max(timeoutMs, limitMs),
         isolated: true,
         workers: 1,
         junit,
-        baseEnv: withHome(env, home),
-        ...(wrap ? { wrap } : {}),
       });
     // A batch that cannot start tells nothing: each file then runs on its own, which reports why.
     const result = await (batcher ? batcher.track(start) : start()).catch(() => undefined);
@@ -259,8 +255,8 @@ export class CandidateRun {
     repeats: number,
     resultsFile: string | undefined,
   ): Promise<RunResult> {
-    const { adapter, driver, env, project, timeoutMs, wrap } = this.shared;
-    const { coverageDir, home } = this.places;
+    const { driver } = this.shared;
+    const { coverageDir } = this.places;
     const pooled = await driver?.run(
       files,
       coverage ? { dir: coverageDir.path, include: this.include } : undefined,
@@ -268,10 +264,7 @@ export class CandidateRun {
     );
     return (
       pooled ??
-      runTests(project, adapter, files, {
-        output: 'capture',
-        timeoutMs,
-        baseEnv: withHome(env, home),
+      this.runnerProcess(files, {
         ...(coverage
           ? {
               coverage: true,
@@ -281,9 +274,20 @@ export class CandidateRun {
             }
           : {}),
         ...(resultsFile ? { resultsFile } : {}),
-        ...(wrap ? { wrap } : {}),
       })
     );
+  }
+
+  /** A runner process of its own for `files`, in the candidate's environment and sandbox. */
+  private runnerProcess(files: string[], options: RunTestsOptions): Promise<RunResult> {
+    const { adapter, env, project, timeoutMs, wrap } = this.shared;
+    return runTests(project, adapter, files, {
+      output: 'capture',
+      timeoutMs,
+      baseEnv: withHome(env, this.places.home),
+      ...(wrap ? { wrap } : {}),
+      ...options,
+    });
   }
 
   /**

@@ -210,14 +210,14 @@ async function groupsPass(
   batch: Batch,
 ): Promise<boolean[]> {
   let verdicts: ReadonlyMap<string, boolean> = new Map();
-  const batched = run.verdicts !== undefined && copies.length > 1;
-  const written = writeCopies(run, batched ? [...copies, sentinelCopies()] : copies, batched);
+  const batchRun = copies.length > 1 ? run.verdicts?.bind(run) : undefined;
+  const written = writeCopies(run, batchRun ? [...copies, sentinelCopies()] : copies, batchRun !== undefined);
   const groups = written.slice(0, copies.length);
-  if (run.verdicts && batched) {
+  if (batchRun) {
     const sentinel = written[copies.length]!;
     const files = written.flat();
     const limit = Math.round(BATCH_SLACK * batch.runMs * files.length);
-    const ran = await run.verdicts(files, limit);
+    const ran = await batchRun(files, limit);
     if (sentinel.every((file) => ran.get(file) === true)) verdicts = ran;
   }
   const passed: boolean[] = [];
