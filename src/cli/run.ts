@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { EXIT, isTestloopError } from '../errors.ts';
-import { prefetchRevisions } from '../git/base.ts';
+import { prefetchRepositoryRoot, prefetchRevisions } from '../git/base.ts';
 import { prefetchDiffFromMergeBase, prefetchTrackedFiles } from '../git/diff.ts';
 import { prefetchWorkingTree } from '../git/working-tree.ts';
 import { prefetchWholeFile } from '../util/whole-file.ts';
@@ -40,9 +40,12 @@ const COMMANDS: Record<string, CommandEntry> = {
   select: {
     summary: 'the tests a change can affect, most relevant first (test impact analysis)',
     load: async () => (await import('./select.ts')).selectCommand,
-    // Every selection lists the working tree; from another folder (--cwd, -C) the listing is left to it.
+    // Every selection lists the working tree and finds its root; from another folder (--cwd, -C) both are
+    // left to it. The root is a second git process that runs beside the listing, not after it.
     prefetch: (argv, io) => {
-      if (!argv.some((arg) => isOtherFolder(arg) || isHelp(arg))) prefetchWorkingTree(io.cwd);
+      if (argv.some((arg) => isOtherFolder(arg) || isHelp(arg))) return;
+      prefetchWorkingTree(io.cwd);
+      prefetchRepositoryRoot(io.cwd);
     },
   },
   generate: {

@@ -10,8 +10,10 @@ export interface Revisions {
   head: string;
 }
 
+const ROOT_ARGS = ['rev-parse', '--show-toplevel'];
+
 export async function repositoryRoot(cwd: string): Promise<string> {
-  const result = await git(cwd, ['rev-parse', '--show-toplevel']);
+  const result = await git(cwd, ROOT_ARGS);
   if (result.code !== 0) {
     throw new TestloopError(
       'TESTLOOP_NOT_A_GIT_REPO',
@@ -27,6 +29,11 @@ export async function repositoryRoot(cwd: string): Promise<string> {
  */
 function quickRevisionArgs(baseRef: string): string[] {
   return ['rev-parse', '--show-toplevel', 'HEAD^{commit}', `${baseRef}^{commit}`, `${baseRef}...HEAD`];
+}
+
+/** Starts finding the repository's root before repositoryRoot asks (see prefetchGit). */
+export function prefetchRepositoryRoot(cwd: string): void {
+  prefetchGit(cwd, ROOT_ARGS);
 }
 
 /** Starts resolving a named base before resolveRevisions asks (see prefetchGit). */

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveRevisions } from '../../src/git/base.ts';
+import { prefetchRepositoryRoot, repositoryRoot, resolveRevisions } from '../../src/git/base.ts';
 import { diffAgainst } from '../../src/git/diff.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
 
@@ -103,3 +103,35 @@ describe('resolveRevisions', () => {
     });
   });
 });
+
+describe('repositoryRoot', () => {
+  it('takes a prefetched answer once: git ran when it was prefetched, and the next call asks git again', async () => {
+    const r = repo();
+    r.write('pkg/a.txt', 'a\n');
+    r.commit('root');
+    const sub = join(r.dir, 'pkg');
+    const root = rootOf(r.dir);
+    const before = process.env.GIT_DIR;
+    prefetchRepositoryRoot(sub);
+    // From here on, a git started anew finds no repository; the prefetched one started before.
+    process.env.GIT_DIR = join(r.dir, 'no-such-git-dir');
+    try {
+      expect(await repositoryRoot(sub)).toBe(root);
+      await expect(repositoryRoot(sub)).rejects.toMatchObject({ code: 'TESTLOOP_NOT_A_GIT_REPO' });
+    } finally {
+      if (before === undefined) delete process.env.GIT_DIR;
+      else process.env.GIT_DIR = before;
+    }
+  });
+
+  it('gives a prefetched failure its error when taken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'testloop-not-a-repo-'));
+    prefetchRepositoryRoot(dir);
+    await expect(repositoryRoot(dir)).rejects.toMatchObject({ code: 'TESTLOOP_NOT_A_GIT_REPO' });
+  });
+});
+
+/** The root as git prints it (the temp folder may be reached through a symlink). */
+function rootOf(dir: string): string {
+  return execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: dir, encoding: 'utf8' }).trim();
+}
