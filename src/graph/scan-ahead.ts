@@ -127,19 +127,22 @@ export class ScanAhead {
   /**
    * Whether the thread claimed `chunk`. An unclaimed chunk is claimed here: the counter hands out chunks in
    * order, so a claim that returns a later chunk means the thread took this one meanwhile, and the later
-   * one is this side's to scan when it gets there.
+   * one is this side's to scan when it gets there. A chunk the counter has passed but nobody has marked
+   * yet is the thread's: this side marks its claims at once, and the thread's mark follows its claim (it
+   * is not waited for: the thread may be off the core for a while between the two).
    */
   #threadOwns(chunk: number): boolean {
-    while (Atomics.load(this.#owner, chunk) === CLAIMED_BY.nobody) {
-      // Claimed by the thread, whose mark follows its claim at once.
-      if (Atomics.load(this.#next, 0) > chunk) continue;
+    for (;;) {
+      const mark = Atomics.load(this.#owner, chunk);
+      if (mark !== CLAIMED_BY.nobody) return mark === CLAIMED_BY.thread;
+      if (Atomics.load(this.#next, 0) > chunk) return true;
       const claimed = Atomics.add(this.#next, 0, 1);
-      if (claimed >= this.#count) continue;
+      if (claimed >= this.#count) return true;
       Atomics.store(this.#owner, claimed, CLAIMED_BY.caller);
       this.#mine.add(claimed);
       if (claimed === chunk) return false;
+      if (claimed > chunk) return true;
     }
-    return Atomics.load(this.#owner, chunk) === CLAIMED_BY.thread;
   }
 
   #notify(): void {
