@@ -48,21 +48,34 @@ export const GIT_ENV = {
  * same run so that a busy machine raises the floor and the tools alike.
  */
 export function floorMs(dir, gitArgs, runs = 7) {
+  const samples = Array.from({ length: runs }, () => floorSample(dir, { git: gitArgs }));
+  const { node, git } = floorMedians(samples);
+  return { node, git, total: node + git };
+}
+
+/**
+ * One sample of the floor's parts: `node -e 0`, then each named git command, each timed spawn to exit.
+ * Taken right after each timed run of a tool, the samples see the machine as that tool's runs did: a
+ * floor measured apart, even a minute later, can meet another load (a noisy neighbour of a virtual
+ * machine) and move the ratio by a tenth or more.
+ */
+export function floorSample(dir, gitCommands) {
   const time = (command, args) => {
     const started = performance.now();
     const result = spawnSync(command, args, { cwd: dir, stdio: 'ignore' });
     if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
     return performance.now() - started;
   };
-  const nodeRuns = [];
-  const gitRuns = [];
-  for (let i = 0; i < runs; i++) {
-    nodeRuns.push(time(process.execPath, ['-e', '0']));
-    gitRuns.push(time('git', gitArgs));
-  }
-  const node = middle(nodeRuns);
-  const git = middle(gitRuns);
-  return { node, git, total: node + git };
+  const sample = { node: time(process.execPath, ['-e', '0']) };
+  for (const [name, args] of Object.entries(gitCommands)) sample[name] = time('git', args);
+  return sample;
+}
+
+/** The median of each part over floor samples. */
+export function floorMedians(samples) {
+  const out = {};
+  for (const key of Object.keys(samples[0] ?? {})) out[key] = middle(samples.map((s) => s[key]));
+  return out;
 }
 
 function middle(values) {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { GIT_ENV, rng } from './common.js';
+import { floorMedians, floorSample, GIT_ENV, rng } from './common.js';
 
 /** Bump `version` whenever the generator's output changes: it names the cached repository. */
 export const PARAMS = {
@@ -207,9 +207,21 @@ export function diffCoverVersion(command = 'diff-cover') {
   return probe.status === 0 ? probe.stdout.trim() : undefined;
 }
 
+/** git's own diff of the change, from the merge base to the working tree: the floor's git part. */
+const FLOOR_DIFF = [
+  'diff',
+  '--no-color',
+  '--no-ext-diff',
+  '--find-renames',
+  '--unified=0',
+  '--merge-base',
+  'main',
+];
+
 /**
  * Times both tools on the repository, side by side: `runs` testloop runs and `anchorRuns` diff-cover
- * runs, each after one untimed warm-up. Returns medians and whether the two agree file by file.
+ * runs, each after one untimed warm-up, and a sample of the floor (`node -e 0`, git's diff) after each
+ * testloop run. Returns medians and whether the two agree file by file.
  */
 export function measure({ dir, bin, runs = 7, anchorRuns = 3, diffCover = 'diff-cover', log = () => {} }) {
   const testloopArgs = [bin, 'gaps', '--base', 'main', '--coverage', 'lcov.info', '--format', 'json'];
@@ -220,10 +232,16 @@ export function measure({ dir, bin, runs = 7, anchorRuns = 3, diffCover = 'diff-
   const first = timed(process.execPath, testloopArgs, dir, true);
   const ours = JSON.parse(first.stdout);
   const testloopMs = [];
-  for (let i = 0; i < runs; i++) testloopMs.push(timed(process.execPath, testloopArgs, dir, true).ms);
+  const floorSamples = [];
+  for (let i = 0; i < runs; i++) {
+    testloopMs.push(timed(process.execPath, testloopArgs, dir, true).ms);
+    floorSamples.push(floorSample(dir, { git: FLOOR_DIFF }));
+  }
+  const floor = floorMedians(floorSamples);
 
   const result = {
     testloop: { runs: testloopMs, median: median(testloopMs), internalMs: ours.stats?.ms },
+    floor: { node: floor.node, git: floor.git, total: floor.node + floor.git },
     totals: { ...ours.totals, files: ours.files.length },
   };
   if (!anchor) return { ...result, anchor: undefined };

@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { floorMs, GIT_ENV, rng } from './common.js';
+import { floorMedians, floorSample, GIT_ENV, rng } from './common.js';
 
 /** Bump `version` whenever the generator's output changes: the cached monorepo is then regenerated. */
 export const PARAMS = {
@@ -432,6 +432,15 @@ export function vitestRelated(dir, changes, all, log) {
   return answers;
 }
 
+/**
+ * The floors of a warm answer, each after `node -e 0`: the plain list of the tree, and the listing a safe
+ * answer needs (stage, modified and untracked files: what testloop reads).
+ */
+const FLOOR_LISTINGS = {
+  plain: ['ls-files', '-z'],
+  checked: ['ls-files', '-z', '-v', '-s', '-c', '-o', '-m', '--exclude-standard'],
+};
+
 /** Times the three tools on every change and compares their selections. */
 export function measure({
   dir,
@@ -459,7 +468,13 @@ export function measure({
         colds.push(testloop(bin, dir, change.files));
         jestColds.push(jest(dir, change.files, jestCache, true));
       }
-      const warm = Array.from({ length: warmRuns }, () => testloop(bin, dir, change.files));
+      // Each warm run is followed by a sample of the floor, so both see the machine alike (see floorSample).
+      const warm = [];
+      const floor = [];
+      for (let k = 0; k < warmRuns; k++) {
+        warm.push(testloop(bin, dir, change.files));
+        floor.push(floorSample(dir, FLOOR_LISTINGS));
+      }
       const jestWarm = jest(dir, change.files, jestCache, false);
       for (const run of [...colds, ...warm]) {
         if (run.files.join('\n') !== colds[0].files.join('\n'))
@@ -467,7 +482,7 @@ export function measure({
       }
       const cold = { ...colds[0], ms: median(colds.map((c) => c.ms)) };
       const jestCold = { ...jestColds[0], ms: median(jestColds.map((c) => c.ms)) };
-      rows.push({ change, cold, warm, jestCold, jestWarm });
+      rows.push({ change, cold, warm, floor, jestCold, jestWarm });
     }
   } finally {
     rmSync(jestCache, { recursive: true, force: true });
@@ -598,13 +613,14 @@ export async function main({ flags = {}, log = (m) => process.stderr.write(`benc
   }
   const speedup = jestColdMs / coldMs;
   const verdict = (ok) => (ok ? 'PASS' : 'MISS');
-  // The floor of a warm answer: the list of the tree from git, in a process that has only started.
-  log('floor: node -e 0, git ls-files …');
-  const floor = floorMs(dir, ['ls-files', '-z']);
-  const listing = floorMs(dir, ['ls-files', '-z', '-v', '-s', '-c', '-o', '-m', '--exclude-standard']);
+  // The floor of a warm answer: the list of the tree from git, in a process that has only started; sampled
+  // after every warm run (measure), and the median of those samples.
+  const sampled = floorMedians(rows.flatMap((r) => r.floor));
+  const floor = { node: sampled.node, git: sampled.plain, total: sampled.node + sampled.plain };
+  const listing = { git: sampled.checked };
   const overFloor = warmMs / floor.total;
   out(
-    `floor: node -e 0 ${ms(floor.node)} + git ls-files ${ms(floor.git)} = ${ms(floor.total)}` +
+    `floor (sampled after each warm run): node -e 0 ${ms(floor.node)} + git ls-files ${ms(floor.git)} = ${ms(floor.total)}` +
       ` (git ls-files with the stage and untracked files testloop reads: ${ms(listing.git)})`,
   );
   out(
