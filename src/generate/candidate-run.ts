@@ -19,7 +19,7 @@ import { type Names, trimOutput } from './runner-output.ts';
 import { isSpawnFailure } from './runner-start.ts';
 import { placeScratch, type TempPath, writeScratch } from './sandbox.ts';
 import type { Stage, TestContext, Validation } from './types.ts';
-import { type ValidatorShared, withHome } from './validator-shared.ts';
+import { confinedRun, type ValidatorShared } from './validator-shared.ts';
 
 export function reject(reached: Stage, failure: string, runnerMs: number): Validation {
   return { reached, accepted: false, failure, newlyCoveredLines: [], runnerMs };
@@ -280,12 +280,9 @@ export class CandidateRun {
 
   /** A runner process of its own for `files`, in the candidate's environment and sandbox. */
   private runnerProcess(files: string[], options: RunTestsOptions): Promise<RunResult> {
-    const { adapter, env, project, timeoutMs, wrap } = this.shared;
+    const { adapter, confined, project, timeoutMs } = this.shared;
     return runTests(project, adapter, files, {
-      output: 'capture',
-      timeoutMs,
-      baseEnv: withHome(env, this.places.home),
-      ...(wrap ? { wrap } : {}),
+      ...confinedRun(confined, timeoutMs, this.places.home),
       ...options,
     });
   }

@@ -29,7 +29,6 @@ export interface ValidatorShared {
   project: ProjectInfo;
   env: Record<string, string>;
   sandbox: Sandbox | undefined;
-  wrap: Sandbox['wrap'] | undefined;
   /** Validation processes that stay up between runs, where the runner has them; one per core at most. */
   driver: RunPool | undefined;
   /**
@@ -61,7 +60,6 @@ export function openShared(options: ValidatorOptions): ValidatorShared {
     ...(options.allowNetwork === undefined ? {} : { allowNetwork: options.allowNetwork }),
   });
   const { root, project, env, sandbox } = confined;
-  const wrap = sandbox?.wrap;
   const existingTests = new Map<string, Promise<MutantTest[]>>();
   const shared: ValidatorShared = {
     adapter,
@@ -74,7 +72,6 @@ export function openShared(options: ValidatorOptions): ValidatorShared {
     project,
     env,
     sandbox,
-    wrap,
     driver: createDriver(options, confined, timeoutMs),
     batcher: undefined,
     linters: options.staticChecks === false ? [] : findLinters(options.root, options.project.dir),
@@ -93,9 +90,19 @@ export function openShared(options: ValidatorOptions): ValidatorShared {
   return shared;
 }
 
-/** The environment of one run: the candidate cannot read ~/.npmrc, ~/.aws or ~/.ssh through an empty $HOME. */
-export function withHome(env: Record<string, string>, home: TempPath): Record<string, string> {
-  return { ...env, HOME: home.path, USERPROFILE: home.path };
+/**
+ * What every runner process that runs a candidate's code shares: its output captured, the time limit, the
+ * confined environment with an empty $HOME of its own (the candidate cannot read ~/.npmrc, ~/.aws or
+ * ~/.ssh), and the sandbox.
+ */
+export function confinedRun(confined: Confined, timeoutMs: number, home: TempPath): RunTestsOptions {
+  const wrap = confined.sandbox?.wrap;
+  return {
+    output: 'capture',
+    timeoutMs,
+    baseEnv: { ...confined.env, HOME: home.path, USERPROFILE: home.path },
+    ...(wrap ? { wrap } : {}),
+  };
 }
 
 function createDriver(options: ValidatorOptions, confined: Confined, timeoutMs: number): RunPool | undefined {
@@ -120,16 +127,10 @@ function typeCheckers(root: string, project: ProjectInfo): (testFile: string) =>
 }
 
 function createStartCheck(confined: Confined, adapter: RunnerAdapter, timeoutMs: number): RunnerStartCheck {
-  const wrap = confined.sandbox?.wrap;
   return new RunnerStartCheck(adapter, async (near) => {
     const home = confined.home();
     try {
-      return await runsATest(confined.project, adapter, near, {
-        output: 'capture',
-        timeoutMs,
-        baseEnv: withHome(confined.env, home),
-        ...(wrap ? { wrap } : {}),
-      });
+      return await runsATest(confined.project, adapter, near, confinedRun(confined, timeoutMs, home));
     } finally {
       home.remove();
     }
@@ -143,18 +144,15 @@ async function runBatch(
   batchVerdicts: BatchVerdicts,
   members: BatchMember[],
 ): Promise<BatchRun> {
-  const { adapter, confined, driver, project, timeoutMs, wrap } = shared;
+  const { adapter, confined, driver, project, timeoutMs } = shared;
   const files = members.flatMap((m) => m.files);
   const home = confined.home();
   try {
     const result =
       (await driver?.run(files)) ??
       (await runTests(project, adapter, files, {
-        output: 'capture',
-        timeoutMs,
+        ...confinedRun(confined, timeoutMs, home),
         isolated: true,
-        baseEnv: withHome(shared.env, home),
-        ...(wrap ? { wrap } : {}),
       }));
     const violation = runViolation(result, shared.sandbox);
     if (violation !== undefined) {
