@@ -83,18 +83,25 @@ function local(path: string): string {
   return path === '' ? '' : relative(process.cwd(), path).split(sep).join('/');
 }
 
+/** What a test that never ended is reported as. */
+const NOT_ENDED: NonNullable<TestNode['done']> = { failed: false, seconds: '0.000000' };
+
+/** A test's name in the report: a file that did not load is named by its path. */
+function nameOf(node: TestNode): string {
+  return node.name === node.file ? local(node.file) : node.name;
+}
+
 function element(node: TestNode, depth: number): string {
-  const indent = '\t'.repeat(depth);
-  const done = node.done ?? { failed: false, seconds: '0.000000' };
-  const name = node.name === node.file ? local(node.file) : node.name;
   if (node.children.length > 0) {
+    const indent = '\t'.repeat(depth);
+    const done = node.done ?? NOT_ENDED;
     const cases = leaves(node);
     // A suite or parent test can fail with every test in it passing (a hook threw, or the parent's own
     // assertion after its subtests): that failure is a testcase of its own, or no report would show it.
     const own = done.failed && !cases.some((leaf) => leaf.done?.failed);
     const failures = cases.filter((leaf) => leaf.done?.failed).length + (own ? 1 : 0);
     const skipped = cases.filter((leaf) => leaf.done?.skipped !== undefined).length;
-    const attrs = `name="${xml(name)}" time="${done.seconds}" disabled="0" errors="0" tests="${cases.length + (own ? 1 : 0)}" failures="${failures}" skipped="${skipped}"`;
+    const attrs = `name="${xml(nameOf(node))}" time="${done.seconds}" disabled="0" errors="0" tests="${cases.length + (own ? 1 : 0)}" failures="${failures}" skipped="${skipped}"`;
     const inner = node.children.map((child) => element(child, depth + 1)).join('');
     const ownCase = own ? testcase({ ...node, children: [] }, depth + 1) : '';
     return `${indent}<testsuite ${attrs}>\n${inner}${ownCase}${indent}</testsuite>\n`;
@@ -104,9 +111,8 @@ function element(node: TestNode, depth: number): string {
 
 function testcase(node: TestNode, depth: number): string {
   const indent = '\t'.repeat(depth);
-  const done = node.done ?? { failed: false, seconds: '0.000000' };
-  const name = node.name === node.file ? local(node.file) : node.name;
-  const attrs = `name="${xml(name)}" time="${done.seconds}" classname="test" file="${xml(local(node.file))}"`;
+  const done = node.done ?? NOT_ENDED;
+  const attrs = `name="${xml(nameOf(node))}" time="${done.seconds}" classname="test" file="${xml(local(node.file))}"`;
   if (done.skipped !== undefined)
     return `${indent}<testcase ${attrs}>\n${indent}\t<skipped message="${xml(done.skipped)}"/>\n${indent}</testcase>\n`;
   if (!done.failed) return `${indent}<testcase ${attrs}/>\n`;
