@@ -6,8 +6,9 @@ import { afterAll } from 'vitest';
 /**
  * Each test file gets a temp folder of its own, made TMPDIR before the file loads: the folders it makes
  * (and the runners, git and CLI processes it starts, which inherit TMPDIR) are then its alone, whatever
- * files run beside it or before it, and whatever it leaves behind is removed with it. Each file runs in
- * a process of its own (pool 'forks', isolated), so setting the environment here touches no other file.
+ * files run beside it or before it, and whatever it leaves behind is removed with it. Files of one worker
+ * process run one after another (vitest.config.ts), and TMPDIR is put back when a file ends, so the next
+ * file starts from the environment the worker began with.
  */
 const shared = process.env.TMPDIR;
 const own = mkdtempSync(join(tmpdir(), 'testloop-suite-'));
@@ -16,11 +17,27 @@ const own = mkdtempSync(join(tmpdir(), 'testloop-suite-'));
 chmodSync(own, 0o1777);
 process.env.TMPDIR = own;
 
-const remove = () => rmSync(own, { recursive: true, force: true, maxRetries: 3 });
+const remove = (dir: string) => rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 afterAll(() => {
   if (shared === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = shared;
-  remove();
+  remove(own);
+  leftBehind().delete(own);
 });
-// A file that fails to load runs no afterAll: its folder goes when its process ends.
-process.once('exit', remove);
+// A file that fails to load runs no afterAll: its folder goes when the worker process ends. One exit
+// listener per process, whatever the number of files it runs (this module loads again for each).
+leftBehind().add(own);
+
+function leftBehind(): Set<string> {
+  const key = Symbol.for('testloop.suite.tmp-folders');
+  const global = globalThis as { [key]?: Set<string> };
+  let folders = global[key];
+  if (!folders) {
+    const created = new Set<string>();
+    process.once('exit', () => {
+      for (const dir of created) remove(dir);
+    });
+    global[key] = folders = created;
+  }
+  return folders;
+}
