@@ -10,9 +10,9 @@ export default defineConfig({
     reporters: ['default', './test/setup/summary-reporter.ts'],
     pool: 'forks',
     // A worker process runs its share of the files one after another, keeping the modules they share
-    // (vitest, testloop's own, the helpers) loaded: a fresh process per file cost the suite a sixth of its
-    // CPU time in starting Node and loading those again. A file therefore puts back what it changes in the
-    // process (environment variables, the working folder); its temp folder is its own (setup/file-tmp.ts).
+    // (vitest, testloop's own, the helpers) loaded: a fresh process per file cost about a quarter of a
+    // CPU-second a file in starting Node and loading those again. A file therefore puts back what it changes
+    // in the process (environment variables, the working folder); its temp folder is its own (setup/file-tmp.ts).
     isolate: false,
     // A file's time is spent mostly in the processes it starts (git, the runners, the CLI): vitest's
     // default (cores - 1) runs one file at a time on a 2-core machine and leaves a core idle while that
