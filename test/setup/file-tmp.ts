@@ -18,26 +18,37 @@ chmodSync(own, 0o1777);
 process.env.TMPDIR = own;
 
 const remove = (dir: string) => rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+// A file that fails to load runs no afterAll: its folder goes when the worker process ends.
+const folders = workerFolders();
+folders.add(own);
 afterAll(() => {
   if (shared === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = shared;
   remove(own);
-  leftBehind().delete(own);
+  folders.delete(own);
 });
-// A file that fails to load runs no afterAll: its folder goes when the worker process ends. One exit
-// listener per process, whatever the number of files it runs (this module loads again for each).
-leftBehind().add(own);
 
-function leftBehind(): Set<string> {
+/**
+ * The suite folders of this worker process still to be removed: one set, and one pair of listeners, for
+ * all the files the process runs (this module loads again for each).
+ */
+function workerFolders(): Set<string> {
   const key = Symbol.for('testloop.suite.tmp-folders');
-  const global = globalThis as { [key]?: Set<string> };
-  let folders = global[key];
-  if (!folders) {
+  const store = globalThis as { [key]?: Set<string> };
+  if (!store[key]) {
     const created = new Set<string>();
-    process.once('exit', () => {
+    const removeAll = () => {
       for (const dir of created) remove(dir);
+      created.clear();
+    };
+    process.once('exit', removeAll);
+    // vitest ends its worker processes with SIGTERM, which runs no exit listener: remove the folders, then
+    // let the signal end the process as it would have.
+    process.once('SIGTERM', () => {
+      removeAll();
+      process.kill(process.pid, 'SIGTERM');
     });
-    global[key] = folders = created;
+    store[key] = created;
   }
-  return folders;
+  return store[key];
 }
