@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { EXIT, isTestloopError } from '../errors.ts';
 import { prefetchRepositoryRoot, prefetchRevisions } from '../git/base.ts';
-import { prefetchDiffFromMergeBase, prefetchTrackedFiles } from '../git/diff.ts';
+import { discardPrefetchedDiff, prefetchDiffFromMergeBase, prefetchTrackedFiles } from '../git/diff.ts';
+import { discardPrefetchedGit } from '../git/git.ts';
 import { prefetchWorkingTree } from '../git/working-tree.ts';
-import { prefetchWholeFile } from '../util/whole-file.ts';
+import { discardPrefetchedReads, prefetchWholeFile } from '../util/whole-file.ts';
 import type { CliIO } from './io.ts';
 
 type Command = (argv: string[], io: CliIO) => Promise<number>;
@@ -108,6 +109,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     );
     if (io.env.TESTLOOP_DEBUG) io.stderr(`${(error as Error)?.stack}\n`);
     return EXIT.usage;
+  } finally {
+    // What the command never asked for would answer a later command in this process from an older tree.
+    discardPrefetchedGit();
+    discardPrefetchedDiff();
+    discardPrefetchedReads();
   }
 }
 

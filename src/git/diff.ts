@@ -89,16 +89,38 @@ export function prefetchTrackedFiles(cwd: string): void {
 /**
  * Starts `git diff --merge-base <baseRef>` before it is asked for: the CLI calls this before loading the
  * command's code, so git diffs while Node compiles ours. The next diffFromMergeBase with the same folder
- * and base reads it; a run that never asks leaves git to finish into a folder removed at exit.
+ * and base reads it; one never asked for is dropped when the command ends (discardPrefetchedDiff).
  */
 export function prefetchDiffFromMergeBase(cwd: string, baseRef: string): void {
-  const diff = startDiff(cwd, ['--merge-base', '--end-of-options', baseRef, '--']);
-  prefetched = { cwd, baseRef, diff };
-  process.once('exit', () => {
-    // Not taken: the run stopped before it needed the diff (a usage error, say).
-    if (prefetched?.diff === diff && diff.dir !== undefined)
-      rmSync(diff.dir, { recursive: true, force: true });
-  });
+  discardPrefetchedDiff();
+  prefetched = { cwd, baseRef, diff: startDiff(cwd, ['--merge-base', '--end-of-options', baseRef, '--']) };
+}
+
+/** Folders of diffs started and never taken (a usage error, say): removed once git is done, or at exit. */
+const untakenDirs = new Set<string>();
+
+/**
+ * Drops a diff started and never asked for: in a process that runs several commands, a later one must
+ * diff the repository as it is then.
+ */
+export function discardPrefetchedDiff(): void {
+  const untaken = prefetched?.diff;
+  prefetched = undefined;
+  const dir = untaken?.dir;
+  if (untaken === undefined || dir === undefined) return;
+  if (untakenDirs.size === 0) process.once('exit', removeUntakenDirs);
+  untakenDirs.add(dir);
+  untaken.running
+    .catch(() => undefined)
+    .finally(() => {
+      untakenDirs.delete(dir);
+      rmSync(dir, { recursive: true, force: true });
+      if (untakenDirs.size === 0) process.off('exit', removeUntakenDirs);
+    });
+}
+
+function removeUntakenDirs(): void {
+  for (const dir of untakenDirs) rmSync(dir, { recursive: true, force: true });
 }
 
 /** git writing a diff into a temporary file (`output`), or into its pipe where there is no temporary folder. */

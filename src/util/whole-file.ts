@@ -14,6 +14,11 @@ export function prefetchWholeFile(path: string): void {
   prefetched.set(path, early);
 }
 
+/** Drops the reads started and never asked for (see discardPrefetchedGit). */
+export function discardPrefetchedReads(): void {
+  prefetched.clear();
+}
+
 /**
  * A whole file in as few reads as its size allows: fs/promises' readFile reads 512 KiB at a time, each read
  * a turn of the event loop, so a large report waits behind whatever else this process is doing meanwhile.

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTestloop } from '../helpers/cli.ts';
+import { findGaps } from '../../src/gaps/find-gaps.ts';
+import { runTestloop, testloopInProcess } from '../helpers/cli.ts';
 import { numberedLines, TempRepo } from '../helpers/git-repo.ts';
 
 let repo: TempRepo;
@@ -24,8 +25,8 @@ beforeAll(() => {
 afterAll(() => repo.remove());
 
 describe('testloop gaps', () => {
-  it('prints only the JSON contract on stdout with --format json', () => {
-    const run = runTestloop(['gaps', '--base', 'main', '--format', 'json'], { cwd: repo.dir });
+  it('prints only the JSON contract on stdout with --format json', async () => {
+    const run = await testloopInProcess(['gaps', '--base', 'main', '--format', 'json'], { cwd: repo.dir });
     expect(run.status).toBe(0);
     const json = JSON.parse(run.stdout);
     expect(json).toMatchObject({
@@ -47,22 +48,23 @@ describe('testloop gaps', () => {
     });
   });
 
-  it('exits 1 below --fail-under and 0 at or above it', () => {
-    expect(runTestloop(['gaps', '--base', 'main', '--fail-under', '60.01'], { cwd: repo.dir }).status).toBe(
-      1,
-    );
-    const pass = runTestloop(['gaps', '--base', 'main', '--fail-under', '60'], { cwd: repo.dir });
+  it('exits 1 below --fail-under and 0 at or above it', async () => {
+    expect(
+      (await testloopInProcess(['gaps', '--base', 'main', '--fail-under', '60.01'], { cwd: repo.dir }))
+        .status,
+    ).toBe(1);
+    const pass = await testloopInProcess(['gaps', '--base', 'main', '--fail-under', '60'], { cwd: repo.dir });
     expect(pass.status).toBe(0);
     expect(pass.stdout).toContain('src/calc.ts');
   });
 
-  it('refuses flag values out of their range, with the flag named (flags alone skip the schema otherwise)', () => {
+  it('refuses flag values out of their range, with the flag named (flags alone skip the schema otherwise)', async () => {
     for (const [flag, value] of [
       ['--fail-under', '150'],
       ['--fail-under', '-1'],
       ['--max-diff-mb', '0'],
     ]) {
-      const run = runTestloop(['gaps', '--base', 'main', flag!, value!], { cwd: repo.dir });
+      const run = await testloopInProcess(['gaps', '--base', 'main', flag!, value!], { cwd: repo.dir });
       expect(run.status).toBe(2);
       expect(run.stdout).toBe('');
       expect(run.stderr).toContain(flag);
@@ -70,21 +72,28 @@ describe('testloop gaps', () => {
     }
   });
 
-  it('takes options from TESTLOOP_* variables and the config file, flags first', () => {
+  it('takes options from TESTLOOP_* variables and the config file, flags first', async () => {
     writeFileSync(join(repo.dir, 'testloop.config.json'), JSON.stringify({ gaps: { failUnder: 90 } }));
     try {
-      expect(runTestloop(['gaps', '--base', 'main'], { cwd: repo.dir }).status).toBe(1);
+      expect((await testloopInProcess(['gaps', '--base', 'main'], { cwd: repo.dir })).status).toBe(1);
       expect(
-        runTestloop(['gaps', '--base', 'main'], { cwd: repo.dir, env: { TESTLOOP_FAIL_UNDER: '50' } }).status,
+        (
+          await testloopInProcess(['gaps', '--base', 'main'], {
+            cwd: repo.dir,
+            env: { TESTLOOP_FAIL_UNDER: '50' },
+          })
+        ).status,
       ).toBe(0);
       expect(
-        runTestloop(['gaps', '--base', 'main', '--fail-under', '95'], {
-          cwd: repo.dir,
-          env: { TESTLOOP_FAIL_UNDER: '50' },
-        }).status,
+        (
+          await testloopInProcess(['gaps', '--base', 'main', '--fail-under', '95'], {
+            cwd: repo.dir,
+            env: { TESTLOOP_FAIL_UNDER: '50' },
+          })
+        ).status,
       ).toBe(1);
       writeFileSync(join(repo.dir, 'testloop.config.json'), JSON.stringify({ gaps: { failUnder: 'high' } }));
-      const bad = runTestloop(['gaps', '--base', 'main'], { cwd: repo.dir });
+      const bad = await testloopInProcess(['gaps', '--base', 'main'], { cwd: repo.dir });
       expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(
         /^testloop: error TESTLOOP_CONFIG: testloop\.config\.json: .*\(location: failUnder\)\. Fix the value/,
@@ -95,8 +104,8 @@ describe('testloop gaps', () => {
     }
   });
 
-  it('writes several formats in one run, one of them to stdout', () => {
-    const run = runTestloop(
+  it('writes several formats in one run, one of them to stdout', async () => {
+    const run = await testloopInProcess(
       [
         'gaps',
         '--base',
@@ -114,16 +123,19 @@ describe('testloop gaps', () => {
     expect(JSON.parse(readFileSync(join(repo.dir, 'out/gaps.json'), 'utf8')).totals.uncoveredLines).toBe(2);
     expect(JSON.parse(readFileSync(join(repo.dir, 'out/gaps.sarif'), 'utf8')).version).toBe('2.1.0');
     expect(run.stdout).toContain('<!-- testloop:gaps -->');
-    const twoToStdout = runTestloop(['gaps', '--base', 'main', '--format', 'json', '--format', 'text'], {
-      cwd: repo.dir,
-    });
+    const twoToStdout = await testloopInProcess(
+      ['gaps', '--base', 'main', '--format', 'json', '--format', 'text'],
+      {
+        cwd: repo.dir,
+      },
+    );
     expect(twoToStdout.status).toBe(2);
     expect(twoToStdout.stderr).toContain('TESTLOOP_USAGE');
   });
 
-  it('fails with a one-line error, exit 2 and no output file on a malformed report', () => {
+  it('fails with a one-line error, exit 2 and no output file on a malformed report', async () => {
     repo.write('broken.info', 'SF:src/calc.ts\nDA:5,1\nDA:six,0\nend_of_record\n');
-    const run = runTestloop(
+    const run = await testloopInProcess(
       ['gaps', '--base', 'main', '--coverage', 'broken.info', '--format', 'json:bad/out.json'],
       {
         cwd: repo.dir,
@@ -140,11 +152,14 @@ describe('testloop gaps', () => {
     expect(existsSync(join(repo.dir, 'bad'))).toBe(false);
   });
 
-  it('refuses an empty report: no records cannot vouch for a change', () => {
+  it('refuses an empty report: no records cannot vouch for a change', async () => {
     repo.write('empty.info', '');
-    const run = runTestloop(['gaps', '--base', 'main', '--coverage', 'empty.info', '--fail-under', '80'], {
-      cwd: repo.dir,
-    });
+    const run = await testloopInProcess(
+      ['gaps', '--base', 'main', '--coverage', 'empty.info', '--fail-under', '80'],
+      {
+        cwd: repo.dir,
+      },
+    );
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
@@ -152,10 +167,12 @@ describe('testloop gaps', () => {
     );
   });
 
-  it('counts changed source files no report mentions as not covered under --fail-under', () => {
+  it('counts changed source files no report mentions as not covered under --fail-under', async () => {
     repo.write('other.info', 'SF:src/elsewhere.ts\nDA:1,1\nend_of_record\n');
     const args = ['gaps', '--base', 'main', '--coverage', 'other.info'];
-    const gated = runTestloop([...args, '--fail-under', '80', '--format', 'json'], { cwd: repo.dir });
+    const gated = await testloopInProcess([...args, '--fail-under', '80', '--format', 'json'], {
+      cwd: repo.dir,
+    });
     expect(gated.status).toBe(1);
     const json = JSON.parse(gated.stdout);
     expect(json.files).toEqual([
@@ -172,19 +189,19 @@ describe('testloop gaps', () => {
     expect(gated.stderr).toMatch(
       /warning: src\/calc\.ts: changed, but no coverage report mentions it \(counted as not covered for --fail-under\)/,
     );
-    const text = runTestloop([...args, '--fail-under', '80'], { cwd: repo.dir });
+    const text = await testloopInProcess([...args, '--fail-under', '80'], { cwd: repo.dir });
     expect(text.status).toBe(1);
     expect(text.stdout).toContain(
       'not measured: no coverage report mentions this file; its 6 changed line(s) count as not covered',
     );
     expect(text.stdout).toContain('Diff coverage: 0.00%');
     // Without a gate nothing is decided: the file is reported as not measured, with the warning.
-    const ungated = runTestloop([...args, '--format', 'json'], { cwd: repo.dir });
+    const ungated = await testloopInProcess([...args, '--format', 'json'], { cwd: repo.dir });
     expect(ungated.status).toBe(0);
     expect(JSON.parse(ungated.stdout).files[0]).toMatchObject({ measured: false, coverableLines: 0 });
   });
 
-  it('reads raw V8 coverage from the bundled CLI', () => {
+  it('reads raw V8 coverage from the bundled CLI', async () => {
     const dir = new TempRepo('testloop-v8-cli-');
     try {
       dir.write('m.mjs', 'export function f(a) {\n  return a;\n}\n');
@@ -196,9 +213,12 @@ describe('testloop gaps', () => {
         cwd: dir.dir,
         env: { ...process.env, NODE_V8_COVERAGE: join(dir.dir, 'v8') },
       });
-      const run = runTestloop(['gaps', '--base', 'HEAD~1', '--coverage', 'v8', '--format', 'json'], {
-        cwd: dir.dir,
-      });
+      const run = await testloopInProcess(
+        ['gaps', '--base', 'HEAD~1', '--coverage', 'v8', '--format', 'json'],
+        {
+          cwd: dir.dir,
+        },
+      );
       expect(run.stderr).toBe('');
       const file = JSON.parse(run.stdout).files.find((f: { path: string }) => f.path === 'm.mjs');
       // V8 counts the closing brace of a block that never ran as uncovered too.
@@ -208,9 +228,9 @@ describe('testloop gaps', () => {
     }
   });
 
-  it('reads the diff from stdin', () => {
+  it('reads the diff from stdin', async () => {
     const diff = repo.git('diff', 'main...feature');
-    const run = runTestloop(['gaps', '--diff-file', '-', '--format', 'json'], {
+    const run = await testloopInProcess(['gaps', '--diff-file', '-', '--format', 'json'], {
       cwd: repo.dir,
       input: `${diff}\n`,
     });
@@ -218,10 +238,10 @@ describe('testloop gaps', () => {
     expect(JSON.parse(run.stdout).files[0].uncoveredLines).toEqual([7, 9]);
   });
 
-  it('adds annotations and a job summary on GitHub Actions', () => {
+  it('adds annotations and a job summary on GitHub Actions', async () => {
     const summary = join(repo.dir, 'summary.md');
     writeFileSync(summary, '');
-    const run = runTestloop(['gaps', '--base', 'main'], {
+    const run = await testloopInProcess(['gaps', '--base', 'main'], {
       cwd: repo.dir,
       env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary },
     });
@@ -230,22 +250,25 @@ describe('testloop gaps', () => {
     expect(readFileSync(summary, 'utf8')).toContain('src/calc.ts');
   });
 
-  it('rejects unknown flags, unknown formats and unknown commands with exit 2', () => {
-    expect(runTestloop(['gaps', '--bogus'], { cwd: repo.dir })).toMatchObject({
+  it('rejects unknown flags, unknown formats and unknown commands with exit 2', async () => {
+    expect(await testloopInProcess(['gaps', '--bogus'], { cwd: repo.dir })).toMatchObject({
       status: 2,
       stderr: expect.stringMatching(/TESTLOOP_USAGE: Unknown option '--bogus'\. Run testloop gaps --help/),
     });
-    expect(runTestloop(['gaps', '--base', 'main', '--format', 'pdf'], { cwd: repo.dir })).toMatchObject({
+    expect(
+      await testloopInProcess(['gaps', '--base', 'main', '--format', 'pdf'], { cwd: repo.dir }),
+    ).toMatchObject({
       status: 2,
       stderr: expect.stringContaining('unknown format "pdf"'),
     });
-    expect(runTestloop(['frobnicate'], { cwd: repo.dir }).status).toBe(2);
-    expect(runTestloop(['gaps', '--help'], { cwd: repo.dir })).toMatchObject({
+    expect((await testloopInProcess(['frobnicate'], { cwd: repo.dir })).status).toBe(2);
+    expect(await testloopInProcess(['gaps', '--help'], { cwd: repo.dir })).toMatchObject({
       status: 0,
       stdout: expect.stringContaining('--fail-under'),
     });
   });
 
+  // The process's own TMPDIR and its exit: a process of its own.
   it('starts git diff before reading the options, and leaves no temporary file when the run stops first', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'testloop-gaps-cli-'));
     try {
@@ -268,13 +291,32 @@ describe('testloop gaps', () => {
     }
   });
 
-  it('explains a missing base in a shallow clone', () => {
+  it('leaves nothing it started and never used to a later run in the same process', async () => {
+    const diffFolders = () => readdirSync(tmpdir()).filter((name) => name.startsWith('testloop-diff-'));
+    const before = diffFolders();
+    // The diff starts before the options are read, and the run ends on the unknown flag without it.
+    expect((await testloopInProcess(['gaps', '--base', 'main', '--bogus'], { cwd: repo.dir })).status).toBe(
+      2,
+    );
+    repo.write('src/calc.ts', numberedLines(12));
+    try {
+      // The library reads the tree as it is now, not the diff the stopped run left behind.
+      const gaps = await findGaps({ cwd: repo.dir, base: 'main', coverage: ['coverage/lcov.info'] });
+      expect(gaps.files.map((f) => [f.path, f.changedLines])).toEqual([['src/calc.ts', 8]]);
+    } finally {
+      repo.write('src/calc.ts', numberedLines(10));
+    }
+    // The unused diff's folder goes once git is done with it.
+    await expect.poll(diffFolders, { timeout: 10_000 }).toEqual(before);
+  });
+
+  it('explains a missing base in a shallow clone', async () => {
     const clone = new TempRepo('testloop-shallow-cli-');
     clone.remove();
     const source = `file://${repo.dir}`;
     execFileSync('git', ['clone', '--quiet', '--depth=1', '--branch=feature', source, clone.dir]);
     // As on a pull_request run of actions/checkout with its default fetch-depth: 1.
-    const run = runTestloop(['gaps', '--coverage', join(repo.dir, 'coverage/lcov.info')], {
+    const run = await testloopInProcess(['gaps', '--coverage', join(repo.dir, 'coverage/lcov.info')], {
       cwd: clone.dir,
       env: { GITHUB_BASE_REF: 'main' },
     });

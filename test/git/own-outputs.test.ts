@@ -10,7 +10,7 @@ import { findGaps } from '../../src/gaps/find-gaps.ts';
 import type { GapsResult } from '../../src/gaps/types.ts';
 import { ownOutputMatcher } from '../../src/git/own-outputs.ts';
 import { selectTests } from '../../src/select/select-tests.ts';
-import { runTestloop } from '../helpers/cli.ts';
+import { testloopInProcess } from '../helpers/cli.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
 
 const repos: TempRepo[] = [];
@@ -46,7 +46,7 @@ function repoAfterARun(): TempRepo {
 }
 
 describe("testloop's own outputs are never a change", () => {
-  it('matches the default folders at any depth, and the paths named for this run', () => {
+  it('matches the default folders at any depth, and the paths named for this run', async () => {
     const root = '/repo';
     const own = ownOutputMatcher(root, '/repo/pkg', [
       'out/gaps.json',
@@ -93,14 +93,16 @@ describe("testloop's own outputs are never a change", () => {
     expect(result.warnings).toEqual([]);
   });
 
-  it('gaps on the command line: its own --format files are not a change to the next run', () => {
+  it('gaps on the command line: its own --format files are not a change to the next run', async () => {
     const repo = repoAfterARun();
     const args = ['gaps', '--base', 'main', '--coverage', '.testloop/ci/coverage-1/lcov.info'];
-    const first = runTestloop([...args, '--format', 'json:reports/gaps.json'], { cwd: repo.dir });
+    const first = await testloopInProcess([...args, '--format', 'json:reports/gaps.json'], { cwd: repo.dir });
     expect(first.status, first.stderr).toBe(0);
     repo.git('add', 'reports/gaps.json');
     repo.git('commit', '-qm', 'the report, committed');
-    const second = runTestloop([...args, '--format', 'json:reports/gaps.json'], { cwd: repo.dir });
+    const second = await testloopInProcess([...args, '--format', 'json:reports/gaps.json'], {
+      cwd: repo.dir,
+    });
     expect(second.status, second.stderr).toBe(0);
     const result = JSON.parse(readFileSync(join(repo.dir, 'reports/gaps.json'), 'utf8')) as GapsResult;
     expect(result.files.map((f) => f.path)).toEqual(['src/a.ts']);
@@ -121,9 +123,9 @@ describe("testloop's own outputs are never a change", () => {
     expect(result.stats.changedFiles).toBe(1);
   });
 
-  it('select on the command line: the default outputs alone', () => {
+  it('select on the command line: the default outputs alone', async () => {
     const repo = repoAfterARun();
-    const run = runTestloop(['select', '--base', 'main', '--format', 'json'], { cwd: repo.dir });
+    const run = await testloopInProcess(['select', '--base', 'main', '--format', 'json'], { cwd: repo.dir });
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     // reports/ and html/ were not named by this run: they count (as files no test reads).

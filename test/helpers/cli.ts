@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../../src/cli/run.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/testloop.js', import.meta.url));
 
@@ -7,6 +9,53 @@ export interface CliRun {
   status: number | null;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * A command's environment in this process: runTestloop's (PATH, HOME, the test's own variables) and this
+ * process's TMPDIR, the test file's own (setup/file-tmp.ts), which the command's temp folders use anyway.
+ */
+function cliEnv(env: Record<string, string> | undefined): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    ...(process.env.TMPDIR === undefined ? {} : { TMPDIR: process.env.TMPDIR }),
+    ...env,
+  };
+}
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+/**
+ * A command as runTestloop runs it, in this process (src/cli/run.ts with its own CliIO): for tests of what a
+ * command prints and returns, where the child process and the built bundle are not what is tested. The
+ * bundle and the process (exit status, stdout's pipe) keep tests of their own through runTestloop.
+ */
+export async function testloopInProcess(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; input?: string },
+): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const status = await runCli(args, {
+    cwd: options.cwd,
+    env: cliEnv(options.env),
+    isTTY: false,
+    version,
+    stdout: (text) => {
+      stdout += text;
+    },
+    stdoutBytes: (bytes) => {
+      stdout += Buffer.from(bytes).toString('utf8');
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    readStdin: async () => Buffer.from(options.input ?? '', 'utf8'),
+  });
+  return { status, stdout, stderr };
 }
 
 /** Runs the built CLI as a user would, with a clean CI-like environment. */

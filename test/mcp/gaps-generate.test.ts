@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTestloop } from '../helpers/cli.ts';
+import { testloopInProcess } from '../helpers/cli.ts';
 import { type App, copyFixtureApp } from '../helpers/fixture-app.ts';
 import { type McpSession, startMcp, textOf, withoutTimings } from '../helpers/mcp-client.ts';
 import { startOpenAiServer } from '../helpers/openai-server.ts';
@@ -20,7 +20,7 @@ const LCOV =
 describe('testloop mcp: coverage_gaps and generate_tests', () => {
   let app: App;
   let mcp: McpSession;
-  const cli = (args: string[]) => runTestloop(args, { cwd: app.dir });
+  const cli = async (args: string[]) => await testloopInProcess(args, { cwd: app.dir });
 
   beforeAll(async () => {
     app = copyFixtureApp(FIXTURES, 'vitest-run');
@@ -39,7 +39,7 @@ describe('testloop mcp: coverage_gaps and generate_tests', () => {
     const args = { diffFile: 'change.diff', coverage: ['coverage/lcov.info'] };
     const result = await mcp.call('coverage_gaps', args);
     expect(result.isError).toBeFalsy();
-    const printed = cli([
+    const printed = await cli([
       'gaps',
       '--format',
       'json',
@@ -71,7 +71,7 @@ describe('testloop mcp: coverage_gaps and generate_tests', () => {
       [{ diffFile: 'missing.diff' }, ['--diff-file', 'missing.diff']],
     ] as const) {
       const result = await mcp.call('coverage_gaps', args);
-      const printed = cli(['gaps', ...flags]);
+      const printed = await cli(['gaps', ...flags]);
       expect(printed.status).toBe(2);
       expect(result.isError).toBe(true);
       expect(`${textOf(result)}\n`).toBe(printed.stderr);
@@ -107,7 +107,7 @@ describe('testloop mcp: coverage_gaps and generate_tests', () => {
 
   it('generate_tests: bad arguments get the CLI code and message', async () => {
     const result = await mcp.call('generate_tests', { target: ['src/sum.ts:twice'], engine: 'llm' });
-    const printed = cli(['generate', '--target', 'src/sum.ts:twice', '--engine', 'llm']);
+    const printed = await cli(['generate', '--target', 'src/sum.ts:twice', '--engine', 'llm']);
     expect(printed.status).toBe(2);
     expect(`${textOf(result)}\n`).toBe(printed.stderr);
     const unknown = await mcp.call('generate_tests', { patch: 'x.diff' });

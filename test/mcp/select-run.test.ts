@@ -2,7 +2,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOOL_LIST } from '../../src/mcp/tool-list.ts';
-import { runTestloop } from '../helpers/cli.ts';
+import { testloopInProcess } from '../helpers/cli.ts';
 import { type App, copyFixtureApp } from '../helpers/fixture-app.ts';
 import { type McpSession, startMcp, textOf, withoutTimings } from '../helpers/mcp-client.ts';
 
@@ -75,7 +75,9 @@ describe('testloop mcp: tools/list, select_tests and run_tests on a vitest proje
   });
 
   it('select_tests answers with the JSON of testloop select --format json', async () => {
-    const cli = runTestloop(['select', '--format', 'json', '--changed', 'src/sum.ts'], { cwd: app.dir });
+    const cli = await testloopInProcess(['select', '--format', 'json', '--changed', 'src/sum.ts'], {
+      cwd: app.dir,
+    });
     expect(cli.status).toBe(0);
     const result = await mcp.call('select_tests', { changed: ['src/sum.ts'] });
     expect(result.isError).toBeFalsy();
@@ -112,7 +114,7 @@ describe('testloop mcp: tools/list, select_tests and run_tests on a vitest proje
   it('a bad argument is a tool error with the CLI code and message, and the server keeps serving', async () => {
     const bad = await mcp.call('select_tests', { shard: '5/2' });
     expect(bad.isError).toBe(true);
-    const cli = runTestloop(['select', '--shard', '5/2'], { cwd: app.dir });
+    const cli = await testloopInProcess(['select', '--shard', '5/2'], { cwd: app.dir });
     expect(cli.status).toBe(2);
     expect(`${textOf(bad)}\n`).toBe(cli.stderr);
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredAttempt } from '../../src/history/types.ts';
-import { runTestloop } from '../helpers/cli.ts';
+import { testloopInProcess } from '../helpers/cli.ts';
 import { type McpSession, startMcp, textOf, withoutTimings } from '../helpers/mcp-client.ts';
 import { attempt, run } from '../triage/build.ts';
 import { writeJUnit } from '../triage/junit-writer.ts';
@@ -47,7 +47,8 @@ describe('testloop mcp: flaky_tests and explain_failure on a SQLite history', ()
       };
       const started = new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString();
       expect(
-        runTestloop(['ingest', `junit-${i}.xml`, '--started-at', started], { cwd: dir, env }).status,
+        (await testloopInProcess(['ingest', `junit-${i}.xml`, '--started-at', started], { cwd: dir, env }))
+          .status,
       ).toBe(0);
     }
     mcp = await startMcp(dir);
@@ -60,7 +61,7 @@ describe('testloop mcp: flaky_tests and explain_failure on a SQLite history', ()
   it('flaky_tests answers with the JSON of testloop triage --format json', async () => {
     const result = await mcp.call('flaky_tests');
     expect(result.isError).toBeFalsy();
-    const printed = runTestloop(['triage', '--format', 'json'], { cwd: dir });
+    const printed = await testloopInProcess(['triage', '--format', 'json'], { cwd: dir });
     expect(printed.status).toBe(0);
     expect(withoutTimings(result.structuredContent)).toEqual(withoutTimings(JSON.parse(printed.stdout)));
     expect(textOf(result)).toMatch(/^1 flaky, 1 broken of 3 tests over 8 runs/);
@@ -92,11 +93,13 @@ describe('testloop mcp: flaky_tests and explain_failure on a SQLite history', ()
 
   it('bad arguments get the CLI code and message, or a tool error of the same form', async () => {
     const missing = await mcp.call('flaky_tests', { history: 'missing.db' });
-    const printed = runTestloop(['triage', '--history', 'missing.db'], { cwd: dir });
+    const printed = await testloopInProcess(['triage', '--history', 'missing.db'], { cwd: dir });
     expect(printed.status).toBe(2);
     expect(`${textOf(missing)}\n`).toBe(printed.stderr);
     const runs = await mcp.call('flaky_tests', { runs: 0 });
-    expect(`${textOf(runs)}\n`).toBe(runTestloop(['triage', '--runs', '0'], { cwd: dir }).stderr);
+    expect(`${textOf(runs)}\n`).toBe(
+      (await testloopInProcess(['triage', '--runs', '0'], { cwd: dir })).stderr,
+    );
 
     const unknownTest = await mcp.call('explain_failure', { test: 'nope' });
     expect(unknownTest.isError).toBe(true);

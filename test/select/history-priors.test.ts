@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { selectTests } from '../../src/select/select-tests.ts';
-import { runTestloop } from '../helpers/cli.ts';
+import { testloopInProcess } from '../helpers/cli.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
 
 const FIXTURE = join(import.meta.dirname, '../fixtures/select/history');
@@ -14,9 +14,9 @@ async function order(repo: TempRepo, env: NodeJS.ProcessEnv = {}): Promise<[stri
 }
 
 /** Stores the fixture's three CI runs with `testloop ingest`, as a CI job would after each run. */
-function ingestRuns(repo: TempRepo): void {
+async function ingestRuns(repo: TempRepo): Promise<void> {
   for (const run of [1, 2, 3]) {
-    const ingested = runTestloop(
+    const ingested = await testloopInProcess(
       [
         'ingest',
         join(FIXTURE, 'reports', `run-${run}.xml`),
@@ -63,7 +63,7 @@ describe('select: history priors', () => {
   });
 
   it('orders each tier by recent failures, then by mean duration, without crossing tiers', async () => {
-    ingestRuns(repo);
+    await ingestRuns(repo);
     expect(await order(repo)).toEqual([
       ['test/c.test.ts', ['imports src/math.ts (changed)', 'failed 2 of its last 3 runs']],
       ['test/b.test.ts', ['imports src/math.ts (changed)', 'failed 1 of its last 3 runs']],
@@ -83,12 +83,12 @@ describe('select: history priors', () => {
     ]);
   });
 
-  it('prints the priors in the JSON contract, and reads a history named by --history', () => {
-    ingestRuns(repo);
+  it('prints the priors in the JSON contract, and reads a history named by --history', async () => {
+    await ingestRuns(repo);
     const moved = join(repo.dir, 'ci-history.db');
     cpSync(join(repo.dir, '.testloop', 'history.db'), moved);
     rmSync(join(repo.dir, '.testloop'), { recursive: true, force: true });
-    const run = runTestloop(
+    const run = await testloopInProcess(
       ['select', '--format', 'json', '--changed', 'src/math.ts', '--history', 'ci-history.db'],
       { cwd: repo.dir },
     );

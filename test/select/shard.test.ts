@@ -5,7 +5,7 @@ import type { FileStats } from '../../src/history/types.ts';
 import { selectTests } from '../../src/select/select-tests.ts';
 import { parseShard, shardTests } from '../../src/select/shard.ts';
 import type { SelectedTest } from '../../src/select/types.ts';
-import { runTestloop } from '../helpers/cli.ts';
+import { testloopInProcess } from '../helpers/cli.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
 
 const FIXTURE = join(import.meta.dirname, '../fixtures/select/history');
@@ -119,13 +119,13 @@ describe('shardTests', () => {
 
 describe('select --shard on a repository with a recorded history', () => {
   let repo: TempRepo;
-  beforeAll(() => {
+  beforeAll(async () => {
     repo = new TempRepo('testloop-select-shard-');
     cpSync(FIXTURE, repo.dir, { recursive: true, filter: (path) => !path.includes('/reports') });
     mkdirSync(join(repo.dir, 'node_modules'));
     repo.commit('fixture');
     for (const run of [1, 2, 3]) {
-      const ingested = runTestloop(
+      const ingested = await testloopInProcess(
         [
           'ingest',
           join(FIXTURE, 'reports', `run-${run}.xml`),
@@ -155,8 +155,8 @@ describe('select --shard on a repository with a recorded history', () => {
     expect(shards.map((s) => s.shard?.basis)).toEqual(['history+size', 'history+size', 'history+size']);
   });
 
-  it('CLI: --shard auto from GitLab variables adds `shard` to the JSON; a bad --shard exits 2', () => {
-    const run = runTestloop(['select', 'src/math.ts', '--shard', 'auto', '--format', 'json'], {
+  it('CLI: --shard auto from GitLab variables adds `shard` to the JSON; a bad --shard exits 2', async () => {
+    const run = await testloopInProcess(['select', 'src/math.ts', '--shard', 'auto', '--format', 'json'], {
       cwd: repo.dir,
       env: { CI_NODE_INDEX: '2', CI_NODE_TOTAL: '2' },
     });
@@ -173,7 +173,7 @@ describe('select --shard on a repository with a recorded history', () => {
     expect(json.tests.length).toBeLessThan(7);
     expect(run.stderr).toMatch(/shard 2\/2: \d of 7 selected test files/);
 
-    const bad = runTestloop(['select', 'src/math.ts', '--shard', '3/2'], { cwd: repo.dir });
+    const bad = await testloopInProcess(['select', 'src/math.ts', '--shard', '3/2'], { cwd: repo.dir });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^testloop: error TESTLOOP_USAGE: --shard 3\/2: /);
     expect(bad.stdout).toBe('');

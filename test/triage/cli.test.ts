@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredAttempt } from '../../src/history/types.ts';
 import type { TriageResult } from '../../src/triage/types.ts';
-import { BIN, runTestloop } from '../helpers/cli.ts';
+import { BIN, type runTestloop, testloopInProcess } from '../helpers/cli.ts';
 import { attempt, run } from './build.ts';
 import { writeJUnit, writeVitestLog } from './junit-writer.ts';
 
@@ -73,9 +73,9 @@ describe('testloop ingest + triage on a SQLite history', () => {
   let dir: string;
   /** The ten ingests that build the history every other test reads (none of them changes it). */
   let ingests: ReturnType<typeof runTestloop>[];
-  const triage = (args: string[]) => runTestloop(['triage', ...args], { cwd: dir });
+  const triage = async (args: string[]) => await testloopInProcess(['triage', ...args], { cwd: dir });
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'testloop-triage-cli-'));
     cpSync(FIXTURE, dir, { recursive: true });
     mkdirSync(join(dir, 'reports/run-3'), { recursive: true });
@@ -87,13 +87,18 @@ describe('testloop ingest + triage on a SQLite history', () => {
         i === 9 ? writeVitestLog(attempts) : writeJUnit(attempts, i % 2 === 0 ? 'vitest' : 'jest-junit'),
       );
     }
-    ingests = Array.from({ length: 10 }, (_, i) =>
-      runTestloop(['ingest', reportOf(i), '--started-at', run(i).startedAt!], { cwd: dir, env: ciEnv(i) }),
-    );
+    ingests = [];
+    for (let i = 0; i < 10; i++)
+      ingests.push(
+        await testloopInProcess(['ingest', reportOf(i), '--started-at', run(i).startedAt!], {
+          cwd: dir,
+          env: ciEnv(i),
+        }),
+      );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('ingests each run with the run fields taken from the CI variables', () => {
+  it('ingests each run with the run fields taken from the CI variables', async () => {
     expect(ingests).toHaveLength(10);
     for (const [i, result] of ingests.entries()) {
       expect(result.stderr).toBe('');
@@ -107,8 +112,8 @@ describe('testloop ingest + triage on a SQLite history', () => {
     expect(existsSync(join(dir, '.testloop/history.db'))).toBe(true);
   });
 
-  it('stores nothing twice, and says so', () => {
-    const again = runTestloop(['ingest', 'junit-0.xml', '--json'], { cwd: dir, env: ciEnv(0) });
+  it('stores nothing twice, and says so', async () => {
+    const again = await testloopInProcess(['ingest', 'junit-0.xml', '--json'], { cwd: dir, env: ciEnv(0) });
     expect(again.status).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({
       run: { runId: '5000', commit: 'c1', attempt: 1, job: 'test', branch: 'main' },
@@ -118,8 +123,8 @@ describe('testloop ingest + triage on a SQLite history', () => {
     });
   });
 
-  it('prints the JSON contract and exits 0 even with flaky and broken tests', () => {
-    const result = triage(['--format', 'json']);
+  it('prints the JSON contract and exits 0 even with flaky and broken tests', async () => {
+    const result = await triage(['--format', 'json']);
     expect(result.status).toBe(0);
     const parsed = JSON.parse(result.stdout) as TriageResult;
     expect(parsed.stats).toMatchObject({ runs: 10, tests: 3, attempts: 31, outageRuns: 0 });
@@ -151,12 +156,12 @@ describe('testloop ingest + triage on a SQLite history', () => {
     expect(healthy).toMatchObject({ note: 'no flake seen in 10 runs', causes: [] });
   });
 
-  it('--explain asks a model from TESTLOOP_LLM_* and keeps the rules when it fails; without one it is a usage error', () => {
-    const missing = triage(['--explain']);
+  it('--explain asks a model from TESTLOOP_LLM_* and keeps the rules when it fails; without one it is a usage error', async () => {
+    const missing = await triage(['--explain']);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/TESTLOOP_USAGE.*--explain needs a model: set --base-url and --model/);
     // Nothing listens there: every request fails, the rules' causes stand, the exit status is unchanged.
-    const dead = runTestloop(['triage', '--explain', '--format', 'json', '--llm-timeout', '2s'], {
+    const dead = await testloopInProcess(['triage', '--explain', '--format', 'json', '--llm-timeout', '2s'], {
       cwd: dir,
       env: { TESTLOOP_LLM_BASE_URL: 'http://127.0.0.1:9/v1', TESTLOOP_LLM_MODEL: 'm' },
     });
@@ -166,28 +171,28 @@ describe('testloop ingest + triage on a SQLite history', () => {
     expect(result.findings.some((f) => f.causes.length > 0)).toBe(true);
   });
 
-  it('exits 1 with --fail-on naming a verdict that was found', () => {
-    expect(triage(['--fail-on', 'flaky']).status).toBe(1);
-    expect(triage(['--fail-on', 'broken', '--format', 'json']).status).toBe(1);
-    expect(triage(['--runs', '4', '--fail-on', 'flaky,broken']).status).toBe(1);
+  it('exits 1 with --fail-on naming a verdict that was found', async () => {
+    expect((await triage(['--fail-on', 'flaky'])).status).toBe(1);
+    expect((await triage(['--fail-on', 'broken', '--format', 'json'])).status).toBe(1);
+    expect((await triage(['--runs', '4', '--fail-on', 'flaky,broken'])).status).toBe(1);
     const config = join(dir, 'triage-healthy.json');
     writeFileSync(config, JSON.stringify({ triage: { runs: 2, failOn: ['flaky'] } }));
     // The last two runs: cart is broken, checkout passed in both.
-    expect(triage(['--config', 'triage-healthy.json']).status).toBe(0);
+    expect((await triage(['--config', 'triage-healthy.json'])).status).toBe(0);
   });
 
-  it('renders text and markdown', () => {
-    const text = triage([]);
+  it('renders text and markdown', async () => {
+    const text = await triage([]);
     expect(text.status).toBe(0);
     expect(text.stdout).toContain('testloop triage: 1 flaky, 1 broken, 1 healthy of 3 tests over 10 runs');
     expect(text.stdout).toContain(`flaky  ${FLAKY}`);
     expect(text.stdout).toContain('> Error: connect ECONNREFUSED 127.0.0.1:5432');
     expect(text.stdout).toContain('1 healthy: no flake seen in their runs');
-    const md = triage(['--format', 'markdown']);
+    const md = await triage(['--format', 'markdown']);
     expect(md.stdout).toContain('| flaky | `test/checkout.test.ts › checkout › pays` | 2/10 |');
   });
 
-  it('writes the quarantine file, keeping `since` of tests already listed', () => {
+  it('writes the quarantine file, keeping `since` of tests already listed', async () => {
     const path = join(dir, '.testloop/quarantine.json');
     writeFileSync(
       path,
@@ -206,7 +211,7 @@ describe('testloop ingest + triage on a SQLite history', () => {
         ],
       }),
     );
-    const result = triage(['--quarantine', '.testloop/quarantine.json', '--format', 'json']);
+    const result = await triage(['--quarantine', '.testloop/quarantine.json', '--format', 'json']);
     expect(result.status).toBe(0);
     expect(result.stderr).toContain('.testloop/quarantine.json: 2 quarantined test(s)');
     const list = JSON.parse(readFileSync(path, 'utf8'));
@@ -232,7 +237,7 @@ describe('testloop ingest + triage on a SQLite history', () => {
       ],
     });
     writeFileSync(path, '{ broken');
-    const bad = triage(['--quarantine', '.testloop/quarantine.json']);
+    const bad = await triage(['--quarantine', '.testloop/quarantine.json']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/TESTLOOP_USAGE: --quarantine .*not JSON/);
     rmSync(path);
@@ -288,20 +293,20 @@ describe('testloop ingest + triage on a SQLite history', () => {
     expect(failed.stderr).not.toContain('secret');
   });
 
-  it('usage errors exit 2', () => {
-    expect(runTestloop(['ingest'], { cwd: dir, env: ciEnv(0) })).toMatchObject({
+  it('usage errors exit 2', async () => {
+    expect(await testloopInProcess(['ingest'], { cwd: dir, env: ciEnv(0) })).toMatchObject({
       status: 2,
       stderr: expect.stringContaining('no reports named'),
     });
-    expect(runTestloop(['ingest', 'missing.xml'], { cwd: dir, env: ciEnv(0) }).status).toBe(2);
-    expect(triage(['--fail-on', 'sometimes']).status).toBe(2);
-    expect(triage(['--format', 'sarif']).status).toBe(2);
+    expect((await testloopInProcess(['ingest', 'missing.xml'], { cwd: dir, env: ciEnv(0) })).status).toBe(2);
+    expect((await triage(['--fail-on', 'sometimes'])).status).toBe(2);
+    expect((await triage(['--format', 'sarif'])).status).toBe(2);
   });
 
-  it('an empty history is no error', () => {
+  it('an empty history is no error', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'testloop-triage-empty-'));
     try {
-      const result = runTestloop(['triage', '--fail-on', 'flaky'], { cwd: empty });
+      const result = await testloopInProcess(['triage', '--fail-on', 'flaky'], { cwd: empty });
       expect(result.status).toBe(0);
       expect(result.stderr).toContain('the history has no runs yet');
     } finally {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runTestloop } from '../helpers/cli.ts';
+import { testloopInProcess } from '../helpers/cli.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
 
 const GOOD = `<?xml version="1.0"?>
@@ -19,17 +19,17 @@ const CI = { GITHUB_ACTIONS: 'true', GITHUB_SHA: 'c1', GITHUB_RUN_ID: '1', GITHU
 
 describe('history files: reading never creates one, a failed write leaves none behind', () => {
   let repo: TempRepo;
-  const testloop = (args: string[], env: Record<string, string> = CI) =>
-    runTestloop(args, { cwd: repo.dir, env });
+  const testloop = async (args: string[], env: Record<string, string> = CI) =>
+    await testloopInProcess(args, { cwd: repo.dir, env });
 
-  beforeEach(() => {
+  beforeEach(async () => {
     repo = new TempRepo('testloop-history-files-');
     repo.write('good.xml', GOOD).write('truncated.xml', TRUNCATED).commit('reports');
   });
   afterEach(() => repo.remove());
 
-  it('triage --history with a missing file exits 2 with TESTLOOP_NO_HISTORY and creates nothing', () => {
-    expect(testloop(['triage', '--history', 'typo.db'])).toEqual({
+  it('triage --history with a missing file exits 2 with TESTLOOP_NO_HISTORY and creates nothing', async () => {
+    expect(await testloop(['triage', '--history', 'typo.db'])).toEqual({
       status: 2,
       stdout: '',
       stderr:
@@ -38,34 +38,38 @@ describe('history files: reading never creates one, a failed write leaves none b
     expect(existsSync(join(repo.dir, 'typo.db'))).toBe(false);
   });
 
-  it('triage without a history reads it as empty and leaves no .testloop/ behind', () => {
-    const run = testloop(['triage']);
+  it('triage without a history reads it as empty and leaves no .testloop/ behind', async () => {
+    const run = await testloop(['triage']);
     expect(run.status).toBe(0);
     expect(run.stderr).toContain('the history has no runs yet');
     expect(existsSync(join(repo.dir, '.testloop'))).toBe(false);
   });
 
-  it('ingest of an unreadable report fails without leaving a new history behind', () => {
-    const run = testloop(['ingest', 'truncated.xml']);
+  it('ingest of an unreadable report fails without leaving a new history behind', async () => {
+    const run = await testloop(['ingest', 'truncated.xml']);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^testloop: error TESTLOOP_JUNIT_PARSE: .*truncated\.xml/);
     expect(existsSync(join(repo.dir, '.testloop'))).toBe(false);
 
-    const named = testloop(['ingest', 'truncated.xml', '--history', 'ci/history.db']);
+    const named = await testloop(['ingest', 'truncated.xml', '--history', 'ci/history.db']);
     expect(named.status).toBe(2);
     expect(existsSync(join(repo.dir, 'ci'))).toBe(false);
   });
 
-  it('ingest of an unreadable report keeps an existing history as it was', () => {
-    expect(testloop(['ingest', 'good.xml']).status).toBe(0);
+  it('ingest of an unreadable report keeps an existing history as it was', async () => {
+    expect((await testloop(['ingest', 'good.xml'])).status).toBe(0);
     const files = readdirSync(join(repo.dir, '.testloop'));
     expect(files).toContain('history.db');
-    const before = testloop(['triage', '--format', 'json']);
+    const before = await testloop(['triage', '--format', 'json']);
 
-    const failed = testloop(['ingest', 'truncated.xml'], { ...CI, GITHUB_RUN_ID: '2', GITHUB_SHA: 'c2' });
+    const failed = await testloop(['ingest', 'truncated.xml'], {
+      ...CI,
+      GITHUB_RUN_ID: '2',
+      GITHUB_SHA: 'c2',
+    });
     expect(failed.status).toBe(2);
     expect(readdirSync(join(repo.dir, '.testloop'))).toContain('history.db');
-    const after = testloop(['triage', '--format', 'json']);
+    const after = await testloop(['triage', '--format', 'json']);
     expect(after.status).toBe(0);
     const stats = (stdout: string) => {
       const { ms: _ms, ...rest } = JSON.parse(stdout).stats;
@@ -75,11 +79,14 @@ describe('history files: reading never creates one, a failed write leaves none b
     expect(stats(after.stdout)).toMatchObject({ runs: 1, tests: 1 });
   });
 
-  it('an absolute --history outside any repository is not created either', () => {
+  it('an absolute --history outside any repository is not created either', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'testloop-history-elsewhere-'));
     try {
       writeFileSync(join(dir, 'good.xml'), GOOD);
-      const run = runTestloop(['triage', '--history', join(dir, 'missing.db')], { cwd: dir, env: CI });
+      const run = await testloopInProcess(['triage', '--history', join(dir, 'missing.db')], {
+        cwd: dir,
+        env: CI,
+      });
       expect(run.status).toBe(2);
       expect(run.stderr).toMatch(/^testloop: error TESTLOOP_NO_HISTORY: /);
       expect(readdirSync(dir)).toEqual(['good.xml']);

@@ -8,7 +8,7 @@ import type { HistoryStore, StoredAttempt } from '../../src/history/types.ts';
 import type { TestAttempt } from '../../src/junit/types.ts';
 import { type IngestReportsOptions, ingestReports } from '../../src/triage/ingest.ts';
 import { readAttemptsInWorker } from '../../src/triage/read-attempts.ts';
-import { runTestloop } from '../helpers/cli.ts';
+import { testloopInProcess } from '../helpers/cli.ts';
 
 const JUNIT = join(import.meta.dirname, '../fixtures/junit');
 const RUN = { runId: 'r1', commit: 'c1', startedAt: '2026-01-01T00:00:00.000Z', attempt: 1 };
@@ -210,8 +210,8 @@ describe('ingest reading reports on a worker thread', () => {
     }
   });
 
-  it('`testloop ingest` of a large folder stores every attempt and exits', () => {
-    const result = runTestloop(
+  it('`testloop ingest` of a large folder stores every attempt and exits', async () => {
+    const result = await testloopInProcess(
       ['ingest', relative(work, large), '--run-id', '7', '--commit', 'abc', '--history', 'h.db', '--json'],
       { cwd: work },
     );

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { analyzeAttempts } from '../../src/triage/analyze.ts';
 import { rerunSuspects } from '../../src/triage/rerun.ts';
 import type { TriageResult } from '../../src/triage/types.ts';
-import { runTestloop } from '../helpers/cli.ts';
+import { testloopInProcess } from '../helpers/cli.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
 import { pattern } from './build.ts';
 import { writeJUnit } from './junit-writer.ts';
@@ -94,10 +94,10 @@ describe('triage --rerun on a vitest project with a flaky and an order-dependent
     ]);
   });
 
-  it('through the CLI: ingest, then triage --rerun 2 --format json', { timeout: 180_000 }, () => {
+  it('through the CLI: ingest, then triage --rerun 2 --format json', { timeout: 180_000 }, async () => {
     const attempts = history();
     const runIds = [...new Set(attempts.map((a) => a.runId))];
-    runIds.forEach((runId, i) => {
+    for (const [i, runId] of runIds.entries()) {
       const report = join(repo.dir, `junit-${runId}.xml`);
       writeFileSync(
         report,
@@ -107,7 +107,7 @@ describe('triage --rerun on a vitest project with a flaky and an order-dependent
         ),
       );
       const started = attempts.find((a) => a.runId === runId)!.startedAt!;
-      const ingest = runTestloop(
+      const ingest = await testloopInProcess(
         [
           'ingest',
           report,
@@ -123,8 +123,8 @@ describe('triage --rerun on a vitest project with a flaky and an order-dependent
         { cwd: repo.dir },
       );
       expect(ingest.status).toBe(0);
-    });
-    const result = runTestloop(['triage', '--rerun', '2', '--format', 'json'], { cwd: repo.dir });
+    }
+    const result = await testloopInProcess(['triage', '--rerun', '2', '--format', 'json'], { cwd: repo.dir });
     expect(result.status).toBe(0);
     expect(result.stderr).toContain(`testloop: rerunning ${ORDER} 2× alone and 2× shuffled (vitest)`);
     const parsed = JSON.parse(result.stdout) as TriageResult;
