@@ -3,14 +3,20 @@
 // node:test, the testloop CLI, git…) and the suite's own worker processes. On a machine whose cores the
 // suite keeps busy, its CPU-seconds divided by the cores is the least wall time it can take; this shows
 // which processes that time is made of, and what one run of each runner costs against Node's own start.
-// Linux only (/proc). Usage: node scripts/suite-cpu.js [--json] [vitest arguments...]
+// The processes a test file starts are counted for it too (the TMPDIR test/setup/file-tmp.ts gives each
+// file). Linux only (/proc). Usage: node scripts/suite-cpu.js [--json] [vitest arguments...]
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const SAMPLE_MS = 50;
-/** A process's command line can still be its parent's (forked, not yet exec'd) in its first samples. */
+const FILES_SHOWN = 20;
+/**
+ * A process's command line and environment can still be its parent's (forked, not yet exec'd) in its first
+ * samples.
+ */
 const CMDLINE_SAMPLES = 3;
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -32,37 +38,49 @@ export function kindOf(cmdline) {
   return KINDS.find(([, pattern]) => pattern.test(cmdline))?.[0];
 }
 
-/**
- * Where the CPU went. `processes`: every process seen, { key, ppid, cmdline, cpu (s), start }; `suiteKey`:
- * the suite's vitest process. A process counts for the nearest of itself and its ancestors that has a
- * kind, below the suite's workers; one without is the suite's own (a worker) or "other".
- */
-export function attribute(processes, suiteKey) {
+const SUITE = 'suite (vitest and the test files)';
+
+/** A process's parent: the process of its parent's pid that had started by then (pids are reused). */
+function parents(processes) {
   const byPid = new Map();
   for (const p of processes) byPid.set(p.pid, [...(byPid.get(p.pid) ?? []), p]);
-  // The parent is the process of that pid that had started by then (pids are reused).
-  const parentOf = (p) =>
+  return (p) =>
     (byPid.get(p.ppid) ?? [])
       .filter((q) => q.start <= p.start)
       .reduce((best, q) => (best === undefined || q.start > best.start ? q : best), undefined);
-  const rows = new Map();
-  const add = (kind, p, isRun) => {
-    const row = rows.get(kind) ?? { kind, processes: 0, runs: 0, cpu: 0 };
-    row.processes++;
-    row.cpu += p.cpu;
-    if (isRun) row.runs++;
-    rows.set(kind, row);
-  };
-  for (const p of processes) {
-    if (p.key === suiteKey) {
-      add('suite (vitest and the test files)', p, false);
-      continue;
+}
+
+/** `processes` that descend from `root` (the machine may run others meanwhile). */
+export function descendants(processes, root) {
+  const parentOf = parents(processes);
+  const below = new Map([[root, true]]);
+  const isBelow = (p) => {
+    if (p === undefined) return false;
+    if (!below.has(p)) {
+      below.set(p, false);
+      below.set(p, isBelow(parentOf(p)));
     }
-    let kind;
+    return below.get(p);
+  };
+  return processes.filter((p) => p !== root && isBelow(p));
+}
+
+/**
+ * What each process was. `processes`: every process seen, { key, pid, ppid, start, cmdline, cpu (s), tmp };
+ * `suiteKey`: the suite's vitest process. A process counts for the nearest of itself and its ancestors that
+ * has a kind, below the suite's workers; one without is the suite's own (a worker) or "other". `run`: it is
+ * a run of its kind (a runner's main process), not a process working for one.
+ */
+export function classify(processes, suiteKey) {
+  const parentOf = parents(processes);
+  return processes.map((p) => {
+    if (p.key === suiteKey) return { process: p, parent: undefined, kind: SUITE, run: false };
+    const parent = parentOf(p);
+    let kind = 'other';
     let own = false;
     for (let q = p, depth = 0; q !== undefined && depth < 64; q = parentOf(q), depth++) {
       if (q.key === suiteKey) {
-        kind = q === parentOf(p) ? 'suite (vitest and the test files)' : 'other';
+        if (q === parent) kind = SUITE;
         break;
       }
       const named = kindOf(q.cmdline);
@@ -72,10 +90,51 @@ export function attribute(processes, suiteKey) {
         break;
       }
     }
-    // A process of a kind started by one of the same kind (a runner's own git, say) is not a run of its own.
-    const parent = parentOf(p);
-    const isRun = own && (parent === undefined || kindOf(parent.cmdline) !== kind);
-    add(kind ?? 'other', p, isRun);
+    // The children a runner starts of its own kind (node --test runs each file in one) are part of its run.
+    const run = own && (parent === undefined || kindOf(parent.cmdline) !== kind);
+    return { process: p, parent, kind, run };
+  });
+}
+
+/** CPU by kind of process, most first: { kind, processes, runs, cpu }. */
+export function attribute(processes, suiteKey) {
+  return tally(classify(processes, suiteKey), (c) => c.kind, 'kind');
+}
+
+/**
+ * CPU of the processes each test file started, most first: { file, processes, runs, cpu }. `folders`: each
+ * file's TMPDIR (test/setup/file-tmp.ts), which the processes it starts inherit or name on their command
+ * line; a process with neither counts for its parent's file. The suite's own workers count for no file.
+ */
+export function attributeToFiles(processes, suiteKey, folders) {
+  const classified = classify(processes, suiteKey);
+  const byProcess = new Map(classified.map((c) => [c.process, c]));
+  const fileOf = new Map();
+  const ownFile = (p) => {
+    for (const [folder, file] of folders) {
+      const inside = (path) => path === folder || path?.startsWith(`${folder}/`);
+      if (inside(p.tmp) || p.cmdline.includes(`${folder}/`)) return file;
+    }
+    return undefined;
+  };
+  const find = (c) => {
+    if (c === undefined || c.kind === SUITE) return undefined;
+    if (!fileOf.has(c.process)) fileOf.set(c.process, ownFile(c.process) ?? find(byProcess.get(c.parent)));
+    return fileOf.get(c.process);
+  };
+  const files = classified.filter((c) => find(c) !== undefined);
+  return tally(files, find, 'file');
+}
+
+function tally(classified, keyOf, name) {
+  const rows = new Map();
+  for (const c of classified) {
+    const key = keyOf(c);
+    const row = rows.get(key) ?? { [name]: key, processes: 0, runs: 0, cpu: 0 };
+    row.processes++;
+    row.cpu += c.process.cpu;
+    if (c.run) row.runs++;
+    rows.set(key, row);
   }
   return [...rows.values()].sort((a, b) => b.cpu - a.cpu);
 }
@@ -98,6 +157,18 @@ function readCmdline(pid) {
   }
 }
 
+/** The TMPDIR a process started with. */
+function readTmpdir(pid) {
+  try {
+    const variable = readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .find((entry) => entry.startsWith('TMPDIR='));
+    return variable?.slice('TMPDIR='.length);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Samples /proc until stopped: every process that was not there at the start, with its latest CPU time. */
 function sampler() {
   const seen = new Map();
@@ -114,11 +185,15 @@ function sampler() {
         }
         if (before.has(key) || ppid === 2 || name === '2') continue;
         const known = seen.get(key);
-        if (known === undefined)
-          seen.set(key, { key, pid: Number(name), ppid, start, cpu, samples: 1, cmdline: readCmdline(name) });
-        else {
+        if (known === undefined) {
+          const [cmdline, tmp] = [readCmdline(name), readTmpdir(name)];
+          seen.set(key, { key, pid: Number(name), ppid, start, cpu, samples: 1, cmdline, tmp });
+        } else {
           known.cpu = cpu;
-          if (known.samples++ < CMDLINE_SAMPLES) known.cmdline = readCmdline(name) || known.cmdline;
+          if (known.samples++ < CMDLINE_SAMPLES) {
+            known.cmdline = readCmdline(name) || known.cmdline;
+            known.tmp = readTmpdir(name) ?? known.tmp;
+          }
         }
       } catch {
         // Gone between the listing and the read.
@@ -152,64 +227,99 @@ function nodeStartCpu(times = 10) {
   return childrenCpu(execFileSync('bash', ['-c', script, process.execPath], { encoding: 'utf8' })) / times;
 }
 
-async function main() {
-  const args = process.argv.slice(2);
-  const json = args.includes('--json');
-  const vitestArgs = args.filter((arg) => arg !== '--json');
-  const root = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * Runs `vitest run` with `args` from `root`, sampling: the processes seen, the suite's vitest process, and
+ * the CPU of every process it waited for, short ones included, from a shell's `times` on fd 3 (the samples
+ * miss a process that lives less than a sample: most of git's).
+ */
+async function runSuite(root, args, quiet) {
+  const folders = join(mkdtempSync(join(tmpdir(), 'testloop-suite-cpu-')), 'folders.tsv');
+  writeFileSync(folders, '');
   const watch = sampler();
   const started = performance.now();
-  // Through a shell whose `times` (on fd 3) gives the CPU of every process the suite waited for, short
-  // ones included: the samples miss a process that lives less than a sample (most of git's).
   const script = '"$0" node_modules/vitest/vitest.mjs run "$@"; code=$?; times >&3; exit $code';
-  const suite = spawn('bash', ['-c', script, process.execPath, ...vitestArgs], {
+  const suite = spawn('bash', ['-c', script, process.execPath, ...args], {
     cwd: root,
-    stdio: ['ignore', json ? 'ignore' : 'inherit', json ? 'ignore' : 'inherit', 'pipe'],
+    env: { ...process.env, TESTLOOP_SUITE_FOLDERS: folders },
+    stdio: ['ignore', quiet ? 'ignore' : 'inherit', quiet ? 'ignore' : 'inherit', 'pipe'],
   });
   let timesOutput = '';
   suite.stdio[3].on('data', (chunk) => {
     timesOutput += chunk;
   });
-  const code = await new Promise((resolve) => suite.on('close', (status) => resolve(status ?? 1)));
-  const wall = (performance.now() - started) / 1000;
+  const exitCode = await new Promise((resolve) => suite.on('close', (status) => resolve(status ?? 1)));
+  const wallSeconds = (performance.now() - started) / 1000;
   const seen = watch.stop();
   const shell = seen.find((p) => p.pid === suite.pid);
   const vitest = seen.find((p) => shell !== undefined && p.ppid === suite.pid && p.start >= shell.start);
-  const rows = attribute(
-    seen.filter((p) => p !== shell),
-    vitest?.key,
-  );
-  const cores = availableParallelism();
-  const cpu = childrenCpu(timesOutput);
-  const sampled = rows.reduce((sum, row) => sum + row.cpu, 0);
-  const nodeStart = nodeStartCpu();
-  const summary = {
-    exitCode: code,
-    wallSeconds: wall,
-    cpuSeconds: cpu,
-    sampledCpuSeconds: sampled,
-    cores,
-    nodeStartCpuSeconds: nodeStart,
-    rows,
+  const fileFolders = readFileSync(folders, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('\t'))
+    .map(([folder, file]) => [folder, relative(root, file)]);
+  rmSync(dirname(folders), { recursive: true, force: true });
+  return {
+    exitCode,
+    wallSeconds,
+    cpuSeconds: childrenCpu(timesOutput),
+    processes: shell === undefined ? [] : descendants(seen, shell),
+    suiteKey: vitest?.key,
+    fileFolders,
   };
-  if (json) {
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  } else {
-    const lines = [
-      '',
-      `suite: ${wall.toFixed(0)} s wall, ${cpu.toFixed(0)} CPU-s on ${cores} cores (${((100 * cpu) / (wall * cores)).toFixed(0)} % busy): no less than ${(cpu / cores).toFixed(0)} s on these cores`,
-      `sampled by process: ${sampled.toFixed(0)} CPU-s (the rest: processes shorter than ${SAMPLE_MS} ms, most of them git)`,
-      `one \`node -e 0\`: ${nodeStart.toFixed(3)} CPU-s`,
-      '',
-      `${'process'.padEnd(36)} ${'runs'.padStart(6)} ${'procs'.padStart(6)} ${'CPU-s'.padStart(8)} ${'share'.padStart(6)} ${'CPU-s/run'.padStart(10)}`,
-      ...rows.map(
-        (r) =>
-          `${r.kind.padEnd(36)} ${String(r.runs || '').padStart(6)} ${String(r.processes).padStart(6)} ${r.cpu.toFixed(1).padStart(8)} ${`${((100 * r.cpu) / sampled).toFixed(0)} %`.padStart(6)} ${(r.runs ? (r.cpu / r.runs).toFixed(2) : '').padStart(10)}`,
-      ),
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-  }
-  process.exitCode = code;
+}
+
+const column = (values, widths) =>
+  values
+    .map((value, i) => (i === 0 ? String(value).padEnd(widths[0]) : String(value).padStart(widths[i])))
+    .join(' ');
+
+function report(summary) {
+  const { wallSeconds: wall, cpuSeconds: cpu, sampledCpuSeconds: sampled, cores, byKind, byFile } = summary;
+  const percent = (part) => `${((100 * part) / sampled).toFixed(0)} %`;
+  const perRun = (row) => (row.runs ? (row.cpu / row.runs).toFixed(2) : '');
+  const kindWidths = [36, 6, 6, 8, 6, 10];
+  const fileWidths = [52, 6, 6, 8, 6];
+  return [
+    '',
+    `suite: ${wall.toFixed(0)} s wall, ${cpu.toFixed(0)} CPU-s on ${cores} cores (${((100 * cpu) / (wall * cores)).toFixed(0)} % busy): no less than ${(cpu / cores).toFixed(0)} s on these cores`,
+    `sampled by process: ${sampled.toFixed(0)} CPU-s (the rest: processes shorter than ${SAMPLE_MS} ms, most of them git)`,
+    `one \`node -e 0\`: ${summary.nodeStartCpuSeconds.toFixed(3)} CPU-s`,
+    '',
+    column(['process', 'runs', 'procs', 'CPU-s', 'share', 'CPU-s/run'], kindWidths),
+    ...byKind.map((r) =>
+      column([r.kind, r.runs || '', r.processes, r.cpu.toFixed(1), percent(r.cpu), perRun(r)], kindWidths),
+    ),
+    '',
+    `the processes each test file started (the ${FILES_SHOWN} that used the most CPU):`,
+    column(['test file', 'runs', 'procs', 'CPU-s', 'share'], fileWidths),
+    ...byFile
+      .slice(0, FILES_SHOWN)
+      .map((r) => column([r.file, r.runs || '', r.processes, r.cpu.toFixed(1), percent(r.cpu)], fileWidths)),
+  ].join('\n');
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const run = await runSuite(
+    root,
+    args.filter((arg) => arg !== '--json'),
+    json,
+  );
+  const byKind = attribute(run.processes, run.suiteKey);
+  const summary = {
+    exitCode: run.exitCode,
+    wallSeconds: run.wallSeconds,
+    cpuSeconds: run.cpuSeconds,
+    sampledCpuSeconds: byKind.reduce((sum, row) => sum + row.cpu, 0),
+    cores: availableParallelism(),
+    nodeStartCpuSeconds: nodeStartCpu(),
+    byKind,
+    byFile: attributeToFiles(run.processes, run.suiteKey, run.fileFolders),
+  };
+  process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `${report(summary)}\n`);
+  process.exitCode = run.exitCode;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

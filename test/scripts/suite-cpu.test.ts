@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain JavaScript script, without types
-import { attribute, kindOf } from '../../scripts/suite-cpu.js';
+import { attribute, attributeToFiles, descendants, kindOf } from '../../scripts/suite-cpu.js';
 
 interface Seen {
   key: string;
@@ -9,6 +9,7 @@ interface Seen {
   start: number;
   cpu: number;
   cmdline: string;
+  tmp?: string;
 }
 
 interface Row {
@@ -105,5 +106,53 @@ describe('scripts/suite-cpu.js: where the suite CPU went', () => {
     const all = [...suiteAndWorker, firstJest, jestWorker, laterVitest];
     expect(rowOf(all, 'jest')).toMatchObject({ runs: 1, processes: 2 });
     expect(rowOf(all, 'vitest')).toMatchObject({ runs: 1, processes: 1 });
+  });
+
+  it('counts what a test file started for that file, through its TMPDIR or its folder on the command line', () => {
+    const [suite, worker] = suiteWithWorker(40);
+    const folders = [
+      ['/tmp/testloop-suite-aaa', 'test/a.test.ts'],
+      ['/tmp/testloop-suite-bbb', 'test/b.test.ts'],
+    ];
+    const inherits = {
+      ...proc(700, 101, 1, 'node /tmp/app/node_modules/vitest/vitest.mjs run'),
+      tmp: folders[0]![0],
+    };
+    const itsWorker = proc(701, 700, 0.5, 'node forks.js');
+    const named = proc(
+      702,
+      101,
+      2,
+      'node /repo/bin/testloop.js ci --format json:/tmp/testloop-suite-bbb/x/ci.json',
+    );
+    const scrubbed = {
+      ...proc(703, 702, 3, 'node /tmp/x/node_modules/jest/bin/jest.js'),
+      tmp: '/tmp/sandbox',
+    };
+    // A folder whose name starts like another's is not inside it.
+    const lookalike = { ...proc(704, 101, 5, 'node x.js'), tmp: '/tmp/testloop-suite-aaaz' };
+    const rows = attributeToFiles(
+      [suite, worker, inherits, itsWorker, named, scrubbed, lookalike],
+      suite.key,
+      folders,
+    );
+    expect(rows).toEqual([
+      { file: 'test/b.test.ts', processes: 2, runs: 2, cpu: 5 },
+      { file: 'test/a.test.ts', processes: 2, runs: 1, cpu: 1.5 },
+    ]);
+  });
+
+  it('keeps only what the suite started: the machine may run other processes meanwhile', () => {
+    const shell = proc(90, 1, 0, 'bash -c vitest');
+    const [suite, worker] = suiteWithWorker(1);
+    suite.ppid = 90;
+    const runner = proc(800, 101, 1, 'node vitest.mjs run');
+    const elsewhere = proc(900, 1, 7, 'node /other/jest/bin/jest.js');
+    const itsChild = proc(901, 900, 2, 'git status');
+    expect(descendants([shell, suite, worker, runner, elsewhere, itsChild], shell)).toEqual([
+      suite,
+      worker,
+      runner,
+    ]);
   });
 });

@@ -1,7 +1,7 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 
 /**
  * Each test file gets a temp folder of its own, made TMPDIR before the file loads: the folders it makes
@@ -16,6 +16,9 @@ const own = mkdtempSync(join(tmpdir(), 'testloop-suite-'));
 // sandboxed process under another user, must reach the folders made in here.
 chmodSync(own, 0o1777);
 process.env.TMPDIR = own;
+// scripts/suite-cpu.js counts the processes a file starts for that file: they run in its folder.
+if (process.env.TESTLOOP_SUITE_FOLDERS)
+  appendFileSync(process.env.TESTLOOP_SUITE_FOLDERS, `${own}\t${expect.getState().testPath}\n`);
 
 const remove = (dir: string) => rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 // A file that fails to load runs no afterAll: its folder goes when the worker process ends.
