@@ -114,13 +114,22 @@ export function discardPrefetchedDiff(): void {
     .catch(() => undefined)
     .finally(() => {
       untakenDirs.delete(dir);
-      rmSync(dir, { recursive: true, force: true });
+      removeQuietly(dir);
       if (untakenDirs.size === 0) process.off('exit', removeUntakenDirs);
     });
 }
 
 function removeUntakenDirs(): void {
-  for (const dir of untakenDirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of untakenDirs) removeQuietly(dir);
+}
+
+/** A leftover temp folder is not worth failing a command that has already answered. */
+function removeQuietly(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // Left to the system's temp cleaning.
+  }
 }
 
 /** git writing a diff into a temporary file (`output`), or into its pipe where there is no temporary folder. */

@@ -51,7 +51,10 @@ export function prefetchGit(
   prefetched.set(prefetchKey(cwd, args, options), early);
 }
 
-/** Drops the calls started and never asked for: in a process that runs several commands, a later one must see the repository as it is then. */
+/**
+ * Drops the calls started and never asked for: in a process that runs several commands, a later one must
+ * see the repository as it is then.
+ */
 export function discardPrefetchedGit(): void {
   prefetched.clear();
 }

@@ -38,7 +38,7 @@ describe('testloop select: output formats and inputs', () => {
       ...(input === undefined ? {} : { input }),
     });
 
-  beforeAll(async () => {
+  beforeAll(() => {
     repo = fixtureRepo('import-forms');
   });
   afterAll(() => repo.remove());
@@ -252,7 +252,7 @@ describe('testloop select: the graph cache', () => {
   };
 
   // Each case starts with no cache: one writes it, the other asserts that none is written.
-  beforeEach(async () => {
+  beforeEach(() => {
     repo = fixtureRepo('import-forms');
   });
   afterEach(() => repo.remove());
@@ -295,7 +295,7 @@ describe('testloop select --run', () => {
   const run = (args: string[]) =>
     runTestloop(['select', '--run', ...args], { cwd: repo.dir, env: { NO_COLOR: '1', CI: 'true' } });
 
-  beforeAll(async () => {
+  beforeAll(() => {
     repo = fixtureRepo('vitest-run');
     // The project's packages linked entry by entry into a real node_modules: vitest resolves, while
     // vitest's and testloop's caches (node_modules/.vite, node_modules/.cache) stay in the temp repo.
@@ -340,7 +340,7 @@ describe('testloop select: a changed file no test reaches', () => {
   const select = async (args: string[]) => await testloopInProcess(['select', ...args], { cwd: repo.dir });
   const note = (file: string) => `testloop: no test reaches ${file} (changed): nothing selected runs it\n`;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     repo = fixtureRepo('nested-packages');
   });
   afterAll(() => repo.remove());

@@ -46,7 +46,7 @@ function repoAfterARun(): TempRepo {
 }
 
 describe("testloop's own outputs are never a change", () => {
-  it('matches the default folders at any depth, and the paths named for this run', async () => {
+  it('matches the default folders at any depth, and the paths named for this run', () => {
     const root = '/repo';
     const own = ownOutputMatcher(root, '/repo/pkg', [
       'out/gaps.json',

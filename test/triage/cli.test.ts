@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredAttempt } from '../../src/history/types.ts';
 import type { TriageResult } from '../../src/triage/types.ts';
-import { BIN, type runTestloop, testloopInProcess } from '../helpers/cli.ts';
+import { BIN, type CliRun, testloopInProcess } from '../helpers/cli.ts';
 import { attempt, run } from './build.ts';
 import { writeJUnit, writeVitestLog } from './junit-writer.ts';
 
@@ -72,7 +72,7 @@ function runAsync(
 describe('testloop ingest + triage on a SQLite history', () => {
   let dir: string;
   /** The ten ingests that build the history every other test reads (none of them changes it). */
-  let ingests: ReturnType<typeof runTestloop>[];
+  let ingests: CliRun[];
   const triage = async (args: string[]) => await testloopInProcess(['triage', ...args], { cwd: dir });
 
   beforeAll(async () => {
@@ -98,7 +98,7 @@ describe('testloop ingest + triage on a SQLite history', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('ingests each run with the run fields taken from the CI variables', async () => {
+  it('ingests each run with the run fields taken from the CI variables', () => {
     expect(ingests).toHaveLength(10);
     for (const [i, result] of ingests.entries()) {
       expect(result.stderr).toBe('');

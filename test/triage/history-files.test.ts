@@ -22,7 +22,7 @@ describe('history files: reading never creates one, a failed write leaves none b
   const testloop = async (args: string[], env: Record<string, string> = CI) =>
     await testloopInProcess(args, { cwd: repo.dir, env });
 
-  beforeEach(async () => {
+  beforeEach(() => {
     repo = new TempRepo('testloop-history-files-');
     repo.write('good.xml', GOOD).write('truncated.xml', TRUNCATED).commit('reports');
   });
