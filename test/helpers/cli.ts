@@ -11,17 +11,9 @@ export interface CliRun {
   stderr: string;
 }
 
-/**
- * A command's environment in this process: runTestloop's (PATH, HOME, the test's own variables) and this
- * process's TMPDIR, the test file's own (setup/file-tmp.ts), which the command's temp folders use anyway.
- */
+/** The CLI's environment, as in a clean CI job: PATH and HOME, then the test's own variables. */
 function cliEnv(env: Record<string, string> | undefined): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/tmp',
-    ...(process.env.TMPDIR === undefined ? {} : { TMPDIR: process.env.TMPDIR }),
-    ...env,
-  };
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env };
 }
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -37,25 +29,25 @@ export async function testloopInProcess(
   args: string[],
   options: { cwd: string; env?: Record<string, string>; input?: string },
 ): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
+  // Bytes until the end: a character split between two writes is decoded whole.
+  const stdout: Buffer[] = [];
+  const stderr: string[] = [];
   const status = await runCli(args, {
     cwd: options.cwd,
-    env: cliEnv(options.env),
+    // This process's TMPDIR, the test file's own (setup/file-tmp.ts), which the command's temp folders use
+    // anyway, for the processes it starts too.
+    env: {
+      ...(process.env.TMPDIR === undefined ? {} : { TMPDIR: process.env.TMPDIR }),
+      ...cliEnv(options.env),
+    },
     isTTY: false,
     version,
-    stdout: (text) => {
-      stdout += text;
-    },
-    stdoutBytes: (bytes) => {
-      stdout += Buffer.from(bytes).toString('utf8');
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
+    stdout: (text) => stdout.push(Buffer.from(text, 'utf8')),
+    stdoutBytes: (bytes) => stdout.push(Buffer.from(bytes)),
+    stderr: (text) => stderr.push(text),
     readStdin: async () => Buffer.from(options.input ?? '', 'utf8'),
   });
-  return { status, stdout, stderr };
+  return { status, stdout: Buffer.concat(stdout).toString('utf8'), stderr: stderr.join('') };
 }
 
 /** Runs the built CLI as a user would, with a clean CI-like environment. */
@@ -63,14 +55,9 @@ export function runTestloop(
   args: string[],
   options: { cwd: string; env?: Record<string, string>; input?: string },
 ): CliRun {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/tmp',
-    ...options.env,
-  };
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
-    env,
+    env: cliEnv(options.env),
     encoding: 'utf8',
     ...(options.input === undefined ? {} : { input: options.input }),
   });
@@ -108,6 +95,6 @@ export function runTestloopAsync(
 ): Promise<CliRun> {
   return runNodeAsync(BIN, args, {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
+    env: cliEnv(options.env),
   });
 }
